@@ -1,0 +1,141 @@
+/* SPDX-License-Identifier: (GPL-2.0-only WITH Linux-syscall-note) OR MIT */
+/*
+ * wgmesh generic netlink API, version 1.
+ *
+ * Documentation/netlink/wgmesh.yaml is the authoritative description of
+ * this interface; keep the two in step.  Attribute and command numbers are
+ * ABI: new ones are only ever appended before the __WGM_*_MAX sentinels.
+ *
+ * Summary:
+ *   WGM_CMD_GET_DEVICE  dump-only; select the device with WGM_DEVICE_A_IFINDEX
+ *                       or WGM_DEVICE_A_IFNAME.  The reply is split across
+ *                       several messages for large devices: each message
+ *                       repeats the device attributes it needs and carries a
+ *                       slice of WGM_DEVICE_A_PEERS; a peer whose allowed IPs
+ *                       do not fit is continued in the next message with the
+ *                       same WGM_PEER_A_PUBLIC_KEY.  NLM_F_DUMP_INTR is set
+ *                       when the peer list changed during the dump.
+ *   WGM_CMD_SET_DEVICE  do; needs CAP_NET_ADMIN in the device's netns.
+ *                       Large configurations may be sent as several
+ *                       SET_DEVICE messages; only the first may carry
+ *                       WGM_DEVICE_F_REPLACE_PEERS.
+ */
+#ifndef _UAPI_LINUX_WGMESH_H
+#define _UAPI_LINUX_WGMESH_H
+
+#define WGM_GENL_NAME		"wgmesh"
+#define WGM_GENL_VERSION	1
+#define WGM_MCGRP_EVENTS	"events"
+
+#define WGM_KEY_LEN		32
+
+enum wgm_cmd {
+	WGM_CMD_UNSPEC,
+	WGM_CMD_GET_DEVICE,
+	WGM_CMD_SET_DEVICE,
+	/* reserved for candidate probing / hole punching */
+	WGM_CMD_PUNCH,
+	WGM_CMD_PING,
+	/* multicast notifications on WGM_MCGRP_EVENTS */
+	WGM_CMD_EVENT,
+	__WGM_CMD_MAX
+};
+#define WGM_CMD_MAX (__WGM_CMD_MAX - 1)
+
+enum wgm_device_flag {
+	WGM_DEVICE_F_REPLACE_PEERS = 1U << 0,
+	__WGM_DEVICE_F_ALL = WGM_DEVICE_F_REPLACE_PEERS
+};
+
+enum wgm_device_attr {
+	WGM_DEVICE_A_UNSPEC,
+	WGM_DEVICE_A_IFINDEX,		/* u32 */
+	WGM_DEVICE_A_IFNAME,		/* NUL-terminated string, < IFNAMSIZ */
+	WGM_DEVICE_A_PRIVATE_KEY,	/* binary, WGM_KEY_LEN; all zero clears */
+	WGM_DEVICE_A_PUBLIC_KEY,	/* binary, WGM_KEY_LEN; read-only */
+	WGM_DEVICE_A_FLAGS,		/* u32, enum wgm_device_flag */
+	WGM_DEVICE_A_LISTEN_PORT,	/* u16, host order; 0 = random */
+	WGM_DEVICE_A_FWMARK,		/* u32; 0 = none */
+	WGM_DEVICE_A_PEERS,		/* nested array of WGM_PEER_A_* */
+	/* reserved for STUN (appended by later versions) */
+	WGM_DEVICE_A_STUN_SERVERS,
+	WGM_DEVICE_A_MAPPED_ADDRS,
+	__WGM_DEVICE_A_MAX
+};
+#define WGM_DEVICE_A_MAX (__WGM_DEVICE_A_MAX - 1)
+
+enum wgm_peer_flag {
+	WGM_PEER_F_REMOVE_ME = 1U << 0,
+	WGM_PEER_F_REPLACE_ALLOWEDIPS = 1U << 1,
+	WGM_PEER_F_UPDATE_ONLY = 1U << 2,
+	/* reserved: replace the candidate list atomically */
+	WGM_PEER_F_REPLACE_CANDIDATES = 1U << 3,
+	__WGM_PEER_F_ALL = WGM_PEER_F_REMOVE_ME |
+			   WGM_PEER_F_REPLACE_ALLOWEDIPS |
+			   WGM_PEER_F_UPDATE_ONLY |
+			   WGM_PEER_F_REPLACE_CANDIDATES
+};
+
+enum wgm_peer_attr {
+	WGM_PEER_A_UNSPEC,
+	WGM_PEER_A_PUBLIC_KEY,		/* binary, WGM_KEY_LEN */
+	WGM_PEER_A_PRESHARED_KEY,	/* binary, WGM_KEY_LEN; all zero clears */
+	WGM_PEER_A_FLAGS,		/* u32, enum wgm_peer_flag */
+	WGM_PEER_A_ENDPOINT,		/* struct sockaddr_in or sockaddr_in6 */
+	WGM_PEER_A_PERSISTENT_KEEPALIVE_INTERVAL, /* u16, seconds; 0 = off */
+	WGM_PEER_A_LAST_HANDSHAKE_TIME,	/* struct __kernel_timespec, realtime */
+	WGM_PEER_A_RX_BYTES,		/* u64 */
+	WGM_PEER_A_TX_BYTES,		/* u64 */
+	WGM_PEER_A_ALLOWEDIPS,		/* nested array of WGM_ALLOWEDIP_A_* */
+	WGM_PEER_A_PROTOCOL_VERSION,	/* u32; 1 is the only version */
+	WGM_PEER_A_PAD,			/* alignment padding for u64 */
+	/* reserved for candidate endpoints (appended by later versions) */
+	WGM_PEER_A_CANDIDATES,		/* nested array of WGM_CANDIDATE_A_* */
+	WGM_PEER_A_NAT_KEEPALIVE_INTERVAL, /* u16, seconds; 0 = off */
+	__WGM_PEER_A_MAX
+};
+#define WGM_PEER_A_MAX (__WGM_PEER_A_MAX - 1)
+
+enum wgm_allowedip_flag {
+	WGM_ALLOWEDIP_F_REMOVE_ME = 1U << 0,
+	__WGM_ALLOWEDIP_F_ALL = WGM_ALLOWEDIP_F_REMOVE_ME
+};
+
+enum wgm_allowedip_attr {
+	WGM_ALLOWEDIP_A_UNSPEC,
+	WGM_ALLOWEDIP_A_FAMILY,		/* u16, AF_INET or AF_INET6 */
+	WGM_ALLOWEDIP_A_IPADDR,		/* binary, 4 or 16 bytes */
+	WGM_ALLOWEDIP_A_CIDR_MASK,	/* u8 */
+	WGM_ALLOWEDIP_A_FLAGS,		/* u32, enum wgm_allowedip_flag */
+	__WGM_ALLOWEDIP_A_MAX
+};
+#define WGM_ALLOWEDIP_A_MAX (__WGM_ALLOWEDIP_A_MAX - 1)
+
+/* Reserved for candidate endpoints; numbering fixed now so it never moves. */
+enum wgm_candidate_attr {
+	WGM_CANDIDATE_A_UNSPEC,
+	WGM_CANDIDATE_A_ENDPOINT,	/* struct sockaddr_in or sockaddr_in6 */
+	WGM_CANDIDATE_A_STATE,		/* u8, enum wgm_candidate_state */
+	WGM_CANDIDATE_A_RTT_US,		/* u32, smoothed RTT */
+	WGM_CANDIDATE_A_LAST_SENT,	/* u64, ns since boot (boottime) */
+	WGM_CANDIDATE_A_LAST_SEEN,	/* u64, ns since boot (boottime) */
+	WGM_CANDIDATE_A_PROBES_SENT,	/* u32 */
+	WGM_CANDIDATE_A_PROBES_LOST,	/* u32 */
+	WGM_CANDIDATE_A_FLAGS,		/* u32, enum wgm_candidate_flag */
+	WGM_CANDIDATE_A_PAD,
+	__WGM_CANDIDATE_A_MAX
+};
+#define WGM_CANDIDATE_A_MAX (__WGM_CANDIDATE_A_MAX - 1)
+
+enum wgm_candidate_state {
+	WGM_CANDIDATE_UNKNOWN,
+	WGM_CANDIDATE_PROBING,
+	WGM_CANDIDATE_ALIVE,
+	WGM_CANDIDATE_DEAD,
+};
+
+enum wgm_candidate_flag {
+	WGM_CANDIDATE_F_ACTIVE = 1U << 0,
+};
+
+#endif /* _UAPI_LINUX_WGMESH_H */
