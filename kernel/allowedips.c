@@ -32,9 +32,6 @@
 #include <linux/slab.h>
 #include <linux/socket.h>
 
-/* Longest root-to-leaf path: one node per cidr 0..128. */
-#define WGM_ALLOWEDIPS_MAX_DEPTH 129
-
 struct wgm_aip_key {
 	u64 hi, lo;
 };
@@ -417,32 +414,34 @@ void wgm_allowedips_init(struct wgm_allowedips *table, unsigned int max_entries)
 	table->max_entries = max_entries;
 }
 
-/* Free a detached subtree without recursion.  Must hold the table's mutex. */
-static void free_subtree(struct wgm_allowedips_node *root, struct mutex *lock)
+/*
+ * Free a detached subtree in post-order with no recursion and no stack:
+ * descend by unhooking a child from its parent, climb back through the
+ * parent pointers.  Readers that still hold a pointer into the subtree may
+ * see it shrink, never freed memory.  Must hold the table's mutex.
+ */
+static void free_subtree(struct wgm_allowedips_node *node, struct mutex *lock)
 {
-	struct wgm_allowedips_node *stack[WGM_ALLOWEDIPS_MAX_DEPTH], *node, *child;
-	unsigned int len = 0, i;
+	struct wgm_allowedips_node *child, *parent;
+	unsigned int i;
 
-	/*
-	 * Popping a node at depth d (which has children only if d <= 127)
-	 * leaves at most one pending sibling per shallower level, so the
-	 * stack never holds more than d + 2 <= 129 entries.
-	 */
-	if (root)
-		stack[len++] = root;
-	while (len) {
-		node = stack[--len];
+	while (node) {
 		for (i = 0; i < 2; ++i) {
 			child = deref_locked(node->bit[i], lock);
-			if (!child)
-				continue;
-			if (WARN_ON_ONCE(len >= ARRAY_SIZE(stack)))
-				return;	/* leak rather than overflow */
-			stack[len++] = child;
+			if (child) {
+				RCU_INIT_POINTER(node->bit[i], NULL);
+				break;
+			}
 		}
+		if (child) {
+			node = child;
+			continue;
+		}
+		parent = node->parent;
 		if (rcu_access_pointer(node->peer))
 			list_del_init(&node->peer_list);
 		node_free(node);
+		node = parent;
 	}
 }
 

@@ -54,8 +54,8 @@ int wgm_allowedips_remove_v4(struct wgm_allowedips *table, const struct in_addr 
 			     u8 cidr, struct wgm_peer *peer, struct mutex *lock);
 int wgm_allowedips_remove_v6(struct wgm_allowedips *table, const struct in6_addr *ip,
 			     u8 cidr, struct wgm_peer *peer, struct mutex *lock);
-void wgm_allowedips_remove_by_peer(struct wgm_allowedips *table, struct wgm_peer *peer,
-				   struct mutex *lock);
+void wgm_allowedips_remove_by_peer(struct wgm_allowedips *table,
+				   struct wgm_peer *peer, struct mutex *lock);
 
 /* Caller must hold the table's mutex for the three calls below. */
 int wgm_allowedips_read_node(const struct wgm_allowedips_node *node, u8 ip[16], u8 *cidr);
@@ -64,20 +64,38 @@ struct wgm_allowedips_node *wgm_allowedips_peer_next(struct wgm_peer *peer,
 						     struct wgm_allowedips_node *node);
 unsigned int wgm_allowedips_count_peer(struct wgm_peer *peer);
 
-/*
- * Iterate over the prefixes of @peer in insertion order; must hold the
- * table's mutex.  A node pointer saved across a mutex release (a dump
- * continued in the next message) may only be reused if table->seq did not
- * change in between.
- */
-#define wgm_allowedips_for_each_peer_node(node, peer)			\
-	for (node = wgm_allowedips_peer_first(peer); node;		\
-	     node = wgm_allowedips_peer_next(peer, node))
+struct wgm_allowedips_iter {
+	struct wgm_peer *peer;
+	struct wgm_allowedips_node **node;
+	bool start;	/* true: begin at the peer's first prefix */
+};
 
-/* Continue after @node (which is not visited again). */
-#define wgm_allowedips_for_each_peer_node_continue(node, peer)		\
-	for (node = wgm_allowedips_peer_next(peer, node); node;		\
-	     node = wgm_allowedips_peer_next(peer, node))
+static inline bool wgm_allowedips_iter_next(struct wgm_allowedips_iter *it)
+{
+	if (it->start) {
+		*it->node = wgm_allowedips_peer_first(it->peer);
+		it->start = false;
+	} else {
+		*it->node = wgm_allowedips_peer_next(it->peer, *it->node);
+	}
+	return *it->node;
+}
+
+/*
+ * Iterate over the prefixes of @peer in insertion order, setting @node
+ * (a struct wgm_allowedips_node *); must hold the table's mutex.  @node is
+ * NULL after a complete walk and keeps its value on break.  A node saved
+ * across a mutex release (a dump continued in the next message) may only be
+ * reused if table->seq did not change in between.
+ */
+#define wgm_allowedips_for_each_peer_node(node, peer)				\
+	for (struct wgm_allowedips_iter __wgm_aip_it = { (peer), &(node), true };	\
+	     wgm_allowedips_iter_next(&__wgm_aip_it);)
+
+/* Continue after @node, which is not visited again. */
+#define wgm_allowedips_for_each_peer_node_continue(node, peer)			\
+	for (struct wgm_allowedips_iter __wgm_aip_it = { (peer), &(node), false };	\
+	     wgm_allowedips_iter_next(&__wgm_aip_it);)
 
 /* Hot path: caller holds rcu_read_lock_bh(); no reference is taken. */
 struct wgm_peer *wgm_allowedips_lookup_v4(struct wgm_allowedips *table,

@@ -820,11 +820,17 @@ TEST_F(trie, read_node_round_trip)
 			half = node;
 	}
 	EXPECT_EQ(n, seen);
+	EXPECT_EQ(NULL, node);	/* a complete walk ends with NULL */
 	for (j = 0; j < c->ref.n; ++j)
 		if (!c->ref.e[j].peer)
 			c->ref.e[j].peer = me;
 
-	/* resume a walk after a saved node */
+	/* break keeps the node; resume a walk after a saved node */
+	seen = 0;
+	wgm_allowedips_for_each_peer_node(node, me)
+		if (++seen == n / 2)
+			break;
+	EXPECT_EQ(half, node);
 	node = half;
 	seen = n / 2;
 	wgm_allowedips_for_each_peer_node_continue(node, me)
@@ -869,8 +875,9 @@ TEST_F(trie, free_releases_everything)
 
 /*
  * The deepest possible trie: every length 0..bits along the all-ones
- * address, each with a sibling differing in its last bit.  Freeing it needs
- * the full walk stack; an overflow would WARN (abort here).
+ * address, each with a sibling differing in its last bit, so every node
+ * but the leaves has two children.  Lookups at every depth, then a free
+ * that must release all 2 * bits + 1 nodes.
  */
 static void deepest(META, struct ctx *c, int fam)
 {
