@@ -8,11 +8,13 @@
 #   make install    module (modules_install + depmod), programs, docs; honours DESTDIR, PREFIX
 #   make style      checkpatch --strict on kernel/
 #   make sparse     sparse over the module (make C=1)
+#   make dkms-install  register the module sources with DKMS (rebuilt on kernel upgrades)
 #
 # KDIR defaults to the build dir of the running kernel when it exists, else
 # the newest /lib/modules/*/build; override with KDIR=...
 
 TOP := $(CURDIR)
+VERSION := 0.1.0
 KDIR ?= $(shell d=/lib/modules/$$(uname -r)/build; \
 	if [ -d "$$d" ]; then echo "$$d"; \
 	else ls -d /lib/modules/*/build 2>/dev/null | sort -V | tail -n 1; fi)
@@ -29,12 +31,12 @@ T ?= *
 export TOP KDIR
 
 .PHONY: all module userland harness selftests unit check demo install \
-	modules_install clean style sparse deps help kdir-check
+	modules_install clean style sparse deps help kdir-check dkms-install
 
 all: module userland
 
 help:
-	@sed -n '3,14p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,15p' Makefile | sed 's/^# \{0,1\}//'
 
 kdir-check:
 	@if [ -z "$(KDIR)" ] || [ ! -f "$(KDIR)/Makefile" ]; then \
@@ -67,8 +69,7 @@ $(HARNESS):
 # Test programs: the libnl client and tools, C tests run in the VM, unit tests.
 selftests: harness
 	$(MAKE) -f selftests/Makefile TOP=$(TOP)
-	@for f in selftests/*/Makefile; do \
-		[ "$$f" = selftests/Makefile ] && continue; \
+	@for f in $(wildcard selftests/*/Makefile); do \
 		$(MAKE) -f $$f TOP=$(TOP) || exit 1; \
 	done
 
@@ -102,13 +103,27 @@ modules_install: module
 	$(MAKE) -C $(KDIR) M=$(TOP) INSTALL_MOD_DIR=updates \
 		$(if $(DESTDIR),INSTALL_MOD_PATH=$(DESTDIR)) modules_install
 	@if [ -z "$(DESTDIR)" ]; then depmod -a $(KVER); \
-	else depmod -b $(DESTDIR) -a $(KVER) 2>/dev/null || true; fi
+	else echo "note: staged into DESTDIR; run 'depmod -a $(KVER)' on the target"; fi
 
 style:
 	@scripts/checkpatch
 
+# Fails when sparse says anything about our files.
 sparse: kdir-check
-	$(MAKE) -C $(KDIR) M=$(TOP) C=2 modules
+	@mkdir -p $(BUILD)
+	@$(MAKE) -C $(KDIR) M=$(TOP) C=2 modules 2>&1 | tee $(BUILD)/sparse.log | \
+		grep -E '(warning|error):' && { echo "sparse: not clean" >&2; exit 1; } || \
+		echo "sparse: clean"
+
+# DKMS: sources to /usr/src/wgmesh-$(VERSION), dkms.conf at their root.
+dkms-install:
+	install -d $(DESTDIR)/usr/src/wgmesh-$(VERSION)/kernel/uapi/linux
+	install -m 0644 Kbuild $(DESTDIR)/usr/src/wgmesh-$(VERSION)/
+	install -m 0644 kernel/Kbuild $(filter-out %.mod.c,$(wildcard kernel/*.c kernel/*.h)) $(DESTDIR)/usr/src/wgmesh-$(VERSION)/kernel/
+	install -m 0644 kernel/uapi/linux/wgmesh.h $(DESTDIR)/usr/src/wgmesh-$(VERSION)/kernel/uapi/linux/
+	sed 's/@VERSION@/$(VERSION)/' scripts/dkms.conf >$(DESTDIR)/usr/src/wgmesh-$(VERSION)/dkms.conf
+	@if [ -z "$(DESTDIR)" ]; then dkms add -m wgmesh -v $(VERSION) && \
+		dkms install -m wgmesh -v $(VERSION); fi
 
 clean:
 	-@[ -f "$(KDIR)/Makefile" ] && $(MAKE) -C $(KDIR) M=$(TOP) clean >/dev/null
