@@ -40,6 +40,7 @@ enum wgm_cmd {
 	WGM_CMD_EVENT,
 	__WGM_CMD_MAX
 };
+
 #define WGM_CMD_MAX (__WGM_CMD_MAX - 1)
 
 enum wgm_device_flag {
@@ -62,6 +63,7 @@ enum wgm_device_attr {
 	WGM_DEVICE_A_MAPPED_ADDRS,
 	__WGM_DEVICE_A_MAX
 };
+
 #define WGM_DEVICE_A_MAX (__WGM_DEVICE_A_MAX - 1)
 
 enum wgm_peer_flag {
@@ -94,6 +96,7 @@ enum wgm_peer_attr {
 	WGM_PEER_A_NAT_KEEPALIVE_INTERVAL, /* u16, seconds; 0 = off */
 	__WGM_PEER_A_MAX
 };
+
 #define WGM_PEER_A_MAX (__WGM_PEER_A_MAX - 1)
 
 enum wgm_allowedip_flag {
@@ -109,6 +112,7 @@ enum wgm_allowedip_attr {
 	WGM_ALLOWEDIP_A_FLAGS,		/* u32, enum wgm_allowedip_flag */
 	__WGM_ALLOWEDIP_A_MAX
 };
+
 #define WGM_ALLOWEDIP_A_MAX (__WGM_ALLOWEDIP_A_MAX - 1)
 
 /* Reserved for candidate endpoints; numbering fixed now so it never moves. */
@@ -125,6 +129,7 @@ enum wgm_candidate_attr {
 	WGM_CANDIDATE_A_PAD,
 	__WGM_CANDIDATE_A_MAX
 };
+
 #define WGM_CANDIDATE_A_MAX (__WGM_CANDIDATE_A_MAX - 1)
 
 enum wgm_candidate_state {

@@ -1,0 +1,131 @@
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# wgmesh top-level build.
+#
+#   make            module (kernel/wgmesh.ko) and userland programs
+#   make check      install deps, build, unit tests, VM selftests; ends "N passed, N failed"
+#   make demo       install deps, build, run the demo in a VM
+#   make install    module (modules_install + depmod), programs, docs; honours DESTDIR, PREFIX
+#   make style      checkpatch --strict on kernel/
+#   make sparse     sparse over the module (make C=1)
+#   make dkms-install  register the module sources with DKMS (rebuilt on kernel upgrades)
+#
+# KDIR defaults to the build dir of the running kernel when it exists, else
+# the newest /lib/modules/*/build; override with KDIR=...
+
+TOP := $(CURDIR)
+VERSION := 0.1.0
+KDIR ?= $(shell d=/lib/modules/$$(uname -r)/build; \
+	if [ -d "$$d" ]; then echo "$$d"; \
+	else ls -d /lib/modules/*/build 2>/dev/null | sort -V | tail -n 1; fi)
+KVER = $(shell sed -n 's/^\#define UTS_RELEASE "\(.*\)"/\1/p' \
+	$(KDIR)/include/generated/utsrelease.h 2>/dev/null)
+PREFIX ?= /usr/local
+DESTDIR ?=
+SRCTARBALL ?= /usr/src/linux-source-6.1.tar.xz
+BUILD := $(TOP)/build
+HARNESS := $(BUILD)/harness/kselftest_harness.h
+# Tests to run: a shell glob over selftests/vm file names, e.g. T='2*'
+T ?= *
+
+export TOP KDIR
+
+.PHONY: all module userland harness selftests unit check demo install \
+	modules_install clean style sparse deps help kdir-check dkms-install
+
+all: module userland
+
+help:
+	@sed -n '3,15p' Makefile | sed 's/^# \{0,1\}//'
+
+kdir-check:
+	@if [ -z "$(KDIR)" ] || [ ! -f "$(KDIR)/Makefile" ]; then \
+		echo "error: no kernel build directory (KDIR='$(KDIR)')." >&2; \
+		echo "  install headers: apt-get install linux-headers-amd64" >&2; \
+		echo "  or point KDIR at a kernel build tree: make KDIR=/path/to/build" >&2; \
+		exit 1; \
+	fi
+
+module: kdir-check
+	$(MAKE) -C $(KDIR) M=$(TOP) modules
+
+userland:
+	@if [ -f userland/Makefile ]; then $(MAKE) -C userland; fi
+
+# kselftest_harness.h and kselftest.h come from Debian's linux-source tarball;
+# extracted once into build/, never committed.
+harness: $(HARNESS)
+$(HARNESS):
+	@if [ ! -f "$(SRCTARBALL)" ]; then \
+		echo "error: $(SRCTARBALL) missing: apt-get install linux-source-6.1 (or run scripts/deps)" >&2; \
+		exit 1; \
+	fi
+	mkdir -p $(BUILD)/harness
+	tar -xJf $(SRCTARBALL) -C $(BUILD)/harness --strip-components=4 \
+		linux-source-6.1/tools/testing/selftests/kselftest_harness.h \
+		linux-source-6.1/tools/testing/selftests/kselftest.h
+	touch $@
+
+# Test programs: the libnl client and tools, C tests run in the VM, unit tests.
+selftests: harness
+	$(MAKE) -f selftests/Makefile TOP=$(TOP)
+	@for f in $(wildcard selftests/*/Makefile); do \
+		$(MAKE) -f $$f TOP=$(TOP) || exit 1; \
+	done
+
+unit: harness selftests
+	@selftests/run-tests unit
+
+deps:
+	@scripts/deps
+
+# The one test command: set up, build, run everything, one summary line.
+check: deps
+	@$(MAKE) --no-print-directory all selftests
+	@T='$(T)' selftests/run-tests all
+
+demo: deps
+	@$(MAKE) --no-print-directory all selftests
+	@scripts/demo
+
+install: all modules_install
+	@if [ -f userland/Makefile ]; then \
+		$(MAKE) -C userland install DESTDIR=$(DESTDIR) PREFIX=$(PREFIX); fi
+	install -d $(DESTDIR)$(PREFIX)/share/doc/wgmesh
+	install -m 0644 README.md LICENSE $(DESTDIR)$(PREFIX)/share/doc/wgmesh/
+	install -d $(DESTDIR)$(PREFIX)/share/doc/wgmesh/netlink
+	install -m 0644 Documentation/netlink/wgmesh.yaml $(DESTDIR)$(PREFIX)/share/doc/wgmesh/netlink/
+	@if [ -f Documentation/meshadm.8 ]; then \
+		install -d $(DESTDIR)$(PREFIX)/share/man/man8 && \
+		install -m 0644 Documentation/*.8 $(DESTDIR)$(PREFIX)/share/man/man8/; fi
+
+modules_install: module
+	$(MAKE) -C $(KDIR) M=$(TOP) INSTALL_MOD_DIR=updates \
+		$(if $(DESTDIR),INSTALL_MOD_PATH=$(DESTDIR)) modules_install
+	@if [ -z "$(DESTDIR)" ]; then depmod -a $(KVER); \
+	else echo "note: staged into DESTDIR; run 'depmod -a $(KVER)' on the target"; fi
+
+style:
+	@scripts/checkpatch
+
+# Fails when sparse says anything about our files.
+sparse: kdir-check
+	@mkdir -p $(BUILD)
+	@$(MAKE) -C $(KDIR) M=$(TOP) C=2 modules 2>&1 | tee $(BUILD)/sparse.log | \
+		grep -E '(warning|error):' && { echo "sparse: not clean" >&2; exit 1; } || \
+		echo "sparse: clean"
+
+# DKMS: sources to /usr/src/wgmesh-$(VERSION), dkms.conf at their root.
+dkms-install:
+	install -d $(DESTDIR)/usr/src/wgmesh-$(VERSION)/kernel/uapi/linux
+	install -m 0644 Kbuild $(DESTDIR)/usr/src/wgmesh-$(VERSION)/
+	install -m 0644 kernel/Kbuild $(filter-out %.mod.c,$(wildcard kernel/*.c kernel/*.h)) $(DESTDIR)/usr/src/wgmesh-$(VERSION)/kernel/
+	install -m 0644 kernel/uapi/linux/wgmesh.h $(DESTDIR)/usr/src/wgmesh-$(VERSION)/kernel/uapi/linux/
+	sed 's/@VERSION@/$(VERSION)/' scripts/dkms.conf >$(DESTDIR)/usr/src/wgmesh-$(VERSION)/dkms.conf
+	@if [ -z "$(DESTDIR)" ]; then dkms add -m wgmesh -v $(VERSION) && \
+		dkms install -m wgmesh -v $(VERSION); fi
+
+clean:
+	-@[ -f "$(KDIR)/Makefile" ] && $(MAKE) -C $(KDIR) M=$(TOP) clean >/dev/null
+	-@[ -f userland/Makefile ] && $(MAKE) -C userland clean
+	rm -rf $(BUILD)
