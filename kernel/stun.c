@@ -15,7 +15,7 @@
 #include <linux/in6.h>
 #include <linux/socket.h>
 #include <linux/string.h>
-#include <asm/byteorder.h>
+#include <linux/kernel.h>
 
 #include "stun.h"
 
