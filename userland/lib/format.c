@@ -300,7 +300,6 @@ static void show_peer(struct wgm_buf *b, const struct wgm_peer *peer,
 		}
 		wgm_buf_puts(b, "\n");
 	}
-	(void)k;
 }
 
 void wgm_show_device(struct wgm_buf *b, const struct wgm_device *dev,

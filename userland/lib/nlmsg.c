@@ -671,11 +671,12 @@ int wgm_nl_errno_msg(struct wgm_err *err, enum wgm_nl_op op, int errnum,
 	if (errnum == EPERM || errnum == EACCES)
 		return wgm_err_set(err, "%s: permission denied: needs CAP_NET_ADMIN",
 				   ifname);
+	/* RTM_NEWLINK of an unregistered kind, extack or not. */
+	if (op == WGM_NL_OP_LINK && errnum == EOPNOTSUPP)
+		return wgm_err_set(err, "wgmesh module not loaded (try: modprobe wgmesh)");
 	if (!ext) {
 		if (errnum == ENODEV)
 			return wgm_err_set(err, "no such device: %s", ifname);
-		if (op == WGM_NL_OP_LINK && errnum == EOPNOTSUPP)
-			return wgm_err_set(err, "wgmesh module not loaded (try: modprobe wgmesh)");
 		if (op == WGM_NL_OP_LINK && errnum == EEXIST)
 			return wgm_err_set(err, "%s: a device with this name already exists",
 					   ifname);
