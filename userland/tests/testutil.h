@@ -62,4 +62,11 @@ static inline void tu_key(uint8_t key[32], uint32_t n, uint8_t salt)
 		key[i] = (uint8_t)((n >> ((i % 4) * 8)) ^ (i * 37) ^ salt);
 }
 
+/* Fixed keys for tests: bytes 0..31, 32..63, 64..95, all 0x11, all 0xff. */
+#define K1 "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="
+#define K2 "ICEiIyQlJicoKSorLC0uLzAxMjM0NTY3ODk6Ozw9Pj8="
+#define K3 "QEFCQ0RFRkdISUpLTE1OT1BRUlNUVVZXWFlaW1xdXl8="
+#define K11 "ERERERERERERERERERERERERERERERERERERERERERE="
+#define KFF "//////////////////////////////////////////8="
+
 #endif /* WGM_TESTUTIL_H */
