@@ -1,0 +1,179 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * meshadm - configure wgmesh devices.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "adm.h"
+#include "nl.h"
+
+#ifndef MESHADM_VERSION
+#define MESHADM_VERSION "unknown"
+#endif
+
+static const struct adm_cmd commands[] = {
+	{ "show", cmd_show,
+	  "[DEV | all | interfaces] [FIELD] [--json]",
+	  "Show devices, peers and their state" },
+	{ "showconf", cmd_showconf, "DEV",
+	  "Print a device's configuration in config-file format" },
+	{ "set", cmd_set,
+	  "DEV [listen-port PORT] [private-key FILE] [fwmark MARK|off] "
+	  "[peer PUBKEY [remove] [preshared-key FILE] [endpoint HOST:PORT] "
+	  "[candidates HOST:PORT,...] [persistent-keepalive SECS|off] "
+	  "[allowed-ips [+|-]CIDR,...]]...",
+	  "Change a device's configuration" },
+	{ "setconf", cmd_setconf, "DEV FILE",
+	  "Replace a device's configuration with a config file" },
+	{ "addconf", cmd_setconf, "DEV FILE",
+	  "Add or update the peers of a config file" },
+	{ "syncconf", cmd_setconf, "DEV FILE",
+	  "Make a device match a config file, keeping live sessions" },
+	{ "peer", cmd_peer,
+	  "add DEV PUBKEY [allowed-ips CIDR,...] [endpoint HOST:PORT] "
+	  "[candidates HOST:PORT,...] [persistent-keepalive SECS|off] "
+	  "[preshared-key FILE] | del DEV PUBKEY | list DEV",
+	  "Add, remove or list peers" },
+	{ "dev", cmd_dev, "add DEV | del DEV",
+	  "Create or delete a wgmesh network device" },
+	{ "genkey", cmd_genkey, "[FILE]",
+	  "Generate a private key (to FILE with mode 0600, or stdout)" },
+	{ "genpsk", cmd_genpsk, "[FILE]",
+	  "Generate a preshared key (to FILE with mode 0600, or stdout)" },
+	{ "pubkey", cmd_pubkey, "",
+	  "Read a private key on stdin, print its public key" },
+	{ NULL, NULL, NULL, NULL },
+};
+
+const struct adm_cmd *adm_find(const char *name)
+{
+	const struct adm_cmd *c;
+
+	for (c = commands; c->name; c++)
+		if (!strcmp(c->name, name))
+			return c;
+	return NULL;
+}
+
+int adm_error(int status, const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("meshadm: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return status;
+}
+
+int adm_usage(const char *cmd)
+{
+	const struct adm_cmd *c = adm_find(cmd);
+
+	if (c)
+		fprintf(stderr, "Usage: meshadm %s %s\n", c->name, c->usage);
+	return ADM_USAGE;
+}
+
+int adm_set_name(struct wgm_device *dev, const char *ifname)
+{
+	if (!*ifname || strlen(ifname) >= sizeof(dev->name))
+		return adm_error(ADM_USAGE, "invalid interface name '%s'",
+				 ifname);
+	snprintf(dev->name, sizeof(dev->name), "%s", ifname);
+	return ADM_OK;
+}
+
+int adm_get_device(const char *ifname, struct wgm_device *dev)
+{
+	struct wgm_err err;
+	struct wgm_nl nl;
+	int ret;
+
+	if (wgm_nl_open(&nl, &err))
+		return adm_error(ADM_FAIL, "%s", err.msg);
+	ret = wgm_nl_get_device(&nl, ifname, dev, &err);
+	wgm_nl_close(&nl);
+	if (ret)
+		return adm_error(ADM_FAIL, "%s", err.msg);
+	return ADM_OK;
+}
+
+int adm_set_device(const struct wgm_device *dev)
+{
+	struct wgm_err err;
+	struct wgm_nl nl;
+	int ret;
+
+	if (wgm_nl_open(&nl, &err))
+		return adm_error(ADM_FAIL, "%s", err.msg);
+	ret = wgm_nl_set_device(&nl, dev, &err);
+	wgm_nl_close(&nl);
+	if (ret)
+		return adm_error(ADM_FAIL, "%s", err.msg);
+	return ADM_OK;
+}
+
+static void help(FILE *f)
+{
+	const struct adm_cmd *c;
+
+	fprintf(f, "Usage: meshadm COMMAND [ARGS]...\n"
+		"Configure wgmesh devices (WireGuard-compatible, with candidate endpoints).\n\n"
+		"Commands:\n");
+	for (c = commands; c->name; c++)
+		fprintf(f, "  %-9s %s\n", c->name, c->summary);
+	fprintf(f, "\nmeshadm help COMMAND or meshadm COMMAND --help shows a command's usage;\n"
+		"meshadm --version prints the version.  See meshadm(8).\n");
+}
+
+static int command_help(const char *name, FILE *f)
+{
+	const struct adm_cmd *c = adm_find(name);
+
+	if (!c)
+		return adm_error(ADM_USAGE, "unknown command '%s' (try: meshadm --help)",
+				 name);
+	fprintf(f, "Usage: meshadm %s %s\n%s.\n", c->name, c->usage,
+		c->summary);
+	return ADM_OK;
+}
+
+int main(int argc, char *argv[])
+{
+	const struct adm_cmd *c;
+
+	/* Any file meshadm creates (private keys!) is private to the owner. */
+	umask(077);
+
+	if (argc < 2) {
+		help(stderr);
+		return ADM_USAGE;
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+		help(stdout);
+		return ADM_OK;
+	}
+	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V")) {
+		printf("meshadm %s\n", MESHADM_VERSION);
+		return ADM_OK;
+	}
+	if (!strcmp(argv[1], "help")) {
+		if (argc < 3) {
+			help(stdout);
+			return ADM_OK;
+		}
+		return command_help(argv[2], stdout);
+	}
+	c = adm_find(argv[1]);
+	if (!c)
+		return adm_error(ADM_USAGE, "unknown command '%s' (try: meshadm --help)",
+				 argv[1]);
+	if (argc > 2 && (!strcmp(argv[2], "--help") || !strcmp(argv[2], "-h")))
+		return command_help(c->name, stdout);
+	return c->run(argc - 1, argv + 1);
+}

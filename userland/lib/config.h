@@ -1,0 +1,131 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * In-memory device configuration / state, shared by every parser and
+ * formatter: the `set` grammar and config files produce it, GET_DEVICE dumps
+ * fill it, SET_DEVICE messages are built from it.  Peers, allowed IPs and
+ * candidates are growable arrays (a pointer to a peer is invalidated by
+ * adding another peer).
+ */
+#ifndef WGM_CONFIG_H
+#define WGM_CONFIG_H
+
+#include <net/if.h>
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include <linux/wgmesh.h>
+
+#include "key.h"
+
+/* Candidates per peer the kernel accepts (see wgmesh.yaml). */
+#define WGM_MAX_CANDIDATES 16
+
+union wgm_sockaddr {
+	struct sockaddr sa;
+	struct sockaddr_in in;
+	struct sockaddr_in6 in6;
+};
+
+struct wgm_allowedip {
+	uint16_t family;		/* AF_INET or AF_INET6 */
+	uint8_t cidr;
+	bool remove;			/* WGM_ALLOWEDIP_F_REMOVE_ME */
+	union {
+		struct in_addr ip4;
+		struct in6_addr ip6;
+	} addr;
+};
+
+struct wgm_candidate {
+	union wgm_sockaddr endpoint;
+	uint8_t state;			/* enum wgm_candidate_state */
+	uint32_t rtt_us;
+	uint64_t last_sent_ns;		/* CLOCK_BOOTTIME, 0 = never */
+	uint64_t last_seen_ns;		/* CLOCK_BOOTTIME, 0 = never */
+	uint32_t probes_sent;
+	uint32_t probes_lost;
+	uint32_t flags;			/* enum wgm_candidate_flag */
+};
+
+enum wgm_peer_has {
+	WGM_PEER_HAS_PSK = 1U << 0,
+	WGM_PEER_HAS_ENDPOINT = 1U << 1,
+	WGM_PEER_HAS_KEEPALIVE = 1U << 2,
+	WGM_PEER_HAS_CANDIDATES = 1U << 3,	/* list given (maybe empty) */
+	WGM_PEER_HAS_STATS = 1U << 4,		/* handshake/rx/tx reported */
+};
+
+struct wgm_peer {
+	uint8_t public_key[WGM_KEY_LEN];
+	uint8_t preshared_key[WGM_KEY_LEN];
+	uint32_t flags;			/* enum wgm_peer_flag */
+	uint32_t has;			/* enum wgm_peer_has */
+	union wgm_sockaddr endpoint;
+	uint16_t keepalive;		/* seconds, 0 = off */
+	int64_t last_handshake_sec;	/* CLOCK_REALTIME, 0 = never */
+	int64_t last_handshake_nsec;
+	uint64_t rx_bytes;
+	uint64_t tx_bytes;
+	struct wgm_allowedip *aips;
+	size_t n_aips, cap_aips;
+	struct wgm_candidate *cands;
+	size_t n_cands, cap_cands;
+	unsigned int line;		/* config-file line of its [Peer] */
+};
+
+enum wgm_device_has {
+	WGM_DEV_HAS_PRIVATE_KEY = 1U << 0,
+	WGM_DEV_HAS_PUBLIC_KEY = 1U << 1,
+	WGM_DEV_HAS_LISTEN_PORT = 1U << 2,
+	WGM_DEV_HAS_FWMARK = 1U << 3,
+};
+
+struct wgm_device {
+	char name[IFNAMSIZ];
+	uint32_t ifindex;
+	uint32_t flags;			/* enum wgm_device_flag */
+	uint32_t has;			/* enum wgm_device_has */
+	uint8_t private_key[WGM_KEY_LEN];
+	uint8_t public_key[WGM_KEY_LEN];
+	uint16_t listen_port;
+	uint32_t fwmark;
+	struct wgm_peer *peers;
+	size_t n_peers, cap_peers;
+};
+
+void wgm_device_init(struct wgm_device *dev);
+/* Frees the arrays and wipes the keys; the device is left initialised. */
+void wgm_device_free(struct wgm_device *dev);
+/* A zeroed peer appended to dev, or NULL when out of memory. */
+struct wgm_peer *wgm_device_add_peer(struct wgm_device *dev);
+struct wgm_allowedip *wgm_peer_add_aip(struct wgm_peer *peer);
+struct wgm_candidate *wgm_peer_add_cand(struct wgm_peer *peer);
+void wgm_peer_clear_aips(struct wgm_peer *peer);
+/* Deep copy of src appended to dev (NULL when out of memory). */
+struct wgm_peer *wgm_device_add_peer_copy(struct wgm_device *dev,
+					  const struct wgm_peer *src);
+
+/* Peer with this public key, or NULL (linear search). */
+struct wgm_peer *wgm_device_find_peer(const struct wgm_device *dev,
+				      const uint8_t key[WGM_KEY_LEN]);
+
+/* Order peers by latest handshake, newest first (as `show` prints them). */
+void wgm_device_sort_peers_by_handshake(struct wgm_device *dev);
+
+/* Growable string buffer; on allocation failure `oom` is set. */
+struct wgm_buf {
+	char *s;
+	size_t len, cap;
+	bool oom;
+};
+
+void wgm_buf_init(struct wgm_buf *b);
+void wgm_buf_free(struct wgm_buf *b);
+__attribute__((format(printf, 2, 3)))
+void wgm_buf_printf(struct wgm_buf *b, const char *fmt, ...);
+void wgm_buf_puts(struct wgm_buf *b, const char *s);
+
+#endif /* WGM_CONFIG_H */

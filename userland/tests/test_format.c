@@ -1,0 +1,241 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* Human durations/bytes, JSON escaping and device JSON, show views. */
+#include "kselftest_harness.h"
+#include "testutil.h"
+
+#include "addr.h"
+#include "format.h"
+
+TEST(duration)
+{
+	char b[128];
+
+	wgm_fmt_duration(b, sizeof(b), 0);
+	EXPECT_STREQ("Now", b);
+	wgm_fmt_duration(b, sizeof(b), 1);
+	EXPECT_STREQ("1 second", b);
+	wgm_fmt_duration(b, sizeof(b), 63);
+	EXPECT_STREQ("1 minute, 3 seconds", b);
+	wgm_fmt_duration(b, sizeof(b), 3600);
+	EXPECT_STREQ("1 hour", b);
+	wgm_fmt_duration(b, sizeof(b), 2 * 86400 + 2 * 3600 + 1);
+	EXPECT_STREQ("2 days, 2 hours, 1 second", b);
+	wgm_fmt_duration(b, sizeof(b), 365ULL * 86400 + 120);
+	EXPECT_STREQ("1 year, 2 minutes", b);
+	wgm_fmt_duration(b, 8, 63);	/* truncation is safe */
+	EXPECT_LT(strlen(b), 8);
+}
+
+TEST(bytes)
+{
+	char b[32];
+
+	wgm_fmt_bytes(b, sizeof(b), 0);
+	EXPECT_STREQ("0 B", b);
+	wgm_fmt_bytes(b, sizeof(b), 1023);
+	EXPECT_STREQ("1023 B", b);
+	wgm_fmt_bytes(b, sizeof(b), 1024);
+	EXPECT_STREQ("1.00 KiB", b);
+	wgm_fmt_bytes(b, sizeof(b), 1229);
+	EXPECT_STREQ("1.20 KiB", b);
+	wgm_fmt_bytes(b, sizeof(b), 3ULL << 20);
+	EXPECT_STREQ("3.00 MiB", b);
+	wgm_fmt_bytes(b, sizeof(b), (5ULL << 30) + (512ULL << 20));
+	EXPECT_STREQ("5.50 GiB", b);
+	wgm_fmt_bytes(b, sizeof(b), UINT64_MAX);
+	EXPECT_STREQ("16.00 EiB", b);
+}
+
+TEST(json_escaping)
+{
+	struct wgm_buf b;
+
+	wgm_buf_init(&b);
+	wgm_json_string(&b, "a\"b\\c\n\t\x01\x1f\x7f/é");
+	EXPECT_STREQ("\"a\\\"b\\\\c\\n\\t\\u0001\\u001f\\u007f/é\"", b.s);
+	wgm_buf_free(&b);
+	wgm_buf_init(&b);
+	wgm_json_string(&b, "");
+	EXPECT_STREQ("\"\"", b.s);
+	wgm_buf_free(&b);
+}
+
+/* A device as a dump would report it. */
+static void sample(struct wgm_device *dev)
+{
+	struct wgm_peer *p;
+	struct wgm_candidate *c;
+	struct wgm_err err;
+
+	wgm_device_init(dev);
+	snprintf(dev->name, sizeof(dev->name), "wgm0");
+	dev->has = WGM_DEV_HAS_PUBLIC_KEY | WGM_DEV_HAS_PRIVATE_KEY |
+		   WGM_DEV_HAS_LISTEN_PORT | WGM_DEV_HAS_FWMARK;
+	wgm_key_from_base64(dev->public_key, K1);
+	wgm_key_from_base64(dev->private_key, K11);
+	dev->listen_port = 51820;
+	dev->fwmark = 0x2a;
+
+	p = wgm_device_add_peer(dev);
+	wgm_key_from_base64(p->public_key, K2);
+	wgm_parse_endpoint("192.0.2.1:51820", &p->endpoint, &err);
+	wgm_parse_cidr("10.0.0.2/32", wgm_peer_add_aip(p), &err);
+	wgm_parse_cidr("fd00::2/128", wgm_peer_add_aip(p), &err);
+	p->last_handshake_sec = 1000000 - 63;
+	p->rx_bytes = 1229;
+	p->tx_bytes = 3482;
+	p->keepalive = 25;
+	p->has = WGM_PEER_HAS_CANDIDATES | WGM_PEER_HAS_STATS;
+	c = wgm_peer_add_cand(p);
+	wgm_parse_endpoint("[2001:db8::1]:4500", &c->endpoint, &err);
+	c->state = WGM_CANDIDATE_ALIVE;
+	c->rtt_us = 1234;
+	c->last_seen_ns = 500ULL * 1000000000ULL;
+	c->flags = WGM_CANDIDATE_F_ACTIVE;
+
+	p = wgm_device_add_peer(dev);
+	wgm_key_from_base64(p->public_key, K3);
+}
+
+static const struct wgm_clock clk = {
+	.realtime_sec = 1000000,
+	.boottime_ns = 510ULL * 1000000000ULL,
+};
+
+TEST(json_device)
+{
+	struct wgm_device dev;
+	struct wgm_buf b;
+
+	sample(&dev);
+	wgm_buf_init(&b);
+	wgm_json_device(&b, &dev, &clk);
+	EXPECT_STREQ("{\"name\":\"wgm0\",\"public_key\":\"" K1 "\",\"listen_port\":51820,"
+		     "\"fwmark\":42,\"peers\":["
+		     "{\"public_key\":\"" K2 "\",\"endpoint\":\"192.0.2.1:51820\","
+		     "\"allowed_ips\":[\"10.0.0.2/32\",\"fd00::2/128\"],"
+		     "\"latest_handshake\":999937,\"rx_bytes\":1229,\"tx_bytes\":3482,"
+		     "\"persistent_keepalive\":25,\"candidates\":[{\"endpoint\":"
+		     "\"[2001:db8::1]:4500\",\"state\":\"alive\",\"rtt_us\":1234,"
+		     "\"last_seen\":999990}]},"
+		     "{\"public_key\":\"" K3 "\",\"endpoint\":null,\"allowed_ips\":[],"
+		     "\"latest_handshake\":0,\"rx_bytes\":0,\"tx_bytes\":0,"
+		     "\"persistent_keepalive\":0}]}\n", b.s);
+	/* The private key never appears in JSON. */
+	EXPECT_EQ(NULL, strstr(b.s, K11));
+	wgm_buf_free(&b);
+	wgm_device_free(&dev);
+}
+
+TEST(json_device_name_escaped_and_no_key)
+{
+	struct wgm_device dev;
+	struct wgm_buf b;
+
+	wgm_device_init(&dev);
+	snprintf(dev.name, sizeof(dev.name), "a\"b");
+	wgm_buf_init(&b);
+	wgm_json_device(&b, &dev, &clk);
+	EXPECT_STREQ("{\"name\":\"a\\\"b\",\"public_key\":null,\"listen_port\":0,"
+		     "\"fwmark\":0,\"peers\":[]}\n", b.s);
+	wgm_buf_free(&b);
+}
+
+TEST(human_show)
+{
+	struct wgm_device dev;
+	struct wgm_buf b;
+
+	sample(&dev);
+	wgm_buf_init(&b);
+	wgm_show_device(&b, &dev, &clk, false);
+	EXPECT_STREQ("interface: wgm0\n"
+		     "  public key: " K1 "\n"
+		     "  private key: (hidden)\n"
+		     "  listening port: 51820\n"
+		     "  fwmark: 0x2a\n"
+		     "\n"
+		     "peer: " K2 "\n"
+		     "  endpoint: 192.0.2.1:51820\n"
+		     "  allowed ips: 10.0.0.2/32, fd00::2/128\n"
+		     "  latest handshake: 1 minute, 3 seconds ago\n"
+		     "  transfer: 1.20 KiB received, 3.40 KiB sent\n"
+		     "  persistent keepalive: every 25 seconds\n"
+		     "  candidates: [2001:db8::1]:4500 (alive, rtt 1.234 ms, active)\n"
+		     "\n"
+		     "peer: " K3 "\n"
+		     "  allowed ips: (none)\n", b.s);
+	EXPECT_EQ(NULL, strchr(b.s, '\x1b'));
+	wgm_buf_free(&b);
+
+	wgm_buf_init(&b);
+	wgm_show_device(&b, &dev, &clk, true);
+	EXPECT_NE(NULL, strstr(b.s, "\x1b[1;32minterface:\x1b[0m wgm0\n"));
+	wgm_buf_free(&b);
+	wgm_device_free(&dev);
+}
+
+TEST(sort_by_handshake)
+{
+	struct wgm_device dev;
+
+	sample(&dev);
+	dev.peers[1].last_handshake_sec = 2000000;
+	wgm_device_sort_peers_by_handshake(&dev);
+	EXPECT_EQ(0x40, dev.peers[0].public_key[0]);
+	EXPECT_EQ(0x20, dev.peers[1].public_key[0]);
+	EXPECT_EQ(2, dev.peers[1].n_aips);
+	wgm_device_free(&dev);
+}
+
+TEST(fields)
+{
+	struct wgm_device dev;
+	struct wgm_err err;
+	struct wgm_buf b;
+
+	sample(&dev);
+#define FIELD(f, name, want) do {					\
+		wgm_buf_init(&b);					\
+		ASSERT_EQ(0, wgm_show_field(&b, &dev, f, name, &err));	\
+		EXPECT_STREQ(want, b.s);				\
+		wgm_buf_free(&b);					\
+	} while (0)
+	FIELD("public-key", false, K1 "\n");
+	FIELD("private-key", false, K11 "\n");
+	FIELD("listen-port", true, "wgm0\t51820\n");
+	FIELD("fwmark", false, "0x2a\n");
+	FIELD("peers", false, K2 "\n" K3 "\n");
+	FIELD("endpoints", false, K2 "\t192.0.2.1:51820\n" K3 "\t(none)\n");
+	FIELD("allowed-ips", false, K2 "\t10.0.0.2/32 fd00::2/128\n" K3 "\t(none)\n");
+	FIELD("latest-handshakes", false, K2 "\t999937\n" K3 "\t0\n");
+	FIELD("transfer", false, K2 "\t1229\t3482\n" K3 "\t0\t0\n");
+	FIELD("persistent-keepalive", false, K2 "\t25\n" K3 "\toff\n");
+	FIELD("preshared-keys", false, K2 "\t(none)\n" K3 "\t(none)\n");
+	FIELD("candidates", false, K2 "\t[2001:db8::1]:4500\n" K3 "\t(none)\n");
+	FIELD("dump", true,
+	      "wgm0\t" K11 "\t" K1 "\t51820\t0x2a\n"
+	      "wgm0\t" K2 "\t(none)\t192.0.2.1:51820\t10.0.0.2/32,fd00::2/128\t999937\t1229\t3482\t25\n"
+	      "wgm0\t" K3 "\t(none)\t(none)\t(none)\t0\t0\t0\toff\n");
+#undef FIELD
+	wgm_buf_init(&b);
+	EXPECT_EQ(-1, wgm_show_field(&b, &dev, "bogus", false, &err));
+	EXPECT_NE(NULL, strstr(err.msg, "unknown show field 'bogus' (valid: public-key,"));
+	wgm_buf_free(&b);
+	wgm_device_free(&dev);
+}
+
+TEST(candidate_last_seen)
+{
+	struct wgm_candidate c = { .last_seen_ns = 0 };
+
+	EXPECT_EQ(0, wgm_candidate_last_seen_unix(&c, &clk));
+	c.last_seen_ns = clk.boottime_ns;
+	EXPECT_EQ(clk.realtime_sec, wgm_candidate_last_seen_unix(&c, &clk));
+	c.last_seen_ns = clk.boottime_ns + 5;	/* clock skew: not in the future */
+	EXPECT_EQ(clk.realtime_sec, wgm_candidate_last_seen_unix(&c, &clk));
+	EXPECT_STREQ("probing", wgm_candidate_state_name(WGM_CANDIDATE_PROBING));
+	EXPECT_STREQ("invalid", wgm_candidate_state_name(200));
+}
+
+TEST_HARNESS_MAIN
