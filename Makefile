@@ -69,6 +69,7 @@ $(HARNESS):
 # Test programs: the libnl client and tools, C tests run in the VM, unit tests.
 selftests: harness
 	$(MAKE) -f selftests/Makefile TOP=$(TOP)
+	@if [ -f userland/Makefile ]; then $(MAKE) -C userland tests; fi
 	@for f in $(wildcard selftests/*/Makefile); do \
 		$(MAKE) -f $$f TOP=$(TOP) || exit 1; \
 	done
