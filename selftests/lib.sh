@@ -142,3 +142,75 @@ done_testing() {
 	[ "$_tap_fail" -eq 0 ]
 	exit $?
 }
+
+# ---------------------------------------------------------------------------
+# NAT topologies.  An "internet" namespace (inet) holds a bridge with
+# 203.0.113.254/24 and 2001:db8::fe/64; each site N has a router namespace
+# rN (WAN 203.0.113.N, LAN 10.N.0.1/24) doing masquerade with a stateful
+# firewall that drops everything unsolicited, and a host namespace hN
+# (10.N.0.2/24) behind it.
+#
+#   topo_internet
+#   topo_site N [symmetric]   # symmetric: masquerade random,fully-random
+#   topo_lan_host N M         # another host hN_M (10.N.0.M) on site N's LAN
+# ---------------------------------------------------------------------------
+INET_V4=203.0.113.254
+
+topo_internet() {
+	ns_new inet
+	ip -n inet link add br0 type bridge
+	ip -n inet addr add "$INET_V4/24" dev br0
+	ip -n inet addr add 2001:db8::fe/64 dev br0 nodad
+	ip -n inet link set br0 up
+}
+
+topo_site() {
+	local n=$1 mode=${2:-} r=r$1 h=h$1 masq=masquerade
+	ns_new "$r"
+	ns_new "$h"
+	ip link add wan netns "$r" type veth peer name "wan$n" netns inet
+	ip -n inet link set "wan$n" master br0 up
+	ip -n "$r" addr add "203.0.113.$n/24" dev wan
+	ip -n "$r" link set wan up
+	ip -n "$r" link add lan type bridge
+	ip -n "$r" addr add "10.$n.0.1/24" dev lan
+	ip -n "$r" link set lan up
+	ip link add eth0 netns "$h" type veth peer name p2 netns "$r"
+	ip -n "$r" link set p2 master lan up
+	ip -n "$h" addr add "10.$n.0.2/24" dev eth0
+	ip -n "$h" link set eth0 up
+	ip -n "$h" route add default via "10.$n.0.1"
+	ip netns exec "$r" sysctl -qw net.ipv4.ip_forward=1
+	[ "$mode" = symmetric ] && masq="masquerade random,fully-random"
+	ip netns exec "$r" nft -f - <<NFT
+table inet nat {
+	chain postrouting {
+		type nat hook postrouting priority srcnat; policy accept;
+		oifname "wan" $masq
+	}
+}
+table inet filter {
+	chain input {
+		type filter hook input priority filter; policy drop;
+		ct state established,related accept
+		iifname "lo" accept
+		iifname "lan" accept
+	}
+	chain forward {
+		type filter hook forward priority filter; policy drop;
+		ct state established,related accept
+		iifname "lan" oifname "wan" accept
+	}
+}
+NFT
+}
+
+topo_lan_host() {
+	local n=$1 m=$2 h="h$1_$2"
+	ns_new "$h"
+	ip link add eth0 netns "$h" type veth peer name "p$m" netns "r$n"
+	ip -n "r$n" link set "p$m" master lan up
+	ip -n "$h" addr add "10.$n.0.$m/24" dev eth0
+	ip -n "$h" link set eth0 up
+	ip -n "$h" route add default via "10.$n.0.1"
+}
