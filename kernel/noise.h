@@ -1,0 +1,134 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Noise_IKpsk2_25519_ChaChaPoly_BLAKE2s: the handshake state machine and
+ * the session key pairs it produces.
+ */
+#ifndef _WGM_NOISE_H
+#define _WGM_NOISE_H
+
+#include <linux/types.h>
+#include <linux/spinlock.h>
+#include <linux/rwsem.h>
+#include <linux/kref.h>
+#include <linux/atomic.h>
+#include <linux/list.h>
+#include "messages.h"
+#include "replay.h"
+
+struct wgm_peer;
+struct wgm_device;
+struct wgm_static_identity;
+
+/* An entry of the device's index hashtable (peerlookup.h). */
+enum wgm_index_type {
+	WGM_INDEX_HANDSHAKE = 1U << 0,
+	WGM_INDEX_KEYPAIR = 1U << 1,
+};
+
+struct wgm_index_entry {
+	struct hlist_node index_hash;
+	__le32 index;				/* our random 32-bit index */
+	enum wgm_index_type type;
+	struct wgm_peer *peer;			/* not a reference */
+};
+
+struct wgm_symkey {
+	u8 key[WGM_KEY_BYTES];
+	u64 birthdate;				/* ktime_get_coarse_boottime_ns() */
+	bool is_valid;
+};
+
+/*
+ * One session.  Freed through RCU when the last reference goes.  The
+ * sending counter is atomic (any CPU may send); the replay window is
+ * serialised by replay_lock (spin_lock_bh).
+ */
+struct wgm_keypair {
+	struct wgm_index_entry entry;
+	struct wgm_symkey sending;
+	atomic64_t sending_counter;
+	struct wgm_symkey receiving;
+	spinlock_t replay_lock;
+	struct wgm_replay replay;
+	bool i_am_the_initiator;
+	__le32 remote_index;
+	u64 internal_id;
+	struct kref refcount;
+	struct rcu_head rcu;
+};
+
+/* A peer's sessions; pointers are RCU, replaced under keypair_update_lock. */
+struct wgm_keypairs {
+	struct wgm_keypair __rcu *current_keypair;
+	struct wgm_keypair __rcu *previous_keypair;
+	struct wgm_keypair __rcu *next_keypair;
+	spinlock_t keypair_update_lock;
+};
+
+enum wgm_handshake_state {
+	WGM_HS_ZEROED,
+	WGM_HS_CREATED_INITIATION,
+	WGM_HS_CONSUMED_INITIATION,
+	WGM_HS_CREATED_RESPONSE,
+	WGM_HS_CONSUMED_RESPONSE,
+};
+
+/* Per-peer handshake state; every field is protected by @lock. */
+struct wgm_handshake {
+	struct wgm_index_entry entry;
+	struct wgm_static_identity *static_identity;
+	enum wgm_handshake_state state;
+	u64 last_initiation_consumption;	/* ktime_get_coarse_boottime_ns() */
+	u8 ephemeral_private[WGM_KEY_BYTES];
+	u8 remote_static[WGM_KEY_BYTES];
+	u8 remote_ephemeral[WGM_KEY_BYTES];
+	u8 precomputed_static_static[WGM_KEY_BYTES];	/* DH(s_priv, S_pub) */
+	u8 preshared_key[WGM_KEY_BYTES];
+	u8 hash[WGM_HASH_BYTES];
+	u8 chaining_key[WGM_HASH_BYTES];
+	u8 latest_timestamp[WGM_TIMESTAMP_BYTES];
+	__le32 remote_index;
+	struct rw_semaphore lock;
+};
+
+void wgm_noise_init(void);		/* module init: precompute the protocol constants */
+void wgm_noise_handshake_init(struct wgm_handshake *hs,
+			      struct wgm_static_identity *static_identity,
+			      const u8 peer_public_key[WGM_KEY_BYTES],
+			      const u8 peer_preshared_key[WGM_KEY_BYTES],
+			      struct wgm_peer *peer);
+void wgm_noise_handshake_clear(struct wgm_handshake *hs);
+/* after the device's or peer's key changed; takes hs->lock */
+void wgm_noise_precompute_static_static(struct wgm_peer *peer);
+/* must hold static_identity->lock for writing */
+void wgm_noise_set_static_identity_private_key(struct wgm_static_identity *si,
+					       const u8 private_key[WGM_KEY_BYTES]);
+
+bool wgm_noise_handshake_create_initiation(struct wgm_msg_handshake_initiation *dst,
+					   struct wgm_handshake *hs);
+/* returns the peer with a reference held, or NULL */
+struct wgm_peer *wgm_noise_handshake_consume_initiation(struct wgm_msg_handshake_initiation *src,
+							struct wgm_device *wg);
+bool wgm_noise_handshake_create_response(struct wgm_msg_handshake_response *dst,
+					 struct wgm_handshake *hs);
+/* returns the peer with a reference held, or NULL */
+struct wgm_peer *wgm_noise_handshake_consume_response(struct wgm_msg_handshake_response *src,
+						      struct wgm_device *wg);
+/* derives the session keys into a new keypair (next or current) */
+bool wgm_noise_handshake_begin_session(struct wgm_handshake *hs, struct wgm_keypairs *keypairs);
+
+void wgm_noise_keypairs_init(struct wgm_keypairs *keypairs);
+void wgm_noise_keypairs_clear(struct wgm_keypairs *keypairs);
+struct wgm_keypair *wgm_noise_keypair_get(struct wgm_keypair *keypair);	/* NULL if dying */
+void wgm_noise_keypair_put(struct wgm_keypair *keypair, bool unreference_now);
+/*
+ * An authenticated data packet arrived on @received: if it is the "next"
+ * keypair, it becomes current (the responder's confirmation).  Returns true
+ * when that rotation happened.
+ */
+bool wgm_noise_received_with_keypair(struct wgm_keypairs *keypairs,
+				     struct wgm_keypair *received);
+/* marks the current sessions as unusable for sending (key change) */
+void wgm_noise_expire_current_peer_keypairs(struct wgm_peer *peer);
+
+#endif /* _WGM_NOISE_H */

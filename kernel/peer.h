@@ -1,0 +1,113 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * A peer: one remote public key, its handshake and sessions, endpoint,
+ * allowed IPs, timers and queues.
+ *
+ * Lifetime: created and removed under wg->device_update_lock; looked up
+ * under RCU and pinned with wgm_peer_get()/wgm_peer_put().  Removal marks
+ * it dead, unhashes it, stops its timers and work, and drops the list's
+ * reference; memory goes after an RCU grace period once the last
+ * reference is gone.
+ */
+#ifndef _WGM_PEER_H
+#define _WGM_PEER_H
+
+#include <linux/types.h>
+#include <linux/kref.h>
+#include <linux/list.h>
+#include <linux/timer.h>
+#include <linux/workqueue.h>
+#include <linux/spinlock.h>
+#include <linux/skbuff.h>
+#include <linux/in.h>
+#include <linux/in6.h>
+#include <linux/socket.h>
+#include <net/dst_cache.h>
+
+#include "noise.h"
+#include "cookie.h"
+
+struct wgm_device;
+
+/* Where to send: the peer's address, plus the local source we last used. */
+struct wgm_endpoint {
+	union {
+		struct sockaddr addr;
+		struct sockaddr_in addr4;
+		struct sockaddr_in6 addr6;
+	};
+	union {
+		struct {
+			struct in_addr src4;
+			int src_if4;		/* ifindex the source belongs to */
+		};
+		struct in6_addr src6;
+	};
+};
+
+struct wgm_peer {
+	struct wgm_device *device;
+	struct kref refcount;
+	struct rcu_head rcu;
+	struct list_head peer_list;		/* wg->peer_list */
+	struct hlist_node pubkey_hash;		/* peerlookup.c */
+	struct list_head allowedips_list;	/* allowedips.c */
+	u64 internal_id;
+	bool is_dead;				/* set under device_update_lock */
+
+	struct wgm_handshake handshake;
+	struct wgm_keypairs keypairs;
+	struct wgm_cookie latest_cookie;
+
+	rwlock_t endpoint_lock;			/* endpoint (read_lock_bh) */
+	struct wgm_endpoint endpoint;
+	struct dst_cache endpoint_cache;
+
+	/* inner packets waiting for a session; bounded by WGM_MAX_STAGED_PACKETS */
+	struct sk_buff_head staged_packet_queue;
+	struct work_struct transmit_work;		/* send.c: encrypt + send staged */
+	struct work_struct transmit_handshake_work;	/* send.c */
+
+	/* timers.c */
+	struct timer_list timer_retransmit_handshake;
+	struct timer_list timer_send_keepalive;
+	struct timer_list timer_new_handshake;
+	struct timer_list timer_zero_key_material;
+	struct timer_list timer_persistent_keepalive;
+	struct work_struct clear_peer_work;
+	unsigned int timer_handshake_attempts;
+	u16 persistent_keepalive_interval;	/* seconds, 0 = off */
+	bool timer_need_another_keepalive;
+	bool sent_lastminute_handshake;
+	atomic64_t last_sent_handshake;		/* ktime_get_coarse_boottime_ns() */
+
+	/* statistics */
+	atomic64_t rx_bytes, tx_bytes;		/* authenticated outer bytes */
+	struct timespec64 walltime_last_handshake;	/* under handshake.lock */
+};
+
+/*
+ * Must hold wg->device_update_lock.  Returns the new peer (the device's
+ * list holds the initial reference) or an ERR_PTR: -ENOSPC when the
+ * device has WGM_MAX_PEERS_PER_DEVICE peers, -EEXIST for a duplicate key.
+ */
+struct wgm_peer *wgm_peer_create(struct wgm_device *wg,
+				 const u8 public_key[WGM_KEY_BYTES],
+				 const u8 preshared_key[WGM_KEY_BYTES]);
+/* Must hold wg->device_update_lock. */
+void wgm_peer_remove(struct wgm_peer *peer);
+void wgm_peer_remove_all(struct wgm_device *wg);
+
+struct wgm_peer *wgm_peer_get_maybe_zero(struct wgm_peer *peer);	/* NULL if dying */
+static inline struct wgm_peer *wgm_peer_get(struct wgm_peer *peer)
+{
+	kref_get(&peer->refcount);
+	return peer;
+}
+
+void wgm_peer_put(struct wgm_peer *peer);
+
+int wgm_peer_init(void);	/* module init */
+void wgm_peer_uninit(void);
+
+#endif /* _WGM_PEER_H */

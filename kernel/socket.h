@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The device's UDP sockets (IPv4 and IPv6, same port) in the netns where
+ * the device was created, via the udp_tunnel API; outer routing with a
+ * per-peer dst_cache and a remembered source address.
+ */
+#ifndef _WGM_SOCKET_H
+#define _WGM_SOCKET_H
+
+#include <linux/skbuff.h>
+#include "peer.h"
+
+struct wgm_device;
+
+/* Must hold device_update_lock.  Binds both families to @port (0 = random). */
+int wgm_socket_init(struct wgm_device *wg, u16 port);
+/* Must hold device_update_lock; @new4/@new6 may be NULL (close). */
+void wgm_socket_reinit(struct wgm_device *wg, struct sock *new4, struct sock *new6);
+
+/* Encapsulates and sends: @skb->data is the WireGuard message. Consumes @skb. */
+int wgm_socket_send_skb_to_peer(struct wgm_peer *peer, struct sk_buff *skb, u8 ds);
+/* Copies @len bytes from @buf into a new skb and sends it to the peer. */
+int wgm_socket_send_buffer_to_peer(struct wgm_peer *peer, void *buf, size_t len, u8 ds);
+/* Replies to the outer source of @in_skb (cookie replies, probe replies). */
+int wgm_socket_send_buffer_as_reply_to_skb(struct wgm_device *wg, struct sk_buff *in_skb,
+					   void *buf, size_t len);
+
+/* Fills @ep with @skb's outer source (peer address) and destination (our source). */
+int wgm_socket_endpoint_from_skb(struct wgm_endpoint *ep, const struct sk_buff *skb);
+void wgm_socket_set_peer_endpoint(struct wgm_peer *peer, const struct wgm_endpoint *ep);
+/* Roaming: adopt @skb's outer source if it differs (authenticated packets only). */
+void wgm_socket_set_peer_endpoint_from_skb(struct wgm_peer *peer, const struct sk_buff *skb);
+void wgm_socket_clear_peer_endpoint_src(struct wgm_peer *peer);
+
+#endif /* _WGM_SOCKET_H */
