@@ -28,6 +28,7 @@
 #include "cookie.h"
 
 struct wgm_device;
+struct wgm_probe_peer;
 
 /* Where to send: the peer's address, plus the local source we last used. */
 struct wgm_endpoint {
@@ -80,6 +81,12 @@ struct wgm_peer {
 	bool timer_need_another_keepalive;
 	bool sent_lastminute_handshake;
 	atomic64_t last_sent_handshake;		/* ktime_get_coarse_boottime_ns() */
+
+	/* probe.c: candidates and probe state; NULL until the peer has a
+	 * probe key or candidates.  Set under device_update_lock, freed
+	 * after an RCU grace period by wgm_probe_peer_remove().
+	 */
+	struct wgm_probe_peer __rcu *probe;
 
 	/* statistics */
 	atomic64_t rx_bytes, tx_bytes;		/* authenticated outer bytes */
