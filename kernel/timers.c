@@ -1,0 +1,239 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The per-peer timer state machine of the WireGuard protocol description
+ * (section "Timers"), driven by events reported by send.c and receive.c:
+ *
+ *  retransmit_handshake  an initiation got no answer within REKEY_TIMEOUT
+ *                        (plus jitter): send another, up to
+ *                        MAX_TIMER_HANDSHAKES times, then give up.
+ *  send_keepalive        data arrived but we sent nothing for
+ *                        KEEPALIVE_TIMEOUT: send an empty packet so the
+ *                        other side knows the session is alive.
+ *  new_handshake         we sent data but heard nothing back for
+ *                        KEEPALIVE_TIMEOUT + REKEY_TIMEOUT: re-handshake.
+ *  zero_key_material     no new session for 3 * REJECT_AFTER_TIME: wipe
+ *                        every key we hold for the peer.
+ *  persistent_keepalive  user-configured interval keepalive (NAT mappings).
+ *
+ * Event functions run in any context.  Arming is done under
+ * rcu_read_lock_bh() and only while the peer is alive and the device is
+ * up; peer removal marks the peer dead, waits for an RCU grace period and
+ * then calls wgm_timers_stop(), so no timer is re-armed after that.
+ */
+
+#include <linux/kernel.h>
+#include <linux/jiffies.h>
+#include <linux/random.h>
+#include <linux/timer.h>
+#include <linux/workqueue.h>
+#include <linux/netdevice.h>
+#include <linux/ktime.h>
+#include <linux/timekeeping.h>
+
+#include "timers.h"
+#include "device.h"
+#include "peer.h"
+#include "noise.h"
+#include "queueing.h"
+#include "socket.h"
+
+bool wgm_birthdate_has_expired(u64 birthday_ns, u64 expiration_seconds)
+{
+	return (s64)(birthday_ns + expiration_seconds * NSEC_PER_SEC) <=
+	       (s64)ktime_get_coarse_boottime_ns();
+}
+
+static unsigned long wgm_jitter(void)
+{
+	return get_random_u32_below(WGM_REKEY_TIMEOUT_JITTER_MAX_JIFFIES);
+}
+
+/* Arms @timer unless the peer is going away or the device is down. */
+static void wgm_peer_timer_arm(struct wgm_peer *peer, struct timer_list *timer,
+			       unsigned long expires)
+{
+	rcu_read_lock_bh();
+	if (likely(netif_running(peer->device->dev) && !READ_ONCE(peer->is_dead)))
+		mod_timer(timer, expires);
+	rcu_read_unlock_bh();
+}
+
+static void wgm_expired_retransmit_handshake(struct timer_list *t)
+{
+	struct wgm_peer *peer = from_timer(peer, t, timer_retransmit_handshake);
+
+	if (peer->timer_handshake_attempts > WGM_MAX_TIMER_HANDSHAKES) {
+		pr_debug("%s: peer %llu: no handshake after %u attempts, giving up\n",
+			 peer->device->dev->name, peer->internal_id,
+			 peer->timer_handshake_attempts);
+		/* Nothing will carry the staged packets now. */
+		del_timer(&peer->timer_send_keepalive);
+		wgm_packet_purge_staged(peer);
+		/* Forget the keys if no session turns up in the meantime. */
+		if (!timer_pending(&peer->timer_zero_key_material))
+			wgm_peer_timer_arm(peer, &peer->timer_zero_key_material,
+					   jiffies + WGM_REJECT_AFTER_TIME * 3 * HZ);
+		return;
+	}
+
+	++peer->timer_handshake_attempts;
+	pr_debug("%s: peer %llu: handshake unanswered after %d s, retry %u\n",
+		 peer->device->dev->name, peer->internal_id,
+		 WGM_REKEY_TIMEOUT, peer->timer_handshake_attempts + 1);
+	/* The remembered source address may be what broke; route afresh. */
+	wgm_socket_clear_peer_endpoint_src(peer);
+	wgm_packet_send_queued_handshake_initiation(peer, true);
+}
+
+static void wgm_expired_send_keepalive(struct timer_list *t)
+{
+	struct wgm_peer *peer = from_timer(peer, t, timer_send_keepalive);
+
+	wgm_packet_send_keepalive(peer);
+	if (peer->timer_need_another_keepalive) {
+		peer->timer_need_another_keepalive = false;
+		wgm_peer_timer_arm(peer, &peer->timer_send_keepalive,
+				   jiffies + WGM_KEEPALIVE_TIMEOUT * HZ);
+	}
+}
+
+static void wgm_expired_new_handshake(struct timer_list *t)
+{
+	struct wgm_peer *peer = from_timer(peer, t, timer_new_handshake);
+
+	pr_debug("%s: peer %llu: sent data without reply for %d s, new handshake\n",
+		 peer->device->dev->name, peer->internal_id,
+		 WGM_KEEPALIVE_TIMEOUT + WGM_REKEY_TIMEOUT);
+	wgm_socket_clear_peer_endpoint_src(peer);
+	wgm_packet_send_queued_handshake_initiation(peer, false);
+}
+
+static void wgm_expired_zero_key_material(struct timer_list *t)
+{
+	struct wgm_peer *peer = from_timer(peer, t, timer_zero_key_material);
+
+	/* Wiping takes sleeping locks: do it from a work item. */
+	rcu_read_lock_bh();
+	if (!READ_ONCE(peer->is_dead) && wgm_peer_get_maybe_zero(peer)) {
+		if (!queue_work(peer->device->handshake_wq, &peer->clear_peer_work))
+			wgm_peer_put(peer);	/* already queued, holds its own */
+	}
+	rcu_read_unlock_bh();
+}
+
+/* Holds the peer reference taken when it was queued. */
+static void wgm_clear_peer_worker(struct work_struct *work)
+{
+	struct wgm_peer *peer = container_of(work, struct wgm_peer, clear_peer_work);
+
+	pr_debug("%s: peer %llu: no session for %d s, zeroing key material\n",
+		 peer->device->dev->name, peer->internal_id,
+		 WGM_REJECT_AFTER_TIME * 3);
+	wgm_noise_handshake_clear(&peer->handshake);
+	wgm_noise_keypairs_clear(&peer->keypairs);
+	wgm_peer_put(peer);
+}
+
+static void wgm_expired_persistent_keepalive(struct timer_list *t)
+{
+	struct wgm_peer *peer = from_timer(peer, t, timer_persistent_keepalive);
+
+	if (likely(READ_ONCE(peer->persistent_keepalive_interval)))
+		wgm_packet_send_keepalive(peer);
+}
+
+/* A data packet (not a keepalive) went out. */
+void wgm_timers_data_sent(struct wgm_peer *peer)
+{
+	if (!timer_pending(&peer->timer_new_handshake))
+		wgm_peer_timer_arm(peer, &peer->timer_new_handshake,
+				   jiffies + (WGM_KEEPALIVE_TIMEOUT + WGM_REKEY_TIMEOUT) * HZ +
+				   wgm_jitter());
+}
+
+/* A data packet (not a keepalive) came in. */
+void wgm_timers_data_received(struct wgm_peer *peer)
+{
+	if (likely(netif_running(peer->device->dev))) {
+		if (!timer_pending(&peer->timer_send_keepalive))
+			wgm_peer_timer_arm(peer, &peer->timer_send_keepalive,
+					   jiffies + WGM_KEEPALIVE_TIMEOUT * HZ);
+		else
+			peer->timer_need_another_keepalive = true;
+	}
+}
+
+/* Anything authenticated went out: no separate keepalive is needed. */
+void wgm_timers_any_authenticated_packet_sent(struct wgm_peer *peer)
+{
+	del_timer(&peer->timer_send_keepalive);
+}
+
+/* Anything authenticated came in: the peer is answering. */
+void wgm_timers_any_authenticated_packet_received(struct wgm_peer *peer)
+{
+	del_timer(&peer->timer_new_handshake);
+}
+
+void wgm_timers_handshake_initiated(struct wgm_peer *peer)
+{
+	wgm_peer_timer_arm(peer, &peer->timer_retransmit_handshake,
+			   jiffies + WGM_REKEY_TIMEOUT * HZ + wgm_jitter());
+}
+
+/*
+ * A session is confirmed (initiator: response consumed; responder: first
+ * data on the new keypair).  walltime_last_handshake is written without
+ * handshake.lock here (this runs in softirq); readers tolerate a torn read.
+ */
+void wgm_timers_handshake_complete(struct wgm_peer *peer)
+{
+	del_timer(&peer->timer_retransmit_handshake);
+	peer->timer_handshake_attempts = 0;
+	peer->sent_lastminute_handshake = false;
+	ktime_get_real_ts64(&peer->walltime_last_handshake);
+}
+
+/* New keys exist: wipe everything if nothing newer follows in time. */
+void wgm_timers_session_derived(struct wgm_peer *peer)
+{
+	wgm_peer_timer_arm(peer, &peer->timer_zero_key_material,
+			   jiffies + WGM_REJECT_AFTER_TIME * 3 * HZ);
+}
+
+/* Any authenticated packet, in or out: restart the persistent keepalive. */
+void wgm_timers_any_authenticated_packet_traversal(struct wgm_peer *peer)
+{
+	u16 interval = READ_ONCE(peer->persistent_keepalive_interval);
+
+	if (interval)
+		wgm_peer_timer_arm(peer, &peer->timer_persistent_keepalive,
+				   jiffies + interval * HZ);
+}
+
+void wgm_timers_init(struct wgm_peer *peer)
+{
+	timer_setup(&peer->timer_retransmit_handshake, wgm_expired_retransmit_handshake, 0);
+	timer_setup(&peer->timer_send_keepalive, wgm_expired_send_keepalive, 0);
+	timer_setup(&peer->timer_new_handshake, wgm_expired_new_handshake, 0);
+	timer_setup(&peer->timer_zero_key_material, wgm_expired_zero_key_material, 0);
+	timer_setup(&peer->timer_persistent_keepalive, wgm_expired_persistent_keepalive, 0);
+	INIT_WORK(&peer->clear_peer_work, wgm_clear_peer_worker);
+	peer->timer_handshake_attempts = 0;
+	peer->timer_need_another_keepalive = false;
+	peer->sent_lastminute_handshake = false;
+}
+
+/*
+ * The peer is dead (is_dead set and an RCU grace period passed), so no
+ * event re-arms anything: stop every timer and wait for a pending wipe.
+ */
+void wgm_timers_stop(struct wgm_peer *peer)
+{
+	del_timer_sync(&peer->timer_retransmit_handshake);
+	del_timer_sync(&peer->timer_send_keepalive);
+	del_timer_sync(&peer->timer_new_handshake);
+	del_timer_sync(&peer->timer_zero_key_material);
+	del_timer_sync(&peer->timer_persistent_keepalive);
+	flush_work(&peer->clear_peer_work);
+}
