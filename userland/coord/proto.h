@@ -1,0 +1,266 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * libmeshproto: the control channel between the agent (meshd) and the
+ * coordination service (meshcoord).  See Documentation/coordination.rst.
+ *
+ * Layers, bottom up:
+ *   frames     u32 big-endian length, then that many bytes (at most
+ *              MP_MAX_FRAME); the only unit ever read from the socket.
+ *   handshake  two frames (MP_HS1_LEN, MP_HS2_LEN bytes) that authenticate
+ *              both static X25519 keys and yield a struct mp_chan.
+ *   channel    every later frame is ChaCha20-Poly1305 (IETF) under a
+ *              per-direction key with an implicit 64-bit counter nonce; the
+ *              length prefix is the associated data.
+ *   messages   one message per frame: a type byte and a fixed binary body
+ *              (struct mp_msg; mp_msg_encode/mp_msg_decode).
+ *   conn       non-blocking socket with a read buffer for one frame and a
+ *              bounded write queue (struct mp_conn).
+ *   client     mp_client_connect(): connect, handshake, HELLO -> WELCOME.
+ *
+ * No global state; every function is reentrant.  Secrets are wiped.
+ */
+#ifndef MESHPROTO_H
+#define MESHPROTO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#define MP_VERSION		1
+#define MP_KEY_LEN		32
+#define MP_TAG_LEN		16
+/* Largest frame body accepted (ciphertext incl. tag, or a handshake message). */
+#define MP_MAX_FRAME		4096
+#define MP_MAX_PLAINTEXT	(MP_MAX_FRAME - MP_TAG_LEN)
+#define MP_MAX_CANDIDATES	8
+#define MP_NAME_MAX		63	/* node names: [A-Za-z0-9._-], 1..63 */
+#define MP_AUTHKEY_MAX		128
+#define MP_TEXT_MAX		255
+/* Handshake message sizes: magic(4) e(32) [enc(s)(32) tag(16)] | [tag(16)] */
+#define MP_HS1_LEN		(4 + 32 + 32 + MP_TAG_LEN)
+#define MP_HS2_LEN		(4 + 32 + MP_TAG_LEN)
+/* The agent pings at this interval; the service drops a node silent for 3x. */
+#define MP_KEEPALIVE_SEC	15
+
+enum mp_type {
+	MP_HELLO = 1,		/* agent -> service, first message */
+	MP_WELCOME = 2,		/* service -> agent: you are in */
+	MP_ERROR = 3,		/* service -> agent, then close */
+	MP_CANDIDATES = 4,	/* agent -> service: my endpoints (full set) */
+	MP_PEER = 5,		/* service -> agent: add/update a peer */
+	MP_PEER_REMOVED = 6,	/* service -> agent: forget a peer */
+	MP_PUNCH = 7,		/* service -> agent: punch towards now */
+	MP_PING = 8,		/* either way */
+	MP_PONG = 9,		/* answer to PING, same token */
+	MP_SYNC_END = 10,	/* service -> agent: initial peer list complete */
+};
+
+enum mp_errcode {
+	MP_ERR_NONE = 0,	/* local or transport failure (retry later) */
+	MP_ERR_AUTH = 1,	/* unknown node and no/invalid/expired auth key */
+	MP_ERR_REMOVED = 2,	/* the node was removed by the administrator */
+	MP_ERR_FULL = 3,	/* node limit reached */
+	MP_ERR_PROTO = 4,	/* protocol violation */
+	MP_ERR_REPLACED = 5,	/* a newer connection with the same node key */
+	MP_ERR_NAME = 6,	/* invalid node name */
+};
+
+struct mp_err {
+	int code;		/* enum mp_errcode when the service said so */
+	char msg[256];
+};
+
+struct mp_candidate {
+	uint8_t family;		/* AF_INET or AF_INET6 */
+	uint16_t port;		/* host order */
+	uint8_t addr[16];	/* IPv4 in the first 4 bytes */
+};
+
+struct mp_hello {
+	uint8_t version;
+	char name[MP_NAME_MAX + 1];
+	char authkey[MP_AUTHKEY_MAX + 1];	/* "" when reconnecting */
+};
+
+struct mp_welcome {
+	char name[MP_NAME_MAX + 1];	/* the name the service registered */
+	uint8_t addr4[4];
+	uint8_t plen4;			/* overlay prefix, 10 */
+	uint8_t addr6[16];
+	uint8_t plen6;			/* overlay prefix, 48 */
+};
+
+struct mp_error {
+	uint16_t code;
+	char text[MP_TEXT_MAX + 1];
+};
+
+struct mp_candidates {
+	uint8_t n;
+	struct mp_candidate c[MP_MAX_CANDIDATES];
+};
+
+struct mp_peer {
+	uint8_t pubkey[MP_KEY_LEN];
+	char name[MP_NAME_MAX + 1];
+	uint8_t addr4[4];
+	uint8_t addr6[16];
+	uint8_t online;
+	uint64_t last_seen;		/* unix seconds, 0 = never */
+	struct mp_candidates cand;
+};
+
+struct mp_punch {
+	uint8_t pubkey[MP_KEY_LEN];	/* the other side */
+	struct mp_candidates cand;	/* its candidates */
+};
+
+struct mp_msg {
+	uint8_t type;			/* enum mp_type */
+	union {
+		struct mp_hello hello;
+		struct mp_welcome welcome;
+		struct mp_error error;
+		struct mp_candidates cand;
+		struct mp_peer peer;
+		uint8_t removed[MP_KEY_LEN];
+		struct mp_punch punch;
+		uint64_t token;		/* PING, PONG */
+	} u;
+};
+
+/* ---- messages ---- */
+
+/* Returns the encoded length, or -1 when it does not fit / is invalid. */
+int mp_msg_encode(const struct mp_msg *m, uint8_t *buf, size_t cap);
+/* Strict: unknown type, short/long body, bad lengths -> -1. */
+int mp_msg_decode(struct mp_msg *m, const uint8_t *buf, size_t len);
+const char *mp_type_name(uint8_t type);
+/* [A-Za-z0-9._-]{1,63}, not starting with '-' or '.' */
+bool mp_name_valid(const char *name);
+
+/* ---- candidates ---- */
+
+int mp_candidate_from_sockaddr(struct mp_candidate *c,
+			       const struct sockaddr *sa);
+/* Returns the sockaddr length (sizeof sockaddr_in/_in6). */
+socklen_t mp_candidate_to_sockaddr(const struct mp_candidate *c,
+				   struct sockaddr_storage *ss);
+/* "192.0.2.1:51820" or "[2001:db8::1]:51820"; buf of MP_CAND_STRLEN. */
+#define MP_CAND_STRLEN 56
+char *mp_candidate_format(const struct mp_candidate *c, char *buf);
+/* Parses the same syntax (numeric only); 0 or -1. */
+int mp_candidate_parse(struct mp_candidate *c, const char *s);
+bool mp_candidate_equal(const struct mp_candidate *a,
+			const struct mp_candidate *b);
+
+/* ---- handshake and channel ---- */
+
+struct mp_chan {
+	uint8_t tx_key[MP_KEY_LEN];
+	uint8_t rx_key[MP_KEY_LEN];
+	uint64_t tx_ctr, rx_ctr;
+};
+
+struct mp_hs_client {
+	uint8_t s_priv[MP_KEY_LEN], s_pub[MP_KEY_LEN];
+	uint8_t e_priv[MP_KEY_LEN], e_pub[MP_KEY_LEN];
+	uint8_t server_pub[MP_KEY_LEN];
+	uint8_t dh1[MP_KEY_LEN];
+	uint8_t msg1[MP_HS1_LEN];
+};
+
+/* Needs sodium_init() done once by the program (mp_init()). */
+int mp_init(void);
+
+/* Client: build message 1 (node_priv is the node's WireGuard private key). */
+int mp_hs_client_start(struct mp_hs_client *hs,
+		       const uint8_t node_priv[MP_KEY_LEN],
+		       const uint8_t server_pub[MP_KEY_LEN],
+		       uint8_t msg1[MP_HS1_LEN]);
+/* Client: check message 2, derive the channel; wipes hs.  0 or -1. */
+int mp_hs_client_finish(struct mp_hs_client *hs,
+			const uint8_t msg2[MP_HS2_LEN], struct mp_chan *chan);
+/*
+ * Service: answer message 1.  On success the node's static public key is in
+ * node_pub; it is proven only once a frame from the node opens under chan.
+ */
+int mp_hs_server(const uint8_t server_priv[MP_KEY_LEN],
+		 const uint8_t server_pub[MP_KEY_LEN],
+		 const uint8_t msg1[MP_HS1_LEN], uint8_t msg2[MP_HS2_LEN],
+		 struct mp_chan *chan, uint8_t node_pub[MP_KEY_LEN]);
+
+/* Seal pt into frame (4-byte length + ciphertext); returns frame length. */
+int mp_chan_seal(struct mp_chan *ch, const uint8_t *pt, size_t len,
+		 uint8_t *frame, size_t cap);
+/* Open a frame body (after the length); returns plaintext length or -1. */
+int mp_chan_open(struct mp_chan *ch, const uint8_t *body, size_t len,
+		 uint8_t *pt, size_t cap);
+void mp_chan_wipe(struct mp_chan *ch);
+
+/* ---- buffered non-blocking connection ---- */
+
+struct mp_conn {
+	int fd;
+	bool established;		/* chan is valid */
+	struct mp_chan chan;
+	uint8_t rbuf[4 + MP_MAX_FRAME];
+	size_t rlen;			/* bytes of the current frame read */
+	uint8_t *wbuf;
+	size_t wlen, wcap, wmax;	/* wmax: queue limit (slow peer) */
+};
+
+/* fd is made non-blocking and owned (closed by mp_conn_close). */
+int mp_conn_init(struct mp_conn *c, int fd, size_t wmax);
+void mp_conn_close(struct mp_conn *c);
+/*
+ * Read from the socket until one whole frame is buffered: 1 (body/len point
+ * into rbuf, valid until the next call), 0 (would block), -1 (EOF, error,
+ * oversized frame; err says which).
+ */
+int mp_conn_read_frame(struct mp_conn *c, const uint8_t **body, size_t *len,
+		       struct mp_err *err);
+/* Queue a raw frame (length prefix added); -1 when the queue is full. */
+int mp_conn_queue_raw(struct mp_conn *c, const uint8_t *body, size_t len,
+		      struct mp_err *err);
+/* Encode, seal and queue a message. */
+int mp_conn_send(struct mp_conn *c, const struct mp_msg *m,
+		 struct mp_err *err);
+/* 1 message received, 0 would block, -1 error (bad frame: close). */
+int mp_conn_recv(struct mp_conn *c, struct mp_msg *m, struct mp_err *err);
+/* Write queued bytes: 0 all written, 1 some left, -1 error. */
+int mp_conn_flush(struct mp_conn *c, struct mp_err *err);
+static inline bool mp_conn_want_write(const struct mp_conn *c)
+{
+	return c->wlen > 0;
+}
+
+/* ---- client ---- */
+
+struct mp_client_cfg {
+	const char *server;		/* "host:port", "[v6]:port" */
+	const uint8_t *server_pub;	/* MP_KEY_LEN, pinned */
+	const uint8_t *node_priv;	/* MP_KEY_LEN, WireGuard private key */
+	const char *name;		/* wanted node name */
+	const char *authkey;		/* NULL or "" when already registered */
+	int timeout_ms;			/* whole connect+handshake+hello */
+};
+
+/*
+ * Blocking connect + handshake + HELLO, waiting for WELCOME (returned in
+ * *welcome).  On success c is an established non-blocking connection: poll
+ * c->fd for POLLIN (and POLLOUT while mp_conn_want_write), call
+ * mp_conn_recv until 0 and mp_conn_flush.  The service follows WELCOME with
+ * one MP_PEER per known node and MP_SYNC_END.  On failure err->code holds
+ * the service's enum mp_errcode (MP_ERR_AUTH: an auth key is needed).
+ */
+int mp_client_connect(struct mp_conn *c, const struct mp_client_cfg *cfg,
+		      struct mp_welcome *welcome, struct mp_err *err);
+
+/* Convenience senders. */
+int mp_send_candidates(struct mp_conn *c, const struct mp_candidate *cand,
+		       unsigned int n, struct mp_err *err);
+int mp_send_ping(struct mp_conn *c, uint64_t token, struct mp_err *err);
+
+#endif /* MESHPROTO_H */

@@ -1,0 +1,170 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* STUN Binding request/response encoding (RFC 5389 sections 6, 15.1, 15.2). */
+#include "stun.h"
+
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <string.h>
+
+static uint16_t rd16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static uint32_t rd32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	       (uint32_t)p[2] << 8 | p[3];
+}
+
+static void wr16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+static void wr32(uint8_t *p, uint32_t v)
+{
+	wr16(p, (uint16_t)(v >> 16));
+	wr16(p + 2, (uint16_t)v);
+}
+
+static void header(uint8_t *out, uint16_t type, uint16_t len,
+		   const uint8_t txid[12])
+{
+	wr16(out, type);
+	wr16(out + 2, len);
+	wr32(out + 4, STUN_MAGIC);
+	memcpy(out + 8, txid, 12);
+}
+
+size_t stun_build_request(uint8_t out[STUN_HDR_LEN], const uint8_t txid[12])
+{
+	header(out, STUN_BINDING_REQUEST, 0, txid);
+	return STUN_HDR_LEN;
+}
+
+/* Common header checks; returns the message type or -1. */
+static int check_header(const uint8_t *pkt, size_t len)
+{
+	size_t alen, off;
+
+	if (len < STUN_HDR_LEN || (pkt[0] & 0xc0))
+		return -1;
+	alen = rd16(pkt + 2);
+	if ((alen & 3) || STUN_HDR_LEN + alen != len ||
+	    rd32(pkt + 4) != STUN_MAGIC)
+		return -1;
+	/* Attributes must tile the body exactly (padded to 4). */
+	for (off = STUN_HDR_LEN; off < len;) {
+		size_t l;
+
+		if (len - off < 4)
+			return -1;
+		l = rd16(pkt + off + 2);
+		l = (l + 3) & ~(size_t)3;
+		if (len - off - 4 < l)
+			return -1;
+		off += 4 + l;
+	}
+	return rd16(pkt);
+}
+
+int stun_parse_request(const uint8_t *pkt, size_t len, uint8_t txid[12])
+{
+	if (check_header(pkt, len) != STUN_BINDING_REQUEST)
+		return -1;
+	memcpy(txid, pkt + 8, 12);
+	return 0;
+}
+
+size_t stun_build_response(uint8_t out[STUN_MAX_RESPONSE],
+			   const uint8_t txid[12], const struct sockaddr *from)
+{
+	uint8_t *a = out + STUN_HDR_LEN;
+	size_t i;
+
+	if (from->sa_family == AF_INET) {
+		const struct sockaddr_in *s4 = (const void *)from;
+		const uint8_t *ip = (const uint8_t *)&s4->sin_addr;
+
+		header(out, STUN_BINDING_SUCCESS, 12, txid);
+		wr16(a, STUN_ATTR_XOR_MAPPED);
+		wr16(a + 2, 8);
+		a[4] = 0;
+		a[5] = 1;
+		wr16(a + 6, ntohs(s4->sin_port) ^ (STUN_MAGIC >> 16));
+		for (i = 0; i < 4; i++)
+			a[8 + i] = ip[i] ^ out[4 + i];
+		return STUN_HDR_LEN + 12;
+	}
+	if (from->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *s6 = (const void *)from;
+		const uint8_t *ip = (const uint8_t *)&s6->sin6_addr;
+
+		header(out, STUN_BINDING_SUCCESS, 24, txid);
+		wr16(a, STUN_ATTR_XOR_MAPPED);
+		wr16(a + 2, 20);
+		a[4] = 0;
+		a[5] = 2;
+		wr16(a + 6, ntohs(s6->sin6_port) ^ (STUN_MAGIC >> 16));
+		/* XOR with magic cookie || transaction id = header bytes 4..19 */
+		for (i = 0; i < 16; i++)
+			a[8 + i] = ip[i] ^ out[4 + i];
+		return STUN_HDR_LEN + 24;
+	}
+	return 0;
+}
+
+static int read_addr(const uint8_t *v, size_t l, const uint8_t *hdr, bool x,
+		     struct sockaddr_storage *out)
+{
+	size_t i;
+
+	memset(out, 0, sizeof(*out));
+	if (l < 4)
+		return -1;
+	if (v[1] == 1 && l == 8) {
+		struct sockaddr_in *s4 = (struct sockaddr_in *)out;
+		uint8_t *ip = (uint8_t *)&s4->sin_addr;
+
+		s4->sin_family = AF_INET;
+		s4->sin_port = htons(rd16(v + 2) ^ (x ? STUN_MAGIC >> 16 : 0));
+		for (i = 0; i < 4; i++)
+			ip[i] = v[4 + i] ^ (x ? hdr[4 + i] : 0);
+		return 0;
+	}
+	if (v[1] == 2 && l == 20) {
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)out;
+		uint8_t *ip = (uint8_t *)&s6->sin6_addr;
+
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons(rd16(v + 2) ^ (x ? STUN_MAGIC >> 16 : 0));
+		for (i = 0; i < 16; i++)
+			ip[i] = v[4 + i] ^ (x ? hdr[4 + i] : 0);
+		return 0;
+	}
+	return -1;
+}
+
+int stun_parse_response(const uint8_t *pkt, size_t len, const uint8_t txid[12],
+			struct sockaddr_storage *out)
+{
+	size_t off;
+	int found = -1;
+
+	if (check_header(pkt, len) != STUN_BINDING_SUCCESS ||
+	    memcmp(pkt + 8, txid, 12))
+		return -1;
+	for (off = STUN_HDR_LEN; off < len;) {
+		uint16_t t = rd16(pkt + off);
+		size_t l = rd16(pkt + off + 2);
+
+		if (t == STUN_ATTR_XOR_MAPPED)
+			return read_addr(pkt + off + 4, l, pkt, true, out);
+		if (t == STUN_ATTR_MAPPED && found < 0)
+			found = read_addr(pkt + off + 4, l, pkt, false, out);
+		off += 4 + ((l + 3) & ~(size_t)3);
+	}
+	return found;
+}
