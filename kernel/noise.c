@@ -1,0 +1,774 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The Noise_IKpsk2_25519_ChaChaPoly_BLAKE2s handshake, as the WireGuard
+ * protocol description specifies it, and the key pairs it yields.
+ *
+ * Notation in the comments follows Noise: "e", "s" are the ephemeral and
+ * static keys, "es" a Diffie-Hellman between our ephemeral and their
+ * static key, and so on; "ck" is the chaining key, "h" the transcript hash.
+ *
+ * Locking: static_identity->lock is taken before handshake->lock (see
+ * device.h for the full order).  Key pair pointers are changed only under
+ * keypairs->keypair_update_lock (spin_lock_bh) and read under RCU.
+ */
+
+#include <linux/kernel.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/bitops.h>
+#include <linux/log2.h>
+#include <linux/ktime.h>
+#include <linux/timekeeping.h>
+#include <linux/rcupdate.h>
+#include <asm/unaligned.h>
+#include <crypto/algapi.h>
+#include <crypto/blake2s.h>
+#include <crypto/curve25519.h>
+#include <crypto/chacha20poly1305.h>
+
+#include "noise.h"
+#include "peer.h"
+#include "device.h"
+#include "peerlookup.h"
+#include "timers.h"
+
+static const char wgm_noise_construction[] = "Noise_IKpsk2_25519_ChaChaPoly_BLAKE2s";
+static const char wgm_noise_identifier[] = "WireGuard v1 zx2c4 Jason@zx2c4.com";
+
+/* HASH(construction) and HASH(HASH(construction) || identifier) */
+static u8 wgm_initial_ck[WGM_HASH_BYTES] __ro_after_init;
+static u8 wgm_initial_h[WGM_HASH_BYTES] __ro_after_init;
+
+static atomic64_t wgm_keypair_ids = ATOMIC64_INIT(0);
+
+void __init wgm_noise_init(void)
+{
+	struct blake2s_state st;
+
+	blake2s(wgm_initial_ck, wgm_noise_construction, NULL, WGM_HASH_BYTES,
+		sizeof(wgm_noise_construction) - 1, 0);
+	blake2s_init(&st, WGM_HASH_BYTES);
+	blake2s_update(&st, wgm_initial_ck, WGM_HASH_BYTES);
+	blake2s_update(&st, wgm_noise_identifier, sizeof(wgm_noise_identifier) - 1);
+	blake2s_final(&st, wgm_initial_h);
+}
+
+/* ---- symmetric primitives ------------------------------------------- */
+
+/* h = HASH(h || data) */
+static void wgm_mix_hash(u8 h[WGM_HASH_BYTES], const u8 *data, size_t len)
+{
+	struct blake2s_state st;
+
+	blake2s_init(&st, WGM_HASH_BYTES);
+	blake2s_update(&st, h, WGM_HASH_BYTES);
+	blake2s_update(&st, data, len);
+	blake2s_final(&st, h);
+}
+
+/*
+ * HMAC (RFC 2104) over BLAKE2s with a 32-byte key.  @out may alias @in:
+ * it is only written once the input has been consumed.
+ */
+static void wgm_hmac(u8 out[WGM_HASH_BYTES], const u8 *in, size_t in_len,
+		     const u8 key[WGM_HASH_BYTES])
+{
+	u8 pad[BLAKE2S_BLOCK_SIZE];
+	u8 inner[WGM_HASH_BYTES];
+	struct blake2s_state st;
+	unsigned int i;
+
+	memset(pad, 0, sizeof(pad));
+	memcpy(pad, key, WGM_HASH_BYTES);
+	for (i = 0; i < sizeof(pad); i++)
+		pad[i] ^= 0x36;
+	blake2s_init(&st, WGM_HASH_BYTES);
+	blake2s_update(&st, pad, sizeof(pad));
+	blake2s_update(&st, in, in_len);
+	blake2s_final(&st, inner);
+
+	for (i = 0; i < sizeof(pad); i++)
+		pad[i] ^= 0x36 ^ 0x5c;
+	blake2s_init(&st, WGM_HASH_BYTES);
+	blake2s_update(&st, pad, sizeof(pad));
+	blake2s_update(&st, inner, sizeof(inner));
+	blake2s_final(&st, out);
+
+	memzero_explicit(pad, sizeof(pad));
+	memzero_explicit(inner, sizeof(inner));
+}
+
+/*
+ * HKDF with HMAC-BLAKE2s, one to three 32-byte outputs:
+ *   prk = HMAC(ck, data); T1 = HMAC(prk, 0x01); Tn = HMAC(prk, Tn-1 || n).
+ * Any output may alias @ck.  Unwanted outputs are NULL (from the end).
+ */
+static void wgm_kdf(u8 *out1, u8 *out2, u8 *out3, const u8 *data, size_t len,
+		    const u8 ck[WGM_HASH_BYTES])
+{
+	u8 prk[WGM_HASH_BYTES];
+	u8 t[WGM_HASH_BYTES + 1];
+
+	wgm_hmac(prk, data, len, ck);
+
+	t[0] = 1;
+	wgm_hmac(t, t, 1, prk);
+	memcpy(out1, t, WGM_HASH_BYTES);
+	if (!out2)
+		goto out;
+
+	t[WGM_HASH_BYTES] = 2;
+	wgm_hmac(t, t, WGM_HASH_BYTES + 1, prk);
+	memcpy(out2, t, WGM_HASH_BYTES);
+	if (!out3)
+		goto out;
+
+	t[WGM_HASH_BYTES] = 3;
+	wgm_hmac(t, t, WGM_HASH_BYTES + 1, prk);
+	memcpy(out3, t, WGM_HASH_BYTES);
+out:
+	memzero_explicit(prk, sizeof(prk));
+	memzero_explicit(t, sizeof(t));
+}
+
+/* (ck, key) = KDF2(ck, DH(priv, pub)); @key may be NULL (KDF1). */
+static bool __must_check wgm_mix_dh(u8 ck[WGM_HASH_BYTES], u8 *key,
+				    const u8 priv[WGM_KEY_BYTES],
+				    const u8 pub[WGM_KEY_BYTES])
+{
+	u8 shared[WGM_KEY_BYTES];
+
+	if (unlikely(!curve25519(shared, priv, pub))) {
+		memzero_explicit(shared, sizeof(shared));
+		return false;
+	}
+	wgm_kdf(ck, key, NULL, shared, sizeof(shared), ck);
+	memzero_explicit(shared, sizeof(shared));
+	return true;
+}
+
+/* Same with the static-static result computed ahead of time. */
+static bool __must_check wgm_mix_precomputed_dh(u8 ck[WGM_HASH_BYTES], u8 key[WGM_KEY_BYTES],
+						const u8 precomputed[WGM_KEY_BYTES])
+{
+	static const u8 zero[WGM_KEY_BYTES];
+
+	if (unlikely(!crypto_memneq(precomputed, zero, WGM_KEY_BYTES)))
+		return false;
+	wgm_kdf(ck, key, NULL, precomputed, WGM_KEY_BYTES, ck);
+	return true;
+}
+
+/* (ck, tau, key) = KDF3(ck, psk); h = HASH(h || tau) */
+static void wgm_mix_psk(u8 ck[WGM_HASH_BYTES], u8 h[WGM_HASH_BYTES],
+			u8 key[WGM_KEY_BYTES], const u8 psk[WGM_KEY_BYTES])
+{
+	u8 tau[WGM_HASH_BYTES];
+
+	wgm_kdf(ck, tau, key, psk, WGM_KEY_BYTES, ck);
+	wgm_mix_hash(h, tau, sizeof(tau));
+	memzero_explicit(tau, sizeof(tau));
+}
+
+/* dst = AEAD(key, 0, src, h); h = HASH(h || dst) */
+static void wgm_seal(u8 *dst, const u8 *src, size_t len, const u8 key[WGM_KEY_BYTES],
+		     u8 h[WGM_HASH_BYTES])
+{
+	chacha20poly1305_encrypt(dst, src, len, h, WGM_HASH_BYTES, 0, key);
+	wgm_mix_hash(h, dst, wgm_encrypted_len(len));
+}
+
+/* dst = AEAD-open(key, 0, src, h); h = HASH(h || src) */
+static bool __must_check wgm_open(u8 *dst, const u8 *src, size_t src_len,
+				  const u8 key[WGM_KEY_BYTES], u8 h[WGM_HASH_BYTES])
+{
+	if (!chacha20poly1305_decrypt(dst, src, src_len, h, WGM_HASH_BYTES, 0, key))
+		return false;
+	wgm_mix_hash(h, src, src_len);
+	return true;
+}
+
+/* The ephemeral public key: h = HASH(h || e), ck = KDF1(ck, e). */
+static void wgm_mix_ephemeral(const u8 e[WGM_KEY_BYTES], u8 ck[WGM_HASH_BYTES],
+			      u8 h[WGM_HASH_BYTES])
+{
+	wgm_mix_hash(h, e, WGM_KEY_BYTES);
+	wgm_kdf(ck, NULL, NULL, e, WGM_KEY_BYTES, ck);
+}
+
+/* ck = HASH(construction); h = HASH(ck || identifier); h = HASH(h || S_resp) */
+static void wgm_start_transcript(u8 ck[WGM_HASH_BYTES], u8 h[WGM_HASH_BYTES],
+				 const u8 responder_static[WGM_KEY_BYTES])
+{
+	memcpy(ck, wgm_initial_ck, WGM_HASH_BYTES);
+	memcpy(h, wgm_initial_h, WGM_HASH_BYTES);
+	wgm_mix_hash(h, responder_static, WGM_KEY_BYTES);
+}
+
+/*
+ * TAI64N: big-endian (2^62 + 10 + seconds since the epoch) followed by
+ * big-endian nanoseconds (the 10 is the TAI-UTC offset of the TAI64
+ * convention, which the other implementations use too).  Nanoseconds are
+ * rounded down to a power of two just under 1/WGM_INITIATIONS_PER_SECOND
+ * so the timestamp does not reveal fine-grained timing.
+ */
+static void wgm_tai64n_now(u8 out[WGM_TIMESTAMP_BYTES])
+{
+	const u32 grain = rounddown_pow_of_two(NSEC_PER_SEC / WGM_INITIATIONS_PER_SECOND);
+	struct timespec64 now;
+
+	ktime_get_real_ts64(&now);
+	put_unaligned_be64(0x400000000000000aULL + (u64)now.tv_sec, out);
+	put_unaligned_be32(round_down((u32)now.tv_nsec, grain), out + 8);
+}
+
+/* ---- static identity and per-peer handshake state --------------------- */
+
+/* Must hold hs->lock for writing. */
+static void wgm_handshake_zero(struct wgm_handshake *hs)
+{
+	lockdep_assert_held_write(&hs->lock);
+	memzero_explicit(hs->ephemeral_private, WGM_KEY_BYTES);
+	memset(hs->remote_ephemeral, 0, WGM_KEY_BYTES);
+	memzero_explicit(hs->hash, WGM_HASH_BYTES);
+	memzero_explicit(hs->chaining_key, WGM_HASH_BYTES);
+	hs->remote_index = 0;
+	hs->state = WGM_HS_ZEROED;
+}
+
+/*
+ * Must hold hs->lock for writing; the static identity must not change
+ * meanwhile (its lock or device_update_lock is held by the caller).
+ */
+static void wgm_handshake_precompute_ss(struct wgm_handshake *hs)
+{
+	struct wgm_static_identity *si = hs->static_identity;
+
+	lockdep_assert_held_write(&hs->lock);
+	if (!si->has_identity ||
+	    !curve25519(hs->precomputed_static_static, si->static_private, hs->remote_static))
+		memzero_explicit(hs->precomputed_static_static, WGM_KEY_BYTES);
+}
+
+void wgm_noise_handshake_init(struct wgm_handshake *hs,
+			      struct wgm_static_identity *static_identity,
+			      const u8 peer_public_key[WGM_KEY_BYTES],
+			      const u8 peer_preshared_key[WGM_KEY_BYTES],
+			      struct wgm_peer *peer)
+{
+	memset(hs, 0, sizeof(*hs));
+	init_rwsem(&hs->lock);
+	hs->entry.type = WGM_INDEX_HANDSHAKE;
+	hs->entry.peer = peer;
+	hs->static_identity = static_identity;
+	memcpy(hs->remote_static, peer_public_key, WGM_KEY_BYTES);
+	if (peer_preshared_key)
+		memcpy(hs->preshared_key, peer_preshared_key, WGM_KEY_BYTES);
+	hs->state = WGM_HS_ZEROED;
+
+	down_write(&hs->lock);
+	wgm_handshake_precompute_ss(hs);
+	up_write(&hs->lock);
+}
+
+void wgm_noise_handshake_clear(struct wgm_handshake *hs)
+{
+	wgm_index_hashtable_remove(hs->entry.peer->device->index_hashtable, &hs->entry);
+	down_write(&hs->lock);
+	wgm_handshake_zero(hs);
+	up_write(&hs->lock);
+	/* A concurrent create may have re-hashed it before we took the lock. */
+	wgm_index_hashtable_remove(hs->entry.peer->device->index_hashtable, &hs->entry);
+}
+
+/*
+ * The caller keeps the static identity stable (holds static_identity.lock
+ * or device_update_lock, under which it is changed).
+ */
+void wgm_noise_precompute_static_static(struct wgm_peer *peer)
+{
+	down_write(&peer->handshake.lock);
+	wgm_handshake_precompute_ss(&peer->handshake);
+	up_write(&peer->handshake.lock);
+}
+
+/* Must hold si->lock for writing.  An all-zero key removes the identity. */
+void wgm_noise_set_static_identity_private_key(struct wgm_static_identity *si,
+					       const u8 private_key[WGM_KEY_BYTES])
+{
+	static const u8 zero[WGM_KEY_BYTES];
+
+	lockdep_assert_held_write(&si->lock);
+	if (!crypto_memneq(private_key, zero, WGM_KEY_BYTES))
+		goto err_no_key;
+	memcpy(si->static_private, private_key, WGM_KEY_BYTES);
+	curve25519_clamp_secret(si->static_private);
+	si->has_identity = curve25519_generate_public(si->static_public, si->static_private);
+	if (si->has_identity)
+		return;
+err_no_key:
+	memzero_explicit(si->static_private, WGM_KEY_BYTES);
+	memset(si->static_public, 0, WGM_KEY_BYTES);
+	si->has_identity = false;
+}
+
+/* ---- key pairs ------------------------------------------------------- */
+
+static void wgm_keypair_free_rcu(struct rcu_head *rcu)
+{
+	kfree_sensitive(container_of(rcu, struct wgm_keypair, rcu));
+}
+
+static void wgm_keypair_release(struct kref *kref)
+{
+	struct wgm_keypair *kp = container_of(kref, struct wgm_keypair, refcount);
+
+	wgm_index_hashtable_remove(kp->entry.peer->device->index_hashtable, &kp->entry);
+	call_rcu(&kp->rcu, wgm_keypair_free_rcu);
+}
+
+/*
+ * @unreference_now: also unhash it at once, so that no new packet finds
+ * it, even while in-flight packets still hold references.
+ */
+void wgm_noise_keypair_put(struct wgm_keypair *keypair, bool unreference_now)
+{
+	if (!keypair)
+		return;
+	if (unreference_now)
+		wgm_index_hashtable_remove(keypair->entry.peer->device->index_hashtable,
+					   &keypair->entry);
+	kref_put(&keypair->refcount, wgm_keypair_release);
+}
+
+/* Must be in an RCU read-side section that found @keypair. */
+struct wgm_keypair *wgm_noise_keypair_get(struct wgm_keypair *keypair)
+{
+	RCU_LOCKDEP_WARN(!rcu_read_lock_bh_held() && !rcu_read_lock_held(),
+			 "keypair taken outside RCU");
+	if (unlikely(!keypair || !kref_get_unless_zero(&keypair->refcount)))
+		return NULL;
+	return keypair;
+}
+
+void wgm_noise_keypairs_init(struct wgm_keypairs *keypairs)
+{
+	RCU_INIT_POINTER(keypairs->current_keypair, NULL);
+	RCU_INIT_POINTER(keypairs->previous_keypair, NULL);
+	RCU_INIT_POINTER(keypairs->next_keypair, NULL);
+	spin_lock_init(&keypairs->keypair_update_lock);
+}
+
+/* Must hold keypairs->keypair_update_lock. */
+static struct wgm_keypair *wgm_kp_locked(struct wgm_keypairs *keypairs,
+					 struct wgm_keypair __rcu **slot)
+{
+	return rcu_dereference_protected(*slot, lockdep_is_held(&keypairs->keypair_update_lock));
+}
+
+void wgm_noise_keypairs_clear(struct wgm_keypairs *keypairs)
+{
+	struct wgm_keypair *old;
+
+	spin_lock_bh(&keypairs->keypair_update_lock);
+	old = wgm_kp_locked(keypairs, &keypairs->next_keypair);
+	RCU_INIT_POINTER(keypairs->next_keypair, NULL);
+	wgm_noise_keypair_put(old, true);
+
+	old = wgm_kp_locked(keypairs, &keypairs->previous_keypair);
+	RCU_INIT_POINTER(keypairs->previous_keypair, NULL);
+	wgm_noise_keypair_put(old, true);
+
+	old = wgm_kp_locked(keypairs, &keypairs->current_keypair);
+	RCU_INIT_POINTER(keypairs->current_keypair, NULL);
+	wgm_noise_keypair_put(old, true);
+	spin_unlock_bh(&keypairs->keypair_update_lock);
+}
+
+void wgm_noise_expire_current_peer_keypairs(struct wgm_peer *peer)
+{
+	struct wgm_keypairs *keypairs = &peer->keypairs;
+	struct wgm_keypair *kp;
+
+	wgm_noise_handshake_clear(&peer->handshake);
+	/* let the next data packet trigger a handshake right away */
+	atomic64_set(&peer->last_sent_handshake, ktime_get_coarse_boottime_ns() -
+		     (u64)(WGM_REKEY_TIMEOUT + 1) * NSEC_PER_SEC);
+
+	spin_lock_bh(&keypairs->keypair_update_lock);
+	kp = wgm_kp_locked(keypairs, &keypairs->next_keypair);
+	if (kp)
+		WRITE_ONCE(kp->sending.is_valid, false);
+	kp = wgm_kp_locked(keypairs, &keypairs->current_keypair);
+	if (kp)
+		WRITE_ONCE(kp->sending.is_valid, false);
+	spin_unlock_bh(&keypairs->keypair_update_lock);
+}
+
+/* Installs @new: as current for the initiator, as next for the responder. */
+static void wgm_keypairs_install(struct wgm_keypairs *keypairs, struct wgm_keypair *new)
+{
+	struct wgm_keypair *prev, *cur, *next;
+
+	spin_lock_bh(&keypairs->keypair_update_lock);
+	prev = wgm_kp_locked(keypairs, &keypairs->previous_keypair);
+	cur = wgm_kp_locked(keypairs, &keypairs->current_keypair);
+	next = wgm_kp_locked(keypairs, &keypairs->next_keypair);
+
+	if (new->i_am_the_initiator) {
+		/*
+		 * The response confirmed the session: usable at once.  An
+		 * unconfirmed "next" from a handshake in the other direction
+		 * is kept as previous (the peer may still send with it) and
+		 * the old current goes; otherwise current becomes previous.
+		 */
+		if (next) {
+			RCU_INIT_POINTER(keypairs->next_keypair, NULL);
+			rcu_assign_pointer(keypairs->previous_keypair, next);
+			wgm_noise_keypair_put(cur, true);
+		} else {
+			rcu_assign_pointer(keypairs->previous_keypair, cur);
+		}
+		wgm_noise_keypair_put(prev, true);
+		rcu_assign_pointer(keypairs->current_keypair, new);
+	} else {
+		/* Waits for the initiator's first data packet. */
+		rcu_assign_pointer(keypairs->next_keypair, new);
+		wgm_noise_keypair_put(next, true);
+	}
+	spin_unlock_bh(&keypairs->keypair_update_lock);
+}
+
+bool wgm_noise_received_with_keypair(struct wgm_keypairs *keypairs,
+				     struct wgm_keypair *received)
+{
+	struct wgm_keypair *old_prev;
+
+	if (likely(rcu_access_pointer(keypairs->next_keypair) != received))
+		return false;
+
+	spin_lock_bh(&keypairs->keypair_update_lock);
+	if (unlikely(wgm_kp_locked(keypairs, &keypairs->next_keypair) != received)) {
+		spin_unlock_bh(&keypairs->keypair_update_lock);
+		return false;
+	}
+	old_prev = wgm_kp_locked(keypairs, &keypairs->previous_keypair);
+	rcu_assign_pointer(keypairs->previous_keypair,
+			   wgm_kp_locked(keypairs, &keypairs->current_keypair));
+	wgm_noise_keypair_put(old_prev, true);
+	rcu_assign_pointer(keypairs->current_keypair, received);
+	RCU_INIT_POINTER(keypairs->next_keypair, NULL);
+	spin_unlock_bh(&keypairs->keypair_update_lock);
+	return true;
+}
+
+/* ---- the handshake messages ------------------------------------------ */
+
+bool wgm_noise_handshake_create_initiation(struct wgm_msg_handshake_initiation *dst,
+					   struct wgm_handshake *hs)
+{
+	struct wgm_static_identity *si = hs->static_identity;
+	u8 timestamp[WGM_TIMESTAMP_BYTES];
+	u8 key[WGM_KEY_BYTES];
+	bool ret = false;
+
+	down_read(&si->lock);
+	down_write(&hs->lock);
+	if (unlikely(!si->has_identity))
+		goto out;
+
+	dst->header.type = cpu_to_le32(WGM_MSG_HANDSHAKE_INITIATION);
+	wgm_start_transcript(hs->chaining_key, hs->hash, hs->remote_static);
+
+	/* e */
+	curve25519_generate_secret(hs->ephemeral_private);
+	if (!curve25519_generate_public(dst->unencrypted_ephemeral, hs->ephemeral_private))
+		goto out;
+	wgm_mix_ephemeral(dst->unencrypted_ephemeral, hs->chaining_key, hs->hash);
+
+	/* es */
+	if (!wgm_mix_dh(hs->chaining_key, key, hs->ephemeral_private, hs->remote_static))
+		goto out;
+
+	/* s */
+	wgm_seal(dst->encrypted_static, si->static_public, WGM_KEY_BYTES, key, hs->hash);
+
+	/* ss */
+	if (!wgm_mix_precomputed_dh(hs->chaining_key, key, hs->precomputed_static_static))
+		goto out;
+
+	/* {t} */
+	wgm_tai64n_now(timestamp);
+	wgm_seal(dst->encrypted_timestamp, timestamp, WGM_TIMESTAMP_BYTES, key, hs->hash);
+
+	dst->sender_index = wgm_index_hashtable_insert(hs->entry.peer->device->index_hashtable,
+						       &hs->entry);
+	hs->state = WGM_HS_CREATED_INITIATION;
+	ret = true;
+out:
+	if (!ret)
+		wgm_handshake_zero(hs);
+	up_write(&hs->lock);
+	up_read(&si->lock);
+	memzero_explicit(key, sizeof(key));
+	return ret;
+}
+
+struct wgm_peer *wgm_noise_handshake_consume_initiation(struct wgm_msg_handshake_initiation *src,
+							struct wgm_device *wg)
+{
+	struct wgm_static_identity *si = &wg->static_identity;
+	struct wgm_peer *peer = NULL, *ret = NULL;
+	u8 ck[WGM_HASH_BYTES], h[WGM_HASH_BYTES];
+	u8 s[WGM_KEY_BYTES], e[WGM_KEY_BYTES];
+	u8 key[WGM_KEY_BYTES], ss[WGM_KEY_BYTES];
+	u8 t[WGM_TIMESTAMP_BYTES];
+	struct wgm_handshake *hs;
+	bool replay, flood;
+	u64 now;
+
+	down_read(&si->lock);
+	if (unlikely(!si->has_identity))
+		goto out;
+
+	wgm_start_transcript(ck, h, si->static_public);
+
+	/* e */
+	memcpy(e, src->unencrypted_ephemeral, WGM_KEY_BYTES);
+	wgm_mix_ephemeral(e, ck, h);
+
+	/* es */
+	if (!wgm_mix_dh(ck, key, si->static_private, e))
+		goto out;
+
+	/* s */
+	if (!wgm_open(s, src->encrypted_static, sizeof(src->encrypted_static), key, h))
+		goto out;
+
+	peer = wgm_pubkey_hashtable_lookup(wg->peer_hashtable, s);
+	if (!peer)
+		goto out;
+	hs = &peer->handshake;
+
+	/* ss */
+	down_read(&hs->lock);
+	memcpy(ss, hs->precomputed_static_static, WGM_KEY_BYTES);
+	up_read(&hs->lock);
+	if (!wgm_mix_precomputed_dh(ck, key, ss))
+		goto out;
+
+	/* {t} */
+	if (!wgm_open(t, src->encrypted_timestamp, sizeof(src->encrypted_timestamp), key, h))
+		goto out;
+
+	/* Authenticated: now the replay and flood checks, then commit. */
+	down_write(&hs->lock);
+	now = ktime_get_coarse_boottime_ns();
+	replay = memcmp(t, hs->latest_timestamp, WGM_TIMESTAMP_BYTES) <= 0;
+	flood = hs->last_initiation_consumption &&
+		now - hs->last_initiation_consumption <
+		NSEC_PER_SEC / WGM_INITIATIONS_PER_SECOND;
+	if (replay || flood) {
+		up_write(&hs->lock);
+		goto out;
+	}
+	memcpy(hs->latest_timestamp, t, WGM_TIMESTAMP_BYTES);
+	hs->last_initiation_consumption = now;
+	memcpy(hs->remote_ephemeral, e, WGM_KEY_BYTES);
+	memcpy(hs->hash, h, WGM_HASH_BYTES);
+	memcpy(hs->chaining_key, ck, WGM_HASH_BYTES);
+	hs->remote_index = src->sender_index;
+	hs->state = WGM_HS_CONSUMED_INITIATION;
+	up_write(&hs->lock);
+	ret = peer;
+
+out:
+	up_read(&si->lock);
+	memzero_explicit(key, sizeof(key));
+	memzero_explicit(ss, sizeof(ss));
+	memzero_explicit(ck, sizeof(ck));
+	memzero_explicit(h, sizeof(h));
+	memzero_explicit(t, sizeof(t));
+	if (!ret && peer)
+		wgm_peer_put(peer);
+	return ret;
+}
+
+bool wgm_noise_handshake_create_response(struct wgm_msg_handshake_response *dst,
+					 struct wgm_handshake *hs)
+{
+	struct wgm_static_identity *si = hs->static_identity;
+	u8 key[WGM_KEY_BYTES];
+	bool ret = false;
+
+	down_read(&si->lock);
+	down_write(&hs->lock);
+	if (hs->state != WGM_HS_CONSUMED_INITIATION)
+		goto out;
+
+	dst->header.type = cpu_to_le32(WGM_MSG_HANDSHAKE_RESPONSE);
+	dst->receiver_index = hs->remote_index;
+
+	/* e */
+	curve25519_generate_secret(hs->ephemeral_private);
+	if (!curve25519_generate_public(dst->unencrypted_ephemeral, hs->ephemeral_private))
+		goto out;
+	wgm_mix_ephemeral(dst->unencrypted_ephemeral, hs->chaining_key, hs->hash);
+
+	/* ee */
+	if (!wgm_mix_dh(hs->chaining_key, NULL, hs->ephemeral_private, hs->remote_ephemeral))
+		goto out;
+
+	/* se */
+	if (!wgm_mix_dh(hs->chaining_key, NULL, hs->ephemeral_private, hs->remote_static))
+		goto out;
+
+	/* psk */
+	wgm_mix_psk(hs->chaining_key, hs->hash, key, hs->preshared_key);
+
+	/* {} */
+	wgm_seal(dst->encrypted_nothing, NULL, 0, key, hs->hash);
+
+	dst->sender_index = wgm_index_hashtable_insert(hs->entry.peer->device->index_hashtable,
+						       &hs->entry);
+	hs->state = WGM_HS_CREATED_RESPONSE;
+	ret = true;
+out:
+	if (!ret)
+		wgm_handshake_zero(hs);
+	up_write(&hs->lock);
+	up_read(&si->lock);
+	memzero_explicit(key, sizeof(key));
+	return ret;
+}
+
+struct wgm_peer *wgm_noise_handshake_consume_response(struct wgm_msg_handshake_response *src,
+						      struct wgm_device *wg)
+{
+	struct wgm_static_identity *si = &wg->static_identity;
+	u8 ck[WGM_HASH_BYTES], h[WGM_HASH_BYTES];
+	u8 epriv[WGM_KEY_BYTES], psk[WGM_KEY_BYTES];
+	u8 e[WGM_KEY_BYTES], key[WGM_KEY_BYTES];
+	struct wgm_peer *peer = NULL, *ret = NULL;
+	enum wgm_handshake_state state;
+	struct wgm_handshake *hs;
+
+	if (!wgm_index_hashtable_lookup(wg->index_hashtable, WGM_INDEX_HANDSHAKE,
+					src->receiver_index, &peer))
+		return NULL;
+	hs = &peer->handshake;
+
+	down_read(&si->lock);
+	down_read(&hs->lock);
+	state = hs->state;
+	memcpy(ck, hs->chaining_key, WGM_HASH_BYTES);
+	memcpy(h, hs->hash, WGM_HASH_BYTES);
+	memcpy(epriv, hs->ephemeral_private, WGM_KEY_BYTES);
+	memcpy(psk, hs->preshared_key, WGM_KEY_BYTES);
+	up_read(&hs->lock);
+
+	if (state != WGM_HS_CREATED_INITIATION || unlikely(!si->has_identity))
+		goto out;
+
+	/* e */
+	memcpy(e, src->unencrypted_ephemeral, WGM_KEY_BYTES);
+	wgm_mix_ephemeral(e, ck, h);
+
+	/* ee */
+	if (!wgm_mix_dh(ck, NULL, epriv, e))
+		goto out;
+
+	/* se */
+	if (!wgm_mix_dh(ck, NULL, si->static_private, e))
+		goto out;
+
+	/* psk */
+	wgm_mix_psk(ck, h, key, psk);
+
+	/* {} */
+	if (!wgm_open(NULL, src->encrypted_nothing, sizeof(src->encrypted_nothing), key, h))
+		goto out;
+
+	down_write(&hs->lock);
+	/* Another initiation may have replaced ours meanwhile. */
+	if (hs->state != WGM_HS_CREATED_INITIATION ||
+	    hs->entry.index != src->receiver_index) {
+		up_write(&hs->lock);
+		goto out;
+	}
+	memcpy(hs->remote_ephemeral, e, WGM_KEY_BYTES);
+	memcpy(hs->hash, h, WGM_HASH_BYTES);
+	memcpy(hs->chaining_key, ck, WGM_HASH_BYTES);
+	hs->remote_index = src->sender_index;
+	hs->state = WGM_HS_CONSUMED_RESPONSE;
+	up_write(&hs->lock);
+	ret = peer;
+
+out:
+	up_read(&si->lock);
+	memzero_explicit(ck, sizeof(ck));
+	memzero_explicit(h, sizeof(h));
+	memzero_explicit(epriv, sizeof(epriv));
+	memzero_explicit(psk, sizeof(psk));
+	memzero_explicit(key, sizeof(key));
+	if (!ret)
+		wgm_peer_put(peer);
+	return ret;
+}
+
+/* (first, second) = KDF2(ck, empty) */
+static void wgm_derive_session(struct wgm_symkey *first, struct wgm_symkey *second,
+			       const u8 ck[WGM_HASH_BYTES])
+{
+	u64 now = ktime_get_coarse_boottime_ns();
+
+	wgm_kdf(first->key, second->key, NULL, NULL, 0, ck);
+	first->birthdate = now;
+	second->birthdate = now;
+	first->is_valid = true;
+	second->is_valid = true;
+}
+
+bool wgm_noise_handshake_begin_session(struct wgm_handshake *hs, struct wgm_keypairs *keypairs)
+{
+	struct wgm_peer *peer = hs->entry.peer;
+	struct wgm_keypair *kp;
+	bool ret = false;
+
+	down_write(&hs->lock);
+	if (hs->state != WGM_HS_CREATED_RESPONSE && hs->state != WGM_HS_CONSUMED_RESPONSE)
+		goto out;
+
+	kp = kzalloc(sizeof(*kp), GFP_KERNEL);
+	if (!kp)
+		goto out;
+	kp->entry.type = WGM_INDEX_KEYPAIR;
+	kp->entry.peer = peer;
+	atomic64_set(&kp->sending_counter, 0);
+	spin_lock_init(&kp->replay_lock);
+	wgm_replay_init(&kp->replay);
+	kref_init(&kp->refcount);
+	kp->internal_id = atomic64_inc_return(&wgm_keypair_ids);
+	kp->remote_index = hs->remote_index;
+	/* the initiator sends with the first output */
+	kp->i_am_the_initiator = hs->state == WGM_HS_CONSUMED_RESPONSE;
+	if (kp->i_am_the_initiator)
+		wgm_derive_session(&kp->sending, &kp->receiving, hs->chaining_key);
+	else
+		wgm_derive_session(&kp->receiving, &kp->sending, hs->chaining_key);
+
+	rcu_read_lock_bh();
+	if (likely(!READ_ONCE(peer->is_dead)) &&
+	    wgm_index_hashtable_replace(peer->device->index_hashtable, &hs->entry, &kp->entry)) {
+		wgm_keypairs_install(keypairs, kp);
+		ret = true;
+	} else {
+		/* never published */
+		kfree_sensitive(kp);
+	}
+	rcu_read_unlock_bh();
+	wgm_handshake_zero(hs);
+out:
+	up_write(&hs->lock);
+	return ret;
+}
