@@ -275,7 +275,7 @@ void wgm_packet_transmit_worker(struct work_struct *work)
 	}
 
 	while ((skb = skb_dequeue(&peer->staged_packet_queue)) != NULL) {
-		unsigned int plain_len = skb->len, outer_len;
+		unsigned int plain_len = skb->len;
 		u64 nonce;
 		u8 ds;
 
@@ -294,13 +294,12 @@ void wgm_packet_transmit_worker(struct work_struct *work)
 			kfree_skb(skb);
 			continue;
 		}
-		outer_len = skb->len;
 		skb_mark_not_on_list(skb);
+		/* counts peer->tx_bytes itself */
 		if (unlikely(wgm_socket_send_skb_to_peer(peer, skb, ds) < 0))
 			continue;
 
 		sent_any = true;
-		atomic64_add(outer_len, &peer->tx_bytes);
 		wgm_timers_any_authenticated_packet_traversal(peer);
 		wgm_timers_any_authenticated_packet_sent(peer);
 		if (plain_len) {
