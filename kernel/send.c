@@ -215,10 +215,10 @@ static bool wgm_encrypt_packet(struct sk_buff *skb, struct wgm_keypair *kp, u64 
 		padded_len = plain_len;
 
 	/* Writable data with room for padding + tag, headroom for the header. */
+	if (unlikely(skb_cow_head(skb, WGM_ENCAP_HEADROOM)))
+		return false;
 	nsg = skb_cow_data(skb, padded_len - plain_len + WGM_AUTHTAG_BYTES, &trailer);
 	if (unlikely(nsg < 0 || nsg > WGM_SEND_MAX_SG))
-		return false;
-	if (unlikely(skb_cow_head(skb, WGM_ENCAP_HEADROOM)))
 		return false;
 
 	tail = pskb_put(skb, trailer, padded_len - plain_len + WGM_AUTHTAG_BYTES);
