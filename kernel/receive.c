@@ -444,7 +444,10 @@ void wgm_packet_receive(struct wgm_device *wg, struct sk_buff *skb)
 	}
 
 	if (len >= WGM_STUN_HEADER_LEN && len <= WGM_STUN_MAX_LEN &&
-	    pskb_may_pull(skb, len) && wgm_stun_looks_like_stun(skb->data, len)) {
+	    pskb_may_pull(skb, WGM_STUN_HEADER_LEN) &&
+	    wgm_stun_looks_like_stun(skb->data, len)) {
+		if (unlikely(!pskb_may_pull(skb, len)))
+			goto invalid;
 		wgm_stun_receive(wg, skb);
 		return;
 	}
