@@ -215,6 +215,9 @@ static bool wgm_encrypt_packet(struct sk_buff *skb, struct wgm_keypair *kp, u64 
 		padded_len = plain_len;
 
 	/* Writable data with room for padding + tag, headroom for the header. */
+	/* The device offers checksum offload: finish the inner checksum now. */
+	if (skb->ip_summed == CHECKSUM_PARTIAL && unlikely(skb_checksum_help(skb)))
+		return false;
 	if (unlikely(skb_cow_head(skb, WGM_ENCAP_HEADROOM)))
 		return false;
 	nsg = skb_cow_data(skb, padded_len - plain_len + WGM_AUTHTAG_BYTES, &trailer);
