@@ -24,6 +24,13 @@ int wgm_socket_send_buffer_to_peer(struct wgm_peer *peer, void *buf, size_t len,
 /* Replies to the outer source of @in_skb (cookie replies, probe replies). */
 int wgm_socket_send_buffer_as_reply_to_skb(struct wgm_device *wg, struct sk_buff *in_skb,
 					   void *buf, size_t len);
+/*
+ * Copies @len bytes from @buf into a new skb and sends it to @ep, which
+ * need not be the peer's endpoint (probes to candidates); no dst_cache,
+ * source from @ep->src4/src6 when set.  -EAFNOSUPPORT for another family.
+ */
+int wgm_socket_send_buffer_to_endpoint(struct wgm_device *wg, const struct wgm_endpoint *ep,
+				       const void *buf, size_t len);
 
 /* Fills @ep with @skb's outer source (peer address) and destination (our source). */
 int wgm_socket_endpoint_from_skb(struct wgm_endpoint *ep, const struct sk_buff *skb);
