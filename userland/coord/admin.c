@@ -1,0 +1,181 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Admin subcommands.  They open the service's database directly (SQLite
+ * serialises writers); a running service notices committed changes through
+ * PRAGMA data_version within COORD_DB_POLL_MS.
+ */
+#include "server.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <sodium.h>
+
+#include "db.h"
+#include "key.h"
+
+static int open_db(struct coord_db *db, const char *dir)
+{
+	struct wgm_err e;
+
+	if (mp_init()) {
+		fprintf(stderr, "meshcoord: libsodium initialisation failed\n");
+		return -1;
+	}
+	if (coord_db_open(db, dir, &e)) {
+		fprintf(stderr, "meshcoord: %s\n", e.msg);
+		return -1;
+	}
+	return 0;
+}
+
+static void fmt_time(char *buf, size_t len, int64_t t)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if (!t || !gmtime_r(&tt, &tm))
+		snprintf(buf, len, "never");
+	else
+		strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+int coord_cmd_nodes(const char *dir)
+{
+	struct coord_node *nodes;
+	struct coord_db db;
+	struct wgm_err e;
+	size_t n, i;
+	unsigned int j;
+
+	if (open_db(&db, dir))
+		return 1;
+	if (coord_db_nodes(&db, &nodes, &n, &e)) {
+		fprintf(stderr, "meshcoord: %s\n", e.msg);
+		coord_db_close(&db);
+		return 1;
+	}
+	printf("%-20s %-15s %-28s %-20s %-44s %s\n", "NAME", "IPV4", "IPV6",
+	       "LAST-SEEN", "PUBLIC-KEY", "CANDIDATES");
+	for (i = 0; i < n; i++) {
+		char a4[INET_ADDRSTRLEN], a6[INET6_ADDRSTRLEN], seen[32];
+		char key[WGM_KEY_B64_LEN + 1], c[MP_CAND_STRLEN];
+
+		inet_ntop(AF_INET, nodes[i].addr4, a4, sizeof(a4));
+		inet_ntop(AF_INET6, nodes[i].addr6, a6, sizeof(a6));
+		if (nodes[i].online)
+			snprintf(seen, sizeof(seen), "online");
+		else
+			fmt_time(seen, sizeof(seen), nodes[i].last_seen);
+		wgm_key_to_base64(key, nodes[i].pubkey);
+		printf("%-20s %-15s %-28s %-20s %-44s", nodes[i].name, a4, a6,
+		       seen, key);
+		for (j = 0; j < nodes[i].cand.n; j++)
+			printf(" %s", mp_candidate_format(&nodes[i].cand.c[j], c));
+		if (nodes[i].cand.n == 0)
+			printf(" -");
+		printf("\n");
+	}
+	free(nodes);
+	coord_db_close(&db);
+	return 0;
+}
+
+int coord_cmd_remove(const char *dir, const char *sel)
+{
+	struct coord_node gone;
+	struct coord_db db;
+	struct wgm_err e;
+	int r;
+
+	if (open_db(&db, dir))
+		return 1;
+	r = coord_db_remove(&db, sel, &gone, &e);
+	coord_db_close(&db);
+	if (r < 0) {
+		fprintf(stderr, "meshcoord: %s\n", e.msg);
+		return 1;
+	}
+	if (r == 0) {
+		fprintf(stderr, "meshcoord: no node '%s'\n", sel);
+		return 1;
+	}
+	printf("removed %s\n", gone.name);
+	return 0;
+}
+
+int coord_cmd_pubkey(const char *dir)
+{
+	char key[WGM_KEY_B64_LEN + 1];
+	struct coord_db db;
+
+	if (open_db(&db, dir))
+		return 1;
+	wgm_key_to_base64(key, db.pub);
+	coord_db_close(&db);
+	printf("%s\n", key);
+	return 0;
+}
+
+int coord_cmd_authkey_create(const char *dir, bool reusable,
+			     int64_t expires_in)
+{
+	char key[COORD_AUTHKEY_LEN + 1];
+	struct coord_db db;
+	struct wgm_err e;
+	int64_t now = (int64_t)time(NULL);
+	int r;
+
+	if (open_db(&db, dir))
+		return 1;
+	r = coord_db_authkey_create(&db, reusable,
+				    expires_in > 0 ? now + expires_in : 0, now,
+				    key, &e);
+	coord_db_close(&db);
+	if (r) {
+		fprintf(stderr, "meshcoord: %s\n", e.msg);
+		return 1;
+	}
+	printf("%s\n", key);
+	sodium_memzero(key, sizeof(key));
+	return 0;
+}
+
+int64_t coord_parse_duration(const char *s)
+{
+	char *end;
+	long long v;
+	int64_t mul = 1;
+
+	if (!s || *s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno || v < 0)
+		return -1;
+	if (*end && end[1])
+		return -1;
+	switch (*end) {
+	case '\0':
+	case 's':
+		break;
+	case 'm':
+		mul = 60;
+		break;
+	case 'h':
+		mul = 3600;
+		break;
+	case 'd':
+		mul = 86400;
+		break;
+	default:
+		return -1;
+	}
+	if (v > INT64_MAX / mul / 2)
+		return -1;
+	return (int64_t)v * mul;
+}

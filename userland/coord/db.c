@@ -1,0 +1,592 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* meshcoord state in SQLite. */
+#include "db.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <sodium.h>
+
+#include "key.h"
+
+#define V4_BASE		0x64400000u	/* 100.64.0.0 */
+#define V4_HOSTS	(1u << (32 - COORD_V4_PLEN))
+
+static const char schema[] =
+	"CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value BLOB NOT NULL);"
+	"CREATE TABLE IF NOT EXISTS nodes ("
+	"  id INTEGER PRIMARY KEY,"
+	"  pubkey BLOB NOT NULL UNIQUE,"
+	"  name TEXT NOT NULL UNIQUE,"
+	"  ip4 INTEGER NOT NULL UNIQUE,"
+	"  candidates TEXT NOT NULL DEFAULT '',"
+	"  last_seen INTEGER NOT NULL DEFAULT 0,"
+	"  online INTEGER NOT NULL DEFAULT 0,"
+	"  created INTEGER NOT NULL);"
+	"CREATE TABLE IF NOT EXISTS authkeys ("
+	"  hash BLOB PRIMARY KEY,"
+	"  reusable INTEGER NOT NULL,"
+	"  expires INTEGER NOT NULL,"
+	"  uses INTEGER NOT NULL DEFAULT 0,"
+	"  created INTEGER NOT NULL);";
+
+static int sqlerr(struct coord_db *db, struct wgm_err *err, const char *what)
+{
+	return wgm_err_set(err, "sqlite %s: %s", what, sqlite3_errmsg(db->sql));
+}
+
+static int exec(struct coord_db *db, const char *sql, struct wgm_err *err)
+{
+	char *msg = NULL;
+
+	if (sqlite3_exec(db->sql, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		wgm_err_set(err, "sqlite: %s", msg ? msg : "error");
+		sqlite3_free(msg);
+		return -1;
+	}
+	return 0;
+}
+
+static sqlite3_stmt *prep(struct coord_db *db, const char *sql,
+			  struct wgm_err *err)
+{
+	sqlite3_stmt *st = NULL;
+
+	if (sqlite3_prepare_v2(db->sql, sql, -1, &st, NULL) != SQLITE_OK) {
+		sqlerr(db, err, "prepare");
+		return NULL;
+	}
+	return st;
+}
+
+/* Read meta value of exactly len bytes: 1 found, 0 absent, -1 error. */
+static int meta_get(struct coord_db *db, const char *key, uint8_t *val,
+		    size_t len, struct wgm_err *err)
+{
+	sqlite3_stmt *st = prep(db, "SELECT value FROM meta WHERE key = ?", err);
+	int r;
+
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	r = sqlite3_step(st);
+	if (r == SQLITE_ROW) {
+		if ((size_t)sqlite3_column_bytes(st, 0) != len) {
+			sqlite3_finalize(st);
+			return wgm_err_set(err, "state: meta '%s' corrupt", key);
+		}
+		memcpy(val, sqlite3_column_blob(st, 0), len);
+		r = 1;
+	} else if (r == SQLITE_DONE) {
+		r = 0;
+	} else {
+		r = sqlerr(db, err, "meta");
+	}
+	sqlite3_finalize(st);
+	return r;
+}
+
+static int meta_put(struct coord_db *db, const char *key, const uint8_t *val,
+		    size_t len, struct wgm_err *err)
+{
+	sqlite3_stmt *st = prep(db, "INSERT INTO meta (key, value) VALUES (?, ?)",
+				err);
+	int r;
+
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 2, val, (int)len, SQLITE_TRANSIENT);
+	r = sqlite3_step(st) == SQLITE_DONE ? 0 : sqlerr(db, err, "meta insert");
+	sqlite3_finalize(st);
+	return r;
+}
+
+/* First open: key pair and ULA prefix, once, in one transaction. */
+static int init_meta(struct coord_db *db, struct wgm_err *err)
+{
+	uint8_t priv[32], pub[32], ula[6];
+	int r;
+
+	if (exec(db, "BEGIN IMMEDIATE", err))
+		return -1;
+	r = meta_get(db, "private_key", db->priv, 32, err);
+	if (r == 0) {
+		if (wgm_key_generate_private(priv, err))
+			goto fail;
+		wgm_key_public(pub, priv);
+		ula[0] = 0xfd;		/* RFC 4193: fd + 40-bit global ID */
+		randombytes_buf(ula + 1, 5);
+		if (meta_put(db, "private_key", priv, 32, err) ||
+		    meta_put(db, "public_key", pub, 32, err) ||
+		    meta_put(db, "ula_prefix", ula, 6, err))
+			goto fail;
+		sodium_memzero(priv, sizeof(priv));
+	} else if (r < 0) {
+		goto fail;
+	}
+	if (exec(db, "COMMIT", err))
+		goto fail;
+	if (meta_get(db, "private_key", db->priv, 32, err) != 1 ||
+	    meta_get(db, "public_key", db->pub, 32, err) != 1 ||
+	    meta_get(db, "ula_prefix", db->ula, 6, err) != 1)
+		return wgm_err_prefix(err, "state");
+	return 0;
+fail:
+	sodium_memzero(priv, sizeof(priv));
+	exec(db, "ROLLBACK", NULL);
+	return -1;
+}
+
+int coord_db_open(struct coord_db *db, const char *dir, struct wgm_err *err)
+{
+	char path[4096];
+
+	memset(db, 0, sizeof(*db));
+	if (mkdir(dir, 0700) && errno != EEXIST)
+		return wgm_err_set(err, "mkdir %s: %s", dir, strerror(errno));
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, COORD_DB_FILE) >=
+	    sizeof(path))
+		return wgm_err_set(err, "state directory path too long");
+	if (sqlite3_open_v2(path, &db->sql, SQLITE_OPEN_READWRITE |
+			    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+			    NULL) != SQLITE_OK) {
+		wgm_err_set(err, "open %s: %s", path,
+			    db->sql ? sqlite3_errmsg(db->sql) : "out of memory");
+		coord_db_close(db);
+		return -1;
+	}
+	chmod(path, 0600);
+	sqlite3_busy_timeout(db->sql, 2000);
+	if (exec(db, "PRAGMA journal_mode=WAL", err) ||
+	    exec(db, "PRAGMA synchronous=NORMAL", err) ||
+	    exec(db, schema, err) || init_meta(db, err)) {
+		wgm_err_prefix(err, "%s", path);
+		coord_db_close(db);
+		return -1;
+	}
+	return 0;
+}
+
+void coord_db_close(struct coord_db *db)
+{
+	if (db->sql)
+		sqlite3_close(db->sql);
+	sodium_memzero(db, sizeof(*db));
+}
+
+int coord_db_data_version(struct coord_db *db, int64_t *v)
+{
+	sqlite3_stmt *st = prep(db, "PRAGMA data_version", NULL);
+	int r = -1;
+
+	if (!st)
+		return -1;
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		*v = sqlite3_column_int64(st, 0);
+		r = 0;
+	}
+	sqlite3_finalize(st);
+	return r;
+}
+
+void coord_node_addrs(const struct coord_db *db, struct coord_node *n)
+{
+	uint32_t a = V4_BASE | n->index;
+
+	n->addr4[0] = (uint8_t)(a >> 24);
+	n->addr4[1] = (uint8_t)(a >> 16);
+	n->addr4[2] = (uint8_t)(a >> 8);
+	n->addr4[3] = (uint8_t)a;
+	/* prefix::/48, subnet 0, interface ID ends in the IPv4 address */
+	memset(n->addr6, 0, 16);
+	memcpy(n->addr6, db->ula, 6);
+	memcpy(n->addr6 + 12, n->addr4, 4);
+}
+
+static void parse_cands(struct mp_candidates *c, const char *text)
+{
+	char buf[MP_CAND_STRLEN];
+	const char *p = text;
+
+	memset(c, 0, sizeof(*c));
+	while (p && *p && c->n < MP_MAX_CANDIDATES) {
+		const char *sp = strchr(p, ' ');
+		size_t l = sp ? (size_t)(sp - p) : strlen(p);
+
+		if (l < sizeof(buf)) {
+			memcpy(buf, p, l);
+			buf[l] = '\0';
+			if (mp_candidate_parse(&c->c[c->n], buf) == 0)
+				c->n++;
+		}
+		p = sp ? sp + 1 : NULL;
+	}
+}
+
+#define NODE_COLS "id, pubkey, name, ip4, candidates, last_seen, online"
+
+static int row_to_node(struct coord_db *db, sqlite3_stmt *st,
+		       struct coord_node *n, struct wgm_err *err)
+{
+	const unsigned char *name = sqlite3_column_text(st, 2);
+	const unsigned char *cand = sqlite3_column_text(st, 4);
+
+	memset(n, 0, sizeof(*n));
+	n->id = sqlite3_column_int64(st, 0);
+	if (sqlite3_column_bytes(st, 1) != MP_KEY_LEN || !name)
+		return wgm_err_set(err, "state: node %lld corrupt",
+				   (long long)n->id);
+	memcpy(n->pubkey, sqlite3_column_blob(st, 1), MP_KEY_LEN);
+	snprintf(n->name, sizeof(n->name), "%s", (const char *)name);
+	n->index = (uint32_t)sqlite3_column_int64(st, 3) & (V4_HOSTS - 1);
+	parse_cands(&n->cand, cand ? (const char *)cand : "");
+	n->last_seen = sqlite3_column_int64(st, 5);
+	n->online = sqlite3_column_int(st, 6) != 0;
+	coord_node_addrs(db, n);
+	return 0;
+}
+
+int coord_db_nodes(struct coord_db *db, struct coord_node **nodes,
+		   size_t *n, struct wgm_err *err)
+{
+	sqlite3_stmt *st = prep(db, "SELECT " NODE_COLS " FROM nodes ORDER BY id",
+				err);
+	struct coord_node *v = NULL, *nv;
+	size_t cnt = 0, cap = 0;
+	int r;
+
+	*nodes = NULL;
+	*n = 0;
+	if (!st)
+		return -1;
+	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+		if (cnt == cap) {
+			cap = cap ? cap * 2 : 16;
+			nv = realloc(v, cap * sizeof(*v));
+			if (!nv) {
+				wgm_err_set(err, "out of memory");
+				goto fail;
+			}
+			v = nv;
+		}
+		if (row_to_node(db, st, &v[cnt], err))
+			goto fail;
+		cnt++;
+	}
+	if (r != SQLITE_DONE) {
+		sqlerr(db, err, "select nodes");
+		goto fail;
+	}
+	sqlite3_finalize(st);
+	*nodes = v;
+	*n = cnt;
+	return 0;
+fail:
+	sqlite3_finalize(st);
+	free(v);
+	return -1;
+}
+
+int coord_db_find(struct coord_db *db, const uint8_t pubkey[MP_KEY_LEN],
+		  struct coord_node *out, struct wgm_err *err)
+{
+	sqlite3_stmt *st = prep(db, "SELECT " NODE_COLS
+				" FROM nodes WHERE pubkey = ?", err);
+	int r;
+
+	if (!st)
+		return -1;
+	sqlite3_bind_blob(st, 1, pubkey, MP_KEY_LEN, SQLITE_STATIC);
+	r = sqlite3_step(st);
+	if (r == SQLITE_ROW)
+		r = row_to_node(db, st, out, err) ? -1 : 1;
+	else if (r == SQLITE_DONE)
+		r = 0;
+	else
+		r = sqlerr(db, err, "find node");
+	sqlite3_finalize(st);
+	return r;
+}
+
+/* 1 when the query with one bound value yields a row. */
+static int exists(struct coord_db *db, const char *sql, const char *text,
+		  int64_t num, struct wgm_err *err)
+{
+	sqlite3_stmt *st = prep(db, sql, err);
+	int r;
+
+	if (!st)
+		return -1;
+	if (text)
+		sqlite3_bind_text(st, 1, text, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_int64(st, 1, num);
+	r = sqlite3_step(st);
+	r = r == SQLITE_ROW ? 1 : r == SQLITE_DONE ? 0 : sqlerr(db, err, "query");
+	sqlite3_finalize(st);
+	return r;
+}
+
+static void authkey_hash(uint8_t h[32], const char *key)
+{
+	crypto_generichash(h, 32, (const uint8_t *)key, strlen(key),
+			   (const uint8_t *)"meshcoord authkey", 17);
+}
+
+/* Check and consume an auth key; 0 ok, MP_ERR_AUTH, or -1. */
+static int use_authkey(struct coord_db *db, const char *key, int64_t now,
+		       struct wgm_err *err)
+{
+	sqlite3_stmt *st;
+	uint8_t h[32];
+	int r, reusable;
+	int64_t expires, uses;
+
+	if (!key || !*key) {
+		wgm_err_set(err, "unknown node and no auth key");
+		return MP_ERR_AUTH;
+	}
+	authkey_hash(h, key);
+	st = prep(db, "SELECT reusable, expires, uses FROM authkeys WHERE hash = ?",
+		  err);
+	if (!st)
+		return -1;
+	sqlite3_bind_blob(st, 1, h, 32, SQLITE_STATIC);
+	r = sqlite3_step(st);
+	if (r != SQLITE_ROW) {
+		sqlite3_finalize(st);
+		if (r != SQLITE_DONE)
+			return sqlerr(db, err, "authkey");
+		wgm_err_set(err, "invalid auth key");
+		return MP_ERR_AUTH;
+	}
+	reusable = sqlite3_column_int(st, 0);
+	expires = sqlite3_column_int64(st, 1);
+	uses = sqlite3_column_int64(st, 2);
+	sqlite3_finalize(st);
+	if (expires && now >= expires) {
+		wgm_err_set(err, "auth key expired");
+		return MP_ERR_AUTH;
+	}
+	if (!reusable && uses > 0) {
+		wgm_err_set(err, "auth key already used");
+		return MP_ERR_AUTH;
+	}
+	st = prep(db, "UPDATE authkeys SET uses = uses + 1 WHERE hash = ?", err);
+	if (!st)
+		return -1;
+	sqlite3_bind_blob(st, 1, h, 32, SQLITE_STATIC);
+	r = sqlite3_step(st) == SQLITE_DONE ? 0 : sqlerr(db, err, "authkey use");
+	sqlite3_finalize(st);
+	return r;
+}
+
+/* Preferred host index: from the key, never .0 of the /10 nor the last. */
+static uint32_t key_index(const uint8_t pubkey[MP_KEY_LEN], uint32_t probe)
+{
+	uint8_t h[4];
+	uint32_t v;
+
+	crypto_generichash(h, 4, pubkey, MP_KEY_LEN,
+			   (const uint8_t *)"meshcoord addr", 14);
+	v = (uint32_t)h[0] << 24 | (uint32_t)h[1] << 16 | (uint32_t)h[2] << 8 | h[3];
+	return 1 + (v + probe) % (V4_HOSTS - 2);
+}
+
+int coord_db_join(struct coord_db *db, const uint8_t pubkey[MP_KEY_LEN],
+		  const char *name, const char *authkey, int64_t now,
+		  struct coord_node *out, struct wgm_err *err)
+{
+	char uname[MP_NAME_MAX + 1];
+	sqlite3_stmt *st;
+	uint32_t idx = 0, probe;
+	int r, suffix;
+
+	if (!mp_name_valid(name)) {
+		wgm_err_set(err, "invalid node name");
+		return MP_ERR_NAME;
+	}
+	if (exec(db, "BEGIN IMMEDIATE", err))
+		return -1;
+	r = exists(db, "SELECT 1 WHERE (SELECT count(*) FROM nodes) >= ?", NULL,
+		   COORD_MAX_NODES, err);
+	if (r) {
+		if (r > 0) {
+			wgm_err_set(err, "node limit (%d) reached",
+				    COORD_MAX_NODES);
+			r = MP_ERR_FULL;
+		}
+		goto out;
+	}
+	r = use_authkey(db, authkey, now, err);
+	if (r)
+		goto out;
+	snprintf(uname, sizeof(uname), "%s", name);
+	for (suffix = 2; (r = exists(db, "SELECT 1 FROM nodes WHERE name = ?",
+				     uname, 0, err)) == 1; suffix++) {
+		char sfx[16];
+		int sl = snprintf(sfx, sizeof(sfx), "-%d", suffix);
+		int keep = (int)strlen(name);
+
+		if (keep > MP_NAME_MAX - sl)
+			keep = MP_NAME_MAX - sl;
+		snprintf(uname, sizeof(uname), "%.*s%s", keep, name, sfx);
+	}
+	if (r < 0)
+		goto out;
+	for (probe = 0; probe < V4_HOSTS; probe++) {
+		idx = key_index(pubkey, probe);
+		r = exists(db, "SELECT 1 FROM nodes WHERE ip4 = ?", NULL, idx, err);
+		if (r <= 0)
+			break;
+	}
+	if (r < 0)
+		goto out;
+	st = prep(db, "INSERT INTO nodes (pubkey, name, ip4, last_seen, created)"
+		  " VALUES (?, ?, ?, ?, ?)", err);
+	if (!st) {
+		r = -1;
+		goto out;
+	}
+	sqlite3_bind_blob(st, 1, pubkey, MP_KEY_LEN, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, uname, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, idx);
+	sqlite3_bind_int64(st, 4, now);
+	sqlite3_bind_int64(st, 5, now);
+	r = sqlite3_step(st) == SQLITE_DONE ? 0 : sqlerr(db, err, "insert node");
+	sqlite3_finalize(st);
+	if (r)
+		goto out;
+	r = coord_db_find(db, pubkey, out, err);
+	if (r == 1)
+		r = exec(db, "COMMIT", err);
+	else if (r == 0)
+		r = wgm_err_set(err, "node vanished after insert");
+out:
+	if (r)
+		exec(db, "ROLLBACK", NULL);
+	return r;
+}
+
+int coord_db_set_candidates(struct coord_db *db, int64_t id,
+			    const struct mp_candidates *cand,
+			    struct wgm_err *err)
+{
+	char text[MP_MAX_CANDIDATES * MP_CAND_STRLEN + 1] = "";
+	char one[MP_CAND_STRLEN];
+	sqlite3_stmt *st;
+	size_t len = 0;
+	unsigned int i;
+	int r;
+
+	for (i = 0; i < cand->n && i < MP_MAX_CANDIDATES; i++)
+		len += (size_t)snprintf(text + len, sizeof(text) - len, "%s%s",
+					i ? " " : "",
+					mp_candidate_format(&cand->c[i], one));
+	st = prep(db, "UPDATE nodes SET candidates = ? WHERE id = ?", err);
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, text, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, id);
+	r = sqlite3_step(st) == SQLITE_DONE ? 0 : sqlerr(db, err, "update");
+	sqlite3_finalize(st);
+	return r;
+}
+
+int coord_db_set_seen(struct coord_db *db, int64_t id, bool online,
+		      int64_t now, struct wgm_err *err)
+{
+	sqlite3_stmt *st = prep(db, "UPDATE nodes SET last_seen = ?, online = ?"
+				" WHERE id = ?", err);
+	int r;
+
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, now);
+	sqlite3_bind_int(st, 2, online);
+	sqlite3_bind_int64(st, 3, id);
+	r = sqlite3_step(st) == SQLITE_DONE ? 0 : sqlerr(db, err, "update");
+	sqlite3_finalize(st);
+	return r;
+}
+
+int coord_db_all_offline(struct coord_db *db, struct wgm_err *err)
+{
+	return exec(db, "UPDATE nodes SET online = 0 WHERE online != 0", err);
+}
+
+int coord_db_remove(struct coord_db *db, const char *sel,
+		    struct coord_node *out, struct wgm_err *err)
+{
+	struct coord_node *nodes;
+	uint8_t key[MP_KEY_LEN], a4[4], a6[16];
+	bool by_key, by4, by6;
+	sqlite3_stmt *st;
+	size_t n, i;
+	int r = 0;
+
+	by_key = wgm_key_from_base64(key, sel);
+	by4 = inet_pton(AF_INET, sel, a4) == 1;
+	by6 = inet_pton(AF_INET6, sel, a6) == 1;
+	if (coord_db_nodes(db, &nodes, &n, err))
+		return -1;
+	for (i = 0; i < n; i++) {
+		if (strcmp(nodes[i].name, sel) == 0 ||
+		    (by_key && memcmp(nodes[i].pubkey, key, MP_KEY_LEN) == 0) ||
+		    (by4 && memcmp(nodes[i].addr4, a4, 4) == 0) ||
+		    (by6 && memcmp(nodes[i].addr6, a6, 16) == 0))
+			break;
+	}
+	if (i == n)
+		goto out;
+	st = prep(db, "DELETE FROM nodes WHERE id = ?", err);
+	if (!st) {
+		r = -1;
+		goto out;
+	}
+	sqlite3_bind_int64(st, 1, nodes[i].id);
+	if (sqlite3_step(st) != SQLITE_DONE) {
+		r = sqlerr(db, err, "delete");
+	} else {
+		r = sqlite3_changes(db->sql) ? 1 : 0;
+		if (out)
+			*out = nodes[i];
+	}
+	sqlite3_finalize(st);
+out:
+	free(nodes);
+	return r;
+}
+
+int coord_db_authkey_create(struct coord_db *db, bool reusable,
+			    int64_t expires, int64_t now,
+			    char out[COORD_AUTHKEY_LEN + 1],
+			    struct wgm_err *err)
+{
+	uint8_t raw[20], h[32];
+	sqlite3_stmt *st;
+	int r;
+
+	randombytes_buf(raw, sizeof(raw));
+	memcpy(out, COORD_AUTHKEY_PREFIX, sizeof(COORD_AUTHKEY_PREFIX) - 1);
+	sodium_bin2hex(out + sizeof(COORD_AUTHKEY_PREFIX) - 1, 41, raw,
+		       sizeof(raw));
+	sodium_memzero(raw, sizeof(raw));
+	authkey_hash(h, out);
+	st = prep(db, "INSERT INTO authkeys (hash, reusable, expires, created)"
+		  " VALUES (?, ?, ?, ?)", err);
+	if (!st)
+		return -1;
+	sqlite3_bind_blob(st, 1, h, 32, SQLITE_STATIC);
+	sqlite3_bind_int(st, 2, reusable);
+	sqlite3_bind_int64(st, 3, expires);
+	sqlite3_bind_int64(st, 4, now);
+	r = sqlite3_step(st) == SQLITE_DONE ? 0 : sqlerr(db, err, "insert authkey");
+	sqlite3_finalize(st);
+	return r;
+}
