@@ -1,0 +1,478 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The tunnel's UDP sockets and outer routing.
+ *
+ * One IPv4 and (when IPv6 is available) one IPv6 socket, bound to the same
+ * port, live in the namespace that created the device.  Received datagrams
+ * reach wgm_sock_encap_rcv() through the udp_tunnel encap hook in softirq,
+ * before any socket queueing.
+ *
+ * Sending routes the outer packet to the peer's endpoint.  The local source
+ * address that worked last time is remembered in the endpoint, so replies
+ * leave from the address the peer talks to (multi-homed hosts); when it is
+ * no longer usable the lookup is repeated without it.  Routes are cached
+ * per peer in a dst_cache, which endpoint changes reset.
+ *
+ * Locking: peer->endpoint_lock is held for reading across a send (route,
+ * dst_cache) and for writing to change the endpoint and reset the cache.
+ */
+
+#include <linux/net.h>
+#include <linux/udp.h>
+#include <linux/ip.h>
+#include <linux/ipv6.h>
+#include <linux/inetdevice.h>
+#include <linux/if_ether.h>
+#include <net/udp_tunnel.h>
+#include <net/ipv6.h>
+#include <net/ipv6_stubs.h>
+#include <net/addrconf.h>
+#include <net/route.h>
+#include <net/ip6_route.h>
+#include <net/inet_sock.h>
+#include <net/sock.h>
+
+#include "socket.h"
+#include "device.h"
+#include "peer.h"
+#include "queueing.h"
+
+/* Room in front of a locally built message: link layer, outer IP, UDP. */
+#define WGM_SOCK_HEADROOM	(MAX_HEADER + sizeof(struct ipv6hdr) + sizeof(struct udphdr))
+/* binding a random port for both families: attempts before giving up */
+#define WGM_SOCK_BIND_ATTEMPTS	16
+
+/*
+ * Sends @skb (data at the WireGuard message) to @ep over IPv4.  On return
+ * @ep->src4 holds the source that was used.  With @cache, the caller holds
+ * the peer's endpoint_lock for reading.  Consumes @skb.
+ */
+static int wgm_send4(struct wgm_device *wg, struct sk_buff *skb,
+		     struct wgm_endpoint *ep, u8 ds, struct dst_cache *cache)
+{
+	struct flowi4 fl = {
+		.saddr = ep->src4.s_addr,
+		.daddr = ep->addr4.sin_addr.s_addr,
+		.fl4_dport = ep->addr4.sin_port,
+		.flowi4_mark = wg->fwmark,
+		.flowi4_proto = IPPROTO_UDP,
+	};
+	struct rtable *rt = NULL;
+	struct sock *sk;
+	struct net *net;
+	int ret;
+
+	skb_mark_not_on_list(skb);
+	skb->dev = wg->dev;
+	skb->mark = wg->fwmark;
+
+	rcu_read_lock_bh();
+	sk = rcu_dereference_bh(wg->sock4);
+	if (unlikely(!sk)) {
+		ret = -ENONET;
+		goto err;
+	}
+	net = sock_net(sk);
+	fl.fl4_sport = inet_sk(sk)->inet_sport;
+
+	if (cache)
+		rt = dst_cache_get_ip4(cache, &fl.saddr);
+	if (!rt) {
+		security_sk_classify_flow(sk, flowi4_to_flowi_common(&fl));
+		/* a remembered source that is no longer ours is forgotten */
+		if (fl.saddr && !inet_confirm_addr(net, NULL, 0, fl.saddr, RT_SCOPE_HOST)) {
+			fl.saddr = 0;
+			ep->src_if4 = 0;
+		}
+		rt = ip_route_output_flow(net, &fl, sk);
+		if (IS_ERR(rt) && fl.saddr) {
+			/* the remembered source does not route: retry without */
+			fl.saddr = 0;
+			ep->src_if4 = 0;
+			rt = ip_route_output_flow(net, &fl, sk);
+		}
+		if (IS_ERR(rt)) {
+			ret = PTR_ERR(rt);
+			rt = NULL;
+			net_dbg_ratelimited("%s: no route to %pISpfsc: %d\n",
+					    wg->dev->name, &ep->addr, ret);
+			goto err;
+		}
+		if (unlikely(rt->dst.dev == wg->dev)) {
+			ip_rt_put(rt);
+			ret = -ELOOP;
+			net_dbg_ratelimited("%s: route to %pISpfsc loops into the device\n",
+					    wg->dev->name, &ep->addr);
+			goto err;
+		}
+		if (cache)
+			dst_cache_set_ip4(cache, &rt->dst, fl.saddr);
+	}
+
+	ep->src4.s_addr = fl.saddr;
+	udp_tunnel_xmit_skb(rt, sk, skb, fl.saddr, fl.daddr, ds,
+			    ip4_dst_hoplimit(&rt->dst), 0, fl.fl4_sport,
+			    fl.fl4_dport, false, false);
+	rcu_read_unlock_bh();
+	return 0;
+
+err:
+	rcu_read_unlock_bh();
+	kfree_skb(skb);
+	return ret;
+}
+
+/* Like wgm_send4(), over IPv6; on return @ep->src6 holds the source used. */
+static int wgm_send6(struct wgm_device *wg, struct sk_buff *skb,
+		     struct wgm_endpoint *ep, u8 ds, struct dst_cache *cache)
+{
+	struct flowi6 fl = {
+		.saddr = ep->src6,
+		.daddr = ep->addr6.sin6_addr,
+		.fl6_dport = ep->addr6.sin6_port,
+		.flowi6_mark = wg->fwmark,
+		.flowi6_oif = ep->addr6.sin6_scope_id,
+		.flowi6_proto = IPPROTO_UDP,
+	};
+	struct dst_entry *dst = NULL;
+	struct sock *sk;
+	struct net *net;
+	int ret;
+
+	skb_mark_not_on_list(skb);
+	skb->dev = wg->dev;
+	skb->mark = wg->fwmark;
+
+	rcu_read_lock_bh();
+	sk = rcu_dereference_bh(wg->sock6);
+	if (unlikely(!sk)) {
+		ret = -ENONET;
+		goto err;
+	}
+	net = sock_net(sk);
+	fl.fl6_sport = inet_sk(sk)->inet_sport;
+
+	if (cache)
+		dst = dst_cache_get_ip6(cache, &fl.saddr);
+	if (!dst) {
+		security_sk_classify_flow(sk, flowi6_to_flowi_common(&fl));
+		if (!ipv6_addr_any(&fl.saddr) && !ipv6_chk_addr(net, &fl.saddr, NULL, 0))
+			fl.saddr = in6addr_any;
+		dst = ipv6_stub->ipv6_dst_lookup_flow(net, sk, &fl, NULL);
+		if (IS_ERR(dst) && !ipv6_addr_any(&fl.saddr)) {
+			fl.saddr = in6addr_any;
+			dst = ipv6_stub->ipv6_dst_lookup_flow(net, sk, &fl, NULL);
+		}
+		if (IS_ERR(dst)) {
+			ret = PTR_ERR(dst);
+			net_dbg_ratelimited("%s: no route to %pISpfsc: %d\n",
+					    wg->dev->name, &ep->addr, ret);
+			goto err;
+		}
+		if (unlikely(dst->dev == wg->dev)) {
+			dst_release(dst);
+			ret = -ELOOP;
+			net_dbg_ratelimited("%s: route to %pISpfsc loops into the device\n",
+					    wg->dev->name, &ep->addr);
+			goto err;
+		}
+		if (cache)
+			dst_cache_set_ip6(cache, dst, &fl.saddr);
+	}
+
+	ep->src6 = fl.saddr;
+	udp_tunnel6_xmit_skb(dst, sk, skb, skb->dev, &fl.saddr, &fl.daddr, ds,
+			     ip6_dst_hoplimit(dst), 0, fl.fl6_sport,
+			     fl.fl6_dport, false);
+	rcu_read_unlock_bh();
+	return 0;
+
+err:
+	rcu_read_unlock_bh();
+	kfree_skb(skb);
+	return ret;
+}
+
+static bool wgm_endpoint_same_addr(const struct wgm_endpoint *a, const struct wgm_endpoint *b)
+{
+	if (a->addr.sa_family != b->addr.sa_family)
+		return false;
+	if (a->addr.sa_family == AF_INET)
+		return a->addr4.sin_port == b->addr4.sin_port &&
+		       a->addr4.sin_addr.s_addr == b->addr4.sin_addr.s_addr;
+	if (a->addr.sa_family == AF_INET6)
+		return a->addr6.sin6_port == b->addr6.sin6_port &&
+		       ipv6_addr_equal(&a->addr6.sin6_addr, &b->addr6.sin6_addr) &&
+		       a->addr6.sin6_scope_id == b->addr6.sin6_scope_id;
+	return false;
+}
+
+static bool wgm_endpoint_same_src(const struct wgm_endpoint *a, const struct wgm_endpoint *b)
+{
+	if (a->addr.sa_family == AF_INET)
+		return a->src4.s_addr == b->src4.s_addr && a->src_if4 == b->src_if4;
+	return ipv6_addr_equal(&a->src6, &b->src6);
+}
+
+int wgm_socket_send_skb_to_peer(struct wgm_peer *peer, struct sk_buff *skb, u8 ds)
+{
+	struct wgm_device *wg = peer->device;
+	struct wgm_endpoint used, orig;
+	unsigned int len = skb->len;
+	int ret;
+
+	read_lock_bh(&peer->endpoint_lock);
+	orig = peer->endpoint;
+	used = orig;
+	if (used.addr.sa_family == AF_INET) {
+		ret = wgm_send4(wg, skb, &used, ds, &peer->endpoint_cache);
+	} else if (used.addr.sa_family == AF_INET6) {
+		ret = wgm_send6(wg, skb, &used, ds, &peer->endpoint_cache);
+	} else {
+		kfree_skb(skb);
+		ret = -EDESTADDRREQ;
+	}
+	read_unlock_bh(&peer->endpoint_lock);
+	if (ret)
+		return ret;
+
+	atomic64_add(len, &peer->tx_bytes);
+	/* remember a source that changed, unless the endpoint moved meanwhile */
+	if (!wgm_endpoint_same_src(&used, &orig)) {
+		write_lock_bh(&peer->endpoint_lock);
+		if (wgm_endpoint_same_addr(&used, &peer->endpoint)) {
+			if (used.addr.sa_family == AF_INET) {
+				peer->endpoint.src4 = used.src4;
+				peer->endpoint.src_if4 = used.src_if4;
+			} else {
+				peer->endpoint.src6 = used.src6;
+			}
+		}
+		write_unlock_bh(&peer->endpoint_lock);
+	}
+	return 0;
+}
+
+static struct sk_buff *wgm_skb_from_buffer(const void *buf, size_t len)
+{
+	struct sk_buff *skb = alloc_skb(WGM_SOCK_HEADROOM + len, GFP_ATOMIC);
+
+	if (unlikely(!skb))
+		return NULL;
+	skb_reserve(skb, WGM_SOCK_HEADROOM);
+	skb_set_inner_network_header(skb, 0);
+	skb_put_data(skb, buf, len);
+	return skb;
+}
+
+int wgm_socket_send_buffer_to_peer(struct wgm_peer *peer, void *buf, size_t len, u8 ds)
+{
+	struct sk_buff *skb = wgm_skb_from_buffer(buf, len);
+
+	if (unlikely(!skb))
+		return -ENOMEM;
+	return wgm_socket_send_skb_to_peer(peer, skb, ds);
+}
+
+int wgm_socket_send_buffer_as_reply_to_skb(struct wgm_device *wg, struct sk_buff *in_skb,
+					   void *buf, size_t len)
+{
+	struct wgm_endpoint ep;
+	struct sk_buff *skb;
+	int ret;
+
+	ret = wgm_socket_endpoint_from_skb(&ep, in_skb);
+	if (unlikely(ret))
+		return ret;
+	skb = wgm_skb_from_buffer(buf, len);
+	if (unlikely(!skb))
+		return -ENOMEM;
+	/* no dst_cache: replies go to whoever asked, not to a peer */
+	if (ep.addr.sa_family == AF_INET)
+		return wgm_send4(wg, skb, &ep, 0, NULL);
+	return wgm_send6(wg, skb, &ep, 0, NULL);
+}
+
+int wgm_socket_endpoint_from_skb(struct wgm_endpoint *ep, const struct sk_buff *skb)
+{
+	memset(ep, 0, sizeof(*ep));
+	if (skb->protocol == htons(ETH_P_IP)) {
+		ep->addr4.sin_family = AF_INET;
+		ep->addr4.sin_port = udp_hdr(skb)->source;
+		ep->addr4.sin_addr.s_addr = ip_hdr(skb)->saddr;
+		ep->src4.s_addr = ip_hdr(skb)->daddr;
+		ep->src_if4 = skb->skb_iif;
+		return 0;
+	}
+	if (skb->protocol == htons(ETH_P_IPV6)) {
+		ep->addr6.sin6_family = AF_INET6;
+		ep->addr6.sin6_port = udp_hdr(skb)->source;
+		ep->addr6.sin6_addr = ipv6_hdr(skb)->saddr;
+		ep->addr6.sin6_scope_id = ipv6_iface_scope_id(&ipv6_hdr(skb)->saddr,
+							      skb->skb_iif);
+		ep->src6 = ipv6_hdr(skb)->daddr;
+		return 0;
+	}
+	return -EINVAL;
+}
+
+/* Must hold peer->endpoint_lock for writing. */
+static void wgm_endpoint_store(struct wgm_peer *peer, const struct wgm_endpoint *ep)
+{
+	lockdep_assert_held_write(&peer->endpoint_lock);
+	memset(&peer->endpoint, 0, sizeof(peer->endpoint));
+	if (ep->addr.sa_family == AF_INET) {
+		peer->endpoint.addr4 = ep->addr4;
+		peer->endpoint.src4 = ep->src4;
+		peer->endpoint.src_if4 = ep->src_if4;
+	} else if (ep->addr.sa_family == AF_INET6) {
+		peer->endpoint.addr6 = ep->addr6;
+		peer->endpoint.src6 = ep->src6;
+	}
+	dst_cache_reset(&peer->endpoint_cache);
+}
+
+void wgm_socket_set_peer_endpoint(struct wgm_peer *peer, const struct wgm_endpoint *ep)
+{
+	bool same;
+
+	/* the common case, nothing moved, only needs the read lock */
+	read_lock_bh(&peer->endpoint_lock);
+	same = wgm_endpoint_same_addr(ep, &peer->endpoint) &&
+	       wgm_endpoint_same_src(ep, &peer->endpoint);
+	read_unlock_bh(&peer->endpoint_lock);
+	if (likely(same))
+		return;
+
+	write_lock_bh(&peer->endpoint_lock);
+	wgm_endpoint_store(peer, ep);
+	write_unlock_bh(&peer->endpoint_lock);
+}
+
+void wgm_socket_set_peer_endpoint_from_skb(struct wgm_peer *peer, const struct sk_buff *skb)
+{
+	struct wgm_endpoint ep;
+
+	if (wgm_socket_endpoint_from_skb(&ep, skb))
+		return;
+	wgm_socket_set_peer_endpoint(peer, &ep);
+}
+
+void wgm_socket_clear_peer_endpoint_src(struct wgm_peer *peer)
+{
+	write_lock_bh(&peer->endpoint_lock);
+	memset(&peer->endpoint.src6, 0, sizeof(peer->endpoint.src6));
+	peer->endpoint.src_if4 = 0;
+	dst_cache_reset(&peer->endpoint_cache);
+	write_unlock_bh(&peer->endpoint_lock);
+}
+
+/* udp_tunnel encap hook, softirq: @skb->data is at the UDP header. */
+static int wgm_sock_encap_rcv(struct sock *sk, struct sk_buff *skb)
+{
+	struct wgm_device *wg = rcu_dereference_sk_user_data(sk);
+
+	if (unlikely(!wg) || !pskb_may_pull(skb, sizeof(struct udphdr))) {
+		kfree_skb(skb);
+		return 0;
+	}
+	skb_mark_not_on_list(skb);
+	__skb_pull(skb, sizeof(struct udphdr));
+	wgm_packet_receive(wg, skb);
+	return 0;	/* consumed */
+}
+
+static void wgm_sock_close(struct sock *sk)
+{
+	if (!sk)
+		return;
+	udp_tunnel_sock_release(sk->sk_socket);
+}
+
+void wgm_socket_reinit(struct wgm_device *wg, struct sock *new4, struct sock *new6)
+{
+	struct sock *old4, *old6;
+
+	lockdep_assert_held(&wg->device_update_lock);
+	old4 = rcu_dereference_protected(wg->sock4,
+					 lockdep_is_held(&wg->device_update_lock));
+	old6 = rcu_dereference_protected(wg->sock6,
+					 lockdep_is_held(&wg->device_update_lock));
+	rcu_assign_pointer(wg->sock4, new4);
+	rcu_assign_pointer(wg->sock6, new6);
+	if (new4)
+		wg->incoming_port = ntohs(inet_sk(new4)->inet_sport);
+	/* no sender still uses the old sockets after this */
+	synchronize_net();
+	wgm_sock_close(old4);
+	wgm_sock_close(old6);
+}
+
+static int wgm_sock_open(struct net *net, struct udp_port_cfg *cfg,
+			 struct wgm_device *wg, struct socket **sockp)
+{
+	struct udp_tunnel_sock_cfg tunnel = {
+		.sk_user_data = wg,
+		.encap_type = 1,	/* any nonzero value enables encap_rcv */
+		.encap_rcv = wgm_sock_encap_rcv,
+	};
+	int ret;
+
+	ret = udp_sock_create(net, cfg, sockp);
+	if (ret)
+		return ret;
+	setup_udp_tunnel_sock(net, *sockp, &tunnel);
+	return 0;
+}
+
+int wgm_socket_init(struct wgm_device *wg, u16 port)
+{
+	struct net *net = wg->creating_net;
+	struct socket *sock4 = NULL, *sock6 = NULL;
+	unsigned int attempt;
+	int ret = -EADDRINUSE;
+
+	lockdep_assert_held(&wg->device_update_lock);
+
+	for (attempt = 0; attempt < WGM_SOCK_BIND_ATTEMPTS; attempt++) {
+		struct udp_port_cfg cfg4 = {
+			.family = AF_INET,
+			.local_ip.s_addr = htonl(INADDR_ANY),
+			.local_udp_port = htons(port),
+			.use_udp_checksums = true,
+		};
+		struct udp_port_cfg cfg6 = {
+			.family = AF_INET6,
+			.local_ip6 = IN6ADDR_ANY_INIT,
+			.use_udp6_tx_checksums = true,
+			.use_udp6_rx_checksums = true,
+			.ipv6_v6only = true,
+		};
+
+		ret = wgm_sock_open(net, &cfg4, wg, &sock4);
+		if (ret)
+			goto err_bind;
+		if (!ipv6_mod_enabled())
+			break;
+		/* IPv6 takes the port IPv4 got (the same when one was asked for) */
+		cfg6.local_udp_port = inet_sk(sock4->sk)->inet_sport;
+		ret = wgm_sock_open(net, &cfg6, wg, &sock6);
+		if (!ret)
+			break;
+		udp_tunnel_sock_release(sock4);
+		sock4 = NULL;
+		/* a random port may be taken for IPv6 only: try another */
+		if (ret != -EADDRINUSE || port)
+			goto err_bind;
+	}
+	if (ret)
+		goto err_bind;
+
+	wgm_socket_reinit(wg, sock4->sk, sock6 ? sock6->sk : NULL);
+	return 0;
+
+err_bind:
+	net_dbg_ratelimited("%s: could not bind UDP port %u: %d\n",
+			    wg->dev->name, port, ret);
+	return ret;
+}
