@@ -1,0 +1,483 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* libmeshproto: message codec, handshake, channel, framing over sockets. */
+#include "kselftest_harness.h"
+#include "coord_test.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include "proto.h"
+
+__attribute__((constructor)) static void init_sodium(void)
+{
+	if (mp_init())
+		abort();
+}
+
+static void cand4(struct mp_candidate *c, const char *ip, uint16_t port)
+{
+	memset(c, 0, sizeof(*c));
+	c->family = AF_INET;
+	inet_pton(AF_INET, ip, c->addr);
+	c->port = port;
+}
+
+static void cand6(struct mp_candidate *c, const char *ip, uint16_t port)
+{
+	memset(c, 0, sizeof(*c));
+	c->family = AF_INET6;
+	inet_pton(AF_INET6, ip, c->addr);
+	c->port = port;
+}
+
+/* Encode, decode, re-encode: same bytes, same struct. */
+static bool roundtrip(const struct mp_msg *m)
+{
+	uint8_t a[MP_MAX_PLAINTEXT], b[MP_MAX_PLAINTEXT];
+	struct mp_msg d;
+	int la, lb;
+
+	la = mp_msg_encode(m, a, sizeof(a));
+	if (la <= 0 || mp_msg_decode(&d, a, (size_t)la))
+		return false;
+	lb = mp_msg_encode(&d, b, sizeof(b));
+	return la == lb && !memcmp(a, b, (size_t)la) && d.type == m->type;
+}
+
+TEST(codec_roundtrip_every_type)
+{
+	struct mp_msg m;
+	int t;
+
+	for (t = MP_HELLO; t <= MP_SYNC_END; t++) {
+		memset(&m, 0, sizeof(m));
+		m.type = (uint8_t)t;
+		switch (t) {
+		case MP_HELLO:
+			m.u.hello.version = MP_VERSION;
+			strcpy(m.u.hello.name, "alpha-1");
+			strcpy(m.u.hello.authkey, "wgmk-0123");
+			break;
+		case MP_WELCOME:
+			strcpy(m.u.welcome.name, "alpha");
+			m.u.welcome.plen4 = 10;
+			m.u.welcome.plen6 = 48;
+			m.u.welcome.addr4[0] = 100;
+			break;
+		case MP_ERROR:
+			m.u.error.code = MP_ERR_AUTH;
+			strcpy(m.u.error.text, "no");
+			break;
+		case MP_CANDIDATES:
+			m.u.cand.n = 2;
+			cand4(&m.u.cand.c[0], "192.0.2.1", 51820);
+			cand6(&m.u.cand.c[1], "2001:db8::1", 1);
+			break;
+		case MP_PEER:
+			memset(m.u.peer.pubkey, 7, 32);
+			strcpy(m.u.peer.name, "b");
+			m.u.peer.online = 1;
+			m.u.peer.last_seen = 0x0102030405060708ull;
+			m.u.peer.cand.n = MP_MAX_CANDIDATES;
+			for (int i = 0; i < MP_MAX_CANDIDATES; i++)
+				cand4(&m.u.peer.cand.c[i], "10.0.0.1",
+				      (uint16_t)(1000 + i));
+			break;
+		case MP_PEER_REMOVED:
+			memset(m.u.removed, 9, 32);
+			break;
+		case MP_PUNCH:
+			memset(m.u.punch.pubkey, 3, 32);
+			m.u.punch.cand.n = 1;
+			cand6(&m.u.punch.cand.c[0], "::1", 65535);
+			break;
+		case MP_PING:
+		case MP_PONG:
+			m.u.token = 42;
+			break;
+		}
+		EXPECT_TRUE(roundtrip(&m)) TH_LOG("type %d", t);
+	}
+}
+
+TEST(codec_decoded_fields)
+{
+	uint8_t buf[512];
+	struct mp_msg m = { .type = MP_PEER }, d;
+	char s[MP_CAND_STRLEN];
+	int n;
+
+	memset(m.u.peer.pubkey, 0xab, 32);
+	strcpy(m.u.peer.name, "node.x_y");
+	m.u.peer.last_seen = 1234567890123ull;
+	m.u.peer.cand.n = 2;
+	cand4(&m.u.peer.cand.c[0], "198.51.100.7", 4242);
+	cand6(&m.u.peer.cand.c[1], "2001:db8::7", 51820);
+	n = mp_msg_encode(&m, buf, sizeof(buf));
+	ASSERT_GT(n, 0);
+	ASSERT_EQ(0, mp_msg_decode(&d, buf, (size_t)n));
+	EXPECT_STREQ("node.x_y", d.u.peer.name);
+	EXPECT_EQ(1234567890123ull, d.u.peer.last_seen);
+	EXPECT_EQ(2, d.u.peer.cand.n);
+	EXPECT_STREQ("198.51.100.7:4242", mp_candidate_format(&d.u.peer.cand.c[0], s));
+	EXPECT_STREQ("[2001:db8::7]:51820", mp_candidate_format(&d.u.peer.cand.c[1], s));
+	EXPECT_EQ(0, memcmp(d.u.peer.pubkey, m.u.peer.pubkey, 32));
+}
+
+TEST(codec_rejects_malformed)
+{
+	uint8_t buf[512], bad[512];
+	struct mp_msg m = { .type = MP_CANDIDATES }, d;
+	int n, i;
+
+	m.u.cand.n = 1;
+	cand4(&m.u.cand.c[0], "192.0.2.1", 1);
+	n = mp_msg_encode(&m, buf, sizeof(buf));
+	ASSERT_GT(n, 0);
+	/* every truncation fails */
+	for (i = 0; i < n; i++)
+		EXPECT_EQ(-1, mp_msg_decode(&d, buf, (size_t)i)) TH_LOG("len %d", i);
+	/* trailing garbage fails */
+	memcpy(bad, buf, (size_t)n);
+	bad[n] = 0;
+	EXPECT_EQ(-1, mp_msg_decode(&d, bad, (size_t)n + 1));
+	/* bad family */
+	memcpy(bad, buf, (size_t)n);
+	bad[2] = 5;
+	EXPECT_EQ(-1, mp_msg_decode(&d, bad, (size_t)n));
+	/* port 0 */
+	memcpy(bad, buf, (size_t)n);
+	bad[n - 1] = 0;
+	bad[n - 2] = 0;
+	EXPECT_EQ(-1, mp_msg_decode(&d, bad, (size_t)n));
+	/* too many candidates claimed */
+	memcpy(bad, buf, (size_t)n);
+	bad[1] = MP_MAX_CANDIDATES + 1;
+	EXPECT_EQ(-1, mp_msg_decode(&d, bad, (size_t)n));
+	/* unknown type */
+	bad[0] = 0;
+	EXPECT_EQ(-1, mp_msg_decode(&d, bad, 1));
+	bad[0] = 200;
+	EXPECT_EQ(-1, mp_msg_decode(&d, bad, 1));
+	/* a NUL inside a string */
+	memset(&m, 0, sizeof(m));
+	m.type = MP_HELLO;
+	strcpy(m.u.hello.name, "abc");
+	n = mp_msg_encode(&m, buf, sizeof(buf));
+	ASSERT_GT(n, 0);
+	buf[4] = 0;		/* type, version, len, 'a' -> NUL */
+	EXPECT_EQ(-1, mp_msg_decode(&d, buf, (size_t)n));
+	/* a name longer than allowed */
+	buf[2] = MP_NAME_MAX + 1;
+	EXPECT_EQ(-1, mp_msg_decode(&d, buf, (size_t)n));
+	/* encoder refuses too many candidates */
+	memset(&m, 0, sizeof(m));
+	m.type = MP_CANDIDATES;
+	m.u.cand.n = MP_MAX_CANDIDATES + 1;
+	EXPECT_EQ(-1, mp_msg_encode(&m, buf, sizeof(buf)));
+	/* and a too-small buffer */
+	m.u.cand.n = 0;
+	EXPECT_EQ(-1, mp_msg_encode(&m, buf, 1));
+}
+
+TEST(names_and_candidates_text)
+{
+	struct mp_candidate c;
+	char s[MP_CAND_STRLEN];
+
+	EXPECT_TRUE(mp_name_valid("a"));
+	EXPECT_TRUE(mp_name_valid("host-1.example_x"));
+	EXPECT_FALSE(mp_name_valid(""));
+	EXPECT_FALSE(mp_name_valid("-a"));
+	EXPECT_FALSE(mp_name_valid(".a"));
+	EXPECT_FALSE(mp_name_valid("a b"));
+	EXPECT_FALSE(mp_name_valid("a/b"));
+	EXPECT_FALSE(mp_name_valid("0123456789012345678901234567890123456789012345678901234567890123"));
+	EXPECT_TRUE(mp_name_valid("012345678901234567890123456789012345678901234567890123456789012"));
+
+	ASSERT_EQ(0, mp_candidate_parse(&c, "192.0.2.9:7"));
+	EXPECT_STREQ("192.0.2.9:7", mp_candidate_format(&c, s));
+	ASSERT_EQ(0, mp_candidate_parse(&c, "[fd00::1:2]:65535"));
+	EXPECT_STREQ("[fd00::1:2]:65535", mp_candidate_format(&c, s));
+	EXPECT_EQ(-1, mp_candidate_parse(&c, "192.0.2.9:0"));
+	EXPECT_EQ(-1, mp_candidate_parse(&c, "192.0.2.9:65536"));
+	EXPECT_EQ(-1, mp_candidate_parse(&c, "192.0.2.9"));
+	EXPECT_EQ(-1, mp_candidate_parse(&c, "fd00::1:5"));
+	EXPECT_EQ(-1, mp_candidate_parse(&c, "[fd00::1]5"));
+	EXPECT_EQ(-1, mp_candidate_parse(&c, "host:5"));
+}
+
+struct hs_pair {
+	uint8_t spriv[32], spub[32], cpriv[32], cpub[32];
+	struct mp_chan cc, sc;
+	uint8_t learned[32];
+};
+
+static int do_handshake(struct hs_pair *p, const uint8_t *pinned)
+{
+	struct mp_hs_client hs;
+	uint8_t m1[MP_HS1_LEN], m2[MP_HS2_LEN];
+
+	if (mp_hs_client_start(&hs, p->cpriv, pinned, m1))
+		return -1;
+	if (mp_hs_server(p->spriv, p->spub, m1, m2, &p->sc, p->learned))
+		return -2;
+	if (mp_hs_client_finish(&hs, m2, &p->cc))
+		return -3;
+	return 0;
+}
+
+TEST(handshake_roundtrip)
+{
+	struct hs_pair p;
+	uint8_t frame[256], pt[256];
+	int n, i;
+
+	ASSERT_EQ(0, mp_init());
+	ct_keypair(p.spriv, p.spub);
+	ct_keypair(p.cpriv, p.cpub);
+	ASSERT_EQ(0, do_handshake(&p, p.spub));
+	/* the service learned the node's key; keys cross over */
+	EXPECT_EQ(0, memcmp(p.learned, p.cpub, 32));
+	EXPECT_EQ(0, memcmp(p.cc.tx_key, p.sc.rx_key, 32));
+	EXPECT_EQ(0, memcmp(p.cc.rx_key, p.sc.tx_key, 32));
+	EXPECT_NE(0, memcmp(p.cc.tx_key, p.cc.rx_key, 32));
+	/* both directions, several frames */
+	for (i = 0; i < 5; i++) {
+		n = mp_chan_seal(&p.cc, (const uint8_t *)"hello", 5, frame, sizeof(frame));
+		ASSERT_EQ(4 + 5 + MP_TAG_LEN, n);
+		ASSERT_EQ(5, mp_chan_open(&p.sc, frame + 4, (size_t)n - 4, pt, sizeof(pt)));
+		EXPECT_EQ(0, memcmp(pt, "hello", 5));
+		n = mp_chan_seal(&p.sc, (const uint8_t *)"hi", 2, frame, sizeof(frame));
+		ASSERT_EQ(2, mp_chan_open(&p.cc, frame + 4, (size_t)n - 4, pt, sizeof(pt)));
+	}
+}
+
+TEST(handshake_fresh_keys_each_time)
+{
+	struct hs_pair a, b;
+
+	ct_keypair(a.spriv, a.spub);
+	ct_keypair(a.cpriv, a.cpub);
+	b = a;
+	ASSERT_EQ(0, do_handshake(&a, a.spub));
+	ASSERT_EQ(0, do_handshake(&b, b.spub));
+	EXPECT_NE(0, memcmp(a.cc.tx_key, b.cc.tx_key, 32));
+}
+
+TEST(handshake_wrong_pinned_key_fails)
+{
+	struct hs_pair p;
+	uint8_t other_priv[32], other_pub[32];
+
+	ct_keypair(p.spriv, p.spub);
+	ct_keypair(p.cpriv, p.cpub);
+	ct_keypair(other_priv, other_pub);
+	/* the client pinned another key: the service cannot read msg1 */
+	EXPECT_EQ(-2, do_handshake(&p, other_pub));
+	/* a low-order (all-zero) pinned key is refused by the client */
+	memset(other_pub, 0, 32);
+	EXPECT_EQ(-1, do_handshake(&p, other_pub));
+}
+
+TEST(handshake_tampering_detected)
+{
+	struct hs_pair p;
+	struct mp_hs_client hs;
+	uint8_t m1[MP_HS1_LEN], m2[MP_HS2_LEN], bad[MP_HS1_LEN];
+	size_t i;
+
+	ct_keypair(p.spriv, p.spub);
+	ct_keypair(p.cpriv, p.cpub);
+	ASSERT_EQ(0, mp_hs_client_start(&hs, p.cpriv, p.spub, m1));
+	for (i = 0; i < MP_HS1_LEN; i++) {
+		memcpy(bad, m1, sizeof(bad));
+		bad[i] ^= 0x01;
+		EXPECT_NE(0, mp_hs_server(p.spriv, p.spub, bad, m2, &p.sc, p.learned))
+			TH_LOG("flip in msg1 byte %zu accepted", i);
+	}
+	ASSERT_EQ(0, mp_hs_server(p.spriv, p.spub, m1, m2, &p.sc, p.learned));
+	m2[MP_HS2_LEN - 1] ^= 0x80;
+	EXPECT_EQ(-1, mp_hs_client_finish(&hs, m2, &p.cc));
+}
+
+TEST(handshake_replayed_msg1_gives_unusable_channel)
+{
+	/* An attacker replaying msg1 gets a msg2 but cannot seal a frame. */
+	struct hs_pair p;
+	struct mp_hs_client hs;
+	struct mp_chan attacker;
+	uint8_t m1[MP_HS1_LEN], m2[MP_HS2_LEN], frame[64], pt[64];
+	int n;
+
+	ct_keypair(p.spriv, p.spub);
+	ct_keypair(p.cpriv, p.cpub);
+	ASSERT_EQ(0, mp_hs_client_start(&hs, p.cpriv, p.spub, m1));
+	ASSERT_EQ(0, mp_hs_server(p.spriv, p.spub, m1, m2, &p.sc, p.learned));
+	ASSERT_EQ(0, mp_hs_client_finish(&hs, m2, &p.cc));
+	/* replay: the service answers with a new ephemeral */
+	ASSERT_EQ(0, mp_hs_server(p.spriv, p.spub, m1, m2, &p.sc, p.learned));
+	/* the old client keys (best an attacker could have) do not open */
+	attacker = p.cc;
+	n = mp_chan_seal(&attacker, (const uint8_t *)"x", 1, frame, sizeof(frame));
+	EXPECT_EQ(-1, mp_chan_open(&p.sc, frame + 4, (size_t)n - 4, pt, sizeof(pt)));
+}
+
+TEST(channel_rejects_tamper_replay_reorder)
+{
+	struct hs_pair p;
+	uint8_t f1[64], f2[64], pt[64];
+	int n1, n2;
+
+	ct_keypair(p.spriv, p.spub);
+	ct_keypair(p.cpriv, p.cpub);
+	ASSERT_EQ(0, do_handshake(&p, p.spub));
+	n1 = mp_chan_seal(&p.cc, (const uint8_t *)"one", 3, f1, sizeof(f1));
+	n2 = mp_chan_seal(&p.cc, (const uint8_t *)"two", 3, f2, sizeof(f2));
+	/* out of order */
+	EXPECT_EQ(-1, mp_chan_open(&p.sc, f2 + 4, (size_t)n2 - 4, pt, sizeof(pt)));
+	/* flipped bit */
+	f1[5] ^= 1;
+	EXPECT_EQ(-1, mp_chan_open(&p.sc, f1 + 4, (size_t)n1 - 4, pt, sizeof(pt)));
+	f1[5] ^= 1;
+	/* truncated */
+	EXPECT_EQ(-1, mp_chan_open(&p.sc, f1 + 4, (size_t)n1 - 5, pt, sizeof(pt)));
+	EXPECT_EQ(3, mp_chan_open(&p.sc, f1 + 4, (size_t)n1 - 4, pt, sizeof(pt)));
+	/* replay of a frame already accepted */
+	EXPECT_EQ(-1, mp_chan_open(&p.sc, f1 + 4, (size_t)n1 - 4, pt, sizeof(pt)));
+	EXPECT_EQ(3, mp_chan_open(&p.sc, f2 + 4, (size_t)n2 - 4, pt, sizeof(pt)));
+	/* a frame reflected back to its sender does not open */
+	n1 = mp_chan_seal(&p.cc, (const uint8_t *)"me", 2, f1, sizeof(f1));
+	EXPECT_EQ(-1, mp_chan_open(&p.cc, f1 + 4, (size_t)n1 - 4, pt, sizeof(pt)));
+	/* too large for one frame */
+	EXPECT_EQ(-1, mp_chan_seal(&p.cc, pt, MP_MAX_PLAINTEXT + 1, f1, sizeof(f1)));
+}
+
+/* Two established mp_conns over a socketpair. */
+static void conn_pair(struct mp_conn *a, struct mp_conn *b, size_t wmax)
+{
+	struct hs_pair p;
+	int sv[2];
+
+	ct_keypair(p.spriv, p.spub);
+	ct_keypair(p.cpriv, p.cpub);
+	if (do_handshake(&p, p.spub) || socketpair(AF_UNIX, SOCK_STREAM, 0, sv))
+		abort();
+	mp_conn_init(a, sv[0], wmax);
+	mp_conn_init(b, sv[1], wmax);
+	a->chan = p.cc;
+	b->chan = p.sc;
+	a->established = b->established = true;
+}
+
+TEST(conn_messages_and_byte_by_byte_frames)
+{
+	struct mp_conn a, b;
+	struct mp_msg m, r;
+	struct mp_err e;
+	size_t i, total;
+	int got = 0, rr;
+
+	conn_pair(&a, &b, 1 << 16);
+	for (i = 0; i < 3; i++) {
+		ASSERT_EQ(0, mp_send_ping(&a, 100 + i, &e));
+	}
+	total = a.wlen;
+	/* push the queue one byte at a time: the reader waits, then gets 3 */
+	for (i = 0; i < total; i++) {
+		ASSERT_EQ(1, (int)write(a.fd, a.wbuf + i, 1));
+		while ((rr = mp_conn_recv(&b, &r, &e)) == 1) {
+			EXPECT_EQ(MP_PING, r.type);
+			EXPECT_EQ(100u + got, r.u.token);
+			got++;
+		}
+		ASSERT_EQ(0, rr);
+	}
+	EXPECT_EQ(3, got);
+	a.wlen = 0;
+	/* a normal exchange through the queue */
+	memset(&m, 0, sizeof(m));
+	m.type = MP_SYNC_END;
+	ASSERT_EQ(0, mp_conn_send(&b, &m, &e));
+	ASSERT_EQ(0, mp_conn_flush(&b, &e));
+	ASSERT_EQ(1, mp_conn_recv(&a, &r, &e));
+	EXPECT_EQ(MP_SYNC_END, r.type);
+	EXPECT_EQ(0, mp_conn_recv(&a, &r, &e));
+	/* EOF */
+	mp_conn_close(&b);
+	EXPECT_EQ(-1, mp_conn_recv(&a, &r, &e));
+	mp_conn_close(&a);
+}
+
+TEST(conn_oversized_and_garbage_frames)
+{
+	struct mp_conn a, b;
+	struct mp_msg r;
+	struct mp_err e;
+	uint8_t hdr[4] = { 0, 1, 0, 0 };	/* 65536 > MP_MAX_FRAME */
+	uint8_t junk[40] = { 0, 0, 0, 36 };
+
+	conn_pair(&a, &b, 1 << 16);
+	ASSERT_EQ(4, (int)write(a.fd, hdr, 4));
+	EXPECT_EQ(-1, mp_conn_recv(&b, &r, &e));
+	EXPECT_EQ(MP_ERR_PROTO, e.code);
+	mp_conn_close(&a);
+	mp_conn_close(&b);
+
+	conn_pair(&a, &b, 1 << 16);
+	memset(hdr, 0, 4);	/* zero-length frame */
+	ASSERT_EQ(4, (int)write(a.fd, hdr, 4));
+	EXPECT_EQ(-1, mp_conn_recv(&b, &r, &e));
+	mp_conn_close(&a);
+	mp_conn_close(&b);
+
+	conn_pair(&a, &b, 1 << 16);
+	randombytes_buf(junk + 4, 36);
+	ASSERT_EQ(40, (int)write(a.fd, junk, 40));
+	EXPECT_EQ(-1, mp_conn_recv(&b, &r, &e));
+	EXPECT_EQ(MP_ERR_PROTO, e.code);
+	mp_conn_close(&a);
+	mp_conn_close(&b);
+}
+
+TEST(conn_send_queue_is_bounded)
+{
+	struct mp_conn a, b;
+	struct mp_err e;
+	int i, r = 0;
+
+	conn_pair(&a, &b, 4096);
+	/* nobody reads b: the queue fills and then refuses */
+	for (i = 0; i < 10000 && r == 0; i++) {
+		r = mp_send_ping(&a, (uint64_t)i, &e);
+		if (r == 0)
+			mp_conn_flush(&a, &e);
+	}
+	EXPECT_EQ(-1, r);
+	EXPECT_LE(a.wlen, 4096u);
+	mp_conn_close(&a);
+	mp_conn_close(&b);
+}
+
+TEST(candidate_sockaddr_roundtrip)
+{
+	struct sockaddr_storage ss;
+	struct mp_candidate c, d;
+
+	cand6(&c, "2001:db8::5", 9);
+	ASSERT_EQ(sizeof(struct sockaddr_in6), mp_candidate_to_sockaddr(&c, &ss));
+	ASSERT_EQ(0, mp_candidate_from_sockaddr(&d, (struct sockaddr *)&ss));
+	EXPECT_TRUE(mp_candidate_equal(&c, &d));
+	cand4(&c, "203.0.113.4", 12345);
+	ASSERT_EQ(sizeof(struct sockaddr_in), mp_candidate_to_sockaddr(&c, &ss));
+	EXPECT_EQ(htons(12345), ((struct sockaddr_in *)&ss)->sin_port);
+	ASSERT_EQ(0, mp_candidate_from_sockaddr(&d, (struct sockaddr *)&ss));
+	EXPECT_TRUE(mp_candidate_equal(&c, &d));
+	d.port++;
+	EXPECT_FALSE(mp_candidate_equal(&c, &d));
+}
+
+TEST_HARNESS_MAIN
