@@ -1,0 +1,1064 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The "wgmesh" generic netlink family, version 1.
+ *
+ * Documentation/netlink/wgmesh.yaml describes the messages; this file
+ * enforces that description (strict policies, every failure explained in
+ * the extended ack) and turns requests into calls on the device.
+ *
+ * GET_DEVICE is a dump that may take several messages for a large device.
+ * Each message carries the device's ifindex and name, the first one also
+ * its keys, port and fwmark, and every message a slice of the peer list.
+ * When a peer's allowed IPs do not fit, the peer is closed with what did
+ * fit and continued at the start of the next message under the same public
+ * key.  Between messages no lock is held: the position is kept as a peer
+ * reference plus the last prefix sent, and it is only trusted again if the
+ * device's peer list and allowed-IPs table did not change meanwhile;
+ * otherwise the dump ends early with NLM_F_DUMP_INTR and userspace retries.
+ *
+ * SET_DEVICE validates the whole message first (every peer, every allowed
+ * IP) and only then changes anything, under rtnl and device_update_lock.
+ * Errors past that point are resource failures (no memory, port in use,
+ * table full); the listen port, the likeliest of them, is applied first.
+ */
+
+#include <linux/netdevice.h>
+#include <linux/rtnetlink.h>
+#include <linux/string.h>
+#include <linux/time64.h>
+#include <linux/if.h>
+#include <net/genetlink.h>
+#include <net/netlink.h>
+#include <crypto/algapi.h>
+#include <crypto/curve25519.h>
+
+#include "uapi/linux/wgmesh.h"
+#include "netlink.h"
+#include "device.h"
+#include "peer.h"
+#include "peerlookup.h"
+#include "noise.h"
+#include "cookie.h"
+#include "socket.h"
+#include "queueing.h"
+#include "allowedips.h"
+#include "probe.h"
+
+#define WGM_NL_LINK_KIND "wgmesh"
+
+static_assert(WGM_KEY_LEN == WGM_KEY_BYTES);
+
+static struct genl_family wgm_genl_family;
+
+static const u8 wgm_nl_zero_key[WGM_KEY_BYTES];
+
+/* ---- policies -------------------------------------------------------- */
+
+#define WGM_NL_READ_ONLY(what) \
+	{ .type = NLA_REJECT, .reject_message = what " is read-only" }
+#define WGM_NL_NOT_YET(what) \
+	{ .type = NLA_REJECT, .reject_message = what " is not supported yet" }
+
+/* Endpoints: exactly a struct sockaddr_in or a struct sockaddr_in6. */
+static int wgm_nl_check_sockaddr(const struct nlattr *attr,
+				 struct netlink_ext_ack *extack)
+{
+	const struct sockaddr *sa = nla_data(attr);
+	int len = nla_len(attr);
+
+	if (len == sizeof(struct sockaddr_in) && sa->sa_family == AF_INET)
+		return 0;
+	if (len == sizeof(struct sockaddr_in6) && sa->sa_family == AF_INET6)
+		return 0;
+	NL_SET_ERR_MSG_ATTR(extack, attr,
+			    "endpoint must be a struct sockaddr_in or struct sockaddr_in6");
+	return -EINVAL;
+}
+
+#define WGM_NL_SOCKADDR \
+	NLA_POLICY_VALIDATE_FN(NLA_BINARY, wgm_nl_check_sockaddr, \
+			       sizeof(struct sockaddr_in6))
+
+static const struct nla_policy wgm_allowedip_policy[WGM_ALLOWEDIP_A_MAX + 1] = {
+	[WGM_ALLOWEDIP_A_FAMILY] = { .type = NLA_U16 },
+	[WGM_ALLOWEDIP_A_IPADDR] = NLA_POLICY_RANGE(NLA_BINARY,
+						    sizeof(struct in_addr),
+						    sizeof(struct in6_addr)),
+	[WGM_ALLOWEDIP_A_CIDR_MASK] = { .type = NLA_U8 },
+	[WGM_ALLOWEDIP_A_FLAGS] = NLA_POLICY_MASK(NLA_U32, __WGM_ALLOWEDIP_F_ALL),
+};
+
+/* What a SET_DEVICE request may say about a candidate endpoint. */
+static const struct nla_policy wgm_candidate_policy[WGM_CANDIDATE_A_MAX + 1] = {
+	[WGM_CANDIDATE_A_ENDPOINT] = WGM_NL_SOCKADDR,
+	[WGM_CANDIDATE_A_STATE] = WGM_NL_READ_ONLY("candidate state"),
+	[WGM_CANDIDATE_A_RTT_US] = WGM_NL_READ_ONLY("candidate RTT"),
+	[WGM_CANDIDATE_A_LAST_SENT] = WGM_NL_READ_ONLY("candidate last-sent time"),
+	[WGM_CANDIDATE_A_LAST_SEEN] = WGM_NL_READ_ONLY("candidate last-seen time"),
+	[WGM_CANDIDATE_A_PROBES_SENT] = WGM_NL_READ_ONLY("candidate probe count"),
+	[WGM_CANDIDATE_A_PROBES_LOST] = WGM_NL_READ_ONLY("candidate loss count"),
+	[WGM_CANDIDATE_A_FLAGS] = WGM_NL_READ_ONLY("candidate flags"),
+};
+
+static const struct nla_policy wgm_peer_policy[WGM_PEER_A_MAX + 1] = {
+	[WGM_PEER_A_PUBLIC_KEY] = NLA_POLICY_EXACT_LEN(WGM_KEY_LEN),
+	[WGM_PEER_A_PRESHARED_KEY] = NLA_POLICY_EXACT_LEN(WGM_KEY_LEN),
+	[WGM_PEER_A_FLAGS] = NLA_POLICY_MASK(NLA_U32, __WGM_PEER_F_ALL),
+	[WGM_PEER_A_ENDPOINT] = WGM_NL_SOCKADDR,
+	[WGM_PEER_A_PERSISTENT_KEEPALIVE_INTERVAL] = { .type = NLA_U16 },
+	[WGM_PEER_A_LAST_HANDSHAKE_TIME] = WGM_NL_READ_ONLY("last handshake time"),
+	[WGM_PEER_A_RX_BYTES] = WGM_NL_READ_ONLY("rx byte count"),
+	[WGM_PEER_A_TX_BYTES] = WGM_NL_READ_ONLY("tx byte count"),
+	[WGM_PEER_A_ALLOWEDIPS] = NLA_POLICY_NESTED_ARRAY(wgm_allowedip_policy),
+	[WGM_PEER_A_PROTOCOL_VERSION] = { .type = NLA_U32 },
+	[WGM_PEER_A_CANDIDATES] = NLA_POLICY_NESTED_ARRAY(wgm_candidate_policy),
+	[WGM_PEER_A_NAT_KEEPALIVE_INTERVAL] = { .type = NLA_U16 },
+};
+
+/* SET_DEVICE; also the family's policy. */
+static const struct nla_policy wgm_device_set_policy[WGM_DEVICE_A_MAX + 1] = {
+	[WGM_DEVICE_A_IFINDEX] = { .type = NLA_U32 },
+	[WGM_DEVICE_A_IFNAME] = { .type = NLA_NUL_STRING, .len = IFNAMSIZ - 1 },
+	[WGM_DEVICE_A_PRIVATE_KEY] = NLA_POLICY_EXACT_LEN(WGM_KEY_LEN),
+	[WGM_DEVICE_A_PUBLIC_KEY] =
+		WGM_NL_READ_ONLY("the public key (it follows from the private key)"),
+	[WGM_DEVICE_A_FLAGS] = NLA_POLICY_MASK(NLA_U32, __WGM_DEVICE_F_ALL),
+	[WGM_DEVICE_A_LISTEN_PORT] = { .type = NLA_U16 },
+	[WGM_DEVICE_A_FWMARK] = { .type = NLA_U32 },
+	[WGM_DEVICE_A_PEERS] = NLA_POLICY_NESTED_ARRAY(wgm_peer_policy),
+	[WGM_DEVICE_A_STUN_SERVERS] = WGM_NL_NOT_YET("STUN"),
+	[WGM_DEVICE_A_MAPPED_ADDRS] = WGM_NL_NOT_YET("STUN"),
+};
+
+#define WGM_NL_NOT_A_SELECTOR \
+	{ .type = NLA_REJECT, \
+	  .reject_message = "GET_DEVICE takes only WGM_DEVICE_A_IFINDEX or WGM_DEVICE_A_IFNAME" }
+
+/* GET_DEVICE requests only select the device. */
+static const struct nla_policy wgm_device_get_policy[WGM_DEVICE_A_MAX + 1] = {
+	[WGM_DEVICE_A_IFINDEX] = { .type = NLA_U32 },
+	[WGM_DEVICE_A_IFNAME] = { .type = NLA_NUL_STRING, .len = IFNAMSIZ - 1 },
+	[WGM_DEVICE_A_PRIVATE_KEY] = WGM_NL_NOT_A_SELECTOR,
+	[WGM_DEVICE_A_PUBLIC_KEY] = WGM_NL_NOT_A_SELECTOR,
+	[WGM_DEVICE_A_FLAGS] = WGM_NL_NOT_A_SELECTOR,
+	[WGM_DEVICE_A_LISTEN_PORT] = WGM_NL_NOT_A_SELECTOR,
+	[WGM_DEVICE_A_FWMARK] = WGM_NL_NOT_A_SELECTOR,
+	[WGM_DEVICE_A_PEERS] = WGM_NL_NOT_A_SELECTOR,
+	[WGM_DEVICE_A_STUN_SERVERS] = WGM_NL_NOT_A_SELECTOR,
+	[WGM_DEVICE_A_MAPPED_ADDRS] = WGM_NL_NOT_A_SELECTOR,
+};
+
+/* ---- device lookup --------------------------------------------------- */
+
+static bool wgm_nl_is_wgmesh(const struct net_device *dev)
+{
+	return dev->rtnl_link_ops &&
+	       !strcmp(dev->rtnl_link_ops->kind, WGM_NL_LINK_KIND);
+}
+
+/*
+ * The device named by WGM_DEVICE_A_IFINDEX or WGM_DEVICE_A_IFNAME in @net
+ * (the requester's namespace), with a reference held (dev_put() it), or an
+ * ERR_PTR with the reason in @extack.  When both are given they must name
+ * the same device.
+ */
+static struct net_device *wgm_nl_lookup(struct net *net, struct nlattr **attrs,
+					struct netlink_ext_ack *extack)
+{
+	struct nlattr *index = attrs[WGM_DEVICE_A_IFINDEX];
+	struct nlattr *name = attrs[WGM_DEVICE_A_IFNAME];
+	struct net_device *dev;
+
+	if (!index && !name) {
+		NL_SET_ERR_MSG(extack,
+			       "no device given: need WGM_DEVICE_A_IFINDEX or WGM_DEVICE_A_IFNAME");
+		NL_SET_ERR_ATTR_MISS(extack, NULL, WGM_DEVICE_A_IFINDEX);
+		return ERR_PTR(-EINVAL);
+	}
+	if (index)
+		dev = dev_get_by_index(net, nla_get_u32(index));
+	else
+		dev = dev_get_by_name(net, nla_data(name));
+	if (!dev) {
+		NL_SET_ERR_MSG_ATTR(extack, index ? index : name,
+				    "no such device in this network namespace");
+		return ERR_PTR(-ENODEV);
+	}
+	if (index && name && nla_strcmp(name, dev->name)) {
+		NL_SET_ERR_MSG_ATTR(extack, name,
+				    "WGM_DEVICE_A_IFINDEX and WGM_DEVICE_A_IFNAME name different devices");
+		dev_put(dev);
+		return ERR_PTR(-EINVAL);
+	}
+	if (!wgm_nl_is_wgmesh(dev)) {
+		NL_SET_ERR_MSG_ATTR(extack, index ? index : name,
+				    "not a wgmesh device");
+		dev_put(dev);
+		return ERR_PTR(-EOPNOTSUPP);
+	}
+	return dev;
+}
+
+/* ---- GET_DEVICE ------------------------------------------------------ */
+
+/* Dump position, kept in cb->ctx between messages. */
+struct wgm_nl_dump {
+	struct net_device *dev;		/* reference, from the first message on */
+	struct wgm_peer *next_peer;	/* reference; the dump resumes here */
+	/* the last of next_peer's prefixes already sent; NULL: none yet */
+	struct wgm_allowedips_node *last_aip;
+	u64 gen;			/* wgm_nl_gen() when the position was saved */
+	bool admin;			/* may see private and preshared keys */
+	bool started;			/* first message sent */
+	bool head_sent;			/* next_peer's attributes went out */
+	bool finished;			/* every peer sent */
+};
+
+static_assert(sizeof(struct wgm_nl_dump) <=
+	      sizeof_field(struct netlink_callback, ctx));
+
+static struct wgm_nl_dump *wgm_nl_dump_ctx(struct netlink_callback *cb)
+{
+	return (struct wgm_nl_dump *)cb->ctx;
+}
+
+/*
+ * Changes whenever a peer or a prefix is added or removed: a saved
+ * position is only valid while this stays the same.  Must hold
+ * device_update_lock.
+ */
+static u64 wgm_nl_gen(struct wgm_device *wg)
+{
+	lockdep_assert_held(&wg->device_update_lock);
+	return wg->peer_list_gen + wg->peer_allowedips.seq;
+}
+
+static int wgm_nl_get_start(struct netlink_callback *cb)
+{
+	struct wgm_nl_dump *ctx = wgm_nl_dump_ctx(cb);
+
+	memset(ctx, 0, sizeof(*ctx));
+	/* the same right SET_DEVICE needs (GENL_UNS_ADMIN_PERM) */
+	ctx->admin = netlink_net_capable(cb->skb, CAP_NET_ADMIN);
+	return 0;
+}
+
+static int wgm_nl_get_done(struct netlink_callback *cb)
+{
+	struct wgm_nl_dump *ctx = wgm_nl_dump_ctx(cb);
+
+	wgm_peer_put(ctx->next_peer);
+	ctx->next_peer = NULL;
+	if (ctx->dev)
+		dev_put(ctx->dev);
+	ctx->dev = NULL;
+	return 0;
+}
+
+static int wgm_nl_put_sockaddr(struct sk_buff *skb, int type,
+			       const struct wgm_endpoint *ep)
+{
+	if (ep->addr.sa_family == AF_INET)
+		return nla_put(skb, type, sizeof(ep->addr4), &ep->addr4);
+	if (ep->addr.sa_family == AF_INET6)
+		return nla_put(skb, type, sizeof(ep->addr6), &ep->addr6);
+	return 0;
+}
+
+/* Everything about a peer except its public key and allowed IPs. */
+static int wgm_nl_fill_peer_head(struct sk_buff *skb, struct wgm_peer *peer,
+				 bool admin)
+{
+	struct __kernel_timespec last = {};
+	struct wgm_endpoint ep;
+	int ret = 0;
+
+	down_read(&peer->handshake.lock);
+	if (admin)
+		ret = nla_put(skb, WGM_PEER_A_PRESHARED_KEY, WGM_KEY_LEN,
+			      peer->handshake.preshared_key);
+	last.tv_sec = peer->walltime_last_handshake.tv_sec;
+	last.tv_nsec = peer->walltime_last_handshake.tv_nsec;
+	up_read(&peer->handshake.lock);
+	if (ret)
+		return ret;
+
+	read_lock_bh(&peer->endpoint_lock);
+	ep = peer->endpoint;
+	read_unlock_bh(&peer->endpoint_lock);
+
+	if (nla_put(skb, WGM_PEER_A_LAST_HANDSHAKE_TIME, sizeof(last), &last) ||
+	    nla_put_u16(skb, WGM_PEER_A_PERSISTENT_KEEPALIVE_INTERVAL,
+			peer->persistent_keepalive_interval) ||
+	    nla_put_u64_64bit(skb, WGM_PEER_A_RX_BYTES,
+			      atomic64_read(&peer->rx_bytes), WGM_PEER_A_PAD) ||
+	    nla_put_u64_64bit(skb, WGM_PEER_A_TX_BYTES,
+			      atomic64_read(&peer->tx_bytes), WGM_PEER_A_PAD) ||
+	    nla_put_u32(skb, WGM_PEER_A_PROTOCOL_VERSION, 1) ||
+	    wgm_nl_put_sockaddr(skb, WGM_PEER_A_ENDPOINT, &ep))
+		return -EMSGSIZE;
+	return wgm_probe_fill_peer(skb, peer);
+}
+
+static int wgm_nl_fill_aip(struct sk_buff *skb,
+			   const struct wgm_allowedips_node *node)
+{
+	struct nlattr *nest;
+	u8 ip[16], cidr;
+	int family;
+
+	family = wgm_allowedips_read_node(node, ip, &cidr);
+	nest = nla_nest_start(skb, 0);
+	if (!nest)
+		return -EMSGSIZE;
+	if (nla_put_u16(skb, WGM_ALLOWEDIP_A_FAMILY, family) ||
+	    nla_put(skb, WGM_ALLOWEDIP_A_IPADDR,
+		    family == AF_INET ? sizeof(struct in_addr) : sizeof(struct in6_addr),
+		    ip) ||
+	    nla_put_u8(skb, WGM_ALLOWEDIP_A_CIDR_MASK, cidr)) {
+		nla_nest_cancel(skb, nest);
+		return -EMSGSIZE;
+	}
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
+/*
+ * Appends ctx->next_peer, from where ctx->head_sent/last_aip say it got
+ * to, as one entry of WGM_DEVICE_A_PEERS.  Returns 0 when the peer is
+ * complete, 1 when only part of it fit (head_sent/last_aip are updated),
+ * -EMSGSIZE when nothing of it fit (the skb is left as it was).  Must hold
+ * device_update_lock (the peer's prefix list).
+ */
+static int wgm_nl_fill_peer(struct sk_buff *skb, struct wgm_nl_dump *ctx)
+{
+	struct wgm_allowedips_node *last = ctx->last_aip, *node;
+	struct wgm_peer *peer = ctx->next_peer;
+	struct nlattr *nest, *aips;
+	bool head = !ctx->head_sent;
+	unsigned int sent = 0;
+	bool complete = true;
+
+	lockdep_assert_held(&peer->device->device_update_lock);
+	nest = nla_nest_start(skb, 0);
+	if (!nest)
+		return -EMSGSIZE;
+	if (nla_put(skb, WGM_PEER_A_PUBLIC_KEY, WGM_KEY_LEN,
+		    peer->handshake.remote_static))
+		goto cancel;
+	if (head && wgm_nl_fill_peer_head(skb, peer, ctx->admin))
+		goto cancel;
+
+	node = last ? wgm_allowedips_peer_next(peer, last) :
+		      wgm_allowedips_peer_first(peer);
+	if (node) {
+		aips = nla_nest_start(skb, WGM_PEER_A_ALLOWEDIPS);
+		complete = false;
+		if (aips) {
+			for (; node; node = wgm_allowedips_peer_next(peer, node)) {
+				if (wgm_nl_fill_aip(skb, node))
+					break;
+				last = node;
+				sent++;
+			}
+			complete = !node;
+			if (sent)
+				nla_nest_end(skb, aips);
+			else
+				nla_nest_cancel(skb, aips);
+		}
+	}
+	/* a continuation that carries no prefix would be no progress */
+	if (!head && !sent)
+		goto cancel;
+	nla_nest_end(skb, nest);
+	if (complete)
+		return 0;
+	ctx->head_sent = true;
+	ctx->last_aip = last;
+	return 1;
+
+cancel:
+	nla_nest_cancel(skb, nest);
+	return -EMSGSIZE;
+}
+
+static int wgm_nl_fill_device(struct sk_buff *skb, struct wgm_device *wg,
+			      bool first, bool admin)
+{
+	struct wgm_static_identity *si = &wg->static_identity;
+	int ret = 0;
+
+	if (nla_put_u32(skb, WGM_DEVICE_A_IFINDEX, wg->dev->ifindex) ||
+	    nla_put_string(skb, WGM_DEVICE_A_IFNAME, wg->dev->name))
+		return -EMSGSIZE;
+	if (!first)
+		return 0;
+	if (nla_put_u16(skb, WGM_DEVICE_A_LISTEN_PORT, wg->incoming_port) ||
+	    nla_put_u32(skb, WGM_DEVICE_A_FWMARK, wg->fwmark))
+		return -EMSGSIZE;
+	down_read(&si->lock);
+	if (si->has_identity) {
+		ret = nla_put(skb, WGM_DEVICE_A_PUBLIC_KEY, WGM_KEY_LEN,
+			      si->static_public);
+		if (!ret && admin)
+			ret = nla_put(skb, WGM_DEVICE_A_PRIVATE_KEY, WGM_KEY_LEN,
+				      si->static_private);
+	}
+	up_read(&si->lock);
+	return ret;
+}
+
+/* Saves @peer as the resume point (NULL: the end). */
+static void wgm_nl_dump_save(struct wgm_nl_dump *ctx, struct wgm_peer *peer)
+{
+	if (peer != ctx->next_peer) {
+		if (peer)
+			wgm_peer_get(peer);
+		wgm_peer_put(ctx->next_peer);
+		ctx->next_peer = peer;
+		ctx->head_sent = false;
+		ctx->last_aip = NULL;
+	}
+}
+
+/*
+ * One message of the dump.  Must hold rtnl and device_update_lock.
+ * Returns the skb length, 0 at the end, or an error.
+ */
+static int wgm_nl_dump_locked(struct sk_buff *skb, struct netlink_callback *cb,
+			      struct wgm_device *wg)
+{
+	struct wgm_nl_dump *ctx = wgm_nl_dump_ctx(cb);
+	struct wgm_peer *peer;
+	struct nlattr *peers;
+	unsigned int n = 0;
+	void *hdr;
+	u64 gen;
+	int ret;
+
+	ASSERT_RTNL();
+	lockdep_assert_held(&wg->device_update_lock);
+
+	if (wg->dev->reg_state != NETREG_REGISTERED) {
+		NL_SET_ERR_MSG(cb->extack, "the device was removed during the dump");
+		return -ENODEV;
+	}
+	gen = wgm_nl_gen(wg);
+	/* never 0: nl_dump_check_consistent() ignores a zero prev_seq */
+	cb->seq = (u32)(gen << 1) | 1;
+	if (ctx->started && gen != ctx->gen) {
+		/*
+		 * The saved peer may have left the list, the saved prefix may
+		 * be freed.  End here: NLMSG_DONE carries NLM_F_DUMP_INTR
+		 * because cb->seq moved, and userspace starts over.
+		 */
+		wgm_nl_dump_save(ctx, NULL);
+		ctx->finished = true;
+		return 0;
+	}
+
+	hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid, cb->nlh->nlmsg_seq,
+			  &wgm_genl_family, NLM_F_MULTI, WGM_CMD_GET_DEVICE);
+	if (!hdr)
+		return -EMSGSIZE;
+	genl_dump_check_consistent(cb, hdr);
+
+	ret = wgm_nl_fill_device(skb, wg, !ctx->started, ctx->admin);
+	if (ret)
+		goto cancel;
+
+	peers = nla_nest_start(skb, WGM_DEVICE_A_PEERS);
+	if (!peers) {
+		ret = -EMSGSIZE;
+		goto cancel;
+	}
+	/* a dump in progress always has a saved peer, see below */
+	if (ctx->next_peer)
+		peer = ctx->next_peer;
+	else
+		peer = list_first_entry(&wg->peer_list, struct wgm_peer, peer_list);
+
+	list_for_each_entry_from(peer, &wg->peer_list, peer_list) {
+		if (READ_ONCE(peer->is_dead))
+			continue;
+		/* no-op for the peer we resume; else starts it afresh */
+		wgm_nl_dump_save(ctx, peer);
+		ret = wgm_nl_fill_peer(skb, ctx);
+		if (ret < 0 && !n) {
+			/* not even one prefix fits into an empty message */
+			NL_SET_ERR_MSG(cb->extack, "peer does not fit into a dump message");
+			goto cancel;
+		}
+		if (ret < 0)
+			break;	/* the next message starts with it */
+		n++;
+		if (ret > 0)
+			break;	/* the next message continues it */
+	}
+	if (list_entry_is_head(peer, &wg->peer_list, peer_list)) {
+		wgm_nl_dump_save(ctx, NULL);
+		ctx->finished = true;
+	}
+	if (n)
+		nla_nest_end(skb, peers);
+	else
+		nla_nest_cancel(skb, peers);
+
+	ctx->started = true;
+	ctx->gen = gen;
+	genlmsg_end(skb, hdr);
+	return skb->len;
+
+cancel:
+	genlmsg_cancel(skb, hdr);
+	return ret;
+}
+
+static int wgm_nl_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	struct wgm_nl_dump *ctx = wgm_nl_dump_ctx(cb);
+	struct net_device *dev;
+	struct wgm_device *wg;
+	int ret;
+
+	if (ctx->finished)
+		return 0;
+	if (!ctx->dev) {
+		/* here rather than in .start: only dumpit has cb->extack */
+		dev = wgm_nl_lookup(sock_net(cb->skb->sk),
+				    genl_dumpit_info(cb)->attrs, cb->extack);
+		if (IS_ERR(dev))
+			return PTR_ERR(dev);
+		ctx->dev = dev;
+	}
+	wg = netdev_priv(ctx->dev);
+
+	rtnl_lock();
+	mutex_lock(&wg->device_update_lock);
+	ret = wgm_nl_dump_locked(skb, cb, wg);
+	mutex_unlock(&wg->device_update_lock);
+	rtnl_unlock();
+	return ret;
+}
+
+/* ---- SET_DEVICE: validation ------------------------------------------ */
+
+static int wgm_nl_check_aip(const struct nlattr *attr,
+			    struct netlink_ext_ack *extack)
+{
+	struct nlattr *tb[WGM_ALLOWEDIP_A_MAX + 1];
+	unsigned int len, max_cidr;
+	int ret;
+
+	ret = nla_parse_nested(tb, WGM_ALLOWEDIP_A_MAX, attr,
+			       wgm_allowedip_policy, extack);
+	if (ret)
+		return ret;
+	if (!tb[WGM_ALLOWEDIP_A_FAMILY] || !tb[WGM_ALLOWEDIP_A_IPADDR] ||
+	    !tb[WGM_ALLOWEDIP_A_CIDR_MASK]) {
+		NL_SET_ERR_MSG_ATTR(extack, attr,
+				    "allowed IP needs family, address and prefix length");
+		NL_SET_ERR_ATTR_MISS(extack, attr,
+				     !tb[WGM_ALLOWEDIP_A_FAMILY] ? WGM_ALLOWEDIP_A_FAMILY :
+				     !tb[WGM_ALLOWEDIP_A_IPADDR] ? WGM_ALLOWEDIP_A_IPADDR :
+				     WGM_ALLOWEDIP_A_CIDR_MASK);
+		return -EINVAL;
+	}
+	switch (nla_get_u16(tb[WGM_ALLOWEDIP_A_FAMILY])) {
+	case AF_INET:
+		len = sizeof(struct in_addr);
+		max_cidr = 32;
+		break;
+	case AF_INET6:
+		len = sizeof(struct in6_addr);
+		max_cidr = 128;
+		break;
+	default:
+		NL_SET_ERR_MSG_ATTR(extack, tb[WGM_ALLOWEDIP_A_FAMILY],
+				    "allowed IP family must be AF_INET or AF_INET6");
+		return -EAFNOSUPPORT;
+	}
+	if (nla_len(tb[WGM_ALLOWEDIP_A_IPADDR]) != len) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[WGM_ALLOWEDIP_A_IPADDR],
+				    "allowed IP address length does not match its family");
+		return -EINVAL;
+	}
+	if (nla_get_u8(tb[WGM_ALLOWEDIP_A_CIDR_MASK]) > max_cidr) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[WGM_ALLOWEDIP_A_CIDR_MASK],
+				    "allowed IP prefix length too long for its family");
+		return -EINVAL;
+	}
+	/* host bits below the prefix are accepted and cleared on insert */
+	return 0;
+}
+
+static int wgm_nl_check_peer(const struct nlattr *attr,
+			     struct netlink_ext_ack *extack)
+{
+	struct nlattr *tb[WGM_PEER_A_MAX + 1], *aip;
+	u32 flags = 0;
+	int ret, rem;
+
+	ret = nla_parse_nested(tb, WGM_PEER_A_MAX, attr, wgm_peer_policy,
+			       extack);
+	if (ret)
+		return ret;
+	if (!tb[WGM_PEER_A_PUBLIC_KEY]) {
+		NL_SET_ERR_MSG_ATTR(extack, attr, "peer needs WGM_PEER_A_PUBLIC_KEY");
+		NL_SET_ERR_ATTR_MISS(extack, attr, WGM_PEER_A_PUBLIC_KEY);
+		return -EINVAL;
+	}
+	if (tb[WGM_PEER_A_FLAGS])
+		flags = nla_get_u32(tb[WGM_PEER_A_FLAGS]);
+	if (flags & WGM_PEER_F_REPLACE_CANDIDATES) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[WGM_PEER_A_FLAGS],
+				    "candidate endpoints are not supported yet");
+		return -EOPNOTSUPP;
+	}
+	if (tb[WGM_PEER_A_CANDIDATES]) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[WGM_PEER_A_CANDIDATES],
+				    "candidate endpoints are not supported yet");
+		return -EOPNOTSUPP;
+	}
+	if (tb[WGM_PEER_A_NAT_KEEPALIVE_INTERVAL]) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[WGM_PEER_A_NAT_KEEPALIVE_INTERVAL],
+				    "NAT keepalive is not supported yet");
+		return -EOPNOTSUPP;
+	}
+	if (tb[WGM_PEER_A_PROTOCOL_VERSION] &&
+	    nla_get_u32(tb[WGM_PEER_A_PROTOCOL_VERSION]) != 1) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[WGM_PEER_A_PROTOCOL_VERSION],
+				    "unsupported protocol version (1 is the only one)");
+		return -EPROTONOSUPPORT;
+	}
+	if (!tb[WGM_PEER_A_ALLOWEDIPS])
+		return 0;
+	nla_for_each_nested(aip, tb[WGM_PEER_A_ALLOWEDIPS], rem) {
+		ret = wgm_nl_check_aip(aip, extack);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+/* The whole request, before anything is changed. */
+static int wgm_nl_check_set(struct nlattr **attrs,
+			    struct netlink_ext_ack *extack)
+{
+	struct nlattr *peer;
+	int ret, rem;
+
+	if (!attrs[WGM_DEVICE_A_PEERS])
+		return 0;
+	nla_for_each_nested(peer, attrs[WGM_DEVICE_A_PEERS], rem) {
+		ret = wgm_nl_check_peer(peer, extack);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+/* ---- SET_DEVICE: applying -------------------------------------------- */
+
+/* Must hold rtnl and device_update_lock. */
+static int wgm_nl_set_port(struct wgm_device *wg, u16 port)
+{
+	struct wgm_peer *peer;
+	int ret;
+
+	ASSERT_RTNL();
+	lockdep_assert_held(&wg->device_update_lock);
+	if (wg->incoming_port == port)
+		return 0;
+	if (!netif_running(wg->dev)) {
+		/* bound when the device comes up */
+		wg->incoming_port = port;
+		return 0;
+	}
+	ret = wgm_socket_init(wg, port);
+	if (ret)
+		return ret;
+	/* the remembered source addresses belonged to the old sockets */
+	list_for_each_entry(peer, &wg->peer_list, peer_list)
+		wgm_socket_clear_peer_endpoint_src(peer);
+	return 0;
+}
+
+/* Must hold device_update_lock. */
+static void wgm_nl_set_fwmark(struct wgm_device *wg, u32 fwmark)
+{
+	struct wgm_peer *peer;
+
+	lockdep_assert_held(&wg->device_update_lock);
+	if (wg->fwmark == fwmark)
+		return;
+	wg->fwmark = fwmark;
+	/* cached routes were looked up with the old mark */
+	list_for_each_entry(peer, &wg->peer_list, peer_list)
+		wgm_socket_clear_peer_endpoint_src(peer);
+}
+
+static bool wgm_nl_is_own_key(struct wgm_device *wg,
+			      const u8 public_key[WGM_KEY_BYTES])
+{
+	struct wgm_static_identity *si = &wg->static_identity;
+	bool own;
+
+	down_read(&si->lock);
+	own = si->has_identity &&
+	      !crypto_memneq(si->static_public, public_key, WGM_KEY_BYTES);
+	up_read(&si->lock);
+	return own;
+}
+
+/* Must hold device_update_lock. */
+static void wgm_nl_set_private_key(struct wgm_device *wg,
+				   const u8 private_key[WGM_KEY_BYTES])
+{
+	struct wgm_static_identity *si = &wg->static_identity;
+	u8 public_key[WGM_KEY_BYTES];
+	struct wgm_peer *peer;
+	bool same;
+
+	lockdep_assert_held(&wg->device_update_lock);
+
+	down_read(&si->lock);
+	if (si->has_identity)
+		same = !crypto_memneq(si->static_private, private_key, WGM_KEY_BYTES);
+	else
+		same = !memchr_inv(private_key, 0, WGM_KEY_BYTES);
+	up_read(&si->lock);
+	if (same)
+		return;
+
+	/* we cannot be our own peer: drop the one with our new public key */
+	if (curve25519_generate_public(public_key, private_key)) {
+		peer = wgm_pubkey_hashtable_lookup(wg->peer_hashtable, public_key);
+		if (peer) {
+			wgm_peer_remove(peer);
+			wgm_peer_put(peer);
+		}
+	}
+
+	down_write(&si->lock);
+	wgm_noise_set_static_identity_private_key(si, private_key);
+	list_for_each_entry(peer, &wg->peer_list, peer_list) {
+		wgm_noise_precompute_static_static(peer);
+		wgm_noise_expire_current_peer_keypairs(peer);
+	}
+	wgm_cookie_checker_precompute_device_keys(&wg->cookie_checker);
+	up_write(&si->lock);
+
+	list_for_each_entry(peer, &wg->peer_list, peer_list)
+		wgm_probe_peer_rekey(peer);
+}
+
+/* Must hold device_update_lock. */
+static int wgm_nl_apply_aip(struct wgm_device *wg, struct wgm_peer *peer,
+			    const struct nlattr *attr,
+			    struct netlink_ext_ack *extack)
+{
+	struct wgm_allowedips *table = &wg->peer_allowedips;
+	struct mutex *lock = &wg->device_update_lock;
+	struct nlattr *tb[WGM_ALLOWEDIP_A_MAX + 1];
+	struct in6_addr ip6;
+	struct in_addr ip4;
+	bool remove = false;
+	u8 cidr;
+	int ret;
+
+	lockdep_assert_held(lock);
+	ret = nla_parse_nested(tb, WGM_ALLOWEDIP_A_MAX, attr,
+			       wgm_allowedip_policy, extack);
+	if (ret)
+		return ret;
+	cidr = nla_get_u8(tb[WGM_ALLOWEDIP_A_CIDR_MASK]);
+	if (tb[WGM_ALLOWEDIP_A_FLAGS])
+		remove = nla_get_u32(tb[WGM_ALLOWEDIP_A_FLAGS]) &
+			 WGM_ALLOWEDIP_F_REMOVE_ME;
+
+	if (nla_get_u16(tb[WGM_ALLOWEDIP_A_FAMILY]) == AF_INET) {
+		memcpy(&ip4, nla_data(tb[WGM_ALLOWEDIP_A_IPADDR]), sizeof(ip4));
+		if (remove)
+			ret = wgm_allowedips_remove_v4(table, &ip4, cidr, peer, lock);
+		else
+			ret = wgm_allowedips_insert_v4(table, &ip4, cidr, peer, lock);
+	} else {
+		memcpy(&ip6, nla_data(tb[WGM_ALLOWEDIP_A_IPADDR]), sizeof(ip6));
+		if (remove)
+			ret = wgm_allowedips_remove_v6(table, &ip6, cidr, peer, lock);
+		else
+			ret = wgm_allowedips_insert_v6(table, &ip6, cidr, peer, lock);
+	}
+	/* removing a prefix the peer does not have is not an error */
+	if (remove && ret == -ENOENT)
+		ret = 0;
+	if (ret == -ENOSPC)
+		NL_SET_ERR_MSG_ATTR(extack, attr, "too many allowed IPs on this device");
+	else if (ret)
+		NL_SET_ERR_MSG_ATTR(extack, attr, "could not change allowed IP");
+	return ret;
+}
+
+/* Must hold rtnl and device_update_lock; @attr passed wgm_nl_check_peer(). */
+static int wgm_nl_apply_peer(struct wgm_device *wg, const struct nlattr *attr,
+			     struct netlink_ext_ack *extack)
+{
+	struct nlattr *tb[WGM_PEER_A_MAX + 1], *aip;
+	bool created = false, psk_changed = false;
+	const u8 *public_key;
+	struct wgm_peer *peer;
+	u32 flags = 0;
+	int ret, rem;
+
+	lockdep_assert_held(&wg->device_update_lock);
+	ret = nla_parse_nested(tb, WGM_PEER_A_MAX, attr, wgm_peer_policy,
+			       extack);
+	if (ret)
+		return ret;
+	public_key = nla_data(tb[WGM_PEER_A_PUBLIC_KEY]);
+	if (tb[WGM_PEER_A_FLAGS])
+		flags = nla_get_u32(tb[WGM_PEER_A_FLAGS]);
+
+	peer = wgm_pubkey_hashtable_lookup(wg->peer_hashtable, public_key);
+	if (flags & WGM_PEER_F_REMOVE_ME) {
+		if (peer) {
+			wgm_peer_remove(peer);
+			wgm_peer_put(peer);
+		}
+		return 0;
+	}
+	if (!peer) {
+		if (flags & WGM_PEER_F_UPDATE_ONLY)
+			return 0;
+		/* a configuration shared by the whole mesh lists us too */
+		if (wgm_nl_is_own_key(wg, public_key))
+			return 0;
+		peer = wgm_peer_create(wg, public_key,
+				       tb[WGM_PEER_A_PRESHARED_KEY] ?
+				       nla_data(tb[WGM_PEER_A_PRESHARED_KEY]) :
+				       wgm_nl_zero_key);
+		if (IS_ERR(peer)) {
+			ret = PTR_ERR(peer);
+			if (ret == -ENOSPC)
+				NL_SET_ERR_MSG_ATTR(extack, attr, "too many peers on this device");
+			else
+				NL_SET_ERR_MSG_ATTR(extack, attr, "could not create peer");
+			return ret;
+		}
+		/* our own reference, like the lookup's */
+		wgm_peer_get(peer);
+		created = true;
+	} else if (tb[WGM_PEER_A_PRESHARED_KEY]) {
+		down_write(&peer->handshake.lock);
+		memcpy(peer->handshake.preshared_key,
+		       nla_data(tb[WGM_PEER_A_PRESHARED_KEY]), WGM_KEY_BYTES);
+		up_write(&peer->handshake.lock);
+		psk_changed = true;
+	}
+	if (created || psk_changed)
+		wgm_probe_peer_rekey(peer);
+
+	if (tb[WGM_PEER_A_ENDPOINT]) {
+		const struct sockaddr *sa = nla_data(tb[WGM_PEER_A_ENDPOINT]);
+		struct wgm_endpoint ep;
+
+		memset(&ep, 0, sizeof(ep));
+		if (sa->sa_family == AF_INET)
+			memcpy(&ep.addr4, sa, sizeof(ep.addr4));
+		else
+			memcpy(&ep.addr6, sa, sizeof(ep.addr6));
+		wgm_socket_set_peer_endpoint(peer, &ep);
+	}
+
+	if (flags & WGM_PEER_F_REPLACE_ALLOWEDIPS)
+		wgm_allowedips_remove_by_peer(&wg->peer_allowedips, peer,
+					      &wg->device_update_lock);
+	if (tb[WGM_PEER_A_ALLOWEDIPS]) {
+		nla_for_each_nested(aip, tb[WGM_PEER_A_ALLOWEDIPS], rem) {
+			ret = wgm_nl_apply_aip(wg, peer, aip, extack);
+			if (ret)
+				goto out;
+		}
+	}
+
+	if (tb[WGM_PEER_A_CANDIDATES]) {
+		ret = wgm_probe_set_candidates(peer, tb[WGM_PEER_A_CANDIDATES],
+					       flags & WGM_PEER_F_REPLACE_CANDIDATES,
+					       extack);
+		if (ret)
+			goto out;
+	}
+	if (tb[WGM_PEER_A_NAT_KEEPALIVE_INTERVAL]) {
+		struct nlattr *nat = tb[WGM_PEER_A_NAT_KEEPALIVE_INTERVAL];
+
+		ret = wgm_probe_set_nat_keepalive(peer, nla_get_u16(nat));
+		if (ret) {
+			NL_SET_ERR_MSG_ATTR(extack, nat, "could not set NAT keepalive");
+			goto out;
+		}
+	}
+
+	if (tb[WGM_PEER_A_PERSISTENT_KEEPALIVE_INTERVAL]) {
+		u16 interval = nla_get_u16(tb[WGM_PEER_A_PERSISTENT_KEEPALIVE_INTERVAL]);
+		bool turned_on = interval && !peer->persistent_keepalive_interval;
+
+		WRITE_ONCE(peer->persistent_keepalive_interval, interval);
+		if (turned_on && netif_running(wg->dev))
+			wgm_packet_send_keepalive(peer);
+	}
+
+	/* packets may have waited for an endpoint or a key */
+	if (netif_running(wg->dev))
+		wgm_packet_send_staged(peer);
+
+out:
+	wgm_peer_put(peer);
+	return ret;
+}
+
+/* Must hold rtnl and device_update_lock; @attrs passed wgm_nl_check_set(). */
+static int wgm_nl_apply(struct wgm_device *wg, struct nlattr **attrs,
+			struct netlink_ext_ack *extack)
+{
+	struct nlattr *peer;
+	u32 flags = 0;
+	int ret, rem;
+
+	ASSERT_RTNL();
+	lockdep_assert_held(&wg->device_update_lock);
+
+	if (attrs[WGM_DEVICE_A_FLAGS])
+		flags = nla_get_u32(attrs[WGM_DEVICE_A_FLAGS]);
+
+	/* first, as the one change likely to fail (port in use) */
+	if (attrs[WGM_DEVICE_A_LISTEN_PORT]) {
+		ret = wgm_nl_set_port(wg, nla_get_u16(attrs[WGM_DEVICE_A_LISTEN_PORT]));
+		if (ret) {
+			NL_SET_ERR_MSG_ATTR(extack, attrs[WGM_DEVICE_A_LISTEN_PORT],
+					    "could not bind the UDP listen port");
+			return ret;
+		}
+	}
+	if (attrs[WGM_DEVICE_A_FWMARK])
+		wgm_nl_set_fwmark(wg, nla_get_u32(attrs[WGM_DEVICE_A_FWMARK]));
+	if (flags & WGM_DEVICE_F_REPLACE_PEERS)
+		wgm_peer_remove_all(wg);
+	if (attrs[WGM_DEVICE_A_PRIVATE_KEY])
+		wgm_nl_set_private_key(wg, nla_data(attrs[WGM_DEVICE_A_PRIVATE_KEY]));
+	if (!attrs[WGM_DEVICE_A_PEERS])
+		return 0;
+	nla_for_each_nested(peer, attrs[WGM_DEVICE_A_PEERS], rem) {
+		ret = wgm_nl_apply_peer(wg, peer, extack);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+/* Key material does not outlive the request in the skb. */
+static void wgm_nl_wipe_keys(struct nlattr **attrs)
+{
+	struct nlattr *peer, *attr;
+	int rem, prem;
+
+	if (attrs[WGM_DEVICE_A_PRIVATE_KEY])
+		memzero_explicit(nla_data(attrs[WGM_DEVICE_A_PRIVATE_KEY]),
+				 nla_len(attrs[WGM_DEVICE_A_PRIVATE_KEY]));
+	if (!attrs[WGM_DEVICE_A_PEERS])
+		return;
+	nla_for_each_nested(peer, attrs[WGM_DEVICE_A_PEERS], rem) {
+		nla_for_each_nested(attr, peer, prem) {
+			if (nla_type(attr) == WGM_PEER_A_PRESHARED_KEY)
+				memzero_explicit(nla_data(attr), nla_len(attr));
+		}
+	}
+}
+
+static int wgm_nl_set_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct netlink_ext_ack *extack = info->extack;
+	struct nlattr **attrs = info->attrs;
+	struct net_device *dev;
+	struct wgm_device *wg;
+	int ret;
+
+	ret = wgm_nl_check_set(attrs, extack);
+	if (ret)
+		goto out_wipe;
+
+	rtnl_lock();
+	dev = wgm_nl_lookup(genl_info_net(info), attrs, extack);
+	if (IS_ERR(dev)) {
+		ret = PTR_ERR(dev);
+		goto out_lookup;
+	}
+	wg = netdev_priv(dev);
+	mutex_lock(&wg->device_update_lock);
+	ret = wgm_nl_apply(wg, attrs, extack);
+	mutex_unlock(&wg->device_update_lock);
+	dev_put(dev);
+out_lookup:
+	rtnl_unlock();
+out_wipe:
+	wgm_nl_wipe_keys(attrs);
+	return ret;
+}
+
+/* ---- the family ------------------------------------------------------ */
+
+/*
+ * WGM_CMD_PUNCH, WGM_CMD_PING and WGM_CMD_EVENT are reserved for candidate
+ * probing; until they are implemented the core answers EOPNOTSUPP.
+ */
+static const struct genl_ops wgm_genl_ops[] = {
+	{
+		.cmd = WGM_CMD_GET_DEVICE,
+		.start = wgm_nl_get_start,
+		.dumpit = wgm_nl_get_dumpit,
+		.done = wgm_nl_get_done,
+		.policy = wgm_device_get_policy,
+		.maxattr = WGM_DEVICE_A_MAX,
+		/* open to all; keys are only shown to CAP_NET_ADMIN */
+	},
+	{
+		.cmd = WGM_CMD_SET_DEVICE,
+		.doit = wgm_nl_set_doit,
+		.policy = wgm_device_set_policy,
+		.maxattr = WGM_DEVICE_A_MAX,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+};
+
+static const struct genl_multicast_group wgm_genl_mcgrps[] = {
+	{ .name = WGM_MCGRP_EVENTS },
+};
+
+static struct genl_family wgm_genl_family __ro_after_init = {
+	.name = WGM_GENL_NAME,
+	.version = WGM_GENL_VERSION,
+	.maxattr = WGM_DEVICE_A_MAX,
+	.policy = wgm_device_set_policy,
+	.netnsok = true,
+	/*
+	 * Every command validates strictly: reserved header bytes and flags,
+	 * unknown attributes, NLA_F_NESTED, exact lengths.
+	 */
+	.resv_start_op = WGM_CMD_UNSPEC,
+	.ops = wgm_genl_ops,
+	.n_ops = ARRAY_SIZE(wgm_genl_ops),
+	.mcgrps = wgm_genl_mcgrps,
+	.n_mcgrps = ARRAY_SIZE(wgm_genl_mcgrps),
+	.module = THIS_MODULE,
+};
+
+int __init wgm_genetlink_init(void)
+{
+	return genl_register_family(&wgm_genl_family);
+}
+
+void wgm_genetlink_uninit(void)
+{
+	genl_unregister_family(&wgm_genl_family);
+}
