@@ -103,10 +103,19 @@ wgm_loaded() {
 	[ -d /sys/module/wgmesh ]
 }
 
+# wgm_deps: load the modules wgmesh.ko needs (insmod does not resolve them).
+wgm_deps() {
+	local deps
+	deps=$(modinfo -F depends "$WGM_KO" | tr , ' ')
+	[ -z "$deps" ] && return 0
+	# shellcheck disable=SC2086
+	modprobe -a $deps
+}
+
 # wgm_load: insert the freshly built module unless it is loaded.
 wgm_load() {
 	wgm_loaded && return 0
-	insmod "$WGM_KO"
+	wgm_deps && insmod "$WGM_KO"
 }
 
 # kmsg_mark / kmsg_clean: has the kernel logged a warning, bug or oops since

@@ -8,7 +8,7 @@
 
 kmsg_mark
 rmmod wgmesh 2>/dev/null
-check "module inserts" insmod "$WGM_KO"
+check "module inserts (with its dependencies)" wgm_load
 check "module is listed in /sys/module" test -d /sys/module/wgmesh
 
 ns_new a
@@ -38,7 +38,7 @@ check_fails "rmmod removed the devices of namespace a" ip netns exec a grep -q w
 check_fails "rmmod removed the devices of namespace b" ip netns exec b grep -q wgm /proc/net/dev
 check_fails "rmmod left no module behind" test -d /sys/module/wgmesh
 check_fails "rmmod left no generic netlink family behind" genl ctrl get name wgmesh
-check "module inserts again after removal" insmod "$WGM_KO"
+check "module inserts again after removal" wgm_load
 check "a device can be created after reload" ip -n a link add wgm9 type wgmesh
 ip netns del a
 if wait_until 20 rmmod wgmesh; then
