@@ -717,18 +717,22 @@ static void wgm_nl_set_private_key(struct wgm_device *wg,
 				   const u8 private_key[WGM_KEY_BYTES])
 {
 	struct wgm_static_identity *si = &wg->static_identity;
-	u8 public_key[WGM_KEY_BYTES];
+	u8 public_key[WGM_KEY_BYTES], clamped[WGM_KEY_BYTES];
 	struct wgm_peer *peer;
 	bool same;
 
 	lockdep_assert_held(&wg->device_update_lock);
 
+	/* the identity keeps the key clamped: compare like with like */
+	memcpy(clamped, private_key, WGM_KEY_BYTES);
+	curve25519_clamp_secret(clamped);
 	down_read(&si->lock);
 	if (si->has_identity)
-		same = !crypto_memneq(si->static_private, private_key, WGM_KEY_BYTES);
+		same = !crypto_memneq(si->static_private, clamped, WGM_KEY_BYTES);
 	else
 		same = !memchr_inv(private_key, 0, WGM_KEY_BYTES);
 	up_read(&si->lock);
+	memzero_explicit(clamped, sizeof(clamped));
 	if (same)
 		return;
 

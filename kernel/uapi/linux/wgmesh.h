@@ -14,7 +14,9 @@
  *                       slice of WGM_DEVICE_A_PEERS; a peer whose allowed IPs
  *                       do not fit is continued in the next message with the
  *                       same WGM_PEER_A_PUBLIC_KEY.  NLM_F_DUMP_INTR is set
- *                       when the peer list changed during the dump.
+ *                       when the peer list changed during the dump.  Open
+ *                       to everyone; private and preshared keys are only
+ *                       reported to CAP_NET_ADMIN in the device's netns.
  *   WGM_CMD_SET_DEVICE  do; needs CAP_NET_ADMIN in the device's netns.
  *                       Large configurations may be sent as several
  *                       SET_DEVICE messages; only the first may carry
