@@ -180,6 +180,9 @@ static void wgm_rl_collect(bool all)
 	unsigned int i;
 	u64 last;
 
+	/* unlocked peek: a source added meanwhile waits for the next round */
+	if (!all && !READ_ONCE(wgm_rl_count))
+		return;
 	for (i = 0; i < (1U << WGM_RL_HASH_BITS); i++) {
 		spin_lock_bh(&wgm_rl_lock);
 		hlist_for_each_entry_safe(e, tmp, &wgm_rl_table[i], node) {
