@@ -1,0 +1,631 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * meshcoord end to end, without a VM: the real binary on 127.0.0.1
+ * ephemeral ports in a temp state directory, fake agents built on
+ * libmeshproto.  Every wait polls with a deadline; nothing sleeps.
+ */
+#include "kselftest_harness.h"
+#include "coord_test.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+
+#include "proto.h"
+#include "stun.h"
+
+#ifndef MESHCOORD_BIN
+#error "MESHCOORD_BIN must name the meshcoord binary"
+#endif
+
+#define WAIT_MS 5000		/* generous: only a failure waits this long */
+#define MAX_PEERS 8
+
+struct svc {
+	char dir[64];
+	pid_t pid;
+	char listen[128], stun[128];
+	uint8_t pub[32];
+};
+
+struct peer_view {
+	struct mp_peer p;
+	bool present, removed;
+};
+
+struct agent {
+	char name[32];
+	uint8_t priv[32], pub[32];
+	struct mp_conn c;
+	bool up, synced;
+	struct mp_welcome w;
+	struct peer_view peers[MAX_PEERS];
+	int npeers;
+	int punches;
+	struct mp_punch punch;	/* the last one */
+	uint16_t error;		/* last MP_ERROR code */
+	uint64_t last_pong;
+};
+
+static const char *bin(void)
+{
+	const char *b = getenv("MESHCOORD_BIN");
+
+	return b && *b ? b : MESHCOORD_BIN;
+}
+
+/* Run "meshcoord --state DIR ARGS", first line of stdout into out. */
+static int admin(const struct svc *s, const char *args, char *out, size_t len)
+{
+	char cmd[512];
+	FILE *f;
+	int st;
+
+	snprintf(cmd, sizeof(cmd), "%s --state %s %s 2>>%s/admin.log", bin(),
+		 s->dir, args, s->dir);
+	f = popen(cmd, "r");
+	if (!f)
+		return -1;
+	if (out) {
+		out[0] = '\0';
+		if (fgets(out, (int)len, f))
+			out[strcspn(out, "\n")] = '\0';
+	}
+	while (fgetc(f) != EOF)
+		;
+	st = pclose(f);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static bool read_addr_file(struct svc *s)
+{
+	char path[128], line[128];
+	FILE *f;
+	bool ok = false;
+
+	snprintf(path, sizeof(path), "%s/meshcoord.addr", s->dir);
+	f = fopen(path, "r");
+	if (!f)
+		return false;
+	while (fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\n")] = '\0';
+		if (!strncmp(line, "listen ", 7)) {
+			snprintf(s->listen, sizeof(s->listen), "%s", line + 7);
+			ok = true;
+		} else if (!strncmp(line, "stun ", 5)) {
+			snprintf(s->stun, sizeof(s->stun), "%s", line + 5);
+		}
+	}
+	fclose(f);
+	return ok;
+}
+
+static int svc_start(struct svc *s)
+{
+	char path[128];
+	int64_t dl = ct_now_ms() + 10000;
+	int st;
+
+	snprintf(path, sizeof(path), "%s/meshcoord.addr", s->dir);
+	unlink(path);
+	s->listen[0] = s->stun[0] = '\0';
+	s->pid = fork();
+	if (s->pid < 0)
+		return -1;
+	if (s->pid == 0) {
+		int fd;
+
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		snprintf(path, sizeof(path), "%s/service.log", s->dir);
+		fd = open(path, O_WRONLY | O_CREAT | O_APPEND, 0600);
+		if (fd >= 0) {
+			dup2(fd, 1);
+			dup2(fd, 2);
+		}
+		execl(bin(), "meshcoord", "--state", s->dir, "--listen",
+		      "127.0.0.1:0", "--stun", "127.0.0.1:0", (char *)NULL);
+		_exit(127);
+	}
+	while (ct_now_ms() < dl) {
+		if (read_addr_file(s))
+			return 0;
+		if (waitpid(s->pid, &st, WNOHANG) == s->pid) {
+			s->pid = 0;
+			return -1;
+		}
+		poll(NULL, 0, 10);
+	}
+	return -1;
+}
+
+static int svc_stop(struct svc *s)
+{
+	int st = 0;
+
+	if (s->pid <= 0)
+		return -1;
+	kill(s->pid, SIGTERM);
+	waitpid(s->pid, &st, 0);
+	s->pid = 0;
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+/* Lines of the service log containing needle. */
+static int log_count(const struct svc *s, const char *needle)
+{
+	char path[128], line[1024];
+	FILE *f;
+	int n = 0;
+
+	snprintf(path, sizeof(path), "%s/service.log", s->dir);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		n += strstr(line, needle) != NULL;
+	fclose(f);
+	return n;
+}
+
+static void agent_init(struct agent *a, const char *name)
+{
+	memset(a, 0, sizeof(*a));
+	snprintf(a->name, sizeof(a->name), "%s", name);
+	ct_keypair(a->priv, a->pub);
+	a->c.fd = -1;
+}
+
+static void agent_reset_view(struct agent *a)
+{
+	memset(a->peers, 0, sizeof(a->peers));
+	a->npeers = 0;
+	a->punches = 0;
+	a->synced = false;
+	a->error = 0;
+}
+
+static int agent_connect(struct agent *a, const struct svc *s,
+			 const char *authkey, struct mp_err *err)
+{
+	struct mp_client_cfg cfg = {
+		.server = s->listen, .server_pub = s->pub,
+		.node_priv = a->priv, .name = a->name, .authkey = authkey,
+		.timeout_ms = WAIT_MS,
+	};
+
+	agent_reset_view(a);
+	if (mp_client_connect(&a->c, &cfg, &a->w, err))
+		return -1;
+	a->up = true;
+	return 0;
+}
+
+static void agent_close(struct agent *a)
+{
+	if (a->c.fd >= 0)
+		mp_conn_close(&a->c);
+	a->up = false;
+}
+
+static struct peer_view *view_of(struct agent *a, const uint8_t *key)
+{
+	int i;
+
+	for (i = 0; i < a->npeers; i++)
+		if (!memcmp(a->peers[i].p.pubkey, key, 32))
+			return &a->peers[i];
+	if (a->npeers == MAX_PEERS)
+		abort();
+	memset(&a->peers[a->npeers], 0, sizeof(a->peers[0]));
+	memcpy(a->peers[a->npeers].p.pubkey, key, 32);
+	return &a->peers[a->npeers++];
+}
+
+static void agent_handle(struct agent *a, const struct mp_msg *m)
+{
+	struct peer_view *v;
+
+	switch (m->type) {
+	case MP_PEER:
+		v = view_of(a, m->u.peer.pubkey);
+		v->p = m->u.peer;
+		v->present = true;
+		v->removed = false;
+		break;
+	case MP_PEER_REMOVED:
+		v = view_of(a, m->u.removed);
+		v->present = false;
+		v->removed = true;
+		break;
+	case MP_PUNCH:
+		a->punches++;
+		a->punch = m->u.punch;
+		break;
+	case MP_SYNC_END:
+		a->synced = true;
+		break;
+	case MP_ERROR:
+		a->error = m->u.error.code;
+		break;
+	case MP_PONG:
+		a->last_pong = m->u.token;
+		break;
+	default:
+		break;
+	}
+}
+
+/* One round: wait up to ms for any agent's socket, then drain all. */
+static void pump(struct agent **ag, int n, int ms)
+{
+	struct pollfd p[8];
+	struct mp_msg m;
+	struct mp_err e;
+	int i, np = 0;
+
+	for (i = 0; i < n; i++) {
+		if (!ag[i]->up)
+			continue;
+		p[np].fd = ag[i]->c.fd;
+		p[np].events = POLLIN | (mp_conn_want_write(&ag[i]->c) ? POLLOUT : 0);
+		np++;
+	}
+	poll(p, (nfds_t)np, ms);
+	for (i = 0; i < n; i++) {
+		int r;
+
+		if (!ag[i]->up)
+			continue;
+		while ((r = mp_conn_recv(&ag[i]->c, &m, &e)) == 1)
+			agent_handle(ag[i], &m);
+		if (r == 0 && mp_conn_flush(&ag[i]->c, &e) >= 0)
+			continue;
+		agent_close(ag[i]);	/* EOF or error: the service closed */
+	}
+}
+
+#define WAIT_UNTIL(ag, n, ms, cond) ({					\
+	int64_t _dl = ct_now_ms() + (ms);				\
+	bool _ok;							\
+	while (!(_ok = (cond)) && ct_now_ms() < _dl)			\
+		pump((ag), (n), 20);					\
+	_ok;								\
+})
+
+/* Ping and wait for the pong: everything sent before was processed. */
+static bool agent_sync(struct agent **ag, int n, struct agent *a, uint64_t tok)
+{
+	struct mp_err e;
+
+	if (mp_send_ping(&a->c, tok, &e) || mp_conn_flush(&a->c, &e) < 0)
+		return false;
+	return WAIT_UNTIL(ag, n, WAIT_MS, a->last_pong == tok);
+}
+
+static bool has_peer_with(struct agent *a, const struct agent *b, bool online,
+			  const struct mp_candidate *cand)
+{
+	struct peer_view *v = view_of(a, b->pub);
+
+	if (!v->present || v->p.online != online)
+		return false;
+	if (!cand)
+		return true;
+	return v->p.cand.n == 1 && mp_candidate_equal(&v->p.cand.c[0], cand);
+}
+
+static bool punched_towards(const struct agent *a, const struct agent *b,
+			    const struct mp_candidate *cand)
+{
+	return a->punches > 0 && !memcmp(a->punch.pubkey, b->pub, 32) &&
+	       a->punch.cand.n == 1 &&
+	       mp_candidate_equal(&a->punch.cand.c[0], cand);
+}
+
+FIXTURE(coord) {
+	struct svc s;
+	struct agent a, b;
+	struct agent *ag[2];
+	char key_a[128], key_b[128];
+	struct mp_candidate ca, cb;
+};
+
+FIXTURE_SETUP(coord)
+{
+	char pub[128];
+
+	ASSERT_EQ(0, mp_init());
+	memset(&self->s, 0, sizeof(self->s));
+	ASSERT_TRUE(ct_tmpdir(self->s.dir));
+	ASSERT_EQ(0, svc_start(&self->s)) TH_LOG("meshcoord did not start (%s)", bin());
+	ASSERT_EQ(0, admin(&self->s, "pubkey", pub, sizeof(pub)));
+	ASSERT_EQ(0, sodium_base642bin(self->s.pub, 32, pub, strlen(pub), NULL,
+				       NULL, NULL, sodium_base64_VARIANT_ORIGINAL));
+	ASSERT_EQ(0, admin(&self->s, "authkey create", self->key_a, sizeof(self->key_a)));
+	ASSERT_EQ(0, admin(&self->s, "authkey create --expires 1h", self->key_b,
+			   sizeof(self->key_b)));
+	EXPECT_STRNE(self->key_a, self->key_b);
+	agent_init(&self->a, "alpha");
+	agent_init(&self->b, "bravo");
+	self->ag[0] = &self->a;
+	self->ag[1] = &self->b;
+	mp_candidate_parse(&self->ca, "192.0.2.1:1001");
+	mp_candidate_parse(&self->cb, "198.51.100.2:2002");
+}
+
+FIXTURE_TEARDOWN(coord)
+{
+	agent_close(&self->a);
+	agent_close(&self->b);
+	if (self->s.pid > 0)
+		svc_stop(&self->s);
+	ct_rmdir(self->s.dir);
+}
+
+/* Both agents joined, synced, with one candidate each, punched. */
+static bool join_both(struct __test_metadata *_metadata,
+		      FIXTURE_DATA(coord) *self)
+{
+	struct mp_err e;
+
+	if (agent_connect(&self->a, &self->s, self->key_a, &e)) {
+		TH_LOG("alpha: %s", e.msg);
+		return false;
+	}
+	if (!WAIT_UNTIL(self->ag, 2, WAIT_MS, self->a.synced))
+		return false;
+	if (mp_send_candidates(&self->a.c, &self->ca, 1, &e) ||
+	    !agent_sync(self->ag, 2, &self->a, 1))
+		return false;
+	if (agent_connect(&self->b, &self->s, self->key_b, &e)) {
+		TH_LOG("bravo: %s", e.msg);
+		return false;
+	}
+	if (mp_send_candidates(&self->b.c, &self->cb, 1, &e))
+		return false;
+	return WAIT_UNTIL(self->ag, 2, WAIT_MS,
+			  self->b.synced &&
+			  has_peer_with(&self->a, &self->b, true, &self->cb) &&
+			  has_peer_with(&self->b, &self->a, true, &self->ca) &&
+			  punched_towards(&self->a, &self->b, &self->cb) &&
+			  punched_towards(&self->b, &self->a, &self->ca));
+}
+
+TEST_F_TIMEOUT(coord, join_peers_punch_restart_remove, 90)
+{
+	struct mp_welcome wa, wb;
+	struct peer_view *v;
+	struct mp_err e;
+	char out[256];
+	int64_t t0;
+
+	ASSERT_TRUE(join_both(_metadata, self));
+	wa = self->a.w;
+	wb = self->b.w;
+	/* overlay addresses: 100.64.0.0/10 and the ULA /48, distinct */
+	EXPECT_EQ(100, wa.addr4[0]);
+	EXPECT_EQ(64, wa.addr4[1] & 0xc0);
+	EXPECT_EQ(10, wa.plen4);
+	EXPECT_EQ(48, wa.plen6);
+	EXPECT_EQ(0xfd, wa.addr6[0]);
+	EXPECT_EQ(0, memcmp(wa.addr6, wb.addr6, 6));
+	EXPECT_NE(0, memcmp(wa.addr4, wb.addr4, 4));
+	EXPECT_STREQ("alpha", wa.name);
+	EXPECT_STREQ("bravo", wb.name);
+	/* each side's view of the other matches what the other was told */
+	v = view_of(&self->a, self->b.pub);
+	EXPECT_EQ(0, memcmp(v->p.addr4, wb.addr4, 4));
+	EXPECT_EQ(0, memcmp(v->p.addr6, wb.addr6, 16));
+	EXPECT_STREQ("bravo", v->p.name);
+	v = view_of(&self->b, self->a.pub);
+	EXPECT_EQ(0, memcmp(v->p.addr4, wa.addr4, 4));
+	EXPECT_STREQ("alpha", v->p.name);
+	/* nobody is told about itself */
+	EXPECT_FALSE(view_of(&self->a, self->a.pub)->present);
+
+	/* the admin view */
+	ASSERT_EQ(0, admin(&self->s, "nodes", out, sizeof(out)));
+	EXPECT_NE(NULL, strstr(out, "NAME"));
+
+	/* candidates change: the other side is told and both punch again */
+	{
+		struct mp_candidate nc;
+		int pa = self->a.punches, pb = self->b.punches;
+
+		mp_candidate_parse(&nc, "[2001:db8::2]:2003");
+		ASSERT_EQ(0, mp_send_candidates(&self->b.c, &nc, 1, &e));
+		ASSERT_TRUE(WAIT_UNTIL(self->ag, 2, WAIT_MS,
+				       has_peer_with(&self->a, &self->b, true, &nc) &&
+				       self->a.punches > pa && self->b.punches > pb &&
+				       punched_towards(&self->a, &self->b, &nc)));
+		self->cb = nc;
+	}
+
+	/* bravo leaves: alpha sees it offline; rejoins with its key only */
+	agent_close(&self->b);
+	ASSERT_TRUE(WAIT_UNTIL(self->ag, 2, WAIT_MS,
+			       has_peer_with(&self->a, &self->b, false, NULL)));
+	ASSERT_EQ(0, agent_connect(&self->b, &self->s, NULL, &e)) TH_LOG("%s", e.msg);
+	EXPECT_EQ(0, memcmp(self->b.w.addr4, wb.addr4, 4));
+	ASSERT_TRUE(WAIT_UNTIL(self->ag, 2, WAIT_MS,
+			       has_peer_with(&self->a, &self->b, true, &self->cb) &&
+			       punched_towards(&self->b, &self->a, &self->ca)));
+
+	/* restart: both reconnect without auth keys, same addresses */
+	ASSERT_EQ(0, svc_stop(&self->s));
+	ASSERT_TRUE(WAIT_UNTIL(self->ag, 2, WAIT_MS, !self->a.up && !self->b.up));
+	ASSERT_EQ(0, svc_start(&self->s));
+	ASSERT_EQ(0, agent_connect(&self->a, &self->s, NULL, &e)) TH_LOG("%s", e.msg);
+	ASSERT_EQ(0, agent_connect(&self->b, &self->s, NULL, &e)) TH_LOG("%s", e.msg);
+	EXPECT_EQ(0, memcmp(self->a.w.addr4, wa.addr4, 4));
+	EXPECT_EQ(0, memcmp(self->a.w.addr6, wa.addr6, 16));
+	EXPECT_EQ(0, memcmp(self->b.w.addr4, wb.addr4, 4));
+	EXPECT_EQ(0, memcmp(self->b.w.addr6, wb.addr6, 16));
+	/* persisted candidates come back with the peer list */
+	ASSERT_TRUE(WAIT_UNTIL(self->ag, 2, WAIT_MS,
+			       self->a.synced && self->b.synced &&
+			       has_peer_with(&self->a, &self->b, true, &self->cb) &&
+			       has_peer_with(&self->b, &self->a, true, &self->ca)));
+
+	/* removal by the admin while running: alpha is told within 1 s */
+	ASSERT_EQ(0, admin(&self->s, "remove bravo", out, sizeof(out)));
+	t0 = ct_now_ms();
+	ASSERT_TRUE(WAIT_UNTIL(self->ag, 2, 1000, view_of(&self->a, self->b.pub)->removed))
+		TH_LOG("no PEER_REMOVED after %lld ms", (long long)(ct_now_ms() - t0));
+	ASSERT_TRUE(WAIT_UNTIL(self->ag, 2, WAIT_MS, !self->b.up));
+	EXPECT_EQ(MP_ERR_REMOVED, self->b.error);
+	/* a removed node needs an auth key again (both keys are used up) */
+	EXPECT_EQ(-1, agent_connect(&self->b, &self->s, NULL, &e));
+	EXPECT_EQ(MP_ERR_AUTH, e.code);
+	EXPECT_EQ(-1, agent_connect(&self->b, &self->s, self->key_b, &e));
+	EXPECT_EQ(MP_ERR_AUTH, e.code);
+	/* alpha is unaffected */
+	EXPECT_TRUE(agent_sync(self->ag, 2, &self->a, 77));
+	/* removing it again fails */
+	EXPECT_EQ(1, admin(&self->s, "remove bravo", NULL, 0));
+}
+
+/* A raw TCP connection to the service. */
+static int raw_connect(const struct svc *s, char who[MP_CAND_STRLEN])
+{
+	struct mp_candidate c;
+	struct sockaddr_storage ss;
+	socklen_t sl;
+	int fd;
+
+	if (mp_candidate_parse(&c, s->listen))
+		return -1;
+	sl = mp_candidate_to_sockaddr(&c, &ss);
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&ss, sl)) {
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	sl = sizeof(ss);
+	getsockname(fd, (struct sockaddr *)&ss, &sl);
+	mp_candidate_from_sockaddr(&c, (struct sockaddr *)&ss);
+	mp_candidate_format(&c, who);
+	return fd;
+}
+
+/* Wait until the service closes fd (read returns 0 or an error). */
+static bool closed_by_peer(int fd, int ms)
+{
+	int64_t dl = ct_now_ms() + ms;
+	char buf[256];
+
+	while (ct_now_ms() < dl) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		ssize_t n;
+
+		if (poll(&p, 1, 50) <= 0)
+			continue;
+		n = read(fd, buf, sizeof(buf));
+		if (n <= 0)
+			return true;
+	}
+	return false;
+}
+
+TEST_F_TIMEOUT(coord, hostile_input_closes_only_that_connection, 60)
+{
+	uint8_t junk[MP_HS1_LEN + 4] = { 0, 0, 0, MP_HS1_LEN };
+	uint8_t huge[4] = { 0x7f, 0xff, 0xff, 0xff };
+	char who[4][MP_CAND_STRLEN], line[128];
+	struct agent stranger;
+	uint8_t wrong[32], wrong_priv[32];
+	struct svc fake;
+	struct mp_err e;
+	int fd[4], silent[8], i;
+
+	ASSERT_TRUE(join_both(_metadata, self));
+	/* idle connections that never speak, and one half frame */
+	for (i = 0; i < 8; i++)
+		ASSERT_LE(0, silent[i] = raw_connect(&self->s, who[0]));
+	ASSERT_EQ(2, write(silent[7], junk, 2));
+	/* 1: a random handshake message */
+	ASSERT_LE(0, fd[0] = raw_connect(&self->s, who[0]));
+	randombytes_buf(junk + 4, MP_HS1_LEN);
+	ASSERT_EQ((ssize_t)sizeof(junk), write(fd[0], junk, sizeof(junk)));
+	/* 2: an oversized length */
+	ASSERT_LE(0, fd[1] = raw_connect(&self->s, who[1]));
+	ASSERT_EQ(4, write(fd[1], huge, 4));
+	/* 3: a handshake message of the wrong size */
+	ASSERT_LE(0, fd[2] = raw_connect(&self->s, who[2]));
+	junk[3] = 10;
+	ASSERT_EQ(14, write(fd[2], junk, 14));
+	for (i = 0; i < 3; i++)
+		EXPECT_TRUE(closed_by_peer(fd[i], WAIT_MS)) TH_LOG("conn %d not closed", i);
+	/* the agents did not notice: pushes and pings still flow */
+	EXPECT_TRUE(agent_sync(self->ag, 2, &self->a, 5));
+	EXPECT_TRUE(agent_sync(self->ag, 2, &self->b, 6));
+	EXPECT_TRUE(self->a.up && self->b.up);
+	/* one log line per hostile connection */
+	for (i = 0; i < 3; i++) {
+		snprintf(line, sizeof(line), "(%s): closed:", who[i]);
+		EXPECT_EQ(1, log_count(&self->s, line)) TH_LOG("%s", line);
+		close(fd[i]);
+	}
+
+	/* a stranger with no auth key is refused with MP_ERR_AUTH */
+	agent_init(&stranger, "stranger");
+	EXPECT_EQ(-1, agent_connect(&stranger, &self->s, NULL, &e));
+	EXPECT_EQ(MP_ERR_AUTH, e.code);
+	EXPECT_EQ(-1, agent_connect(&stranger, &self->s, "wgmk-00", &e));
+	EXPECT_EQ(MP_ERR_AUTH, e.code);
+	/* an agent pinning the wrong service key gets nowhere */
+	fake = self->s;
+	ct_keypair(wrong_priv, wrong);
+	memcpy(fake.pub, wrong, 32);
+	EXPECT_EQ(-1, agent_connect(&stranger, &fake, self->key_a, &e));
+	/* the silent connections never held anyone up */
+	for (i = 0; i < 8; i++)
+		close(silent[i]);
+	EXPECT_TRUE(agent_sync(self->ag, 2, &self->a, 7));
+}
+
+TEST_F(coord, stun_binding_over_udp)
+{
+	struct mp_candidate c;
+	struct sockaddr_storage ss, mapped, local;
+	struct sockaddr_in *l4 = (struct sockaddr_in *)&local;
+	struct sockaddr_in *m4 = (struct sockaddr_in *)&mapped;
+	uint8_t txid[12], req[STUN_HDR_LEN], resp[256], junk[20] = { 0xff };
+	socklen_t sl, ll = sizeof(local);
+	int fd, n = -1;
+	int64_t dl;
+
+	ASSERT_EQ(0, mp_candidate_parse(&c, self->s.stun));
+	sl = mp_candidate_to_sockaddr(&c, &ss);
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, connect(fd, (struct sockaddr *)&ss, sl));
+	ASSERT_EQ(0, getsockname(fd, (struct sockaddr *)&local, &ll));
+	/* garbage first, then a request: the first answer is the request's */
+	ASSERT_EQ(20, send(fd, junk, sizeof(junk), 0));
+	randombytes_buf(txid, sizeof(txid));
+	stun_build_request(req, txid);
+	ASSERT_EQ(20, send(fd, req, sizeof(req), 0));
+	dl = ct_now_ms() + WAIT_MS;
+	while (n < 0 && ct_now_ms() < dl) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+
+		if (poll(&p, 1, 100) > 0)
+			n = (int)recv(fd, resp, sizeof(resp), 0);
+	}
+	ASSERT_LT(0, n);
+	ASSERT_EQ(0, stun_parse_response(resp, (size_t)n, txid, &mapped));
+	EXPECT_EQ(AF_INET, mapped.ss_family);
+	EXPECT_EQ(l4->sin_port, m4->sin_port);
+	EXPECT_EQ(l4->sin_addr.s_addr, m4->sin_addr.s_addr);
+	close(fd);
+}
+
+TEST_HARNESS_MAIN
