@@ -1,54 +1,1106 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * Candidate endpoints, authenticated probes and hole punching
- * (Documentation/probing.rst).  Minimal hooks for now.
+ * Candidate endpoints, authenticated probes, hole punching and path
+ * selection.  Documentation/probing.rst describes the protocol; the pure
+ * parts are probemsg.c (messages, windows, rings) and pathsel.c (policy).
+ *
+ * State.  peer->probe is created by wgm_probe_peer_rekey() (every peer with
+ * a probe key answers probes) or by netlink.  It holds the probe key and
+ * ids, the request window, the reply token bucket and, once candidates are
+ * configured, an array of WGM_PROBE_SLOTS slots:
+ *
+ *   0 .. n_cands - 1          the configured candidates, in netlink order
+ *   WGM_PROBE_SLOT_ENDPOINT   the peer's endpoint when it is none of the
+ *                             others (configured endpoint, WireGuard roaming)
+ *   WGM_PROBE_SLOT_LEARNED    the source of authenticated traffic from an
+ *                             address in no other slot (peer-reflexive)
+ *
+ * Only peers with configured candidates are probed; the two extra slots
+ * just let the endpoint in use compete with them.
+ *
+ * Candidate states: UNKNOWN (never probed), PROBING (probed, no proof yet),
+ * ALIVE (an authenticated reply, request or WireGuard packet came through
+ * it), DEAD (WGM_PROBE_DEAD_AFTER replies missing in a row and nothing
+ * authenticated for the trust window).  A peer that never sent us a probe
+ * message (a standard WireGuard peer) never has a path declared dead by
+ * missing replies.
+ *
+ * Timing (one timer per peer): candidates that are not alive are punched
+ * every 200 ms (+ up to 50 ms jitter) for WGM_PROBE_PUNCH_MS after the
+ * candidates change, a punch request, or a failover; the active path is
+ * probed every NAT keepalive interval (default 25 s), other alive paths
+ * every minute, the rest every two minutes.  A missing reply makes a path
+ * "suspect" and probed every second until it answers or dies.
+ *
+ * Locking.  probe->lock (spin_lock_bh) protects everything in struct
+ * wgm_probe_peer except the id hash linkage (wgm_probe_ids_lock, RCU
+ * readers) and the peer->probe pointer (device_update_lock, RCU readers).
+ * Lock order: device_update_lock -> probe->lock -> peer->endpoint_lock.
+ * Nothing sleeps under probe->lock; messages are sent after dropping it.
  */
 
-#include <linux/skbuff.h>
+#include <linux/kernel.h>
+#include <linux/slab.h>
+#include <linux/spinlock.h>
+#include <linux/hashtable.h>
+#include <linux/timer.h>
+#include <linux/ktime.h>
+#include <linux/random.h>
+#include <linux/bitops.h>
+#include <linux/in.h>
+#include <linux/in6.h>
+#include <linux/udp.h>
+#include <net/ipv6.h>
+#include <net/ipv6_stubs.h>
+#include <net/ip6_route.h>
+#include <net/route.h>
+#include <net/udp_tunnel.h>
+#include <net/inet_sock.h>
+#include <net/netlink.h>
+#include <crypto/algapi.h>
 
 #include "device.h"
 #include "peer.h"
+#include "socket.h"
+#include "queueing.h"
+#include "pathsel.h"
+#include "probemsg.h"
 #include "probe.h"
+#include "uapi/linux/wgmesh.h"
+
+#define WGM_PROBE_SLOTS			(WGM_PROBE_MAX_CANDIDATES + 2)
+#define WGM_PROBE_SLOT_ENDPOINT		WGM_PROBE_MAX_CANDIDATES
+#define WGM_PROBE_SLOT_LEARNED		(WGM_PROBE_MAX_CANDIDATES + 1)
+
+#define WGM_PROBE_MS			((u64)NSEC_PER_MSEC)
+#define WGM_PROBE_PUNCH_NS		(200 * WGM_PROBE_MS)
+#define WGM_PROBE_PUNCH_JITTER_NS	(50 * WGM_PROBE_MS)
+#define WGM_PROBE_PUNCH_MS		5000
+#define WGM_PROBE_REPLY_TIMEOUT_NS	(1000 * WGM_PROBE_MS)
+#define WGM_PROBE_SUSPECT_NS		(1000 * WGM_PROBE_MS)
+#define WGM_PROBE_TRUST_NS		(5000 * WGM_PROBE_MS)
+#define WGM_PROBE_IDLE_NS		(60000 * WGM_PROBE_MS)
+#define WGM_PROBE_DEAD_NS		(120000 * WGM_PROBE_MS)
+#define WGM_PROBE_DEAD_AFTER		3
+#define WGM_PROBE_NAT_KEEPALIVE_DEFAULT	25	/* seconds */
+/* authenticated WireGuard packets refresh a path at most this often */
+#define WGM_PROBE_RX_REFRESH_NS		(250 * WGM_PROBE_MS)
+/* replies per second per peer, and burst */
+#define WGM_PROBE_REPLY_RATE		20
+#define WGM_PROBE_REPLY_BURST		40
+/* standard peers: handshake initiation to the next candidate this often */
+#define WGM_PROBE_HS_ROTATE_NS		((u64)WGM_REKEY_TIMEOUT * NSEC_PER_SEC)
+/* a peer whose last probe reply is older than this counts as not speaking probes */
+#define WGM_PROBE_SPEAKS_NS		(10000 * WGM_PROBE_MS)
+
+struct wgm_candidate {
+	struct wgm_endpoint ep;
+	struct wgm_probemsg_ring ring;
+	u64 last_sent;			/* boottime ns, 0 = never */
+	u64 last_seen;			/* boottime ns of the last authenticated proof */
+	u64 jitter_ns;			/* added to the punch interval, drawn per send */
+	u32 srtt_us;			/* 0 = no sample */
+	u32 probes_sent;
+	u32 probes_lost;
+	u8 consecutive_lost;
+	u8 state;			/* enum wgm_candidate_state */
+	bool in_use;
+};
+
+struct wgm_probe_peer {
+	struct wgm_peer *peer;		/* owner; this is freed first */
+	struct hlist_node id_hash;	/* wgm_probe_ids, under wgm_probe_ids_lock */
+	u64 hashed_id;			/* remote id as hashed */
+	bool hashed;
+	struct timer_list timer;
+	struct rcu_head rcu;
+
+	spinlock_t lock;		/* everything below */
+	bool dead;			/* set by wgm_probe_peer_remove() */
+	struct wgm_probemsg_keys keys;
+	u64 last_counter;
+	struct wgm_probemsg_window window;
+	struct wgm_probemsg_bucket reply_bucket;
+	u64 last_auth_rx;		/* READ_ONCE without the lock */
+	u64 punch_until;
+	u64 last_probe_rx;		/* any authenticated probe message from the peer */
+	bool speaks_probes;
+	u64 last_hs_rotate;
+	unsigned int hs_rotate_next;
+	u16 nat_keepalive;		/* seconds, 0 = off */
+	int active;			/* slot carrying data, -1 = none chosen */
+	unsigned int n_cands;
+	struct wgm_candidate *cands;	/* WGM_PROBE_SLOTS entries, or NULL */
+};
+
+#define WGM_PROBE_ID_BITS	12
+static DEFINE_HASHTABLE(wgm_probe_ids, WGM_PROBE_ID_BITS);
+static DEFINE_SPINLOCK(wgm_probe_ids_lock);	/* writers of wgm_probe_ids */
+
+static u64 wgm_probe_id_key(const struct wgm_device *wg, u64 id)
+{
+	return id ^ (u64)(uintptr_t)wg;
+}
+
+static u64 wgm_probe_id_u64(const u8 id[WGM_PROBEMSG_ID_LEN])
+{
+	u64 v;
+
+	memcpy(&v, id, sizeof(v));
+	return v;
+}
+
+/* Must hold wg->device_update_lock. */
+static struct wgm_probe_peer *wgm_probe_deref(struct wgm_peer *peer)
+{
+	return rcu_dereference_protected(peer->probe,
+					 lockdep_is_held(&peer->device->device_update_lock));
+}
+
+static bool wgm_probe_same_addr(const struct wgm_endpoint *a, const struct wgm_endpoint *b)
+{
+	if (a->addr.sa_family != b->addr.sa_family)
+		return false;
+	if (a->addr.sa_family == AF_INET)
+		return a->addr4.sin_port == b->addr4.sin_port &&
+		       a->addr4.sin_addr.s_addr == b->addr4.sin_addr.s_addr;
+	if (a->addr.sa_family == AF_INET6)
+		return a->addr6.sin6_port == b->addr6.sin6_port &&
+		       ipv6_addr_equal(&a->addr6.sin6_addr, &b->addr6.sin6_addr);
+	return false;
+}
+
+/* Must hold probe->lock.  Slot whose address is @ep's, or -1. */
+static int wgm_probe_find(const struct wgm_probe_peer *probe, const struct wgm_endpoint *ep)
+{
+	unsigned int i;
+
+	lockdep_assert_held(&probe->lock);
+	for (i = 0; i < WGM_PROBE_SLOTS; i++) {
+		if (probe->cands[i].in_use && wgm_probe_same_addr(&probe->cands[i].ep, ep))
+			return i;
+	}
+	return -1;
+}
+
+/* Must hold probe->lock.  Makes slot @i a fresh candidate for @ep. */
+static void wgm_probe_slot_reset(struct wgm_probe_peer *probe, unsigned int i,
+				 const struct wgm_endpoint *ep)
+{
+	struct wgm_candidate *c = &probe->cands[i];
+
+	lockdep_assert_held(&probe->lock);
+	memset(c, 0, sizeof(*c));
+	c->ep = *ep;
+	c->state = WGM_CANDIDATE_UNKNOWN;
+	c->in_use = true;
+	if (probe->active == (int)i)
+		probe->active = -1;
+}
+
+static void wgm_probe_start_punch(struct wgm_probe_peer *probe, u64 now)
+{
+	lockdep_assert_held(&probe->lock);
+	probe->punch_until = now + (u64)WGM_PROBE_PUNCH_MS * NSEC_PER_MSEC;
+}
+
+/*
+ * Must hold probe->lock.  Runs the path selection and moves the peer's
+ * endpoint when it picks another path.  Losing the active path without a
+ * replacement starts a punch burst.
+ */
+static void wgm_probe_reselect(struct wgm_probe_peer *probe, u64 now)
+{
+	struct wgm_path_info info[WGM_PROBE_SLOTS];
+	int sel, was = probe->active;
+	unsigned int i;
+
+	lockdep_assert_held(&probe->lock);
+	for (i = 0; i < WGM_PROBE_SLOTS; i++) {
+		const struct wgm_candidate *c = &probe->cands[i];
+
+		info[i].alive = c->in_use && c->state == WGM_CANDIDATE_ALIVE;
+		info[i].local = c->in_use && wgm_path_addr_is_local(&c->ep.addr);
+		info[i].ipv6 = c->ep.addr.sa_family == AF_INET6;
+		info[i].srtt_us = c->srtt_us;
+	}
+	sel = wgm_path_select(info, WGM_PROBE_SLOTS, was);
+	if (sel == was)
+		return;
+	probe->active = sel;
+	if (sel < 0) {
+		wgm_probe_start_punch(probe, now);
+		return;
+	}
+	/* failover from a path that died: punch the others too */
+	if (was >= 0 && probe->cands[was].state != WGM_CANDIDATE_ALIVE)
+		wgm_probe_start_punch(probe, now);
+	wgm_socket_set_peer_endpoint(probe->peer, &probe->cands[sel].ep);
+}
+
+/* Must hold probe->lock.  Authenticated proof that slot @i works. */
+static void wgm_probe_mark_alive(struct wgm_probe_peer *probe, unsigned int i,
+				 u64 now, u64 rtt_ns)
+{
+	struct wgm_candidate *c = &probe->cands[i];
+	bool changed = c->state != WGM_CANDIDATE_ALIVE;
+
+	lockdep_assert_held(&probe->lock);
+	c->last_seen = now;
+	c->consecutive_lost = 0;
+	c->state = WGM_CANDIDATE_ALIVE;
+	if (rtt_ns) {
+		c->srtt_us = wgm_probemsg_srtt(c->srtt_us,
+					       (u32)min_t(u64, div_u64(rtt_ns, NSEC_PER_USEC),
+							  U32_MAX));
+		changed = true;
+	}
+	if (changed)
+		wgm_probe_reselect(probe, now);
+}
+
+/*
+ * Must hold probe->lock and probe->cands must exist.  The slot for traffic
+ * from @ep: an existing one, else the learned slot (replacing what it held).
+ */
+static int wgm_probe_find_or_learn(struct wgm_probe_peer *probe, const struct wgm_endpoint *ep)
+{
+	int i = wgm_probe_find(probe, ep);
+
+	if (i >= 0)
+		return i;
+	wgm_probe_slot_reset(probe, WGM_PROBE_SLOT_LEARNED, ep);
+	return WGM_PROBE_SLOT_LEARNED;
+}
+
+static void wgm_probe_count_lost(struct wgm_candidate *c, unsigned int lost)
+{
+	c->probes_lost += lost;
+	c->consecutive_lost = min_t(unsigned int, c->consecutive_lost + lost, U8_MAX);
+}
+
+/*
+ * Must hold probe->lock.  Mirrors the peer's endpoint into its slot when
+ * no other slot has that address.  When WireGuard roaming moved the
+ * endpoint to another alive path, that path is the active one now (path
+ * selection switches back only when another is clearly better).
+ */
+static void wgm_probe_sync_endpoint(struct wgm_probe_peer *probe)
+{
+	struct wgm_peer *peer = probe->peer;
+	struct wgm_endpoint ep;
+	int i;
+
+	lockdep_assert_held(&probe->lock);
+	read_lock_bh(&peer->endpoint_lock);
+	ep = peer->endpoint;
+	read_unlock_bh(&peer->endpoint_lock);
+	if (ep.addr.sa_family != AF_INET && ep.addr.sa_family != AF_INET6)
+		return;
+	i = wgm_probe_find(probe, &ep);
+	if (i < 0) {
+		wgm_probe_slot_reset(probe, WGM_PROBE_SLOT_ENDPOINT, &ep);
+		return;
+	}
+	if (i != probe->active && probe->cands[i].state == WGM_CANDIDATE_ALIVE)
+		probe->active = i;
+}
+
+/* Must hold probe->lock.  Interval between probes to slot @i. */
+static u64 wgm_probe_interval(const struct wgm_probe_peer *probe, unsigned int i, u64 now)
+{
+	const struct wgm_candidate *c = &probe->cands[i];
+
+	if (c->state == WGM_CANDIDATE_ALIVE) {
+		if (probe->speaks_probes && (c->consecutive_lost || !c->srtt_us))
+			return WGM_PROBE_SUSPECT_NS;
+		if ((int)i == probe->active && probe->nat_keepalive)
+			return (u64)probe->nat_keepalive * NSEC_PER_SEC;
+		return WGM_PROBE_IDLE_NS;
+	}
+	if (now < probe->punch_until)
+		return WGM_PROBE_PUNCH_NS + c->jitter_ns;
+	if (c->state == WGM_CANDIDATE_PROBING)
+		return WGM_PROBE_SUSPECT_NS;
+	return WGM_PROBE_DEAD_NS;
+}
+
+/*
+ * Must hold probe->lock.  Expires unanswered requests, declares paths dead,
+ * fails over.
+ */
+static void wgm_probe_expire(struct wgm_probe_peer *probe, u64 now)
+{
+	bool changed = false;
+	unsigned int i, lost;
+
+	lockdep_assert_held(&probe->lock);
+	for (i = 0; i < WGM_PROBE_SLOTS; i++) {
+		struct wgm_candidate *c = &probe->cands[i];
+
+		if (!c->in_use)
+			continue;
+		lost = wgm_probemsg_ring_expire(&c->ring, now, WGM_PROBE_REPLY_TIMEOUT_NS);
+		if (lost)
+			wgm_probe_count_lost(c, lost);
+		if (c->consecutive_lost < WGM_PROBE_DEAD_AFTER)
+			continue;
+		if (c->state == WGM_CANDIDATE_PROBING ||
+		    (c->state == WGM_CANDIDATE_ALIVE && probe->speaks_probes &&
+		     now - c->last_seen >= WGM_PROBE_TRUST_NS)) {
+			c->state = WGM_CANDIDATE_DEAD;
+			changed = true;
+		}
+	}
+	if (changed)
+		wgm_probe_reselect(probe, now);
+}
+
+/* Must hold probe->lock.  Is probing of this peer switched on? */
+static bool wgm_probe_enabled(const struct wgm_probe_peer *probe)
+{
+	lockdep_assert_held(&probe->lock);
+	return !probe->dead && probe->keys.valid && probe->cands && probe->n_cands;
+}
+
+/* Must hold probe->lock.  (Re)arms the timer for @next_ns (boottime). */
+static void wgm_probe_arm(struct wgm_probe_peer *probe, u64 now, u64 next_ns)
+{
+	unsigned long delay;
+
+	lockdep_assert_held(&probe->lock);
+	if (probe->dead)
+		return;
+	delay = next_ns > now ? nsecs_to_jiffies(next_ns - now) : 0;
+	mod_timer(&probe->timer, jiffies + max(delay, 1UL));
+}
+
+/*
+ * Sends a probe to @ep from the device's socket of that family.  Used
+ * until socket.c provides wgm_socket_send_buffer_to_endpoint(); routes
+ * without a cache (probes are rare) and lets the routing pick the source.
+ */
+static int wgm_probe_xmit(struct wgm_device *wg, const struct wgm_endpoint *ep,
+			  const u8 *buf, size_t len)
+{
+	struct sk_buff *skb;
+	struct sock *sk;
+	int ret = 0;
+
+	skb = alloc_skb(MAX_HEADER + sizeof(struct ipv6hdr) + sizeof(struct udphdr) + len,
+			GFP_ATOMIC);
+	if (!skb)
+		return -ENOMEM;
+	skb_reserve(skb, MAX_HEADER + sizeof(struct ipv6hdr) + sizeof(struct udphdr));
+	skb_put_data(skb, buf, len);
+	skb->dev = wg->dev;
+	skb->mark = wg->fwmark;
+
+	rcu_read_lock_bh();
+	if (ep->addr.sa_family == AF_INET) {
+		struct flowi4 fl4 = {
+			.daddr = ep->addr4.sin_addr.s_addr,
+			.fl4_dport = ep->addr4.sin_port,
+			.flowi4_mark = wg->fwmark,
+			.flowi4_proto = IPPROTO_UDP,
+		};
+		struct rtable *rt;
+
+		sk = rcu_dereference_bh(wg->sock4);
+		if (!sk) {
+			ret = -ENONET;
+			goto err;
+		}
+		fl4.fl4_sport = inet_sk(sk)->inet_sport;
+		rt = ip_route_output_flow(sock_net(sk), &fl4, sk);
+		if (IS_ERR(rt)) {
+			ret = PTR_ERR(rt);
+			goto err;
+		}
+		if (rt->dst.dev == wg->dev) {
+			ip_rt_put(rt);
+			ret = -ELOOP;
+			goto err;
+		}
+		udp_tunnel_xmit_skb(rt, sk, skb, fl4.saddr, fl4.daddr, 0,
+				    ip4_dst_hoplimit(&rt->dst), 0, fl4.fl4_sport,
+				    fl4.fl4_dport, false, false);
+	} else if (ep->addr.sa_family == AF_INET6 && IS_ENABLED(CONFIG_IPV6)) {
+		struct flowi6 fl6 = {
+			.daddr = ep->addr6.sin6_addr,
+			.fl6_dport = ep->addr6.sin6_port,
+			.flowi6_mark = wg->fwmark,
+			.flowi6_oif = ep->addr6.sin6_scope_id,
+			.flowi6_proto = IPPROTO_UDP,
+		};
+		struct dst_entry *dst;
+
+		sk = rcu_dereference_bh(wg->sock6);
+		if (!sk) {
+			ret = -ENONET;
+			goto err;
+		}
+		fl6.fl6_sport = inet_sk(sk)->inet_sport;
+		dst = ipv6_stub->ipv6_dst_lookup_flow(sock_net(sk), sk, &fl6, NULL);
+		if (IS_ERR(dst)) {
+			ret = PTR_ERR(dst);
+			goto err;
+		}
+		if (dst->dev == wg->dev) {
+			dst_release(dst);
+			ret = -ELOOP;
+			goto err;
+		}
+		udp_tunnel6_xmit_skb(dst, sk, skb, skb->dev, &fl6.saddr, &fl6.daddr, 0,
+				     ip6_dst_hoplimit(dst), 0, fl6.fl6_sport,
+				     fl6.fl6_dport, false);
+	} else {
+		ret = -EAFNOSUPPORT;
+		goto err;
+	}
+	rcu_read_unlock_bh();
+	return 0;
+
+err:
+	rcu_read_unlock_bh();
+	kfree_skb(skb);
+	return ret;
+}
+
+/* Builds and sends one request to slot @i.  Takes probe->lock. */
+static void wgm_probe_send_request(struct wgm_probe_peer *probe, unsigned int i)
+{
+	u8 msg[WGM_PROBEMSG_LEN];
+	struct wgm_endpoint ep;
+	struct wgm_candidate *c;
+	u64 counter, now;
+
+	spin_lock_bh(&probe->lock);
+	if (!wgm_probe_enabled(probe) || !probe->cands[i].in_use) {
+		spin_unlock_bh(&probe->lock);
+		return;
+	}
+	c = &probe->cands[i];
+	now = ktime_get_boottime_ns();
+	counter = wgm_probemsg_next_counter(&probe->last_counter, ktime_get_real_ns());
+	wgm_probemsg_build_request(msg, &probe->keys, counter);
+	if (wgm_probemsg_ring_add(&c->ring, counter, now))
+		wgm_probe_count_lost(c, 1);
+	c->probes_sent++;
+	c->last_sent = now;
+	c->jitter_ns = get_random_u32_below(WGM_PROBE_PUNCH_JITTER_NS);
+	if (c->state == WGM_CANDIDATE_UNKNOWN)
+		c->state = WGM_CANDIDATE_PROBING;
+	ep = c->ep;
+	spin_unlock_bh(&probe->lock);
+
+	wgm_probe_xmit(probe->peer->device, &ep, msg, sizeof(msg));
+}
+
+/*
+ * Must hold probe->lock.  Standard WireGuard peers never answer probes:
+ * with no path alive after a punch burst, point the endpoint at the next candidate in turn
+ * and let a handshake initiation find out (the response roams the
+ * endpoint to where it came from, and wgm_probe_authenticated_rx() marks
+ * that candidate alive).  True when an initiation should be sent.
+ */
+static bool wgm_probe_rotate_handshake(struct wgm_probe_peer *probe, u64 now)
+{
+	unsigned int k, i;
+
+	lockdep_assert_held(&probe->lock);
+	if (probe->active >= 0 || now < probe->punch_until)
+		return false;
+	if (probe->speaks_probes && now - probe->last_probe_rx < WGM_PROBE_SPEAKS_NS)
+		return false;
+	if (probe->last_hs_rotate && now - probe->last_hs_rotate < WGM_PROBE_HS_ROTATE_NS)
+		return false;
+	for (k = 0; k < WGM_PROBE_SLOTS; k++) {
+		i = (probe->hs_rotate_next + k) % WGM_PROBE_SLOTS;
+		if (!probe->cands[i].in_use)
+			continue;
+		probe->hs_rotate_next = i + 1;
+		probe->last_hs_rotate = now;
+		wgm_socket_set_peer_endpoint(probe->peer, &probe->cands[i].ep);
+		return true;
+	}
+	return false;
+}
+
+static void wgm_probe_timer(struct timer_list *t)
+{
+	struct wgm_probe_peer *probe = from_timer(probe, t, timer);
+	unsigned long due = 0;
+	u64 now, next = U64_MAX, at;
+	bool handshake;
+	unsigned int i;
+
+	BUILD_BUG_ON(WGM_PROBE_SLOTS > BITS_PER_LONG);
+	spin_lock_bh(&probe->lock);
+	if (!wgm_probe_enabled(probe)) {
+		spin_unlock_bh(&probe->lock);
+		return;
+	}
+	now = ktime_get_boottime_ns();
+	wgm_probe_sync_endpoint(probe);
+	wgm_probe_expire(probe, now);
+	for (i = 0; i < WGM_PROBE_SLOTS; i++) {
+		const struct wgm_candidate *c = &probe->cands[i];
+
+		if (!c->in_use)
+			continue;
+		at = c->last_sent ? c->last_sent + wgm_probe_interval(probe, i, now) : now;
+		if (at <= now) {
+			__set_bit(i, &due);
+			/* sent now: due again after a fresh interval */
+			at = now + wgm_probe_interval(probe, i, now);
+		}
+		next = min(next, at);
+	}
+	/* ring timeouts need a look even when nothing else is due */
+	next = min(next, now + WGM_PROBE_REPLY_TIMEOUT_NS + WGM_PROBE_MS);
+	handshake = wgm_probe_rotate_handshake(probe, now);
+	if (probe->active < 0)
+		next = min(next, now + WGM_PROBE_HS_ROTATE_NS);
+	wgm_probe_arm(probe, now, next);
+	spin_unlock_bh(&probe->lock);
+
+	for_each_set_bit(i, &due, WGM_PROBE_SLOTS)
+		wgm_probe_send_request(probe, i);
+	if (handshake)
+		wgm_packet_send_queued_handshake_initiation(probe->peer, false);
+}
+
+/* Must hold probe->lock.  Probe everything now and punch for a while. */
+static void wgm_probe_kick(struct wgm_probe_peer *probe, u64 now)
+{
+	unsigned int i;
+
+	lockdep_assert_held(&probe->lock);
+	if (!wgm_probe_enabled(probe))
+		return;
+	for (i = 0; i < WGM_PROBE_SLOTS; i++)
+		probe->cands[i].last_sent = 0;
+	wgm_probe_start_punch(probe, now);
+	wgm_probe_arm(probe, now, now);
+}
+
+/* Under rcu_read_lock_bh(): the probe state of @wg's peer with sender id @id. */
+static struct wgm_probe_peer *wgm_probe_lookup(struct wgm_device *wg,
+					       const u8 id[WGM_PROBEMSG_ID_LEN])
+{
+	u64 want = wgm_probe_id_u64(id);
+	struct wgm_probe_peer *probe;
+
+	hash_for_each_possible_rcu(wgm_probe_ids, probe, id_hash, wgm_probe_id_key(wg, want)) {
+		if (READ_ONCE(probe->hashed_id) == want && probe->peer->device == wg)
+			return probe;
+	}
+	return NULL;
+}
+
+/* Must hold probe->lock.  An authenticated request arrived from @src. */
+static bool wgm_probe_handle_request(struct wgm_probe_peer *probe,
+				     const struct wgm_probemsg *msg,
+				     const struct wgm_endpoint *src, u64 now,
+				     u8 reply[WGM_PROBEMSG_LEN])
+{
+	struct wgm_device *wg = probe->peer->device;
+	u64 counter;
+
+	lockdep_assert_held(&probe->lock);
+	if (!wgm_probemsg_window_check(&probe->window, msg->counter)) {
+		atomic64_inc(&wg->rx_drop_replay);
+		return false;
+	}
+	if (!wgm_probemsg_bucket_take(&probe->reply_bucket, now, WGM_PROBE_REPLY_RATE,
+				      WGM_PROBE_REPLY_BURST)) {
+		atomic64_inc(&wg->rx_drop_ratelimit);
+		return false;
+	}
+	probe->speaks_probes = true;
+	probe->last_probe_rx = now;
+	if (probe->cands)
+		wgm_probe_mark_alive(probe, wgm_probe_find_or_learn(probe, src), now, 0);
+	counter = wgm_probemsg_next_counter(&probe->last_counter, ktime_get_real_ns());
+	return !wgm_probemsg_build_reply(reply, &probe->keys, counter, msg->counter,
+					 &src->addr);
+}
+
+/*
+ * Must hold probe->lock.  An authenticated reply: the candidate whose ring
+ * holds the echoed counter answered (the reply may come from another
+ * address when the peer's NAT maps per destination).
+ */
+static void wgm_probe_handle_reply(struct wgm_probe_peer *probe,
+				   const struct wgm_probemsg *msg, u64 now)
+{
+	unsigned int i;
+	u64 rtt;
+
+	lockdep_assert_held(&probe->lock);
+	if (!probe->cands)
+		goto replay;
+	for (i = 0; i < WGM_PROBE_SLOTS; i++) {
+		if (!probe->cands[i].in_use ||
+		    !wgm_probemsg_ring_match(&probe->cands[i].ring, msg->echoed, now, &rtt))
+			continue;
+		probe->speaks_probes = true;
+		probe->last_probe_rx = now;
+		wgm_probe_mark_alive(probe, i, now, rtt ? rtt : 1);
+		return;
+	}
+replay:
+	atomic64_inc(&probe->peer->device->rx_drop_replay);
+}
 
 void wgm_probe_receive(struct wgm_device *wg, struct sk_buff *skb)
 {
+	u8 buf[WGM_PROBEMSG_LEN], reply[WGM_PROBEMSG_LEN], type, id[WGM_PROBEMSG_ID_LEN];
+	struct wgm_probe_peer *probe;
+	struct wgm_peer *peer = NULL;
+	struct wgm_endpoint src;
+	struct wgm_probemsg msg;
+	bool send_reply = false;
+	u64 now;
+
+	if (skb->len != WGM_PROBEMSG_LEN || skb_copy_bits(skb, 0, buf, sizeof(buf)) ||
+	    !wgm_probemsg_peek(buf, sizeof(buf), &type, id) ||
+	    wgm_socket_endpoint_from_skb(&src, skb)) {
+		atomic64_inc(&wg->rx_drop_invalid);
+		goto drop;
+	}
+
+	rcu_read_lock_bh();
+	probe = wgm_probe_lookup(wg, id);
+	if (probe)
+		peer = wgm_peer_get_maybe_zero(probe->peer);
+	if (!peer) {
+		rcu_read_unlock_bh();
+		atomic64_inc(&wg->rx_drop_auth);
+		goto drop;
+	}
+
+	spin_lock_bh(&probe->lock);
+	if (probe->dead || !wgm_probemsg_verify(buf, sizeof(buf), &probe->keys, &msg)) {
+		spin_unlock_bh(&probe->lock);
+		rcu_read_unlock_bh();
+		atomic64_inc(&wg->rx_drop_auth);
+		goto drop;
+	}
+	now = ktime_get_boottime_ns();
+	if (msg.type == WGM_PROBEMSG_TYPE_REQUEST)
+		send_reply = wgm_probe_handle_request(probe, &msg, &src, now, reply);
+	else
+		wgm_probe_handle_reply(probe, &msg, now);
+	spin_unlock_bh(&probe->lock);
+	rcu_read_unlock_bh();
+
+	/* same size as the request, to its source, from the address it reached */
+	if (send_reply)
+		wgm_socket_send_buffer_as_reply_to_skb(wg, skb, reply, sizeof(reply));
+	wgm_peer_put(peer);
+	consume_skb(skb);
+	return;
+
+drop:
 	kfree_skb(skb);
 }
 
 void wgm_probe_authenticated_rx(struct wgm_peer *peer, const struct sk_buff *skb)
 {
+	struct wgm_probe_peer *probe;
+	struct wgm_endpoint src;
+	u64 now;
+
+	rcu_read_lock_bh();
+	probe = rcu_dereference_bh(peer->probe);
+	if (!probe || !READ_ONCE(probe->cands))
+		goto out;
+	now = ktime_get_boottime_ns();
+	if (now - READ_ONCE(probe->last_auth_rx) < WGM_PROBE_RX_REFRESH_NS)
+		goto out;
+	if (wgm_socket_endpoint_from_skb(&src, skb))
+		goto out;
+	spin_lock_bh(&probe->lock);
+	WRITE_ONCE(probe->last_auth_rx, now);
+	if (!probe->dead && probe->cands)
+		wgm_probe_mark_alive(probe, wgm_probe_find_or_learn(probe, &src), now, 0);
+	spin_unlock_bh(&probe->lock);
+out:
+	rcu_read_unlock_bh();
 }
 
 void wgm_stun_receive(struct wgm_device *wg, struct sk_buff *skb)
 {
+	/* no STUN client yet: nothing of ours asked */
+	atomic64_inc(&wg->rx_drop_invalid);
 	kfree_skb(skb);
+}
+
+/* Must hold device_update_lock.  peer->probe, created when missing. */
+static struct wgm_probe_peer *wgm_probe_get_or_create(struct wgm_peer *peer)
+{
+	struct wgm_probe_peer *probe = wgm_probe_deref(peer);
+
+	if (probe || READ_ONCE(peer->is_dead))
+		return probe;
+	probe = kzalloc(sizeof(*probe), GFP_KERNEL);
+	if (!probe)
+		return NULL;
+	probe->peer = peer;
+	INIT_HLIST_NODE(&probe->id_hash);
+	timer_setup(&probe->timer, wgm_probe_timer, 0);
+	spin_lock_init(&probe->lock);
+	probe->active = -1;
+	probe->nat_keepalive = WGM_PROBE_NAT_KEEPALIVE_DEFAULT;
+	rcu_assign_pointer(peer->probe, probe);
+	return probe;
 }
 
 void wgm_probe_peer_rekey(struct wgm_peer *peer)
 {
+	struct wgm_device *wg = peer->device;
+	struct wgm_static_identity *si = &wg->static_identity;
+	u8 dh[WGM_KEY_BYTES], psk[WGM_KEY_BYTES];
+	u8 local[WGM_KEY_BYTES], remote[WGM_KEY_BYTES];
+	struct wgm_probemsg_keys keys;
+	struct wgm_probe_peer *probe;
+	bool have_identity, changed;
+	u64 now;
+
+	lockdep_assert_held(&wg->device_update_lock);
+	probe = wgm_probe_get_or_create(peer);
+	if (!probe)
+		return;
+
+	down_read(&si->lock);
+	have_identity = si->has_identity;
+	memcpy(local, si->static_public, sizeof(local));
+	down_read(&peer->handshake.lock);
+	memcpy(dh, peer->handshake.precomputed_static_static, sizeof(dh));
+	memcpy(psk, peer->handshake.preshared_key, sizeof(psk));
+	memcpy(remote, peer->handshake.remote_static, sizeof(remote));
+	up_read(&peer->handshake.lock);
+	up_read(&si->lock);
+
+	if (!have_identity || !wgm_probemsg_derive(&keys, dh, psk, local, remote))
+		memzero_explicit(&keys, sizeof(keys));
+	memzero_explicit(dh, sizeof(dh));
+	memzero_explicit(psk, sizeof(psk));
+
+	spin_lock_bh(&probe->lock);
+	changed = keys.valid != probe->keys.valid ||
+		  crypto_memneq(keys.key, probe->keys.key, sizeof(keys.key));
+	if (changed) {
+		probe->keys = keys;
+		memset(&probe->window, 0, sizeof(probe->window));
+		probe->speaks_probes = false;
+	}
+	spin_unlock_bh(&probe->lock);
+
+	if (changed) {
+		spin_lock(&wgm_probe_ids_lock);
+		if (probe->hashed)
+			hash_del_rcu(&probe->id_hash);
+		probe->hashed = keys.valid;
+		if (keys.valid) {
+			WRITE_ONCE(probe->hashed_id, wgm_probe_id_u64(keys.remote_id));
+			hash_add_rcu(wgm_probe_ids, &probe->id_hash,
+				     wgm_probe_id_key(wg, probe->hashed_id));
+		}
+		spin_unlock(&wgm_probe_ids_lock);
+
+		now = ktime_get_boottime_ns();
+		spin_lock_bh(&probe->lock);
+		wgm_probe_kick(probe, now);
+		spin_unlock_bh(&probe->lock);
+	}
+	memzero_explicit(&keys, sizeof(keys));
+}
+
+static void wgm_probe_free_rcu(struct rcu_head *rcu)
+{
+	struct wgm_probe_peer *probe = container_of(rcu, struct wgm_probe_peer, rcu);
+
+	kfree(probe->cands);
+	kfree_sensitive(probe);
 }
 
 void wgm_probe_peer_remove(struct wgm_peer *peer)
 {
+	struct wgm_probe_peer *probe;
+
+	lockdep_assert_held(&peer->device->device_update_lock);
+	probe = wgm_probe_deref(peer);
+	if (!probe)
+		return;
+	spin_lock_bh(&probe->lock);
+	probe->dead = true;	/* nothing re-arms the timer from now on */
+	memzero_explicit(&probe->keys, sizeof(probe->keys));
+	spin_unlock_bh(&probe->lock);
+	del_timer_sync(&probe->timer);
+
+	spin_lock(&wgm_probe_ids_lock);
+	if (probe->hashed)
+		hash_del_rcu(&probe->id_hash);
+	probe->hashed = false;
+	spin_unlock(&wgm_probe_ids_lock);
+
+	RCU_INIT_POINTER(peer->probe, NULL);
+	call_rcu(&probe->rcu, wgm_probe_free_rcu);
+}
+
+/* A candidate endpoint from netlink: AF_INET or AF_INET6 of the right size, port set. */
+static int wgm_probe_parse_endpoint(struct wgm_endpoint *ep, const struct nlattr *attr)
+{
+	const struct sockaddr *sa = nla_data(attr);
+	int len = nla_len(attr);
+
+	memset(ep, 0, sizeof(*ep));
+	if (len == sizeof(struct sockaddr_in) && sa->sa_family == AF_INET) {
+		memcpy(&ep->addr4, sa, sizeof(ep->addr4));
+		if (!ep->addr4.sin_port || ep->addr4.sin_addr.s_addr == htonl(INADDR_ANY))
+			return -EINVAL;
+		return 0;
+	}
+	if (len == sizeof(struct sockaddr_in6) && sa->sa_family == AF_INET6) {
+		memcpy(&ep->addr6, sa, sizeof(ep->addr6));
+		if (!ep->addr6.sin6_port || ipv6_addr_any(&ep->addr6.sin6_addr))
+			return -EINVAL;
+		return 0;
+	}
+	return -EINVAL;
+}
+
+/*
+ * Must hold probe->lock.  Makes @want (@n addresses) the configured
+ * candidates, keeping the state of addresses already known (in any slot).
+ * @tmp is scratch space for WGM_PROBE_SLOTS candidates.
+ */
+static void wgm_probe_install(struct wgm_probe_peer *probe, const struct wgm_endpoint *want,
+			      unsigned int n, struct wgm_candidate *tmp)
+{
+	struct wgm_candidate *old = probe->cands;
+	bool consumed[WGM_PROBE_SLOTS] = { };
+	int active = -1;
+	unsigned int j;
+	int k;
+
+	lockdep_assert_held(&probe->lock);
+	memset(tmp, 0, sizeof(*tmp) * WGM_PROBE_SLOTS);
+	for (j = 0; j < n; j++) {
+		k = wgm_probe_find(probe, &want[j]);
+		if (k >= 0 && !consumed[k]) {
+			tmp[j] = old[k];
+			consumed[k] = true;
+			if (k == probe->active)
+				active = j;
+			continue;
+		}
+		tmp[j].ep = want[j];
+		tmp[j].state = WGM_CANDIDATE_UNKNOWN;
+		tmp[j].in_use = true;
+	}
+	for (k = WGM_PROBE_SLOT_ENDPOINT; k <= WGM_PROBE_SLOT_LEARNED; k++) {
+		if (consumed[k] || !old[k].in_use)
+			continue;
+		tmp[k] = old[k];
+		if (k == probe->active)
+			active = k;
+	}
+	memcpy(old, tmp, sizeof(*tmp) * WGM_PROBE_SLOTS);
+	probe->n_cands = n;
+	probe->active = active;
 }
 
 int wgm_probe_set_candidates(struct wgm_peer *peer, const struct nlattr *attr,
 			     bool replace, struct netlink_ext_ack *extack)
 {
-	return -EOPNOTSUPP;
+	struct wgm_candidate *fresh = NULL, *tmp = NULL;
+	struct nlattr *tb[WGM_CANDIDATE_A_MAX + 1];
+	struct wgm_endpoint *want = NULL;
+	struct wgm_probe_peer *probe;
+	const struct nlattr *nest;
+	unsigned int n = 0, j;
+	int rem, ret;
+	u64 now;
+
+	lockdep_assert_held(&peer->device->device_update_lock);
+	probe = wgm_probe_deref(peer);
+	if (!probe) {
+		wgm_probe_peer_rekey(peer);
+		probe = wgm_probe_deref(peer);
+		if (!probe)
+			return -ENOMEM;
+	}
+
+	want = kcalloc(WGM_PROBE_SLOTS, sizeof(*want), GFP_KERNEL);
+	tmp = kcalloc(WGM_PROBE_SLOTS, sizeof(*tmp), GFP_KERNEL);
+	if (!probe->cands)
+		fresh = kcalloc(WGM_PROBE_SLOTS, sizeof(*fresh), GFP_KERNEL);
+	if (!want || !tmp || (!probe->cands && !fresh)) {
+		ret = -ENOMEM;
+		goto out;
+	}
+
+	/* the list asked for: (old configured ones unless replacing) + new ones */
+	spin_lock_bh(&probe->lock);
+	if (!replace && probe->cands) {
+		for (j = 0; j < probe->n_cands; j++)
+			want[n++] = probe->cands[j].ep;
+	}
+	spin_unlock_bh(&probe->lock);
+
+	if (attr) {
+		nla_for_each_nested(nest, attr, rem) {
+			struct wgm_endpoint ep;
+			bool dup = false;
+
+			ret = nla_parse_nested_deprecated(tb, WGM_CANDIDATE_A_MAX,
+							  (struct nlattr *)nest, NULL, extack);
+			if (ret)
+				goto out;
+			if (!tb[WGM_CANDIDATE_A_ENDPOINT]) {
+				NL_SET_ERR_MSG_ATTR(extack, nest, "candidate without endpoint");
+				ret = -EINVAL;
+				goto out;
+			}
+			ret = wgm_probe_parse_endpoint(&ep, tb[WGM_CANDIDATE_A_ENDPOINT]);
+			if (ret) {
+				NL_SET_ERR_MSG_ATTR(extack, tb[WGM_CANDIDATE_A_ENDPOINT],
+						    "bad candidate endpoint");
+				goto out;
+			}
+			for (j = 0; j < n; j++)
+				dup = dup || wgm_probe_same_addr(&want[j], &ep);
+			if (dup)
+				continue;
+			if (n >= WGM_PROBE_MAX_CANDIDATES) {
+				NL_SET_ERR_MSG_ATTR(extack, nest, "too many candidates (16 max)");
+				ret = -E2BIG;
+				goto out;
+			}
+			want[n++] = ep;
+		}
+	}
+
+	now = ktime_get_boottime_ns();
+	spin_lock_bh(&probe->lock);
+	if (!probe->cands) {
+		probe->cands = fresh;
+		fresh = NULL;
+	}
+	wgm_probe_install(probe, want, n, tmp);
+	if (probe->active < 0)
+		wgm_probe_reselect(probe, now);
+	wgm_probe_kick(probe, now);
+	spin_unlock_bh(&probe->lock);
+	ret = 0;
+out:
+	kfree(fresh);
+	kfree(tmp);
+	kfree(want);
+	return ret;
 }
 
 int wgm_probe_set_nat_keepalive(struct wgm_peer *peer, u16 seconds)
 {
-	return -EOPNOTSUPP;
+	struct wgm_probe_peer *probe;
+
+	lockdep_assert_held(&peer->device->device_update_lock);
+	probe = wgm_probe_deref(peer);
+	if (!probe) {
+		wgm_probe_peer_rekey(peer);
+		probe = wgm_probe_deref(peer);
+		if (!probe)
+			return -ENOMEM;
+	}
+	spin_lock_bh(&probe->lock);
+	probe->nat_keepalive = seconds;
+	spin_unlock_bh(&probe->lock);
+	return 0;
+}
+
+/* Must hold probe->lock. */
+static int wgm_probe_fill_candidate(struct sk_buff *skb, const struct wgm_probe_peer *probe,
+				    unsigned int i)
+{
+	const struct wgm_candidate *c = &probe->cands[i];
+	struct nlattr *nest = nla_nest_start(skb, 0);
+	size_t len = c->ep.addr.sa_family == AF_INET ? sizeof(c->ep.addr4) : sizeof(c->ep.addr6);
+
+	if (!nest)
+		return -EMSGSIZE;
+	if (nla_put(skb, WGM_CANDIDATE_A_ENDPOINT, len, &c->ep.addr) ||
+	    nla_put_u8(skb, WGM_CANDIDATE_A_STATE, c->state) ||
+	    nla_put_u32(skb, WGM_CANDIDATE_A_RTT_US, c->srtt_us) ||
+	    nla_put_u64_64bit(skb, WGM_CANDIDATE_A_LAST_SENT, c->last_sent,
+			      WGM_CANDIDATE_A_PAD) ||
+	    nla_put_u64_64bit(skb, WGM_CANDIDATE_A_LAST_SEEN, c->last_seen,
+			      WGM_CANDIDATE_A_PAD) ||
+	    nla_put_u32(skb, WGM_CANDIDATE_A_PROBES_SENT, c->probes_sent) ||
+	    nla_put_u32(skb, WGM_CANDIDATE_A_PROBES_LOST, c->probes_lost) ||
+	    nla_put_u32(skb, WGM_CANDIDATE_A_FLAGS,
+			probe->active == (int)i ? WGM_CANDIDATE_F_ACTIVE : 0)) {
+		nla_nest_cancel(skb, nest);
+		return -EMSGSIZE;
+	}
+	nla_nest_end(skb, nest);
+	return 0;
 }
 
 int wgm_probe_fill_peer(struct sk_buff *skb, struct wgm_peer *peer)
 {
-	return 0;
+	struct wgm_probe_peer *probe;
+	unsigned char *mark = skb_tail_pointer(skb);
+	struct nlattr *cands;
+	unsigned int i;
+	int ret = 0;
+
+	lockdep_assert_held(&peer->device->device_update_lock);
+	probe = wgm_probe_deref(peer);
+	if (!probe)
+		return 0;
+	spin_lock_bh(&probe->lock);
+	if (nla_put_u16(skb, WGM_PEER_A_NAT_KEEPALIVE_INTERVAL, probe->nat_keepalive))
+		goto too_big;
+	if (!probe->cands)
+		goto out;
+	cands = nla_nest_start(skb, WGM_PEER_A_CANDIDATES);
+	if (!cands)
+		goto too_big;
+	for (i = 0; i < WGM_PROBE_SLOTS; i++) {
+		if (probe->cands[i].in_use && wgm_probe_fill_candidate(skb, probe, i))
+			goto too_big;
+	}
+	nla_nest_end(skb, cands);
+out:
+	spin_unlock_bh(&probe->lock);
+	return ret;
+
+too_big:
+	spin_unlock_bh(&probe->lock);
+	nlmsg_trim(skb, mark);
+	return -EMSGSIZE;
 }
 
 int wgm_probe_punch(struct wgm_peer *peer)
 {
-	return -EOPNOTSUPP;
+	struct wgm_probe_peer *probe;
+	int ret = 0;
+
+	lockdep_assert_held(&peer->device->device_update_lock);
+	probe = wgm_probe_deref(peer);
+	if (!probe)
+		return -ENOKEY;
+	spin_lock_bh(&probe->lock);
+	if (!probe->keys.valid)
+		ret = -ENOKEY;
+	else if (!probe->cands || !probe->n_cands)
+		ret = -EDESTADDRREQ;
+	else
+		wgm_probe_kick(probe, ktime_get_boottime_ns());
+	spin_unlock_bh(&probe->lock);
+	return ret;
 }
