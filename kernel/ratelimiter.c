@@ -160,7 +160,7 @@ bool wgm_ratelimiter_allow(struct sk_buff *skb, struct net *net)
 		kmem_cache_free(wgm_rl_cache, fresh);
 		return false;
 	}
-	wgm_rl_count++;
+	WRITE_ONCE(wgm_rl_count, wgm_rl_count + 1);
 	hlist_add_head_rcu(&fresh->node, bucket);
 	spin_unlock_bh(&wgm_rl_lock);
 	return true;
@@ -192,7 +192,7 @@ static void wgm_rl_collect(bool all)
 			if (!all && now - last < WGM_RL_IDLE_NS)
 				continue;
 			hlist_del_rcu(&e->node);
-			wgm_rl_count--;
+			WRITE_ONCE(wgm_rl_count, wgm_rl_count - 1);
 			call_rcu(&e->rcu, wgm_rl_free_rcu);
 		}
 		spin_unlock_bh(&wgm_rl_lock);
