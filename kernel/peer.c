@@ -30,6 +30,7 @@
 #include "queueing.h"
 #include "noise.h"
 #include "cookie.h"
+#include "probe.h"
 
 static atomic64_t wgm_peer_id_counter = ATOMIC64_INIT(0);
 
@@ -149,6 +150,8 @@ static void wgm_peer_finish(struct wgm_peer *peer)
 
 	/* Timers check is_dead before re-arming; stop them, then their work. */
 	wgm_timers_stop(peer);
+	/* probe timers and candidate state (probe.c) */
+	wgm_probe_peer_remove(peer);
 	flush_work(&peer->transmit_handshake_work);
 	flush_work(&peer->transmit_work);
 

@@ -293,6 +293,22 @@ int wgm_socket_send_buffer_as_reply_to_skb(struct wgm_device *wg, struct sk_buff
 	return wgm_send6(wg, skb, &ep, 0, NULL);
 }
 
+int wgm_socket_send_buffer_to_endpoint(struct wgm_device *wg, const struct wgm_endpoint *ep,
+				       const void *buf, size_t len)
+{
+	struct wgm_endpoint used = *ep;
+	struct sk_buff *skb;
+
+	if (used.addr.sa_family != AF_INET && used.addr.sa_family != AF_INET6)
+		return -EAFNOSUPPORT;
+	skb = wgm_skb_from_buffer(buf, len);
+	if (unlikely(!skb))
+		return -ENOMEM;
+	if (used.addr.sa_family == AF_INET)
+		return wgm_send4(wg, skb, &used, 0, NULL);
+	return wgm_send6(wg, skb, &used, 0, NULL);
+}
+
 int wgm_socket_endpoint_from_skb(struct wgm_endpoint *ep, const struct sk_buff *skb)
 {
 	memset(ep, 0, sizeof(*ep));
