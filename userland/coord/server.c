@@ -93,19 +93,16 @@ static int64_t wall(void)
 	return (int64_t)time(NULL);
 }
 
-static const char *conn_who(const struct sconn *c)
-{
-	return c->node ? c->node->n.name : c->peer;
-}
-
 /* Mark a connection for closing with one log line (reason may be NULL). */
 static void kill_conn(struct sconn *c, const char *reason)
 {
 	if (c->dead)
 		return;
 	c->dead = true;
-	if (reason)
-		logmsg("%s (%s): closed: %s", conn_who(c), c->peer, reason);
+	if (reason && c->node)
+		logmsg("%s (%s): closed: %s", c->node->n.name, c->peer, reason);
+	else if (reason)
+		logmsg("%s: closed: %s", c->peer, reason);
 }
 
 static void send_or_kill(struct sconn *c, const struct mp_msg *m)
@@ -700,6 +697,10 @@ static void teardown(struct server *s)
 	size_t i;
 
 	for (i = 0; i < s->nconns; i++) {
+		struct snode *n = s->conns[i]->node;
+
+		if (n && n->conn == s->conns[i])
+			write_seen(s, n, false);
 		mp_conn_close(&s->conns[i]->mc);
 		free(s->conns[i]);
 	}

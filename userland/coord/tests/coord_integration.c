@@ -359,8 +359,25 @@ FIXTURE_SETUP(coord)
 	mp_candidate_parse(&self->cb, "198.51.100.2:2002");
 }
 
+/* The service log as TAP comments (on failure, or with COORD_TEST_LOG=1). */
+static void dump_log(const struct svc *s)
+{
+	char path[128], line[1024];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/service.log", s->dir);
+	f = fopen(path, "r");
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f))
+		fprintf(stderr, "# service: %s", line);
+	fclose(f);
+}
+
 FIXTURE_TEARDOWN(coord)
 {
+	if (!_metadata->passed || getenv("COORD_TEST_LOG"))
+		dump_log(&self->s);
 	agent_close(&self->a);
 	agent_close(&self->b);
 	if (self->s.pid > 0)
@@ -569,7 +586,7 @@ TEST_F_TIMEOUT(coord, hostile_input_closes_only_that_connection, 60)
 	EXPECT_TRUE(self->a.up && self->b.up);
 	/* one log line per hostile connection */
 	for (i = 0; i < 3; i++) {
-		snprintf(line, sizeof(line), "(%s): closed:", who[i]);
+		snprintf(line, sizeof(line), "%s: closed:", who[i]);
 		EXPECT_EQ(1, log_count(&self->s, line)) TH_LOG("%s", line);
 		close(fd[i]);
 	}
@@ -589,6 +606,31 @@ TEST_F_TIMEOUT(coord, hostile_input_closes_only_that_connection, 60)
 	for (i = 0; i < 8; i++)
 		close(silent[i]);
 	EXPECT_TRUE(agent_sync(self->ag, 2, &self->a, 7));
+}
+
+TEST_F_TIMEOUT(coord, reconnect_replaces_the_old_connection, 60)
+{
+	struct agent again;
+	struct mp_err e;
+
+	ASSERT_TRUE(join_both(_metadata, self));
+	/* alpha's key connects again while the old connection is up */
+	again = self->a;
+	memset(&again.c, 0, sizeof(again.c));
+	again.c.fd = -1;
+	ASSERT_EQ(0, agent_connect(&again, &self->s, NULL, &e)) TH_LOG("%s", e.msg);
+	EXPECT_EQ(0, memcmp(again.w.addr4, self->a.w.addr4, 4));
+	{
+		struct agent *all[3] = { &self->a, &self->b, &again };
+
+		ASSERT_TRUE(WAIT_UNTIL(all, 3, WAIT_MS, !self->a.up && again.synced));
+		EXPECT_EQ(MP_ERR_REPLACED, self->a.error);
+		/* bravo never saw alpha go offline */
+		EXPECT_TRUE(agent_sync(all, 3, &self->b, 9));
+		EXPECT_TRUE(has_peer_with(&self->b, &self->a, true, &self->ca));
+		EXPECT_TRUE(agent_sync(all, 3, &again, 10));
+	}
+	agent_close(&again);
 }
 
 TEST_F(coord, stun_binding_over_udp)
