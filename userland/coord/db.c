@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <sodium.h>
 
@@ -142,6 +143,29 @@ fail:
 	return -1;
 }
 
+/*
+ * An admin command run as root must not leave files the service (e.g. a
+ * systemd DynamicUser owning the directory) cannot open: give the database
+ * files the directory's owner.
+ */
+static void match_owner(const char *dir)
+{
+	static const char *const files[] = { COORD_DB_FILE, COORD_DB_FILE "-wal",
+					     COORD_DB_FILE "-shm" };
+	char path[4096];
+	struct stat d, f;
+	size_t i;
+
+	if (geteuid() != 0 || stat(dir, &d))
+		return;
+	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
+		if (!stat(path, &f) && (f.st_uid != d.st_uid || f.st_gid != d.st_gid) &&
+		    chown(path, d.st_uid, d.st_gid))
+			continue;	/* best effort */
+	}
+}
+
 int coord_db_open(struct coord_db *db, const char *dir, struct wgm_err *err)
 {
 	char path[4096];
@@ -169,6 +193,7 @@ int coord_db_open(struct coord_db *db, const char *dir, struct wgm_err *err)
 		coord_db_close(db);
 		return -1;
 	}
+	match_owner(dir);
 	return 0;
 }
 

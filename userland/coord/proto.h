@@ -33,7 +33,7 @@
 /* Largest frame body accepted (ciphertext incl. tag, or a handshake message). */
 #define MP_MAX_FRAME		4096
 #define MP_MAX_PLAINTEXT	(MP_MAX_FRAME - MP_TAG_LEN)
-#define MP_MAX_CANDIDATES	8
+#define MP_MAX_CANDIDATES	16	/* as the kernel keeps per peer */
 #define MP_NAME_MAX		63	/* node names: [A-Za-z0-9._-], 1..63 */
 #define MP_AUTHKEY_MAX		128
 #define MP_TEXT_MAX		255
