@@ -1,13 +1,23 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * The wgmesh generic netlink family as userspace sees it, through libnl (an
- * independent client: meshadm uses libmnl).
+ * independent client: meshadm uses libmnl): the family itself, then requests
+ * to a device (policies, extended acks, dumps).
  */
+// timeout: 300
 #include <errno.h>
+#include <netinet/in.h>
 #include <netlink/genl/ctrl.h>
 #include <netlink/genl/family.h>
 #include <netlink/genl/genl.h>
 #include <linux/wgmesh.h>
+#include <sched.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "kselftest_harness.h"
 
@@ -56,6 +66,894 @@ TEST_F(genl, unknown_group_does_not_resolve)
 {
 	EXPECT_GT(0, genl_ctrl_resolve_grp(self->sk, WGM_GENL_NAME,
 					   "no-such-group"));
+}
+
+
+/*
+ * Requests to a real device, each test in its own network namespace with a
+ * fresh wgmesh device "wgmt0" (the namespace, and so the device, goes away
+ * with the test's process).
+ */
+
+#define DEV "wgmt0"
+
+/* RFC 7748 section 6.1: Alice's private key and its public key. */
+static const uint8_t alice_priv[32] = {
+	0x77, 0x07, 0x6d, 0x0a, 0x73, 0x18, 0xa5, 0x7d, 0x3c, 0x16, 0xc1, 0x72,
+	0x51, 0xb2, 0x66, 0x45, 0xdf, 0x4c, 0x2f, 0x87, 0xeb, 0xc0, 0x99, 0x2a,
+	0xb1, 0x77, 0xfb, 0xa5, 0x1d, 0xb9, 0x2c, 0x2a,
+};
+static const uint8_t alice_pub[32] = {
+	0x85, 0x20, 0xf0, 0x09, 0x89, 0x30, 0xa7, 0x54, 0x74, 0x8b, 0x7d, 0xdc,
+	0xb4, 0x3e, 0xf7, 0x5a, 0x0d, 0xbf, 0x3a, 0x0d, 0x26, 0x38, 0x1a, 0xf4,
+	0xeb, 0xa4, 0xa9, 0x8e, 0xaa, 0x9b, 0x4e, 0x6a,
+};
+
+/* What came back: the error (positive errno, 0 for ACK/DONE) and extack,
+ * and for GET_DEVICE the reassembled device.
+ */
+struct reply {
+	int err;
+	char extack[256];
+	int msgs;		/* data messages */
+	bool intr;		/* NLM_F_DUMP_INTR seen */
+	bool has_private, has_public, has_psk;
+	uint8_t private_key[32], public_key[32];
+	int listen_port;	/* -1: absent */
+	long fwmark;		/* -1: absent */
+	int peers;		/* distinct peers after joining continuations */
+	int continued;		/* peers continued from the previous message */
+	long aips;		/* allowed IPs over all peers */
+	long cur_aips, max_peer_aips;
+	uint8_t last_key[32];
+	/* the last allowed IP seen */
+	int aip_family, aip_cidr;
+	uint8_t aip_addr[16];
+	int endpoint_family;
+	int keepalive;
+};
+
+typedef void (*after_first_msg_fn)(void *arg);
+
+static struct nl_sock *open_sock(void)
+{
+	struct nl_sock *sk = nl_socket_alloc();
+	int one = 1;
+
+	if (!sk)
+		return NULL;
+	if (genl_connect(sk)) {
+		nl_socket_free(sk);
+		return NULL;
+	}
+	nl_socket_enable_msg_peek(sk);
+	setsockopt(nl_socket_get_fd(sk), SOL_NETLINK, NETLINK_EXT_ACK, &one, sizeof(one));
+	setsockopt(nl_socket_get_fd(sk), SOL_NETLINK, NETLINK_CAP_ACK, &one, sizeof(one));
+	return sk;
+}
+
+static void parse_error(struct nlmsghdr *nlh, struct reply *r)
+{
+	struct nlattr *a;
+	size_t off;
+	int err, rem;
+
+	if (nlh->nlmsg_type == NLMSG_DONE) {
+		memcpy(&err, nlmsg_data(nlh), sizeof(err));
+		off = sizeof(err);
+	} else {
+		struct nlmsgerr *e = nlmsg_data(nlh);
+
+		err = e->error;
+		off = sizeof(*e);
+		if (!(nlh->nlmsg_flags & NLM_F_CAPPED))
+			off += e->msg.nlmsg_len - NLMSG_HDRLEN;
+	}
+	r->err = -err;
+	if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS))
+		return;
+	off = NLMSG_ALIGN(off);
+	nla_for_each_attr(a, (struct nlattr *)((char *)nlmsg_data(nlh) + off),
+			  (int)(nlh->nlmsg_len - NLMSG_HDRLEN - off), rem) {
+		if (nla_type(a) == NLMSGERR_ATTR_MSG)
+			snprintf(r->extack, sizeof(r->extack), "%s", (char *)nla_data(a));
+	}
+}
+
+static void parse_device(struct nlmsghdr *nlh, struct reply *r)
+{
+	struct nlattr *tb[WGM_DEVICE_A_MAX + 1], *p, *a, *aip, *b;
+	bool first = true;
+	int rem, prem, arem, brem;
+
+	if (genlmsg_parse(nlh, 0, tb, WGM_DEVICE_A_MAX, NULL))
+		return;
+	if (tb[WGM_DEVICE_A_PRIVATE_KEY]) {
+		r->has_private = true;
+		memcpy(r->private_key, nla_data(tb[WGM_DEVICE_A_PRIVATE_KEY]), 32);
+	}
+	if (tb[WGM_DEVICE_A_PUBLIC_KEY]) {
+		r->has_public = true;
+		memcpy(r->public_key, nla_data(tb[WGM_DEVICE_A_PUBLIC_KEY]), 32);
+	}
+	if (tb[WGM_DEVICE_A_LISTEN_PORT])
+		r->listen_port = nla_get_u16(tb[WGM_DEVICE_A_LISTEN_PORT]);
+	if (tb[WGM_DEVICE_A_FWMARK])
+		r->fwmark = nla_get_u32(tb[WGM_DEVICE_A_FWMARK]);
+	if (!tb[WGM_DEVICE_A_PEERS])
+		return;
+	nla_for_each_nested(p, tb[WGM_DEVICE_A_PEERS], rem) {
+		const uint8_t *key = NULL;
+
+		nla_for_each_nested(a, p, prem) {
+			if (nla_type(a) == WGM_PEER_A_PUBLIC_KEY && nla_len(a) == 32)
+				key = nla_data(a);
+		}
+		if (!key)
+			continue;
+		if (first && r->peers && !memcmp(key, r->last_key, 32)) {
+			r->continued++;
+		} else {
+			r->peers++;
+			r->cur_aips = 0;
+			memcpy(r->last_key, key, 32);
+		}
+		first = false;
+		nla_for_each_nested(a, p, prem) {
+			switch (nla_type(a)) {
+			case WGM_PEER_A_PRESHARED_KEY:
+				r->has_psk = true;
+				break;
+			case WGM_PEER_A_ENDPOINT:
+				r->endpoint_family = ((struct sockaddr *)nla_data(a))->sa_family;
+				break;
+			case WGM_PEER_A_PERSISTENT_KEEPALIVE_INTERVAL:
+				r->keepalive = nla_get_u16(a);
+				break;
+			case WGM_PEER_A_ALLOWEDIPS:
+				nla_for_each_nested(aip, a, arem) {
+					r->aips++;
+					r->cur_aips++;
+					nla_for_each_nested(b, aip, brem) {
+						if (nla_type(b) == WGM_ALLOWEDIP_A_FAMILY)
+							r->aip_family = nla_get_u16(b);
+						else if (nla_type(b) == WGM_ALLOWEDIP_A_CIDR_MASK)
+							r->aip_cidr = nla_get_u8(b);
+						else if (nla_type(b) == WGM_ALLOWEDIP_A_IPADDR)
+							memcpy(r->aip_addr, nla_data(b),
+							       nla_len(b) > 16 ? 16 : nla_len(b));
+					}
+				}
+				break;
+			}
+		}
+		if (r->cur_aips > r->max_peer_aips)
+			r->max_peer_aips = r->cur_aips;
+	}
+}
+
+/*
+ * Sends @msg (consumed) and reads until the ACK, error or NLMSG_DONE.
+ * Returns 0 when an answer came, -1 on a socket error.
+ */
+static int transact_hook(struct nl_sock *sk, struct nl_msg *msg, struct reply *r,
+			 after_first_msg_fn hook, void *arg)
+{
+	bool done = false;
+
+	memset(r, 0, sizeof(*r));
+	r->listen_port = -1;
+	r->fwmark = -1;
+	if (nl_send_auto(sk, msg) < 0) {
+		nlmsg_free(msg);
+		return -1;
+	}
+	nlmsg_free(msg);
+	while (!done) {
+		struct sockaddr_nl nla;
+		unsigned char *buf = NULL;
+		struct nlmsghdr *nlh;
+		int n = nl_recv(sk, &nla, &buf, NULL);
+
+		if (n <= 0)
+			return -1;
+		for (nlh = (struct nlmsghdr *)buf; nlmsg_ok(nlh, n); nlh = nlmsg_next(nlh, &n)) {
+			if (nlh->nlmsg_flags & NLM_F_DUMP_INTR)
+				r->intr = true;
+			if (nlh->nlmsg_type == NLMSG_ERROR || nlh->nlmsg_type == NLMSG_DONE) {
+				parse_error(nlh, r);
+				done = true;
+				break;
+			}
+			r->msgs++;
+			parse_device(nlh, r);
+			if (r->msgs == 1 && hook)
+				hook(arg);
+		}
+		free(buf);
+	}
+	return 0;
+}
+
+static int transact(struct nl_sock *sk, struct nl_msg *msg, struct reply *r)
+{
+	return transact_hook(sk, msg, r, NULL, NULL);
+}
+
+static struct nl_msg *request(int family, uint8_t cmd, int flags)
+{
+	struct nl_msg *msg = nlmsg_alloc_size(65536);
+
+	if (msg)
+		genlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, family, 0, flags, cmd,
+			    WGM_GENL_VERSION);
+	return msg;
+}
+
+static struct nl_msg *set_request(int family)
+{
+	struct nl_msg *msg = request(family, WGM_CMD_SET_DEVICE, 0);
+
+	if (msg)
+		nla_put_string(msg, WGM_DEVICE_A_IFNAME, DEV);
+	return msg;
+}
+
+static struct nlattr *nest(struct nl_msg *msg, int type)
+{
+	return nla_nest_start(msg, type | NLA_F_NESTED);
+}
+
+static void put_key(struct nl_msg *msg, int type, uint8_t fill)
+{
+	uint8_t key[32];
+
+	memset(key, fill, sizeof(key));
+	nla_put(msg, type, sizeof(key), key);
+}
+
+static void put_aip4(struct nl_msg *msg, uint32_t addr, uint8_t cidr)
+{
+	struct nlattr *a = nest(msg, 0);
+	uint32_t be = htonl(addr);
+
+	nla_put_u16(msg, WGM_ALLOWEDIP_A_FAMILY, AF_INET);
+	nla_put(msg, WGM_ALLOWEDIP_A_IPADDR, 4, &be);
+	nla_put_u8(msg, WGM_ALLOWEDIP_A_CIDR_MASK, cidr);
+	nla_nest_end(msg, a);
+}
+
+FIXTURE(dev) {
+	struct nl_sock *sk;
+	int family;
+};
+
+FIXTURE_SETUP(dev)
+{
+	ASSERT_EQ(0, unshare(CLONE_NEWNET));
+	ASSERT_EQ(0, system("ip link add " DEV " type wgmesh"));
+	self->sk = open_sock();
+	ASSERT_NE(NULL, self->sk);
+	self->family = genl_ctrl_resolve(self->sk, WGM_GENL_NAME);
+	ASSERT_LT(0, self->family);
+}
+
+FIXTURE_TEARDOWN(dev)
+{
+	/* the namespace and the device go with this process */
+	nl_socket_free(self->sk);
+}
+
+static void get_device(struct __test_metadata *_metadata, FIXTURE_DATA(dev) *self,
+		       struct reply *r)
+{
+	struct nl_msg *msg = request(self->family, WGM_CMD_GET_DEVICE, NLM_F_DUMP);
+
+	ASSERT_NE(NULL, msg);
+	nla_put_string(msg, WGM_DEVICE_A_IFNAME, DEV);
+	ASSERT_EQ(0, transact(self->sk, msg, r));
+	ASSERT_EQ(0, r->err) TH_LOG("GET_DEVICE: %s (%s)", strerror(r->err), r->extack);
+}
+
+#define EXPECT_EXTACK(r, text) \
+	EXPECT_NE(NULL, strstr((r).extack, text)) TH_LOG("extack was \"%s\"", (r).extack)
+
+TEST_F(dev, get_fresh_device)
+{
+	struct reply r;
+
+	get_device(_metadata, self, &r);
+	EXPECT_EQ(1, r.msgs);
+	EXPECT_EQ(0, r.peers);
+	EXPECT_FALSE(r.has_private);
+	EXPECT_FALSE(r.has_public);
+	EXPECT_LE(0, r.listen_port);
+	EXPECT_EQ(0, r.fwmark);
+}
+
+TEST_F(dev, set_without_device_fails)
+{
+	struct nl_msg *msg = request(self->family, WGM_CMD_SET_DEVICE, 0);
+	struct reply r;
+
+	nla_put_u32(msg, WGM_DEVICE_A_FWMARK, 1);
+	ASSERT_EQ(0, transact(self->sk, msg, &r));
+	EXPECT_EQ(EINVAL, r.err);
+	EXPECT_EXTACK(r, "no device given");
+}
+
+TEST_F(dev, set_missing_device_fails)
+{
+	struct nl_msg *msg = request(self->family, WGM_CMD_SET_DEVICE, 0);
+	struct reply r;
+
+	nla_put_string(msg, WGM_DEVICE_A_IFNAME, "nosuch0");
+	ASSERT_EQ(0, transact(self->sk, msg, &r));
+	EXPECT_EQ(ENODEV, r.err);
+	EXPECT_EXTACK(r, "no such device");
+}
+
+TEST_F(dev, get_missing_device_fails)
+{
+	struct nl_msg *msg = request(self->family, WGM_CMD_GET_DEVICE, NLM_F_DUMP);
+	struct reply r;
+
+	nla_put_u32(msg, WGM_DEVICE_A_IFINDEX, 999999);
+	ASSERT_EQ(0, transact(self->sk, msg, &r));
+	EXPECT_EQ(ENODEV, r.err);
+	EXPECT_EXTACK(r, "no such device");
+}
+
+TEST_F(dev, set_on_other_kind_fails)
+{
+	struct nl_msg *msg = request(self->family, WGM_CMD_SET_DEVICE, 0);
+	struct reply r;
+
+	nla_put_string(msg, WGM_DEVICE_A_IFNAME, "lo");
+	ASSERT_EQ(0, transact(self->sk, msg, &r));
+	EXPECT_EQ(EOPNOTSUPP, r.err);
+	EXPECT_EXTACK(r, "not a wgmesh device");
+}
+
+TEST_F(dev, get_on_other_kind_fails)
+{
+	struct nl_msg *msg = request(self->family, WGM_CMD_GET_DEVICE, NLM_F_DUMP);
+	struct reply r;
+
+	nla_put_string(msg, WGM_DEVICE_A_IFNAME, "lo");
+	ASSERT_EQ(0, transact(self->sk, msg, &r));
+	EXPECT_EQ(EOPNOTSUPP, r.err);
+	EXPECT_EXTACK(r, "not a wgmesh device");
+}
+
+TEST_F(dev, ifindex_and_ifname_must_agree)
+{
+	struct nl_msg *msg = request(self->family, WGM_CMD_SET_DEVICE, 0);
+	struct reply r;
+
+	nla_put_u32(msg, WGM_DEVICE_A_IFINDEX, 1);	/* lo */
+	nla_put_string(msg, WGM_DEVICE_A_IFNAME, DEV);
+	ASSERT_EQ(0, transact(self->sk, msg, &r));
+	EXPECT_EQ(EINVAL, r.err);
+	EXPECT_EXTACK(r, "different devices");
+}
+
+TEST_F(dev, private_key_of_31_or_33_bytes_is_rejected)
+{
+	uint8_t key[33];
+	struct reply r;
+	int len;
+
+	memset(key, 0x41, sizeof(key));
+	for (len = 31; len <= 33; len += 2) {
+		struct nl_msg *msg = set_request(self->family);
+
+		nla_put(msg, WGM_DEVICE_A_PRIVATE_KEY, len, key);
+		ASSERT_EQ(0, transact(self->sk, msg, &r));
+		EXPECT_EQ(ERANGE, r.err);
+		EXPECT_EXTACK(r, "size out of range");
+	}
+	get_device(_metadata, self, &r);
+	EXPECT_FALSE(r.has_private);
+}
+
+TEST_F(dev, unknown_device_flag_is_rejected)
+{
+	struct nl_msg *msg = set_request(self->family);
+	struct reply r;
+
+	nla_put_u32(msg, WGM_DEVICE_A_FLAGS, 1U << 7);
+	ASSERT_EQ(0, transact(self->sk, msg, &r));
+	EXPECT_EQ(EINVAL, r.err);
+	EXPECT_EXTACK(r, "reserved bit");
+}
+
+TEST_F(dev, unknown_peer_flag_is_rejected)
+{
+	struct nl_msg *msg = set_request(self->family);
+	struct nlattr *peers, *peer;
+	struct reply r;
+
+	peers = nest(msg, WGM_DEVICE_A_PEERS);
+	peer = nest(msg, 0);
+	put_key(msg, WGM_PEER_A_PUBLIC_KEY, 1);
+	nla_put_u32(msg, WGM_PEER_A_FLAGS, 1U << 9);
+	nla_nest_end(msg, peer);
+	nla_nest_end(msg, peers);
+	ASSERT_EQ(0, transact(self->sk, msg, &r));
+	EXPECT_EQ(EINVAL, r.err);
+	EXPECT_EXTACK(r, "reserved bit");
+	get_device(_metadata, self, &r);
+	EXPECT_EQ(0, r.peers);
+}
+
+TEST_F(dev, public_key_is_read_only)
+{
+	struct nl_msg *msg = set_request(self->family);
+	struct reply r;
+
+	put_key(msg, WGM_DEVICE_A_PUBLIC_KEY, 3);
+	ASSERT_EQ(0, transact(self->sk, msg, &r));
+	EXPECT_EQ(EINVAL, r.err);
+	EXPECT_EXTACK(r, "read-only");
+}
+
+TEST_F(dev, unknown_attribute_is_rejected)
+{
+	struct nl_msg *msg = set_request(self->family);
+	struct reply r;
+
+	nla_put_u32(msg, WGM_DEVICE_A_MAX + 1, 0);
+	ASSERT_EQ(0, transact(self->sk, msg, &r));
+	EXPECT_EQ(EINVAL, r.err);
+	EXPECT_NE(0, r.extack[0]);
+}
+
+TEST_F(dev, get_takes_only_selectors)
+{
+	struct nl_msg *msg = request(self->family, WGM_CMD_GET_DEVICE, NLM_F_DUMP);
+	struct reply r;
+
+	nla_put_string(msg, WGM_DEVICE_A_IFNAME, DEV);
+	nla_put_u32(msg, WGM_DEVICE_A_FWMARK, 1);
+	ASSERT_EQ(0, transact(self->sk, msg, &r));
+	EXPECT_EQ(EINVAL, r.err);
+	EXPECT_EXTACK(r, "only");
+}
+
+TEST_F(dev, peers_need_nla_f_nested)
+{
+	struct nl_msg *msg = set_request(self->family);
+	struct nlattr *peers, *peer;
+	struct reply r;
+
+	peers = nest(msg, WGM_DEVICE_A_PEERS);
+	peer = nest(msg, 0);
+	put_key(msg, WGM_PEER_A_PUBLIC_KEY, 1);
+	nla_nest_end(msg, peer);
+	nla_nest_end(msg, peers);
+	peers->nla_type &= ~NLA_F_NESTED;	/* libnl sets it */
+	ASSERT_EQ(0, transact(self->sk, msg, &r));
+	EXPECT_EQ(EINVAL, r.err);
+	EXPECT_EXTACK(r, "NLA_F_NESTED");
+}
+
+TEST_F(dev, peer_without_public_key_is_rejected)
+{
+	struct nl_msg *msg = set_request(self->family);
+	struct nlattr *peers, *peer;
+	struct reply r;
+
+	peers = nest(msg, WGM_DEVICE_A_PEERS);
+	peer = nest(msg, 0);
+	nla_put_u16(msg, WGM_PEER_A_PERSISTENT_KEEPALIVE_INTERVAL, 5);
+	nla_nest_end(msg, peer);
+	nla_nest_end(msg, peers);
+	ASSERT_EQ(0, transact(self->sk, msg, &r));
+	EXPECT_EQ(EINVAL, r.err);
+	EXPECT_EXTACK(r, "PUBLIC_KEY");
+}
+
+TEST_F(dev, bad_endpoint_length_is_rejected)
+{
+	struct nl_msg *msg = set_request(self->family);
+	struct nlattr *peers, *peer;
+	struct sockaddr_in sin = { .sin_family = AF_INET };
+	struct reply r;
+
+	peers = nest(msg, WGM_DEVICE_A_PEERS);
+	peer = nest(msg, 0);
+	put_key(msg, WGM_PEER_A_PUBLIC_KEY, 1);
+	nla_put(msg, WGM_PEER_A_ENDPOINT, 10, &sin);
+	nla_nest_end(msg, peer);
+	nla_nest_end(msg, peers);
+	ASSERT_EQ(0, transact(self->sk, msg, &r));
+	EXPECT_EQ(EINVAL, r.err);
+	EXPECT_EXTACK(r, "sockaddr_in");
+	get_device(_metadata, self, &r);
+	EXPECT_EQ(0, r.peers);
+}
+
+TEST_F(dev, candidates_are_not_supported_yet)
+{
+	struct nl_msg *msg = set_request(self->family);
+	struct nlattr *peers, *peer, *cands, *cand;
+	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(1) };
+	struct reply r;
+
+	peers = nest(msg, WGM_DEVICE_A_PEERS);
+	peer = nest(msg, 0);
+	put_key(msg, WGM_PEER_A_PUBLIC_KEY, 1);
+	cands = nest(msg, WGM_PEER_A_CANDIDATES);
+	cand = nest(msg, 0);
+	nla_put(msg, WGM_CANDIDATE_A_ENDPOINT, sizeof(sin), &sin);
+	nla_nest_end(msg, cand);
+	nla_nest_end(msg, cands);
+	nla_nest_end(msg, peer);
+	nla_nest_end(msg, peers);
+	ASSERT_EQ(0, transact(self->sk, msg, &r));
+	EXPECT_EQ(EOPNOTSUPP, r.err);
+	EXPECT_EXTACK(r, "not supported yet");
+	get_device(_metadata, self, &r);
+	EXPECT_EQ(0, r.peers);
+}
+
+TEST_F(dev, stun_is_not_supported_yet)
+{
+	struct nl_msg *msg = set_request(self->family);
+	struct reply r;
+
+	nla_put(msg, WGM_DEVICE_A_MAPPED_ADDRS, 4, "abcd");
+	ASSERT_EQ(0, transact(self->sk, msg, &r));
+	EXPECT_EQ(EINVAL, r.err);
+	EXPECT_EXTACK(r, "not supported yet");
+}
+
+TEST_F(dev, protocol_version_2_is_rejected)
+{
+	struct nl_msg *msg = set_request(self->family);
+	struct nlattr *peers, *peer;
+	struct reply r;
+
+	peers = nest(msg, WGM_DEVICE_A_PEERS);
+	peer = nest(msg, 0);
+	put_key(msg, WGM_PEER_A_PUBLIC_KEY, 1);
+	nla_put_u32(msg, WGM_PEER_A_PROTOCOL_VERSION, 2);
+	nla_nest_end(msg, peer);
+	nla_nest_end(msg, peers);
+	ASSERT_EQ(0, transact(self->sk, msg, &r));
+	EXPECT_EQ(EPROTONOSUPPORT, r.err);
+	EXPECT_EXTACK(r, "protocol version");
+}
+
+TEST_F(dev, allowed_ip_length_must_match_family)
+{
+	struct nl_msg *msg = set_request(self->family);
+	struct nlattr *peers, *peer, *aips, *aip;
+	uint8_t addr[16] = { 10 };
+	struct reply r;
+
+	peers = nest(msg, WGM_DEVICE_A_PEERS);
+	peer = nest(msg, 0);
+	put_key(msg, WGM_PEER_A_PUBLIC_KEY, 1);
+	aips = nest(msg, WGM_PEER_A_ALLOWEDIPS);
+	aip = nest(msg, 0);
+	nla_put_u16(msg, WGM_ALLOWEDIP_A_FAMILY, AF_INET);
+	nla_put(msg, WGM_ALLOWEDIP_A_IPADDR, 16, addr);
+	nla_put_u8(msg, WGM_ALLOWEDIP_A_CIDR_MASK, 8);
+	nla_nest_end(msg, aip);
+	nla_nest_end(msg, aips);
+	nla_nest_end(msg, peer);
+	nla_nest_end(msg, peers);
+	ASSERT_EQ(0, transact(self->sk, msg, &r));
+	EXPECT_EQ(EINVAL, r.err);
+	EXPECT_EXTACK(r, "does not match");
+}
+
+/* A bad allowed IP in the second peer: the first peer, the private key and
+ * the port of the same message are not applied either.
+ */
+TEST_F(dev, invalid_request_changes_nothing)
+{
+	struct nl_msg *msg = set_request(self->family);
+	struct nlattr *peers, *peer, *aips;
+	struct reply before, r;
+
+	get_device(_metadata, self, &before);
+	nla_put(msg, WGM_DEVICE_A_PRIVATE_KEY, 32, alice_priv);
+	nla_put_u16(msg, WGM_DEVICE_A_LISTEN_PORT, 41414);
+	nla_put_u32(msg, WGM_DEVICE_A_FWMARK, 7);
+	peers = nest(msg, WGM_DEVICE_A_PEERS);
+	peer = nest(msg, 0);
+	put_key(msg, WGM_PEER_A_PUBLIC_KEY, 1);
+	aips = nest(msg, WGM_PEER_A_ALLOWEDIPS);
+	put_aip4(msg, 0x0a000000, 8);
+	nla_nest_end(msg, aips);
+	nla_nest_end(msg, peer);
+	peer = nest(msg, 0);
+	put_key(msg, WGM_PEER_A_PUBLIC_KEY, 2);
+	aips = nest(msg, WGM_PEER_A_ALLOWEDIPS);
+	put_aip4(msg, 0x0b000000, 33);
+	nla_nest_end(msg, aips);
+	nla_nest_end(msg, peer);
+	nla_nest_end(msg, peers);
+	ASSERT_EQ(0, transact(self->sk, msg, &r));
+	EXPECT_EQ(EINVAL, r.err);
+	EXPECT_EXTACK(r, "prefix length");
+
+	get_device(_metadata, self, &r);
+	EXPECT_EQ(0, r.peers);
+	EXPECT_FALSE(r.has_private);
+	EXPECT_EQ(before.listen_port, r.listen_port);
+	EXPECT_EQ(0, r.fwmark);
+}
+
+TEST_F(dev, set_then_get)
+{
+	struct nl_msg *msg = set_request(self->family);
+	struct sockaddr_in6 sin6 = { .sin6_family = AF_INET6, .sin6_port = htons(51820) };
+	struct nlattr *peers, *peer, *aips;
+	uint8_t clamped[32];
+	struct reply r;
+
+	nla_put(msg, WGM_DEVICE_A_PRIVATE_KEY, 32, alice_priv);
+	nla_put_u16(msg, WGM_DEVICE_A_LISTEN_PORT, 41415);
+	nla_put_u32(msg, WGM_DEVICE_A_FWMARK, 0x42);
+	peers = nest(msg, WGM_DEVICE_A_PEERS);
+	peer = nest(msg, 0);
+	put_key(msg, WGM_PEER_A_PUBLIC_KEY, 1);
+	put_key(msg, WGM_PEER_A_PRESHARED_KEY, 9);
+	sin6.sin6_addr.s6_addr[15] = 1;
+	nla_put(msg, WGM_PEER_A_ENDPOINT, sizeof(sin6), &sin6);
+	nla_put_u16(msg, WGM_PEER_A_PERSISTENT_KEEPALIVE_INTERVAL, 25);
+	aips = nest(msg, WGM_PEER_A_ALLOWEDIPS);
+	put_aip4(msg, 0x0a0000ff, 24);	/* host bits are cleared */
+	nla_nest_end(msg, aips);
+	nla_nest_end(msg, peer);
+	nla_nest_end(msg, peers);
+	ASSERT_EQ(0, transact(self->sk, msg, &r));
+	ASSERT_EQ(0, r.err) TH_LOG("%s", r.extack);
+
+	get_device(_metadata, self, &r);
+	EXPECT_TRUE(r.has_private);
+	/* reported clamped, as wg does */
+	memcpy(clamped, alice_priv, 32);
+	clamped[0] &= 248;
+	clamped[31] = (clamped[31] & 127) | 64;
+	EXPECT_EQ(0, memcmp(clamped, r.private_key, 32));
+	EXPECT_TRUE(r.has_public);
+	EXPECT_EQ(0, memcmp(alice_pub, r.public_key, 32));
+	EXPECT_EQ(41415, r.listen_port);
+	EXPECT_EQ(0x42, r.fwmark);
+	EXPECT_EQ(1, r.peers);
+	EXPECT_TRUE(r.has_psk);
+	EXPECT_EQ(AF_INET6, r.endpoint_family);
+	EXPECT_EQ(25, r.keepalive);
+	EXPECT_EQ(1, r.aips);
+	EXPECT_EQ(AF_INET, r.aip_family);
+	EXPECT_EQ(24, r.aip_cidr);
+	EXPECT_EQ(0, memcmp(r.aip_addr, "\x0a\x00\x00\x00", 4));
+}
+
+static void set_peer_flags(struct __test_metadata *_metadata, FIXTURE_DATA(dev) *self,
+			   uint32_t dev_flags, uint8_t key, uint32_t peer_flags)
+{
+	struct nl_msg *msg = set_request(self->family);
+	struct nlattr *peers, *peer;
+	struct reply r;
+
+	if (dev_flags)
+		nla_put_u32(msg, WGM_DEVICE_A_FLAGS, dev_flags);
+	peers = nest(msg, WGM_DEVICE_A_PEERS);
+	peer = nest(msg, 0);
+	put_key(msg, WGM_PEER_A_PUBLIC_KEY, key);
+	if (peer_flags)
+		nla_put_u32(msg, WGM_PEER_A_FLAGS, peer_flags);
+	nla_nest_end(msg, peer);
+	nla_nest_end(msg, peers);
+	ASSERT_EQ(0, transact(self->sk, msg, &r));
+	ASSERT_EQ(0, r.err) TH_LOG("%s", r.extack);
+}
+
+TEST_F(dev, peer_flags)
+{
+	struct reply r;
+
+	set_peer_flags(_metadata, self, 0, 1, WGM_PEER_F_UPDATE_ONLY);
+	get_device(_metadata, self, &r);
+	EXPECT_EQ(0, r.peers);		/* update-only does not create */
+	set_peer_flags(_metadata, self, 0, 1, 0);
+	set_peer_flags(_metadata, self, 0, 2, 0);
+	set_peer_flags(_metadata, self, 0, 3, 0);
+	get_device(_metadata, self, &r);
+	EXPECT_EQ(3, r.peers);
+	set_peer_flags(_metadata, self, 0, 2, WGM_PEER_F_REMOVE_ME);
+	get_device(_metadata, self, &r);
+	EXPECT_EQ(2, r.peers);
+	set_peer_flags(_metadata, self, WGM_DEVICE_F_REPLACE_PEERS, 4, 0);
+	get_device(_metadata, self, &r);
+	EXPECT_EQ(1, r.peers);
+	EXPECT_EQ(0x04, r.last_key[0]);
+}
+
+/* We are never our own peer: a peer with our public key is dropped. */
+TEST_F(dev, own_public_key_is_not_a_peer)
+{
+	struct nl_msg *msg = set_request(self->family);
+	struct nlattr *peers, *peer;
+	struct reply r;
+
+	peers = nest(msg, WGM_DEVICE_A_PEERS);
+	peer = nest(msg, 0);
+	nla_put(msg, WGM_PEER_A_PUBLIC_KEY, 32, alice_pub);
+	nla_nest_end(msg, peer);
+	nla_nest_end(msg, peers);
+	ASSERT_EQ(0, transact(self->sk, msg, &r));
+	ASSERT_EQ(0, r.err);
+	get_device(_metadata, self, &r);
+	EXPECT_EQ(1, r.peers);
+
+	msg = set_request(self->family);
+	nla_put(msg, WGM_DEVICE_A_PRIVATE_KEY, 32, alice_priv);
+	ASSERT_EQ(0, transact(self->sk, msg, &r));
+	ASSERT_EQ(0, r.err);
+	get_device(_metadata, self, &r);
+	EXPECT_EQ(0, r.peers);
+
+	msg = set_request(self->family);
+	peers = nest(msg, WGM_DEVICE_A_PEERS);
+	peer = nest(msg, 0);
+	nla_put(msg, WGM_PEER_A_PUBLIC_KEY, 32, alice_pub);
+	nla_nest_end(msg, peer);
+	nla_nest_end(msg, peers);
+	ASSERT_EQ(0, transact(self->sk, msg, &r));
+	ASSERT_EQ(0, r.err);
+	get_device(_metadata, self, &r);
+	EXPECT_EQ(0, r.peers);
+}
+
+TEST_F(dev, unprivileged_get_hides_keys_and_set_is_refused)
+{
+	struct nl_msg *msg = set_request(self->family);
+	struct nlattr *peers, *peer;
+	struct nl_sock *sk;
+	struct reply r;
+	int family;
+
+	nla_put(msg, WGM_DEVICE_A_PRIVATE_KEY, 32, alice_priv);
+	peers = nest(msg, WGM_DEVICE_A_PEERS);
+	peer = nest(msg, 0);
+	put_key(msg, WGM_PEER_A_PUBLIC_KEY, 1);
+	put_key(msg, WGM_PEER_A_PRESHARED_KEY, 9);
+	nla_nest_end(msg, peer);
+	nla_nest_end(msg, peers);
+	ASSERT_EQ(0, transact(self->sk, msg, &r));
+	ASSERT_EQ(0, r.err);
+
+	ASSERT_EQ(0, setgid(65534));
+	ASSERT_EQ(0, setuid(65534));
+	sk = open_sock();
+	ASSERT_NE(NULL, sk);
+	family = genl_ctrl_resolve(sk, WGM_GENL_NAME);
+	ASSERT_LT(0, family);
+
+	msg = request(family, WGM_CMD_GET_DEVICE, NLM_F_DUMP);
+	nla_put_string(msg, WGM_DEVICE_A_IFNAME, DEV);
+	ASSERT_EQ(0, transact(sk, msg, &r));
+	ASSERT_EQ(0, r.err);
+	EXPECT_TRUE(r.has_public);
+	EXPECT_FALSE(r.has_private);
+	EXPECT_EQ(1, r.peers);
+	EXPECT_FALSE(r.has_psk);
+
+	msg = set_request(family);
+	nla_put_u32(msg, WGM_DEVICE_A_FWMARK, 1);
+	ASSERT_EQ(0, transact(sk, msg, &r));
+	EXPECT_EQ(EPERM, r.err);
+	nl_socket_free(sk);
+}
+
+/*
+ * 200 peers with 10 allowed IPs each and one with 3000: the dump needs
+ * several messages and splits the big peer across them.
+ */
+static void fill_big_device(struct __test_metadata *_metadata, FIXTURE_DATA(dev) *self)
+{
+	struct nlattr *peers, *peer, *aips;
+	struct nl_msg *msg;
+	struct reply r;
+	int i, j, chunk;
+
+	for (i = 0; i < 200; i++) {
+		uint8_t key[32] = { 0 };
+
+		key[0] = 0xa0;
+		key[1] = (uint8_t)i;
+		msg = set_request(self->family);
+		peers = nest(msg, WGM_DEVICE_A_PEERS);
+		peer = nest(msg, 0);
+		nla_put(msg, WGM_PEER_A_PUBLIC_KEY, 32, key);
+		aips = nest(msg, WGM_PEER_A_ALLOWEDIPS);
+		for (j = 0; j < 10; j++)
+			put_aip4(msg, 0x0a000000 | (uint32_t)i << 8 | (uint32_t)j, 32);
+		nla_nest_end(msg, aips);
+		nla_nest_end(msg, peer);
+		nla_nest_end(msg, peers);
+		ASSERT_EQ(0, transact(self->sk, msg, &r));
+		ASSERT_EQ(0, r.err) TH_LOG("%s", r.extack);
+	}
+	for (chunk = 0; chunk < 6; chunk++) {
+		msg = set_request(self->family);
+		peers = nest(msg, WGM_DEVICE_A_PEERS);
+		peer = nest(msg, 0);
+		put_key(msg, WGM_PEER_A_PUBLIC_KEY, 0xbb);
+		aips = nest(msg, WGM_PEER_A_ALLOWEDIPS);
+		for (j = 0; j < 500; j++)
+			put_aip4(msg, 0xac100000 | (uint32_t)(chunk * 500 + j), 32);
+		nla_nest_end(msg, aips);
+		nla_nest_end(msg, peer);
+		nla_nest_end(msg, peers);
+		ASSERT_EQ(0, transact(self->sk, msg, &r));
+		ASSERT_EQ(0, r.err) TH_LOG("%s", r.extack);
+	}
+}
+
+TEST_F(dev, big_dump_resumes_across_messages)
+{
+	struct reply r;
+
+	fill_big_device(_metadata, self);
+	get_device(_metadata, self, &r);
+	EXPECT_LT(2, r.msgs);
+	EXPECT_FALSE(r.intr);
+	EXPECT_EQ(201, r.peers);
+	EXPECT_LE(1, r.continued);
+	EXPECT_EQ(200 * 10 + 3000, r.aips);
+	EXPECT_EQ(3000, r.max_peer_aips);
+}
+
+struct change_arg {
+	int family;
+	bool ok;
+};
+
+static void add_peer_from_other_socket(void *p)
+{
+	struct change_arg *arg = p;
+	struct nl_sock *sk = open_sock();
+	struct nlattr *peers, *peer;
+	struct nl_msg *msg;
+	struct reply r;
+
+	if (!sk)
+		return;
+	msg = set_request(arg->family);
+	peers = nest(msg, WGM_DEVICE_A_PEERS);
+	peer = nest(msg, 0);
+	put_key(msg, WGM_PEER_A_PUBLIC_KEY, 0xcc);
+	nla_nest_end(msg, peer);
+	nla_nest_end(msg, peers);
+	arg->ok = !transact(sk, msg, &r) && !r.err;
+	nl_socket_free(sk);
+}
+
+TEST_F(dev, change_during_dump_sets_dump_intr)
+{
+	struct change_arg arg = { .family = self->family };
+	struct nl_msg *msg;
+	struct reply r;
+
+	fill_big_device(_metadata, self);
+	msg = request(self->family, WGM_CMD_GET_DEVICE, NLM_F_DUMP);
+	nla_put_string(msg, WGM_DEVICE_A_IFNAME, DEV);
+	ASSERT_EQ(0, transact_hook(self->sk, msg, &r, add_peer_from_other_socket, &arg));
+	ASSERT_TRUE(arg.ok);
+	EXPECT_EQ(0, r.err);
+	EXPECT_TRUE(r.intr);
+
+	get_device(_metadata, self, &r);
+	EXPECT_FALSE(r.intr);
+	EXPECT_EQ(202, r.peers);
 }
 
 TEST_HARNESS_MAIN
