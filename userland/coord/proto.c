@@ -248,6 +248,9 @@ int mp_msg_encode(const struct mp_msg *m, uint8_t *buf, size_t cap)
 	case MP_PEER_REMOVED:
 		put(&w, m->u.removed, MP_KEY_LEN);
 		break;
+	case MP_PUNCH_REQUEST:
+		put(&w, m->u.punch_req, MP_KEY_LEN);
+		break;
 	case MP_PUNCH:
 		put(&w, m->u.punch.pubkey, MP_KEY_LEN);
 		put_cands(&w, &m->u.punch.cand);
@@ -306,6 +309,9 @@ int mp_msg_decode(struct mp_msg *m, const uint8_t *buf, size_t len)
 	case MP_PEER_REMOVED:
 		get(&r, m->u.removed, MP_KEY_LEN);
 		break;
+	case MP_PUNCH_REQUEST:
+		get(&r, m->u.punch_req, MP_KEY_LEN);
+		break;
 	case MP_PUNCH:
 		get(&r, m->u.punch.pubkey, MP_KEY_LEN);
 		get_cands(&r, &m->u.punch.cand);
@@ -331,7 +337,7 @@ const char *mp_type_name(uint8_t type)
 		[MP_ERROR] = "ERROR", [MP_CANDIDATES] = "CANDIDATES",
 		[MP_PEER] = "PEER", [MP_PEER_REMOVED] = "PEER_REMOVED",
 		[MP_PUNCH] = "PUNCH", [MP_PING] = "PING", [MP_PONG] = "PONG",
-		[MP_SYNC_END] = "SYNC_END",
+		[MP_SYNC_END] = "SYNC_END", [MP_PUNCH_REQUEST] = "PUNCH_REQUEST",
 	};
 
 	if (type < sizeof(names) / sizeof(names[0]) && names[type])
@@ -1083,5 +1089,14 @@ int mp_send_ping(struct mp_conn *c, uint64_t token, struct mp_err *err)
 {
 	struct mp_msg m = { .type = MP_PING, .u.token = token };
 
+	return mp_conn_send(c, &m, err);
+}
+
+int mp_send_punch_request(struct mp_conn *c, const uint8_t peer[MP_KEY_LEN],
+			  struct mp_err *err)
+{
+	struct mp_msg m = { .type = MP_PUNCH_REQUEST };
+
+	memcpy(m.u.punch_req, peer, MP_KEY_LEN);
 	return mp_conn_send(c, &m, err);
 }

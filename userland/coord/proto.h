@@ -54,6 +54,7 @@ enum mp_type {
 	MP_PING = 8,		/* either way */
 	MP_PONG = 9,		/* answer to PING, same token */
 	MP_SYNC_END = 10,	/* service -> agent: initial peer list complete */
+	MP_PUNCH_REQUEST = 11,	/* agent -> service: punch with this peer again */
 };
 
 enum mp_errcode {
@@ -124,7 +125,8 @@ struct mp_msg {
 		struct mp_error error;
 		struct mp_candidates cand;
 		struct mp_peer peer;
-		uint8_t removed[MP_KEY_LEN];
+		uint8_t removed[MP_KEY_LEN];	/* PEER_REMOVED */
+		uint8_t punch_req[MP_KEY_LEN];	/* PUNCH_REQUEST: the peer */
 		struct mp_punch punch;
 		uint64_t token;		/* PING, PONG */
 	} u;
@@ -262,5 +264,8 @@ int mp_client_connect(struct mp_conn *c, const struct mp_client_cfg *cfg,
 int mp_send_candidates(struct mp_conn *c, const struct mp_candidate *cand,
 		       unsigned int n, struct mp_err *err);
 int mp_send_ping(struct mp_conn *c, uint64_t token, struct mp_err *err);
+/* Ask for a new simultaneous PUNCH with peer (rate-limited by the service). */
+int mp_send_punch_request(struct mp_conn *c, const uint8_t peer[MP_KEY_LEN],
+			  struct mp_err *err);
 
 #endif /* MESHPROTO_H */

@@ -37,6 +37,8 @@
 
 enum conn_state { CS_HANDSHAKE, CS_HELLO, CS_READY };
 
+#define PUNCH_BURST 16
+
 struct snode;
 
 struct sconn {
@@ -47,6 +49,7 @@ struct sconn {
 	int64_t deadline;	/* monotonic ms: handshake or idle timeout */
 	uint8_t node_pub[MP_KEY_LEN];
 	struct snode *node;	/* READY only */
+	int64_t punch_tokens, punch_refill;	/* PUNCH_REQUEST rate limit */
 	char peer[MP_CAND_STRLEN];
 };
 
@@ -157,29 +160,32 @@ static void push_peer(struct server *s, const struct snode *n)
 }
 
 /*
- * n joined or changed its candidates: every pair (n, other online node)
- * with candidates on both sides gets a PUNCH on both sides, queued in the
- * same iteration and flushed together at its end.
+ * Both online with candidates: each gets a PUNCH with the other's
+ * candidates, queued back to back and flushed together at the end of this
+ * loop iteration, so both start punching at the same moment.
  */
+static void punch_pair(struct snode *a, struct snode *b)
+{
+	struct mp_msg m = { .type = MP_PUNCH };
+
+	if (!a || !b || a == b || !node_ready(a) || !node_ready(b) || !a->n.cand.n ||
+	    !b->n.cand.n)
+		return;
+	memcpy(m.u.punch.pubkey, b->n.pubkey, MP_KEY_LEN);
+	m.u.punch.cand = b->n.cand;
+	send_or_kill(a->conn, &m);
+	memcpy(m.u.punch.pubkey, a->n.pubkey, MP_KEY_LEN);
+	m.u.punch.cand = a->n.cand;
+	send_or_kill(b->conn, &m);
+}
+
+/* n joined or changed its candidates: punch with every online node. */
 static void punch_pairs(struct server *s, struct snode *n)
 {
-	struct mp_msg to_n = { .type = MP_PUNCH }, to_o = { .type = MP_PUNCH };
 	size_t i;
 
-	if (!node_ready(n) || n->n.cand.n == 0)
-		return;
-	memcpy(to_o.u.punch.pubkey, n->n.pubkey, MP_KEY_LEN);
-	to_o.u.punch.cand = n->n.cand;
-	for (i = 0; i < s->nnodes; i++) {
-		struct snode *o = s->nodes[i];
-
-		if (o == n || !node_ready(o) || o->n.cand.n == 0)
-			continue;
-		memcpy(to_n.u.punch.pubkey, o->n.pubkey, MP_KEY_LEN);
-		to_n.u.punch.cand = o->n.cand;
-		send_or_kill(n->conn, &to_n);
-		send_or_kill(o->conn, &to_o);
-	}
+	for (i = 0; i < s->nnodes; i++)
+		punch_pair(n, s->nodes[i]);
 }
 
 static struct snode *find_node(struct server *s, const uint8_t *pub)
@@ -268,6 +274,8 @@ static void on_hello(struct server *s, struct sconn *c, const struct mp_msg *m)
 	}
 	c->node = n;
 	c->state = CS_READY;
+	c->punch_tokens = PUNCH_BURST;
+	c->punch_refill = mono_ms();
 	n->conn = c;
 	write_seen(s, n, true);
 	logmsg("%s (%s): online", n->n.name, c->peer);
@@ -292,6 +300,30 @@ static void on_hello(struct server *s, struct sconn *c, const struct mp_msg *m)
 	punch_pairs(s, n);
 }
 
+/* Drop candidates nobody can send to (unspecified, multicast) and duplicates. */
+static void clean_cands(struct mp_candidates *out, const struct mp_candidates *in)
+{
+	static const uint8_t zero[16];
+	unsigned int i, j;
+
+	memset(out, 0, sizeof(*out));
+	for (i = 0; i < in->n; i++) {
+		const struct mp_candidate *c = &in->c[i];
+		bool v4 = c->family == AF_INET;
+
+		if (!memcmp(c->addr, zero, v4 ? 4 : 16) ||
+		    (v4 && (c->addr[0] & 0xf0) == 0xe0) ||
+		    (v4 && !memcmp(c->addr, "\xff\xff\xff\xff", 4)) ||
+		    (!v4 && c->addr[0] == 0xff))
+			continue;
+		for (j = 0; j < out->n; j++)
+			if (mp_candidate_equal(&out->c[j], c))
+				break;
+		if (j == out->n)
+			out->c[out->n++] = *c;
+	}
+}
+
 static bool cands_equal(const struct mp_candidates *a,
 			const struct mp_candidates *b)
 {
@@ -309,8 +341,10 @@ static void on_message(struct server *s, struct sconn *c,
 		       const struct mp_msg *m)
 {
 	struct snode *n = c->node;
+	struct mp_candidates cand;
 	struct mp_msg r;
 	struct wgm_err e;
+	int64_t now;
 
 	if (!n)
 		return;		/* replaced or removed: only flushing */
@@ -323,10 +357,23 @@ static void on_message(struct server *s, struct sconn *c,
 		break;
 	case MP_PONG:
 		break;
+	case MP_PUNCH_REQUEST:
+		/* token bucket: bursts of PUNCH_BURST, then one per second */
+		now = mono_ms();
+		c->punch_tokens += (now - c->punch_refill) / 1000;
+		c->punch_refill = now - (now - c->punch_refill) % 1000;
+		if (c->punch_tokens > PUNCH_BURST)
+			c->punch_tokens = PUNCH_BURST;
+		if (c->punch_tokens > 0) {
+			c->punch_tokens--;
+			punch_pair(n, find_node(s, m->u.punch_req));
+		}
+		break;
 	case MP_CANDIDATES:
-		if (cands_equal(&n->n.cand, &m->u.cand))
+		clean_cands(&cand, &m->u.cand);
+		if (cands_equal(&n->n.cand, &cand))
 			break;
-		n->n.cand = m->u.cand;
+		n->n.cand = cand;
 		if (coord_db_set_candidates(&s->db, n->n.id, &n->n.cand, &e))
 			logmsg("%s: %s", n->n.name, e.msg);
 		push_peer(s, n);

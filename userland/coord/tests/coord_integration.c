@@ -464,6 +464,35 @@ TEST_F_TIMEOUT(coord, join_peers_punch_restart_remove, 90)
 		self->cb = nc;
 	}
 
+	/* alpha asks for another punch with bravo: both get one */
+	{
+		int pa = self->a.punches, pb = self->b.punches;
+
+		ASSERT_EQ(0, mp_send_punch_request(&self->a.c, self->b.pub, &e));
+		ASSERT_TRUE(WAIT_UNTIL(self->ag, 2, WAIT_MS,
+				       self->a.punches == pa + 1 && self->b.punches == pb + 1 &&
+				       punched_towards(&self->a, &self->b, &self->cb) &&
+				       punched_towards(&self->b, &self->a, &self->ca)));
+		/* about an unknown key: nothing, and the connection stays up */
+		ASSERT_EQ(0, mp_send_punch_request(&self->a.c, self->a.pub, &e));
+		ASSERT_TRUE(agent_sync(self->ag, 2, &self->a, 3));
+		EXPECT_EQ(pa + 1, self->a.punches);
+	}
+
+	/* unusable and duplicate candidates are dropped before anyone sees them */
+	{
+		struct mp_candidate cc[4];
+
+		mp_candidate_parse(&cc[0], "0.0.0.0:5");
+		mp_candidate_parse(&cc[1], "224.0.0.1:5");
+		cc[2] = self->ca;
+		cc[3] = self->ca;
+		ASSERT_EQ(0, mp_send_candidates(&self->a.c, cc, 4, &e));
+		ASSERT_TRUE(agent_sync(self->ag, 2, &self->a, 4));
+		ASSERT_TRUE(agent_sync(self->ag, 2, &self->b, 5));
+		EXPECT_TRUE(has_peer_with(&self->b, &self->a, true, &self->ca));
+	}
+
 	/* bravo leaves: alpha sees it offline; rejoins with its key only */
 	agent_close(&self->b);
 	ASSERT_TRUE(WAIT_UNTIL(self->ag, 2, WAIT_MS,

@@ -52,7 +52,7 @@ TEST(codec_roundtrip_every_type)
 	struct mp_msg m;
 	int t;
 
-	for (t = MP_HELLO; t <= MP_SYNC_END; t++) {
+	for (t = MP_HELLO; t <= MP_PUNCH_REQUEST; t++) {
 		memset(&m, 0, sizeof(m));
 		m.type = (uint8_t)t;
 		switch (t) {
@@ -88,6 +88,9 @@ TEST(codec_roundtrip_every_type)
 			break;
 		case MP_PEER_REMOVED:
 			memset(m.u.removed, 9, 32);
+			break;
+		case MP_PUNCH_REQUEST:
+			memset(m.u.punch_req, 4, 32);
 			break;
 		case MP_PUNCH:
 			memset(m.u.punch.pubkey, 3, 32);
