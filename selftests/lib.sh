@@ -223,3 +223,346 @@ topo_lan_host() {
 	ip -n "$h" link set eth0 up
 	ip -n "$h" route add default via "10.$n.0.1"
 }
+
+# ---------------------------------------------------------------------------
+# Device under test (DUT).  The interop, mesh, robustness and teardown tests
+# (selftests/vm/2*) judge one kind of tunnel device, named by WGM_DUT:
+#
+#   wgmesh     ip link add NAME type wgmesh, configured with meshadm (default)
+#   wireguard  the in-tree module, configured with wg: runs the same tests
+#              against the reference implementation, to validate the tests
+#
+# Peers may be of kind wgmesh, wireguard or wggo (wireguard-go, userspace,
+# configured with wg over its UAPI socket; give it a name no kernel device
+# uses, wg prefers the socket).  The kind "dut" means $WGM_DUT.
+#
+#   net_pair [A B]                   namespaces A, B (default a, b) joined by a
+#                                    veth: 192.0.2.{1,2}/24, 2001:db8:1::{1,2}/64
+#   tun_dev NS DEV KIND PORT N       tunnel device with a fresh key, listen port
+#                                    PORT, inner 10.9.0.N/24 and fd09::N/64, up
+#   tun_peer NS DEV PNS PDEV [endpoint 4|6] [psk FILE] [pubkey KEY] [allowed CIDRS]
+#                                    make PNS/PDEV a peer of NS/DEV
+#   devcmd NS DEV SUBCMD ARGS...     the device's tool: TOOL SUBCMD DEV ARGS...
+#   cnt_setup NS PORT [MATCH]        nft counters on NS's output for UDP from
+#                                    PORT (and MATCH): all, t1..t4 (message
+#                                    type), other; cnt_get NS NAME reads one
+# ---------------------------------------------------------------------------
+WGM_DUT=${WGM_DUT:-wgmesh}
+INNER4=10.9.0
+INNER6=fd09:
+declare -A _dev_kind=() _dev_port=() _dev_n=() _dev_pid=()
+WGM_TMP=
+
+wgm_tmp() {
+	umask 077
+	if [ -z "$WGM_TMP" ]; then
+		WGM_TMP=$(mktemp -d /tmp/wgm.XXXXXX)
+		on_exit "rm -rf $WGM_TMP"
+	fi
+}
+
+# kind_of KIND: resolve "dut".
+kind_of() {
+	if [ "$1" = dut ]; then echo "$WGM_DUT"; else echo "$1"; fi
+}
+
+# kind_module KIND: the kernel module behind a device kind (none for wggo).
+kind_module() {
+	case $(kind_of "$1") in
+	wgmesh) echo wgmesh ;;
+	wireguard) echo wireguard ;;
+	esac
+}
+
+# dut_load / dut_unload: (un)load the DUT's module.
+dut_load() {
+	case $WGM_DUT in
+	wgmesh) wgm_load ;;
+	*) modprobe "$(kind_module "$WGM_DUT")" ;;
+	esac
+}
+
+dut_unload() {
+	rmmod "$(kind_module "$WGM_DUT")"
+}
+
+dut_loaded() {
+	[ -d "/sys/module/$(kind_module "$WGM_DUT")" ]
+}
+
+# kind_tool KIND: the configuration program.
+kind_tool() {
+	case $(kind_of "$1") in
+	wgmesh) echo "$MESHADM" ;;
+	*) echo wg ;;
+	esac
+}
+
+# devcmd NS DEV SUBCMD ARGS...: run DEV's tool in NS as "TOOL SUBCMD DEV ARGS".
+devcmd() {
+	local ns=$1 dev=$2 sub=$3
+	shift 3
+	ip netns exec "$ns" "$(kind_tool "${_dev_kind[$ns/$dev]:-dut}")" "$sub" "$dev" "$@"
+}
+
+# dev_create NS DEV KIND: a bare tunnel device (down, unconfigured).
+dev_create() {
+	local ns=$1 dev=$2 kind
+	kind=$(kind_of "$3")
+	case $kind in
+	wgmesh)
+		wgm_load || return 1
+		ip -n "$ns" link add "$dev" type wgmesh || return 1
+		;;
+	wireguard)
+		modprobe wireguard || return 1
+		ip -n "$ns" link add "$dev" type wireguard || return 1
+		;;
+	wggo)
+		modprobe tun
+		ip netns exec "$ns" wireguard-go -f "$dev" >/dev/null 2>&1 &
+		_dev_pid[$ns/$dev]=$!
+		on_exit "kill $! 2>/dev/null; rm -f /var/run/wireguard/$dev.sock"
+		wait_until 10 test -S "/var/run/wireguard/$dev.sock" || return 1
+		;;
+	*)
+		echo "dev_create: unknown kind $kind" >&2
+		return 1
+		;;
+	esac
+	_dev_kind[$ns/$dev]=$kind
+}
+
+# dev_kind NS DEV: the kind a device was created with.
+dev_kind() {
+	echo "${_dev_kind[$1/$2]}"
+}
+
+# net_pair [A B]: two namespaces on one veth.
+net_pair() {
+	local a=${1:-a} b=${2:-b}
+	ns_new "$a" || return 1
+	ns_new "$b" || return 1
+	ip link add eth0 netns "$a" type veth peer name eth0 netns "$b" || return 1
+	ip -n "$a" addr add 192.0.2.1/24 dev eth0
+	ip -n "$a" addr add 2001:db8:1::1/64 dev eth0 nodad
+	ip -n "$b" addr add 192.0.2.2/24 dev eth0
+	ip -n "$b" addr add 2001:db8:1::2/64 dev eth0 nodad
+	ip -n "$a" link set eth0 up
+	ip -n "$b" link set eth0 up
+}
+
+# outer_addr NS FAMILY: NS's first global outer address on eth0.
+outer_addr() {
+	ip -n "$1" -"$2" -o addr show dev eth0 scope global |
+		awk '{ sub(/\/.*/, "", $4); print $4; exit }'
+}
+
+# tun_dev NS DEV KIND PORT N: device with key, port, inner addresses, up.
+tun_dev() {
+	local ns=$1 dev=$2 kind=$3 port=$4 n=$5
+	wgm_tmp
+	dev_create "$ns" "$dev" "$kind" || return 1
+	(umask 077; wg genkey >"$WGM_TMP/$ns-$dev.key")
+	wg pubkey <"$WGM_TMP/$ns-$dev.key" >"$WGM_TMP/$ns-$dev.pub"
+	devcmd "$ns" "$dev" set private-key "$WGM_TMP/$ns-$dev.key" listen-port "$port" || return 1
+	ip -n "$ns" addr add "$INNER4.$n/24" dev "$dev"
+	ip -n "$ns" addr add "$INNER6:$n/64" dev "$dev" nodad
+	ip -n "$ns" link set "$dev" up || return 1
+	_dev_port[$ns/$dev]=$port
+	_dev_n[$ns/$dev]=$n
+}
+
+# pub_of NS DEV / key_of NS DEV: a tunnel device's public / private key.
+pub_of() {
+	cat "$WGM_TMP/$1-$2.pub"
+}
+
+key_of() {
+	cat "$WGM_TMP/$1-$2.key"
+}
+
+port_of() {
+	echo "${_dev_port[$1/$2]}"
+}
+
+# endpoint_of NS DEV FAMILY: "addr:port" / "[addr]:port" of DEV's socket.
+endpoint_of() {
+	local addr
+	addr=$(outer_addr "$1" "$3")
+	if [ "$3" = 6 ]; then
+		echo "[$addr]:${_dev_port[$1/$2]}"
+	else
+		echo "$addr:${_dev_port[$1/$2]}"
+	fi
+}
+
+# tun_peer NS DEV PNS PDEV [endpoint 4|6] [psk FILE] [pubkey KEY] [allowed CIDRS]
+# [keepalive SECS]: add PNS/PDEV as a peer of NS/DEV (allowed IPs default to
+# PDEV's inner /32 and /128).
+tun_peer() {
+	local ns=$1 dev=$2 pns=$3 pdev=$4 n pub allowed args=()
+	shift 4
+	n=${_dev_n[$pns/$pdev]}
+	pub=$(pub_of "$pns" "$pdev")
+	allowed="$INNER4.$n/32,$INNER6:$n/128"
+	while [ $# -gt 0 ]; do
+		case $1 in
+		endpoint) args+=(endpoint "$(endpoint_of "$pns" "$pdev" "$2")") ;;
+		psk) args+=(preshared-key "$2") ;;
+		pubkey) pub=$2 ;;
+		allowed) allowed=$2 ;;
+		keepalive) args+=(persistent-keepalive "$2") ;;
+		*) echo "tun_peer: unknown option $1" >&2; return 1 ;;
+		esac
+		shift 2
+	done
+	devcmd "$ns" "$dev" set peer "$pub" allowed-ips "$allowed" "${args[@]}"
+}
+
+# tun_pair KIND_A KIND_B OUTER INITIATOR [psk]: a/DEV_A and b/DEV_B (globals,
+# default wga/wgb) peered; only INITIATOR (a, b or both) knows the other's
+# endpoint (of family OUTER), so only it can start the handshake.
+DEV_A=wga
+DEV_B=wgb
+PORT_A=51820
+PORT_B=51821
+tun_pair() {
+	local ka=$1 kb=$2 outer=$3 init=$4 psk=${5:-} ea=() eb=() pa=() pb=()
+	wgm_tmp
+	if ! ip netns exec a true 2>/dev/null || ! ip netns exec b true 2>/dev/null; then
+		net_pair a b || return 1
+	fi
+	tun_dev a "$DEV_A" "$ka" "$PORT_A" 1 || return 1
+	tun_dev b "$DEV_B" "$kb" "$PORT_B" 2 || return 1
+	case $init in
+	a) ea=(endpoint "$outer") ;;
+	b) eb=(endpoint "$outer") ;;
+	both) ea=(endpoint "$outer"); eb=(endpoint "$outer") ;;
+	esac
+	if [ -n "$psk" ]; then
+		(umask 077; wg genpsk >"$WGM_TMP/psk")
+		pa=(psk "$WGM_TMP/psk")
+		pb=(psk "$WGM_TMP/psk")
+	fi
+	tun_peer a "$DEV_A" b "$DEV_B" "${ea[@]}" "${pa[@]}" || return 1
+	tun_peer b "$DEV_B" a "$DEV_A" "${eb[@]}" "${pb[@]}" || return 1
+}
+
+# tun_unpair: remove the devices tun_pair made (the namespaces stay).
+tun_unpair() {
+	local k ns dev
+	for k in "${!_dev_kind[@]}"; do
+		ns=${k%%/*}
+		dev=${k#*/}
+		if [ "${_dev_kind[$k]}" = wggo ]; then
+			kill "${_dev_pid[$k]}" 2>/dev/null
+			wait "${_dev_pid[$k]}" 2>/dev/null
+			rm -f "/var/run/wireguard/$dev.sock"
+		fi
+		ip -n "$ns" link del "$dev" 2>/dev/null
+	done
+	_dev_kind=()
+	_dev_port=()
+	_dev_n=()
+	return 0
+}
+
+# pings NS ADDR [SECS]: wait until one ping gets through (default 15 s).
+pings() {
+	wait_until "${3:-15}" ip netns exec "$1" ping -c1 -W1 "$2"
+}
+
+# handshake_done NS DEV: every peer of DEV has a latest handshake.
+handshake_done() {
+	local hs
+	hs=$(devcmd "$1" "$2" show latest-handshakes) || return 1
+	[ -n "$hs" ] && ! awk '$2 == 0 { bad = 1 } END { exit !bad }' <<<"$hs"
+}
+
+# tcp_xfer SRC DST ADDR [BYTES]: send BYTES (default 256 KiB) of random data
+# over TCP from namespace SRC to ADDR in namespace DST; succeeds when they
+# arrive intact.
+tcp_xfer() {
+	local src=$1 dst=$2 addr=$3 bytes=${4:-262144} lpid rc
+	wgm_tmp
+	head -c "$bytes" /dev/urandom >"$WGM_TMP/xfer.in"
+	rm -f "$WGM_TMP/xfer.out"
+	ip netns exec "$dst" timeout 60 socat -u TCP6-LISTEN:5201,ipv6only=0,reuseaddr \
+		"OPEN:$WGM_TMP/xfer.out,creat,trunc" &
+	lpid=$!
+	if ! wait_until 10 bash -c "ip netns exec $dst ss -Hltn | grep -q ':5201 '"; then
+		kill "$lpid" 2>/dev/null
+		echo "tcp_xfer: listener did not start" >&2
+		return 1
+	fi
+	if [[ $addr == *:* ]]; then addr="[$addr]"; fi
+	ip netns exec "$src" timeout 60 socat -u "OPEN:$WGM_TMP/xfer.in" "TCP:$addr:5201,connect-timeout=10"
+	rc=$?
+	[ "$rc" -ne 0 ] && kill "$lpid" 2>/dev/null
+	wait "$lpid"
+	[ "$rc" -eq 0 ] && cmp -s "$WGM_TMP/xfer.in" "$WGM_TMP/xfer.out"
+}
+
+# cnt_setup NS PORT [MATCH...]: named counters in NS for UDP packets leaving
+# from PORT (and matching MATCH, an nft expression): all, t1..t4 (first
+# payload byte = WireGuard message type), other.
+cnt_setup() {
+	local ns=$1 port=$2 match
+	shift 2
+	match="udp sport $port $*"
+	ip netns exec "$ns" nft delete table inet wgmcnt 2>/dev/null
+	ip netns exec "$ns" nft -f - <<NFT
+table inet wgmcnt {
+	counter c_all {
+	}
+	counter c_t1 {
+	}
+	counter c_t2 {
+	}
+	counter c_t3 {
+	}
+	counter c_t4 {
+	}
+	counter c_other {
+	}
+	chain out {
+		type filter hook output priority filter; policy accept;
+		$match counter name c_all
+		$match @th,64,32 0x01000000 counter name c_t1
+		$match @th,64,32 0x02000000 counter name c_t2
+		$match @th,64,32 0x03000000 counter name c_t3
+		$match @th,64,32 0x04000000 counter name c_t4
+		$match @th,64,32 != { 0x01000000, 0x02000000, 0x03000000, 0x04000000 } counter name c_other
+	}
+}
+NFT
+}
+
+# cnt_get NS NAME: packets counted so far.
+cnt_get() {
+	ip netns exec "$1" nft list counter inet wgmcnt "c_$2" |
+		awk '{ for (i = 1; i < NF; i++) if ($i == "packets") { print $(i + 1); exit } }'
+}
+
+# cnt_ge NS NAME N: counter NAME has reached N.
+cnt_ge() {
+	[ "$(cnt_get "$1" "$2")" -ge "$3" ]
+}
+
+# peer_field NS DEV FIELD: "wg show DEV dump" column of the first peer
+# (1 pubkey, 2 psk, 3 endpoint, 4 allowed ips, 5 handshake, 6 rx, 7 tx, 8 keepalive).
+peer_field() {
+	devcmd "$1" "$2" show dump | awk -v f="$3" 'NR == 2 { print $f; exit }'
+}
+
+# dev_json NS DEV: "meshadm show DEV --json" for a wgmesh device; for the
+# wg-configured kinds the same object built from "wg show DEV dump"
+# (selftests/tools/wgjson.py), so JSON tests can run against wireguard.
+dev_json() {
+	if [ "$(dev_kind "$1" "$2")" = wgmesh ]; then
+		ip netns exec "$1" "$MESHADM" show "$2" --json
+	else
+		devcmd "$1" "$2" show dump | python3 "$TOP/selftests/tools/wgjson.py" fromdump "$2"
+	fi
+}
