@@ -853,6 +853,96 @@ TEST_F(dev, unprivileged_get_hides_keys_and_set_is_refused)
 	nl_socket_free(sk);
 }
 
+static void set_aips(struct __test_metadata *_metadata, FIXTURE_DATA(dev) *self,
+		     uint32_t peer_flags, uint32_t aip_flags, const uint32_t *addrs, int n)
+{
+	struct nl_msg *msg = set_request(self->family);
+	struct nlattr *peers, *peer, *aips, *aip;
+	struct reply r;
+	int i;
+
+	peers = nest(msg, WGM_DEVICE_A_PEERS);
+	peer = nest(msg, 0);
+	put_key(msg, WGM_PEER_A_PUBLIC_KEY, 1);
+	if (peer_flags)
+		nla_put_u32(msg, WGM_PEER_A_FLAGS, peer_flags);
+	aips = nest(msg, WGM_PEER_A_ALLOWEDIPS);
+	for (i = 0; i < n; i++) {
+		uint32_t be = htonl(addrs[i]);
+
+		aip = nest(msg, 0);
+		nla_put_u16(msg, WGM_ALLOWEDIP_A_FAMILY, AF_INET);
+		nla_put(msg, WGM_ALLOWEDIP_A_IPADDR, 4, &be);
+		nla_put_u8(msg, WGM_ALLOWEDIP_A_CIDR_MASK, 32);
+		if (aip_flags)
+			nla_put_u32(msg, WGM_ALLOWEDIP_A_FLAGS, aip_flags);
+		nla_nest_end(msg, aip);
+	}
+	nla_nest_end(msg, aips);
+	nla_nest_end(msg, peer);
+	nla_nest_end(msg, peers);
+	ASSERT_EQ(0, transact(self->sk, msg, &r));
+	ASSERT_EQ(0, r.err) TH_LOG("%s", r.extack);
+}
+
+TEST_F(dev, allowed_ips_remove_and_replace)
+{
+	const uint32_t three[] = { 0x0a000001, 0x0a000002, 0x0a000003 };
+	const uint32_t absent[] = { 0x0b000001 };
+	const uint32_t other[] = { 0x0c000001 };
+	struct reply r;
+
+	set_aips(_metadata, self, 0, 0, three, 3);
+	get_device(_metadata, self, &r);
+	EXPECT_EQ(3, r.aips);
+	set_aips(_metadata, self, 0, WGM_ALLOWEDIP_F_REMOVE_ME, three + 1, 1);
+	get_device(_metadata, self, &r);
+	EXPECT_EQ(2, r.aips);
+	/* removing what is not there is fine */
+	set_aips(_metadata, self, 0, WGM_ALLOWEDIP_F_REMOVE_ME, absent, 1);
+	get_device(_metadata, self, &r);
+	EXPECT_EQ(2, r.aips);
+	set_aips(_metadata, self, WGM_PEER_F_REPLACE_ALLOWEDIPS, 0, other, 1);
+	get_device(_metadata, self, &r);
+	EXPECT_EQ(1, r.aips);
+	EXPECT_EQ(0, memcmp(r.aip_addr, "\x0c\x00\x00\x01", 4));
+}
+
+static int set_port(FIXTURE_DATA(dev) *self, uint16_t port, struct reply *r)
+{
+	struct nl_msg *msg = set_request(self->family);
+
+	nla_put_u16(msg, WGM_DEVICE_A_LISTEN_PORT, port);
+	return transact(self->sk, msg, r);
+}
+
+TEST_F(dev, listen_port_of_running_device)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(45000) };
+	struct reply r;
+	int fd, old;
+
+	ASSERT_EQ(0, system("ip link set " DEV " up"));
+	get_device(_metadata, self, &r);
+	old = r.listen_port;
+	EXPECT_LT(0, old);	/* bound to a random port when it came up */
+
+	fd = socket(AF_INET, SOCK_DGRAM, 0);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, bind(fd, (struct sockaddr *)&sin, sizeof(sin)));
+	ASSERT_EQ(0, set_port(self, 45000, &r));
+	EXPECT_EQ(EADDRINUSE, r.err);
+	EXPECT_EXTACK(r, "could not bind");
+	get_device(_metadata, self, &r);
+	EXPECT_EQ(old, r.listen_port);
+
+	close(fd);
+	ASSERT_EQ(0, set_port(self, 45000, &r));
+	EXPECT_EQ(0, r.err) TH_LOG("%s", r.extack);
+	get_device(_metadata, self, &r);
+	EXPECT_EQ(45000, r.listen_port);
+}
+
 /*
  * 200 peers with 10 allowed IPs each and one with 3000: the dump needs
  * several messages and splits the big peer across them.
