@@ -281,8 +281,9 @@ static bool wgm_decrypt_packet(struct sk_buff *skb, struct wgm_keypair *kp, u64 
 	sg_init_table(sg, nsg);
 	if (unlikely(skb_to_sgvec(skb, sg, 0, enc_len) <= 0))
 		return false;
-	if (!chacha20poly1305_decrypt_sg_inplace(sg, enc_len - WGM_AUTHTAG_BYTES, NULL, 0,
-						 nonce, kp->receiving.key))
+	/* unlike encryption, the length given here includes the tag */
+	if (!chacha20poly1305_decrypt_sg_inplace(sg, enc_len, NULL, 0, nonce,
+						 kp->receiving.key))
 		return false;
 	/* Tag gone; header offsets (outer IP/UDP) are preserved by the calls above. */
 	return !pskb_trim(skb, enc_len - WGM_AUTHTAG_BYTES);
