@@ -264,8 +264,8 @@ static void wgm_get_stats64(struct net_device *dev, struct rtnl_link_stats64 *st
 	stats->rx_errors += invalid + auth + replay + rx_noroute + ratelimit;
 	stats->tx_carrier_errors += noendpoint;
 	stats->tx_aborted_errors += tx_noroute;
+	/* ndo_start_xmit counted these in tx_dropped already */
 	stats->tx_errors += tx_noroute + noendpoint;
-	stats->tx_dropped += tx_noroute + noendpoint;
 }
 
 static int wgm_init(struct net_device *dev)
