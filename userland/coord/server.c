@@ -37,7 +37,44 @@
 
 enum conn_state { CS_HANDSHAKE, CS_HELLO, CS_READY };
 
+/*
+ * Per-connection token buckets (burst, then one per second): PUNCH_REQUEST
+ * beyond the rate is ignored; a CANDIDATES change beyond it is held and
+ * applied (only the newest set) when the next token arrives, so one node
+ * cannot make the service flood everyone, and no change is lost.
+ */
 #define PUNCH_BURST 16
+#define CAND_BURST 8
+
+struct bucket {
+	int64_t tokens, refill;		/* refill: monotonic ms of last token */
+};
+
+static void bucket_init(struct bucket *b, int64_t burst, int64_t now)
+{
+	b->tokens = burst;
+	b->refill = now;
+}
+
+static bool bucket_take(struct bucket *b, int64_t burst, int64_t now)
+{
+	int64_t add = (now - b->refill) / 1000;
+
+	if (add > 0) {
+		b->tokens = b->tokens + add > burst ? burst : b->tokens + add;
+		b->refill += add * 1000;
+	}
+	if (b->tokens <= 0)
+		return false;
+	b->tokens--;
+	return true;
+}
+
+/* When the next token arrives (monotonic ms). */
+static int64_t bucket_next(const struct bucket *b)
+{
+	return b->refill + 1000;
+}
 
 struct snode;
 
@@ -49,7 +86,9 @@ struct sconn {
 	int64_t deadline;	/* monotonic ms: handshake or idle timeout */
 	uint8_t node_pub[MP_KEY_LEN];
 	struct snode *node;	/* READY only */
-	int64_t punch_tokens, punch_refill;	/* PUNCH_REQUEST rate limit */
+	struct bucket punch_rate, cand_rate;
+	bool cand_held;		/* a CANDIDATES change waits for a token */
+	struct mp_candidates held;
 	char peer[MP_CAND_STRLEN];
 };
 
@@ -274,8 +313,8 @@ static void on_hello(struct server *s, struct sconn *c, const struct mp_msg *m)
 	}
 	c->node = n;
 	c->state = CS_READY;
-	c->punch_tokens = PUNCH_BURST;
-	c->punch_refill = mono_ms();
+	bucket_init(&c->punch_rate, PUNCH_BURST, mono_ms());
+	bucket_init(&c->cand_rate, CAND_BURST, mono_ms());
 	n->conn = c;
 	write_seen(s, n, true);
 	logmsg("%s (%s): online", n->n.name, c->peer);
@@ -337,14 +376,33 @@ static bool cands_equal(const struct mp_candidates *a,
 	return true;
 }
 
+/* Apply a held CANDIDATES set when it is new and the rate allows. */
+static void apply_candidates(struct server *s, struct sconn *c, int64_t now)
+{
+	struct snode *n = c->node;
+	struct wgm_err e;
+
+	if (!c->cand_held || !n || c->dead)
+		return;
+	if (cands_equal(&n->n.cand, &c->held)) {
+		c->cand_held = false;
+		return;
+	}
+	if (!bucket_take(&c->cand_rate, CAND_BURST, now))
+		return;		/* retried from the loop at bucket_next() */
+	c->cand_held = false;
+	n->n.cand = c->held;
+	if (coord_db_set_candidates(&s->db, n->n.id, &n->n.cand, &e))
+		logmsg("%s: %s", n->n.name, e.msg);
+	push_peer(s, n);
+	punch_pairs(s, n);
+}
+
 static void on_message(struct server *s, struct sconn *c,
 		       const struct mp_msg *m)
 {
 	struct snode *n = c->node;
-	struct mp_candidates cand;
 	struct mp_msg r;
-	struct wgm_err e;
-	int64_t now;
 
 	if (!n)
 		return;		/* replaced or removed: only flushing */
@@ -358,26 +416,13 @@ static void on_message(struct server *s, struct sconn *c,
 	case MP_PONG:
 		break;
 	case MP_PUNCH_REQUEST:
-		/* token bucket: bursts of PUNCH_BURST, then one per second */
-		now = mono_ms();
-		c->punch_tokens += (now - c->punch_refill) / 1000;
-		c->punch_refill = now - (now - c->punch_refill) % 1000;
-		if (c->punch_tokens > PUNCH_BURST)
-			c->punch_tokens = PUNCH_BURST;
-		if (c->punch_tokens > 0) {
-			c->punch_tokens--;
+		if (bucket_take(&c->punch_rate, PUNCH_BURST, mono_ms()))
 			punch_pair(n, find_node(s, m->u.punch_req));
-		}
 		break;
 	case MP_CANDIDATES:
-		clean_cands(&cand, &m->u.cand);
-		if (cands_equal(&n->n.cand, &cand))
-			break;
-		n->n.cand = cand;
-		if (coord_db_set_candidates(&s->db, n->n.id, &n->n.cand, &e))
-			logmsg("%s: %s", n->n.name, e.msg);
-		push_peer(s, n);
-		punch_pairs(s, n);
+		clean_cands(&c->held, &m->u.cand);
+		c->cand_held = true;
+		apply_candidates(s, c, mono_ms());
 		break;
 	default:
 		kill_conn(c, "unexpected message");
@@ -604,9 +649,11 @@ static void on_timeouts(struct server *s, int64_t now)
 	for (i = 0; i < s->nconns; i++) {
 		struct sconn *c = s->conns[i];
 
+		if (c->cand_held && now >= bucket_next(&c->cand_rate))
+			apply_candidates(s, c, now);
 		if (!c->dead && now >= c->deadline)
-			kill_conn(c, c->state == CS_READY ? "idle timeout" :
-				  c->closing ? "peer does not read" :
+			kill_conn(c, c->closing ? "peer does not read" :
+				  c->state == CS_READY ? "idle timeout" :
 				  "handshake timeout");
 	}
 }
@@ -640,6 +687,18 @@ static int bind_sock(const char *spec, int type, struct wgm_err *err)
 		return wgm_err_set(err, "'%s': %s", spec, gai_strerror(r));
 	fd = socket(res->ai_family, res->ai_socktype | SOCK_NONBLOCK |
 		    SOCK_CLOEXEC, 0);
+	if (fd < 0 && errno == EAFNOSUPPORT && !strcmp(host, "::")) {
+		/* IPv6 disabled: the wildcard falls back to IPv4 */
+		struct addrinfo *res4;
+
+		hints.ai_family = AF_INET;
+		if (getaddrinfo("0.0.0.0", port, &hints, &res4) == 0) {
+			freeaddrinfo(res);
+			res = res4;
+			fd = socket(AF_INET, res->ai_socktype | SOCK_NONBLOCK |
+				    SOCK_CLOEXEC, 0);
+		}
+	}
 	if (fd < 0) {
 		freeaddrinfo(res);
 		return wgm_err_set(err, "socket: %s", strerror(errno));
@@ -794,6 +853,8 @@ static int serve_loop(struct server *s)
 			npfd++;
 			if (c->deadline < next)
 				next = c->deadline;
+			if (c->cand_held && bucket_next(&c->cand_rate) < next)
+				next = bucket_next(&c->cand_rate);
 		}
 		timeout = next <= now ? 0 : (int)(next - now);
 		if (poll(pfd, npfd, timeout) < 0 && errno != EINTR) {

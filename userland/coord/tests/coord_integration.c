@@ -620,6 +620,22 @@ TEST_F_TIMEOUT(coord, hostile_input_closes_only_that_connection, 60)
 		close(fd[i]);
 	}
 
+	/* a burst of candidate changes: rate-limited, yet the last one arrives */
+	{
+		struct mp_candidate nc;
+		char txt[64];
+
+		for (i = 1; i <= 20; i++) {
+			snprintf(txt, sizeof(txt), "203.0.113.%d:%d", i, 4000 + i);
+			mp_candidate_parse(&nc, txt);
+			ASSERT_EQ(0, mp_send_candidates(&self->b.c, &nc, 1, &e));
+		}
+		ASSERT_LE(0, mp_conn_flush(&self->b.c, &e));
+		EXPECT_TRUE(WAIT_UNTIL(self->ag, 2, 4 * WAIT_MS,
+				       has_peer_with(&self->a, &self->b, true, &nc) &&
+				       punched_towards(&self->a, &self->b, &nc)));
+	}
+
 	/* a stranger with no auth key is refused with MP_ERR_AUTH */
 	agent_init(&stranger, "stranger");
 	EXPECT_EQ(-1, agent_connect(&stranger, &self->s, NULL, &e));
