@@ -1,0 +1,153 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include "nlevents.h"
+
+#include <errno.h>
+#include <libmnl/libmnl.h>
+#include <linux/genetlink.h>
+#include <linux/wgmesh.h>
+#include <stdbool.h>
+#include <string.h>
+
+#include "nlmsg.h"
+
+/* One CTRL_ATTR_MCAST_GRP_* nest: 1 when it is `group`. */
+static int match_group(const struct nlattr *nest, const char *group,
+		       uint32_t *id)
+{
+	const struct nlattr *a;
+	bool have_id = false, named = false;
+	uint32_t gid = 0;
+
+	mnl_attr_for_each_nested(a, nest) {
+		switch (mnl_attr_get_type(a)) {
+		case CTRL_ATTR_MCAST_GRP_ID:
+			if (mnl_attr_get_payload_len(a) != 4)
+				return 0;
+			gid = mnl_attr_get_u32(a);
+			have_id = true;
+			break;
+		case CTRL_ATTR_MCAST_GRP_NAME:
+			if (!mnl_attr_get_payload_len(a) ||
+			    !memchr(mnl_attr_get_payload(a), '\0',
+				    mnl_attr_get_payload_len(a)))
+				return 0;
+			named = !strcmp(mnl_attr_get_str(a), group);
+			break;
+		}
+	}
+	if (!have_id || !named)
+		return 0;
+	*id = gid;
+	return 1;
+}
+
+int wgm_genl_mcgrp_parse(const struct nlmsghdr *nlh, const char *group,
+			 uint32_t *id)
+{
+	const struct nlattr *a, *g;
+
+	if (mnl_nlmsg_get_payload_len(nlh) < GENL_HDRLEN)
+		return -1;
+	mnl_attr_for_each(a, nlh, GENL_HDRLEN) {
+		if (mnl_attr_get_type(a) != CTRL_ATTR_MCAST_GROUPS)
+			continue;
+		mnl_attr_for_each_nested(g, a)
+			if (match_group(g, group, id))
+				return 0;
+	}
+	return -1;
+}
+
+struct grp_lookup {
+	uint32_t id;
+	bool found;
+};
+
+static int grp_cb(const struct nlmsghdr *nlh, void *data, struct wgm_err *err)
+{
+	struct grp_lookup *g = data;
+
+	(void)err;
+	if (!wgm_genl_mcgrp_parse(nlh, WGM_MCGRP_EVENTS, &g->id))
+		g->found = true;
+	return 0;
+}
+
+int wgm_nl_events_subscribe(struct wgm_nl *nl, int *missing,
+			    struct wgm_err *err)
+{
+	struct grp_lookup g = { 0, false };
+	char req[512], extack[256];
+	enum wgm_nl_batch st;
+	bool intr = false;
+	int errnum, grp;
+	size_t len;
+	ssize_t n;
+
+	*missing = 0;
+	len = wgm_genl_family_build(req, sizeof(req), ++nl->seq, WGM_GENL_NAME);
+	if (mnl_socket_sendto(nl->sock, req, len) < 0)
+		return wgm_err_set(err, "netlink send: %s", strerror(errno));
+	do {
+		n = mnl_socket_recvfrom(nl->sock, nl->buf, WGM_NL_RECV_SIZE);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return wgm_err_set(err, "netlink receive: %s",
+					   strerror(errno));
+		}
+		st = wgm_nl_process(nl->buf, (size_t)n, nl->seq, nl->portid,
+				    grp_cb, &g, &errnum, extack,
+				    sizeof(extack), &intr, err);
+		if (st == WGM_NL_BATCH_ERROR)
+			return wgm_err_prefix(err, "generic netlink family lookup");
+	} while (st != WGM_NL_BATCH_DONE && !g.found);
+	if (!g.found) {
+		*missing = 1;
+		return wgm_err_set(err, "the wgmesh module has no \"%s\" multicast group (events not supported)",
+				   WGM_MCGRP_EVENTS);
+	}
+	grp = (int)g.id;
+	if (mnl_socket_setsockopt(nl->sock, NETLINK_ADD_MEMBERSHIP, &grp,
+				  sizeof(grp)) < 0)
+		return wgm_err_set(err, "joining the \"%s\" group: %s",
+				   WGM_MCGRP_EVENTS, strerror(errno));
+	return 0;
+}
+
+int wgm_nl_events_read(struct wgm_nl *nl, wgm_event_cb cb, void *data,
+		       struct wgm_err *err)
+{
+	const struct nlmsghdr *nlh;
+	const struct genlmsghdr *genl;
+	struct wgm_device dev;
+	int remain, ret = 0;
+	ssize_t n;
+
+	do
+		n = mnl_socket_recvfrom(nl->sock, nl->buf, WGM_NL_RECV_SIZE);
+	while (n < 0 && errno == EINTR);
+	if (n < 0) {
+		if (errno == ENOBUFS)
+			return wgm_err_set(err, "receive buffer overrun: some events were lost");
+		return wgm_err_set(err, "netlink receive: %s", strerror(errno));
+	}
+	remain = (int)n;
+	for (nlh = (const struct nlmsghdr *)nl->buf; mnl_nlmsg_ok(nlh, remain);
+	     nlh = mnl_nlmsg_next((struct nlmsghdr *)nlh, &remain)) {
+		if (nlh->nlmsg_type != nl->family ||
+		    mnl_nlmsg_get_payload_len(nlh) < GENL_HDRLEN)
+			continue;
+		genl = mnl_nlmsg_get_payload(nlh);
+		wgm_device_init(&dev);
+		if (wgm_dump_parse(nlh, &dev, err)) {
+			wgm_device_free(&dev);
+			return wgm_err_prefix(err, "malformed event");
+		}
+		ret = cb(genl->cmd, &dev, data);
+		wgm_device_free(&dev);
+		if (ret)
+			return -1;
+	}
+	return 0;
+}

@@ -1,0 +1,91 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include "nlpunch.h"
+
+#include <errno.h>
+#include <libmnl/libmnl.h>
+#include <linux/genetlink.h>
+#include <linux/wgmesh.h>
+#include <net/if.h>
+#include <string.h>
+
+#include "nlmsg.h"
+
+size_t wgm_punch_build(void *buf, size_t buflen, uint16_t family, uint32_t seq,
+		       const char *ifname, const uint8_t key[WGM_KEY_LEN])
+{
+	struct nlattr *peers, *peer;
+	struct genlmsghdr *genl;
+	struct nlmsghdr *nlh;
+
+	if (buflen < MNL_NLMSG_HDRLEN + GENL_HDRLEN)
+		return 0;
+	nlh = mnl_nlmsg_put_header(buf);
+	nlh->nlmsg_type = family;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
+	nlh->nlmsg_seq = seq;
+	genl = mnl_nlmsg_put_extra_header(nlh, sizeof(*genl));
+	genl->cmd = WGM_CMD_PUNCH;
+	genl->version = WGM_GENL_VERSION;
+	if (!mnl_attr_put_strz_check(nlh, buflen, WGM_DEVICE_A_IFNAME, ifname))
+		return 0;
+	peers = mnl_attr_nest_start_check(nlh, buflen, WGM_DEVICE_A_PEERS);
+	if (!peers)
+		return 0;
+	peer = mnl_attr_nest_start_check(nlh, buflen, 0);
+	if (!peer ||
+	    !mnl_attr_put_check(nlh, buflen, WGM_PEER_A_PUBLIC_KEY, WGM_KEY_LEN,
+				key))
+		return 0;
+	mnl_attr_nest_end(nlh, peer);
+	mnl_attr_nest_end(nlh, peers);
+	return nlh->nlmsg_len;
+}
+
+int wgm_nl_punch(struct wgm_nl *nl, const char *ifname,
+		 const uint8_t key[WGM_KEY_LEN], int *errnum,
+		 struct wgm_err *err)
+{
+	char req[256], extack[256];
+	enum wgm_nl_batch st;
+	bool intr = false;
+	size_t len;
+	ssize_t n;
+
+	*errnum = 0;
+	if (strlen(ifname) >= IFNAMSIZ)
+		return wgm_err_set(err, "interface name too long: %s", ifname);
+	len = wgm_punch_build(req, sizeof(req), nl->family, ++nl->seq, ifname,
+			      key);
+	if (!len)
+		return wgm_err_set(err, "punch request does not fit");
+	if (mnl_socket_sendto(nl->sock, req, len) < 0)
+		return wgm_err_set(err, "netlink send: %s", strerror(errno));
+	for (;;) {
+		n = mnl_socket_recvfrom(nl->sock, nl->buf, WGM_NL_RECV_SIZE);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return wgm_err_set(err, "netlink receive: %s",
+					   strerror(errno));
+		}
+		st = wgm_nl_process(nl->buf, (size_t)n, nl->seq, nl->portid,
+				    NULL, NULL, errnum, extack, sizeof(extack),
+				    &intr, err);
+		if (st == WGM_NL_BATCH_DONE)
+			return 0;
+		if (st == WGM_NL_BATCH_ERROR)
+			break;
+	}
+	if (*errnum == EOPNOTSUPP && !extack[0])
+		return wgm_err_set(err, "%s: the wgmesh module does not support PUNCH (too old?)",
+				   ifname);
+	if (*errnum == ENOKEY && !extack[0])
+		return wgm_err_set(err, "%s: no such peer", ifname);
+	if (*errnum == EDESTADDRREQ && !extack[0])
+		return wgm_err_set(err, "%s: the peer has no candidate endpoints",
+				   ifname);
+	if (*errnum)
+		return wgm_nl_errno_msg(err, WGM_NL_OP_SET, *errnum, extack,
+					ifname);
+	return -1;
+}
