@@ -1,0 +1,107 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# Candidate endpoints and authenticated probing (Documentation/probing.rst):
+# the module finds the candidate that answers, makes it the endpoint, fails
+# over when the active path goes away, punches through two NATs, and says
+# nothing to a stranger's probe.
+# timeout: 420
+. "$(dirname "$0")/../lib.sh"
+
+# cand_line NS DEV: the "candidates:" line of `meshadm show`.
+cand_line() {
+	devcmd "$1" "$2" show | grep 'candidates:'
+}
+
+# cand_has NS DEV PATTERN: that line matches the extended regex PATTERN.
+cand_has() {
+	cand_line "$1" "$2" | grep -Eq "$3"
+}
+
+kmsg_mark
+
+# --- two hosts on one link; one candidate is a black hole -------------------
+tun_pair wgmesh wgmesh 4 none
+PUB_B=$(pub_of b "$DEV_B")
+check "candidates are accepted" \
+	devcmd a "$DEV_A" set peer "$PUB_B" candidates "192.0.2.99:$PORT_B,192.0.2.2:$PORT_B"
+check "the dump lists both candidates" \
+	cand_has a "$DEV_A" "192.0.2.99:$PORT_B.*192.0.2.2:$PORT_B"
+check "the answering candidate becomes alive and active" \
+	wait_until 15 cand_has a "$DEV_A" "192.0.2.2:$PORT_B \(alive, rtt [0-9.]+ ms, active\)"
+check "the black-hole candidate is not alive" \
+	bash -c "! ip netns exec a $MESHADM show $DEV_A | grep -Eq '192.0.2.99:$PORT_B \(alive'"
+check "the peer's endpoint moved to the active candidate" \
+	test "$(peer_field a "$DEV_A" 3)" = "192.0.2.2:$PORT_B"
+check "traffic flows over the chosen path" pings a "$INNER4.2" 20
+check "the responder, without candidates, learned a's endpoint by roaming" \
+	test "$(peer_field b "$DEV_B" 3)" = "192.0.2.1:$PORT_A"
+
+# --- a stranger's probe gets no answer ---------------------------------------
+errs_before=$(ip -n b -s -j link show "$DEV_B" | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["stats64"]["rx"]["errors"])')
+reply=$(ip netns exec a python3 - "$PORT_B" <<'PY'
+import os, socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("192.0.2.1", 0))
+s.settimeout(0.5)
+got = 0
+for i in range(6):
+    msg = bytes([0xE1]) + b"wgm" + os.urandom(60)
+    s.sendto(msg, ("192.0.2.2", int(sys.argv[1])))
+    try:
+        s.recvfrom(2048)
+        got += 1
+    except socket.timeout:
+        pass
+print(got)
+PY
+)
+check "forged probes with unknown ids get no reply" test "$reply" = 0
+errs_after=$(ip -n b -s -j link show "$DEV_B" | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["stats64"]["rx"]["errors"])')
+check "and are counted as receive errors" test "$errs_after" -ge $((errs_before + 6))
+
+# --- failover: IPv6 is preferred at equal RTT, then goes away -----------------
+check "an IPv6 candidate can be added" \
+	devcmd a "$DEV_A" set peer "$PUB_B" \
+	candidates "192.0.2.2:$PORT_B,[2001:db8:1::2]:$PORT_B,192.0.2.99:$PORT_B"
+check "both real paths become alive" \
+	wait_until 15 bash -c "ip netns exec a $MESHADM show $DEV_A | grep 'candidates:' | grep -F '[2001:db8:1::2]:$PORT_B (alive' | grep -qF '192.0.2.2:$PORT_B (alive'"
+ip netns exec b nft -f - <<'NFT'
+table inet blk {
+	chain in {
+		type filter hook input priority filter; policy accept;
+		meta nfproto ipv6 udp dport 51821 drop
+	}
+}
+NFT
+check "when the active path stops answering, the other one takes over" \
+	wait_until 60 cand_has a "$DEV_A" "192.0.2.2:$PORT_B \(alive, rtt [0-9.]+ ms, active\)"
+check "traffic still flows after the failover" pings a "$INNER4.2" 20
+check "the dead path is reported dead" \
+	wait_until 30 cand_has a "$DEV_A" "\[2001:db8:1::2\]:$PORT_B \(dead"
+tun_unpair
+
+# --- hole punching through two stateful NATs ---------------------------------
+topo_internet
+topo_site 1
+topo_site 2
+tun_dev h1 wgm1 wgmesh 51830 1
+tun_dev h2 wgm2 wgmesh 51830 2
+tun_peer h1 wgm1 h2 wgm2
+tun_peer h2 wgm2 h1 wgm1
+P1=$(pub_of h1 wgm1)
+P2=$(pub_of h2 wgm2)
+check "site 1 gets site 2's public and LAN candidates" \
+	devcmd h1 wgm1 set peer "$P2" candidates "203.0.113.2:51830,10.2.0.2:51830"
+check "site 2 gets site 1's public candidate" \
+	devcmd h2 wgm2 set peer "$P1" candidates "203.0.113.1:51830"
+check "site 1 punches through to site 2's public address" \
+	wait_until 20 cand_has h1 wgm1 "203.0.113.2:51830 \(alive, rtt [0-9.]+ ms, active\)"
+check "site 2 punches through to site 1's public address" \
+	wait_until 20 cand_has h2 wgm2 "203.0.113.1:51830 \(alive, rtt [0-9.]+ ms, active\)"
+check "the other site's LAN address is not reachable" \
+	bash -c "! ip netns exec h1 $MESHADM show wgm1 | grep -Eq '10.2.0.2:51830 \(alive'"
+check "the tunnel works through both NATs" pings h1 "$INNER4.2" 20
+
+check "no kernel warnings" kmsg_clean
+done_testing
