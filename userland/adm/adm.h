@@ -30,6 +30,9 @@ int cmd_set(int argc, char *argv[]);
 int cmd_setconf(int argc, char *argv[]);	/* also addconf, syncconf */
 int cmd_peer(int argc, char *argv[]);
 int cmd_dev(int argc, char *argv[]);
+int cmd_punch(int argc, char *argv[]);
+int cmd_ping(int argc, char *argv[]);
+int cmd_monitor(int argc, char *argv[]);
 
 const struct adm_cmd *adm_find(const char *name);
 

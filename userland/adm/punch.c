@@ -1,0 +1,203 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * punch DEV PUBKEY                 probe all candidates of a peer now
+ * ping DEV PUBKEY [--count N]      punch, then report which candidates
+ *                                  answered and which path is active
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "addr.h"
+#include "adm.h"
+#include "nl.h"
+#include "nlpunch.h"
+
+/* ping polls the candidate states this often, for at most this long. */
+#define PING_POLL_MS 100
+#define PING_WAIT_MS 3000
+#define PING_MAX_COUNT 1000
+
+static int parse_key(const char *text, uint8_t key[WGM_KEY_LEN])
+{
+	if (!wgm_key_from_base64(key, text))
+		return adm_error(ADM_USAGE, "'%s' is not a 32-byte base64 key",
+				 text);
+	return ADM_OK;
+}
+
+static int check_name(const char *ifname)
+{
+	if (!*ifname || strlen(ifname) >= IFNAMSIZ)
+		return adm_error(ADM_USAGE, "invalid interface name '%s'",
+				 ifname);
+	return ADM_OK;
+}
+
+int cmd_punch(int argc, char *argv[])
+{
+	uint8_t key[WGM_KEY_LEN];
+	struct wgm_err err;
+	struct wgm_nl nl;
+	int ret, errnum;
+
+	if (argc != 3)
+		return adm_usage(argv[0]);
+	if (check_name(argv[1]) || parse_key(argv[2], key))
+		return ADM_USAGE;
+	if (wgm_nl_open(&nl, &err))
+		return adm_error(ADM_FAIL, "%s", err.msg);
+	ret = wgm_nl_punch(&nl, argv[1], key, &errnum, &err);
+	wgm_nl_close(&nl);
+	if (ret)
+		return adm_error(ADM_FAIL, "%s", err.msg);
+	return ADM_OK;
+}
+
+static uint64_t boottime_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_BOOTTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static void sleep_ms(unsigned int ms)
+{
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) && errno == EINTR)
+		;
+}
+
+/* A candidate answered a probe sent after `since`. */
+static bool answered(const struct wgm_candidate *c, uint64_t since)
+{
+	return c->state == WGM_CANDIDATE_ALIVE && c->last_seen_ns >= since;
+}
+
+/* Every candidate has answered since `since`, or has been given up on. */
+static bool settled(const struct wgm_peer *p, uint64_t since)
+{
+	size_t i;
+
+	for (i = 0; i < p->n_cands; i++)
+		if (!answered(&p->cands[i], since) &&
+		    p->cands[i].state != WGM_CANDIDATE_DEAD)
+			return false;
+	return true;
+}
+
+/* Fetch the device; *peer points into dev (NULL when the peer is gone). */
+static int fetch(struct wgm_nl *nl, const char *ifname,
+		 const uint8_t key[WGM_KEY_LEN], struct wgm_device *dev,
+		 const struct wgm_peer **peer)
+{
+	char b64[WGM_KEY_B64_LEN + 1];
+	struct wgm_err err;
+
+	if (wgm_nl_get_device(nl, ifname, dev, &err))
+		return adm_error(ADM_FAIL, "%s", err.msg);
+	*peer = wgm_device_find_peer(dev, key);
+	if (!*peer) {
+		wgm_key_to_base64(b64, key);
+		return adm_error(ADM_FAIL, "%s has no peer %s", ifname, b64);
+	}
+	return ADM_OK;
+}
+
+/* One round: punch, poll, print.  ADM_OK when a direct path is active. */
+static int ping_round(struct wgm_nl *nl, const char *ifname,
+		      const uint8_t key[WGM_KEY_LEN])
+{
+	char ep[WGM_ADDRSTRLEN];
+	const struct wgm_peer *p = NULL;
+	const struct wgm_candidate *c, *active = NULL;
+	struct wgm_device dev;
+	struct wgm_err err;
+	unsigned int waited;
+	uint64_t start;
+	int ret, errnum;
+	size_t i;
+
+	start = boottime_ns();
+	if (wgm_nl_punch(nl, ifname, key, &errnum, &err))
+		return adm_error(ADM_FAIL, "%s", err.msg);
+	wgm_device_init(&dev);
+	for (waited = 0;; waited += PING_POLL_MS) {
+		ret = fetch(nl, ifname, key, &dev, &p);
+		if (ret)
+			goto out;
+		if (waited >= PING_WAIT_MS || settled(p, start))
+			break;
+		sleep_ms(PING_POLL_MS);
+	}
+	if (!p->n_cands)
+		printf("%s has no candidate endpoints\n", ifname);
+	for (i = 0; i < p->n_cands; i++) {
+		c = &p->cands[i];
+		wgm_format_endpoint(&c->endpoint, ep, sizeof(ep));
+		if (c->flags & WGM_CANDIDATE_F_ACTIVE)
+			active = c;
+		if (answered(c, start))
+			printf("%-24s  alive rtt %u.%02u ms\n", ep,
+			       c->rtt_us / 1000, (c->rtt_us % 1000) / 10);
+		else
+			printf("%-24s  timeout\n", ep);
+	}
+	if (active && active->state == WGM_CANDIDATE_ALIVE) {
+		wgm_format_endpoint(&active->endpoint, ep, sizeof(ep));
+		printf("direct via %s\n", ep);
+		ret = ADM_OK;
+	} else {
+		printf("no direct path\n");
+		ret = ADM_FAIL;
+	}
+out:
+	wgm_device_free(&dev);
+	return ret;
+}
+
+int cmd_ping(int argc, char *argv[])
+{
+	uint8_t key[WGM_KEY_LEN];
+	uint64_t count = 1, n;
+	const char *ifname = NULL, *pub = NULL;
+	struct wgm_err err;
+	struct wgm_nl nl;
+	int i, ret = ADM_OK;
+
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--count") || !strcmp(argv[i], "-c")) {
+			if (i + 1 >= argc ||
+			    wgm_parse_uint(argv[i + 1], PING_MAX_COUNT, false,
+					   &count) || !count)
+				return adm_error(ADM_USAGE, "--count needs a number from 1 to %d",
+						 PING_MAX_COUNT);
+			i++;
+		} else if (!ifname) {
+			ifname = argv[i];
+		} else if (!pub) {
+			pub = argv[i];
+		} else {
+			return adm_usage(argv[0]);
+		}
+	}
+	if (!pub)
+		return adm_usage(argv[0]);
+	if (check_name(ifname) || parse_key(pub, key))
+		return ADM_USAGE;
+	if (wgm_nl_open(&nl, &err))
+		return adm_error(ADM_FAIL, "%s", err.msg);
+	for (n = 0; n < count; n++) {
+		if (n) {
+			putchar('\n');
+			sleep_ms(1000);
+		}
+		ret = ping_round(&nl, ifname, key);
+		fflush(stdout);
+	}
+	wgm_nl_close(&nl);
+	return ret;
+}
