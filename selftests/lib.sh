@@ -566,3 +566,7 @@ dev_json() {
 		devcmd "$1" "$2" show dump | python3 "$TOP/selftests/tools/wgjson.py" fromdump "$2"
 	fi
 }
+
+# WGM_KO_ALT: load this module file instead of kernel/wgmesh.ko (a module
+# built in another tree, e.g. while kernel/Kbuild is incomplete).
+[ -n "${WGM_KO_ALT:-}" ] && WGM_KO=$WGM_KO_ALT
