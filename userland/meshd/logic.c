@@ -1,0 +1,464 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include "logic.h"
+
+#include <arpa/inet.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "addr.h"
+
+/* ---- reconnect backoff ---- */
+
+unsigned int meshd_backoff_next(unsigned int cur_ms)
+{
+	if (cur_ms < MESHD_BACKOFF_MIN_MS)
+		return MESHD_BACKOFF_MIN_MS;
+	if (cur_ms >= MESHD_BACKOFF_MAX_MS / 2)
+		return MESHD_BACKOFF_MAX_MS;
+	return cur_ms * 2;
+}
+
+unsigned int meshd_backoff_jitter(unsigned int ms, uint32_t rnd)
+{
+	unsigned int quarter = ms / 4, out;
+
+	out = ms + (quarter ? rnd % (quarter + 1) : 0);
+	return out > MESHD_BACKOFF_MAX_MS ? MESHD_BACKOFF_MAX_MS : out;
+}
+
+/* ---- candidates ---- */
+
+static bool v4_usable(const struct in_addr *a)
+{
+	uint32_t h = ntohl(a->s_addr);
+
+	if (h == 0 || h == 0xffffffffu)
+		return false;
+	if ((h >> 24) == 127)			/* loopback */
+		return false;
+	if ((h >> 16) == 0xa9fe)		/* 169.254/16 link-local */
+		return false;
+	if ((h >> 28) == 0xe)			/* multicast */
+		return false;
+	return true;
+}
+
+static bool v6_usable(const struct in6_addr *a)
+{
+	if (IN6_IS_ADDR_UNSPECIFIED(a) || IN6_IS_ADDR_LOOPBACK(a) ||
+	    IN6_IS_ADDR_LINKLOCAL(a) || IN6_IS_ADDR_MULTICAST(a) ||
+	    IN6_IS_ADDR_V4MAPPED(a))
+		return false;
+	return true;
+}
+
+bool meshd_addr_usable(const struct meshd_ifaddr *a, const char *meshif)
+{
+	if (!(a->ifflags & IFF_UP) || (a->ifflags & IFF_LOOPBACK))
+		return false;
+	if (!a->ifname || (meshif && !strcmp(a->ifname, meshif)))
+		return false;
+	if (a->addr.sa.sa_family == AF_INET)
+		return v4_usable(&a->addr.in.sin_addr);
+	if (a->addr.sa.sa_family == AF_INET6)
+		return v6_usable(&a->addr.in6.sin6_addr);
+	return false;
+}
+
+void meshd_cand_to_sockaddr(const struct mp_candidate *c,
+			    union wgm_sockaddr *sa)
+{
+	memset(sa, 0, sizeof(*sa));
+	if (c->family == AF_INET) {
+		sa->in.sin_family = AF_INET;
+		memcpy(&sa->in.sin_addr, c->addr, 4);
+		sa->in.sin_port = htons(c->port);
+	} else if (c->family == AF_INET6) {
+		sa->in6.sin6_family = AF_INET6;
+		memcpy(&sa->in6.sin6_addr, c->addr, 16);
+		sa->in6.sin6_port = htons(c->port);
+	}
+}
+
+int meshd_cand_from_sockaddr(struct mp_candidate *c,
+			     const union wgm_sockaddr *sa)
+{
+	memset(c, 0, sizeof(*c));
+	if (sa->sa.sa_family == AF_INET) {
+		c->family = AF_INET;
+		memcpy(c->addr, &sa->in.sin_addr, 4);
+		c->port = ntohs(sa->in.sin_port);
+		return 0;
+	}
+	if (sa->sa.sa_family == AF_INET6) {
+		c->family = AF_INET6;
+		memcpy(c->addr, &sa->in6.sin6_addr, 16);
+		c->port = ntohs(sa->in6.sin6_port);
+		return 0;
+	}
+	return -1;
+}
+
+static bool cand_eq(const struct mp_candidate *a, const struct mp_candidate *b)
+{
+	size_t len = a->family == AF_INET ? 4 : 16;
+
+	return a->family == b->family && a->port == b->port &&
+	       !memcmp(a->addr, b->addr, len);
+}
+
+static bool cand_in(const struct mp_candidate *c,
+		    const struct mp_candidate *set, unsigned int n)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		if (cand_eq(c, &set[i]))
+			return true;
+	return false;
+}
+
+bool meshd_cands_same(const struct mp_candidate *a, unsigned int na,
+		      const struct mp_candidate *b, unsigned int nb)
+{
+	unsigned int i;
+
+	for (i = 0; i < na; i++)
+		if (!cand_in(&a[i], b, nb))
+			return false;
+	for (i = 0; i < nb; i++)
+		if (!cand_in(&b[i], a, na))
+			return false;
+	return true;
+}
+
+/* Append c to out unless it is there already or out is full. */
+static void add_unique(struct mp_candidate *out, unsigned int *n,
+		       unsigned int max, const struct mp_candidate *c)
+{
+	if (*n < max && c->port && !cand_in(c, out, *n))
+		out[(*n)++] = *c;
+}
+
+unsigned int meshd_gather(const struct meshd_ifaddr *addrs, size_t n,
+			  const char *meshif, uint16_t port,
+			  const union wgm_sockaddr *mapped, size_t n_mapped,
+			  struct mp_candidate *out, unsigned int max)
+{
+	struct mp_candidate c;
+	unsigned int count = 0;
+	size_t i;
+
+	if (max > MP_MAX_CANDIDATES)
+		max = MP_MAX_CANDIDATES;
+	/*
+	 * The mapped (public) addresses go first when the list is cut: they
+	 * are the ones that work across NATs.
+	 */
+	for (i = 0; i < n_mapped; i++) {
+		if (meshd_cand_from_sockaddr(&c, &mapped[i]))
+			continue;
+		if (c.family == AF_INET ?
+		    !v4_usable((const struct in_addr *)c.addr) :
+		    !v6_usable((const struct in6_addr *)c.addr))
+			continue;
+		add_unique(out, &count, max, &c);
+	}
+	for (i = 0; i < n && port; i++) {
+		if (!meshd_addr_usable(&addrs[i], meshif))
+			continue;
+		if (meshd_cand_from_sockaddr(&c, &addrs[i].addr))
+			continue;
+		c.port = port;
+		add_unique(out, &count, max, &c);
+	}
+	return count;
+}
+
+/* ---- the peer table ---- */
+
+void meshd_peers_init(struct meshd_peers *t)
+{
+	memset(t, 0, sizeof(*t));
+}
+
+void meshd_peers_free(struct meshd_peers *t)
+{
+	free(t->v);
+	memset(t, 0, sizeof(*t));
+}
+
+struct meshd_peer *meshd_peers_find(const struct meshd_peers *t,
+				    const uint8_t key[MP_KEY_LEN])
+{
+	size_t i;
+
+	for (i = 0; i < t->n; i++)
+		if (!memcmp(t->v[i].pubkey, key, MP_KEY_LEN))
+			return &t->v[i];
+	return NULL;
+}
+
+int meshd_peers_update(struct meshd_peers *t, const struct mp_peer *p)
+{
+	struct meshd_peer *e = meshd_peers_find(t, p->pubkey), *nv;
+	int change = MESHD_PEER_SAME;
+	size_t ncap;
+
+	if (!e) {
+		if (t->n == t->cap) {
+			ncap = t->cap ? t->cap * 2 : 8;
+			nv = realloc(t->v, ncap * sizeof(*nv));
+			if (!nv)
+				return -1;
+			t->v = nv;
+			t->cap = ncap;
+		}
+		e = &t->v[t->n++];
+		memset(e, 0, sizeof(*e));
+		memcpy(e->pubkey, p->pubkey, MP_KEY_LEN);
+		change = MESHD_PEER_NEW;
+	} else {
+		if (memcmp(e->addr4, p->addr4, 4) ||
+		    memcmp(e->addr6, p->addr6, 16))
+			change |= MESHD_PEER_ADDRS;
+		if (!meshd_cands_same(e->cand.c, e->cand.n, p->cand.c,
+				      p->cand.n))
+			change |= MESHD_PEER_CANDS;
+		if (e->online != !!p->online)
+			change |= MESHD_PEER_ONLINE;
+		if (strcmp(e->name, p->name))
+			change |= MESHD_PEER_OTHER;
+	}
+	snprintf(e->name, sizeof(e->name), "%s", p->name);
+	memcpy(e->addr4, p->addr4, 4);
+	memcpy(e->addr6, p->addr6, 16);
+	e->online = !!p->online;
+	e->cand = p->cand;
+	if (e->cand.n > MP_MAX_CANDIDATES)
+		e->cand.n = MP_MAX_CANDIDATES;
+	e->seen = true;
+	return change;
+}
+
+bool meshd_peers_remove(struct meshd_peers *t, const uint8_t key[MP_KEY_LEN])
+{
+	struct meshd_peer *e = meshd_peers_find(t, key);
+
+	if (!e)
+		return false;
+	*e = t->v[--t->n];
+	return true;
+}
+
+void meshd_peers_unsee(struct meshd_peers *t)
+{
+	size_t i;
+
+	for (i = 0; i < t->n; i++)
+		t->v[i].seen = false;
+}
+
+size_t meshd_peers_prune(struct meshd_peers *t, uint8_t (*gone)[MP_KEY_LEN],
+			 size_t max)
+{
+	size_t i = 0, dropped = 0;
+
+	while (i < t->n) {
+		if (t->v[i].seen) {
+			i++;
+			continue;
+		}
+		if (dropped < max)
+			memcpy(gone[dropped], t->v[i].pubkey, MP_KEY_LEN);
+		dropped++;
+		t->v[i] = t->v[--t->n];
+	}
+	return dropped;
+}
+
+/* The allowed IPs a table peer should have: its /32 and (if any) /128. */
+static size_t want_aips(const struct meshd_peer *p, struct wgm_allowedip *out)
+{
+	static const uint8_t zero[16];
+	size_t n = 0;
+
+	if (memcmp(p->addr4, zero, 4)) {
+		memset(&out[n], 0, sizeof(out[n]));
+		out[n].family = AF_INET;
+		out[n].cidr = 32;
+		memcpy(&out[n].addr.ip4, p->addr4, 4);
+		n++;
+	}
+	if (memcmp(p->addr6, zero, 16)) {
+		memset(&out[n], 0, sizeof(out[n]));
+		out[n].family = AF_INET6;
+		out[n].cidr = 128;
+		memcpy(&out[n].addr.ip6, p->addr6, 16);
+		n++;
+	}
+	return n;
+}
+
+static bool aips_same(const struct wgm_peer *kp, const struct wgm_allowedip *w,
+		      size_t nw)
+{
+	size_t i, j;
+
+	if (kp->n_aips != nw)
+		return false;
+	for (i = 0; i < nw; i++) {
+		for (j = 0; j < kp->n_aips; j++)
+			if (wgm_cidr_equal(&w[i], &kp->aips[j]) &&
+			    w[i].cidr == kp->aips[j].cidr)
+				break;
+		if (j == kp->n_aips)
+			return false;
+	}
+	return true;
+}
+
+/* The kernel peer's candidate endpoints equal the table's, as sets. */
+static bool kcands_same(const struct wgm_peer *kp, const struct meshd_peer *p)
+{
+	struct mp_candidate k[MP_MAX_CANDIDATES];
+	unsigned int n = 0;
+	size_t i;
+
+	if (kp->n_cands > MP_MAX_CANDIDATES)
+		return false;
+	for (i = 0; i < kp->n_cands; i++)
+		if (!meshd_cand_from_sockaddr(&k[n], &kp->cands[i].endpoint))
+			n++;
+	return meshd_cands_same(k, n, p->cand.c, p->cand.n);
+}
+
+static int put_cands(struct wgm_peer *rp, const struct meshd_peer *p,
+		     struct wgm_err *err)
+{
+	struct wgm_candidate *c;
+	unsigned int i;
+
+	rp->flags |= WGM_PEER_F_REPLACE_CANDIDATES;
+	rp->has |= WGM_PEER_HAS_CANDIDATES;
+	for (i = 0; i < p->cand.n; i++) {
+		c = wgm_peer_add_cand(rp);
+		if (!c)
+			return wgm_err_set(err, "out of memory");
+		memset(c, 0, sizeof(*c));
+		meshd_cand_to_sockaddr(&p->cand.c[i], &c->endpoint);
+	}
+	return 0;
+}
+
+static int put_aips(struct wgm_peer *rp, const struct wgm_allowedip *w,
+		    size_t nw, struct wgm_err *err)
+{
+	struct wgm_allowedip *a;
+	size_t i;
+
+	rp->flags |= WGM_PEER_F_REPLACE_ALLOWEDIPS;
+	for (i = 0; i < nw; i++) {
+		a = wgm_peer_add_aip(rp);
+		if (!a)
+			return wgm_err_set(err, "out of memory");
+		*a = w[i];
+	}
+	return 0;
+}
+
+/* The request entry for table peer p; kp is its kernel peer or NULL. */
+static int diff_peer(const struct meshd_peer *p, const struct wgm_peer *kp,
+		     struct wgm_device *req, struct wgm_err *err)
+{
+	struct wgm_allowedip w[2];
+	bool aips, cands, ka, ep;
+	struct wgm_peer *rp;
+	size_t nw = want_aips(p, w);
+
+	aips = !kp || !aips_same(kp, w, nw);
+	cands = !kp || !kcands_same(kp, p);
+	ka = !kp || kp->keepalive != MESHD_KEEPALIVE;
+	ep = p->cand.n && (!kp || !(kp->has & WGM_PEER_HAS_ENDPOINT) ||
+			   kp->endpoint.sa.sa_family == AF_UNSPEC);
+	if (!aips && !cands && !ka && !ep)
+		return 0;
+	rp = wgm_device_add_peer(req);
+	if (!rp)
+		return wgm_err_set(err, "out of memory");
+	memcpy(rp->public_key, p->pubkey, WGM_KEY_LEN);
+	if (kp)
+		rp->flags |= WGM_PEER_F_UPDATE_ONLY;
+	if (aips && put_aips(rp, w, nw, err))
+		return -1;
+	if ((cands || ep) && put_cands(rp, p, err))
+		return -1;
+	if (ka) {
+		rp->has |= WGM_PEER_HAS_KEEPALIVE;
+		rp->keepalive = MESHD_KEEPALIVE;
+	}
+	if (ep) {
+		rp->has |= WGM_PEER_HAS_ENDPOINT;
+		meshd_cand_to_sockaddr(&p->cand.c[0], &rp->endpoint);
+	}
+	return 0;
+}
+
+int meshd_diff(const struct meshd_peers *t, const struct wgm_device *cur,
+	       const uint8_t self[MP_KEY_LEN], struct wgm_device *req,
+	       struct wgm_err *err)
+{
+	const struct wgm_peer *kp;
+	struct wgm_peer *rp;
+	size_t i;
+
+	for (i = 0; i < cur->n_peers; i++) {
+		kp = &cur->peers[i];
+		if (meshd_peers_find(t, kp->public_key) &&
+		    memcmp(kp->public_key, self, WGM_KEY_LEN))
+			continue;
+		rp = wgm_device_add_peer(req);
+		if (!rp)
+			return wgm_err_set(err, "out of memory");
+		memcpy(rp->public_key, kp->public_key, WGM_KEY_LEN);
+		rp->flags = WGM_PEER_F_REMOVE_ME;
+	}
+	for (i = 0; i < t->n; i++) {
+		if (!memcmp(t->v[i].pubkey, self, MP_KEY_LEN))
+			continue;
+		if (diff_peer(&t->v[i],
+			      wgm_device_find_peer(cur, t->v[i].pubkey), req,
+			      err))
+			return -1;
+	}
+	return 0;
+}
+
+int meshd_recandidate(const struct meshd_peer *p, struct wgm_device *req,
+		      struct wgm_err *err)
+{
+	struct wgm_peer *rp = wgm_device_add_peer(req);
+
+	if (!rp)
+		return wgm_err_set(err, "out of memory");
+	memcpy(rp->public_key, p->pubkey, WGM_KEY_LEN);
+	rp->flags = WGM_PEER_F_UPDATE_ONLY;
+	return put_cands(rp, p, err);
+}
+
+bool meshd_want_punch_request(const struct meshd_peer *p,
+			      const struct wgm_peer *kp, uint64_t now_ms)
+{
+	size_t i;
+
+	if (!p->online || !p->cand.n || !kp || !kp->n_cands)
+		return false;
+	for (i = 0; i < kp->n_cands; i++)
+		if (kp->cands[i].state == WGM_CANDIDATE_ALIVE ||
+		    kp->cands[i].state == WGM_CANDIDATE_PROBING)
+			return false;
+	return !p->last_punch_ms ||
+	       now_ms - p->last_punch_ms >= MESHD_PUNCH_REQUEST_MS;
+}

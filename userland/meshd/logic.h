@@ -1,0 +1,151 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * meshd's pure logic, free of sockets and clocks so that it can be unit
+ * tested: reconnect backoff, which local addresses make candidates, the
+ * agent's table of peers as meshcoord describes them, and the SET_DEVICE
+ * request that makes the kernel's peer list match that table.
+ */
+#ifndef MESHD_LOGIC_H
+#define MESHD_LOGIC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "err.h"
+#include "proto.h"
+
+/* ---- reconnect backoff ---- */
+
+#define MESHD_BACKOFF_MIN_MS 1000u
+#define MESHD_BACKOFF_MAX_MS 30000u
+
+/* The delay after one more failure: 1 s, 2 s, 4 s, ... at most 30 s. */
+unsigned int meshd_backoff_next(unsigned int cur_ms);
+/* ms plus up to a quarter of it, drawn from rnd; never above the maximum. */
+unsigned int meshd_backoff_jitter(unsigned int ms, uint32_t rnd);
+
+/* ---- candidates ---- */
+
+/* One local interface address as getifaddrs(3) reports it. */
+struct meshd_ifaddr {
+	const char *ifname;
+	unsigned int ifflags;		/* IFF_* of the interface */
+	union wgm_sockaddr addr;
+};
+
+/*
+ * Whether a local address is worth offering to peers: the interface is up
+ * and not loopback nor the mesh device itself; the address is unicast,
+ * specified, not loopback, and not link-local (IPv4 169.254/16, IPv6
+ * fe80::/10: unusable without a scope id).
+ */
+bool meshd_addr_usable(const struct meshd_ifaddr *a, const char *meshif);
+
+/*
+ * The candidate set to report: usable local addresses with the device's
+ * listen port, then the module's STUN-mapped addresses (kept with their own
+ * port), duplicates dropped, at most max (<= MP_MAX_CANDIDATES).  Returns
+ * the number written to out.
+ */
+unsigned int meshd_gather(const struct meshd_ifaddr *addrs, size_t n,
+			  const char *meshif, uint16_t port,
+			  const union wgm_sockaddr *mapped, size_t n_mapped,
+			  struct mp_candidate *out, unsigned int max);
+
+/* Same candidates, in any order. */
+bool meshd_cands_same(const struct mp_candidate *a, unsigned int na,
+		      const struct mp_candidate *b, unsigned int nb);
+
+void meshd_cand_to_sockaddr(const struct mp_candidate *c,
+			    union wgm_sockaddr *sa);
+/* -1 for a family other than AF_INET / AF_INET6. */
+int meshd_cand_from_sockaddr(struct mp_candidate *c,
+			     const union wgm_sockaddr *sa);
+
+/* ---- the peer table ---- */
+
+/* Persistent keepalive the agent gives every peer. */
+#define MESHD_KEEPALIVE 25
+/* A peer with no live path is asked to punch again at most this often. */
+#define MESHD_PUNCH_REQUEST_MS 30000u
+
+struct meshd_peer {
+	uint8_t pubkey[MP_KEY_LEN];
+	char name[MP_NAME_MAX + 1];
+	uint8_t addr4[4];
+	uint8_t addr6[16];
+	bool online;
+	bool seen;			/* listed in the current session */
+	struct mp_candidates cand;
+	uint64_t last_punch_ms;		/* last PUNCH or PUNCH_REQUEST */
+};
+
+struct meshd_peers {
+	struct meshd_peer *v;
+	size_t n, cap;
+};
+
+void meshd_peers_init(struct meshd_peers *t);
+void meshd_peers_free(struct meshd_peers *t);
+struct meshd_peer *meshd_peers_find(const struct meshd_peers *t,
+				    const uint8_t key[MP_KEY_LEN]);
+
+/* What meshd_peers_update changed. */
+enum meshd_change {
+	MESHD_PEER_SAME = 0,
+	MESHD_PEER_NEW = 1U << 0,
+	MESHD_PEER_ADDRS = 1U << 1,
+	MESHD_PEER_CANDS = 1U << 2,
+	MESHD_PEER_ONLINE = 1U << 3,	/* online flag flipped */
+	MESHD_PEER_OTHER = 1U << 4,	/* name */
+};
+
+/*
+ * Add or update from a PEER message and mark it seen; returns a mask of
+ * enum meshd_change, or -1 when out of memory.
+ */
+int meshd_peers_update(struct meshd_peers *t, const struct mp_peer *p);
+/* Forget a peer; false when it was unknown. */
+bool meshd_peers_remove(struct meshd_peers *t, const uint8_t key[MP_KEY_LEN]);
+/* Start of a session: nothing is seen yet. */
+void meshd_peers_unsee(struct meshd_peers *t);
+/*
+ * SYNC_END: drop the peers the session did not list; their keys are copied
+ * to gone (room for max) for logging.  Returns how many were dropped.
+ */
+size_t meshd_peers_prune(struct meshd_peers *t, uint8_t (*gone)[MP_KEY_LEN],
+			 size_t max);
+
+/*
+ * Fill req (initialised and named by the caller) with the SET_DEVICE
+ * request that makes cur (a GET_DEVICE dump) hold exactly the peers of t,
+ * each with its overlay /32 and /128 as allowed IPs, its candidates
+ * (REPLACE_CANDIDATES), persistent keepalive MESHD_KEEPALIVE and, when the
+ * kernel has no endpoint for it yet, its first candidate as endpoint.
+ * Peers already right are left alone (their sessions and the path the
+ * kernel chose stay); kernel peers absent from t are removed; a peer with
+ * the key `self` is never installed.
+ */
+int meshd_diff(const struct meshd_peers *t, const struct wgm_device *cur,
+	       const uint8_t self[MP_KEY_LEN], struct wgm_device *req,
+	       struct wgm_err *err);
+
+/*
+ * Append to req the request that sets p's candidates again (with
+ * UPDATE_ONLY): a candidate replacement starts a punch in the kernel, the
+ * fallback when it lacks WGM_CMD_PUNCH.
+ */
+int meshd_recandidate(const struct meshd_peer *p, struct wgm_device *req,
+		      struct wgm_err *err);
+
+/*
+ * Whether to send PUNCH_REQUEST for a peer: it is online and has
+ * candidates, the kernel peer kp has candidates of which none is alive or
+ * still being probed, and the last punch was MESHD_PUNCH_REQUEST_MS ago.
+ */
+bool meshd_want_punch_request(const struct meshd_peer *p,
+			      const struct wgm_peer *kp, uint64_t now_ms);
+
+#endif /* MESHD_LOGIC_H */
