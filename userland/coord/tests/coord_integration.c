@@ -678,6 +678,48 @@ TEST_F_TIMEOUT(coord, reconnect_replaces_the_old_connection, 60)
 	agent_close(&again);
 }
 
+TEST_F_TIMEOUT(coord, a_client_that_never_reads_is_cut_off, 90)
+{
+	struct agent slow;
+	struct mp_err e;
+	char ak[128];
+	uint64_t tok = 0, syncs = 0;
+	int64_t dl, next_sync = 0;
+	int r = 0;
+
+	ASSERT_TRUE(join_both(_metadata, self));
+	ASSERT_EQ(0, admin(&self->s, "authkey create", ak, sizeof(ak)));
+	agent_init(&slow, "slow");
+	ASSERT_EQ(0, agent_connect(&slow, &self->s, ak, &e)) TH_LOG("%s", e.msg);
+	/*
+	 * Ping as fast as possible and never read a pong: once the socket
+	 * buffers are full the service's queue for us grows until its limit.
+	 */
+	dl = ct_now_ms() + 60000;
+	while (r >= 0 && ct_now_ms() < dl) {
+		struct pollfd p = { .fd = slow.c.fd, .events = POLLOUT };
+
+		while (slow.c.wlen < 65536 && mp_send_ping(&slow.c, ++tok, &e) == 0)
+			;
+		r = mp_conn_flush(&slow.c, &e);
+		if (r > 0)
+			poll(&p, 1, 100);
+		/* meanwhile alpha is served */
+		if (ct_now_ms() >= next_sync) {
+			ASSERT_TRUE(agent_sync(self->ag, 2, &self->a, 1000000 + ++syncs));
+			next_sync = ct_now_ms() + 200;
+		}
+	}
+	EXPECT_EQ(-1, r) TH_LOG("the service kept an unread connection (%llu pings, %zu queued)",
+				(unsigned long long)tok, slow.c.wlen);
+	EXPECT_EQ(1, log_count(&self->s, "send queue full"));
+	EXPECT_TRUE(agent_sync(self->ag, 2, &self->a, 1));
+	EXPECT_TRUE(agent_sync(self->ag, 2, &self->b, 2));
+	/* alpha saw slow go offline */
+	EXPECT_TRUE(WAIT_UNTIL(self->ag, 2, WAIT_MS, has_peer_with(&self->a, &slow, false, NULL)));
+	agent_close(&slow);
+}
+
 TEST_F(coord, stun_binding_over_udp)
 {
 	struct mp_candidate c;
