@@ -21,6 +21,16 @@
  *                       Large configurations may be sent as several
  *                       SET_DEVICE messages; only the first may carry
  *                       WGM_DEVICE_F_REPLACE_PEERS.
+ *   WGM_CMD_PUNCH       do; needs CAP_NET_ADMIN.  WGM_DEVICE_A_IFINDEX or
+ *   WGM_CMD_PING        WGM_DEVICE_A_IFNAME, and WGM_DEVICE_A_PEERS with
+ *                       exactly one peer nest holding only its
+ *                       WGM_PEER_A_PUBLIC_KEY: probe every candidate of that
+ *                       peer now and punch for a few seconds.
+ *   WGM_CMD_EVENT       multicast on WGM_MCGRP_EVENTS, GET_DEVICE layout:
+ *                       WGM_DEVICE_A_IFINDEX, WGM_DEVICE_A_IFNAME, one peer
+ *                       in WGM_DEVICE_A_PEERS (public key, maybe its
+ *                       candidates) and, for typed events,
+ *                       WGM_DEVICE_A_EVENT (WGM_EVENT_A_*).
  */
 #ifndef _UAPI_LINUX_WGMESH_H
 #define _UAPI_LINUX_WGMESH_H
@@ -35,7 +45,7 @@ enum wgm_cmd {
 	WGM_CMD_UNSPEC,
 	WGM_CMD_GET_DEVICE,
 	WGM_CMD_SET_DEVICE,
-	/* reserved for candidate probing / hole punching */
+	/* candidate probing / hole punching for one peer */
 	WGM_CMD_PUNCH,
 	WGM_CMD_PING,
 	/* multicast notifications on WGM_MCGRP_EVENTS */
@@ -63,6 +73,7 @@ enum wgm_device_attr {
 	/* reserved for STUN (appended by later versions) */
 	WGM_DEVICE_A_STUN_SERVERS,
 	WGM_DEVICE_A_MAPPED_ADDRS,
+	WGM_DEVICE_A_EVENT,		/* nested WGM_EVENT_A_*; events only */
 	__WGM_DEVICE_A_MAX
 };
 
@@ -72,7 +83,7 @@ enum wgm_peer_flag {
 	WGM_PEER_F_REMOVE_ME = 1U << 0,
 	WGM_PEER_F_REPLACE_ALLOWEDIPS = 1U << 1,
 	WGM_PEER_F_UPDATE_ONLY = 1U << 2,
-	/* reserved: replace the candidate list atomically */
+	/* replace the candidate list (none given: clear it) */
 	WGM_PEER_F_REPLACE_CANDIDATES = 1U << 3,
 	__WGM_PEER_F_ALL = WGM_PEER_F_REMOVE_ME |
 			   WGM_PEER_F_REPLACE_ALLOWEDIPS |
@@ -93,8 +104,8 @@ enum wgm_peer_attr {
 	WGM_PEER_A_ALLOWEDIPS,		/* nested array of WGM_ALLOWEDIP_A_* */
 	WGM_PEER_A_PROTOCOL_VERSION,	/* u32; 1 is the only version */
 	WGM_PEER_A_PAD,			/* alignment padding for u64 */
-	/* reserved for candidate endpoints (appended by later versions) */
-	WGM_PEER_A_CANDIDATES,		/* nested array of WGM_CANDIDATE_A_* */
+	/* candidate endpoints */
+	WGM_PEER_A_CANDIDATES,		/* nested array of WGM_CANDIDATE_A_*, <= 16 */
 	WGM_PEER_A_NAT_KEEPALIVE_INTERVAL, /* u16, seconds; 0 = off */
 	__WGM_PEER_A_MAX
 };
@@ -117,7 +128,10 @@ enum wgm_allowedip_attr {
 
 #define WGM_ALLOWEDIP_A_MAX (__WGM_ALLOWEDIP_A_MAX - 1)
 
-/* Reserved for candidate endpoints; numbering fixed now so it never moves. */
+/*
+ * A candidate endpoint.  SET_DEVICE takes only WGM_CANDIDATE_A_ENDPOINT
+ * (port and address not zero); the rest is reported by GET_DEVICE.
+ */
 enum wgm_candidate_attr {
 	WGM_CANDIDATE_A_UNSPEC,
 	WGM_CANDIDATE_A_ENDPOINT,	/* struct sockaddr_in or sockaddr_in6 */
@@ -144,5 +158,38 @@ enum wgm_candidate_state {
 enum wgm_candidate_flag {
 	WGM_CANDIDATE_F_ACTIVE = 1U << 0,
 };
+
+/* WGM_EVENT_A_TYPE */
+enum wgm_event_type {
+	WGM_EVENT_UNSPEC,
+	WGM_EVENT_HANDSHAKE_COMPLETE,	/* NEW_ENDPOINT: where the peer is */
+	WGM_EVENT_PATH_CHANGED,		/* OLD/NEW_ENDPOINT, REASON, VALUE: RTT us */
+	WGM_EVENT_CANDIDATE_STATE,	/* NEW_ENDPOINT, REASON: candidate state */
+	WGM_EVENT_PUNCH_DONE,		/* NEW_ENDPOINT, REASON, VALUE: ms taken */
+	__WGM_EVENT_MAX
+};
+
+/* WGM_EVENT_A_REASON (WGM_EVENT_CANDIDATE_STATE: enum wgm_candidate_state) */
+enum wgm_event_reason {
+	WGM_EVENT_REASON_NONE,
+	WGM_EVENT_REASON_RTT,		/* a faster path was found */
+	WGM_EVENT_REASON_FAILOVER,	/* the active path stopped answering */
+	WGM_EVENT_REASON_ROAMING,	/* the peer was heard from elsewhere */
+	WGM_EVENT_REASON_CONFIG,	/* the configuration changed */
+	WGM_EVENT_REASON_PUNCH_OK,	/* a candidate answered */
+	WGM_EVENT_REASON_PUNCH_FAILED,	/* no candidate answered */
+};
+
+enum wgm_event_attr {
+	WGM_EVENT_A_UNSPEC,
+	WGM_EVENT_A_TYPE,		/* u8, enum wgm_event_type */
+	WGM_EVENT_A_OLD_ENDPOINT,	/* struct sockaddr_in or sockaddr_in6 */
+	WGM_EVENT_A_NEW_ENDPOINT,	/* struct sockaddr_in or sockaddr_in6 */
+	WGM_EVENT_A_REASON,		/* u32, enum wgm_event_reason */
+	WGM_EVENT_A_VALUE,		/* u32, meaning by type */
+	__WGM_EVENT_A_MAX
+};
+
+#define WGM_EVENT_A_MAX (__WGM_EVENT_A_MAX - 1)
 
 #endif /* _UAPI_LINUX_WGMESH_H */
