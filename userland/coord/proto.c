@@ -1023,7 +1023,11 @@ int mp_client_connect(struct mp_conn *c, const struct mp_client_cfg *cfg,
 		if (wait_fd(c->fd, POLLIN, deadline, err))
 			goto fail_hs;
 	}
-	if (len != MP_HS2_LEN || mp_hs_client_finish(&hs, body, &c->chan)) {
+	if (len != MP_HS2_LEN) {
+		fail(err, MP_ERR_NONE, "handshake: bad answer (%zu bytes)", len);
+		goto fail_hs;
+	}
+	if (mp_hs_client_finish(&hs, body, &c->chan)) {	/* wipes hs */
 		fail(err, MP_ERR_NONE,
 		     "handshake failed (wrong service public key?)");
 		goto fail;

@@ -7,11 +7,12 @@
 #include <stdint.h>
 
 #include "err.h"
+#include "proto.h"
 
 #define COORD_MAX_CONNS		(1024 + 128)
 #define COORD_MAX_PENDING	128	/* connections not yet past HELLO */
 #define COORD_HS_TIMEOUT_MS	5000
-#define COORD_IDLE_TIMEOUT_MS	(3 * 15 * 1000)	/* 3 keepalive intervals */
+#define COORD_IDLE_TIMEOUT_MS	(3 * MP_KEEPALIVE_SEC * 1000)	/* 3 keepalives */
 #define COORD_WQUEUE_MAX	(1u << 20)	/* per connection */
 #define COORD_DB_POLL_MS	200	/* admin changes noticed this fast */
 #define COORD_ADDR_FILE		"meshcoord.addr"
