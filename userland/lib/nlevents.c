@@ -78,7 +78,7 @@ int wgm_nl_events_subscribe(struct wgm_nl *nl, int *missing,
 {
 	struct grp_lookup g = { 0, false };
 	char req[512], extack[256];
-	enum wgm_nl_batch st;
+	enum wgm_nl_batch st = WGM_NL_BATCH_MORE;
 	bool intr = false;
 	int errnum, grp;
 	size_t len;

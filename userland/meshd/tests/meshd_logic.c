@@ -1,0 +1,434 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* meshd's pure logic: backoff, candidate gathering, peer table, kernel diff. */
+#include "kselftest_harness.h"
+
+#include "addr.h"
+
+#include <arpa/inet.h>
+#include <net/if.h>
+
+#include "logic.h"
+
+static union wgm_sockaddr sa4(const char *ip, uint16_t port)
+{
+	union wgm_sockaddr s;
+
+	memset(&s, 0, sizeof(s));
+	s.in.sin_family = AF_INET;
+	s.in.sin_port = htons(port);
+	inet_pton(AF_INET, ip, &s.in.sin_addr);
+	return s;
+}
+
+static union wgm_sockaddr sa6(const char *ip, uint16_t port)
+{
+	union wgm_sockaddr s;
+
+	memset(&s, 0, sizeof(s));
+	s.in6.sin6_family = AF_INET6;
+	s.in6.sin6_port = htons(port);
+	inet_pton(AF_INET6, ip, &s.in6.sin6_addr);
+	return s;
+}
+
+static struct meshd_ifaddr ifa(const char *name, unsigned int flags,
+			       union wgm_sockaddr addr)
+{
+	struct meshd_ifaddr a = { name, flags, addr };
+
+	return a;
+}
+
+static struct mp_candidate cand4(const char *ip, uint16_t port)
+{
+	union wgm_sockaddr s = sa4(ip, port);
+	struct mp_candidate c;
+
+	meshd_cand_from_sockaddr(&c, &s);
+	return c;
+}
+
+static void mkpeer(struct mp_peer *p, uint8_t id, unsigned int ncand)
+{
+	unsigned int i;
+	char ip[32];
+
+	memset(p, 0, sizeof(*p));
+	memset(p->pubkey, id, MP_KEY_LEN);
+	snprintf(p->name, sizeof(p->name), "node%u", id);
+	p->addr4[0] = 100;
+	p->addr4[1] = 64;
+	p->addr4[3] = id;
+	p->addr6[0] = 0xfd;
+	p->addr6[15] = id;
+	p->online = 1;
+	for (i = 0; i < ncand; i++) {
+		snprintf(ip, sizeof(ip), "192.0.2.%u", id * 10 + i);
+		p->cand.c[i] = cand4(ip, (uint16_t)(51820 + i));
+	}
+	p->cand.n = (uint8_t)ncand;
+}
+
+TEST(backoff_doubles_up_to_30s)
+{
+	unsigned int b = 0, i;
+	static const unsigned int want[] = {
+		1000, 2000, 4000, 8000, 16000, 30000, 30000, 30000
+	};
+
+	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		b = meshd_backoff_next(b);
+		EXPECT_EQ(want[i], b);
+	}
+	EXPECT_EQ(30000, meshd_backoff_next(29999));
+	EXPECT_EQ(1000, meshd_backoff_jitter(1000, 0));
+	EXPECT_EQ(1250, meshd_backoff_jitter(1000, 250));
+	EXPECT_EQ(1000, meshd_backoff_jitter(1000, 251));	/* 251 % 251 */
+	EXPECT_EQ(30000, meshd_backoff_jitter(30000, 7000));
+	for (i = 0; i < 1000; i++) {
+		unsigned int j = meshd_backoff_jitter(8000, i * 7919u);
+
+		ASSERT_GE(j, 8000);
+		ASSERT_LE(j, 10000);
+	}
+}
+
+TEST(address_filter)
+{
+	const unsigned int up = IFF_UP | IFF_RUNNING;
+	struct meshd_ifaddr a;
+
+	a = ifa("eth0", up, sa4("192.0.2.1", 0));
+	EXPECT_TRUE(meshd_addr_usable(&a, "mesh0"));
+	a = ifa("eth0", up, sa6("2001:db8::1", 0));
+	EXPECT_TRUE(meshd_addr_usable(&a, "mesh0"));
+	a = ifa("eth0", up, sa4("10.1.2.3", 0));
+	EXPECT_TRUE(meshd_addr_usable(&a, "mesh0"));
+	/* the mesh device itself, loopback, interfaces that are down */
+	a = ifa("mesh0", up, sa4("100.64.0.5", 0));
+	EXPECT_FALSE(meshd_addr_usable(&a, "mesh0"));
+	a = ifa("lo", up | IFF_LOOPBACK, sa4("127.0.0.1", 0));
+	EXPECT_FALSE(meshd_addr_usable(&a, "mesh0"));
+	a = ifa("eth1", 0, sa4("192.0.2.9", 0));
+	EXPECT_FALSE(meshd_addr_usable(&a, "mesh0"));
+	/* addresses that cannot work as endpoints */
+	a = ifa("eth0", up, sa4("127.0.0.2", 0));
+	EXPECT_FALSE(meshd_addr_usable(&a, "mesh0"));
+	a = ifa("eth0", up, sa4("169.254.1.1", 0));
+	EXPECT_FALSE(meshd_addr_usable(&a, "mesh0"));
+	a = ifa("eth0", up, sa4("0.0.0.0", 0));
+	EXPECT_FALSE(meshd_addr_usable(&a, "mesh0"));
+	a = ifa("eth0", up, sa4("224.0.0.1", 0));
+	EXPECT_FALSE(meshd_addr_usable(&a, "mesh0"));
+	a = ifa("eth0", up, sa6("fe80::1", 0));
+	EXPECT_FALSE(meshd_addr_usable(&a, "mesh0"));
+	a = ifa("eth0", up, sa6("::1", 0));
+	EXPECT_FALSE(meshd_addr_usable(&a, "mesh0"));
+	a = ifa("eth0", up, sa6("ff02::1", 0));
+	EXPECT_FALSE(meshd_addr_usable(&a, "mesh0"));
+	a = ifa("eth0", up, sa6("::ffff:192.0.2.1", 0));
+	EXPECT_FALSE(meshd_addr_usable(&a, "mesh0"));
+	a.addr.sa.sa_family = AF_PACKET;
+	EXPECT_FALSE(meshd_addr_usable(&a, "mesh0"));
+}
+
+TEST(gather_uses_listen_port_dedups_and_caps)
+{
+	const unsigned int up = IFF_UP;
+	struct meshd_ifaddr addrs[40];
+	union wgm_sockaddr mapped[2];
+	struct mp_candidate out[MP_MAX_CANDIDATES], want;
+	char ip[32];
+	unsigned int n, i;
+
+	addrs[0] = ifa("lo", up | IFF_LOOPBACK, sa4("127.0.0.1", 0));
+	addrs[1] = ifa("eth0", up, sa4("192.0.2.1", 0));
+	addrs[2] = ifa("eth0", up, sa6("fe80::1", 0));
+	addrs[3] = ifa("eth0", up, sa6("2001:db8::1", 0));
+	addrs[4] = ifa("mesh0", up, sa4("100.64.0.1", 0));
+	addrs[5] = ifa("br0", up, sa4("192.0.2.1", 0));	/* duplicate */
+	n = meshd_gather(addrs, 6, "mesh0", 51820, NULL, 0, out,
+			 MP_MAX_CANDIDATES);
+	ASSERT_EQ(2, n);
+	want = cand4("192.0.2.1", 51820);
+	EXPECT_TRUE(meshd_cands_same(&want, 1, &out[0], 1));
+	EXPECT_EQ(AF_INET6, out[1].family);
+	EXPECT_EQ(51820, out[1].port);
+
+	/* mapped addresses first, with their own port; duplicates dropped */
+	mapped[0] = sa4("203.0.113.7", 40000);
+	mapped[1] = sa4("203.0.113.7", 40000);
+	n = meshd_gather(addrs, 6, "mesh0", 51820, mapped, 2, out,
+			 MP_MAX_CANDIDATES);
+	ASSERT_EQ(3, n);
+	want = cand4("203.0.113.7", 40000);
+	EXPECT_TRUE(meshd_cands_same(&want, 1, &out[0], 1));
+
+	/* no port yet: local addresses are useless */
+	EXPECT_EQ(0, meshd_gather(addrs, 6, "mesh0", 0, NULL, 0, out,
+				  MP_MAX_CANDIDATES));
+
+	/* never more than the limit */
+	for (i = 0; i < 40; i++) {
+		snprintf(ip, sizeof(ip), "198.51.100.%u", i + 1);
+		addrs[i] = ifa("eth0", up, sa4(ip, 0));
+	}
+	EXPECT_EQ(MP_MAX_CANDIDATES,
+		  meshd_gather(addrs, 40, "mesh0", 1, NULL, 0, out, 100));
+	EXPECT_EQ(5, meshd_gather(addrs, 40, "mesh0", 1, NULL, 0, out, 5));
+}
+
+TEST(candidate_sets)
+{
+	struct mp_candidate a[3], b[3];
+
+	a[0] = cand4("192.0.2.1", 1);
+	a[1] = cand4("192.0.2.2", 1);
+	a[2] = cand4("192.0.2.3", 1);
+	b[0] = a[2];
+	b[1] = a[0];
+	b[2] = a[1];
+	EXPECT_TRUE(meshd_cands_same(a, 3, b, 3));
+	EXPECT_FALSE(meshd_cands_same(a, 3, b, 2));
+	EXPECT_FALSE(meshd_cands_same(a, 2, b, 3));
+	b[0].port = 2;
+	EXPECT_FALSE(meshd_cands_same(a, 3, b, 3));
+	EXPECT_TRUE(meshd_cands_same(a, 0, b, 0));
+}
+
+TEST(peer_table_updates_and_prune)
+{
+	struct meshd_peers t;
+	struct mp_peer p;
+	uint8_t gone[4][MP_KEY_LEN], key[MP_KEY_LEN];
+	int i;
+
+	meshd_peers_init(&t);
+	for (i = 1; i <= 20; i++) {
+		mkpeer(&p, (uint8_t)i, 2);
+		ASSERT_EQ(MESHD_PEER_NEW, meshd_peers_update(&t, &p));
+	}
+	ASSERT_EQ(20, t.n);
+	mkpeer(&p, 3, 2);
+	EXPECT_EQ(MESHD_PEER_SAME, meshd_peers_update(&t, &p));
+	p.online = 0;
+	EXPECT_EQ(MESHD_PEER_ONLINE, meshd_peers_update(&t, &p));
+	mkpeer(&p, 3, 1);
+	EXPECT_EQ(MESHD_PEER_CANDS | MESHD_PEER_ONLINE,
+		  meshd_peers_update(&t, &p));
+	p.addr4[3] = 99;
+	EXPECT_EQ(MESHD_PEER_ADDRS, meshd_peers_update(&t, &p));
+	EXPECT_EQ(99, meshd_peers_find(&t, p.pubkey)->addr4[3]);
+
+	memset(key, 5, sizeof(key));
+	EXPECT_TRUE(meshd_peers_remove(&t, key));
+	EXPECT_FALSE(meshd_peers_remove(&t, key));
+	EXPECT_EQ(NULL, meshd_peers_find(&t, key));
+	EXPECT_EQ(19, t.n);
+
+	/* a new session lists only peers 1 and 2: the others are gone */
+	meshd_peers_unsee(&t);
+	mkpeer(&p, 1, 2);
+	meshd_peers_update(&t, &p);
+	mkpeer(&p, 2, 2);
+	meshd_peers_update(&t, &p);
+	EXPECT_EQ(17, meshd_peers_prune(&t, gone, 4));
+	ASSERT_EQ(2, t.n);
+	memset(key, 1, sizeof(key));
+	EXPECT_NE(NULL, meshd_peers_find(&t, key));
+	memset(key, 2, sizeof(key));
+	EXPECT_NE(NULL, meshd_peers_find(&t, key));
+	EXPECT_EQ(0, meshd_peers_prune(&t, gone, 4));
+	meshd_peers_free(&t);
+}
+
+/* Turn a request into the kernel state it would produce (for re-diffing). */
+static void apply(struct wgm_device *cur, const struct wgm_device *req)
+{
+	const struct wgm_peer *rp;
+	struct wgm_peer *kp;
+	size_t i, j;
+
+	for (i = 0; i < req->n_peers; i++) {
+		rp = &req->peers[i];
+		kp = wgm_device_find_peer(cur, rp->public_key);
+		if (rp->flags & WGM_PEER_F_REMOVE_ME) {
+			if (kp) {
+				free(kp->aips);
+				free(kp->cands);
+				*kp = cur->peers[--cur->n_peers];
+			}
+			continue;
+		}
+		if (!kp) {
+			kp = wgm_device_add_peer(cur);
+			memcpy(kp->public_key, rp->public_key, WGM_KEY_LEN);
+		}
+		if (rp->flags & WGM_PEER_F_REPLACE_ALLOWEDIPS)
+			kp->n_aips = 0;
+		for (j = 0; j < rp->n_aips; j++)
+			*wgm_peer_add_aip(kp) = rp->aips[j];
+		if (rp->flags & WGM_PEER_F_REPLACE_CANDIDATES)
+			kp->n_cands = 0;
+		for (j = 0; j < rp->n_cands; j++)
+			*wgm_peer_add_cand(kp) = rp->cands[j];
+		if (rp->has & WGM_PEER_HAS_KEEPALIVE)
+			kp->keepalive = rp->keepalive;
+		if (rp->has & WGM_PEER_HAS_ENDPOINT) {
+			kp->endpoint = rp->endpoint;
+			kp->has |= WGM_PEER_HAS_ENDPOINT;
+		}
+	}
+}
+
+TEST(diff_installs_updates_removes)
+{
+	struct wgm_device cur, req;
+	struct meshd_peers t;
+	struct mp_peer p;
+	struct wgm_err err;
+	const struct wgm_peer *rp;
+	uint8_t self[MP_KEY_LEN], key[MP_KEY_LEN];
+	union wgm_sockaddr first, other;
+
+	memset(self, 0xee, sizeof(self));
+	meshd_peers_init(&t);
+	wgm_device_init(&cur);
+	mkpeer(&p, 1, 2);
+	meshd_peers_update(&t, &p);
+	mkpeer(&p, 2, 0);
+	meshd_peers_update(&t, &p);
+	mkpeer(&p, 0xee, 1);		/* ourselves: never installed */
+	meshd_peers_update(&t, &p);
+
+	/* empty kernel: both peers added in full */
+	wgm_device_init(&req);
+	ASSERT_EQ(0, meshd_diff(&t, &cur, self, &req, &err));
+	ASSERT_EQ(2, req.n_peers);
+	memset(key, 1, sizeof(key));
+	rp = wgm_device_find_peer(&req, key);
+	ASSERT_NE(NULL, rp);
+	EXPECT_EQ(WGM_PEER_F_REPLACE_ALLOWEDIPS | WGM_PEER_F_REPLACE_CANDIDATES,
+		  rp->flags);
+	ASSERT_EQ(2, rp->n_aips);
+	EXPECT_EQ(AF_INET, rp->aips[0].family);
+	EXPECT_EQ(32, rp->aips[0].cidr);
+	EXPECT_EQ(htonl(0x64400001), rp->aips[0].addr.ip4.s_addr);
+	EXPECT_EQ(AF_INET6, rp->aips[1].family);
+	EXPECT_EQ(128, rp->aips[1].cidr);
+	ASSERT_EQ(2, rp->n_cands);
+	EXPECT_TRUE(rp->has & WGM_PEER_HAS_KEEPALIVE);
+	EXPECT_EQ(MESHD_KEEPALIVE, rp->keepalive);
+	ASSERT_TRUE(rp->has & WGM_PEER_HAS_ENDPOINT);
+	first = sa4("192.0.2.10", 51820);
+	EXPECT_TRUE(wgm_endpoint_equal(&first, &rp->endpoint));
+	memset(key, 2, sizeof(key));
+	rp = wgm_device_find_peer(&req, key);
+	ASSERT_NE(NULL, rp);
+	EXPECT_EQ(0, rp->n_cands);
+	EXPECT_FALSE(rp->has & WGM_PEER_HAS_ENDPOINT);
+	EXPECT_TRUE(rp->flags & WGM_PEER_F_REPLACE_CANDIDATES);
+
+	/* once applied, nothing more to do */
+	apply(&cur, &req);
+	wgm_device_free(&req);
+	ASSERT_EQ(0, meshd_diff(&t, &cur, self, &req, &err));
+	EXPECT_EQ(0, req.n_peers);
+
+	/* the kernel moved peer 1 to its second candidate: left alone */
+	memset(key, 1, sizeof(key));
+	other = sa4("192.0.2.11", 51821);
+	wgm_device_find_peer(&cur, key)->endpoint = other;
+	ASSERT_EQ(0, meshd_diff(&t, &cur, self, &req, &err));
+	EXPECT_EQ(0, req.n_peers);
+
+	/* new candidates for peer 1: only those, endpoint untouched */
+	mkpeer(&p, 1, 3);
+	meshd_peers_update(&t, &p);
+	ASSERT_EQ(0, meshd_diff(&t, &cur, self, &req, &err));
+	ASSERT_EQ(1, req.n_peers);
+	EXPECT_EQ(WGM_PEER_F_UPDATE_ONLY | WGM_PEER_F_REPLACE_CANDIDATES,
+		  req.peers[0].flags);
+	EXPECT_EQ(3, req.peers[0].n_cands);
+	EXPECT_EQ(0, req.peers[0].n_aips);
+	EXPECT_FALSE(req.peers[0].has & WGM_PEER_HAS_ENDPOINT);
+	EXPECT_FALSE(req.peers[0].has & WGM_PEER_HAS_KEEPALIVE);
+	apply(&cur, &req);
+	wgm_device_free(&req);
+
+	/* peer 2 leaves the table; a stranger appears in the kernel */
+	memset(key, 2, sizeof(key));
+	meshd_peers_remove(&t, key);
+	memset(wgm_device_add_peer(&cur)->public_key, 7, WGM_KEY_LEN);
+	ASSERT_EQ(0, meshd_diff(&t, &cur, self, &req, &err));
+	ASSERT_EQ(2, req.n_peers);
+	EXPECT_EQ(WGM_PEER_F_REMOVE_ME, req.peers[0].flags);
+	EXPECT_EQ(WGM_PEER_F_REMOVE_ME, req.peers[1].flags);
+	EXPECT_EQ(NULL, wgm_device_find_peer(&req, self));
+	apply(&cur, &req);
+	wgm_device_free(&req);
+	ASSERT_EQ(1, cur.n_peers);
+
+	/* someone changed the keepalive or allowed IPs: put back */
+	cur.peers[0].keepalive = 0;
+	cur.peers[0].aips[0].cidr = 24;
+	ASSERT_EQ(0, meshd_diff(&t, &cur, self, &req, &err));
+	ASSERT_EQ(1, req.n_peers);
+	EXPECT_EQ(WGM_PEER_F_UPDATE_ONLY | WGM_PEER_F_REPLACE_ALLOWEDIPS,
+		  req.peers[0].flags);
+	EXPECT_EQ(2, req.peers[0].n_aips);
+	EXPECT_EQ(MESHD_KEEPALIVE, req.peers[0].keepalive);
+
+	wgm_device_free(&req);
+	wgm_device_free(&cur);
+	meshd_peers_free(&t);
+}
+
+TEST(recandidate_and_punch_requests)
+{
+	struct meshd_peers t;
+	struct meshd_peer *p;
+	struct wgm_device req;
+	struct wgm_peer kp;
+	struct wgm_candidate kc[2];
+	struct mp_peer mp;
+	struct wgm_err err;
+
+	meshd_peers_init(&t);
+	mkpeer(&mp, 4, 2);
+	meshd_peers_update(&t, &mp);
+	p = &t.v[0];
+
+	wgm_device_init(&req);
+	ASSERT_EQ(0, meshd_recandidate(p, &req, &err));
+	ASSERT_EQ(1, req.n_peers);
+	EXPECT_EQ(WGM_PEER_F_UPDATE_ONLY | WGM_PEER_F_REPLACE_CANDIDATES,
+		  req.peers[0].flags);
+	EXPECT_EQ(2, req.peers[0].n_cands);
+	wgm_device_free(&req);
+
+	memset(&kp, 0, sizeof(kp));
+	memset(kc, 0, sizeof(kc));
+	kp.cands = kc;
+	kp.n_cands = 2;
+	kc[0].state = WGM_CANDIDATE_DEAD;
+	kc[1].state = WGM_CANDIDATE_DEAD;
+	EXPECT_TRUE(meshd_want_punch_request(p, &kp, 1000));
+	p->last_punch_ms = 1000;
+	EXPECT_FALSE(meshd_want_punch_request(p, &kp, 1000 + 29999));
+	EXPECT_TRUE(meshd_want_punch_request(p, &kp, 1000 + 30000));
+	kc[1].state = WGM_CANDIDATE_PROBING;
+	EXPECT_FALSE(meshd_want_punch_request(p, &kp, 100000));
+	kc[1].state = WGM_CANDIDATE_ALIVE;
+	EXPECT_FALSE(meshd_want_punch_request(p, &kp, 100000));
+	kc[1].state = WGM_CANDIDATE_DEAD;
+	p->online = false;
+	EXPECT_FALSE(meshd_want_punch_request(p, &kp, 100000));
+	p->online = true;
+	EXPECT_FALSE(meshd_want_punch_request(p, NULL, 100000));
+	kp.n_cands = 0;
+	EXPECT_FALSE(meshd_want_punch_request(p, &kp, 100000));
+	meshd_peers_free(&t);
+}
+
+TEST_HARNESS_MAIN
