@@ -450,6 +450,20 @@ static void on_handshake(struct server *s, struct sconn *c,
 		kill_conn(c, e.msg);
 }
 
+/* ::ffff:a.b.c.d (IPv4 on a dual-stack socket) -> plain IPv4. */
+static void unmap_v4(struct sockaddr_storage *ss)
+{
+	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
+	struct sockaddr_in s4 = { .sin_family = AF_INET };
+
+	if (ss->ss_family != AF_INET6 || !IN6_IS_ADDR_V4MAPPED(&s6->sin6_addr))
+		return;
+	s4.sin_port = s6->sin6_port;
+	memcpy(&s4.sin_addr, &s6->sin6_addr.s6_addr[12], 4);
+	memset(ss, 0, sizeof(*ss));
+	memcpy(ss, &s4, sizeof(s4));
+}
+
 /* Bounded work per readable connection per iteration (fairness). */
 #define FRAMES_PER_ROUND 32
 
@@ -513,6 +527,7 @@ static void on_accept(struct server *s)
 				logmsg("accept: %s", strerror(errno));
 			return;
 		}
+		unmap_v4(&ss);
 		if (mp_candidate_from_sockaddr(&pc, (struct sockaddr *)&ss))
 			memset(&pc, 0, sizeof(pc));
 		if (s->nconns >= COORD_MAX_CONNS ||
@@ -540,7 +555,7 @@ static void on_accept(struct server *s)
 static void on_stun(struct server *s)
 {
 	uint8_t pkt[1500], txid[12], resp[STUN_MAX_RESPONSE];
-	struct sockaddr_storage from;
+	struct sockaddr_storage from, mapped;
 	ssize_t n;
 	size_t rl;
 	int i;
@@ -554,7 +569,9 @@ static void on_stun(struct server *s)
 			return;
 		if (stun_parse_request(pkt, (size_t)n, txid))
 			continue;	/* never answer garbage */
-		rl = stun_build_response(resp, txid, (struct sockaddr *)&from);
+		mapped = from;
+		unmap_v4(&mapped);	/* report what the client sees: IPv4 */
+		rl = stun_build_response(resp, txid, (struct sockaddr *)&mapped);
 		if (rl)
 			sendto(s->ufd, resp, rl, MSG_DONTWAIT,
 			       (struct sockaddr *)&from, sl);
