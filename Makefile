@@ -52,6 +52,7 @@ module: kdir-check
 userland:
 	@if [ -f userland/Makefile ]; then $(MAKE) -C userland; fi
 	@if [ -f userland/coord/Makefile ]; then $(MAKE) -C userland/coord; fi
+	@if [ -f userland/meshd/Makefile ]; then $(MAKE) -C userland/meshd; fi
 
 # kselftest_harness.h and kselftest.h come from Debian's linux-source tarball;
 # extracted once into build/, never committed.
@@ -95,6 +96,8 @@ install: all modules_install
 		$(MAKE) -C userland install DESTDIR=$(DESTDIR) PREFIX=$(PREFIX); fi
 	@if [ -f userland/coord/Makefile ]; then \
 		$(MAKE) -C userland/coord install DESTDIR=$(DESTDIR) PREFIX=$(PREFIX); fi
+	@if [ -f userland/meshd/Makefile ]; then \
+		$(MAKE) -C userland/meshd install DESTDIR=$(DESTDIR) PREFIX=$(PREFIX); fi
 	install -d $(DESTDIR)$(PREFIX)/share/doc/wgmesh
 	install -m 0644 README.md LICENSE $(DESTDIR)$(PREFIX)/share/doc/wgmesh/
 	install -d $(DESTDIR)$(PREFIX)/share/doc/wgmesh/netlink
