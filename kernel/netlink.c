@@ -20,6 +20,13 @@
  * IP) and only then changes anything, under rtnl and device_update_lock.
  * Errors past that point are resource failures (no memory, port in use,
  * table full); the listen port, the likeliest of them, is applied first.
+ * Candidate endpoints are checked in the same first pass (see
+ * wgm_nl_check_candidates()), so a bad one changes nothing either.
+ *
+ * PUNCH and PING name one peer of one device and hand it to probe.c.
+ * Events go to the "events" multicast group: probe.c builds its own
+ * snapshots (wgm_genetlink_event_put/send), typed events come from
+ * wgm_genl_event(), from any context.
  */
 
 #include <linux/netdevice.h>
@@ -27,8 +34,10 @@
 #include <linux/string.h>
 #include <linux/time64.h>
 #include <linux/if.h>
+#include <linux/ratelimit.h>
 #include <net/genetlink.h>
 #include <net/netlink.h>
+#include <net/ipv6.h>
 #include <crypto/algapi.h>
 #include <crypto/curve25519.h>
 
@@ -49,6 +58,9 @@
 static_assert(WGM_KEY_LEN == WGM_KEY_BYTES);
 
 static struct genl_family wgm_genl_family;
+
+/* index into wgm_genl_mcgrps */
+enum { WGM_NL_GRP_EVENTS };
 
 static const u8 wgm_nl_zero_key[WGM_KEY_BYTES];
 
@@ -79,6 +91,32 @@ static int wgm_nl_check_sockaddr(const struct nlattr *attr,
 	NLA_POLICY_VALIDATE_FN(NLA_BINARY, wgm_nl_check_sockaddr, \
 			       sizeof(struct sockaddr_in6))
 
+/*
+ * Candidates: an endpoint as above that can actually be probed, i.e. with
+ * a port and an address (the same rules probe.c applies when it installs
+ * them, checked here so that a bad candidate is refused before anything
+ * of the request is applied).
+ */
+static int wgm_nl_check_candidate_sockaddr(const struct nlattr *attr,
+					   struct netlink_ext_ack *extack)
+{
+	const struct sockaddr_in6 *sin6 = nla_data(attr);
+	const struct sockaddr_in *sin = nla_data(attr);
+	int ret;
+
+	ret = wgm_nl_check_sockaddr(attr, extack);
+	if (ret)
+		return ret;
+	if (sin->sin_family == AF_INET ?
+	    !sin->sin_port || sin->sin_addr.s_addr == htonl(INADDR_ANY) :
+	    !sin6->sin6_port || ipv6_addr_any(&sin6->sin6_addr)) {
+		NL_SET_ERR_MSG_ATTR(extack, attr,
+				    "candidate endpoint needs an address and a port");
+		return -EINVAL;
+	}
+	return 0;
+}
+
 static const struct nla_policy wgm_allowedip_policy[WGM_ALLOWEDIP_A_MAX + 1] = {
 	[WGM_ALLOWEDIP_A_FAMILY] = { .type = NLA_U16 },
 	[WGM_ALLOWEDIP_A_IPADDR] = NLA_POLICY_RANGE(NLA_BINARY,
@@ -90,7 +128,9 @@ static const struct nla_policy wgm_allowedip_policy[WGM_ALLOWEDIP_A_MAX + 1] = {
 
 /* What a SET_DEVICE request may say about a candidate endpoint. */
 static const struct nla_policy wgm_candidate_policy[WGM_CANDIDATE_A_MAX + 1] = {
-	[WGM_CANDIDATE_A_ENDPOINT] = WGM_NL_SOCKADDR,
+	[WGM_CANDIDATE_A_ENDPOINT] =
+		NLA_POLICY_VALIDATE_FN(NLA_BINARY, wgm_nl_check_candidate_sockaddr,
+				       sizeof(struct sockaddr_in6)),
 	[WGM_CANDIDATE_A_STATE] = WGM_NL_READ_ONLY("candidate state"),
 	[WGM_CANDIDATE_A_RTT_US] = WGM_NL_READ_ONLY("candidate RTT"),
 	[WGM_CANDIDATE_A_LAST_SENT] = WGM_NL_READ_ONLY("candidate last-sent time"),
@@ -98,6 +138,7 @@ static const struct nla_policy wgm_candidate_policy[WGM_CANDIDATE_A_MAX + 1] = {
 	[WGM_CANDIDATE_A_PROBES_SENT] = WGM_NL_READ_ONLY("candidate probe count"),
 	[WGM_CANDIDATE_A_PROBES_LOST] = WGM_NL_READ_ONLY("candidate loss count"),
 	[WGM_CANDIDATE_A_FLAGS] = WGM_NL_READ_ONLY("candidate flags"),
+	[WGM_CANDIDATE_A_PAD] = WGM_NL_READ_ONLY("padding"),
 };
 
 static const struct nla_policy wgm_peer_policy[WGM_PEER_A_MAX + 1] = {
@@ -128,6 +169,7 @@ static const struct nla_policy wgm_device_set_policy[WGM_DEVICE_A_MAX + 1] = {
 	[WGM_DEVICE_A_PEERS] = NLA_POLICY_NESTED_ARRAY(wgm_peer_policy),
 	[WGM_DEVICE_A_STUN_SERVERS] = WGM_NL_NOT_YET("STUN"),
 	[WGM_DEVICE_A_MAPPED_ADDRS] = WGM_NL_NOT_YET("STUN"),
+	[WGM_DEVICE_A_EVENT] = WGM_NL_READ_ONLY("an event"),
 };
 
 #define WGM_NL_NOT_A_SELECTOR \
@@ -146,6 +188,42 @@ static const struct nla_policy wgm_device_get_policy[WGM_DEVICE_A_MAX + 1] = {
 	[WGM_DEVICE_A_PEERS] = WGM_NL_NOT_A_SELECTOR,
 	[WGM_DEVICE_A_STUN_SERVERS] = WGM_NL_NOT_A_SELECTOR,
 	[WGM_DEVICE_A_MAPPED_ADDRS] = WGM_NL_NOT_A_SELECTOR,
+	[WGM_DEVICE_A_EVENT] = WGM_NL_NOT_A_SELECTOR,
+};
+
+#define WGM_NL_NOT_A_PEER \
+	{ .type = NLA_REJECT, \
+	  .reject_message = "PUNCH and PING take a device and one peer's public key only" }
+
+/* PUNCH and PING: the peer is only named. */
+static const struct nla_policy wgm_peer_select_policy[WGM_PEER_A_MAX + 1] = {
+	[WGM_PEER_A_PUBLIC_KEY] = NLA_POLICY_EXACT_LEN(WGM_KEY_LEN),
+	[WGM_PEER_A_PRESHARED_KEY] = WGM_NL_NOT_A_PEER,
+	[WGM_PEER_A_FLAGS] = WGM_NL_NOT_A_PEER,
+	[WGM_PEER_A_ENDPOINT] = WGM_NL_NOT_A_PEER,
+	[WGM_PEER_A_PERSISTENT_KEEPALIVE_INTERVAL] = WGM_NL_NOT_A_PEER,
+	[WGM_PEER_A_LAST_HANDSHAKE_TIME] = WGM_NL_NOT_A_PEER,
+	[WGM_PEER_A_RX_BYTES] = WGM_NL_NOT_A_PEER,
+	[WGM_PEER_A_TX_BYTES] = WGM_NL_NOT_A_PEER,
+	[WGM_PEER_A_ALLOWEDIPS] = WGM_NL_NOT_A_PEER,
+	[WGM_PEER_A_PROTOCOL_VERSION] = WGM_NL_NOT_A_PEER,
+	[WGM_PEER_A_PAD] = WGM_NL_NOT_A_PEER,
+	[WGM_PEER_A_CANDIDATES] = WGM_NL_NOT_A_PEER,
+	[WGM_PEER_A_NAT_KEEPALIVE_INTERVAL] = WGM_NL_NOT_A_PEER,
+};
+
+static const struct nla_policy wgm_device_punch_policy[WGM_DEVICE_A_MAX + 1] = {
+	[WGM_DEVICE_A_IFINDEX] = { .type = NLA_U32 },
+	[WGM_DEVICE_A_IFNAME] = { .type = NLA_NUL_STRING, .len = IFNAMSIZ - 1 },
+	[WGM_DEVICE_A_PRIVATE_KEY] = WGM_NL_NOT_A_PEER,
+	[WGM_DEVICE_A_PUBLIC_KEY] = WGM_NL_NOT_A_PEER,
+	[WGM_DEVICE_A_FLAGS] = WGM_NL_NOT_A_PEER,
+	[WGM_DEVICE_A_LISTEN_PORT] = WGM_NL_NOT_A_PEER,
+	[WGM_DEVICE_A_FWMARK] = WGM_NL_NOT_A_PEER,
+	[WGM_DEVICE_A_PEERS] = NLA_POLICY_NESTED_ARRAY(wgm_peer_select_policy),
+	[WGM_DEVICE_A_STUN_SERVERS] = WGM_NL_NOT_A_PEER,
+	[WGM_DEVICE_A_MAPPED_ADDRS] = WGM_NL_NOT_A_PEER,
+	[WGM_DEVICE_A_EVENT] = WGM_NL_NOT_A_PEER,
 };
 
 /* ---- device lookup --------------------------------------------------- */
@@ -593,11 +671,43 @@ static int wgm_nl_check_aip(const struct nlattr *attr,
 	return 0;
 }
 
+/*
+ * WGM_PEER_A_CANDIDATES: at most WGM_PROBE_MAX_CANDIDATES entries, each
+ * with a usable endpoint (the policy checked its family, length, port and
+ * address).  Appending to a peer's existing list can still overflow it;
+ * probe.c refuses that with E2BIG when the peer is reached.
+ */
+static int wgm_nl_check_candidates(const struct nlattr *attr,
+				   struct netlink_ext_ack *extack)
+{
+	struct nlattr *tb[WGM_CANDIDATE_A_MAX + 1], *cand;
+	unsigned int n = 0;
+	int ret, rem;
+
+	nla_for_each_nested(cand, attr, rem) {
+		if (++n > WGM_PROBE_MAX_CANDIDATES) {
+			NL_SET_ERR_MSG_ATTR(extack, cand,
+					    "too many candidate endpoints (at most 16 per peer)");
+			return -E2BIG;
+		}
+		ret = nla_parse_nested(tb, WGM_CANDIDATE_A_MAX, cand,
+				       wgm_candidate_policy, extack);
+		if (ret)
+			return ret;
+		if (!tb[WGM_CANDIDATE_A_ENDPOINT]) {
+			NL_SET_ERR_MSG_ATTR(extack, cand,
+					    "candidate needs WGM_CANDIDATE_A_ENDPOINT");
+			NL_SET_ERR_ATTR_MISS(extack, cand, WGM_CANDIDATE_A_ENDPOINT);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
 static int wgm_nl_check_peer(const struct nlattr *attr,
 			     struct netlink_ext_ack *extack)
 {
 	struct nlattr *tb[WGM_PEER_A_MAX + 1], *aip;
-	u32 flags = 0;
 	int ret, rem;
 
 	ret = nla_parse_nested(tb, WGM_PEER_A_MAX, attr, wgm_peer_policy,
@@ -609,28 +719,16 @@ static int wgm_nl_check_peer(const struct nlattr *attr,
 		NL_SET_ERR_ATTR_MISS(extack, attr, WGM_PEER_A_PUBLIC_KEY);
 		return -EINVAL;
 	}
-	if (tb[WGM_PEER_A_FLAGS])
-		flags = nla_get_u32(tb[WGM_PEER_A_FLAGS]);
-	if (flags & WGM_PEER_F_REPLACE_CANDIDATES) {
-		NL_SET_ERR_MSG_ATTR(extack, tb[WGM_PEER_A_FLAGS],
-				    "candidate endpoints are not supported yet");
-		return -EOPNOTSUPP;
-	}
-	if (tb[WGM_PEER_A_CANDIDATES]) {
-		NL_SET_ERR_MSG_ATTR(extack, tb[WGM_PEER_A_CANDIDATES],
-				    "candidate endpoints are not supported yet");
-		return -EOPNOTSUPP;
-	}
-	if (tb[WGM_PEER_A_NAT_KEEPALIVE_INTERVAL]) {
-		NL_SET_ERR_MSG_ATTR(extack, tb[WGM_PEER_A_NAT_KEEPALIVE_INTERVAL],
-				    "NAT keepalive is not supported yet");
-		return -EOPNOTSUPP;
-	}
 	if (tb[WGM_PEER_A_PROTOCOL_VERSION] &&
 	    nla_get_u32(tb[WGM_PEER_A_PROTOCOL_VERSION]) != 1) {
 		NL_SET_ERR_MSG_ATTR(extack, tb[WGM_PEER_A_PROTOCOL_VERSION],
 				    "unsupported protocol version (1 is the only one)");
 		return -EPROTONOSUPPORT;
+	}
+	if (tb[WGM_PEER_A_CANDIDATES]) {
+		ret = wgm_nl_check_candidates(tb[WGM_PEER_A_CANDIDATES], extack);
+		if (ret)
+			return ret;
 	}
 	if (!tb[WGM_PEER_A_ALLOWEDIPS])
 		return 0;
@@ -887,10 +985,14 @@ static int wgm_nl_apply_peer(struct wgm_device *wg, const struct nlattr *attr,
 		}
 	}
 
-	if (tb[WGM_PEER_A_CANDIDATES]) {
+	/* replacing with nothing clears the list */
+	if (tb[WGM_PEER_A_CANDIDATES] || (flags & WGM_PEER_F_REPLACE_CANDIDATES)) {
 		ret = wgm_probe_set_candidates(peer, tb[WGM_PEER_A_CANDIDATES],
 					       flags & WGM_PEER_F_REPLACE_CANDIDATES,
 					       extack);
+		/* probe.c explains its refusals itself */
+		if (ret == -ENOMEM)
+			NL_SET_ERR_MSG_ATTR(extack, attr, "no memory for candidate endpoints");
 		if (ret)
 			goto out;
 	}
@@ -1010,12 +1112,208 @@ out_wipe:
 	return ret;
 }
 
-/* ---- the family ------------------------------------------------------ */
+/* ---- PUNCH and PING -------------------------------------------------- */
 
 /*
- * WGM_CMD_PUNCH, WGM_CMD_PING and WGM_CMD_EVENT are reserved for candidate
- * probing; until they are implemented the core answers EOPNOTSUPP.
+ * The one WGM_PEER_A_PUBLIC_KEY of a PUNCH or PING request (the policy
+ * allowed nothing else), or NULL with the reason in @extack.
  */
+static const u8 *wgm_nl_punch_key(struct nlattr **attrs,
+				  struct netlink_ext_ack *extack)
+{
+	struct nlattr *tb[WGM_PEER_A_MAX + 1], *peers = attrs[WGM_DEVICE_A_PEERS];
+	struct nlattr *peer, *first = NULL;
+	unsigned int n = 0;
+	int rem;
+
+	if (!peers) {
+		NL_SET_ERR_MSG(extack, "no peer given: need WGM_DEVICE_A_PEERS");
+		NL_SET_ERR_ATTR_MISS(extack, NULL, WGM_DEVICE_A_PEERS);
+		return NULL;
+	}
+	nla_for_each_nested(peer, peers, rem) {
+		if (!first)
+			first = peer;
+		n++;
+	}
+	if (n != 1) {
+		NL_SET_ERR_MSG_ATTR(extack, peers, "need exactly one peer");
+		return NULL;
+	}
+	if (nla_parse_nested(tb, WGM_PEER_A_MAX, first, wgm_peer_select_policy,
+			     extack))
+		return NULL;
+	if (!tb[WGM_PEER_A_PUBLIC_KEY]) {
+		NL_SET_ERR_MSG_ATTR(extack, first, "peer needs WGM_PEER_A_PUBLIC_KEY");
+		NL_SET_ERR_ATTR_MISS(extack, first, WGM_PEER_A_PUBLIC_KEY);
+		return NULL;
+	}
+	return nla_data(tb[WGM_PEER_A_PUBLIC_KEY]);
+}
+
+/* WGM_CMD_PUNCH and WGM_CMD_PING: probe and punch towards one peer now. */
+static int wgm_nl_punch_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct netlink_ext_ack *extack = info->extack;
+	struct net_device *dev;
+	struct wgm_device *wg;
+	struct wgm_peer *peer;
+	const u8 *key;
+	int ret;
+
+	key = wgm_nl_punch_key(info->attrs, extack);
+	if (!key)
+		return -EINVAL;
+	dev = wgm_nl_lookup(genl_info_net(info), info->attrs, extack);
+	if (IS_ERR(dev))
+		return PTR_ERR(dev);
+	wg = netdev_priv(dev);
+
+	mutex_lock(&wg->device_update_lock);
+	/* removed peers left the table under this lock */
+	peer = wgm_pubkey_hashtable_lookup(wg->peer_hashtable, key);
+	if (!peer) {
+		NL_SET_ERR_MSG_ATTR(extack, info->attrs[WGM_DEVICE_A_PEERS], "no such peer");
+		ret = -ENOENT;
+		goto out_unlock;
+	}
+	ret = wgm_probe_punch(peer);
+	if (ret == -ENOKEY)
+		NL_SET_ERR_MSG(extack,
+			       "the peer cannot be probed yet (the device has no private key)");
+	else if (ret == -EDESTADDRREQ)
+		NL_SET_ERR_MSG(extack, "the peer has no candidate endpoints");
+	else if (ret)
+		NL_SET_ERR_MSG(extack, "could not start probing the peer");
+	wgm_peer_put(peer);
+out_unlock:
+	mutex_unlock(&wg->device_update_lock);
+	dev_put(dev);
+	return ret;
+}
+
+/* ---- events ---------------------------------------------------------- */
+
+/*
+ * Typed events may come from the packet path: all devices together get at
+ * most this many per second, the rest are dropped (listeners that need
+ * the full state dump the device).
+ */
+static DEFINE_RATELIMIT_STATE(wgm_nl_event_rs, HZ, 200);
+
+void *wgm_genetlink_event_put(struct sk_buff *skb)
+{
+	return genlmsg_put(skb, 0, 0, &wgm_genl_family, 0, WGM_CMD_EVENT);
+}
+
+bool wgm_genetlink_has_listeners(struct net *net)
+{
+	return genl_has_listeners(&wgm_genl_family, net, WGM_NL_GRP_EVENTS) > 0;
+}
+
+int wgm_genetlink_event_send(struct net *net, struct sk_buff *skb)
+{
+	return genlmsg_multicast_netns(&wgm_genl_family, net, skb, 0,
+				       WGM_NL_GRP_EVENTS, GFP_KERNEL);
+}
+
+static size_t wgm_nl_event_size(void)
+{
+	size_t sa = nla_total_size(sizeof(struct sockaddr_in6));
+
+	return nla_total_size(sizeof(u32)) +		/* IFINDEX */
+	       nla_total_size(IFNAMSIZ) +		/* IFNAME */
+	       nla_total_size(0) +			/* PEERS */
+	       nla_total_size(0) +			/* the peer */
+	       nla_total_size(WGM_KEY_LEN) +		/* its PUBLIC_KEY */
+	       nla_total_size(0) +			/* EVENT */
+	       nla_total_size(sizeof(u8)) +		/* TYPE */
+	       2 * sa +					/* OLD/NEW_ENDPOINT */
+	       2 * nla_total_size(sizeof(u32));		/* REASON, VALUE */
+}
+
+/* AF_INET and AF_INET6 addresses; nothing for NULL or anything else. */
+static int wgm_nl_put_sa(struct sk_buff *skb, int type,
+			 const struct sockaddr *sa)
+{
+	if (!sa)
+		return 0;
+	if (sa->sa_family == AF_INET)
+		return nla_put(skb, type, sizeof(struct sockaddr_in), sa);
+	if (sa->sa_family == AF_INET6)
+		return nla_put(skb, type, sizeof(struct sockaddr_in6), sa);
+	return 0;
+}
+
+static int wgm_nl_fill_event(struct sk_buff *skb, struct wgm_peer *peer,
+			     u8 type, const struct sockaddr *old_ep,
+			     const struct sockaddr *new_ep, u32 reason, u32 value)
+{
+	struct net_device *dev = peer->device->dev;
+	struct nlattr *peers, *one, *ev;
+
+	if (nla_put_u32(skb, WGM_DEVICE_A_IFINDEX, dev->ifindex) ||
+	    nla_put_string(skb, WGM_DEVICE_A_IFNAME, dev->name))
+		return -EMSGSIZE;
+	peers = nla_nest_start(skb, WGM_DEVICE_A_PEERS);
+	if (!peers)
+		return -EMSGSIZE;
+	one = nla_nest_start(skb, 0);
+	/* remote_static is set when the peer is created and never changes */
+	if (!one || nla_put(skb, WGM_PEER_A_PUBLIC_KEY, WGM_KEY_LEN,
+			    peer->handshake.remote_static))
+		return -EMSGSIZE;
+	nla_nest_end(skb, one);
+	nla_nest_end(skb, peers);
+	ev = nla_nest_start(skb, WGM_DEVICE_A_EVENT);
+	if (!ev ||
+	    nla_put_u8(skb, WGM_EVENT_A_TYPE, type) ||
+	    wgm_nl_put_sa(skb, WGM_EVENT_A_OLD_ENDPOINT, old_ep) ||
+	    wgm_nl_put_sa(skb, WGM_EVENT_A_NEW_ENDPOINT, new_ep) ||
+	    nla_put_u32(skb, WGM_EVENT_A_REASON, reason) ||
+	    nla_put_u32(skb, WGM_EVENT_A_VALUE, value))
+		return -EMSGSIZE;
+	nla_nest_end(skb, ev);
+	return 0;
+}
+
+/*
+ * Multicasts a typed WGM_CMD_EVENT about @peer (enum wgm_event_type
+ * @type; @old_ep/@new_ep may be NULL) in the peer's network namespace.
+ * Any context (softirq included); the caller keeps @peer alive.  Nothing
+ * is built when nobody listens; beyond wgm_nl_event_rs events are dropped.
+ */
+void wgm_genl_event(struct wgm_peer *peer, u8 type,
+		    const struct sockaddr *old_ep, const struct sockaddr *new_ep,
+		    u32 reason, u32 value)
+{
+	struct net *net = dev_net(peer->device->dev);
+	struct sk_buff *skb;
+	void *hdr;
+
+	if (!wgm_genetlink_has_listeners(net) || !__ratelimit(&wgm_nl_event_rs))
+		return;
+	skb = genlmsg_new(wgm_nl_event_size(), GFP_ATOMIC);
+	if (!skb)
+		return;
+	hdr = wgm_genetlink_event_put(skb);
+	if (!hdr)
+		goto err_fill;
+	if (wgm_nl_fill_event(skb, peer, type, old_ep, new_ep, reason, value))
+		goto err_fill;
+	genlmsg_end(skb, hdr);
+	/* no listener left meanwhile (-ESRCH) is no error */
+	genlmsg_multicast_netns(&wgm_genl_family, net, skb, 0,
+				WGM_NL_GRP_EVENTS, GFP_ATOMIC);
+	return;
+
+err_fill:
+	nlmsg_free(skb);
+}
+
+/* ---- the family ------------------------------------------------------ */
+
+/* WGM_CMD_EVENT is only ever sent, to the "events" group. */
 static const struct genl_ops wgm_genl_ops[] = {
 	{
 		.cmd = WGM_CMD_GET_DEVICE,
@@ -1030,6 +1328,20 @@ static const struct genl_ops wgm_genl_ops[] = {
 		.cmd = WGM_CMD_SET_DEVICE,
 		.doit = wgm_nl_set_doit,
 		.policy = wgm_device_set_policy,
+		.maxattr = WGM_DEVICE_A_MAX,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd = WGM_CMD_PUNCH,
+		.doit = wgm_nl_punch_doit,
+		.policy = wgm_device_punch_policy,
+		.maxattr = WGM_DEVICE_A_MAX,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd = WGM_CMD_PING,
+		.doit = wgm_nl_punch_doit,
+		.policy = wgm_device_punch_policy,
 		.maxattr = WGM_DEVICE_A_MAX,
 		.flags = GENL_UNS_ADMIN_PERM,
 	},
@@ -1059,6 +1371,8 @@ static struct genl_family wgm_genl_family __ro_after_init = {
 
 int __init wgm_genetlink_init(void)
 {
+	/* a dropped event is not worth a log line */
+	ratelimit_set_flags(&wgm_nl_event_rs, RATELIMIT_MSG_ON_RELEASE);
 	return genl_register_family(&wgm_genl_family);
 }
 

@@ -3,7 +3,35 @@
 #ifndef _WGM_NETLINK_H
 #define _WGM_NETLINK_H
 
+#include <linux/types.h>
+
+struct net;
+struct sk_buff;
+struct sockaddr;
+struct wgm_peer;
+
 int wgm_genetlink_init(void);
 void wgm_genetlink_uninit(void);
+
+/*
+ * Typed event (WGM_DEVICE_A_EVENT, enum wgm_event_type @type) about @peer
+ * to the "events" group of the peer's netns.  Any context, GFP_ATOMIC;
+ * @old_ep/@new_ep may be NULL; the caller keeps @peer alive.  Skipped
+ * without listeners, rate-limited for all devices together.
+ */
+void wgm_genl_event(struct wgm_peer *peer, u8 type,
+		    const struct sockaddr *old_ep, const struct sockaddr *new_ep,
+		    u32 reason, u32 value);
+
+/*
+ * Events built by the caller (probe.c): wgm_genetlink_event_put() is
+ * genlmsg_put() of a WGM_CMD_EVENT header; wgm_genetlink_event_send()
+ * multicasts the finished message (GFP_KERNEL, process context) and
+ * consumes @skb.  wgm_genetlink_has_listeners() says whether building one
+ * is worth it.
+ */
+void *wgm_genetlink_event_put(struct sk_buff *skb);
+int wgm_genetlink_event_send(struct net *net, struct sk_buff *skb);
+bool wgm_genetlink_has_listeners(struct net *net);
 
 #endif /* _WGM_NETLINK_H */
