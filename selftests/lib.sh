@@ -13,7 +13,7 @@
 
 set -u
 TOP=${TOP:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
-WGM_KO=$TOP/kernel/wgmesh.ko
+WGM_KO=${WGM_KO:-$TOP/kernel/wgmesh.ko}	# override to test another build
 WGM_NL=$TOP/build/selftests/wgm-nl
 MESHADM=$TOP/userland/meshadm
 _tap_n=0
