@@ -21,6 +21,8 @@
 #include <string.h>
 #include <sys/random.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <netdb.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -35,12 +37,16 @@
 #include "nlpunch.h"
 #include "proto.h"
 #include "rtnl.h"
+#include "stun.h"
 
 #define CONNECT_TIMEOUT_MS 5000
 #define GATHER_INTERVAL_MS 5000u
 #define PING_INTERVAL_MS (MP_KEEPALIVE_SEC * 1000u)
 /* No frame from meshcoord for this long: the connection is dead. */
 #define DEAD_AFTER_MS (3u * PING_INTERVAL_MS)
+/* Public address discovery (STUN Binding to the service) this often. */
+#define STUN_INTERVAL_MS 15000u
+#define STUN_DEFAULT_PORT "3478"
 
 /* Exit statuses (meshd(8)). */
 #define EXIT_USAGE 2
@@ -54,6 +60,8 @@ struct opts {
 	const char *state;
 	char name[MP_NAME_MAX + 1];
 	uint16_t listen_port;
+	char stun_host[256];		/* "" = no STUN */
+	char stun_port[8];
 };
 
 struct meshd {
@@ -74,6 +82,18 @@ struct meshd {
 	struct meshd_peers peers;
 	bool synced;			/* one SYNC_END seen since start */
 	bool punch_unsupported;		/* the module answered EOPNOTSUPP */
+
+	/*
+	 * STUN from a user-space socket tells the public IPv4 address; with a
+	 * port-preserving NAT (the common case) publicIP:listen-port is where
+	 * peers reach the tunnel, so it becomes a candidate.
+	 */
+	int stun_fd;
+	struct sockaddr_storage stun_addr;
+	socklen_t stun_len;
+	uint8_t stun_txid[12];
+	union wgm_sockaddr public_ip;	/* port 0; AF_UNSPEC = unknown */
+	uint64_t next_stun_ms;
 
 	struct mp_candidates sent;	/* what meshcoord has from us */
 	bool sent_valid;
@@ -442,6 +462,77 @@ static void try_connect(struct meshd *d)
 	apply_welcome(d, &w);
 }
 
+/* ---- public address (STUN) ---- */
+
+static void stun_send(struct meshd *d)
+{
+	struct addrinfo hints, *res = NULL;
+	uint8_t req[STUN_HDR_LEN];
+	int r;
+
+	if (!d->o.stun_host[0])
+		return;
+	if (d->stun_fd < 0) {
+		memset(&hints, 0, sizeof(hints));
+		hints.ai_family = AF_INET;
+		hints.ai_socktype = SOCK_DGRAM;
+		r = getaddrinfo(d->o.stun_host, d->o.stun_port, &hints, &res);
+		if (r || !res) {
+			logmsg("stun: resolving %s: %s", d->o.stun_host,
+			       gai_strerror(r));
+			return;
+		}
+		memcpy(&d->stun_addr, res->ai_addr, res->ai_addrlen);
+		d->stun_len = res->ai_addrlen;
+		freeaddrinfo(res);
+		d->stun_fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK |
+				    SOCK_CLOEXEC, 0);
+		if (d->stun_fd < 0) {
+			logmsg("stun: socket: %s", strerror(errno));
+			return;
+		}
+	}
+	if (getrandom(d->stun_txid, sizeof(d->stun_txid), 0) !=
+	    sizeof(d->stun_txid))
+		return;
+	stun_build_request(req, d->stun_txid);
+	if (sendto(d->stun_fd, req, sizeof(req), 0,
+		   (struct sockaddr *)&d->stun_addr, d->stun_len) < 0)
+		logmsg("stun: sending to %s: %s", d->o.stun_host,
+		       strerror(errno));
+}
+
+static void stun_readable(struct meshd *d)
+{
+	uint8_t buf[512];
+	struct sockaddr_storage from, mapped;
+	union wgm_sockaddr ip;
+	char a[INET_ADDRSTRLEN];
+	socklen_t flen;
+	ssize_t n;
+
+	for (;;) {
+		flen = sizeof(from);
+		n = recvfrom(d->stun_fd, buf, sizeof(buf), 0,
+			     (struct sockaddr *)&from, &flen);
+		if (n < 0)
+			return;
+		if (stun_parse_response(buf, (size_t)n, d->stun_txid, &mapped) ||
+		    mapped.ss_family != AF_INET)
+			continue;
+		memset(&ip, 0, sizeof(ip));
+		ip.in.sin_family = AF_INET;
+		ip.in.sin_addr = ((struct sockaddr_in *)&mapped)->sin_addr;
+		if (d->public_ip.sa.sa_family == AF_INET &&
+		    d->public_ip.in.sin_addr.s_addr == ip.in.sin_addr.s_addr)
+			continue;
+		d->public_ip = ip;
+		inet_ntop(AF_INET, &ip.in.sin_addr, a, sizeof(a));
+		logmsg("stun: public address %s", a);
+		d->next_gather_ms = 0;
+	}
+}
+
 static void report_candidates(struct meshd *d)
 {
 	struct mp_candidate c[MP_MAX_CANDIDATES];
@@ -466,7 +557,11 @@ static void report_candidates(struct meshd *d)
 		logmsg("%s", err.msg);
 		goto out;
 	}
-	n = meshd_gather(addrs, n_addrs, d->o.ifname, cur.listen_port, NULL, 0,
+	if (d->public_ip.sa.sa_family == AF_INET)
+		d->public_ip.in.sin_port = htons(cur.listen_port);
+	n = meshd_gather(addrs, n_addrs, d->o.ifname, cur.listen_port,
+			 &d->public_ip,
+			 d->public_ip.sa.sa_family == AF_INET && cur.listen_port,
 			 c, MP_MAX_CANDIDATES);
 	meshd_ifaddrs_free(addrs, handle);
 	if (!d->connected)
@@ -664,7 +759,7 @@ static int handle_signal(struct meshd *d)
 
 static int run(struct meshd *d)
 {
-	struct pollfd pfd[2];
+	struct pollfd pfd[3];
 	struct mp_err err;
 	uint64_t now, wake;
 	int timeout, nfds;
@@ -682,6 +777,10 @@ static int run(struct meshd *d)
 			if (mp_send_ping(&d->conn, ++d->ping_token, &err))
 				disconnect(d, err.msg);
 		}
+		if (now >= d->next_stun_ms) {
+			d->next_stun_ms = now + STUN_INTERVAL_MS;
+			stun_send(d);
+		}
 		if (now >= d->next_gather_ms) {
 			d->next_gather_ms = now + GATHER_INTERVAL_MS;
 			report_candidates(d);
@@ -690,6 +789,8 @@ static int run(struct meshd *d)
 			disconnect(d, err.msg);
 
 		wake = d->next_gather_ms;
+		if (d->next_stun_ms < wake)
+			wake = d->next_stun_ms;
 		if (d->connected) {
 			if (d->next_ping_ms < wake)
 				wake = d->next_ping_ms;
@@ -703,12 +804,14 @@ static int run(struct meshd *d)
 
 		pfd[0].fd = d->sigfd;
 		pfd[0].events = POLLIN;
-		nfds = 1;
+		pfd[1].fd = d->stun_fd;		/* ignored while negative */
+		pfd[1].events = POLLIN;
+		nfds = 2;
 		if (d->connected) {
-			pfd[1].fd = d->conn.fd;
-			pfd[1].events = POLLIN |
+			pfd[2].fd = d->conn.fd;
+			pfd[2].events = POLLIN |
 				(mp_conn_want_write(&d->conn) ? POLLOUT : 0);
-			nfds = 2;
+			nfds = 3;
 		}
 		if (poll(pfd, (nfds_t)nfds, timeout) < 0) {
 			if (errno == EINTR)
@@ -718,8 +821,10 @@ static int run(struct meshd *d)
 		}
 		if ((pfd[0].revents & POLLIN) && handle_signal(d))
 			return 0;
-		if (nfds == 2 && d->connected && pfd[1].revents) {
-			if (pfd[1].revents & (POLLIN | POLLHUP | POLLERR))
+		if (pfd[1].revents & POLLIN)
+			stun_readable(d);
+		if (nfds == 3 && d->connected && pfd[2].revents) {
+			if (pfd[2].revents & (POLLIN | POLLHUP | POLLERR))
 				coord_readable(d);
 			if (d->connected && mp_conn_flush(&d->conn, &err) < 0)
 				disconnect(d, err.msg);
@@ -734,6 +839,7 @@ static void usage(FILE *f)
 	fprintf(f,
 		"Usage: meshd --coord HOST:PORT --coord-key PUBKEY --interface DEV --state DIR\n"
 		"             [--authkey KEY] [--name NAME] [--listen-port PORT]\n"
+		"             [--stun HOST:PORT|none]\n"
 		"The wgmesh node agent; see meshd(8).\n");
 }
 
@@ -757,6 +863,39 @@ static void default_name(char *out, size_t len)
 		snprintf(out, len, "node");
 }
 
+/* "host:port", "[v6]:port" -> o->stun_host/stun_port; the coord's port is
+ * replaced by the STUN default. */
+static int split_hostport(const char *s, struct opts *o, bool coord)
+{
+	const char *colon, *host = s;
+	size_t hlen;
+
+	if (*s == '[') {
+		colon = strchr(s, ']');
+		if (!colon || colon[1] != ':')
+			goto bad;
+		host = s + 1;
+		hlen = (size_t)(colon - host);
+		colon++;
+	} else {
+		colon = strrchr(s, ':');
+		if (!colon)
+			goto bad;
+		hlen = (size_t)(colon - s);
+	}
+	if (!hlen || hlen >= sizeof(o->stun_host) ||
+	    (!coord && (!colon[1] || strlen(colon + 1) >= sizeof(o->stun_port))))
+		goto bad;
+	memcpy(o->stun_host, host, hlen);
+	o->stun_host[hlen] = '\0';
+	snprintf(o->stun_port, sizeof(o->stun_port), "%s",
+		 coord ? STUN_DEFAULT_PORT : colon + 1);
+	return 0;
+bad:
+	fprintf(stderr, "meshd: %s: expected HOST:PORT or [IPv6]:PORT\n", s);
+	return -1;
+}
+
 static int parse_opts(int argc, char *argv[], struct opts *o)
 {
 	static const struct option lo[] = {
@@ -767,14 +906,16 @@ static int parse_opts(int argc, char *argv[], struct opts *o)
 		{ "state", required_argument, NULL, 's' },
 		{ "name", required_argument, NULL, 'n' },
 		{ "listen-port", required_argument, NULL, 'p' },
+		{ "stun", required_argument, NULL, 'S' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	const char *stun = NULL;
 	bool have_key = false;
 	uint64_t v;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "c:k:a:i:s:n:p:h", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "c:k:a:i:s:n:p:S:h", lo, NULL)) != -1) {
 		switch (c) {
 		case 'c':
 			o->coord = optarg;
@@ -813,6 +954,9 @@ static int parse_opts(int argc, char *argv[], struct opts *o)
 			}
 			o->listen_port = (uint16_t)v;
 			break;
+		case 'S':
+			stun = optarg;
+			break;
 		case 'h':
 			usage(stdout);
 			exit(0);
@@ -833,7 +977,11 @@ static int parse_opts(int argc, char *argv[], struct opts *o)
 	}
 	if (!o->name[0])
 		default_name(o->name, sizeof(o->name));
-	return 0;
+	if (!stun)
+		return split_hostport(o->coord, o, true);
+	if (!strcmp(stun, "none"))
+		return 0;
+	return split_hostport(stun, o, false);
 }
 
 int main(int argc, char *argv[])
@@ -843,6 +991,7 @@ int main(int argc, char *argv[])
 	int ret;
 
 	memset(&d, 0, sizeof(d));
+	d.stun_fd = -1;
 	umask(077);
 	setvbuf(stderr, NULL, _IOLBF, 0);
 	if (parse_opts(argc, argv, &d.o))
@@ -871,6 +1020,8 @@ int main(int argc, char *argv[])
 	wgm_nl_close(&d.nl);
 	meshd_peers_free(&d.peers);
 	close(d.sigfd);
+	if (d.stun_fd >= 0)
+		close(d.stun_fd);
 	explicit_bzero(d.priv, sizeof(d.priv));
 	return ret;
 }
