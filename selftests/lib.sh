@@ -567,6 +567,7 @@ dev_json() {
 	fi
 }
 
-# WGM_KO_ALT: load this module file instead of kernel/wgmesh.ko (a module
-# built in another tree, e.g. while kernel/Kbuild is incomplete).
-[ -n "${WGM_KO_ALT:-}" ] && WGM_KO=$WGM_KO_ALT
+# WGM_KO_ALT, MESHADM_ALT: use this module file / meshadm instead of the
+# checkout's (built in another tree, e.g. while kernel/Kbuild is incomplete).
+WGM_KO=${WGM_KO_ALT:-$WGM_KO}
+MESHADM=${MESHADM_ALT:-$MESHADM}
