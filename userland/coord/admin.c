@@ -12,15 +12,28 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <sodium.h>
 
 #include "db.h"
 #include "key.h"
 
-static int open_db(struct coord_db *db, const char *dir)
+/*
+ * pubkey and authkey create may initialise a new state directory (to
+ * provision agents before the first start); nodes and remove must not
+ * invent a network on a mistyped path.
+ */
+static int open_db(struct coord_db *db, const char *dir, bool create)
 {
+	char path[4096];
 	struct wgm_err e;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, COORD_DB_FILE);
+	if (!create && access(path, F_OK)) {
+		fprintf(stderr, "meshcoord: %s: %s\n", path, strerror(errno));
+		return -1;
+	}
 
 	if (mp_init()) {
 		fprintf(stderr, "meshcoord: libsodium initialisation failed\n");
@@ -52,7 +65,7 @@ int coord_cmd_nodes(const char *dir)
 	size_t n, i;
 	unsigned int j;
 
-	if (open_db(&db, dir))
+	if (open_db(&db, dir, false))
 		return 1;
 	if (coord_db_nodes(&db, &nodes, &n, &e)) {
 		fprintf(stderr, "meshcoord: %s\n", e.msg);
@@ -92,7 +105,7 @@ int coord_cmd_remove(const char *dir, const char *sel)
 	struct wgm_err e;
 	int r;
 
-	if (open_db(&db, dir))
+	if (open_db(&db, dir, false))
 		return 1;
 	r = coord_db_remove(&db, sel, &gone, &e);
 	coord_db_close(&db);
@@ -113,7 +126,7 @@ int coord_cmd_pubkey(const char *dir)
 	char key[WGM_KEY_B64_LEN + 1];
 	struct coord_db db;
 
-	if (open_db(&db, dir))
+	if (open_db(&db, dir, true))
 		return 1;
 	wgm_key_to_base64(key, db.pub);
 	coord_db_close(&db);
@@ -130,7 +143,7 @@ int coord_cmd_authkey_create(const char *dir, bool reusable,
 	int64_t now = (int64_t)time(NULL);
 	int r;
 
-	if (open_db(&db, dir))
+	if (open_db(&db, dir, true))
 		return 1;
 	r = coord_db_authkey_create(&db, reusable,
 				    expires_in > 0 ? now + expires_in : 0, now,
