@@ -57,6 +57,7 @@
 #include <net/udp_tunnel.h>
 #include <net/inet_sock.h>
 #include <net/netlink.h>
+#include <net/genetlink.h>
 #include <crypto/algapi.h>
 
 #include "device.h"
@@ -66,6 +67,7 @@
 #include "pathsel.h"
 #include "probemsg.h"
 #include "probe.h"
+#include "netlink.h"
 #include "uapi/linux/wgmesh.h"
 
 #define WGM_PROBE_SLOTS			(WGM_PROBE_MAX_CANDIDATES + 2)
@@ -113,16 +115,19 @@ struct wgm_probe_peer {
 	u64 hashed_id;			/* remote id as hashed */
 	bool hashed;
 	struct timer_list timer;
+	struct work_struct event_work;	/* multicasts WGM_CMD_EVENT */
 	struct rcu_head rcu;
 
 	spinlock_t lock;		/* everything below */
 	bool dead;			/* set by wgm_probe_peer_remove() */
+	bool event_pending;		/* event_work queued, not yet run */
 	struct wgm_probemsg_keys keys;
 	u64 last_counter;
 	struct wgm_probemsg_window window;
 	struct wgm_probemsg_bucket reply_bucket;
 	u64 last_auth_rx;		/* READ_ONCE without the lock */
 	u64 punch_until;
+	u64 punch_started;		/* 0 = no burst to report */
 	u64 last_probe_rx;		/* any authenticated probe message from the peer */
 	bool speaks_probes;
 	u64 last_hs_rotate;
@@ -132,6 +137,8 @@ struct wgm_probe_peer {
 	unsigned int n_cands;
 	struct wgm_candidate *cands;	/* WGM_PROBE_SLOTS entries, or NULL */
 };
+
+static void wgm_probe_event_work(struct work_struct *work);
 
 #define WGM_PROBE_ID_BITS	12
 static DEFINE_HASHTABLE(wgm_probe_ids, WGM_PROBE_ID_BITS);
@@ -201,7 +208,46 @@ static void wgm_probe_slot_reset(struct wgm_probe_peer *probe, unsigned int i,
 static void wgm_probe_start_punch(struct wgm_probe_peer *probe, u64 now)
 {
 	lockdep_assert_held(&probe->lock);
+	if (!probe->punch_started)
+		probe->punch_started = now;
 	probe->punch_until = now + (u64)WGM_PROBE_PUNCH_MS * NSEC_PER_MSEC;
+}
+
+/* Must hold probe->lock.  Reports the end of a punch burst once. */
+static void wgm_probe_punch_done(struct wgm_probe_peer *probe, u64 now)
+{
+	const struct sockaddr *to = NULL;
+	u32 ms;
+
+	lockdep_assert_held(&probe->lock);
+	if (!probe->punch_started)
+		return;
+	ms = (u32)min_t(u64, div_u64(now - probe->punch_started, NSEC_PER_MSEC), U32_MAX);
+	if (probe->active >= 0)
+		to = &probe->cands[probe->active].ep.addr;
+	wgm_genl_event(probe->peer, WGM_EVENT_PUNCH_DONE, NULL, to,
+		       to ? WGM_EVENT_REASON_PUNCH_OK : WGM_EVENT_REASON_PUNCH_FAILED, ms);
+	probe->punch_started = 0;
+}
+
+/* Must hold probe->lock.  Slot @i changed state. */
+static void wgm_probe_state_event(struct wgm_probe_peer *probe, unsigned int i)
+{
+	const struct wgm_candidate *c = &probe->cands[i];
+
+	lockdep_assert_held(&probe->lock);
+	wgm_genl_event(probe->peer, WGM_EVENT_CANDIDATE_STATE, NULL, &c->ep.addr,
+		       c->state, c->srtt_us);
+}
+
+/* Must hold probe->lock.  Something a monitor wants to hear about changed. */
+static void wgm_probe_notify(struct wgm_probe_peer *probe)
+{
+	lockdep_assert_held(&probe->lock);
+	if (probe->dead || probe->event_pending)
+		return;
+	probe->event_pending = true;
+	queue_work(system_wq, &probe->event_work);
 }
 
 /*
@@ -214,6 +260,7 @@ static void wgm_probe_reselect(struct wgm_probe_peer *probe, u64 now)
 	struct wgm_path_info info[WGM_PROBE_SLOTS];
 	int sel, was = probe->active;
 	unsigned int i;
+	u32 reason;
 
 	lockdep_assert_held(&probe->lock);
 	for (i = 0; i < WGM_PROBE_SLOTS; i++) {
@@ -228,12 +275,25 @@ static void wgm_probe_reselect(struct wgm_probe_peer *probe, u64 now)
 	if (sel == was)
 		return;
 	probe->active = sel;
+	wgm_probe_notify(probe);
 	if (sel < 0) {
 		wgm_probe_start_punch(probe, now);
 		return;
 	}
+	if (was < 0)
+		reason = WGM_EVENT_REASON_PUNCH_OK;
+	else if (probe->cands[was].state == WGM_CANDIDATE_ALIVE)
+		reason = WGM_EVENT_REASON_RTT;
+	else
+		reason = WGM_EVENT_REASON_FAILOVER;
+	wgm_genl_event(probe->peer, WGM_EVENT_PATH_CHANGED,
+		       was >= 0 ? &probe->cands[was].ep.addr : NULL,
+		       &probe->cands[sel].ep.addr, reason, probe->cands[sel].srtt_us);
+	/* a burst found a path: report it now (non-alive ones keep being punched) */
+	if (now < probe->punch_until)
+		wgm_probe_punch_done(probe, now);
 	/* failover from a path that died: punch the others too */
-	if (was >= 0 && probe->cands[was].state != WGM_CANDIDATE_ALIVE)
+	if (reason == WGM_EVENT_REASON_FAILOVER)
 		wgm_probe_start_punch(probe, now);
 	wgm_socket_set_peer_endpoint(probe->peer, &probe->cands[sel].ep);
 }
@@ -249,6 +309,10 @@ static void wgm_probe_mark_alive(struct wgm_probe_peer *probe, unsigned int i,
 	c->last_seen = now;
 	c->consecutive_lost = 0;
 	c->state = WGM_CANDIDATE_ALIVE;
+	if (changed) {
+		wgm_probe_notify(probe);
+		wgm_probe_state_event(probe, i);
+	}
 	if (rtt_ns) {
 		c->srtt_us = wgm_probemsg_srtt(c->srtt_us,
 					       (u32)min_t(u64, div_u64(rtt_ns, NSEC_PER_USEC),
@@ -302,8 +366,13 @@ static void wgm_probe_sync_endpoint(struct wgm_probe_peer *probe)
 		wgm_probe_slot_reset(probe, WGM_PROBE_SLOT_ENDPOINT, &ep);
 		return;
 	}
-	if (i != probe->active && probe->cands[i].state == WGM_CANDIDATE_ALIVE)
+	if (i != probe->active && probe->cands[i].state == WGM_CANDIDATE_ALIVE) {
+		wgm_genl_event(peer, WGM_EVENT_PATH_CHANGED,
+			       probe->active >= 0 ? &probe->cands[probe->active].ep.addr : NULL,
+			       &ep.addr, WGM_EVENT_REASON_ROAMING, probe->cands[i].srtt_us);
 		probe->active = i;
+		wgm_probe_notify(probe);
+	}
 }
 
 /* Must hold probe->lock.  Interval between probes to slot @i. */
@@ -350,6 +419,8 @@ static void wgm_probe_expire(struct wgm_probe_peer *probe, u64 now)
 		     now - c->last_seen >= WGM_PROBE_TRUST_NS)) {
 			c->state = WGM_CANDIDATE_DEAD;
 			changed = true;
+			wgm_probe_notify(probe);
+			wgm_probe_state_event(probe, i);
 		}
 	}
 	if (changed)
@@ -544,6 +615,8 @@ static void wgm_probe_timer(struct timer_list *t)
 	now = ktime_get_boottime_ns();
 	wgm_probe_sync_endpoint(probe);
 	wgm_probe_expire(probe, now);
+	if (now >= probe->punch_until)
+		wgm_probe_punch_done(probe, now);
 	for (i = 0; i < WGM_PROBE_SLOTS; i++) {
 		const struct wgm_candidate *c = &probe->cands[i];
 
@@ -751,6 +824,7 @@ static struct wgm_probe_peer *wgm_probe_get_or_create(struct wgm_peer *peer)
 	probe->peer = peer;
 	INIT_HLIST_NODE(&probe->id_hash);
 	timer_setup(&probe->timer, wgm_probe_timer, 0);
+	INIT_WORK(&probe->event_work, wgm_probe_event_work);
 	spin_lock_init(&probe->lock);
 	probe->active = -1;
 	probe->nat_keepalive = WGM_PROBE_NAT_KEEPALIVE_DEFAULT;
@@ -840,6 +914,7 @@ void wgm_probe_peer_remove(struct wgm_peer *peer)
 	memzero_explicit(&probe->keys, sizeof(probe->keys));
 	spin_unlock_bh(&probe->lock);
 	del_timer_sync(&probe->timer);
+	cancel_work_sync(&probe->event_work);
 
 	spin_lock(&wgm_probe_ids_lock);
 	if (probe->hashed)
@@ -1050,23 +1125,18 @@ static int wgm_probe_fill_candidate(struct sk_buff *skb, const struct wgm_probe_
 	return 0;
 }
 
-int wgm_probe_fill_peer(struct sk_buff *skb, struct wgm_peer *peer)
+/* Must hold probe->lock.  NAT keepalive and candidates; -EMSGSIZE (skb untouched). */
+static int wgm_probe_fill_locked(struct sk_buff *skb, const struct wgm_probe_peer *probe)
 {
-	struct wgm_probe_peer *probe;
 	unsigned char *mark = skb_tail_pointer(skb);
 	struct nlattr *cands;
 	unsigned int i;
-	int ret = 0;
 
-	lockdep_assert_held(&peer->device->device_update_lock);
-	probe = wgm_probe_deref(peer);
-	if (!probe)
-		return 0;
-	spin_lock_bh(&probe->lock);
+	lockdep_assert_held(&probe->lock);
 	if (nla_put_u16(skb, WGM_PEER_A_NAT_KEEPALIVE_INTERVAL, probe->nat_keepalive))
 		goto too_big;
 	if (!probe->cands)
-		goto out;
+		return 0;
 	cands = nla_nest_start(skb, WGM_PEER_A_CANDIDATES);
 	if (!cands)
 		goto too_big;
@@ -1075,14 +1145,92 @@ int wgm_probe_fill_peer(struct sk_buff *skb, struct wgm_peer *peer)
 			goto too_big;
 	}
 	nla_nest_end(skb, cands);
-out:
-	spin_unlock_bh(&probe->lock);
-	return ret;
+	return 0;
 
 too_big:
-	spin_unlock_bh(&probe->lock);
 	nlmsg_trim(skb, mark);
 	return -EMSGSIZE;
+}
+
+int wgm_probe_fill_peer(struct sk_buff *skb, struct wgm_peer *peer)
+{
+	struct wgm_probe_peer *probe;
+	int ret;
+
+	lockdep_assert_held(&peer->device->device_update_lock);
+	probe = wgm_probe_deref(peer);
+	if (!probe)
+		return 0;
+	spin_lock_bh(&probe->lock);
+	ret = wgm_probe_fill_locked(skb, probe);
+	spin_unlock_bh(&probe->lock);
+	return ret;
+}
+
+/*
+ * Process context, no locks held.  Multicasts one WGM_CMD_EVENT in the
+ * GET_DEVICE layout: the device, and this peer with its candidates.
+ * wgm_probe_peer_remove() waits for it, so the peer and device are alive.
+ */
+static void wgm_probe_event_work(struct work_struct *work)
+{
+	struct wgm_probe_peer *probe = container_of(work, struct wgm_probe_peer, event_work);
+	struct wgm_peer *peer = probe->peer;
+	struct net_device *dev = peer->device->dev;
+	u8 pub[WGM_KEY_BYTES];
+	struct nlattr *peers, *one;
+	struct wgm_endpoint ep;
+	struct sk_buff *skb;
+	void *hdr;
+	int ret;
+
+	if (!wgm_genetlink_has_listeners(dev_net(dev)))
+		goto err_alloc;
+	down_read(&peer->handshake.lock);
+	memcpy(pub, peer->handshake.remote_static, sizeof(pub));
+	up_read(&peer->handshake.lock);
+	read_lock_bh(&peer->endpoint_lock);
+	ep = peer->endpoint;
+	read_unlock_bh(&peer->endpoint_lock);
+
+	skb = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!skb)
+		goto err_alloc;
+	hdr = wgm_genetlink_event_put(skb);
+	if (!hdr)
+		goto err_fill;
+	if (nla_put_u32(skb, WGM_DEVICE_A_IFINDEX, dev->ifindex) ||
+	    nla_put_string(skb, WGM_DEVICE_A_IFNAME, dev->name))
+		goto err_fill;
+	peers = nla_nest_start(skb, WGM_DEVICE_A_PEERS);
+	if (!peers)
+		goto err_fill;
+	one = nla_nest_start(skb, 0);
+	if (!one || nla_put(skb, WGM_PEER_A_PUBLIC_KEY, sizeof(pub), pub))
+		goto err_fill;
+	if ((ep.addr.sa_family == AF_INET &&
+	     nla_put(skb, WGM_PEER_A_ENDPOINT, sizeof(ep.addr4), &ep.addr4)) ||
+	    (ep.addr.sa_family == AF_INET6 &&
+	     nla_put(skb, WGM_PEER_A_ENDPOINT, sizeof(ep.addr6), &ep.addr6)))
+		goto err_fill;
+	spin_lock_bh(&probe->lock);
+	probe->event_pending = false;
+	ret = wgm_probe_fill_locked(skb, probe);
+	spin_unlock_bh(&probe->lock);
+	if (ret)
+		goto err_fill;
+	nla_nest_end(skb, one);
+	nla_nest_end(skb, peers);
+	genlmsg_end(skb, hdr);
+	wgm_genetlink_event_send(dev_net(dev), skb);
+	return;
+
+err_fill:
+	nlmsg_free(skb);
+err_alloc:
+	spin_lock_bh(&probe->lock);
+	probe->event_pending = false;
+	spin_unlock_bh(&probe->lock);
 }
 
 int wgm_probe_punch(struct wgm_peer *peer)
