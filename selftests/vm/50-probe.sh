@@ -23,6 +23,11 @@ kmsg_mark
 # --- two hosts on one link; one candidate is a black hole -------------------
 tun_pair wgmesh wgmesh 4 none
 PUB_B=$(pub_of b "$DEV_B")
+mon=$(mktemp)
+on_exit "rm -f $mon"
+ip netns exec a "$MESHADM" monitor "$DEV_A" >"$mon" 2>&1 &
+monitor=$!
+on_exit "kill $monitor"
 check "candidates are accepted" \
 	devcmd a "$DEV_A" set peer "$PUB_B" candidates "192.0.2.99:$PORT_B,192.0.2.2:$PORT_B"
 check "the dump lists both candidates" \
@@ -33,6 +38,10 @@ check "the black-hole candidate is not alive" \
 	bash -c "! ip netns exec a $MESHADM show $DEV_A | grep -Eq '192.0.2.99:$PORT_B \(alive'"
 check "the peer's endpoint moved to the active candidate" \
 	test "$(peer_field a "$DEV_A" 3)" = "192.0.2.2:$PORT_B"
+check "a monitor hears that the candidate became alive and active" \
+	wait_until 10 grep -q "192.0.2.2:$PORT_B alive (active)" "$mon"
+check "punch probes the candidates again" \
+	devcmd a "$DEV_A" punch "$PUB_B"
 check "traffic flows over the chosen path" pings a "$INNER4.2" 20
 check "the responder, without candidates, learned a's endpoint by roaming" \
 	test "$(peer_field b "$DEV_B" 3)" = "192.0.2.1:$PORT_A"
