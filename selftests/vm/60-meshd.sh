@@ -1,0 +1,180 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# meshd end to end (Documentation/meshd.8): meshcoord on the "internet", two
+# nodes each behind its own NAT with a stateful firewall.  The agents create
+# and address their devices, register, learn each other, punch through both
+# NATs and carry overlay traffic; the data plane survives the service going
+# away; the agents reconnect; SIGHUP resyncs; a removed node disappears from
+# the other's kernel; SIGTERM removes the device.
+# timeout: 420
+. "$(dirname "$0")/../lib.sh"
+
+MESHD=$TOP/userland/meshd/meshd
+MESHCOORD=$TOP/userland/coord/meshcoord
+COORD=$INET_V4:7443
+
+kmsg_mark
+wgm_tmp
+topo_internet
+topo_site 1
+topo_site 2
+
+# log_has N REGEX: meshd's log in site N matches.
+log_has() {
+	grep -Eq "$2" "$WGM_TMP/h$1.log"
+}
+
+log_count() {
+	grep -Ec "$2" "$WGM_TMP/h$1.log"
+}
+
+# addr4 N: the overlay IPv4 address meshd gave hN's device.
+addr4() {
+	ip -n "h$1" -4 -o addr show dev mesh0 2>/dev/null | awk '{ print $4 }' | cut -d/ -f1
+}
+
+addr6() {
+	ip -n "h$1" -6 -o addr show dev mesh0 scope global 2>/dev/null |
+		awk '{ print $4 }' | cut -d/ -f1
+}
+
+npeers() {
+	ip netns exec "h$1" "$MESHADM" show mesh0 peers | grep -c .
+}
+
+has_peers() {
+	[ "$(npeers "$1")" = "$2" ]
+}
+
+coord_listening() {
+	ip netns exec inet ss -Hltn "sport = :7443" | grep -q LISTEN
+}
+
+start_coord() {
+	ip netns exec inet "$MESHCOORD" --listen "$COORD" --stun "$INET_V4:3478" \
+		--state "$WGM_TMP/coord" >>"$WGM_TMP/coord.log" 2>&1 &
+	COORD_PID=$!
+}
+
+stop_coord() {
+	kill "$COORD_PID" 2>/dev/null
+	wait "$COORD_PID" 2>/dev/null
+}
+
+start_meshd() {
+	ip netns exec "h$1" "$MESHD" --coord "$COORD" --coord-key "$CKEY" \
+		--authkey "$AKEY" --interface mesh0 --state "$WGM_TMP/h$1" \
+		--name "h$1" >>"$WGM_TMP/h$1.log" 2>&1 &
+	eval "MESHD_PID$1=$!"
+}
+
+dump_logs() {
+	local f
+	for f in coord h1 h2; do
+		echo "# ---- $f.log"
+		tail -n 40 "$WGM_TMP/$f.log" 2>/dev/null | sed 's/^/#   /'
+	done
+}
+
+mkdir -p "$WGM_TMP/coord"
+CKEY=$(ip netns exec inet "$MESHCOORD" --state "$WGM_TMP/coord" pubkey)
+AKEY=$(ip netns exec inet "$MESHCOORD" --state "$WGM_TMP/coord" authkey create --reusable | tail -n 1)
+start_coord
+check "meshcoord starts" wait_until 10 coord_listening
+on_exit 'kill $COORD_PID'
+
+start_meshd 1
+start_meshd 2
+on_exit 'kill $MESHD_PID1 $MESHD_PID2'
+
+# --- setup ---------------------------------------------------------------
+check "meshd creates the device in h1" wait_until 20 ip -n h1 link show mesh0
+check "meshd creates the device in h2" wait_until 20 ip -n h2 link show mesh0
+check "the private key is kept with mode 0600" \
+	test "$(stat -c %a "$WGM_TMP/h1/private.key")" = 600
+check "the device's key is the stored one" \
+	test "$(ip netns exec h1 "$MESHADM" show mesh0 public-key)" = \
+	     "$(ip netns exec h1 "$MESHADM" pubkey <"$WGM_TMP/h1/private.key")"
+check "h1 registers and gets an overlay IPv4 address" \
+	wait_until 30 bash -c "ip -n h1 -4 -o addr show dev mesh0 | grep -q ' 100\.'"
+check "h2 registers and gets an overlay IPv4 address" \
+	wait_until 30 bash -c "ip -n h2 -4 -o addr show dev mesh0 | grep -q ' 100\.'"
+check "h1 gets an overlay IPv6 address in a ULA /48" \
+	wait_until 10 bash -c "ip -n h1 -6 -o addr show dev mesh0 | grep -q ' fd'"
+check "100.64.0.0/10 is routed through the device" \
+	bash -c "ip -n h1 route show 100.64.0.0/10 | grep -q 'dev mesh0'"
+check "the ULA /48 is routed through the device" \
+	bash -c "ip -n h1 -6 route show | grep -Eq '^fd[0-9a-f:]+/48 dev mesh0'"
+check "h1 has h2 as its only peer" wait_until 30 has_peers 1 1
+check "h2 has h1 as its only peer" wait_until 30 has_peers 2 1
+PUB1=$(ip netns exec h1 "$MESHADM" show mesh0 public-key)
+PUB2=$(ip netns exec h2 "$MESHADM" show mesh0 public-key)
+check "the peer is h2's key" test "$(ip netns exec h1 "$MESHADM" show mesh0 peers)" = "$PUB2"
+A1=$(addr4 1)
+A2=$(addr4 2)
+B2=$(addr6 2)
+check "the peer's allowed IPs are h2's overlay /32 and /128" \
+	bash -c "ip netns exec h1 '$MESHADM' show mesh0 allowed-ips | grep -q '$A2/32' &&
+		 ip netns exec h1 '$MESHADM' show mesh0 allowed-ips | grep -q '$B2/128'"
+check "persistent keepalive is 25" \
+	bash -c "ip netns exec h1 '$MESHADM' show mesh0 persistent-keepalive | grep -q '[[:space:]]25$'"
+check "h2's NAT-side candidate (public address, listen port) reached h1" \
+	wait_until 30 bash -c "ip netns exec h1 '$MESHADM' show mesh0 | grep 'candidates:' | grep -q '203\.0\.113\.2:'"
+check "h2's LAN address is a candidate too" \
+	bash -c "ip netns exec h1 '$MESHADM' show mesh0 | grep 'candidates:' | grep -q '10\.2\.0\.2:'"
+
+# --- data plane ------------------------------------------------------------
+check "overlay IPv4 ping h1 -> h2 through both NATs" \
+	wait_until 60 ip netns exec h1 ping -c 1 -W 1 "$A2"
+check "overlay IPv6 ping h1 -> h2" \
+	wait_until 20 ip netns exec h1 ping -6 -c 1 -W 1 "$B2"
+check "overlay IPv4 ping h2 -> h1" \
+	wait_until 20 ip netns exec h2 ping -c 1 -W 1 "$A1"
+check "meshd passed a punch signal to the kernel" log_has 1 'punch '
+check "meshadm ping reports the direct path" \
+	bash -c "ip netns exec h1 '$MESHADM' ping mesh0 '$PUB2' | grep -q '^direct via 203\.0\.113\.2:'"
+
+# --- meshcoord goes away ---------------------------------------------------
+stop_coord
+check "meshd notices the service is gone" \
+	wait_until 20 log_has 1 'coord: (disconnected|connecting)'
+check "the overlay keeps working without meshcoord" \
+	wait_until 10 ip netns exec h1 ping -c 1 -W 1 "$A2"
+check "the peer is still installed" has_peers 1 1
+conn_before=$(log_count 1 'coord: connected')
+start_coord
+check "meshcoord restarts" wait_until 10 coord_listening
+check "meshd reconnects (backoff at most 30 s)" \
+	wait_until 45 bash -c "[ \$(grep -Ec 'coord: connected' '$WGM_TMP/h1.log') -gt $conn_before ]"
+check "no peer was removed across the reconnect" \
+	bash -c "! grep -q 'kernel: removed peer' '$WGM_TMP/h1.log'"
+check "overlay still works after the reconnect" \
+	ip netns exec h1 ping -c 1 -W 1 "$A2"
+
+# --- SIGHUP: reconnect and resync ------------------------------------------
+ip netns exec h1 "$MESHADM" set mesh0 peer "$PUB2" persistent-keepalive off
+conn_before=$(log_count 1 'coord: connected')
+kill -HUP "$MESHD_PID1"
+check "SIGHUP reconnects" \
+	wait_until 20 bash -c "[ \$(grep -Ec 'coord: connected' '$WGM_TMP/h1.log') -gt $conn_before ]"
+check "SIGHUP undid the manual change" \
+	wait_until 10 bash -c "ip netns exec h1 '$MESHADM' show mesh0 persistent-keepalive | grep -q '[[:space:]]25$'"
+
+# --- node removal --------------------------------------------------------
+check "the administrator removes h2" \
+	ip netns exec inet "$MESHCOORD" --state "$WGM_TMP/coord" remove h2
+check "h1's kernel drops the removed node" wait_until 10 has_peers 1 0
+check "h1 logs the removal" log_has 1 'kernel: removed peer'
+
+# --- SIGTERM -------------------------------------------------------------
+kill -TERM "$MESHD_PID1"
+wait "$MESHD_PID1"
+check "meshd exits 0 on SIGTERM" test $? -eq 0
+check "SIGTERM removed the device" bash -c "! ip -n h1 link show mesh0"
+
+check "meshd logs one line per event, none empty" \
+	bash -c "! grep -q '^$' '$WGM_TMP/h1.log'"
+check "no kernel warnings" kmsg_clean
+[ "$_tap_fail" -ne 0 ] && dump_logs
+done_testing
