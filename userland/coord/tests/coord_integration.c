@@ -561,6 +561,24 @@ static int raw_connect(const struct svc *s, char who[MP_CAND_STRLEN])
 	return fd;
 }
 
+/* Open descriptors of a process. */
+static int fd_count(pid_t pid)
+{
+	char path[64];
+	struct dirent *de;
+	DIR *d;
+	int n = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/fd", (int)pid);
+	d = opendir(path);
+	if (!d)
+		return -1;
+	while ((de = readdir(d)))
+		n += de->d_name[0] != '.';
+	closedir(d);
+	return n;
+}
+
 /* Wait until the service closes fd (read returns 0 or an error). */
 static bool closed_by_peer(int fd, int ms)
 {
@@ -589,9 +607,11 @@ TEST_F_TIMEOUT(coord, hostile_input_closes_only_that_connection, 60)
 	uint8_t wrong[32], wrong_priv[32];
 	struct svc fake;
 	struct mp_err e;
-	int fd[4], silent[8], i;
+	int fd[4], silent[8], i, fds;
 
 	ASSERT_TRUE(join_both(_metadata, self));
+	fds = fd_count(self->s.pid);
+	ASSERT_LT(0, fds);
 	/* idle connections that never speak, and one half frame */
 	for (i = 0; i < 8; i++)
 		ASSERT_LE(0, silent[i] = raw_connect(&self->s, who[0]));
@@ -647,10 +667,17 @@ TEST_F_TIMEOUT(coord, hostile_input_closes_only_that_connection, 60)
 	ct_keypair(wrong_priv, wrong);
 	memcpy(fake.pub, wrong, 32);
 	EXPECT_EQ(-1, agent_connect(&stranger, &fake, self->key_a, &e));
-	/* the silent connections never held anyone up */
-	for (i = 0; i < 8; i++)
-		close(silent[i]);
+	/* the silent connections never held anyone up ... */
 	EXPECT_TRUE(agent_sync(self->ag, 2, &self->a, 7));
+	/* ... and the service drops them after its handshake timeout */
+	for (i = 0; i < 8; i++) {
+		EXPECT_TRUE(closed_by_peer(silent[i], 3 * WAIT_MS)) TH_LOG("silent %d", i);
+		close(silent[i]);
+	}
+	EXPECT_LE(1, log_count(&self->s, "closed: handshake timeout"));
+	/* nothing leaked: the service is back to its descriptors before */
+	EXPECT_TRUE(WAIT_UNTIL(self->ag, 2, WAIT_MS, fd_count(self->s.pid) == fds))
+		TH_LOG("%d descriptors, %d before", fd_count(self->s.pid), fds);
 }
 
 TEST_F_TIMEOUT(coord, reconnect_replaces_the_old_connection, 60)
