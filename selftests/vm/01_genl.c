@@ -111,6 +111,10 @@ struct reply {
 	uint8_t aip_addr[16];
 	int endpoint_family;
 	int keepalive;
+	int nat_keepalive;	/* -1: absent */
+	int cands;		/* candidates over all peers */
+	int cand_v4, cand_v6;
+	int cand_bad;		/* candidates without an endpoint */
 };
 
 typedef void (*after_first_msg_fn)(void *arg);
@@ -210,6 +214,27 @@ static void parse_device(struct nlmsghdr *nlh, struct reply *r)
 			case WGM_PEER_A_PERSISTENT_KEEPALIVE_INTERVAL:
 				r->keepalive = nla_get_u16(a);
 				break;
+			case WGM_PEER_A_NAT_KEEPALIVE_INTERVAL:
+				r->nat_keepalive = nla_get_u16(a);
+				break;
+			case WGM_PEER_A_CANDIDATES:
+				nla_for_each_nested(aip, a, arem) {
+					int family = 0;
+
+					r->cands++;
+					nla_for_each_nested(b, aip, brem) {
+						if (nla_type(b) == WGM_CANDIDATE_A_ENDPOINT &&
+						    nla_len(b) >= 2)
+							family = ((struct sockaddr *)nla_data(b))->sa_family;
+					}
+					if (family == AF_INET)
+						r->cand_v4++;
+					else if (family == AF_INET6)
+						r->cand_v6++;
+					else
+						r->cand_bad++;
+				}
+				break;
 			case WGM_PEER_A_ALLOWEDIPS:
 				nla_for_each_nested(aip, a, arem) {
 					r->aips++;
@@ -244,6 +269,7 @@ static int transact_hook(struct nl_sock *sk, struct nl_msg *msg, struct reply *r
 	memset(r, 0, sizeof(*r));
 	r->listen_port = -1;
 	r->fwmark = -1;
+	r->nat_keepalive = -1;
 	if (nl_send_auto(sk, msg) < 0) {
 		nlmsg_free(msg);
 		return -1;
@@ -574,28 +600,193 @@ TEST_F(dev, bad_endpoint_length_is_rejected)
 	EXPECT_EQ(0, r.peers);
 }
 
-TEST_F(dev, candidates_are_not_supported_yet)
+static void put_cand4(struct nl_msg *msg, uint32_t addr, uint16_t port)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(port) };
+	struct nlattr *c = nest(msg, 0);
+
+	sin.sin_addr.s_addr = htonl(addr);
+	nla_put(msg, WGM_CANDIDATE_A_ENDPOINT, sizeof(sin), &sin);
+	nla_nest_end(msg, c);
+}
+
+static void put_cand6(struct nl_msg *msg, uint8_t last, uint16_t port)
+{
+	struct sockaddr_in6 sin6 = { .sin6_family = AF_INET6, .sin6_port = htons(port) };
+	struct nlattr *c = nest(msg, 0);
+
+	sin6.sin6_addr.s6_addr[0] = 0x20;
+	sin6.sin6_addr.s6_addr[1] = 0x01;
+	sin6.sin6_addr.s6_addr[2] = 0x0d;
+	sin6.sin6_addr.s6_addr[3] = 0xb8;
+	sin6.sin6_addr.s6_addr[15] = last;
+	nla_put(msg, WGM_CANDIDATE_A_ENDPOINT, sizeof(sin6), &sin6);
+	nla_nest_end(msg, c);
+}
+
+/*
+ * One peer (key @key) with @n IPv4 candidates 10.0.0.@first.. (port 51820)
+ * and @peer_flags; returns the answer in @r.
+ */
+static void set_cands(struct __test_metadata *_metadata, FIXTURE_DATA(dev) *self,
+		      uint8_t key, uint32_t peer_flags, int first, int n, struct reply *r)
 {
 	struct nl_msg *msg = set_request(self->family);
-	struct nlattr *peers, *peer, *cands, *cand;
-	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(1) };
+	struct nlattr *peers, *peer, *cands;
+	int i;
+
+	ASSERT_NE(NULL, msg);
+	peers = nest(msg, WGM_DEVICE_A_PEERS);
+	peer = nest(msg, 0);
+	put_key(msg, WGM_PEER_A_PUBLIC_KEY, key);
+	if (peer_flags)
+		nla_put_u32(msg, WGM_PEER_A_FLAGS, peer_flags);
+	if (n) {
+		cands = nest(msg, WGM_PEER_A_CANDIDATES);
+		for (i = 0; i < n; i++)
+			put_cand4(msg, 0x0a000000 + first + i, 51820);
+		nla_nest_end(msg, cands);
+	}
+	nla_nest_end(msg, peer);
+	nla_nest_end(msg, peers);
+	ASSERT_EQ(0, transact(self->sk, msg, r));
+}
+
+TEST_F(dev, candidates_are_accepted_and_dumped)
+{
+	struct nl_msg *msg = set_request(self->family);
+	struct nlattr *peers, *peer, *cands;
 	struct reply r;
 
 	peers = nest(msg, WGM_DEVICE_A_PEERS);
 	peer = nest(msg, 0);
 	put_key(msg, WGM_PEER_A_PUBLIC_KEY, 1);
+	nla_put_u16(msg, WGM_PEER_A_NAT_KEEPALIVE_INTERVAL, 15);
 	cands = nest(msg, WGM_PEER_A_CANDIDATES);
-	cand = nest(msg, 0);
-	nla_put(msg, WGM_CANDIDATE_A_ENDPOINT, sizeof(sin), &sin);
-	nla_nest_end(msg, cand);
+	put_cand4(msg, 0x0a000001, 51820);
+	put_cand6(msg, 1, 51821);
+	put_cand4(msg, 0x0a000001, 51820);	/* a duplicate is ignored */
 	nla_nest_end(msg, cands);
 	nla_nest_end(msg, peer);
 	nla_nest_end(msg, peers);
 	ASSERT_EQ(0, transact(self->sk, msg, &r));
-	EXPECT_EQ(EOPNOTSUPP, r.err);
-	EXPECT_EXTACK(r, "not supported yet");
+	ASSERT_EQ(0, r.err) TH_LOG("%s", r.extack);
+
+	get_device(_metadata, self, &r);
+	EXPECT_EQ(1, r.peers);
+	EXPECT_EQ(15, r.nat_keepalive);
+	EXPECT_EQ(2, r.cands);
+	EXPECT_EQ(1, r.cand_v4);
+	EXPECT_EQ(1, r.cand_v6);
+	EXPECT_EQ(0, r.cand_bad);
+
+	/* without the flag: added to the list */
+	set_cands(_metadata, self, 1, 0, 2, 2, &r);
+	ASSERT_EQ(0, r.err) TH_LOG("%s", r.extack);
+	get_device(_metadata, self, &r);
+	EXPECT_EQ(4, r.cands);
+	EXPECT_EQ(3, r.cand_v4);
+
+	/* with it: replaced */
+	set_cands(_metadata, self, 1, WGM_PEER_F_REPLACE_CANDIDATES, 9, 1, &r);
+	ASSERT_EQ(0, r.err) TH_LOG("%s", r.extack);
+	get_device(_metadata, self, &r);
+	EXPECT_EQ(1, r.cands);
+	EXPECT_EQ(1, r.cand_v4);
+	EXPECT_EQ(0, r.cand_v6);
+
+	/* the flag alone clears the list */
+	set_cands(_metadata, self, 1, WGM_PEER_F_REPLACE_CANDIDATES, 0, 0, &r);
+	ASSERT_EQ(0, r.err) TH_LOG("%s", r.extack);
+	get_device(_metadata, self, &r);
+	EXPECT_EQ(1, r.peers);
+	EXPECT_EQ(0, r.cands);
+	EXPECT_EQ(15, r.nat_keepalive);
+}
+
+TEST_F(dev, sixteen_candidates_are_accepted_seventeen_refused)
+{
+	struct reply r;
+
+	set_cands(_metadata, self, 1, 0, 1, 17, &r);
+	EXPECT_EQ(E2BIG, r.err);
+	EXPECT_EXTACK(r, "too many candidate");
 	get_device(_metadata, self, &r);
 	EXPECT_EQ(0, r.peers);
+
+	set_cands(_metadata, self, 1, 0, 1, 16, &r);
+	EXPECT_EQ(0, r.err) TH_LOG("%s", r.extack);
+	get_device(_metadata, self, &r);
+	EXPECT_EQ(16, r.cands);
+}
+
+/*
+ * A bad candidate in the second peer: nothing of the request is applied,
+ * whatever is wrong with it.
+ */
+static void bad_candidate(struct __test_metadata *_metadata, FIXTURE_DATA(dev) *self,
+			  int attr, const void *data, int len, int want_err,
+			  const char *want_extack)
+{
+	struct nl_msg *msg = set_request(self->family);
+	struct nlattr *peers, *peer, *cands, *c;
+	struct reply r;
+
+	nla_put(msg, WGM_DEVICE_A_PRIVATE_KEY, 32, alice_priv);
+	peers = nest(msg, WGM_DEVICE_A_PEERS);
+	peer = nest(msg, 0);
+	put_key(msg, WGM_PEER_A_PUBLIC_KEY, 1);
+	cands = nest(msg, WGM_PEER_A_CANDIDATES);
+	put_cand4(msg, 0x0a000001, 51820);
+	nla_nest_end(msg, cands);
+	nla_nest_end(msg, peer);
+	peer = nest(msg, 0);
+	put_key(msg, WGM_PEER_A_PUBLIC_KEY, 2);
+	cands = nest(msg, WGM_PEER_A_CANDIDATES);
+	put_cand4(msg, 0x0a000002, 51820);
+	c = nest(msg, 0);
+	if (attr)
+		nla_put(msg, attr, len, data);
+	/* libnl's nla_nest_end() would drop an empty candidate */
+	nla_nest_end_keep_empty(msg, c);
+	nla_nest_end(msg, cands);
+	nla_nest_end(msg, peer);
+	nla_nest_end(msg, peers);
+	ASSERT_EQ(0, transact(self->sk, msg, &r));
+	EXPECT_EQ(want_err, r.err);
+	EXPECT_EXTACK(r, want_extack);
+	get_device(_metadata, self, &r);
+	EXPECT_EQ(0, r.peers);
+	EXPECT_FALSE(r.has_private);
+}
+
+TEST_F(dev, bad_candidates_are_refused_and_change_nothing)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(1) };
+	struct sockaddr_in6 sin6 = { .sin6_family = AF_INET6, .sin6_port = htons(1) };
+	uint8_t state = 2;
+
+	sin.sin_addr.s_addr = htonl(0x0a000003);
+	/* the family must be AF_INET or AF_INET6 */
+	sin.sin_family = AF_UNIX;
+	bad_candidate(_metadata, self, WGM_CANDIDATE_A_ENDPOINT, &sin, sizeof(sin),
+		      EINVAL, "sockaddr_in");
+	/* and fit the length */
+	sin.sin_family = AF_INET;
+	bad_candidate(_metadata, self, WGM_CANDIDATE_A_ENDPOINT, &sin, sizeof(sin6),
+		      EINVAL, "sockaddr_in");
+	/* a port is needed */
+	sin.sin_port = 0;
+	bad_candidate(_metadata, self, WGM_CANDIDATE_A_ENDPOINT, &sin, sizeof(sin),
+		      EINVAL, "address and a port");
+	/* and an address */
+	bad_candidate(_metadata, self, WGM_CANDIDATE_A_ENDPOINT, &sin6, sizeof(sin6),
+		      EINVAL, "address and a port");
+	/* the state is the kernel's to say */
+	bad_candidate(_metadata, self, WGM_CANDIDATE_A_STATE, &state, 1,
+		      EINVAL, "read-only");
+	/* an empty candidate */
+	bad_candidate(_metadata, self, 0, NULL, 0, EINVAL, "WGM_CANDIDATE_A_ENDPOINT");
 }
 
 TEST_F(dev, stun_is_not_supported_yet)
@@ -1044,6 +1235,239 @@ TEST_F(dev, change_during_dump_sets_dump_intr)
 	get_device(_metadata, self, &r);
 	EXPECT_FALSE(r.intr);
 	EXPECT_EQ(202, r.peers);
+}
+
+/* RFC 7748 section 6.1: Bob's keys. */
+static const uint8_t bob_priv[32] = {
+	0x5d, 0xab, 0x08, 0x7e, 0x62, 0x4a, 0x8a, 0x4b, 0x79, 0xe1, 0x7f, 0x8b,
+	0x83, 0x80, 0x0e, 0xe6, 0x6f, 0x3b, 0xb1, 0x29, 0x26, 0x18, 0xb6, 0xfd,
+	0x1c, 0x2f, 0x8b, 0x27, 0xff, 0x88, 0xe0, 0xeb,
+};
+static const uint8_t bob_pub[32] = {
+	0xde, 0x9e, 0xdb, 0x7d, 0x7b, 0x7d, 0xc1, 0xb4, 0xd3, 0x5b, 0x61, 0xc2,
+	0xec, 0xe4, 0x35, 0x37, 0x3f, 0x83, 0x43, 0xc8, 0x5b, 0x78, 0x67, 0x4d,
+	0xad, 0xfc, 0x7e, 0x14, 0x6f, 0x88, 0x2b, 0x4f,
+};
+
+/*
+ * PUNCH or PING to @ifname naming @npeers peers with the key filled with
+ * @key; @extra adds an endpoint to the peer (not allowed there).
+ */
+static int punch(struct nl_sock *sk, int family, uint8_t cmd, const char *ifname,
+		 uint8_t key, int npeers, bool extra, struct reply *r)
+{
+	struct nl_msg *msg = request(family, cmd, 0);
+	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(1) };
+	struct nlattr *peers, *peer;
+	int i;
+
+	if (!msg)
+		return -1;
+	nla_put_string(msg, WGM_DEVICE_A_IFNAME, ifname);
+	if (npeers) {
+		peers = nest(msg, WGM_DEVICE_A_PEERS);
+		for (i = 0; i < npeers; i++) {
+			peer = nest(msg, 0);
+			put_key(msg, WGM_PEER_A_PUBLIC_KEY, key + i);
+			if (extra)
+				nla_put(msg, WGM_PEER_A_ENDPOINT, sizeof(sin), &sin);
+			nla_nest_end(msg, peer);
+		}
+		nla_nest_end(msg, peers);
+	}
+	return transact(sk, msg, r);
+}
+
+TEST_F(dev, punch_and_ping_one_peer)
+{
+	struct nl_msg *msg;
+	struct reply r;
+
+	/* nobody to punch to */
+	ASSERT_EQ(0, punch(self->sk, self->family, WGM_CMD_PUNCH, DEV, 1, 1, false, &r));
+	EXPECT_EQ(ENOENT, r.err);
+	EXPECT_EXTACK(r, "no such peer");
+
+	set_cands(_metadata, self, 1, 0, 1, 2, &r);
+	ASSERT_EQ(0, r.err) TH_LOG("%s", r.extack);
+	set_cands(_metadata, self, 2, 0, 0, 0, &r);
+	ASSERT_EQ(0, r.err) TH_LOG("%s", r.extack);
+
+	/* no private key yet: no probe key */
+	ASSERT_EQ(0, punch(self->sk, self->family, WGM_CMD_PUNCH, DEV, 1, 1, false, &r));
+	EXPECT_EQ(ENOKEY, r.err);
+
+	msg = set_request(self->family);
+	nla_put(msg, WGM_DEVICE_A_PRIVATE_KEY, 32, alice_priv);
+	ASSERT_EQ(0, transact(self->sk, msg, &r));
+	ASSERT_EQ(0, r.err) TH_LOG("%s", r.extack);
+
+	ASSERT_EQ(0, punch(self->sk, self->family, WGM_CMD_PUNCH, DEV, 1, 1, false, &r));
+	EXPECT_EQ(0, r.err) TH_LOG("%s", r.extack);
+	ASSERT_EQ(0, punch(self->sk, self->family, WGM_CMD_PING, DEV, 1, 1, false, &r));
+	EXPECT_EQ(0, r.err) TH_LOG("%s", r.extack);
+
+	/* peer 2 has no candidates */
+	ASSERT_EQ(0, punch(self->sk, self->family, WGM_CMD_PING, DEV, 2, 1, false, &r));
+	EXPECT_EQ(EDESTADDRREQ, r.err);
+	EXPECT_EXTACK(r, "no candidate");
+
+	/* exactly one peer, named by its key and nothing else */
+	ASSERT_EQ(0, punch(self->sk, self->family, WGM_CMD_PUNCH, DEV, 1, 0, false, &r));
+	EXPECT_EQ(EINVAL, r.err);
+	EXPECT_EXTACK(r, "no peer given");
+	ASSERT_EQ(0, punch(self->sk, self->family, WGM_CMD_PUNCH, DEV, 1, 2, false, &r));
+	EXPECT_EQ(EINVAL, r.err);
+	EXPECT_EXTACK(r, "exactly one peer");
+	ASSERT_EQ(0, punch(self->sk, self->family, WGM_CMD_PUNCH, DEV, 1, 1, true, &r));
+	EXPECT_EQ(EINVAL, r.err);
+	EXPECT_EXTACK(r, "public key only");
+
+	ASSERT_EQ(0, punch(self->sk, self->family, WGM_CMD_PUNCH, "nosuchdev", 1, 1, false, &r));
+	EXPECT_EQ(ENODEV, r.err);
+}
+
+TEST_F(dev, punch_needs_cap_net_admin)
+{
+	struct nl_sock *sk;
+	struct reply r;
+	int family;
+
+	set_cands(_metadata, self, 1, 0, 1, 1, &r);
+	ASSERT_EQ(0, r.err) TH_LOG("%s", r.extack);
+	ASSERT_EQ(0, setgid(65534));
+	ASSERT_EQ(0, setuid(65534));
+	sk = open_sock();
+	ASSERT_NE(NULL, sk);
+	family = genl_ctrl_resolve(sk, WGM_GENL_NAME);
+	ASSERT_LT(0, family);
+	ASSERT_EQ(0, punch(sk, family, WGM_CMD_PUNCH, DEV, 1, 1, false, &r));
+	EXPECT_EQ(EPERM, r.err);
+	ASSERT_EQ(0, punch(sk, family, WGM_CMD_PING, DEV, 1, 1, false, &r));
+	EXPECT_EQ(EPERM, r.err);
+	nl_socket_free(sk);
+}
+
+/* @ifname: private key @priv, port @port, one peer @peer_pub reachable at 127.0.0.1:@peer_port. */
+static void loop_device(struct __test_metadata *_metadata, FIXTURE_DATA(dev) *self,
+			const char *ifname, const uint8_t *priv, uint16_t port,
+			const uint8_t *peer_pub, uint16_t peer_port)
+{
+	struct nl_msg *msg = request(self->family, WGM_CMD_SET_DEVICE, 0);
+	struct nlattr *peers, *peer, *cands;
+	struct reply r;
+
+	ASSERT_NE(NULL, msg);
+	nla_put_string(msg, WGM_DEVICE_A_IFNAME, ifname);
+	nla_put(msg, WGM_DEVICE_A_PRIVATE_KEY, 32, priv);
+	nla_put_u16(msg, WGM_DEVICE_A_LISTEN_PORT, port);
+	peers = nest(msg, WGM_DEVICE_A_PEERS);
+	peer = nest(msg, 0);
+	nla_put(msg, WGM_PEER_A_PUBLIC_KEY, 32, peer_pub);
+	cands = nest(msg, WGM_PEER_A_CANDIDATES);
+	put_cand4(msg, 0x7f000001, peer_port);
+	nla_nest_end(msg, cands);
+	nla_nest_end(msg, peer);
+	nla_nest_end(msg, peers);
+	ASSERT_EQ(0, transact(self->sk, msg, &r));
+	ASSERT_EQ(0, r.err) TH_LOG("%s: %s", ifname, r.extack);
+}
+
+/* What an event listener saw about wgmt0's peer bob. */
+struct seen {
+	int events;		/* WGM_CMD_EVENT about that peer */
+	int with_cands;		/* ... carrying its candidates */
+	int typed;		/* ... with a WGM_DEVICE_A_EVENT of a known type */
+	int other;		/* anything else from the family */
+};
+
+static int event_cb(struct nl_msg *msg, void *arg)
+{
+	struct nlmsghdr *nlh = nlmsg_hdr(msg);
+	struct genlmsghdr *gh = nlmsg_data(nlh);
+	struct nlattr *tb[WGM_DEVICE_A_MAX + 1], *p, *a, *ev[WGM_EVENT_A_MAX + 1];
+	struct seen *seen = arg;
+	bool ours = false, cands = false;
+	int rem, prem;
+
+	if (gh->cmd != WGM_CMD_EVENT ||
+	    genlmsg_parse(nlh, 0, tb, WGM_DEVICE_A_MAX, NULL) ||
+	    !tb[WGM_DEVICE_A_IFNAME] || !tb[WGM_DEVICE_A_PEERS]) {
+		seen->other++;
+		return NL_OK;
+	}
+	if (strcmp(nla_get_string(tb[WGM_DEVICE_A_IFNAME]), DEV))
+		return NL_OK;
+	nla_for_each_nested(p, tb[WGM_DEVICE_A_PEERS], rem) {
+		nla_for_each_nested(a, p, prem) {
+			if (nla_type(a) == WGM_PEER_A_PUBLIC_KEY && nla_len(a) == 32 &&
+			    !memcmp(nla_data(a), bob_pub, 32))
+				ours = true;
+			if (nla_type(a) == WGM_PEER_A_CANDIDATES)
+				cands = true;
+		}
+	}
+	if (!ours)
+		return NL_OK;
+	seen->events++;
+	seen->with_cands += cands;
+	if (tb[WGM_DEVICE_A_EVENT] &&
+	    !nla_parse_nested(ev, WGM_EVENT_A_MAX, tb[WGM_DEVICE_A_EVENT], NULL) &&
+	    ev[WGM_EVENT_A_TYPE] && nla_get_u8(ev[WGM_EVENT_A_TYPE]) > WGM_EVENT_UNSPEC &&
+	    nla_get_u8(ev[WGM_EVENT_A_TYPE]) < __WGM_EVENT_MAX)
+		seen->typed++;
+	return NL_OK;
+}
+
+/*
+ * Two devices probing each other over loopback: the listener on the
+ * events group hears about wgmt0's peer once a path is found.
+ */
+TEST_F(dev, probing_two_devices_sends_events)
+{
+	struct timeval tv = { .tv_sec = 1 };
+	struct seen seen = { 0 };
+	struct nl_sock *ev;
+	struct reply r;
+	int grp, i;
+
+	ASSERT_EQ(0, system("ip link set lo up && ip link add wgmt1 type wgmesh"));
+	ev = nl_socket_alloc();
+	ASSERT_NE(NULL, ev);
+	ASSERT_EQ(0, genl_connect(ev));
+	nl_socket_disable_seq_check(ev);
+	grp = genl_ctrl_resolve_grp(ev, WGM_GENL_NAME, WGM_MCGRP_EVENTS);
+	ASSERT_LT(0, grp);
+	ASSERT_EQ(0, nl_socket_add_membership(ev, grp));
+	ASSERT_EQ(0, nl_socket_modify_cb(ev, NL_CB_VALID, NL_CB_CUSTOM, event_cb, &seen));
+	ASSERT_EQ(0, setsockopt(nl_socket_get_fd(ev), SOL_SOCKET, SO_RCVTIMEO,
+				&tv, sizeof(tv)));
+
+	loop_device(_metadata, self, DEV, alice_priv, 41001, bob_pub, 41002);
+	loop_device(_metadata, self, "wgmt1", bob_priv, 41002, alice_pub, 41001);
+	ASSERT_EQ(0, system("ip link set " DEV " up && ip link set wgmt1 up"));
+	/* wait_until: at most 30 receive timeouts of a second */
+	for (i = 0; i < 30 && !seen.events; i++) {
+		if (!(i % 5)) {
+			struct nl_msg *msg = request(self->family, WGM_CMD_PUNCH, 0);
+			struct nlattr *peers, *peer;
+
+			nla_put_string(msg, WGM_DEVICE_A_IFNAME, DEV);
+			peers = nest(msg, WGM_DEVICE_A_PEERS);
+			peer = nest(msg, 0);
+			nla_put(msg, WGM_PEER_A_PUBLIC_KEY, 32, bob_pub);
+			nla_nest_end(msg, peer);
+			nla_nest_end(msg, peers);
+			ASSERT_EQ(0, transact(self->sk, msg, &r));
+			ASSERT_EQ(0, r.err) TH_LOG("PUNCH: %s", r.extack);
+		}
+		nl_recvmsgs_default(ev);
+	}
+	EXPECT_LT(0, seen.events) TH_LOG("no event about the peer");
+	EXPECT_EQ(0, seen.other);
+	TH_LOG("%d events about the peer, %d with candidates, %d typed",
+	       seen.events, seen.with_cands, seen.typed);
+	nl_socket_free(ev);
 }
 
 TEST_HARNESS_MAIN
