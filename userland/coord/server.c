@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -108,6 +109,7 @@ struct server {
 	size_t nnodes;
 	int64_t data_version;
 	int64_t next_db_poll;
+	int64_t accept_paused_until;	/* after EMFILE and the like */
 };
 
 __attribute__((format(printf, 1, 2)))
@@ -522,9 +524,15 @@ static void on_accept(struct server *s)
 		fd = accept4(s->lfd, (struct sockaddr *)&ss, &sl,
 			     SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd < 0) {
-			if (errno != EAGAIN && errno != EWOULDBLOCK &&
-			    errno != EINTR && errno != ECONNABORTED)
+			if (errno == EMFILE || errno == ENFILE ||
+			    errno == ENOBUFS || errno == ENOMEM) {
+				/* out of descriptors: stop accepting for a while */
+				logmsg("accept: %s: pausing for 1 s", strerror(errno));
+				s->accept_paused_until = mono_ms() + 1000;
+			} else if (errno != EAGAIN && errno != EWOULDBLOCK &&
+				   errno != EINTR && errno != ECONNABORTED) {
 				logmsg("accept: %s", strerror(errno));
+			}
 			return;
 		}
 		unmap_v4(&ss);
@@ -776,6 +784,7 @@ static int setup(struct server *s, struct wgm_err *err)
 {
 	struct coord_node *dbn;
 	char pub[WGM_KEY_B64_LEN + 1];
+	struct rlimit rl;
 	sigset_t mask;
 	size_t i, n;
 
@@ -800,6 +809,13 @@ static int setup(struct server *s, struct wgm_err *err)
 		s->ufd = bind_sock(s->cfg->stun, SOCK_DGRAM, err);
 		if (s->ufd < 0)
 			return -1;
+	}
+	/* one descriptor per connection, plus a few */
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < COORD_MAX_CONNS + 64) {
+		rl.rlim_cur = rl.rlim_max < COORD_MAX_CONNS + 64 ? rl.rlim_max :
+			      COORD_MAX_CONNS + 64;
+		if (setrlimit(RLIMIT_NOFILE, &rl))
+			logmsg("setrlimit: %s", strerror(errno));
 	}
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGTERM);
@@ -857,7 +873,10 @@ static int serve_loop(struct server *s)
 		int timeout;
 
 		pfd[0] = (struct pollfd){ .fd = s->sigfd, .events = POLLIN };
-		pfd[1] = (struct pollfd){ .fd = s->lfd, .events = POLLIN };
+		pfd[1] = (struct pollfd){ .fd = s->lfd, .events =
+			now < s->accept_paused_until ? 0 : POLLIN };
+		if (now < s->accept_paused_until && s->accept_paused_until < next)
+			next = s->accept_paused_until;
 		pfd[2] = (struct pollfd){ .fd = s->ufd, .events = POLLIN };
 		npfd = 3;
 		for (i = 0; i < s->nconns; i++) {
