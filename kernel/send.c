@@ -86,13 +86,16 @@ void wgm_packet_send_queued_handshake_initiation(struct wgm_peer *peer, bool is_
 {
 	struct workqueue_struct *wq = peer->device->handshake_wq;
 
-	if (!is_retry) {
+	if (!is_retry)
 		peer->timer_handshake_attempts = 0;
-		/* One initiation per REKEY_TIMEOUT, whoever asks. */
-		if (!wgm_birthdate_has_expired(atomic64_read(&peer->last_sent_handshake),
-					       WGM_REKEY_TIMEOUT))
-			return;
-	}
+	/*
+	 * One handshake message per REKEY_TIMEOUT, retries included: a
+	 * response we just sent counts too, so that two peers initiating at
+	 * once do not keep overriding each other's handshake.
+	 */
+	if (!wgm_birthdate_has_expired(atomic64_read(&peer->last_sent_handshake),
+				       WGM_REKEY_TIMEOUT))
+		return;
 	wgm_queue_peer_work(peer, wq ? wq : system_wq, &peer->transmit_handshake_work);
 }
 
@@ -143,6 +146,10 @@ void wgm_packet_send_staged(struct wgm_peer *peer)
 {
 	struct wgm_keypair *kp;
 	bool usable;
+
+	/* Nothing waiting: nothing to send, and no reason for a handshake. */
+	if (skb_queue_empty_lockless(&peer->staged_packet_queue))
+		return;
 
 	rcu_read_lock_bh();
 	kp = rcu_dereference_bh(peer->keypairs.current_keypair);
