@@ -166,6 +166,10 @@ check "the administrator removes h2" \
 	ip netns exec inet "$MESHCOORD" --state "$WGM_TMP/coord" remove h2
 check "h1's kernel drops the removed node" wait_until 30 has_peers 1 0
 check "h1 logs the removal" log_has 1 'kernel: removed peer'
+check "the removed node drops its peers" wait_until 30 has_peers 2 0
+check "the removed node is refused when it retries" \
+	wait_until 60 log_has 2 'coord: not registered'
+check "the removed node has not rejoined by itself" has_peers 1 0
 
 # --- SIGTERM -------------------------------------------------------------
 kill -TERM "$MESHD_PID1"

@@ -74,6 +74,7 @@ struct meshd {
 	struct mp_conn conn;
 	bool connected;
 	bool registered;		/* the service knows our key */
+	bool removed;			/* the administrator removed us */
 	bool have_welcome;
 	struct mp_welcome welcome;
 	unsigned int backoff_ms;
@@ -404,6 +405,28 @@ static void disconnect(struct meshd *d, const char *why)
 	       d->backoff_ms / 1000, d->backoff_ms % 1000 / 100);
 }
 
+/*
+ * The administrator removed this node: forget the registration and the
+ * peers.  The auth key given on the command line is not used again by this
+ * process (a removed node must not rejoin by itself); restarting meshd
+ * with a valid auth key joins again.
+ */
+static void node_removed(struct meshd *d)
+{
+	char path[4096];
+
+	if (d->removed)
+		return;
+	d->removed = true;
+	d->registered = false;
+	if (!state_path(d, "registered", path, sizeof(path)))
+		unlink(path);
+	meshd_peers_free(&d->peers);
+	if (d->synced)
+		sync_kernel(d, NULL);
+	logmsg("removed from the network: peers dropped, not rejoining until restarted");
+}
+
 static void try_connect(struct meshd *d)
 {
 	struct mp_client_cfg cfg = {
@@ -411,7 +434,7 @@ static void try_connect(struct meshd *d)
 		.server_pub = d->o.coord_key,
 		.node_priv = d->priv,
 		.name = d->o.name,
-		.authkey = d->registered ? NULL : d->o.authkey,
+		.authkey = d->registered || d->removed ? NULL : d->o.authkey,
 		.timeout_ms = CONNECT_TIMEOUT_MS,
 	};
 	struct mp_welcome w;
@@ -421,7 +444,8 @@ static void try_connect(struct meshd *d)
 
 	memset(&err, 0, sizeof(err));
 	r = mp_client_connect(&d->conn, &cfg, &w, &err);
-	if (r && err.code == MP_ERR_AUTH && d->registered && d->o.authkey) {
+	if (r && err.code == MP_ERR_AUTH && d->registered && d->o.authkey &&
+	    !d->removed) {
 		/* registered once but forgotten (removed, new database) */
 		cfg.authkey = d->o.authkey;
 		memset(&err, 0, sizeof(err));
@@ -440,6 +464,7 @@ static void try_connect(struct meshd *d)
 		case MP_ERR_REMOVED:
 			logmsg("coord: this node was removed by the administrator: %s",
 			       err.msg);
+			node_removed(d);
 			break;
 		default:
 			logmsg("coord: connecting to %s: %s", d->o.coord,
@@ -450,6 +475,7 @@ static void try_connect(struct meshd *d)
 		return;
 	}
 	d->connected = true;
+	d->removed = false;
 	d->backoff_ms = 0;
 	d->last_rx_ms = now_ms();
 	d->next_ping_ms = d->last_rx_ms + PING_INTERVAL_MS;
@@ -680,7 +706,7 @@ static void handle_msg(struct meshd *d, const struct mp_msg *m, bool *dirty)
 			exit(EXIT_REPLACED);
 		}
 		if (m->u.error.code == MP_ERR_REMOVED)
-			d->registered = false;
+			node_removed(d);
 		break;
 	default:
 		logmsg("coord: unexpected message %s", mp_type_name(m->type));
