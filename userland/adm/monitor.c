@@ -15,7 +15,10 @@ struct monitor {
 	struct wgm_buf line;
 };
 
-static void put_peer(struct wgm_buf *b, const struct wgm_peer *p)
+static void put_event(struct wgm_buf *b, const struct wgm_event *ev);
+
+static void put_peer(struct wgm_buf *b, const struct wgm_peer *p,
+		     const struct wgm_event *ev)
 {
 	char key[WGM_KEY_B64_LEN + 1], ep[WGM_ADDRSTRLEN];
 	const struct wgm_candidate *c;
@@ -23,6 +26,8 @@ static void put_peer(struct wgm_buf *b, const struct wgm_peer *p)
 
 	wgm_key_to_base64(key, p->public_key);
 	wgm_buf_printf(b, " peer %s", key);
+	if (ev)
+		put_event(b, ev);
 	if (p->flags & WGM_PEER_F_REMOVE_ME)
 		wgm_buf_puts(b, " removed");
 	if (p->has & WGM_PEER_HAS_ENDPOINT) {
@@ -44,7 +49,83 @@ static void put_peer(struct wgm_buf *b, const struct wgm_peer *p)
 	}
 }
 
-static int print_event(uint8_t cmd, const struct wgm_device *dev, void *data)
+static const char *event_type_name(uint8_t type)
+{
+	switch (type) {
+	case WGM_EVENT_HANDSHAKE_COMPLETE:
+		return "handshake";
+	case WGM_EVENT_PATH_CHANGED:
+		return "path";
+	case WGM_EVENT_CANDIDATE_STATE:
+		return "candidate";
+	case WGM_EVENT_PUNCH_DONE:
+		return "punch";
+	}
+	return NULL;
+}
+
+static const char *reason_name(uint32_t reason)
+{
+	switch (reason) {
+	case WGM_EVENT_REASON_RTT:
+		return "faster";
+	case WGM_EVENT_REASON_FAILOVER:
+		return "failover";
+	case WGM_EVENT_REASON_ROAMING:
+		return "roaming";
+	case WGM_EVENT_REASON_CONFIG:
+		return "config";
+	case WGM_EVENT_REASON_PUNCH_OK:
+		return "ok";
+	case WGM_EVENT_REASON_PUNCH_FAILED:
+		return "failed";
+	}
+	return NULL;
+}
+
+/* " path 1.2.3.4:5 -> 6.7.8.9:10 (failover, rtt 0.42 ms)" and the like. */
+static void put_event(struct wgm_buf *b, const struct wgm_event *ev)
+{
+	char old[WGM_ADDRSTRLEN], nw[WGM_ADDRSTRLEN];
+	const char *name = event_type_name(ev->type);
+	const char *why = reason_name(ev->reason);
+
+	wgm_format_endpoint(&ev->old_ep, old, sizeof(old));
+	wgm_format_endpoint(&ev->new_ep, nw, sizeof(nw));
+	if (name)
+		wgm_buf_printf(b, " %s", name);
+	else
+		wgm_buf_printf(b, " event %u", ev->type);
+	switch (ev->type) {
+	case WGM_EVENT_HANDSHAKE_COMPLETE:
+		wgm_buf_printf(b, " with %s", nw);
+		break;
+	case WGM_EVENT_PATH_CHANGED:
+		wgm_buf_printf(b, " %s -> %s (%s", old, nw, why ? why : "?");
+		if (ev->value)
+			wgm_buf_printf(b, ", rtt %u.%02u ms", ev->value / 1000,
+				       ev->value % 1000 / 10);
+		wgm_buf_puts(b, ")");
+		break;
+	case WGM_EVENT_CANDIDATE_STATE:
+		wgm_buf_printf(b, " %s is %s", nw,
+			       wgm_candidate_state_name((uint8_t)ev->reason));
+		break;
+	case WGM_EVENT_PUNCH_DONE:
+		wgm_buf_printf(b, " %s", why ? why : "?");
+		if (ev->new_ep.sa.sa_family != AF_UNSPEC)
+			wgm_buf_printf(b, " via %s", nw);
+		wgm_buf_printf(b, " after %u ms", ev->value);
+		break;
+	default:
+		wgm_buf_printf(b, " %s -> %s reason %u value %u", old, nw,
+			       ev->reason, ev->value);
+	}
+	wgm_buf_puts(b, ";");
+}
+
+static int print_event(uint8_t cmd, const struct wgm_device *dev,
+		       const struct wgm_event *ev, void *data)
 {
 	struct monitor *m = data;
 	struct timespec ts;
@@ -61,8 +142,9 @@ static int print_event(uint8_t cmd, const struct wgm_device *dev, void *data)
 		       dev->name[0] ? dev->name : "?");
 	if (cmd != WGM_CMD_EVENT)
 		wgm_buf_printf(&m->line, " command %u", cmd);
-	for (i = 0; i < dev->n_peers; i++)
-		put_peer(&m->line, &dev->peers[i]);
+	for (i = 0; i < dev->n_peers; i++) {
+		put_peer(&m->line, &dev->peers[i], ev->present ? ev : NULL);
+	}
 	if (!dev->n_peers)
 		wgm_buf_puts(&m->line, " device");
 	if (m->line.oom)

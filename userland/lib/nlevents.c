@@ -115,12 +115,69 @@ int wgm_nl_events_subscribe(struct wgm_nl *nl, int *missing,
 	return 0;
 }
 
+static int event_sockaddr(const struct nlattr *a, union wgm_sockaddr *out)
+{
+	size_t len = mnl_attr_get_payload_len(a);
+	const struct sockaddr *sa = mnl_attr_get_payload(a);
+
+	memset(out, 0, sizeof(*out));
+	if (len == sizeof(struct sockaddr_in) && sa->sa_family == AF_INET)
+		memcpy(&out->in, sa, len);
+	else if (len == sizeof(struct sockaddr_in6) && sa->sa_family == AF_INET6)
+		memcpy(&out->in6, sa, len);
+	else
+		return -1;
+	return 0;
+}
+
+int wgm_event_parse(const struct nlmsghdr *nlh, struct wgm_event *ev)
+{
+	const struct nlattr *a, *e;
+
+	memset(ev, 0, sizeof(*ev));
+	if (mnl_nlmsg_get_payload_len(nlh) < GENL_HDRLEN)
+		return -1;
+	mnl_attr_for_each(a, nlh, GENL_HDRLEN) {
+		if (mnl_attr_get_type(a) != WGM_DEVICE_A_EVENT)
+			continue;
+		ev->present = true;
+		mnl_attr_for_each_nested(e, a) {
+			switch (mnl_attr_get_type(e)) {
+			case WGM_EVENT_A_TYPE:
+				if (mnl_attr_get_payload_len(e) != 1)
+					return -1;
+				ev->type = mnl_attr_get_u8(e);
+				break;
+			case WGM_EVENT_A_OLD_ENDPOINT:
+				if (event_sockaddr(e, &ev->old_ep))
+					return -1;
+				break;
+			case WGM_EVENT_A_NEW_ENDPOINT:
+				if (event_sockaddr(e, &ev->new_ep))
+					return -1;
+				break;
+			case WGM_EVENT_A_REASON:
+			case WGM_EVENT_A_VALUE:
+				if (mnl_attr_get_payload_len(e) != 4)
+					return -1;
+				if (mnl_attr_get_type(e) == WGM_EVENT_A_REASON)
+					ev->reason = mnl_attr_get_u32(e);
+				else
+					ev->value = mnl_attr_get_u32(e);
+				break;
+			}
+		}
+	}
+	return 0;
+}
+
 int wgm_nl_events_read(struct wgm_nl *nl, wgm_event_cb cb, void *data,
 		       struct wgm_err *err)
 {
 	const struct nlmsghdr *nlh;
 	const struct genlmsghdr *genl;
 	struct wgm_device dev;
+	struct wgm_event ev;
 	int remain, ret = 0;
 	ssize_t n;
 
@@ -144,7 +201,11 @@ int wgm_nl_events_read(struct wgm_nl *nl, wgm_event_cb cb, void *data,
 			wgm_device_free(&dev);
 			return wgm_err_prefix(err, "malformed event");
 		}
-		ret = cb(genl->cmd, &dev, data);
+		if (wgm_event_parse(nlh, &ev)) {
+			wgm_device_free(&dev);
+			return wgm_err_set(err, "malformed event attributes");
+		}
+		ret = cb(genl->cmd, &dev, &ev, data);
 		wgm_device_free(&dev);
 		if (ret)
 			return -1;

@@ -8,6 +8,7 @@
 #define WGM_NLEVENTS_H
 
 #include <linux/netlink.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "config.h"
@@ -28,9 +29,25 @@ int wgm_genl_mcgrp_parse(const struct nlmsghdr *nlh, const char *group,
 int wgm_nl_events_subscribe(struct wgm_nl *nl, int *missing,
 			    struct wgm_err *err);
 
-/* Called for every event; dev is freed after the call.  Non-zero stops. */
+/* WGM_DEVICE_A_EVENT of a typed event. */
+struct wgm_event {
+	bool present;			/* the message had WGM_DEVICE_A_EVENT */
+	uint8_t type;			/* enum wgm_event_type */
+	union wgm_sockaddr old_ep;	/* AF_UNSPEC when absent */
+	union wgm_sockaddr new_ep;
+	uint32_t reason;		/* enum wgm_event_reason, or a state */
+	uint32_t value;
+};
+
+/* Read WGM_DEVICE_A_EVENT from an event message; 0, or -1 when malformed. */
+int wgm_event_parse(const struct nlmsghdr *nlh, struct wgm_event *ev);
+
+/*
+ * Called for every event; dev (peer and candidates, GET_DEVICE layout) is
+ * freed after the call.  Non-zero stops.
+ */
 typedef int (*wgm_event_cb)(uint8_t cmd, const struct wgm_device *dev,
-			    void *data);
+			    const struct wgm_event *ev, void *data);
 
 /*
  * Block for one read and hand every wgmesh message in it to cb.  0, or -1

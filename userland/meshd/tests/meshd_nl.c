@@ -3,6 +3,7 @@
 #include "kselftest_harness.h"
 
 #include <libmnl/libmnl.h>
+#include <arpa/inet.h>
 #include <linux/genetlink.h>
 
 #include "nlevents.h"
@@ -106,6 +107,46 @@ TEST(events_group_lookup)
 	EXPECT_EQ(-1, wgm_genl_mcgrp_parse((void *)buf, "events", &id));
 	ctrl_reply(buf, sizeof(buf), names, ids, 1);
 	EXPECT_EQ(-1, wgm_genl_mcgrp_parse((void *)buf, "events", &id));
+}
+
+TEST(typed_event_attributes)
+{
+	uint8_t buf[512];
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct genlmsghdr *genl;
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(5) };
+	struct sockaddr_in6 b = { .sin6_family = AF_INET6, .sin6_port = htons(6) };
+	struct nlattr *ev;
+	struct wgm_event e;
+
+	nlh->nlmsg_type = 0x20;
+	genl = mnl_nlmsg_put_extra_header(nlh, sizeof(*genl));
+	genl->cmd = WGM_CMD_EVENT;
+	mnl_attr_put_strz(nlh, WGM_DEVICE_A_IFNAME, "mesh0");
+	/* no typed event: present stays false */
+	ASSERT_EQ(0, wgm_event_parse(nlh, &e));
+	EXPECT_FALSE(e.present);
+	ev = mnl_attr_nest_start(nlh, WGM_DEVICE_A_EVENT);
+	mnl_attr_put_u8(nlh, WGM_EVENT_A_TYPE, WGM_EVENT_PATH_CHANGED);
+	mnl_attr_put(nlh, WGM_EVENT_A_OLD_ENDPOINT, sizeof(a), &a);
+	mnl_attr_put(nlh, WGM_EVENT_A_NEW_ENDPOINT, sizeof(b), &b);
+	mnl_attr_put_u32(nlh, WGM_EVENT_A_REASON, WGM_EVENT_REASON_FAILOVER);
+	mnl_attr_put_u32(nlh, WGM_EVENT_A_VALUE, 420);
+	mnl_attr_nest_end(nlh, ev);
+	ASSERT_EQ(0, wgm_event_parse(nlh, &e));
+	EXPECT_TRUE(e.present);
+	EXPECT_EQ(WGM_EVENT_PATH_CHANGED, e.type);
+	EXPECT_EQ(AF_INET, e.old_ep.sa.sa_family);
+	EXPECT_EQ(htons(5), e.old_ep.in.sin_port);
+	EXPECT_EQ(AF_INET6, e.new_ep.sa.sa_family);
+	EXPECT_EQ(htons(6), e.new_ep.in6.sin6_port);
+	EXPECT_EQ(WGM_EVENT_REASON_FAILOVER, e.reason);
+	EXPECT_EQ(420, e.value);
+	/* a sockaddr of the wrong size is rejected */
+	ev = mnl_attr_nest_start(nlh, WGM_DEVICE_A_EVENT);
+	mnl_attr_put(nlh, WGM_EVENT_A_NEW_ENDPOINT, 3, &a);
+	mnl_attr_nest_end(nlh, ev);
+	EXPECT_EQ(-1, wgm_event_parse(nlh, &e));
 }
 
 TEST_HARNESS_MAIN
