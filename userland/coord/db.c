@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <sodium.h>
@@ -33,7 +34,12 @@ static const char schema[] =
 	"  reusable INTEGER NOT NULL,"
 	"  expires INTEGER NOT NULL,"
 	"  uses INTEGER NOT NULL DEFAULT 0,"
-	"  created INTEGER NOT NULL);";
+	"  created INTEGER NOT NULL);"
+	/* removed node keys; authkey_mark: max(authkeys.rowid) at removal */
+	"CREATE TABLE IF NOT EXISTS removed ("
+	"  pubkey BLOB PRIMARY KEY,"
+	"  authkey_mark INTEGER NOT NULL,"
+	"  removed_at INTEGER NOT NULL);";
 
 static int sqlerr(struct coord_db *db, struct wgm_err *err, const char *what)
 {
@@ -363,9 +369,13 @@ static void authkey_hash(uint8_t h[32], const char *key)
 			   (const uint8_t *)"meshcoord authkey", 17);
 }
 
-/* Check and consume an auth key; 0 ok, MP_ERR_AUTH, or -1. */
+/*
+ * Check and consume an auth key; 0 ok, MP_ERR_AUTH, or -1.  *rowid orders
+ * the key against removals (auth keys are never deleted, so rowids only
+ * grow).
+ */
 static int use_authkey(struct coord_db *db, const char *key, int64_t now,
-		       struct wgm_err *err)
+		       int64_t *rowid, struct wgm_err *err)
 {
 	sqlite3_stmt *st;
 	uint8_t h[32];
@@ -377,8 +387,8 @@ static int use_authkey(struct coord_db *db, const char *key, int64_t now,
 		return MP_ERR_AUTH;
 	}
 	authkey_hash(h, key);
-	st = prep(db, "SELECT reusable, expires, uses FROM authkeys WHERE hash = ?",
-		  err);
+	st = prep(db, "SELECT reusable, expires, uses, rowid FROM authkeys"
+		  " WHERE hash = ?", err);
 	if (!st)
 		return -1;
 	sqlite3_bind_blob(st, 1, h, 32, SQLITE_STATIC);
@@ -393,6 +403,7 @@ static int use_authkey(struct coord_db *db, const char *key, int64_t now,
 	reusable = sqlite3_column_int(st, 0);
 	expires = sqlite3_column_int64(st, 1);
 	uses = sqlite3_column_int64(st, 2);
+	*rowid = sqlite3_column_int64(st, 3);
 	sqlite3_finalize(st);
 	if (expires && now >= expires) {
 		wgm_err_set(err, "auth key expired");
@@ -429,6 +440,7 @@ int coord_db_join(struct coord_db *db, const uint8_t pubkey[MP_KEY_LEN],
 {
 	char uname[MP_NAME_MAX + 1];
 	sqlite3_stmt *st;
+	int64_t akrow = 0;
 	uint32_t idx = 0, probe;
 	int r, suffix;
 
@@ -448,7 +460,28 @@ int coord_db_join(struct coord_db *db, const uint8_t pubkey[MP_KEY_LEN],
 		}
 		goto out;
 	}
-	r = use_authkey(db, authkey, now, err);
+	r = use_authkey(db, authkey, now, &akrow, err);
+	if (r)
+		goto out;
+	/*
+	 * A removed node comes back only with an auth key created after its
+	 * removal: a reusable key left in its configuration does not do.
+	 */
+	st = prep(db, "SELECT authkey_mark FROM removed WHERE pubkey = ?", err);
+	if (!st) {
+		r = -1;
+		goto out;
+	}
+	sqlite3_bind_blob(st, 1, pubkey, MP_KEY_LEN, SQLITE_STATIC);
+	r = sqlite3_step(st);
+	if (r == SQLITE_ROW && akrow <= sqlite3_column_int64(st, 0)) {
+		wgm_err_set(err, "this node was removed; it needs an auth key created after the removal");
+		r = MP_ERR_REMOVED;
+	} else {
+		r = r == SQLITE_ROW || r == SQLITE_DONE ? 0 :
+		    sqlerr(db, err, "removed");
+	}
+	sqlite3_finalize(st);
 	if (r)
 		goto out;
 	snprintf(uname, sizeof(uname), "%s", name);
@@ -484,6 +517,16 @@ int coord_db_join(struct coord_db *db, const uint8_t pubkey[MP_KEY_LEN],
 	sqlite3_bind_int64(st, 4, now);
 	sqlite3_bind_int64(st, 5, now);
 	r = sqlite3_step(st) == SQLITE_DONE ? 0 : sqlerr(db, err, "insert node");
+	sqlite3_finalize(st);
+	if (r)
+		goto out;
+	st = prep(db, "DELETE FROM removed WHERE pubkey = ?", err);
+	if (!st) {
+		r = -1;
+		goto out;
+	}
+	sqlite3_bind_blob(st, 1, pubkey, MP_KEY_LEN, SQLITE_STATIC);
+	r = sqlite3_step(st) == SQLITE_DONE ? 0 : sqlerr(db, err, "removed");
 	sqlite3_finalize(st);
 	if (r)
 		goto out;
@@ -558,8 +601,12 @@ int coord_db_remove(struct coord_db *db, const char *sel,
 	by_key = wgm_key_from_base64(key, sel);
 	by4 = inet_pton(AF_INET, sel, a4) == 1;
 	by6 = inet_pton(AF_INET6, sel, a6) == 1;
-	if (coord_db_nodes(db, &nodes, &n, err))
+	if (exec(db, "BEGIN IMMEDIATE", err))
 		return -1;
+	if (coord_db_nodes(db, &nodes, &n, err)) {
+		exec(db, "ROLLBACK", NULL);
+		return -1;
+	}
 	for (i = 0; i < n; i++) {
 		if (strcmp(nodes[i].name, sel) == 0 ||
 		    (by_key && memcmp(nodes[i].pubkey, key, MP_KEY_LEN) == 0) ||
@@ -575,15 +622,30 @@ int coord_db_remove(struct coord_db *db, const char *sel,
 		goto out;
 	}
 	sqlite3_bind_int64(st, 1, nodes[i].id);
-	if (sqlite3_step(st) != SQLITE_DONE) {
-		r = sqlerr(db, err, "delete");
-	} else {
-		r = sqlite3_changes(db->sql) ? 1 : 0;
-		if (out)
-			*out = nodes[i];
-	}
+	r = sqlite3_step(st) == SQLITE_DONE ? 1 : sqlerr(db, err, "delete");
 	sqlite3_finalize(st);
+	if (r < 0)
+		goto out;
+	/* remember the key: only auth keys created from now on re-admit it */
+	st = prep(db, "INSERT OR REPLACE INTO removed (pubkey, authkey_mark, removed_at)"
+		  " VALUES (?, (SELECT coalesce(max(rowid), 0) FROM authkeys), ?)",
+		  err);
+	if (!st) {
+		r = -1;
+		goto out;
+	}
+	sqlite3_bind_blob(st, 1, nodes[i].pubkey, MP_KEY_LEN, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, (int64_t)time(NULL));
+	if (sqlite3_step(st) != SQLITE_DONE)
+		r = sqlerr(db, err, "insert removed");
+	sqlite3_finalize(st);
+	if (r > 0 && out)
+		*out = nodes[i];
 out:
+	if (r > 0 && exec(db, "COMMIT", err))
+		r = -1;
+	if (r <= 0)
+		exec(db, "ROLLBACK", NULL);
 	free(nodes);
 	return r;
 }

@@ -161,6 +161,9 @@ TEST_F(db, addresses_are_unique_stable_and_in_range)
 	ASSERT_EQ(1, coord_db_find(&self->db, k, &n, &e));
 	ASSERT_EQ(1, coord_db_remove(&self->db, n.name, NULL, &e));
 	EXPECT_EQ(0, coord_db_find(&self->db, k, &again, &e));
+	/* the reusable key from before the removal does not re-admit it */
+	EXPECT_EQ(MP_ERR_REMOVED, join(&self->db, 7, "seven", ak, &again));
+	authkey(&self->db, false, 0, ak);
 	ASSERT_EQ(0, join(&self->db, 7, "seven", ak, &again));
 	EXPECT_EQ(n.index, again.index);
 	EXPECT_EQ(0, memcmp(n.addr6, again.addr6, 16));
@@ -246,8 +249,23 @@ TEST_F(db, remove_by_name_key_and_address)
 	ASSERT_EQ(1, coord_db_remove(&self->db, sel, &gone, &e));
 	EXPECT_STREQ("c", gone.name);
 	EXPECT_EQ(0, coord_db_remove(&self->db, "a", &gone, &e));
-	/* removed nodes need an auth key again */
+	/* removed nodes need an auth key again, one newer than the removal */
 	EXPECT_EQ(MP_ERR_AUTH, join(&self->db, 1, "a", "", &a));
+	EXPECT_EQ(MP_ERR_REMOVED, join(&self->db, 1, "a", ak, &a));
+	/* other nodes still join with the old reusable key */
+	EXPECT_EQ(0, join(&self->db, 4, "d", ak, &a));
+	/* a key created after the removal re-admits it */
+	authkey(&self->db, false, 0, sel);
+	EXPECT_EQ(0, join(&self->db, 2, "b", sel, &b));
+	/* re-admitted: removal is forgotten, the node reconnects freely */
+	EXPECT_EQ(1, coord_db_find(&self->db, b.pubkey, &gone, &e));
+	/* and removing it again needs yet another new key */
+	authkey(&self->db, false, 0, sel);	/* one-shot, older than the removal */
+	ASSERT_EQ(1, coord_db_remove(&self->db, "b", &gone, &e));
+	EXPECT_EQ(MP_ERR_REMOVED, join(&self->db, 2, "b", ak, &b));
+	EXPECT_EQ(MP_ERR_REMOVED, join(&self->db, 2, "b", sel, &b));
+	/* the refused attempt did not use up the one-shot key */
+	EXPECT_EQ(0, join(&self->db, 5, "e", sel, &b));
 }
 
 TEST_F(db, data_version_sees_other_connections)

@@ -419,7 +419,7 @@ TEST_F_TIMEOUT(coord, join_peers_punch_restart_remove, 90)
 	struct mp_welcome wa, wb;
 	struct peer_view *v;
 	struct mp_err e;
-	char out[256];
+	char out[256], reusable[128];
 	int64_t t0;
 
 	ASSERT_TRUE(join_both(_metadata, self));
@@ -520,21 +520,32 @@ TEST_F_TIMEOUT(coord, join_peers_punch_restart_remove, 90)
 			       has_peer_with(&self->b, &self->a, true, &self->ca)));
 
 	/* removal by the admin while running: alpha is told within 1 s */
+	ASSERT_EQ(0, admin(&self->s, "authkey create --reusable", reusable,
+			   sizeof(reusable)));
 	ASSERT_EQ(0, admin(&self->s, "remove bravo", out, sizeof(out)));
 	t0 = ct_now_ms();
 	ASSERT_TRUE(WAIT_UNTIL(self->ag, 2, 1000, view_of(&self->a, self->b.pub)->removed))
 		TH_LOG("no PEER_REMOVED after %lld ms", (long long)(ct_now_ms() - t0));
 	ASSERT_TRUE(WAIT_UNTIL(self->ag, 2, WAIT_MS, !self->b.up));
 	EXPECT_EQ(MP_ERR_REMOVED, self->b.error);
-	/* a removed node needs an auth key again (both keys are used up) */
-	EXPECT_EQ(-1, agent_connect(&self->b, &self->s, NULL, &e));
-	EXPECT_EQ(MP_ERR_AUTH, e.code);
-	EXPECT_EQ(-1, agent_connect(&self->b, &self->s, self->key_b, &e));
-	EXPECT_EQ(MP_ERR_AUTH, e.code);
 	/* alpha is unaffected */
 	EXPECT_TRUE(agent_sync(self->ag, 2, &self->a, 77));
-	/* removing it again fails */
-	EXPECT_EQ(1, admin(&self->s, "remove bravo", NULL, 0));
+	/* a removed node needs an auth key, and one older than the removal
+	 * (a reusable key left in its configuration) does not do */
+	EXPECT_EQ(-1, agent_connect(&self->b, &self->s, NULL, &e));
+	EXPECT_EQ(MP_ERR_AUTH, e.code);
+	EXPECT_EQ(-1, agent_connect(&self->b, &self->s, reusable, &e));
+	EXPECT_EQ(MP_ERR_REMOVED, e.code);
+	EXPECT_FALSE(view_of(&self->a, self->b.pub)->present);
+	/* a key created after the removal re-admits bravo, same addresses */
+	ASSERT_EQ(0, admin(&self->s, "authkey create", self->key_b, sizeof(self->key_b)));
+	ASSERT_EQ(0, agent_connect(&self->b, &self->s, self->key_b, &e)) TH_LOG("%s", e.msg);
+	EXPECT_EQ(0, memcmp(self->b.w.addr4, wb.addr4, 4));
+	EXPECT_EQ(0, memcmp(self->b.w.addr6, wb.addr6, 16));
+	ASSERT_TRUE(WAIT_UNTIL(self->ag, 2, WAIT_MS,
+			       has_peer_with(&self->a, &self->b, true, NULL)));
+	/* removing an unknown node fails */
+	EXPECT_EQ(1, admin(&self->s, "remove charlie", NULL, 0));
 }
 
 /* A raw TCP connection to the service. */
