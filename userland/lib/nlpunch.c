@@ -79,8 +79,11 @@ int wgm_nl_punch(struct wgm_nl *nl, const char *ifname,
 	if (*errnum == EOPNOTSUPP && !extack[0])
 		return wgm_err_set(err, "%s: the wgmesh module does not support PUNCH (too old?)",
 				   ifname);
-	if (*errnum == ENOKEY && !extack[0])
+	if (*errnum == ENOENT && !extack[0])
 		return wgm_err_set(err, "%s: no such peer", ifname);
+	if (*errnum == ENOKEY && !extack[0])
+		return wgm_err_set(err, "%s: the device has no private key",
+				   ifname);
 	if (*errnum == EDESTADDRREQ && !extack[0])
 		return wgm_err_set(err, "%s: the peer has no candidate endpoints",
 				   ifname);
