@@ -1378,8 +1378,18 @@ struct seen {
 	int events;		/* WGM_CMD_EVENT about that peer */
 	int with_cands;		/* ... carrying its candidates */
 	int typed;		/* ... with a WGM_DEVICE_A_EVENT of a known type */
+	int path_to_cand;	/* ... saying the path is now 127.0.0.1:41002 */
 	int other;		/* anything else from the family */
 };
+
+static bool is_loop_cand(const struct nlattr *a)
+{
+	const struct sockaddr_in *sin = nla_data(a);
+
+	return nla_len(a) == sizeof(*sin) && sin->sin_family == AF_INET &&
+	       sin->sin_addr.s_addr == htonl(0x7f000001) &&
+	       sin->sin_port == htons(41002);
+}
 
 static int event_cb(struct nl_msg *msg, void *arg)
 {
@@ -1414,14 +1424,20 @@ static int event_cb(struct nl_msg *msg, void *arg)
 	if (tb[WGM_DEVICE_A_EVENT] &&
 	    !nla_parse_nested(ev, WGM_EVENT_A_MAX, tb[WGM_DEVICE_A_EVENT], NULL) &&
 	    ev[WGM_EVENT_A_TYPE] && nla_get_u8(ev[WGM_EVENT_A_TYPE]) > WGM_EVENT_UNSPEC &&
-	    nla_get_u8(ev[WGM_EVENT_A_TYPE]) < __WGM_EVENT_MAX)
+	    nla_get_u8(ev[WGM_EVENT_A_TYPE]) < __WGM_EVENT_MAX) {
 		seen->typed++;
+		if (nla_get_u8(ev[WGM_EVENT_A_TYPE]) == WGM_EVENT_PATH_CHANGED &&
+		    ev[WGM_EVENT_A_NEW_ENDPOINT] && is_loop_cand(ev[WGM_EVENT_A_NEW_ENDPOINT]))
+			seen->path_to_cand++;
+	}
 	return NL_OK;
 }
 
 /*
  * Two devices probing each other over loopback: the listener on the
- * events group hears about wgmt0's peer once a path is found.
+ * events group hears about wgmt0's peer once a path is found, both as a
+ * typed path-changed event naming the candidate and as a snapshot with
+ * the peer's candidates.
  */
 TEST_F(dev, probing_two_devices_sends_events)
 {
@@ -1447,7 +1463,7 @@ TEST_F(dev, probing_two_devices_sends_events)
 	loop_device(_metadata, self, "wgmt1", bob_priv, 41002, alice_pub, 41001);
 	ASSERT_EQ(0, system("ip link set " DEV " up && ip link set wgmt1 up"));
 	/* wait_until: at most 30 receive timeouts of a second */
-	for (i = 0; i < 30 && !seen.events; i++) {
+	for (i = 0; i < 30 && !(seen.path_to_cand && seen.with_cands); i++) {
 		if (!(i % 5)) {
 			struct nl_msg *msg = request(self->family, WGM_CMD_PUNCH, 0);
 			struct nlattr *peers, *peer;
@@ -1464,6 +1480,8 @@ TEST_F(dev, probing_two_devices_sends_events)
 		nl_recvmsgs_default(ev);
 	}
 	EXPECT_LT(0, seen.events) TH_LOG("no event about the peer");
+	EXPECT_LT(0, seen.path_to_cand) TH_LOG("no path-changed event to 127.0.0.1:41002");
+	EXPECT_LT(0, seen.with_cands) TH_LOG("no snapshot with the candidates");
 	EXPECT_EQ(0, seen.other);
 	TH_LOG("%d events about the peer, %d with candidates, %d typed",
 	       seen.events, seen.with_cands, seen.typed);
