@@ -161,6 +161,15 @@ check "SIGHUP reconnects" \
 check "SIGHUP undid the manual change" \
 	wait_until 10 bash -c "ip netns exec h1 '$MESHADM' show mesh0 persistent-keepalive | grep -q '[[:space:]]25$'"
 
+# --- the device is deleted by hand -------------------------------------------
+ip -n h2 link del mesh0
+check "meshd recreates a deleted device" \
+	wait_until 30 bash -c "ip -n h2 -4 -o addr show dev mesh0 | grep -q ' $A2/'"
+check "the recreated device has the same key" \
+	test "$(ip netns exec h2 "$MESHADM" show mesh0 public-key)" = "$PUB2"
+check "the overlay works again through the recreated device" \
+	wait_until 60 ip netns exec h1 ping -c 1 -W 1 "$A2"
+
 # --- node removal --------------------------------------------------------
 check "the administrator removes h2" \
 	ip netns exec inet "$MESHCOORD" --state "$WGM_TMP/coord" remove h2

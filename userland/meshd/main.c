@@ -243,6 +243,8 @@ static int device_setup(struct meshd *d)
 		return -1;
 	}
 	d->ifindex = link.ifindex;
+	if (d->nl.sock)
+		wgm_nl_close(&d->nl);	/* the family may have been reloaded */
 	if (wgm_nl_open(&d->nl, &err)) {
 		logmsg("%s", err.msg);
 		return -1;
@@ -298,6 +300,8 @@ static int sync_kernel(struct meshd *d, struct wgm_device *req_out)
 	int ret = -1;
 	size_t i;
 
+	if (!d->nl.sock)
+		return -1;		/* recreate() will try again */
 	wgm_device_init(&cur);
 	wgm_device_init(&req);
 	snprintf(req.name, sizeof(req.name), "%s", d->o.ifname);
@@ -488,6 +492,22 @@ static void try_connect(struct meshd *d)
 	apply_welcome(d, &w);
 }
 
+/*
+ * The device disappeared under us (deleted by hand, module reloaded): build
+ * it again with the same key, addresses and peers.
+ */
+static int recreate(struct meshd *d)
+{
+	logmsg("device %s is gone; creating it again", d->o.ifname);
+	if (device_setup(d))
+		return -1;
+	if (d->have_welcome)
+		apply_welcome(d, &d->welcome);
+	if (d->synced)
+		sync_kernel(d, NULL);
+	return 0;
+}
+
 /* ---- public address (STUN) ---- */
 
 static void stun_send(struct meshd *d)
@@ -575,6 +595,8 @@ static void report_candidates(struct meshd *d)
 	const struct wgm_peer *kp;
 
 	wgm_device_init(&cur);
+	if ((!d->nl.sock || !if_nametoindex(d->o.ifname)) && recreate(d))
+		goto out;
 	if (wgm_nl_get_device(&d->nl, d->o.ifname, &cur, &err)) {
 		logmsg("reading %s: %s", d->o.ifname, err.msg);
 		goto out;
