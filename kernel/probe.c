@@ -20,10 +20,9 @@
  *
  * Candidate states: UNKNOWN (never probed), PROBING (probed, no proof yet),
  * ALIVE (an authenticated reply, request or WireGuard packet came through
- * it), DEAD (WGM_PROBE_DEAD_AFTER replies missing in a row and nothing
- * authenticated for the trust window).  A peer that never sent us a probe
- * message (a standard WireGuard peer) never has a path declared dead by
- * missing replies.
+ * it), DEAD (WGM_PROBE_DEAD_AFTER replies missing in a row; only a reply
+ * revives it).  A peer that never sent us a probe message (a standard
+ * WireGuard peer) never has a path declared dead by missing replies.
  *
  * Timing (one timer per peer): candidates that are not alive are punched
  * every 200 ms (+ up to 50 ms jitter) for WGM_PROBE_PUNCH_MS after the
@@ -47,15 +46,10 @@
 #include <linux/ktime.h>
 #include <linux/random.h>
 #include <linux/bitops.h>
+#include <linux/jhash.h>
 #include <linux/in.h>
 #include <linux/in6.h>
-#include <linux/udp.h>
 #include <net/ipv6.h>
-#include <net/ipv6_stubs.h>
-#include <net/ip6_route.h>
-#include <net/route.h>
-#include <net/udp_tunnel.h>
-#include <net/inet_sock.h>
 #include <net/netlink.h>
 #include <net/genetlink.h>
 #include <crypto/algapi.h>
@@ -80,7 +74,6 @@
 #define WGM_PROBE_PUNCH_MS		5000
 #define WGM_PROBE_REPLY_TIMEOUT_NS	(1000 * WGM_PROBE_MS)
 #define WGM_PROBE_SUSPECT_NS		(1000 * WGM_PROBE_MS)
-#define WGM_PROBE_TRUST_NS		(5000 * WGM_PROBE_MS)
 #define WGM_PROBE_IDLE_NS		(60000 * WGM_PROBE_MS)
 #define WGM_PROBE_DEAD_NS		(120000 * WGM_PROBE_MS)
 #define WGM_PROBE_DEAD_AFTER		3
@@ -126,6 +119,7 @@ struct wgm_probe_peer {
 	struct wgm_probemsg_window window;
 	struct wgm_probemsg_bucket reply_bucket;
 	u64 last_auth_rx;		/* READ_ONCE without the lock */
+	u32 last_auth_src;		/* hash of its source; READ_ONCE too */
 	u64 punch_until;
 	u64 punch_started;		/* 0 = no burst to report */
 	u64 last_probe_rx;		/* any authenticated probe message from the peer */
@@ -298,7 +292,14 @@ static void wgm_probe_reselect(struct wgm_probe_peer *probe, u64 now)
 	wgm_socket_set_peer_endpoint(probe->peer, &probe->cands[sel].ep);
 }
 
-/* Must hold probe->lock.  Authenticated proof that slot @i works. */
+/*
+ * Must hold probe->lock.  Authenticated proof that slot @i works: an
+ * answer to our probe (@rtt_ns non-zero: both directions work), or a
+ * packet the peer sent from it (@rtt_ns zero: its direction works).  For a
+ * peer that speaks probes, the latter does not outweigh our own probes to
+ * that address going unanswered: a path that lost WGM_PROBE_DEAD_AFTER in
+ * a row only comes back by answering.
+ */
 static void wgm_probe_mark_alive(struct wgm_probe_peer *probe, unsigned int i,
 				 u64 now, u64 rtt_ns)
 {
@@ -307,7 +308,10 @@ static void wgm_probe_mark_alive(struct wgm_probe_peer *probe, unsigned int i,
 
 	lockdep_assert_held(&probe->lock);
 	c->last_seen = now;
-	c->consecutive_lost = 0;
+	if (rtt_ns || !probe->speaks_probes)
+		c->consecutive_lost = 0;
+	else if (c->consecutive_lost >= WGM_PROBE_DEAD_AFTER)
+		return;
 	c->state = WGM_CANDIDATE_ALIVE;
 	if (changed) {
 		wgm_probe_notify(probe);
@@ -363,7 +367,22 @@ static void wgm_probe_sync_endpoint(struct wgm_probe_peer *probe)
 		return;
 	i = wgm_probe_find(probe, &ep);
 	if (i < 0) {
+		bool was_active = probe->active == WGM_PROBE_SLOT_ENDPOINT;
+		u64 now = ktime_get_boottime_ns();
+
 		wgm_probe_slot_reset(probe, WGM_PROBE_SLOT_ENDPOINT, &ep);
+		/* it was the active path: choose again, or punch (not rotate) */
+		if (was_active) {
+			wgm_probe_reselect(probe, now);
+			if (probe->active < 0)
+				wgm_probe_start_punch(probe, now);
+		}
+		return;
+	}
+	/* roamed onto a path our probes found dead: send where it works */
+	if (i != probe->active && probe->active >= 0 && probe->speaks_probes &&
+	    probe->cands[i].state == WGM_CANDIDATE_DEAD) {
+		wgm_socket_set_peer_endpoint(peer, &probe->cands[probe->active].ep);
 		return;
 	}
 	if (i != probe->active && probe->cands[i].state == WGM_CANDIDATE_ALIVE) {
@@ -415,8 +434,7 @@ static void wgm_probe_expire(struct wgm_probe_peer *probe, u64 now)
 		if (c->consecutive_lost < WGM_PROBE_DEAD_AFTER)
 			continue;
 		if (c->state == WGM_CANDIDATE_PROBING ||
-		    (c->state == WGM_CANDIDATE_ALIVE && probe->speaks_probes &&
-		     now - c->last_seen >= WGM_PROBE_TRUST_NS)) {
+		    (c->state == WGM_CANDIDATE_ALIVE && probe->speaks_probes)) {
 			c->state = WGM_CANDIDATE_DEAD;
 			changed = true;
 			wgm_probe_notify(probe);
@@ -446,98 +464,6 @@ static void wgm_probe_arm(struct wgm_probe_peer *probe, u64 now, u64 next_ns)
 	mod_timer(&probe->timer, jiffies + max(delay, 1UL));
 }
 
-/*
- * Sends a probe to @ep from the device's socket of that family.  Used
- * until socket.c provides wgm_socket_send_buffer_to_endpoint(); routes
- * without a cache (probes are rare) and lets the routing pick the source.
- */
-static int wgm_probe_xmit(struct wgm_device *wg, const struct wgm_endpoint *ep,
-			  const u8 *buf, size_t len)
-{
-	struct sk_buff *skb;
-	struct sock *sk;
-	int ret = 0;
-
-	skb = alloc_skb(MAX_HEADER + sizeof(struct ipv6hdr) + sizeof(struct udphdr) + len,
-			GFP_ATOMIC);
-	if (!skb)
-		return -ENOMEM;
-	skb_reserve(skb, MAX_HEADER + sizeof(struct ipv6hdr) + sizeof(struct udphdr));
-	skb_put_data(skb, buf, len);
-	skb->dev = wg->dev;
-	skb->mark = wg->fwmark;
-
-	rcu_read_lock_bh();
-	if (ep->addr.sa_family == AF_INET) {
-		struct flowi4 fl4 = {
-			.daddr = ep->addr4.sin_addr.s_addr,
-			.fl4_dport = ep->addr4.sin_port,
-			.flowi4_mark = wg->fwmark,
-			.flowi4_proto = IPPROTO_UDP,
-		};
-		struct rtable *rt;
-
-		sk = rcu_dereference_bh(wg->sock4);
-		if (!sk) {
-			ret = -ENONET;
-			goto err;
-		}
-		fl4.fl4_sport = inet_sk(sk)->inet_sport;
-		rt = ip_route_output_flow(sock_net(sk), &fl4, sk);
-		if (IS_ERR(rt)) {
-			ret = PTR_ERR(rt);
-			goto err;
-		}
-		if (rt->dst.dev == wg->dev) {
-			ip_rt_put(rt);
-			ret = -ELOOP;
-			goto err;
-		}
-		udp_tunnel_xmit_skb(rt, sk, skb, fl4.saddr, fl4.daddr, 0,
-				    ip4_dst_hoplimit(&rt->dst), 0, fl4.fl4_sport,
-				    fl4.fl4_dport, false, false);
-	} else if (ep->addr.sa_family == AF_INET6 && IS_ENABLED(CONFIG_IPV6)) {
-		struct flowi6 fl6 = {
-			.daddr = ep->addr6.sin6_addr,
-			.fl6_dport = ep->addr6.sin6_port,
-			.flowi6_mark = wg->fwmark,
-			.flowi6_oif = ep->addr6.sin6_scope_id,
-			.flowi6_proto = IPPROTO_UDP,
-		};
-		struct dst_entry *dst;
-
-		sk = rcu_dereference_bh(wg->sock6);
-		if (!sk) {
-			ret = -ENONET;
-			goto err;
-		}
-		fl6.fl6_sport = inet_sk(sk)->inet_sport;
-		dst = ipv6_stub->ipv6_dst_lookup_flow(sock_net(sk), sk, &fl6, NULL);
-		if (IS_ERR(dst)) {
-			ret = PTR_ERR(dst);
-			goto err;
-		}
-		if (dst->dev == wg->dev) {
-			dst_release(dst);
-			ret = -ELOOP;
-			goto err;
-		}
-		udp_tunnel6_xmit_skb(dst, sk, skb, skb->dev, &fl6.saddr, &fl6.daddr, 0,
-				     ip6_dst_hoplimit(dst), 0, fl6.fl6_sport,
-				     fl6.fl6_dport, false);
-	} else {
-		ret = -EAFNOSUPPORT;
-		goto err;
-	}
-	rcu_read_unlock_bh();
-	return 0;
-
-err:
-	rcu_read_unlock_bh();
-	kfree_skb(skb);
-	return ret;
-}
-
 /* Builds and sends one request to slot @i.  Takes probe->lock. */
 static void wgm_probe_send_request(struct wgm_probe_peer *probe, unsigned int i)
 {
@@ -565,15 +491,16 @@ static void wgm_probe_send_request(struct wgm_probe_peer *probe, unsigned int i)
 	ep = c->ep;
 	spin_unlock_bh(&probe->lock);
 
-	wgm_probe_xmit(probe->peer->device, &ep, msg, sizeof(msg));
+	wgm_socket_send_buffer_to_endpoint(probe->peer->device, &ep, msg, sizeof(msg));
 }
 
 /*
  * Must hold probe->lock.  Standard WireGuard peers never answer probes:
- * with no path alive after a punch burst, point the endpoint at the next candidate in turn
- * and let a handshake initiation find out (the response roams the
- * endpoint to where it came from, and wgm_probe_authenticated_rx() marks
- * that candidate alive).  True when an initiation should be sent.
+ * with no path alive after a punch burst, point the endpoint at the next
+ * candidate in turn and let a handshake initiation find out (the response
+ * roams the endpoint to where it came from, and
+ * wgm_probe_authenticated_rx() marks that candidate alive).  True when an
+ * initiation should be sent.
  */
 static bool wgm_probe_rotate_handshake(struct wgm_probe_peer *probe, u64 now)
 {
@@ -604,7 +531,7 @@ static void wgm_probe_timer(struct timer_list *t)
 	unsigned long due = 0;
 	u64 now, next = U64_MAX, at;
 	bool handshake;
-	unsigned int i;
+	unsigned int i, j;
 
 	BUILD_BUG_ON(WGM_PROBE_SLOTS > BITS_PER_LONG);
 	spin_lock_bh(&probe->lock);
@@ -625,13 +552,18 @@ static void wgm_probe_timer(struct timer_list *t)
 		at = c->last_sent ? c->last_sent + wgm_probe_interval(probe, i, now) : now;
 		if (at <= now) {
 			__set_bit(i, &due);
-			/* sent now: due again after a fresh interval */
-			at = now + wgm_probe_interval(probe, i, now);
+			/* sent now: due again after a fresh interval, and its reply */
+			at = now + min(wgm_probe_interval(probe, i, now),
+				       WGM_PROBE_REPLY_TIMEOUT_NS + WGM_PROBE_MS);
 		}
 		next = min(next, at);
+		/* an outstanding request is given up at its reply timeout */
+		for (j = 0; j < WGM_PROBEMSG_RING; j++) {
+			if (c->ring.slot[j].counter)
+				next = min(next, c->ring.slot[j].sent_ns +
+					   WGM_PROBE_REPLY_TIMEOUT_NS + WGM_PROBE_MS);
+		}
 	}
-	/* ring timeouts need a look even when nothing else is due */
-	next = min(next, now + WGM_PROBE_REPLY_TIMEOUT_NS + WGM_PROBE_MS);
 	handshake = wgm_probe_rotate_handshake(probe, now);
 	if (probe->active < 0)
 		next = min(next, now + WGM_PROBE_HS_ROTATE_NS);
@@ -780,23 +712,38 @@ drop:
 	kfree_skb(skb);
 }
 
+/* Cheap fingerprint of an outer address and port (not a security boundary). */
+static u32 wgm_probe_addr_hash(const struct wgm_endpoint *ep)
+{
+	if (ep->addr.sa_family == AF_INET)
+		return jhash_2words((__force u32)ep->addr4.sin_addr.s_addr,
+				    (__force u32)ep->addr4.sin_port, AF_INET);
+	return jhash2((const u32 *)&ep->addr6.sin6_addr, 4,
+		      (__force u32)ep->addr6.sin6_port);
+}
+
 void wgm_probe_authenticated_rx(struct wgm_peer *peer, const struct sk_buff *skb)
 {
 	struct wgm_probe_peer *probe;
 	struct wgm_endpoint src;
+	u32 src_hash;
 	u64 now;
 
 	rcu_read_lock_bh();
 	probe = rcu_dereference_bh(peer->probe);
 	if (!probe || !READ_ONCE(probe->cands))
 		goto out;
-	now = ktime_get_boottime_ns();
-	if (now - READ_ONCE(probe->last_auth_rx) < WGM_PROBE_RX_REFRESH_NS)
-		goto out;
 	if (wgm_socket_endpoint_from_skb(&src, skb))
+		goto out;
+	/* the same source again shortly after: nothing new to learn */
+	src_hash = wgm_probe_addr_hash(&src);
+	now = ktime_get_boottime_ns();
+	if (src_hash == READ_ONCE(probe->last_auth_src) &&
+	    now - READ_ONCE(probe->last_auth_rx) < WGM_PROBE_RX_REFRESH_NS)
 		goto out;
 	spin_lock_bh(&probe->lock);
 	WRITE_ONCE(probe->last_auth_rx, now);
+	WRITE_ONCE(probe->last_auth_src, src_hash);
 	if (!probe->dead && probe->cands)
 		wgm_probe_mark_alive(probe, wgm_probe_find_or_learn(probe, &src), now, 0);
 	spin_unlock_bh(&probe->lock);
