@@ -422,6 +422,12 @@ void wgm_socket_reinit(struct wgm_device *wg, struct sock *new4, struct sock *ne
 	synchronize_net();
 	wgm_sock_close(old4);
 	wgm_sock_close(old6);
+	/*
+	 * UDP receive looks sockets up under RCU: a packet may still be in
+	 * wgm_sock_encap_rcv() on an old socket; when this returns none is.
+	 */
+	if (old4 || old6)
+		synchronize_net();
 }
 
 static int wgm_sock_open(struct net *net, struct udp_port_cfg *cfg,
