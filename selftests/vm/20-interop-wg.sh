@@ -9,7 +9,7 @@
 # IPv4 and IPv6 inside, the responder learns the initiator's endpoint.  Wrong
 # keys: no data, and an unauthenticated initiation gets no answer at all
 # (nft counters on the DUT's UDP port).
-# timeout: 180
+# timeout: 900
 . "$(dirname "$0")/../lib.sh"
 
 kmsg_mark

@@ -7,7 +7,7 @@
 # with showconf must be the same configuration (after normalising spelling
 # and order, selftests/tools/wgconf.py).  A second, different configuration
 # of 1,000 peers then replaces it exactly.
-# timeout: 180
+# timeout: 600
 . "$(dirname "$0")/../lib.sh"
 
 CONF=$TOP/selftests/tools/wgconf.py

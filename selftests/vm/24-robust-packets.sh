@@ -10,7 +10,7 @@
 # puts the device under load, which must answer with cookie replies (type 3)
 # that decrypt under the protocol's cookie key -- and a flood with a wrong
 # mac1 must still get no answer.
-# timeout: 180
+# timeout: 600
 . "$(dirname "$0")/../lib.sh"
 
 JUNK=$TOP/selftests/tools/wg-junk.py

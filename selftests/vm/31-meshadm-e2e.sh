@@ -7,7 +7,7 @@
 # dump, to validate the test) agrees with "wg show dump" of the in-tree
 # WireGuard peer at the other end: keys, allowed IPs, endpoints both ways,
 # handshakes, byte counters that match each other.
-# timeout: 180
+# timeout: 600
 . "$(dirname "$0")/../lib.sh"
 
 CONF=$TOP/selftests/tools/wgconf.py
