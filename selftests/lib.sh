@@ -311,19 +311,27 @@ dev_create() {
 	kind=$(kind_of "$3")
 	case $kind in
 	wgmesh)
-		wgm_load || return 1
-		ip -n "$ns" link add "$dev" type wgmesh || return 1
+		if ! wgm_load || ! ip -n "$ns" link add "$dev" type wgmesh; then
+			echo "# dev_create: cannot create wgmesh device $ns/$dev" >&2
+			return 1
+		fi
 		;;
 	wireguard)
-		modprobe wireguard || return 1
-		ip -n "$ns" link add "$dev" type wireguard || return 1
+		if ! modprobe wireguard || ! ip -n "$ns" link add "$dev" type wireguard; then
+			echo "# dev_create: cannot create wireguard device $ns/$dev" >&2
+			return 1
+		fi
 		;;
 	wggo)
 		modprobe tun
 		ip netns exec "$ns" wireguard-go -f "$dev" >/dev/null 2>&1 &
 		_dev_pid[$ns/$dev]=$!
 		on_exit "kill $! 2>/dev/null; rm -f /var/run/wireguard/$dev.sock"
-		wait_until 10 test -S "/var/run/wireguard/$dev.sock" || return 1
+		# a Go binary starts slowly under TCG
+		if ! wait_until 60 test -S "/var/run/wireguard/$dev.sock"; then
+			echo "# dev_create: wireguard-go $dev made no control socket in 60 s" >&2
+			return 1
+		fi
 		;;
 	*)
 		echo "dev_create: unknown kind $kind" >&2
