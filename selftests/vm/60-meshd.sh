@@ -7,7 +7,7 @@
 # NATs and carry overlay traffic; the data plane survives the service going
 # away; the agents reconnect; SIGHUP resyncs; a removed node disappears from
 # the other's kernel; SIGTERM removes the device.
-# timeout: 420
+# timeout: 900
 . "$(dirname "$0")/../lib.sh"
 
 MESHD=$TOP/userland/meshd/meshd
