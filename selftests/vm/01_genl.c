@@ -789,6 +789,33 @@ TEST_F(dev, bad_candidates_are_refused_and_change_nothing)
 	bad_candidate(_metadata, self, 0, NULL, 0, EINVAL, "WGM_CANDIDATE_A_ENDPOINT");
 }
 
+/*
+ * Events are the kernel's to send: requests cannot carry one.  (Sent
+ * without NLA_F_NESTED, which libnl's nests would set and the policy
+ * would complain about first.)
+ */
+TEST_F(dev, event_attribute_is_refused_in_requests)
+{
+	struct nl_msg *msg = set_request(self->family);
+	/* an event nest with TYPE path-changed, as raw bytes */
+	struct { struct nlattr nla; uint8_t type, pad[3]; } ev = {
+		{ 5, WGM_EVENT_A_TYPE }, WGM_EVENT_PATH_CHANGED, { 0 }
+	};
+	struct reply r;
+
+	nla_put(msg, WGM_DEVICE_A_EVENT, sizeof(ev), &ev);
+	ASSERT_EQ(0, transact(self->sk, msg, &r));
+	EXPECT_EQ(EINVAL, r.err);
+	EXPECT_EXTACK(r, "read-only");
+
+	msg = request(self->family, WGM_CMD_GET_DEVICE, NLM_F_DUMP);
+	nla_put_string(msg, WGM_DEVICE_A_IFNAME, DEV);
+	nla_put(msg, WGM_DEVICE_A_EVENT, sizeof(ev), &ev);
+	ASSERT_EQ(0, transact(self->sk, msg, &r));
+	EXPECT_EQ(EINVAL, r.err);
+	EXPECT_EXTACK(r, "GET_DEVICE takes only");
+}
+
 TEST_F(dev, stun_is_not_supported_yet)
 {
 	struct nl_msg *msg = set_request(self->family);
