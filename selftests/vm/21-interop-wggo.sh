@@ -6,7 +6,7 @@
 # UAPI socket): the DUT in namespace a, wireguard-go in b.  Either side
 # initiates; IPv4 and IPv6 outer; with and without preshared key; ping and
 # TCP over IPv4 and IPv6 inside; an unknown initiator gets no answer.
-# timeout: 180
+# timeout: 600
 . "$(dirname "$0")/../lib.sh"
 
 kmsg_mark

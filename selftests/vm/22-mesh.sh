@@ -4,8 +4,8 @@
 # The device under test (WGM_DUT, default wgmesh) against itself: basics over
 # IPv4 and IPv6, roaming (an endpoint follows the peer's new outer address
 # once it sends), allowed-IPs enforcement in both directions, peer removal,
-# and setconf replacing the peer list.
-# timeout: 180
+# setconf replacing the peer list, and persistent keepalives.
+# timeout: 600
 . "$(dirname "$0")/../lib.sh"
 
 both_handshake() {
@@ -113,6 +113,18 @@ check "setconf: second file accepted" devcmd b "$DEV_B" setconf "$WGM_TMP/b1.con
 check "setconf: both peers present" test "$(devcmd b "$DEV_B" show peers | sort)" = "$(printf '%s\n' "$dummy" "$(pub_of a "$DEV_A")" | sort)"
 check "setconf: b reaches a again" pings b "$INNER6:1"
 check "setconf: listen port kept" test "$(devcmd b "$DEV_B" show listen-port)" = "$PORT_B"
+
+# Persistent keepalive: empty data messages (32 bytes of UDP payload) go
+# out without any traffic.
+cnt_setup a "$PORT_A" udp length 40
+devcmd a "$DEV_A" set peer "$(pub_of b "$DEV_B")" persistent-keepalive 1
+if wait_until 15 cnt_ge a t4 2; then
+	ok "keepalive: a sends keepalives to b unprompted"
+else
+	not_ok "keepalive: a sends keepalives to b unprompted" "$(cnt_get a t4) seen"
+fi
+check "keepalive: shown as 1 second" \
+	bash -c "ip netns exec a $(kind_tool dut) show $DEV_A persistent-keepalive | grep -qw 1"
 tun_unpair
 
 check "kernel log has no warning, bug or oops" kmsg_clean
