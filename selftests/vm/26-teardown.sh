@@ -2,11 +2,12 @@
 # SPDX-License-Identifier: GPL-2.0-only
 #
 # Tear the device under test (WGM_DUT, default wgmesh) down while traffic
-# runs through it (a ping flood and a TCP stream both ways), five times, in
-# turn by deleting the device, by unloading the module with devices present
-# and by deleting the namespace: the module must unload every time, leave no
-# device behind in /proc/net/dev and the kernel must not complain.
-# timeout: 180
+# runs through it (a ping flood both ways, a TCP stream) and a loop keeps
+# adding, dumping and removing a peer; five times, in turn by deleting the
+# device, by unloading the module with devices present and by deleting the
+# namespace: the module must unload every time, leave no device behind in
+# /proc/net/dev and the kernel must not complain.
+# timeout: 900
 . "$(dirname "$0")/../lib.sh"
 
 kmsg_mark
@@ -40,6 +41,16 @@ for i in 1 2 3 4 5; do
 	fa=$!
 	ip netns exec b ping -f -w 120 "$INNER4.1" >/dev/null 2>&1 &
 	fb=$!
+	# ... and the configuration path busy too: a peer added, dumped, removed.
+	extra=$(wg genkey | wg pubkey)
+	(
+		while :; do
+			devcmd a "$DEV_A" set peer "$extra" allowed-ips 10.88.0.0/16 || break
+			devcmd a "$DEV_A" show dump || break
+			devcmd a "$DEV_A" set peer "$extra" remove || break
+		done
+	) >/dev/null 2>&1 &
+	cfg=$!
 	t0=$(tx_bytes a "$DEV_A")
 	if wait_until 20 bash -c "[ \$(ip netns exec a $(kind_tool dut) show $DEV_A dump | awk 'NR == 2 { print \$7 }') -gt $((t0 + 1000000)) ]"; then
 		ok "$d: traffic is flowing"
@@ -61,8 +72,8 @@ for i in 1 2 3 4 5; do
 		check_fails "$d: no tunnel device left in namespace b" \
 			ip netns exec b grep -qE "$DEV_A|$DEV_B" /proc/net/dev
 	fi
-	kill "$cli" "$fa" "$fb" "$srv" 2>/dev/null
-	wait "$cli" "$fa" "$fb" "$srv" 2>/dev/null
+	kill "$cli" "$fa" "$fb" "$srv" "$cfg" 2>/dev/null
+	wait "$cli" "$fa" "$fb" "$srv" "$cfg" 2>/dev/null
 	tun_unpair
 	check "$d: kernel log clean" kmsg_clean
 done
