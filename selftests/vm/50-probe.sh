@@ -5,7 +5,7 @@
 # the module finds the candidate that answers, makes it the endpoint, fails
 # over when the active path goes away, punches through two NATs, and says
 # nothing to a stranger's probe.
-# timeout: 420
+# timeout: 600
 . "$(dirname "$0")/../lib.sh"
 
 # cand_line NS DEV: the "candidates:" line of `meshadm show`.
