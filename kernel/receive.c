@@ -38,6 +38,8 @@
 #include "probe.h"
 #include "stun.h"
 #include "allowedips.h"
+#include "netlink.h"
+#include "uapi/linux/wgmesh.h"
 
 #define WGM_RECV_MAX_SG	(MAX_SKB_FRAGS + 8)
 
@@ -75,6 +77,16 @@ static __le32 wgm_handshake_sender(const struct sk_buff *skb)
 	BUILD_BUG_ON(offsetof(struct wgm_msg_handshake_initiation, sender_index) !=
 		     offsetof(struct wgm_msg_handshake_response, sender_index));
 	return ((const struct wgm_msg_handshake_initiation *)skb->data)->sender_index;
+}
+
+/* Tell listeners a new session exists; @skb came from the peer's endpoint. */
+static void wgm_handshake_complete_event(struct wgm_peer *peer, const struct sk_buff *skb)
+{
+	struct wgm_endpoint ep;
+
+	if (!wgm_socket_endpoint_from_skb(&ep, skb))
+		wgm_genl_event(peer, WGM_EVENT_HANDSHAKE_COMPLETE, NULL, &ep.addr,
+			       WGM_EVENT_REASON_NONE, 0);
 }
 
 /*
@@ -139,6 +151,7 @@ static void wgm_process_handshake(struct wgm_device *wg, struct sk_buff *skb)
 		if (wgm_noise_handshake_begin_session(&peer->handshake, &peer->keypairs)) {
 			wgm_timers_session_derived(peer);
 			wgm_timers_handshake_complete(peer);
+			wgm_handshake_complete_event(peer, skb);
 			/*
 			 * The responder only starts using the session once it
 			 * sees data on it: send some now (staged packets, or
@@ -358,6 +371,7 @@ static void wgm_receive_data(struct wgm_device *wg, struct sk_buff *skb)
 	if (unlikely(wgm_noise_received_with_keypair(&peer->keypairs, kp))) {
 		/* Responder: the initiator confirmed the new session. */
 		wgm_timers_handshake_complete(peer);
+		wgm_handshake_complete_event(peer, skb);
 		wgm_packet_send_staged(peer);
 	}
 	wgm_socket_set_peer_endpoint_from_skb(peer, skb);
