@@ -56,8 +56,9 @@ void wgm_cookie_init(struct wgm_cookie *cookie);
  * feed the cookie).  With @check_cookie, mac2 is checked too and the
  * source is rate limited (wgm_ratelimiter_allow()).
  */
-enum wgm_cookie_mac_state wgm_cookie_validate_packet(struct wgm_cookie_checker *checker,
-						    struct sk_buff *skb, bool check_cookie);
+enum wgm_cookie_mac_state
+wgm_cookie_validate_packet(struct wgm_cookie_checker *checker, struct sk_buff *skb,
+			   bool check_cookie);
 /* fills the trailing struct wgm_msg_macs of the @len bytes at @message */
 void wgm_cookie_add_mac_to_packet(void *message, size_t len, struct wgm_peer *peer);
 void wgm_cookie_message_create(struct wgm_msg_handshake_cookie *dst, struct sk_buff *skb,

@@ -58,7 +58,7 @@ struct wgm_device {
 	struct wgm_index_hashtable *index_hashtable;
 	struct wgm_allowedips peer_allowedips;
 
-	struct mutex device_update_lock;
+	struct mutex device_update_lock;	/* see the locking rules above */
 	struct list_head peer_list;
 	unsigned int num_peers;
 	/* bumped under device_update_lock on every peer add/remove; dumps

@@ -8,6 +8,7 @@
 #define _WGM_MESSAGES_H
 
 #include <linux/types.h>
+#include <linux/bits.h>
 #include <linux/kernel.h>
 #include <linux/param.h>
 #include <linux/skbuff.h>
@@ -30,7 +31,7 @@ enum {
 #define wgm_encrypted_len(plain) ((plain) + WGM_AUTHTAG_BYTES)
 
 /* Protocol timing and limits (seconds unless named otherwise). */
-#define WGM_REKEY_AFTER_MESSAGES	(1ULL << 60)
+#define WGM_REKEY_AFTER_MESSAGES	BIT_ULL(60)
 #define WGM_REJECT_AFTER_MESSAGES	(U64_MAX - 8192 - 1)
 #define WGM_REKEY_TIMEOUT		5
 #define WGM_REKEY_TIMEOUT_JITTER_MAX_JIFFIES	(HZ / 3)
@@ -39,8 +40,8 @@ enum {
 #define WGM_KEEPALIVE_TIMEOUT		10
 #define WGM_MAX_TIMER_HANDSHAKES	(90 / WGM_REKEY_TIMEOUT)
 #define WGM_INITIATIONS_PER_SECOND	50
-#define WGM_MAX_PEERS_PER_DEVICE	(1U << 20)
-#define WGM_MAX_ALLOWEDIPS_PER_DEVICE	(1U << 22)
+#define WGM_MAX_PEERS_PER_DEVICE	BIT(20)
+#define WGM_MAX_ALLOWEDIPS_PER_DEVICE	BIT(22)
 #define WGM_MAX_STAGED_PACKETS		128	/* per peer, waiting for a session */
 #define WGM_MAX_QUEUED_HANDSHAKES	4096	/* per device */
 #define WGM_COOKIE_SECRET_MAX_AGE	120

@@ -48,7 +48,7 @@ struct wgm_keypair {
 	struct wgm_symkey sending;
 	atomic64_t sending_counter;
 	struct wgm_symkey receiving;
-	spinlock_t replay_lock;
+	spinlock_t replay_lock;			/* serialises @replay */
 	struct wgm_replay replay;
 	bool i_am_the_initiator;
 	__le32 remote_index;
@@ -62,7 +62,7 @@ struct wgm_keypairs {
 	struct wgm_keypair __rcu *current_keypair;
 	struct wgm_keypair __rcu *previous_keypair;
 	struct wgm_keypair __rcu *next_keypair;
-	spinlock_t keypair_update_lock;
+	spinlock_t keypair_update_lock;		/* writers of the three slots */
 };
 
 enum wgm_handshake_state {

@@ -33,7 +33,8 @@ void wgm_packet_send_handshake_response(struct wgm_peer *peer);
 void wgm_packet_send_handshake_cookie(struct wgm_device *wg, struct sk_buff *in_skb,
 				      __le32 sender_index);
 void wgm_packet_transmit_worker(struct work_struct *work);		/* peer->transmit_work */
-void wgm_packet_handshake_send_worker(struct work_struct *work);	/* peer->transmit_handshake_work */
+/* peer->transmit_handshake_work */
+void wgm_packet_handshake_send_worker(struct work_struct *work);
 void wgm_packet_purge_staged(struct wgm_peer *peer);
 
 /* receive.c; @skb->data is the UDP payload, network header still set */
