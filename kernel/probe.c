@@ -244,6 +244,22 @@ static void wgm_probe_notify(struct wgm_probe_peer *probe)
 	queue_work(system_wq, &probe->event_work);
 }
 
+static void wgm_probe_arm(struct wgm_probe_peer *probe, u64 now, u64 next_ns);
+
+/*
+ * Must hold probe->lock.  Traffic just moved off slot @i while it still
+ * counted as alive: probe it at once instead of at the idle interval, so
+ * a path that stopped working is reported dead within seconds.
+ */
+static void wgm_probe_recheck(struct wgm_probe_peer *probe, int i, u64 now)
+{
+	lockdep_assert_held(&probe->lock);
+	if (i < 0 || probe->cands[i].state != WGM_CANDIDATE_ALIVE)
+		return;
+	probe->cands[i].last_sent = 0;
+	wgm_probe_arm(probe, now, now);
+}
+
 /*
  * Must hold probe->lock.  Runs the path selection and moves the peer's
  * endpoint when it picks another path.  Losing the active path without a
@@ -289,6 +305,8 @@ static void wgm_probe_reselect(struct wgm_probe_peer *probe, u64 now)
 	/* failover from a path that died: punch the others too */
 	if (reason == WGM_EVENT_REASON_FAILOVER)
 		wgm_probe_start_punch(probe, now);
+	else if (reason == WGM_EVENT_REASON_RTT)
+		wgm_probe_recheck(probe, was, now);
 	wgm_socket_set_peer_endpoint(probe->peer, &probe->cands[sel].ep);
 }
 
@@ -386,11 +404,15 @@ static void wgm_probe_sync_endpoint(struct wgm_probe_peer *probe)
 		return;
 	}
 	if (i != probe->active && probe->cands[i].state == WGM_CANDIDATE_ALIVE) {
+		int left = probe->active;
+
 		wgm_genl_event(peer, WGM_EVENT_PATH_CHANGED,
-			       probe->active >= 0 ? &probe->cands[probe->active].ep.addr : NULL,
+			       left >= 0 ? &probe->cands[left].ep.addr : NULL,
 			       &ep.addr, WGM_EVENT_REASON_ROAMING, probe->cands[i].srtt_us);
 		probe->active = i;
 		wgm_probe_notify(probe);
+		/* the peer moved away from the path we were using */
+		wgm_probe_recheck(probe, left, ktime_get_boottime_ns());
 	}
 }
 
