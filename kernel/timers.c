@@ -151,16 +151,22 @@ void wgm_timers_data_sent(struct wgm_peer *peer)
 				   wgm_jitter());
 }
 
-/* A data packet (not a keepalive) came in. */
+/*
+ * A data packet (not a keepalive) came in: answer it with a keepalive
+ * unless we send something first.  One keepalive answers a whole burst;
+ * data arriving while it is pending asks for one more after it.
+ */
 void wgm_timers_data_received(struct wgm_peer *peer)
 {
-	if (likely(netif_running(peer->device->dev))) {
-		if (!timer_pending(&peer->timer_send_keepalive))
-			wgm_peer_timer_arm(peer, &peer->timer_send_keepalive,
-					   jiffies + WGM_KEEPALIVE_TIMEOUT * HZ);
-		else
-			peer->timer_need_another_keepalive = true;
+	struct timer_list *keepalive = &peer->timer_send_keepalive;
+
+	if (unlikely(!netif_running(peer->device->dev)))
+		return;
+	if (timer_pending(keepalive)) {
+		peer->timer_need_another_keepalive = true;
+		return;
 	}
+	wgm_peer_timer_arm(peer, keepalive, jiffies + WGM_KEEPALIVE_TIMEOUT * HZ);
 }
 
 /* Anything authenticated went out: no separate keepalive is needed. */
