@@ -72,6 +72,8 @@ $(HARNESS):
 selftests: harness
 	$(MAKE) -f selftests/Makefile TOP=$(TOP)
 	@if [ -f userland/Makefile ]; then $(MAKE) -C userland tests; fi
+	@if [ -f userland/coord/Makefile ]; then $(MAKE) -C userland/coord tests; fi
+	@if [ -f userland/meshd/Makefile ]; then $(MAKE) -C userland/meshd tests; fi
 	@for f in $(wildcard selftests/*/Makefile); do \
 		$(MAKE) -f $$f TOP=$(TOP) || exit 1; \
 	done
