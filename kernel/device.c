@@ -45,6 +45,7 @@
 #include "timers.h"
 #include "noise.h"
 #include "cookie.h"
+#include "stun.h"
 
 /* Outer headers on top of an inner packet, worst case (IPv6 outside). */
 #define WGM_OUTER_OVERHEAD	(sizeof(struct ipv6hdr) + sizeof(struct udphdr) + \
@@ -79,6 +80,7 @@ static int wgm_open(struct net_device *dev)
 	ret = wgm_socket_init(wg, wg->incoming_port);
 	if (ret)
 		goto out;
+	wgm_stun_device_up(wg);
 	list_for_each_entry(peer, &wg->peer_list, peer_list) {
 		wgm_packet_send_staged(peer);
 		if (peer->persistent_keepalive_interval)
@@ -94,6 +96,7 @@ static int wgm_stop(struct net_device *dev)
 	struct wgm_device *wg = netdev_priv(dev);
 	struct wgm_peer *peer;
 
+	wgm_stun_device_down(wg);
 	mutex_lock(&wg->device_update_lock);
 	/* nothing arrives or leaves after this */
 	wgm_socket_reinit(wg, NULL, NULL);
@@ -294,10 +297,15 @@ static int wgm_init(struct net_device *dev)
 	ret = gro_cells_init(&wg->gro_cells, dev);
 	if (ret)
 		goto err_gro_cells;
+	ret = wgm_stun_init(wg);
+	if (ret)
+		goto err_stun;
 
 	list_add(&wg->device_list, &wgm_device_list);
 	return 0;
 
+err_stun:
+	gro_cells_destroy(&wg->gro_cells);
 err_gro_cells:
 	destroy_workqueue(wg->packet_wq);
 	wg->packet_wq = NULL;
@@ -325,6 +333,8 @@ static void wgm_uninit(struct net_device *dev)
 	ASSERT_RTNL();
 	list_del_init(&wg->device_list);
 
+	/* its work sends from the sockets: stop it before they close */
+	wgm_stun_device_down(wg);
 	mutex_lock(&wg->device_update_lock);
 	wgm_socket_reinit(wg, NULL, NULL);
 	mutex_unlock(&wg->device_update_lock);
@@ -356,6 +366,7 @@ static void wgm_destruct(struct net_device *dev)
 	/* peers go through call_rcu(); readers of the tables are done too */
 	rcu_barrier();
 	gro_cells_destroy(&wg->gro_cells);
+	wgm_stun_free(wg);
 	wgm_index_hashtable_free(wg->index_hashtable);
 	wgm_pubkey_hashtable_free(wg->peer_hashtable);
 	free_percpu(dev->tstats);

@@ -28,6 +28,7 @@
 
 struct wgm_pubkey_hashtable;
 struct wgm_index_hashtable;
+struct wgm_stun;
 
 struct wgm_static_identity {
 	u8 static_public[WGM_KEY_BYTES];
@@ -73,6 +74,8 @@ struct wgm_device {
 
 	struct gro_cells gro_cells;
 	unsigned long last_under_load;		/* jiffies; receive.c */
+
+	struct wgm_stun *stun;			/* stunclient.c; own locking */
 
 	/* drop counters by reason, shown by `ip -s link` as rx/tx errors */
 	atomic64_t rx_drop_invalid;		/* malformed, unknown type, bad length */

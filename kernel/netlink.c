@@ -52,6 +52,7 @@
 #include "queueing.h"
 #include "allowedips.h"
 #include "probe.h"
+#include "stun.h"
 
 #define WGM_NL_LINK_KIND "wgmesh"
 
@@ -68,8 +69,6 @@ static const u8 wgm_nl_zero_key[WGM_KEY_BYTES];
 
 #define WGM_NL_READ_ONLY(what) \
 	{ .type = NLA_REJECT, .reject_message = what " is read-only" }
-#define WGM_NL_NOT_YET(what) \
-	{ .type = NLA_REJECT, .reject_message = what " is not supported yet" }
 
 /* Endpoints: exactly a struct sockaddr_in or a struct sockaddr_in6. */
 static int wgm_nl_check_sockaddr(const struct nlattr *attr,
@@ -116,6 +115,39 @@ static int wgm_nl_check_candidate_sockaddr(const struct nlattr *attr,
 	}
 	return 0;
 }
+
+/* STUN servers: an endpoint with an address and a port. */
+static int wgm_nl_check_stun_sockaddr(const struct nlattr *attr,
+				      struct netlink_ext_ack *extack)
+{
+	const struct sockaddr_in6 *sin6 = nla_data(attr);
+	const struct sockaddr_in *sin = nla_data(attr);
+	int ret;
+
+	ret = wgm_nl_check_sockaddr(attr, extack);
+	if (ret)
+		return ret;
+	if (sin->sin_family == AF_INET ?
+	    !sin->sin_port || sin->sin_addr.s_addr == htonl(INADDR_ANY) :
+	    !sin6->sin6_port || ipv6_addr_any(&sin6->sin6_addr)) {
+		NL_SET_ERR_MSG_ATTR(extack, attr,
+				    "STUN server needs an address and a port");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* What a SET_DEVICE request may say about a STUN server. */
+static const struct nla_policy wgm_stun_policy[WGM_STUN_A_MAX + 1] = {
+	[WGM_STUN_A_ENDPOINT] =
+		NLA_POLICY_VALIDATE_FN(NLA_BINARY, wgm_nl_check_stun_sockaddr,
+				       sizeof(struct sockaddr_in6)),
+	[WGM_STUN_A_MAPPED] = WGM_NL_READ_ONLY("the mapped address"),
+	[WGM_STUN_A_LAST_SUCCESS] = WGM_NL_READ_ONLY("STUN last-success time"),
+	[WGM_STUN_A_REQUESTS] = WGM_NL_READ_ONLY("STUN request count"),
+	[WGM_STUN_A_RESPONSES] = WGM_NL_READ_ONLY("STUN response count"),
+	[WGM_STUN_A_PAD] = WGM_NL_READ_ONLY("padding"),
+};
 
 static const struct nla_policy wgm_allowedip_policy[WGM_ALLOWEDIP_A_MAX + 1] = {
 	[WGM_ALLOWEDIP_A_FAMILY] = { .type = NLA_U16 },
@@ -167,9 +199,10 @@ static const struct nla_policy wgm_device_set_policy[WGM_DEVICE_A_MAX + 1] = {
 	[WGM_DEVICE_A_LISTEN_PORT] = { .type = NLA_U16 },
 	[WGM_DEVICE_A_FWMARK] = { .type = NLA_U32 },
 	[WGM_DEVICE_A_PEERS] = NLA_POLICY_NESTED_ARRAY(wgm_peer_policy),
-	[WGM_DEVICE_A_STUN_SERVERS] = WGM_NL_NOT_YET("STUN"),
-	[WGM_DEVICE_A_MAPPED_ADDRS] = WGM_NL_NOT_YET("STUN"),
+	[WGM_DEVICE_A_STUN_SERVERS] = NLA_POLICY_NESTED_ARRAY(wgm_stun_policy),
+	[WGM_DEVICE_A_MAPPED_ADDRS] = WGM_NL_READ_ONLY("the mapped address list"),
 	[WGM_DEVICE_A_EVENT] = WGM_NL_READ_ONLY("an event"),
+	[WGM_DEVICE_A_STUN_DROPPED] = WGM_NL_READ_ONLY("the STUN drop count"),
 };
 
 #define WGM_NL_NOT_A_SELECTOR \
@@ -189,6 +222,7 @@ static const struct nla_policy wgm_device_get_policy[WGM_DEVICE_A_MAX + 1] = {
 	[WGM_DEVICE_A_STUN_SERVERS] = WGM_NL_NOT_A_SELECTOR,
 	[WGM_DEVICE_A_MAPPED_ADDRS] = WGM_NL_NOT_A_SELECTOR,
 	[WGM_DEVICE_A_EVENT] = WGM_NL_NOT_A_SELECTOR,
+	[WGM_DEVICE_A_STUN_DROPPED] = WGM_NL_NOT_A_SELECTOR,
 };
 
 #define WGM_NL_NOT_A_PEER \
@@ -224,6 +258,7 @@ static const struct nla_policy wgm_device_punch_policy[WGM_DEVICE_A_MAX + 1] = {
 	[WGM_DEVICE_A_STUN_SERVERS] = WGM_NL_NOT_A_PEER,
 	[WGM_DEVICE_A_MAPPED_ADDRS] = WGM_NL_NOT_A_PEER,
 	[WGM_DEVICE_A_EVENT] = WGM_NL_NOT_A_PEER,
+	[WGM_DEVICE_A_STUN_DROPPED] = WGM_NL_NOT_A_PEER,
 };
 
 /* ---- device lookup --------------------------------------------------- */
@@ -473,7 +508,8 @@ static int wgm_nl_fill_device(struct sk_buff *skb, struct wgm_device *wg,
 	if (!first)
 		return 0;
 	if (nla_put_u16(skb, WGM_DEVICE_A_LISTEN_PORT, wg->incoming_port) ||
-	    nla_put_u32(skb, WGM_DEVICE_A_FWMARK, wg->fwmark))
+	    nla_put_u32(skb, WGM_DEVICE_A_FWMARK, wg->fwmark) ||
+	    wgm_stun_fill(skb, wg))
 		return -EMSGSIZE;
 	down_read(&si->lock);
 	if (si->has_identity) {
@@ -740,13 +776,64 @@ static int wgm_nl_check_peer(const struct nlattr *attr,
 	return 0;
 }
 
+/*
+ * WGM_DEVICE_A_STUN_SERVERS into @out (WGM_STUN_MAX_SERVERS entries, src
+ * zeroed): at most that many, each with an endpoint, no two the same.
+ */
+static int wgm_nl_parse_stun(const struct nlattr *attr, struct wgm_endpoint *out,
+			     unsigned int *n, struct netlink_ext_ack *extack)
+{
+	struct nlattr *tb[WGM_STUN_A_MAX + 1], *srv;
+	const struct sockaddr *sa;
+	unsigned int i;
+	int ret, rem;
+
+	*n = 0;
+	nla_for_each_nested(srv, attr, rem) {
+		if (*n == WGM_STUN_MAX_SERVERS) {
+			NL_SET_ERR_MSG_ATTR(extack, srv, "too many STUN servers (at most 4)");
+			return -E2BIG;
+		}
+		ret = nla_parse_nested(tb, WGM_STUN_A_MAX, srv, wgm_stun_policy, extack);
+		if (ret)
+			return ret;
+		if (!tb[WGM_STUN_A_ENDPOINT]) {
+			NL_SET_ERR_MSG_ATTR(extack, srv, "STUN server needs WGM_STUN_A_ENDPOINT");
+			NL_SET_ERR_ATTR_MISS(extack, srv, WGM_STUN_A_ENDPOINT);
+			return -EINVAL;
+		}
+		sa = nla_data(tb[WGM_STUN_A_ENDPOINT]);
+		memset(&out[*n], 0, sizeof(out[*n]));
+		if (sa->sa_family == AF_INET)
+			memcpy(&out[*n].addr4, sa, sizeof(out[*n].addr4));
+		else
+			memcpy(&out[*n].addr6, sa, sizeof(out[*n].addr6));
+		for (i = 0; i < *n; i++) {
+			if (!memcmp(&out[i].addr6, &out[*n].addr6, sizeof(out[i].addr6))) {
+				NL_SET_ERR_MSG_ATTR(extack, srv, "STUN server listed twice");
+				return -EINVAL;
+			}
+		}
+		++*n;
+	}
+	return 0;
+}
+
 /* The whole request, before anything is changed. */
 static int wgm_nl_check_set(struct nlattr **attrs,
 			    struct netlink_ext_ack *extack)
 {
+	struct wgm_endpoint servers[WGM_STUN_MAX_SERVERS];
 	struct nlattr *peer;
+	unsigned int n;
 	int ret, rem;
 
+	if (attrs[WGM_DEVICE_A_STUN_SERVERS]) {
+		ret = wgm_nl_parse_stun(attrs[WGM_DEVICE_A_STUN_SERVERS], servers,
+					&n, extack);
+		if (ret)
+			return ret;
+	}
 	if (!attrs[WGM_DEVICE_A_PEERS])
 		return 0;
 	nla_for_each_nested(peer, attrs[WGM_DEVICE_A_PEERS], rem) {
@@ -777,6 +864,8 @@ static int wgm_nl_set_port(struct wgm_device *wg, u16 port)
 	ret = wgm_socket_init(wg, port);
 	if (ret)
 		return ret;
+	/* a new port is a new NAT mapping: learn it now */
+	wgm_stun_device_up(wg);
 	/* the remembered source addresses belonged to the old sockets */
 	list_for_each_entry(peer, &wg->peer_list, peer_list)
 		wgm_socket_clear_peer_endpoint_src(peer);
@@ -1053,6 +1142,17 @@ static int wgm_nl_apply(struct wgm_device *wg, struct nlattr **attrs,
 		wgm_peer_remove_all(wg);
 	if (attrs[WGM_DEVICE_A_PRIVATE_KEY])
 		wgm_nl_set_private_key(wg, nla_data(attrs[WGM_DEVICE_A_PRIVATE_KEY]));
+	if (attrs[WGM_DEVICE_A_STUN_SERVERS]) {
+		struct wgm_endpoint servers[WGM_STUN_MAX_SERVERS];
+		unsigned int n;
+
+		/* wgm_nl_check_set() accepted it */
+		ret = wgm_nl_parse_stun(attrs[WGM_DEVICE_A_STUN_SERVERS], servers,
+					&n, extack);
+		if (ret)
+			return ret;
+		wgm_stun_set_servers(wg, servers, n);
+	}
 	if (!attrs[WGM_DEVICE_A_PEERS])
 		return 0;
 	nla_for_each_nested(peer, attrs[WGM_DEVICE_A_PEERS], rem) {
@@ -1245,16 +1345,20 @@ static int wgm_nl_put_sa(struct sk_buff *skb, int type,
 	return 0;
 }
 
-static int wgm_nl_fill_event(struct sk_buff *skb, struct wgm_peer *peer,
+/* @peer NULL: an event about the device itself (no WGM_DEVICE_A_PEERS). */
+static int wgm_nl_fill_event(struct sk_buff *skb, struct wgm_device *wg,
+			     struct wgm_peer *peer,
 			     u8 type, const struct sockaddr *old_ep,
 			     const struct sockaddr *new_ep, u32 reason, u32 value)
 {
-	struct net_device *dev = peer->device->dev;
+	struct net_device *dev = wg->dev;
 	struct nlattr *peers, *one, *ev;
 
 	if (nla_put_u32(skb, WGM_DEVICE_A_IFINDEX, dev->ifindex) ||
 	    nla_put_string(skb, WGM_DEVICE_A_IFNAME, dev->name))
 		return -EMSGSIZE;
+	if (!peer)
+		goto event;
 	peers = nla_nest_start(skb, WGM_DEVICE_A_PEERS);
 	if (!peers)
 		return -EMSGSIZE;
@@ -1265,6 +1369,7 @@ static int wgm_nl_fill_event(struct sk_buff *skb, struct wgm_peer *peer,
 		return -EMSGSIZE;
 	nla_nest_end(skb, one);
 	nla_nest_end(skb, peers);
+event:
 	ev = nla_nest_start(skb, WGM_DEVICE_A_EVENT);
 	if (!ev ||
 	    nla_put_u8(skb, WGM_EVENT_A_TYPE, type) ||
@@ -1278,16 +1383,17 @@ static int wgm_nl_fill_event(struct sk_buff *skb, struct wgm_peer *peer,
 }
 
 /*
- * Multicasts a typed WGM_CMD_EVENT about @peer (enum wgm_event_type
- * @type; @old_ep/@new_ep may be NULL) in the peer's network namespace.
+ * Multicasts a typed WGM_CMD_EVENT about @peer, or about @wg itself when
+ * @peer is NULL (enum wgm_event_type @type; @old_ep/@new_ep may be NULL)
+ * in the device's network namespace.
  * Any context (softirq included); the caller keeps @peer alive.  Nothing
  * is built when nobody listens; beyond wgm_nl_event_rs events are dropped.
  */
-void wgm_genl_event(struct wgm_peer *peer, u8 type,
-		    const struct sockaddr *old_ep, const struct sockaddr *new_ep,
-		    u32 reason, u32 value)
+static void wgm_nl_event(struct wgm_device *wg, struct wgm_peer *peer, u8 type,
+			 const struct sockaddr *old_ep, const struct sockaddr *new_ep,
+			 u32 reason, u32 value)
 {
-	struct net *net = dev_net(peer->device->dev);
+	struct net *net = dev_net(wg->dev);
 	struct sk_buff *skb;
 	void *hdr;
 
@@ -1299,7 +1405,7 @@ void wgm_genl_event(struct wgm_peer *peer, u8 type,
 	hdr = wgm_genetlink_event_put(skb);
 	if (!hdr)
 		goto err_fill;
-	if (wgm_nl_fill_event(skb, peer, type, old_ep, new_ep, reason, value))
+	if (wgm_nl_fill_event(skb, wg, peer, type, old_ep, new_ep, reason, value))
 		goto err_fill;
 	genlmsg_end(skb, hdr);
 	/* no listener left meanwhile (-ESRCH) is no error */
@@ -1309,6 +1415,21 @@ void wgm_genl_event(struct wgm_peer *peer, u8 type,
 
 err_fill:
 	nlmsg_free(skb);
+}
+
+void wgm_genl_event(struct wgm_peer *peer, u8 type,
+		    const struct sockaddr *old_ep, const struct sockaddr *new_ep,
+		    u32 reason, u32 value)
+{
+	wgm_nl_event(peer->device, peer, type, old_ep, new_ep, reason, value);
+}
+
+/* Like wgm_genl_event(), about the device itself (no peer in it). */
+void wgm_genl_device_event(struct wgm_device *wg, u8 type,
+			   const struct sockaddr *old_ep,
+			   const struct sockaddr *new_ep, u32 reason, u32 value)
+{
+	wgm_nl_event(wg, NULL, type, old_ep, new_ep, reason, value);
 }
 
 /* ---- the family ------------------------------------------------------ */

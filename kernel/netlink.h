@@ -9,6 +9,7 @@ struct net;
 struct sk_buff;
 struct sockaddr;
 struct wgm_peer;
+struct wgm_device;
 
 int wgm_genetlink_init(void);
 void wgm_genetlink_uninit(void);
@@ -22,6 +23,14 @@ void wgm_genetlink_uninit(void);
 void wgm_genl_event(struct wgm_peer *peer, u8 type,
 		    const struct sockaddr *old_ep, const struct sockaddr *new_ep,
 		    u32 reason, u32 value);
+
+/*
+ * Typed event about the device itself (no peer), e.g. WGM_EVENT_STUN_MAPPED;
+ * otherwise like wgm_genl_event().
+ */
+void wgm_genl_device_event(struct wgm_device *wg, u8 type,
+			   const struct sockaddr *old_ep,
+			   const struct sockaddr *new_ep, u32 reason, u32 value);
 
 /*
  * Events built by the caller (probe.c): wgm_genetlink_event_put() is

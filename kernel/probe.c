@@ -773,13 +773,6 @@ out:
 	rcu_read_unlock_bh();
 }
 
-void wgm_stun_receive(struct wgm_device *wg, struct sk_buff *skb)
-{
-	/* no STUN client yet: nothing of ours asked */
-	atomic64_inc(&wg->rx_drop_invalid);
-	kfree_skb(skb);
-}
-
 /* Must hold device_update_lock.  peer->probe, created when missing. */
 static struct wgm_probe_peer *wgm_probe_get_or_create(struct wgm_peer *peer)
 {

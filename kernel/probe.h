@@ -27,9 +27,6 @@ void wgm_probe_receive(struct wgm_device *wg, struct sk_buff *skb);
  */
 void wgm_probe_authenticated_rx(struct wgm_peer *peer, const struct sk_buff *skb);
 
-/* receive.c: called in softirq for a payload that looks like STUN. Consumes @skb. */
-void wgm_stun_receive(struct wgm_device *wg, struct sk_buff *skb);
-
 /*
  * Peer lifetime hooks.  Both must hold wg->device_update_lock.
  *

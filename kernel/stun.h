@@ -9,6 +9,9 @@
 #include <linux/types.h>
 
 struct sockaddr_storage;
+struct sk_buff;
+struct wgm_device;
+struct wgm_endpoint;
 
 #define WGM_STUN_HEADER_LEN	20
 #define WGM_STUN_TXID_LEN	12
@@ -26,5 +29,29 @@ size_t wgm_stun_build_request(u8 *buf, size_t size,
 int wgm_stun_parse_response(const u8 *buf, size_t len,
 			    const u8 txid[WGM_STUN_TXID_LEN],
 			    struct sockaddr_storage *mapped);
+
+/*
+ * The STUN client of a device (stunclient.c): Binding requests from the
+ * tunnel socket to the configured servers, the answers' mapped addresses.
+ */
+/* ndo_init; undone by wgm_stun_free().  Allocates wg->stun. */
+int wgm_stun_init(struct wgm_device *wg);
+/* priv_destructor, after wgm_stun_device_down(); NULL-safe. */
+void wgm_stun_free(struct wgm_device *wg);
+/* The sockets are bound (ndo_open) / the listen port changed: ask now. */
+void wgm_stun_device_up(struct wgm_device *wg);
+/* The sockets close (ndo_stop, ndo_uninit): stop asking; may sleep. */
+void wgm_stun_device_down(struct wgm_device *wg);
+/*
+ * Must hold device_update_lock.  Replaces the server list with @n (at most
+ * WGM_STUN_MAX_SERVERS, distinct, address and port set) servers; asks them
+ * at once when the device is up.
+ */
+void wgm_stun_set_servers(struct wgm_device *wg,
+			  const struct wgm_endpoint *servers, unsigned int n);
+/* GET_DEVICE: WGM_DEVICE_A_STUN_SERVERS, _MAPPED_ADDRS, _STUN_DROPPED. */
+int wgm_stun_fill(struct sk_buff *skb, struct wgm_device *wg);
+/* receive.c, softirq: a payload that looks like STUN.  Consumes @skb. */
+void wgm_stun_receive(struct wgm_device *wg, struct sk_buff *skb);
 
 #endif /* _WGM_STUN_H */

@@ -816,7 +816,7 @@ TEST_F(dev, event_attribute_is_refused_in_requests)
 	EXPECT_EXTACK(r, "GET_DEVICE takes only");
 }
 
-TEST_F(dev, stun_is_not_supported_yet)
+TEST_F(dev, mapped_addrs_are_read_only)
 {
 	struct nl_msg *msg = set_request(self->family);
 	struct reply r;
@@ -824,7 +824,7 @@ TEST_F(dev, stun_is_not_supported_yet)
 	nla_put(msg, WGM_DEVICE_A_MAPPED_ADDRS, 4, "abcd");
 	ASSERT_EQ(0, transact(self->sk, msg, &r));
 	EXPECT_EQ(EINVAL, r.err);
-	EXPECT_EXTACK(r, "not supported yet");
+	EXPECT_EXTACK(r, "read-only");
 }
 
 TEST_F(dev, protocol_version_2_is_rejected)

@@ -30,7 +30,8 @@
  *                       WGM_DEVICE_A_IFINDEX, WGM_DEVICE_A_IFNAME, one peer
  *                       in WGM_DEVICE_A_PEERS (public key, maybe its
  *                       candidates) and, for typed events,
- *                       WGM_DEVICE_A_EVENT (WGM_EVENT_A_*).
+ *                       WGM_DEVICE_A_EVENT (WGM_EVENT_A_*).  Device events
+ *                       (WGM_EVENT_STUN_MAPPED) carry no WGM_DEVICE_A_PEERS.
  */
 #ifndef _UAPI_LINUX_WGMESH_H
 #define _UAPI_LINUX_WGMESH_H
@@ -70,10 +71,17 @@ enum wgm_device_attr {
 	WGM_DEVICE_A_LISTEN_PORT,	/* u16, host order; 0 = random */
 	WGM_DEVICE_A_FWMARK,		/* u32; 0 = none */
 	WGM_DEVICE_A_PEERS,		/* nested array of WGM_PEER_A_* */
-	/* reserved for STUN (appended by later versions) */
+	/* STUN servers, nested array of WGM_STUN_A_*, <= WGM_STUN_MAX_SERVERS;
+	 * SET_DEVICE replaces the whole list (an empty nest clears it)
+	 */
 	WGM_DEVICE_A_STUN_SERVERS,
+	/* read-only: the tunnel socket's NAT-mapped addresses, nested array of
+	 * WGM_MAPPED_A_*, at most one per address family
+	 */
 	WGM_DEVICE_A_MAPPED_ADDRS,
 	WGM_DEVICE_A_EVENT,		/* nested WGM_EVENT_A_*; events only */
+	/* read-only u32: STUN-looking packets dropped (no request of ours) */
+	WGM_DEVICE_A_STUN_DROPPED,
 	__WGM_DEVICE_A_MAX
 };
 
@@ -159,6 +167,37 @@ enum wgm_candidate_flag {
 	WGM_CANDIDATE_F_ACTIVE = 1U << 0,
 };
 
+#define WGM_STUN_MAX_SERVERS	4
+
+/*
+ * A STUN server the device sends Binding requests to from its tunnel
+ * socket.  SET_DEVICE takes only WGM_STUN_A_ENDPOINT (address and port not
+ * zero); the rest is reported by GET_DEVICE.
+ */
+enum wgm_stun_attr {
+	WGM_STUN_A_UNSPEC,
+	WGM_STUN_A_ENDPOINT,		/* struct sockaddr_in or sockaddr_in6 */
+	WGM_STUN_A_MAPPED,		/* sockaddr: what this server saw last */
+	WGM_STUN_A_LAST_SUCCESS,	/* u64, ns since boot (boottime); 0 = never */
+	WGM_STUN_A_REQUESTS,		/* u32, Binding requests sent */
+	WGM_STUN_A_RESPONSES,		/* u32, responses accepted */
+	WGM_STUN_A_PAD,
+	__WGM_STUN_A_MAX
+};
+
+#define WGM_STUN_A_MAX (__WGM_STUN_A_MAX - 1)
+
+/* A NAT-mapped address of the tunnel socket, one per address family. */
+enum wgm_mapped_attr {
+	WGM_MAPPED_A_UNSPEC,
+	WGM_MAPPED_A_ENDPOINT,		/* struct sockaddr_in or sockaddr_in6 */
+	WGM_MAPPED_A_AGE_MS,		/* u32, since a server last confirmed it */
+	WGM_MAPPED_A_SERVER,		/* sockaddr of the server that told us */
+	__WGM_MAPPED_A_MAX
+};
+
+#define WGM_MAPPED_A_MAX (__WGM_MAPPED_A_MAX - 1)
+
 /* WGM_EVENT_A_TYPE */
 enum wgm_event_type {
 	WGM_EVENT_UNSPEC,
@@ -166,6 +205,8 @@ enum wgm_event_type {
 	WGM_EVENT_PATH_CHANGED,		/* OLD/NEW_ENDPOINT, REASON, VALUE: RTT us */
 	WGM_EVENT_CANDIDATE_STATE,	/* NEW_ENDPOINT, REASON: candidate state */
 	WGM_EVENT_PUNCH_DONE,		/* NEW_ENDPOINT, REASON, VALUE: ms taken */
+	/* device event, no peer: OLD/NEW_ENDPOINT are the mapped addresses */
+	WGM_EVENT_STUN_MAPPED,
 	__WGM_EVENT_MAX
 };
 
