@@ -60,6 +60,8 @@ static const char *event_type_name(uint8_t type)
 		return "candidate";
 	case WGM_EVENT_PUNCH_DONE:
 		return "punch";
+	case WGM_EVENT_STUN_MAPPED:
+		return "mapped";
 	}
 	return NULL;
 }
@@ -117,6 +119,12 @@ static void put_event(struct wgm_buf *b, const struct wgm_event *ev)
 			wgm_buf_printf(b, " via %s", nw);
 		wgm_buf_printf(b, " after %u ms", ev->value);
 		break;
+	case WGM_EVENT_STUN_MAPPED:
+		/* the tunnel socket's NAT mapping, as a STUN server saw it */
+		wgm_buf_printf(b, " %s", nw);
+		if (ev->old_ep.sa.sa_family != AF_UNSPEC)
+			wgm_buf_printf(b, " (was %s)", old);
+		break;
 	default:
 		wgm_buf_printf(b, " %s -> %s reason %u value %u", old, nw,
 			       ev->reason, ev->value);
@@ -145,8 +153,12 @@ static int print_event(uint8_t cmd, const struct wgm_device *dev,
 	for (i = 0; i < dev->n_peers; i++) {
 		put_peer(&m->line, &dev->peers[i], ev->present ? ev : NULL);
 	}
-	if (!dev->n_peers)
+	if (!dev->n_peers) {
 		wgm_buf_puts(&m->line, " device");
+		/* device events (a new STUN mapping) name no peer */
+		if (ev->present)
+			put_event(&m->line, ev);
+	}
 	if (m->line.oom)
 		return -1;
 	printf("%s\n", m->line.s);

@@ -81,6 +81,23 @@ enum wgm_device_has {
 	WGM_DEV_HAS_PUBLIC_KEY = 1U << 1,
 	WGM_DEV_HAS_LISTEN_PORT = 1U << 2,
 	WGM_DEV_HAS_FWMARK = 1U << 3,
+	WGM_DEV_HAS_STUN = 1U << 4,	/* STUN server list given (maybe empty) */
+};
+
+/* A STUN server of the device (WGM_STUN_A_*); SET sends only endpoint. */
+struct wgm_stun_server {
+	union wgm_sockaddr endpoint;
+	union wgm_sockaddr mapped;	/* AF_UNSPEC: no answer yet */
+	uint64_t last_success_ns;	/* CLOCK_BOOTTIME, 0 = never */
+	uint32_t requests;
+	uint32_t responses;
+};
+
+/* The tunnel socket's NAT-mapped address of one family (WGM_MAPPED_A_*). */
+struct wgm_mapped {
+	union wgm_sockaddr endpoint;
+	union wgm_sockaddr server;
+	uint32_t age_ms;
 };
 
 struct wgm_device {
@@ -92,6 +109,11 @@ struct wgm_device {
 	uint8_t public_key[WGM_KEY_LEN];
 	uint16_t listen_port;
 	uint32_t fwmark;
+	struct wgm_stun_server stun[WGM_STUN_MAX_SERVERS];
+	size_t n_stun;
+	struct wgm_mapped mapped[2];
+	size_t n_mapped;
+	uint32_t stun_dropped;
 	struct wgm_peer *peers;
 	size_t n_peers, cap_peers;
 };

@@ -193,6 +193,51 @@ static void json_peer(struct wgm_buf *b, const struct wgm_peer *peer,
 	wgm_buf_puts(b, "}");
 }
 
+/* Seconds since a boottime stamp; -1 for never. */
+static int64_t since_boottime(uint64_t ns, const struct wgm_clock *clk)
+{
+	if (!ns)
+		return -1;
+	return ns < clk->boottime_ns ? (int64_t)((clk->boottime_ns - ns) / 1000000000u) : 0;
+}
+
+/* ,"stun_servers":[...],"mapped":[...],"stun_dropped":N */
+static void json_stun(struct wgm_buf *b, const struct wgm_device *dev,
+		      const struct wgm_clock *clk)
+{
+	char tmp[WGM_ADDRSTRLEN];
+	size_t i;
+
+	wgm_buf_puts(b, ",\"stun_servers\":[");
+	for (i = 0; i < dev->n_stun; i++) {
+		const struct wgm_stun_server *s = &dev->stun[i];
+
+		wgm_buf_puts(b, i ? ",{\"endpoint\":" : "{\"endpoint\":");
+		wgm_json_string(b, wgm_format_endpoint(&s->endpoint, tmp, sizeof(tmp)));
+		wgm_buf_puts(b, ",\"mapped\":");
+		if (s->mapped.sa.sa_family == AF_UNSPEC)
+			wgm_buf_puts(b, "null");
+		else
+			wgm_json_string(b, wgm_format_endpoint(&s->mapped, tmp,
+							       sizeof(tmp)));
+		wgm_buf_printf(b, ",\"last_success_age\":%" PRId64
+			       ",\"requests\":%u,\"responses\":%u}",
+			       since_boottime(s->last_success_ns, clk),
+			       s->requests, s->responses);
+	}
+	wgm_buf_puts(b, "],\"mapped\":[");
+	for (i = 0; i < dev->n_mapped; i++) {
+		const struct wgm_mapped *m = &dev->mapped[i];
+
+		wgm_buf_puts(b, i ? ",{\"endpoint\":" : "{\"endpoint\":");
+		wgm_json_string(b, wgm_format_endpoint(&m->endpoint, tmp, sizeof(tmp)));
+		wgm_buf_puts(b, ",\"server\":");
+		wgm_json_string(b, wgm_format_endpoint(&m->server, tmp, sizeof(tmp)));
+		wgm_buf_printf(b, ",\"age_ms\":%u}", m->age_ms);
+	}
+	wgm_buf_printf(b, "],\"stun_dropped\":%u", dev->stun_dropped);
+}
+
 void wgm_json_device(struct wgm_buf *b, const struct wgm_device *dev,
 		     const struct wgm_clock *clk)
 {
@@ -212,7 +257,11 @@ void wgm_json_device(struct wgm_buf *b, const struct wgm_device *dev,
 			wgm_buf_puts(b, ",");
 		json_peer(b, &dev->peers[i], clk);
 	}
-	wgm_buf_puts(b, "]}\n");
+	wgm_buf_puts(b, "]");
+	/* kernels with STUN always report the (maybe empty) server list */
+	if (dev->has & WGM_DEV_HAS_STUN)
+		json_stun(b, dev, clk);
+	wgm_buf_puts(b, "}\n");
 }
 
 #define C_RESET "\x1b[0m"
@@ -302,6 +351,34 @@ static void show_peer(struct wgm_buf *b, const struct wgm_peer *peer,
 	}
 }
 
+/* "stun servers: ..." and one "mapped address: ..." line per family. */
+static void show_stun(struct wgm_buf *b, const struct wgm_device *dev,
+		      bool color)
+{
+	char tmp[WGM_ADDRSTRLEN], d[128];
+	size_t i;
+
+	if (dev->n_stun) {
+		label(b, color, "stun servers");
+		for (i = 0; i < dev->n_stun; i++)
+			wgm_buf_printf(b, "%s%s", i ? ", " : "",
+				       wgm_format_endpoint(&dev->stun[i].endpoint,
+							   tmp, sizeof(tmp)));
+		wgm_buf_puts(b, "\n");
+	}
+	for (i = 0; i < dev->n_mapped; i++) {
+		const struct wgm_mapped *m = &dev->mapped[i];
+
+		label(b, color, "mapped address");
+		wgm_buf_printf(b, "%s", wgm_format_endpoint(&m->endpoint, tmp,
+							    sizeof(tmp)));
+		wgm_fmt_duration(d, sizeof(d), m->age_ms / 1000);
+		wgm_buf_printf(b, " (%s%s, from %s)\n", d,
+			       m->age_ms >= 1000 ? " ago" : "",
+			       wgm_format_endpoint(&m->server, tmp, sizeof(tmp)));
+	}
+}
+
 void wgm_show_device(struct wgm_buf *b, const struct wgm_device *dev,
 		     const struct wgm_clock *clk, bool color)
 {
@@ -329,6 +406,7 @@ void wgm_show_device(struct wgm_buf *b, const struct wgm_device *dev,
 		label(b, color, "fwmark");
 		wgm_buf_printf(b, "0x%x\n", dev->fwmark);
 	}
+	show_stun(b, dev, color);
 	for (i = 0; i < dev->n_peers; i++)
 		show_peer(b, &dev->peers[i], clk, color);
 }
@@ -336,7 +414,8 @@ void wgm_show_device(struct wgm_buf *b, const struct wgm_device *dev,
 const char *const wgm_show_fields[] = {
 	"public-key", "private-key", "listen-port", "fwmark", "peers",
 	"preshared-keys", "endpoints", "allowed-ips", "latest-handshakes",
-	"transfer", "persistent-keepalive", "candidates", "dump", NULL
+	"transfer", "persistent-keepalive", "candidates", "dump",
+	"stun-servers", "mapped", "stun-dropped", NULL
 };
 
 static void prefix(struct wgm_buf *b, const struct wgm_device *dev,
@@ -398,6 +477,39 @@ int wgm_show_field(struct wgm_buf *b, const struct wgm_device *dev,
 		prefix(b, dev, with_name);
 		dev_fwmark(b, dev);
 		wgm_buf_puts(b, "\n");
+		return 0;
+	}
+	if (!strcmp(field, "stun-dropped")) {
+		prefix(b, dev, with_name);
+		wgm_buf_printf(b, "%u\n", dev->stun_dropped);
+		return 0;
+	}
+	/* one line per server: server, what it saw, requests, responses */
+	if (!strcmp(field, "stun-servers")) {
+		for (i = 0; i < dev->n_stun; i++) {
+			const struct wgm_stun_server *s = &dev->stun[i];
+
+			prefix(b, dev, with_name);
+			wgm_buf_printf(b, "%s\t", wgm_format_endpoint(&s->endpoint, tmp,
+								      sizeof(tmp)));
+			wgm_buf_printf(b, "%s\t%u\t%u\n",
+				       wgm_format_endpoint(&s->mapped, tmp, sizeof(tmp)),
+				       s->requests, s->responses);
+		}
+		return 0;
+	}
+	/* one line per family: mapped address, age in ms, server */
+	if (!strcmp(field, "mapped")) {
+		for (i = 0; i < dev->n_mapped; i++) {
+			const struct wgm_mapped *m = &dev->mapped[i];
+
+			prefix(b, dev, with_name);
+			wgm_buf_printf(b, "%s\t%u\t", wgm_format_endpoint(&m->endpoint, tmp,
+									 sizeof(tmp)),
+				       m->age_ms);
+			wgm_buf_printf(b, "%s\n", wgm_format_endpoint(&m->server, tmp,
+								      sizeof(tmp)));
+		}
 		return 0;
 	}
 	for (i = 0; wgm_show_fields[i]; i++)

@@ -177,6 +177,27 @@ cancel:
 	return false;
 }
 
+/* The whole STUN server list (an empty nest clears it). */
+static bool put_stun(struct nlmsghdr *nlh, size_t buflen,
+		     const struct wgm_device *dev)
+{
+	struct nlattr *list, *one;
+	size_t i;
+
+	list = mnl_attr_nest_start_check(nlh, buflen, WGM_DEVICE_A_STUN_SERVERS);
+	if (!list)
+		return false;
+	for (i = 0; i < dev->n_stun; i++) {
+		one = mnl_attr_nest_start_check(nlh, buflen, 0);
+		if (!one || !put_sockaddr(nlh, buflen, WGM_STUN_A_ENDPOINT,
+					  &dev->stun[i].endpoint))
+			return false;
+		mnl_attr_nest_end(nlh, one);
+	}
+	mnl_attr_nest_end(nlh, list);
+	return true;
+}
+
 int wgm_set_build_next(struct wgm_set_iter *it, void *buf, size_t buflen,
 		       uint16_t family, uint32_t seq, struct wgm_err *err)
 {
@@ -212,6 +233,8 @@ int wgm_set_build_next(struct wgm_set_iter *it, void *buf, size_t buflen,
 		if ((dev->has & WGM_DEV_HAS_FWMARK) &&
 		    !mnl_attr_put_u32_check(nlh, buflen, WGM_DEVICE_A_FWMARK,
 					    dev->fwmark))
+			goto too_big;
+		if ((dev->has & WGM_DEV_HAS_STUN) && !put_stun(nlh, buflen, dev))
 			goto too_big;
 	}
 	if (it->peer < dev->n_peers) {
@@ -473,6 +496,83 @@ static int parse_peer(const struct nlattr *nest, struct wgm_device *dev,
 	return 0;
 }
 
+static int parse_stun(const struct nlattr *nest, struct wgm_device *dev,
+		      struct wgm_err *err)
+{
+	struct wgm_stun_server s;
+	const struct nlattr *a;
+	bool have_ep = false;
+
+	memset(&s, 0, sizeof(s));
+	mnl_attr_for_each_nested(a, nest) {
+		switch (mnl_attr_get_type(a)) {
+		case WGM_STUN_A_ENDPOINT:
+			if (parse_sockaddr(a, &s.endpoint))
+				return bad(err, "STUN server");
+			have_ep = true;
+			break;
+		case WGM_STUN_A_MAPPED:
+			if (parse_sockaddr(a, &s.mapped))
+				return bad(err, "STUN mapped address");
+			break;
+		case WGM_STUN_A_LAST_SUCCESS:
+			if (!attr_len_is(a, 8))
+				return bad(err, "STUN time");
+			s.last_success_ns = mnl_attr_get_u64(a);
+			break;
+		case WGM_STUN_A_REQUESTS:
+		case WGM_STUN_A_RESPONSES:
+			if (!attr_len_is(a, 4))
+				return bad(err, "STUN counter");
+			if (mnl_attr_get_type(a) == WGM_STUN_A_REQUESTS)
+				s.requests = mnl_attr_get_u32(a);
+			else
+				s.responses = mnl_attr_get_u32(a);
+			break;
+		}
+	}
+	if (!have_ep)
+		return bad(err, "STUN server without endpoint");
+	if (dev->n_stun >= WGM_STUN_MAX_SERVERS)
+		return bad(err, "too many STUN servers");
+	dev->stun[dev->n_stun++] = s;
+	return 0;
+}
+
+static int parse_mapped(const struct nlattr *nest, struct wgm_device *dev,
+			struct wgm_err *err)
+{
+	struct wgm_mapped m;
+	const struct nlattr *a;
+	bool have_ep = false;
+
+	memset(&m, 0, sizeof(m));
+	mnl_attr_for_each_nested(a, nest) {
+		switch (mnl_attr_get_type(a)) {
+		case WGM_MAPPED_A_ENDPOINT:
+			if (parse_sockaddr(a, &m.endpoint))
+				return bad(err, "mapped address");
+			have_ep = true;
+			break;
+		case WGM_MAPPED_A_SERVER:
+			if (parse_sockaddr(a, &m.server))
+				return bad(err, "mapped address server");
+			break;
+		case WGM_MAPPED_A_AGE_MS:
+			if (!attr_len_is(a, 4))
+				return bad(err, "mapped address age");
+			m.age_ms = mnl_attr_get_u32(a);
+			break;
+		}
+	}
+	if (!have_ep)
+		return bad(err, "mapped address without endpoint");
+	if (dev->n_mapped >= 2)
+		return bad(err, "too many mapped addresses");
+	dev->mapped[dev->n_mapped++] = m;
+	return 0;
+}
+
 int wgm_dump_parse(const struct nlmsghdr *nlh, struct wgm_device *dev,
 		   struct wgm_err *err)
 {
@@ -533,6 +633,26 @@ int wgm_dump_parse(const struct nlmsghdr *nlh, struct wgm_device *dev,
 					return -1;
 				first = false;
 			}
+			break;
+		case WGM_DEVICE_A_STUN_SERVERS:
+			dev->has |= WGM_DEV_HAS_STUN;
+			dev->n_stun = 0;
+			mnl_attr_for_each_nested(p, a) {
+				if (parse_stun(p, dev, err))
+					return -1;
+			}
+			break;
+		case WGM_DEVICE_A_MAPPED_ADDRS:
+			dev->n_mapped = 0;
+			mnl_attr_for_each_nested(p, a) {
+				if (parse_mapped(p, dev, err))
+					return -1;
+			}
+			break;
+		case WGM_DEVICE_A_STUN_DROPPED:
+			if (!attr_len_is(a, 4))
+				return bad(err, "STUN drop count");
+			dev->stun_dropped = mnl_attr_get_u32(a);
 			break;
 		}
 	}

@@ -7,7 +7,7 @@
 
 #include "addr.h"
 
-#define DEVICE_WORDS "listen-port, private-key, fwmark, peer"
+#define DEVICE_WORDS "listen-port, private-key, fwmark, stun-server, peer"
 #define PEER_WORDS "remove, preshared-key, endpoint, candidates, " \
 		   "persistent-keepalive, allowed-ips, peer"
 
@@ -95,6 +95,52 @@ static int parse_candidates(struct wgm_peer *peer, const char *value,
 	}
 	peer->has |= WGM_PEER_HAS_CANDIDATES;
 	peer->flags |= WGM_PEER_F_REPLACE_CANDIDATES;
+	ret = 0;
+out:
+	free(copy);
+	return ret;
+}
+
+/* "ADDR:PORT[,ADDR:PORT...]" or "off": the device's whole STUN server list. */
+static int parse_stun_servers(struct wgm_device *dev, const char *value,
+			      struct wgm_err *err)
+{
+	char *items[WGM_STUN_MAX_SERVERS + 1], *copy;
+	size_t n, i, j;
+	int ret = -1;
+
+	dev->n_stun = 0;
+	dev->has |= WGM_DEV_HAS_STUN;
+	if (!strcasecmp(value, "off") || !*value)
+		return 0;
+	copy = strdup(value);
+	if (!copy)
+		return wgm_err_set(err, "out of memory");
+	if (wgm_split_list(copy, items, WGM_STUN_MAX_SERVERS + 1, &n)) {
+		wgm_err_set(err, "stun-server: empty entry in '%s'", value);
+		goto out;
+	}
+	if (n > WGM_STUN_MAX_SERVERS) {
+		wgm_err_set(err, "stun-server: at most %d servers",
+			    WGM_STUN_MAX_SERVERS);
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		memset(&dev->stun[i], 0, sizeof(dev->stun[i]));
+		if (wgm_parse_endpoint(items[i], &dev->stun[i].endpoint, err)) {
+			wgm_err_prefix(err, "stun-server");
+			goto out;
+		}
+		for (j = 0; j < i; j++) {
+			if (wgm_endpoint_equal(&dev->stun[j].endpoint,
+					       &dev->stun[i].endpoint)) {
+				wgm_err_set(err, "stun-server: '%s' given twice",
+					    items[i]);
+				goto out;
+			}
+		}
+	}
+	dev->n_stun = n;
 	ret = 0;
 out:
 	free(copy);
@@ -219,7 +265,7 @@ int wgm_set_parse(int argc, char *const argv[], struct wgm_device *dev,
 			continue;
 		}
 		if (strcmp(w, "listen-port") && strcmp(w, "private-key") &&
-		    strcmp(w, "fwmark"))
+		    strcmp(w, "fwmark") && strcmp(w, "stun-server"))
 			return wgm_err_set(err, "unknown keyword '%s' (valid: %s)",
 					   w, DEVICE_WORDS);
 		if (i + 1 >= argc)
@@ -235,6 +281,9 @@ int wgm_set_parse(int argc, char *const argv[], struct wgm_device *dev,
 			if (key_file(w, v, dev->private_key, err))
 				return -1;
 			dev->has |= WGM_DEV_HAS_PRIVATE_KEY;
+		} else if (!strcmp(w, "stun-server")) {
+			if (parse_stun_servers(dev, v, err))
+				return -1;
 		} else {
 			if (!strcasecmp(v, "off"))
 				n = 0;

@@ -3,6 +3,7 @@
  * The `meshadm set` grammar (that of `wg set`, plus candidates):
  *
  *   [listen-port PORT] [private-key FILE] [fwmark MARK|off]
+ *   [stun-server HOST:PORT[,HOST:PORT...]|off]
  *   [peer PUBKEY [remove] [preshared-key FILE] [endpoint HOST:PORT]
  *                [candidates HOST:PORT,...] [persistent-keepalive N|off]
  *                [allowed-ips CIDR,...]]...
