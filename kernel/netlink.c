@@ -186,6 +186,7 @@ static const struct nla_policy wgm_peer_policy[WGM_PEER_A_MAX + 1] = {
 	[WGM_PEER_A_PROTOCOL_VERSION] = { .type = NLA_U32 },
 	[WGM_PEER_A_CANDIDATES] = NLA_POLICY_NESTED_ARRAY(wgm_candidate_policy),
 	[WGM_PEER_A_NAT_KEEPALIVE_INTERVAL] = { .type = NLA_U16 },
+	[WGM_PEER_A_PATH_STATUS] = WGM_NL_READ_ONLY("path status"),
 };
 
 /* SET_DEVICE; also the family's policy. */

@@ -115,6 +115,7 @@ enum wgm_peer_attr {
 	/* candidate endpoints */
 	WGM_PEER_A_CANDIDATES,		/* nested array of WGM_CANDIDATE_A_*, <= 16 */
 	WGM_PEER_A_NAT_KEEPALIVE_INTERVAL, /* u16, seconds; 0 = off */
+	WGM_PEER_A_PATH_STATUS,		/* nested WGM_PATH_A_*; GET_DEVICE only */
 	__WGM_PEER_A_MAX
 };
 
@@ -165,6 +166,28 @@ enum wgm_candidate_state {
 
 enum wgm_candidate_flag {
 	WGM_CANDIDATE_F_ACTIVE = 1U << 0,
+};
+
+/*
+ * Why a peer with candidates has (no) path: reported by GET_DEVICE for a
+ * peer that has probe state; SET_DEVICE rejects it.
+ */
+enum wgm_path_attr {
+	WGM_PATH_A_UNSPEC,
+	WGM_PATH_A_FLAGS,		/* u32, enum wgm_path_flag */
+	WGM_PATH_A_PUNCHES,		/* u32, punch bursts finished */
+	WGM_PATH_A_PUNCH_RESULT,	/* u8, WGM_EVENT_REASON_PUNCH_*; 0 = none yet */
+	WGM_PATH_A_LAST_PUNCH,		/* u64, boottime ns the last burst ended; 0 = never */
+	WGM_PATH_A_NO_PATH_SINCE,	/* u64, boottime ns; 0 = a path is active */
+	WGM_PATH_A_PAD,
+	__WGM_PATH_A_MAX
+};
+
+#define WGM_PATH_A_MAX (__WGM_PATH_A_MAX - 1)
+
+enum wgm_path_flag {
+	WGM_PATH_F_PROBE_KEY = 1U << 0,		/* probes can be sent and checked */
+	WGM_PATH_F_SPEAKS_PROBES = 1U << 1,	/* the peer answered or sent a probe */
 };
 
 #define WGM_STUN_MAX_SERVERS	4
