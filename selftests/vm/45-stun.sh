@@ -11,6 +11,7 @@
 
 FAKE=$TOP/selftests/tools/stun-fake.py
 MESHCOORD=$TOP/userland/coord/meshcoord
+MESHD=$TOP/userland/meshd/meshd
 PORT=51820
 
 wgm_load || { not_ok "module loads"; done_testing; }
@@ -122,6 +123,8 @@ check "and the event says what it was before" \
 
 # --- meshcoord's own responder ------------------------------------------------
 mkdir -p "$WGM_TMP/coord"
+CKEY=$(ip netns exec inet "$MESHCOORD" --state "$WGM_TMP/coord" pubkey)
+AKEY=$(ip netns exec inet "$MESHCOORD" --state "$WGM_TMP/coord" authkey create --reusable | tail -n 1)
 ip netns exec inet "$MESHCOORD" --listen "$INET_V4:7443" --stun "$INET_V4:3479" \
 	--state "$WGM_TMP/coord" >"$WGM_TMP/coord.log" 2>&1 &
 COORD=$!
@@ -181,6 +184,41 @@ check "the IPv4 one is still there" mapped_is "10.1.0.2:$PORT"
 # --- the listen port changes: a new mapping at once -----------------------------
 adm set wgm0 listen-port 51821
 check "a new listen port is learned at once" wait_until 20 mapped_is 10.1.0.2:51821
+
+# --- meshd: the kernel's mapping is its public candidate ----------------------
+# meshd gives the kernel meshcoord's STUN address and reports what the kernel
+# learns (port included) to meshcoord; a changed mapping is re-reported.
+coord_cands() {
+	ip netns exec inet "$MESHCOORD" --state "$WGM_TMP/coord" nodes | awk '$1 == "h1"'
+}
+cands_have() {
+	coord_cands | grep -q " $1"
+}
+ip netns exec h1 "$MESHD" --coord "$INET_V4:7443" --coord-key "$CKEY" \
+	--authkey "$AKEY" --interface mesh0 --state "$WGM_TMP/h1" --name h1 \
+	--listen-port 51830 --stun "$INET_V4:3479" >>"$WGM_TMP/meshd.log" 2>&1 &
+MESHD_PID=$!
+on_exit "kill $MESHD_PID"
+check "meshd configures the kernel's STUN server" \
+	wait_until 30 bash -c "ip netns exec h1 '$MESHADM' show mesh0 stun-servers | grep -q '^$INET_V4:3479'"
+check "the kernel learns mesh0's mapping" \
+	wait_until 20 bash -c "ip netns exec h1 '$MESHADM' show mesh0 mapped | grep -q '^203.0.113.1:51830'"
+check "meshd reports it to meshcoord as a candidate" \
+	wait_until 30 cands_have 203.0.113.1:51830
+check "meshd has no STUN socket of its own" \
+	bash -c "! ip netns exec h1 ss -Hunp | grep meshd"
+ip netns exec r1 nft insert rule inet nat postrouting \
+	oifname wan udp sport 51830 snat ip to 203.0.113.1:40001
+ip netns exec r1 conntrack -D -p udp --orig-port-src 51830 >/dev/null 2>&1
+check "a changed NAT mapping reaches meshcoord as a new candidate" \
+	wait_until 45 cands_have 203.0.113.1:40001
+check "the old one is gone from meshcoord" \
+	bash -c "! ip netns exec inet '$MESHCOORD' --state '$WGM_TMP/coord' nodes | grep -q ' 203.0.113.1:51830'"
+check "meshd logged the new public address" \
+	grep -q "stun: the tunnel's public address is 203.0.113.1:40001" "$WGM_TMP/meshd.log"
+kill $MESHD_PID
+wait $MESHD_PID 2>/dev/null
+[ "$_tap_fail" -eq 0 ] || sed 's/^/#   meshd: /' "$WGM_TMP/meshd.log" | tail -n 30
 
 # --- down, up, delete -----------------------------------------------------------
 ip -n h1 link set wgm0 down

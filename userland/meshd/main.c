@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include <arpa/inet.h>
+#include <libmnl/libmnl.h>
 
 #include "addr.h"
 #include "key.h"
@@ -37,15 +38,13 @@
 #include "nlpunch.h"
 #include "proto.h"
 #include "rtnl.h"
-#include "stun.h"
+#include "nlevents.h"
 
 #define CONNECT_TIMEOUT_MS 5000
 #define GATHER_INTERVAL_MS 5000u
 #define PING_INTERVAL_MS (MP_KEEPALIVE_SEC * 1000u)
 /* No frame from meshcoord for this long: the connection is dead. */
 #define DEAD_AFTER_MS (3u * PING_INTERVAL_MS)
-/* Public address discovery (STUN Binding to the service) this often. */
-#define STUN_INTERVAL_MS 15000u
 #define STUN_DEFAULT_PORT "3478"
 
 /* Exit statuses (meshd(8)). */
@@ -85,16 +84,16 @@ struct meshd {
 	bool punch_unsupported;		/* the module answered EOPNOTSUPP */
 
 	/*
-	 * STUN from a user-space socket tells the public IPv4 address; with a
-	 * port-preserving NAT (the common case) publicIP:listen-port is where
-	 * peers reach the tunnel, so it becomes a candidate.
+	 * The kernel learns the tunnel socket's NAT mappings from the STUN
+	 * servers we give it (stun_configure) and reports them in GET_DEVICE;
+	 * they become candidates as they are, port included.  Its events say
+	 * when a mapping changes.
 	 */
-	int stun_fd;
-	struct sockaddr_storage stun_addr;
-	socklen_t stun_len;
-	uint8_t stun_txid[12];
-	union wgm_sockaddr public_ip;	/* port 0; AF_UNSPEC = unknown */
-	uint64_t next_stun_ms;
+	bool stun_configured;		/* the server list is in the kernel */
+	union wgm_sockaddr mapped[2];	/* the kernel's, as last logged */
+	size_t n_mapped;
+	struct wgm_nl ev;		/* subscribed to the events group */
+	bool ev_open;
 
 	struct mp_candidates sent;	/* what meshcoord has from us */
 	bool sent_valid;
@@ -219,6 +218,8 @@ static void mark_registered(struct meshd *d)
 
 /* ---- the device ---- */
 
+static void stun_configure(struct meshd *d);
+
 static int device_setup(struct meshd *d)
 {
 	struct wgm_device dev;
@@ -269,6 +270,8 @@ static int device_setup(struct meshd *d)
 	}
 	wgm_key_to_base64(b64, d->pub);
 	logmsg("device %s up, public key %s", d->o.ifname, b64);
+	d->stun_configured = false;
+	stun_configure(d);
 	return 0;
 }
 
@@ -508,81 +511,134 @@ static int recreate(struct meshd *d)
 	return 0;
 }
 
-/* ---- public address (STUN) ---- */
+/* ---- public address (STUN, done by the kernel) ---- */
 
-static void stun_send(struct meshd *d)
+/*
+ * Hands the STUN servers to the kernel: it asks them from the tunnel
+ * socket itself, so what they see is the NAT mapping of the port peers
+ * must use (a separate socket would get a mapping of its own).  All the
+ * addresses --stun resolves to, at most WGM_STUN_MAX_SERVERS; "none" clears
+ * the list.  Retried at the next gathering when the name does not resolve.
+ */
+static void stun_configure(struct meshd *d)
 {
-	struct addrinfo hints, *res = NULL;
-	uint8_t req[STUN_HDR_LEN];
+	struct addrinfo hints, *res = NULL, *ai;
+	char a[WGM_ADDRSTRLEN], line[WGM_STUN_MAX_SERVERS * WGM_ADDRSTRLEN];
+	union wgm_sockaddr sa;
+	struct wgm_device dev;
+	struct wgm_err err;
+	size_t i, off = 0;
+	bool dup;
 	int r;
 
-	if (!d->o.stun_host[0])
-		return;
-	if (d->stun_fd < 0) {
+	wgm_device_init(&dev);
+	snprintf(dev.name, sizeof(dev.name), "%s", d->o.ifname);
+	dev.has = WGM_DEV_HAS_STUN;
+	if (d->o.stun_host[0]) {
 		memset(&hints, 0, sizeof(hints));
-		hints.ai_family = AF_INET;
+		hints.ai_family = AF_UNSPEC;
 		hints.ai_socktype = SOCK_DGRAM;
 		r = getaddrinfo(d->o.stun_host, d->o.stun_port, &hints, &res);
 		if (r || !res) {
 			logmsg("stun: resolving %s: %s", d->o.stun_host,
 			       gai_strerror(r));
-			return;
+			goto out;
 		}
-		memcpy(&d->stun_addr, res->ai_addr, res->ai_addrlen);
-		d->stun_len = res->ai_addrlen;
+		for (ai = res; ai && dev.n_stun < WGM_STUN_MAX_SERVERS; ai = ai->ai_next) {
+			if ((ai->ai_family != AF_INET && ai->ai_family != AF_INET6) ||
+			    ai->ai_addrlen > sizeof(sa))
+				continue;
+			memset(&sa, 0, sizeof(sa));
+			memcpy(&sa, ai->ai_addr, ai->ai_addrlen);
+			for (dup = false, i = 0; i < dev.n_stun; i++)
+				dup |= wgm_endpoint_equal(&dev.stun[i].endpoint, &sa);
+			if (dup)
+				continue;
+			dev.stun[dev.n_stun++].endpoint = sa;
+			off += (size_t)snprintf(line + off, sizeof(line) - off, "%s%s",
+						off ? " " : "",
+						wgm_format_endpoint(&sa, a, sizeof(a)));
+		}
 		freeaddrinfo(res);
-		d->stun_fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK |
-				    SOCK_CLOEXEC, 0);
-		if (d->stun_fd < 0) {
-			logmsg("stun: socket: %s", strerror(errno));
-			return;
-		}
 	}
-	if (getrandom(d->stun_txid, sizeof(d->stun_txid), 0) !=
-	    sizeof(d->stun_txid))
-		return;
-	stun_build_request(req, d->stun_txid);
-	if (sendto(d->stun_fd, req, sizeof(req), 0,
-		   (struct sockaddr *)&d->stun_addr, d->stun_len) < 0)
-		logmsg("stun: sending to %s: %s", d->o.stun_host,
-		       strerror(errno));
+	if (wgm_nl_set_device(&d->nl, &dev, &err)) {
+		logmsg("stun: configuring %s: %s", d->o.ifname, err.msg);
+		goto out;
+	}
+	d->stun_configured = true;
+	if (dev.n_stun)
+		logmsg("stun: the kernel asks %s", line);
+out:
+	wgm_device_free(&dev);
 }
 
-static void stun_readable(struct meshd *d)
+/* Logs the kernel's mapped addresses when they differ from the last seen. */
+static void stun_note_mapped(struct meshd *d, const struct wgm_device *cur)
 {
-	uint8_t buf[512];
-	struct sockaddr_storage from, mapped;
-	union wgm_sockaddr ip;
-	char a[INET_ADDRSTRLEN];
-	socklen_t flen;
-	ssize_t n;
+	char a[WGM_ADDRSTRLEN], s[WGM_ADDRSTRLEN];
+	size_t i;
+	bool same = cur->n_mapped == d->n_mapped;
 
-	for (;;) {
-		flen = sizeof(from);
-		n = recvfrom(d->stun_fd, buf, sizeof(buf), 0,
-			     (struct sockaddr *)&from, &flen);
-		if (n < 0)
-			return;
-		if (stun_parse_response(buf, (size_t)n, d->stun_txid, &mapped) ||
-		    mapped.ss_family != AF_INET)
-			continue;
-		memset(&ip, 0, sizeof(ip));
-		ip.in.sin_family = AF_INET;
-		ip.in.sin_addr = ((struct sockaddr_in *)&mapped)->sin_addr;
-		if (d->public_ip.sa.sa_family == AF_INET &&
-		    d->public_ip.in.sin_addr.s_addr == ip.in.sin_addr.s_addr)
-			continue;
-		d->public_ip = ip;
-		inet_ntop(AF_INET, &ip.in.sin_addr, a, sizeof(a));
-		logmsg("stun: public address %s", a);
+	for (i = 0; same && i < cur->n_mapped; i++)
+		same = wgm_endpoint_equal(&cur->mapped[i].endpoint, &d->mapped[i]);
+	if (same)
+		return;
+	d->n_mapped = cur->n_mapped;
+	for (i = 0; i < cur->n_mapped; i++) {
+		d->mapped[i] = cur->mapped[i].endpoint;
+		logmsg("stun: the tunnel's public address is %s (said %s)",
+		       wgm_format_endpoint(&cur->mapped[i].endpoint, a, sizeof(a)),
+		       wgm_format_endpoint(&cur->mapped[i].server, s, sizeof(s)));
+	}
+	if (!cur->n_mapped)
+		logmsg("stun: no public address known");
+}
+
+/* The module's events: a new NAT mapping is reported to meshcoord at once. */
+static int on_event(uint8_t cmd, const struct wgm_device *dev,
+		    const struct wgm_event *ev, void *data)
+{
+	struct meshd *d = data;
+
+	if (cmd == WGM_CMD_EVENT && ev->present && ev->type == WGM_EVENT_STUN_MAPPED &&
+	    dev->ifindex == d->ifindex)
+		d->next_gather_ms = 0;
+	return 0;
+}
+
+static void events_readable(struct meshd *d)
+{
+	struct wgm_err err;
+
+	if (wgm_nl_events_read(&d->ev, on_event, d, &err)) {
+		/* lost events: look at the device instead */
+		logmsg("events: %s", err.msg);
 		d->next_gather_ms = 0;
 	}
+}
+
+static void events_open(struct meshd *d)
+{
+	struct wgm_err err;
+	int missing = 0;
+
+	if (wgm_nl_open(&d->ev, &err)) {
+		logmsg("events: %s", err.msg);
+		return;
+	}
+	if (wgm_nl_events_subscribe(&d->ev, &missing, &err)) {
+		logmsg("events: %s; polling the device instead", err.msg);
+		wgm_nl_close(&d->ev);
+		return;
+	}
+	d->ev_open = true;
 }
 
 static void report_candidates(struct meshd *d)
 {
 	struct mp_candidate c[MP_MAX_CANDIDATES];
 	char s[MP_CAND_STRLEN], line[MP_MAX_CANDIDATES * MP_CAND_STRLEN];
+	union wgm_sockaddr mapped[2];
 	struct meshd_ifaddr *addrs = NULL;
 	struct wgm_device cur;
 	struct wgm_err err;
@@ -605,12 +661,13 @@ static void report_candidates(struct meshd *d)
 		logmsg("%s", err.msg);
 		goto out;
 	}
-	if (d->public_ip.sa.sa_family == AF_INET)
-		d->public_ip.in.sin_port = htons(cur.listen_port);
+	if (!d->stun_configured)
+		stun_configure(d);
+	stun_note_mapped(d, &cur);
+	for (i = 0; i < cur.n_mapped; i++)
+		mapped[i] = cur.mapped[i].endpoint;
 	n = meshd_gather(addrs, n_addrs, d->o.ifname, cur.listen_port,
-			 &d->public_ip,
-			 d->public_ip.sa.sa_family == AF_INET && cur.listen_port,
-			 c, MP_MAX_CANDIDATES);
+			 mapped, cur.n_mapped, c, MP_MAX_CANDIDATES);
 	meshd_ifaddrs_free(addrs, handle);
 	if (!d->connected)
 		goto out;
@@ -825,10 +882,6 @@ static int run(struct meshd *d)
 			if (mp_send_ping(&d->conn, ++d->ping_token, &err))
 				disconnect(d, err.msg);
 		}
-		if (now >= d->next_stun_ms) {
-			d->next_stun_ms = now + STUN_INTERVAL_MS;
-			stun_send(d);
-		}
 		if (now >= d->next_gather_ms) {
 			d->next_gather_ms = now + GATHER_INTERVAL_MS;
 			report_candidates(d);
@@ -837,8 +890,6 @@ static int run(struct meshd *d)
 			disconnect(d, err.msg);
 
 		wake = d->next_gather_ms;
-		if (d->next_stun_ms < wake)
-			wake = d->next_stun_ms;
 		if (d->connected) {
 			if (d->next_ping_ms < wake)
 				wake = d->next_ping_ms;
@@ -852,7 +903,7 @@ static int run(struct meshd *d)
 
 		pfd[0].fd = d->sigfd;
 		pfd[0].events = POLLIN;
-		pfd[1].fd = d->stun_fd;		/* ignored while negative */
+		pfd[1].fd = d->ev_open ? mnl_socket_get_fd(d->ev.sock) : -1;
 		pfd[1].events = POLLIN;
 		nfds = 2;
 		if (d->connected) {
@@ -870,7 +921,7 @@ static int run(struct meshd *d)
 		if ((pfd[0].revents & POLLIN) && handle_signal(d))
 			return 0;
 		if (pfd[1].revents & POLLIN)
-			stun_readable(d);
+			events_readable(d);
 		if (nfds == 3 && d->connected && pfd[2].revents) {
 			if (pfd[2].revents & (POLLIN | POLLHUP | POLLERR))
 				coord_readable(d);
@@ -1039,7 +1090,6 @@ int main(int argc, char *argv[])
 	int ret;
 
 	memset(&d, 0, sizeof(d));
-	d.stun_fd = -1;
 	umask(077);
 	setvbuf(stderr, NULL, _IOLBF, 0);
 	if (parse_opts(argc, argv, &d.o))
@@ -1061,6 +1111,7 @@ int main(int argc, char *argv[])
 		explicit_bzero(d.priv, sizeof(d.priv));
 		return 1;
 	}
+	events_open(&d);
 	logmsg("meshd: node %s, coordination service %s", d.o.name, d.o.coord);
 	ret = run(&d);
 	if (d.connected)
@@ -1068,8 +1119,8 @@ int main(int argc, char *argv[])
 	wgm_nl_close(&d.nl);
 	meshd_peers_free(&d.peers);
 	close(d.sigfd);
-	if (d.stun_fd >= 0)
-		close(d.stun_fd);
+	if (d.ev_open)
+		wgm_nl_close(&d.ev);
 	explicit_bzero(d.priv, sizeof(d.priv));
 	return ret;
 }
