@@ -125,6 +125,36 @@ TEST(allowed_ips_add_remove)
 	wgm_device_free(&dev);
 }
 
+TEST(stun_servers)
+{
+	char *argv[] = { "stun-server", "192.0.2.1:3478,[2001:db8::1]:3479" };
+	char *off[] = { "stun-server", "off" };
+	char *dup[] = { "stun-server", "192.0.2.1:3478,192.0.2.1:3478" };
+	char *many[] = { "stun-server", "192.0.2.1:1,192.0.2.2:1,192.0.2.3:1,192.0.2.4:1,192.0.2.5:1" };
+	struct wgm_device dev;
+	struct wgm_err err;
+	char a[WGM_ADDRSTRLEN];
+
+	wgm_device_init(&dev);
+	ASSERT_EQ(0, wgm_set_parse(ARGC(argv), argv, &dev, &err)) TH_LOG("%s", err.msg);
+	EXPECT_EQ(WGM_DEV_HAS_STUN, dev.has);
+	ASSERT_EQ(2, dev.n_stun);
+	EXPECT_STREQ("192.0.2.1:3478", wgm_format_endpoint(&dev.stun[0].endpoint, a, sizeof(a)));
+	EXPECT_STREQ("[2001:db8::1]:3479", wgm_format_endpoint(&dev.stun[1].endpoint, a, sizeof(a)));
+	/* off: an empty list that is still sent (it clears the kernel's) */
+	ASSERT_EQ(0, wgm_set_parse(ARGC(off), off, &dev, &err)) TH_LOG("%s", err.msg);
+	EXPECT_EQ(WGM_DEV_HAS_STUN, dev.has);
+	EXPECT_EQ(0, dev.n_stun);
+	wgm_device_free(&dev);
+
+	wgm_device_init(&dev);
+	EXPECT_EQ(-1, wgm_set_parse(ARGC(dup), dup, &dev, &err));
+	EXPECT_STREQ("stun-server: '192.0.2.1:3478' given twice", err.msg);
+	EXPECT_EQ(-1, wgm_set_parse(ARGC(many), many, &dev, &err));
+	EXPECT_STREQ("stun-server: at most 4 servers", err.msg);
+	wgm_device_free(&dev);
+}
+
 static void expect_error(struct __test_metadata *_metadata, int argc,
 			 char **argv, const char *msg)
 {
@@ -157,7 +187,7 @@ TEST(errors)
 	char *a15[] = { "peer", K1, "preshared-key" };
 
 	expect_error(_metadata, ARGC(a1), a1,
-		     "unknown keyword 'listen-prot' (valid: listen-port, private-key, fwmark, peer)");
+		     "unknown keyword 'listen-prot' (valid: listen-port, private-key, fwmark, stun-server, peer)");
 	expect_error(_metadata, ARGC(a2), a2, "'listen-port' needs a value");
 	expect_error(_metadata, ARGC(a3), a3, "listen-port: '65536' is not a port number 0-65535");
 	expect_error(_metadata, ARGC(a4), a4, "peer: 'notakey' is not a 32-byte base64 key");
