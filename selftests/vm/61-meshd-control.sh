@@ -1,0 +1,178 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# The control plane beyond 60-meshd: auth keys (invalid, single use), a
+# third node joining a running mesh (everyone installs it and reaches it),
+# and a NAT whose public address changes under a running tunnel (the agent
+# notices through STUN, the service pushes the new candidates and signals a
+# punch, the tunnel recovers without any administrator).
+# Sites as in selftests/lib.sh: hN behind router rN (203.0.113.N), which
+# masquerades and drops all unsolicited inbound traffic.
+# timeout: 900
+. "$(dirname "$0")/../lib.sh"
+
+MESHD=$TOP/userland/meshd/meshd
+MESHCOORD=$TOP/userland/coord/meshcoord
+COORD=$INET_V4:7443
+
+kmsg_mark
+wgm_tmp
+topo_internet
+topo_site 1
+topo_site 2
+topo_site 3
+topo_lan_host 3 3
+
+coord() {
+	ip netns exec inet "$MESHCOORD" --state "$WGM_TMP/coord" "$@"
+}
+
+coord_listening() {
+	ip netns exec inet ss -Hltn "sport = :7443" | grep -q LISTEN
+}
+
+log_has() {
+	grep -Eq "$2" "$WGM_TMP/$1.log"
+}
+
+# start_meshd NS NAME AUTHKEY: an agent in netns NS, logging to NAME.log.
+declare -A PID=()
+start_meshd() {
+	mkdir -p -m 0700 "$WGM_TMP/$2"
+	ip netns exec "$1" "$MESHD" --coord "$COORD" --coord-key "$CKEY" \
+		--authkey "$3" --interface mesh0 --state "$WGM_TMP/$2" \
+		--name "$2" >>"$WGM_TMP/$2.log" 2>&1 &
+	PID[$2]=$!
+}
+
+stop_all() {
+	local n
+	for n in "${!PID[@]}"; do
+		kill "${PID[$n]}" 2>/dev/null
+		wait "${PID[$n]}" 2>/dev/null
+	done
+	kill "$COORD_PID" 2>/dev/null
+	wait "$COORD_PID" 2>/dev/null
+}
+
+addr4() {
+	ip -n "$1" -4 -o addr show dev mesh0 2>/dev/null | awk '{ print $4 }' | cut -d/ -f1
+}
+
+# has_peer NS PUBKEY
+has_peer() {
+	ip netns exec "$1" "$MESHADM" show mesh0 peers 2>/dev/null | grep -qxF "$2"
+}
+
+npeers() {
+	ip netns exec "$1" "$MESHADM" show mesh0 peers 2>/dev/null | grep -c .
+}
+
+# ping_ok FROM TO_NS
+ping_ok() {
+	local a
+	a=$(addr4 "$2")
+	[ -n "$a" ] && ip netns exec "$1" ping -c 1 -W 1 "$a" >/dev/null
+}
+
+# cand_has NS PUBKEY REGEX: NS's kernel lists a candidate of PUBKEY matching REGEX.
+cand_has() {
+	ip netns exec "$1" "$MESHADM" show mesh0 --json 2>/dev/null |
+		python3 -c '
+import json, re, sys
+key, rx = sys.argv[1], sys.argv[2]
+devs = json.load(sys.stdin)
+for dev in devs if isinstance(devs, list) else [devs]:
+    for p in dev.get("peers", []):
+        if p.get("public_key") == key:
+            cands = [c.get("endpoint", "") for c in p.get("candidates", [])]
+            sys.exit(0 if any(re.search(rx, c) for c in cands) else 1)
+sys.exit(1)' "$2" "$3"
+}
+
+dump_logs() {
+	local f
+	for f in coord h1 h2 h3 h3b bad; do
+		[ -f "$WGM_TMP/$f.log" ] || continue
+		echo "# ---- $f.log"
+		tail -n 30 "$WGM_TMP/$f.log" | sed 's/^/#   /'
+	done
+}
+
+mkdir -p "$WGM_TMP/coord"
+CKEY=$(coord pubkey)
+AKEY=$(coord authkey create --reusable | tail -n 1)
+ONCE=$(coord authkey create | tail -n 1)
+ip netns exec inet "$MESHCOORD" --listen "$COORD" --stun "$INET_V4:3478" \
+	--state "$WGM_TMP/coord" >>"$WGM_TMP/coord.log" 2>&1 &
+COORD_PID=$!
+on_exit stop_all
+check "meshcoord starts" wait_until 10 coord_listening
+
+# --- auth keys ---------------------------------------------------------------
+BAD="wgmk-$(printf '%040d' 0)"
+start_meshd h3 bad "$BAD"
+check "an invalid auth key is refused with a clear error" \
+	wait_until 30 log_has bad 'coord: not registered: .*invalid auth key'
+check "the refused node is not in the service's node list" \
+	bash -c "! ip netns exec inet '$MESHCOORD' --state '$WGM_TMP/coord' nodes | grep -qw bad"
+check "the refused agent has no overlay address" test -z "$(addr4 h3)"
+kill "${PID[bad]}"
+wait "${PID[bad]}" 2>/dev/null
+unset 'PID[bad]'
+ip -n h3 link del mesh0 2>/dev/null
+
+start_meshd h1 h1 "$AKEY"
+start_meshd h2 h2 "$AKEY"
+check "h1 registers" wait_until 30 bash -c "[ -n \"\$(ip -n h1 -4 -o addr show dev mesh0 2>/dev/null)\" ]"
+check "h2 registers" wait_until 30 bash -c "[ -n \"\$(ip -n h2 -4 -o addr show dev mesh0 2>/dev/null)\" ]"
+check "overlay ping h1 -> h2 through both NATs" wait_until 60 ping_ok h1 h2
+PUB1=$(ip netns exec h1 "$MESHADM" show mesh0 public-key)
+PUB2=$(ip netns exec h2 "$MESHADM" show mesh0 public-key)
+
+# --- a third node joins a running mesh -------------------------------------
+start_meshd h3 h3 "$ONCE"
+check "a single-use auth key admits the third node" \
+	wait_until 30 bash -c "[ -n \"\$(ip -n h3 -4 -o addr show dev mesh0 2>/dev/null)\" ]"
+PUB3=$(ip netns exec h3 "$MESHADM" show mesh0 public-key)
+check "h1's kernel installs the third node" wait_until 20 has_peer h1 "$PUB3"
+check "h2's kernel installs the third node" wait_until 20 has_peer h2 "$PUB3"
+check "the third node installs both others" \
+	wait_until 20 bash -c "[ \$(ip netns exec h3 '$MESHADM' show mesh0 peers | grep -c .) = 2 ]"
+check "overlay ping h1 -> h3" wait_until 60 ping_ok h1 h3
+check "overlay ping h2 -> h3" wait_until 60 ping_ok h2 h3
+check "overlay ping h3 -> h1" wait_until 20 ping_ok h3 h1
+check "the service lists three nodes" \
+	bash -c "[ \$(ip netns exec inet '$MESHCOORD' --state '$WGM_TMP/coord' nodes | grep -Ec '^h[123] ') = 3 ]"
+
+start_meshd h3_3 h3b "$ONCE"
+check "a used single-use auth key is refused with a clear error" \
+	wait_until 30 log_has h3b 'coord: not registered: .*auth key already used'
+check "the refused node reached no kernel" \
+	bash -c "[ \$(ip netns exec h1 '$MESHADM' show mesh0 peers | grep -c .) = 2 ]"
+kill "${PID[h3b]}"
+wait "${PID[h3b]}" 2>/dev/null
+unset 'PID[h3b]'
+
+# --- the NAT in front of h1 gets a new public address ------------------------
+# The ISP renumbers r1 and its NAT state is gone: h1's old mapped endpoint
+# (203.0.113.1:*) is dead, and r2/r3 drop the new source as unsolicited until
+# h2/h3 punch towards it.
+check "h2 knows h1 at its first public address" cand_has h2 "$PUB1" '^203\.0\.113\.1:'
+ip -n r1 addr flush dev wan
+ip -n r1 addr add 203.0.113.11/24 dev wan
+ip netns exec r1 conntrack -F >/dev/null 2>&1
+check "h1's new public address reaches h2 as a candidate" \
+	wait_until 120 cand_has h2 "$PUB1" '^203\.0\.113\.11:'
+check "h1's new public address reaches h3 as a candidate" \
+	wait_until 30 cand_has h3 "$PUB1" '^203\.0\.113\.11:'
+check "the tunnel h2 -> h1 recovers by itself" wait_until 60 ping_ok h2 h1
+check "the tunnel h1 -> h3 recovers by itself" wait_until 60 ping_ok h1 h3
+check "h2 uses h1's new public address" \
+	bash -c "ip netns exec h2 '$MESHADM' show mesh0 endpoints | grep -F '$PUB1' | grep -q '203\.0\.113\.11:'"
+check "h2 still has h1 (nothing torn down)" has_peer h2 "$PUB1"
+check "h1 still has h2" has_peer h1 "$PUB2"
+
+check "no kernel warnings" kmsg_clean
+[ "$_tap_fail" -ne 0 ] && dump_logs
+done_testing
