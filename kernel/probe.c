@@ -26,10 +26,26 @@
  *
  * Timing (one timer per peer): candidates that are not alive are punched
  * every 200 ms (+ up to 50 ms jitter) for WGM_PROBE_PUNCH_MS after the
- * candidates change, a punch request, or a failover; the active path is
- * probed every NAT keepalive interval (default 25 s), other alive paths
- * every minute, the rest every two minutes.  A missing reply makes a path
- * "suspect" and probed every second until it answers or dies.
+ * candidates change, a punch request, or a failover.  The active path is
+ * probed when nothing authenticated went either way on it for the NAT
+ * keepalive interval (default 25 s), so an idle peer costs one probe and
+ * its reply per interval, and nothing when WireGuard keepalives already
+ * flow.  While the peer is in use (data sent within WGM_PROBE_IN_USE_NS)
+ * other alive paths are probed every minute and the rest every two
+ * minutes; an idle peer's other paths are left alone.  A missing reply
+ * makes a path "suspect" and probed every second until it answers or dies.
+ *
+ * Traffic check: when data goes out but nothing authenticated came back
+ * for WGM_PROBE_TRAFFIC_NS, every alive path is probed at once (at most
+ * once per WGM_PROBE_TRAFFIC_NS); when the active path misses that reply
+ * and another path answered, traffic moves there (a suspect path does not
+ * qualify while a clean one exists) and the rest are punched.
+ *
+ * Handshake kick: when a path becomes the active one while packets wait
+ * for a session, a handshake initiation goes out on it at once instead of
+ * at the next REKEY_TIMEOUT retry.  Of two peers, the one whose probe id
+ * sorts higher waits briefly first, so that two simultaneous initiations
+ * do not cancel each other.
  *
  * Locking.  probe->lock (spin_lock_bh) protects everything in struct
  * wgm_probe_peer except the id hash linkage (wgm_probe_ids_lock, RCU
@@ -85,6 +101,21 @@
 #define WGM_PROBE_REPLY_BURST		40
 /* standard peers: handshake initiation to the next candidate this often */
 #define WGM_PROBE_HS_ROTATE_NS		((u64)WGM_REKEY_TIMEOUT * NSEC_PER_SEC)
+/* ... for this long after candidates change or a punch, else only in use */
+#define WGM_PROBE_HS_ROTATE_FOR_NS	(120000 * WGM_PROBE_MS)
+/* replies per second per source address and port, and burst */
+#define WGM_PROBE_SRC_RATE		10
+#define WGM_PROBE_SRC_BURST		20
+#define WGM_PROBE_SRC_BITS		8
+/* data sent without anything authenticated back this long: check paths */
+#define WGM_PROBE_TRAFFIC_NS		(1000 * WGM_PROBE_MS)
+/* data sent within this: the peer is in use */
+#define WGM_PROBE_IN_USE_NS		(300000 * WGM_PROBE_MS)
+/* the side that waits before a handshake kick: this + 2 RTT, capped */
+#define WGM_PROBE_KICK_DEFER_NS		(150 * WGM_PROBE_MS)
+#define WGM_PROBE_KICK_DEFER_MAX_NS	(1000 * WGM_PROBE_MS)
+/* probe due "never" */
+#define WGM_PROBE_NEVER			U64_MAX
 /* a peer whose last probe reply is older than this counts as not speaking probes */
 #define WGM_PROBE_SPEAKS_NS		(10000 * WGM_PROBE_MS)
 
@@ -120,8 +151,20 @@ struct wgm_probe_peer {
 	struct wgm_probemsg_bucket reply_bucket;
 	u64 last_auth_rx;		/* READ_ONCE without the lock */
 	u32 last_auth_src;		/* hash of its source; READ_ONCE too */
+	u64 last_tx;			/* coarse; any authenticated packet sent; READ_ONCE */
+	u64 last_data_tx;		/* coarse; a data packet sent; READ_ONCE */
+	u64 last_check;			/* coarse; last traffic check; READ_ONCE */
+	bool traffic_check;		/* probe every alive path at the next run */
+	bool hs_kick;			/* a handshake kick is due at hs_kick_at */
+	u64 hs_kick_at;
+	u64 path_up;			/* coarse; the active path last changed */
+	u64 last_kick;			/* candidates changed or punch requested */
 	u64 punch_until;
 	u64 punch_started;		/* 0 = no burst to report */
+	u32 punches;			/* bursts reported */
+	u8 punch_result;		/* WGM_EVENT_REASON_PUNCH_*, 0 = none yet */
+	u64 punch_at;			/* when the last burst ended */
+	u64 no_path_since;		/* no active path since; 0 = one is active */
 	u64 last_probe_rx;		/* any authenticated probe message from the peer */
 	bool speaks_probes;
 	u64 last_hs_rotate;
@@ -199,6 +242,8 @@ static void wgm_probe_slot_reset(struct wgm_probe_peer *probe, unsigned int i,
 		probe->active = -1;
 }
 
+static void wgm_probe_notify(struct wgm_probe_peer *probe);
+
 static void wgm_probe_start_punch(struct wgm_probe_peer *probe, u64 now)
 {
 	lockdep_assert_held(&probe->lock);
@@ -219,8 +264,11 @@ static void wgm_probe_punch_done(struct wgm_probe_peer *probe, u64 now)
 	ms = (u32)min_t(u64, div_u64(now - probe->punch_started, NSEC_PER_MSEC), U32_MAX);
 	if (probe->active >= 0)
 		to = &probe->cands[probe->active].ep.addr;
-	wgm_genl_event(probe->peer, WGM_EVENT_PUNCH_DONE, NULL, to,
-		       to ? WGM_EVENT_REASON_PUNCH_OK : WGM_EVENT_REASON_PUNCH_FAILED, ms);
+	probe->punch_result = to ? WGM_EVENT_REASON_PUNCH_OK : WGM_EVENT_REASON_PUNCH_FAILED;
+	probe->punch_at = now;
+	probe->punches++;
+	wgm_genl_event(probe->peer, WGM_EVENT_PUNCH_DONE, NULL, to, probe->punch_result, ms);
+	wgm_probe_notify(probe);
 	probe->punch_started = 0;
 }
 
@@ -260,15 +308,47 @@ static void wgm_probe_recheck(struct wgm_probe_peer *probe, int i, u64 now)
 	wgm_probe_arm(probe, now, now);
 }
 
+/* Must hold probe->lock.  Alive, but its last probe(s) went unanswered. */
+static bool wgm_probe_suspect(const struct wgm_probe_peer *probe, const struct wgm_candidate *c)
+{
+	lockdep_assert_held(&probe->lock);
+	return probe->speaks_probes && c->state == WGM_CANDIDATE_ALIVE && c->consecutive_lost;
+}
+
+/*
+ * Must hold probe->lock.  A new active path: if packets wait for a session,
+ * start a handshake on it soon (the timer does it, see wgm_probe_timer()).
+ * The side whose id sorts higher waits a little, so that both sides finding
+ * the path at once do not send crossing initiations.
+ */
+static void wgm_probe_want_handshake(struct wgm_probe_peer *probe, u64 now, u32 srtt_us)
+{
+	u64 defer = 0;
+
+	lockdep_assert_held(&probe->lock);
+	probe->path_up = ktime_get_coarse_boottime_ns();
+	if (skb_queue_empty_lockless(&probe->peer->staged_packet_queue))
+		return;
+	if (memcmp(probe->keys.local_id, probe->keys.remote_id, WGM_PROBEMSG_ID_LEN) > 0)
+		defer = min_t(u64, WGM_PROBE_KICK_DEFER_NS + 2ULL * srtt_us * NSEC_PER_USEC,
+			      WGM_PROBE_KICK_DEFER_MAX_NS);
+	probe->hs_kick = true;
+	probe->hs_kick_at = now + defer;
+	if (!probe->dead)
+		timer_reduce(&probe->timer, jiffies + max(nsecs_to_jiffies(defer), 1UL));
+}
+
 /*
  * Must hold probe->lock.  Runs the path selection and moves the peer's
  * endpoint when it picks another path.  Losing the active path without a
- * replacement starts a punch burst.
+ * replacement starts a punch burst.  A suspect path (alive, last probe
+ * unanswered) only qualifies when no clean alive path exists.
  */
 static void wgm_probe_reselect(struct wgm_probe_peer *probe, u64 now)
 {
 	struct wgm_path_info info[WGM_PROBE_SLOTS];
 	int sel, was = probe->active;
+	bool clean = false;
 	unsigned int i;
 	u32 reason;
 
@@ -276,7 +356,14 @@ static void wgm_probe_reselect(struct wgm_probe_peer *probe, u64 now)
 	for (i = 0; i < WGM_PROBE_SLOTS; i++) {
 		const struct wgm_candidate *c = &probe->cands[i];
 
-		info[i].alive = c->in_use && c->state == WGM_CANDIDATE_ALIVE;
+		clean = clean || (c->in_use && c->state == WGM_CANDIDATE_ALIVE &&
+				  !wgm_probe_suspect(probe, c));
+	}
+	for (i = 0; i < WGM_PROBE_SLOTS; i++) {
+		const struct wgm_candidate *c = &probe->cands[i];
+
+		info[i].alive = c->in_use && c->state == WGM_CANDIDATE_ALIVE &&
+				!(clean && wgm_probe_suspect(probe, c));
 		info[i].local = c->in_use && wgm_path_addr_is_local(&c->ep.addr);
 		info[i].ipv6 = c->ep.addr.sa_family == AF_INET6;
 		info[i].srtt_us = c->srtt_us;
@@ -287,12 +374,16 @@ static void wgm_probe_reselect(struct wgm_probe_peer *probe, u64 now)
 	probe->active = sel;
 	wgm_probe_notify(probe);
 	if (sel < 0) {
+		if (!probe->no_path_since)
+			probe->no_path_since = now;
 		wgm_probe_start_punch(probe, now);
 		return;
 	}
+	probe->no_path_since = 0;
 	if (was < 0)
 		reason = WGM_EVENT_REASON_PUNCH_OK;
-	else if (probe->cands[was].state == WGM_CANDIDATE_ALIVE)
+	else if (probe->cands[was].state == WGM_CANDIDATE_ALIVE &&
+		 !wgm_probe_suspect(probe, &probe->cands[was]))
 		reason = WGM_EVENT_REASON_RTT;
 	else
 		reason = WGM_EVENT_REASON_FAILOVER;
@@ -308,6 +399,7 @@ static void wgm_probe_reselect(struct wgm_probe_peer *probe, u64 now)
 	else if (reason == WGM_EVENT_REASON_RTT)
 		wgm_probe_recheck(probe, was, now);
 	wgm_socket_set_peer_endpoint(probe->peer, &probe->cands[sel].ep);
+	wgm_probe_want_handshake(probe, now, probe->cands[sel].srtt_us);
 }
 
 /*
@@ -326,10 +418,16 @@ static void wgm_probe_mark_alive(struct wgm_probe_peer *probe, unsigned int i,
 
 	lockdep_assert_held(&probe->lock);
 	c->last_seen = now;
-	if (rtt_ns || !probe->speaks_probes)
+	if (rtt_ns || !probe->speaks_probes) {
 		c->consecutive_lost = 0;
-	else if (c->consecutive_lost >= WGM_PROBE_DEAD_AFTER)
+	} else if (c->consecutive_lost >= WGM_PROBE_DEAD_AFTER) {
+		/* the peer gets through here again: ask it now, not in minutes */
+		if (now - c->last_sent >= WGM_PROBE_SUSPECT_NS) {
+			c->last_sent = 0;
+			wgm_probe_arm(probe, now, now);
+		}
 		return;
+	}
 	c->state = WGM_CANDIDATE_ALIVE;
 	if (changed) {
 		wgm_probe_notify(probe);
@@ -397,9 +495,11 @@ static void wgm_probe_sync_endpoint(struct wgm_probe_peer *probe)
 		}
 		return;
 	}
-	/* roamed onto a path our probes found dead: send where it works */
+	/* roamed onto a path our probes found dead or failing: send where it works */
 	if (i != probe->active && probe->active >= 0 && probe->speaks_probes &&
-	    probe->cands[i].state == WGM_CANDIDATE_DEAD) {
+	    (probe->cands[i].state == WGM_CANDIDATE_DEAD ||
+	     (wgm_probe_suspect(probe, &probe->cands[i]) &&
+	      !wgm_probe_suspect(probe, &probe->cands[probe->active])))) {
 		wgm_socket_set_peer_endpoint(peer, &probe->cands[probe->active].ep);
 		return;
 	}
@@ -416,23 +516,62 @@ static void wgm_probe_sync_endpoint(struct wgm_probe_peer *probe)
 	}
 }
 
-/* Must hold probe->lock.  Interval between probes to slot @i. */
+/* Must hold probe->lock.  Has the peer sent data lately? */
+static bool wgm_probe_in_use(const struct wgm_probe_peer *probe, u64 now)
+{
+	lockdep_assert_held(&probe->lock);
+	return (s64)(now - READ_ONCE(probe->last_data_tx)) < (s64)WGM_PROBE_IN_USE_NS;
+}
+
+/*
+ * Must hold probe->lock.  Interval between probes to slot @i, or
+ * WGM_PROBE_NEVER.  The active path's NAT keepalive is handled by
+ * wgm_probe_due().
+ */
 static u64 wgm_probe_interval(const struct wgm_probe_peer *probe, unsigned int i, u64 now)
 {
 	const struct wgm_candidate *c = &probe->cands[i];
+	bool in_use = wgm_probe_in_use(probe, now);
 
 	if (c->state == WGM_CANDIDATE_ALIVE) {
 		if (probe->speaks_probes && (c->consecutive_lost || !c->srtt_us))
 			return WGM_PROBE_SUSPECT_NS;
 		if ((int)i == probe->active && probe->nat_keepalive)
 			return (u64)probe->nat_keepalive * NSEC_PER_SEC;
-		return WGM_PROBE_IDLE_NS;
+		return in_use ? WGM_PROBE_IDLE_NS : WGM_PROBE_NEVER;
 	}
 	if (now < probe->punch_until)
 		return WGM_PROBE_PUNCH_NS + c->jitter_ns;
+	if (!in_use)
+		return WGM_PROBE_NEVER;
 	if (c->state == WGM_CANDIDATE_PROBING)
 		return WGM_PROBE_SUSPECT_NS;
 	return WGM_PROBE_DEAD_NS;
+}
+
+/*
+ * Must hold probe->lock.  When slot @i is due for its next probe.  The
+ * active path in good standing is due one NAT keepalive interval after
+ * the last authenticated packet either way (ours, a probe, or the peer's):
+ * any of them refreshes the NAT mappings on the way.
+ */
+static u64 wgm_probe_due(const struct wgm_probe_peer *probe, unsigned int i, u64 now)
+{
+	const struct wgm_candidate *c = &probe->cands[i];
+	u64 interval, base = c->last_sent;
+
+	if (!c->last_sent)
+		return now;
+	interval = wgm_probe_interval(probe, i, now);
+	if (interval == WGM_PROBE_NEVER)
+		return WGM_PROBE_NEVER;
+	if ((int)i == probe->active && c->state == WGM_CANDIDATE_ALIVE &&
+	    probe->nat_keepalive && interval == (u64)probe->nat_keepalive * NSEC_PER_SEC) {
+		base = max(base, c->last_seen);
+		/* our packets go to the active path; coarse time lags by a tick */
+		base = max(base, READ_ONCE(probe->last_tx));
+	}
+	return base + interval;
 }
 
 /*
@@ -453,6 +592,9 @@ static void wgm_probe_expire(struct wgm_probe_peer *probe, u64 now)
 		lost = wgm_probemsg_ring_expire(&c->ring, now, WGM_PROBE_REPLY_TIMEOUT_NS);
 		if (lost)
 			wgm_probe_count_lost(c, lost);
+		/* the active path missed a reply: another may take over now */
+		if (lost && (int)i == probe->active)
+			changed = true;
 		if (c->consecutive_lost < WGM_PROBE_DEAD_AFTER)
 			continue;
 		if (c->state == WGM_CANDIDATE_PROBING ||
@@ -517,6 +659,40 @@ static void wgm_probe_send_request(struct wgm_probe_peer *probe, unsigned int i)
 }
 
 /*
+ * Must hold probe->lock.  Handshake rotation runs for a while after the
+ * candidates changed or a punch was asked for, and while the peer is in use
+ * or has packets waiting; an idle peer whose paths are all gone stays
+ * quiet, as WireGuard does.
+ */
+static bool wgm_probe_may_rotate(const struct wgm_probe_peer *probe, u64 now)
+{
+	lockdep_assert_held(&probe->lock);
+	return now - probe->last_kick < WGM_PROBE_HS_ROTATE_FOR_NS ||
+	       wgm_probe_in_use(probe, now) ||
+	       !skb_queue_empty_lockless(&probe->peer->staged_packet_queue);
+}
+
+/*
+ * No locks held.  A path became active at coarse boottime @path_up: if
+ * packets still wait for a session and no handshake message went out
+ * since (e.g. our response to the peer's initiation), send an initiation
+ * now rather than at the REKEY_TIMEOUT retry.  The retry rate limit is
+ * lifted for this one initiation only: the last one went to a path that
+ * did not work.
+ */
+static void wgm_probe_kick_handshake(struct wgm_peer *peer, u64 path_up)
+{
+	s64 last = atomic64_read(&peer->last_sent_handshake);
+
+	if (skb_queue_empty_lockless(&peer->staged_packet_queue))
+		return;
+	if (last && (s64)(last - path_up) >= 0)
+		return;
+	atomic64_cmpxchg(&peer->last_sent_handshake, last, 0);
+	wgm_packet_send_staged(peer);
+}
+
+/*
  * Must hold probe->lock.  Standard WireGuard peers never answer probes:
  * with no path alive after a punch burst, point the endpoint at the next
  * candidate in turn and let a handshake initiation find out (the response
@@ -529,7 +705,7 @@ static bool wgm_probe_rotate_handshake(struct wgm_probe_peer *probe, u64 now)
 	unsigned int k, i;
 
 	lockdep_assert_held(&probe->lock);
-	if (probe->active >= 0 || now < probe->punch_until)
+	if (probe->active >= 0 || now < probe->punch_until || !wgm_probe_may_rotate(probe, now))
 		return false;
 	if (probe->speaks_probes && now - probe->last_probe_rx < WGM_PROBE_SPEAKS_NS)
 		return false;
@@ -551,8 +727,8 @@ static void wgm_probe_timer(struct timer_list *t)
 {
 	struct wgm_probe_peer *probe = from_timer(probe, t, timer);
 	unsigned long due = 0;
-	u64 now, next = U64_MAX, at;
-	bool handshake;
+	u64 now, next = WGM_PROBE_NEVER, at, path_up;
+	bool handshake, kick;
 	unsigned int i, j;
 
 	BUILD_BUG_ON(WGM_PROBE_SLOTS > BITS_PER_LONG);
@@ -567,11 +743,14 @@ static void wgm_probe_timer(struct timer_list *t)
 	if (now >= probe->punch_until)
 		wgm_probe_punch_done(probe, now);
 	for (i = 0; i < WGM_PROBE_SLOTS; i++) {
-		const struct wgm_candidate *c = &probe->cands[i];
+		struct wgm_candidate *c = &probe->cands[i];
 
 		if (!c->in_use)
 			continue;
-		at = c->last_sent ? c->last_sent + wgm_probe_interval(probe, i, now) : now;
+		/* data without answers: check every path that should work */
+		if (probe->traffic_check && c->state == WGM_CANDIDATE_ALIVE)
+			c->last_sent = 0;
+		at = wgm_probe_due(probe, i, now);
 		if (at <= now) {
 			__set_bit(i, &due);
 			/* sent now: due again after a fresh interval, and its reply */
@@ -586,16 +765,26 @@ static void wgm_probe_timer(struct timer_list *t)
 					   WGM_PROBE_REPLY_TIMEOUT_NS + WGM_PROBE_MS);
 		}
 	}
+	probe->traffic_check = false;
 	handshake = wgm_probe_rotate_handshake(probe, now);
-	if (probe->active < 0)
+	if (probe->active < 0 && wgm_probe_may_rotate(probe, now))
 		next = min(next, now + WGM_PROBE_HS_ROTATE_NS);
-	wgm_probe_arm(probe, now, next);
+	kick = probe->hs_kick && now >= probe->hs_kick_at;
+	if (kick)
+		probe->hs_kick = false;
+	else if (probe->hs_kick)
+		next = min(next, probe->hs_kick_at);
+	path_up = probe->path_up;
+	if (next != WGM_PROBE_NEVER)
+		wgm_probe_arm(probe, now, next);
 	spin_unlock_bh(&probe->lock);
 
 	for_each_set_bit(i, &due, WGM_PROBE_SLOTS)
 		wgm_probe_send_request(probe, i);
 	if (handshake)
 		wgm_packet_send_queued_handshake_initiation(probe->peer, false);
+	if (kick)
+		wgm_probe_kick_handshake(probe->peer, path_up);
 }
 
 /* Must hold probe->lock.  Probe everything now and punch for a while. */
@@ -608,6 +797,9 @@ static void wgm_probe_kick(struct wgm_probe_peer *probe, u64 now)
 		return;
 	for (i = 0; i < WGM_PROBE_SLOTS; i++)
 		probe->cands[i].last_sent = 0;
+	probe->last_kick = now;
+	if (probe->active < 0 && !probe->no_path_since)
+		probe->no_path_since = now;
 	wgm_probe_start_punch(probe, now);
 	wgm_probe_arm(probe, now, now);
 }
@@ -626,6 +818,36 @@ static struct wgm_probe_peer *wgm_probe_lookup(struct wgm_device *wg,
 	return NULL;
 }
 
+/*
+ * Reply rate limit per source address and port, shared by all devices: a
+ * fixed table of token buckets indexed by a keyed hash of the source.
+ * Sources that collide share a bucket (stricter, never looser).  Nothing
+ * is allocated; only authenticated requests get here.
+ */
+static struct {
+	spinlock_t lock;	/* the buckets */
+	u32 seed;
+	struct wgm_probemsg_bucket bucket[1 << WGM_PROBE_SRC_BITS];
+} wgm_probe_src_limit = {
+	.lock = __SPIN_LOCK_UNLOCKED(wgm_probe_src_limit.lock),
+};
+
+static u32 wgm_probe_addr_hash(const struct wgm_endpoint *ep);
+
+static bool wgm_probe_src_allow(const struct wgm_endpoint *src, u64 now)
+{
+	u32 i;
+	bool ok;
+
+	get_random_once(&wgm_probe_src_limit.seed, sizeof(wgm_probe_src_limit.seed));
+	i = hash_32(wgm_probe_addr_hash(src) ^ wgm_probe_src_limit.seed, WGM_PROBE_SRC_BITS);
+	spin_lock_bh(&wgm_probe_src_limit.lock);
+	ok = wgm_probemsg_bucket_take(&wgm_probe_src_limit.bucket[i], now,
+				      WGM_PROBE_SRC_RATE, WGM_PROBE_SRC_BURST);
+	spin_unlock_bh(&wgm_probe_src_limit.lock);
+	return ok;
+}
+
 /* Must hold probe->lock.  An authenticated request arrived from @src. */
 static bool wgm_probe_handle_request(struct wgm_probe_peer *probe,
 				     const struct wgm_probemsg *msg,
@@ -640,7 +862,8 @@ static bool wgm_probe_handle_request(struct wgm_probe_peer *probe,
 		atomic64_inc(&wg->rx_drop_replay);
 		return false;
 	}
-	if (!wgm_probemsg_bucket_take(&probe->reply_bucket, now, WGM_PROBE_REPLY_RATE,
+	if (!wgm_probe_src_allow(src, now) ||
+	    !wgm_probemsg_bucket_take(&probe->reply_bucket, now, WGM_PROBE_REPLY_RATE,
 				      WGM_PROBE_REPLY_BURST)) {
 		atomic64_inc(&wg->rx_drop_ratelimit);
 		return false;
@@ -768,6 +991,60 @@ void wgm_probe_authenticated_rx(struct wgm_peer *peer, const struct sk_buff *skb
 	WRITE_ONCE(probe->last_auth_src, src_hash);
 	if (!probe->dead && probe->cands)
 		wgm_probe_mark_alive(probe, wgm_probe_find_or_learn(probe, &src), now, 0);
+	spin_unlock_bh(&probe->lock);
+out:
+	rcu_read_unlock_bh();
+}
+
+void wgm_probe_authenticated_tx(struct wgm_peer *peer)
+{
+	struct wgm_probe_peer *probe;
+	u64 now;
+
+	rcu_read_lock_bh();
+	probe = rcu_dereference_bh(peer->probe);
+	if (probe && READ_ONCE(probe->cands)) {
+		now = ktime_get_coarse_boottime_ns();
+		/* one store per tick at most, not one per packet */
+		if (READ_ONCE(probe->last_tx) != now)
+			WRITE_ONCE(probe->last_tx, now);
+	}
+	rcu_read_unlock_bh();
+}
+
+void wgm_probe_data_sent(struct wgm_peer *peer)
+{
+	struct wgm_probe_peer *probe;
+	u64 now, was, rx;
+	bool idle;
+
+	rcu_read_lock_bh();
+	probe = rcu_dereference_bh(peer->probe);
+	if (!probe || !READ_ONCE(probe->cands))
+		goto out;
+	now = ktime_get_coarse_boottime_ns();
+	was = READ_ONCE(probe->last_data_tx);
+	if (was != now)
+		WRITE_ONCE(probe->last_data_tx, now);
+	idle = (s64)(now - was) >= (s64)WGM_PROBE_IN_USE_NS;
+	rx = READ_ONCE(probe->last_auth_rx);
+	/* answers arrive, or we checked a moment ago: nothing to do */
+	if (!idle && ((s64)(now - rx) < (s64)WGM_PROBE_TRAFFIC_NS ||
+		      (s64)(now - READ_ONCE(probe->last_check)) < (s64)WGM_PROBE_TRAFFIC_NS))
+		goto out;
+	spin_lock_bh(&probe->lock);
+	if (wgm_probe_enabled(probe)) {
+		/* back from idle: the timer may have stopped (other paths, rotation) */
+		if (idle)
+			wgm_probe_arm(probe, now, now);
+		if ((s64)(now - probe->last_auth_rx) >= (s64)WGM_PROBE_TRAFFIC_NS &&
+		    (s64)(now - probe->last_check) >= (s64)WGM_PROBE_TRAFFIC_NS &&
+		    probe->speaks_probes && probe->active >= 0) {
+			WRITE_ONCE(probe->last_check, now);
+			probe->traffic_check = true;
+			wgm_probe_arm(probe, now, now);
+		}
+	}
 	spin_unlock_bh(&probe->lock);
 out:
 	rcu_read_unlock_bh();
@@ -1087,7 +1364,33 @@ static int wgm_probe_fill_candidate(struct sk_buff *skb, const struct wgm_probe_
 	return 0;
 }
 
-/* Must hold probe->lock.  NAT keepalive and candidates; -EMSGSIZE (skb untouched). */
+/* Must hold probe->lock.  The WGM_PEER_A_PATH_STATUS nest. */
+static int wgm_probe_fill_status(struct sk_buff *skb, const struct wgm_probe_peer *probe)
+{
+	struct nlattr *nest = nla_nest_start(skb, WGM_PEER_A_PATH_STATUS);
+	u32 flags = 0;
+
+	lockdep_assert_held(&probe->lock);
+	if (!nest)
+		return -EMSGSIZE;
+	if (probe->keys.valid)
+		flags |= WGM_PATH_F_PROBE_KEY;
+	if (probe->speaks_probes)
+		flags |= WGM_PATH_F_SPEAKS_PROBES;
+	if (nla_put_u32(skb, WGM_PATH_A_FLAGS, flags) ||
+	    nla_put_u32(skb, WGM_PATH_A_PUNCHES, probe->punches) ||
+	    nla_put_u8(skb, WGM_PATH_A_PUNCH_RESULT, probe->punch_result) ||
+	    nla_put_u64_64bit(skb, WGM_PATH_A_LAST_PUNCH, probe->punch_at, WGM_PATH_A_PAD) ||
+	    nla_put_u64_64bit(skb, WGM_PATH_A_NO_PATH_SINCE,
+			      probe->active < 0 ? probe->no_path_since : 0, WGM_PATH_A_PAD)) {
+		nla_nest_cancel(skb, nest);
+		return -EMSGSIZE;
+	}
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
+/* Must hold probe->lock.  NAT keepalive, path status and candidates; -EMSGSIZE (skb untouched). */
 static int wgm_probe_fill_locked(struct sk_buff *skb, const struct wgm_probe_peer *probe)
 {
 	unsigned char *mark = skb_tail_pointer(skb);
@@ -1095,7 +1398,8 @@ static int wgm_probe_fill_locked(struct sk_buff *skb, const struct wgm_probe_pee
 	unsigned int i;
 
 	lockdep_assert_held(&probe->lock);
-	if (nla_put_u16(skb, WGM_PEER_A_NAT_KEEPALIVE_INTERVAL, probe->nat_keepalive))
+	if (nla_put_u16(skb, WGM_PEER_A_NAT_KEEPALIVE_INTERVAL, probe->nat_keepalive) ||
+	    wgm_probe_fill_status(skb, probe))
 		goto too_big;
 	if (!probe->cands)
 		return 0;

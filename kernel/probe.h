@@ -28,6 +28,15 @@ void wgm_probe_receive(struct wgm_device *wg, struct sk_buff *skb);
 void wgm_probe_authenticated_rx(struct wgm_peer *peer, const struct sk_buff *skb);
 
 /*
+ * timers.c: an authenticated packet (data, keepalive, handshake) went to
+ * @peer; and a data packet did.  Any context, cheap, no lock taken on the
+ * fast path.  They drive NAT keepalive timing, the "in use" idea and the
+ * traffic check (Documentation/probing.rst, "Timing").
+ */
+void wgm_probe_authenticated_tx(struct wgm_peer *peer);
+void wgm_probe_data_sent(struct wgm_peer *peer);
+
+/*
  * Peer lifetime hooks.  Both must hold wg->device_update_lock.
  *
  * wgm_probe_peer_rekey(): call after the peer was created, and whenever its

@@ -36,6 +36,7 @@
 #include "noise.h"
 #include "queueing.h"
 #include "socket.h"
+#include "probe.h"
 
 bool wgm_birthdate_has_expired(u64 birthday_ns, u64 expiration_seconds)
 {
@@ -145,6 +146,7 @@ static void wgm_expired_persistent_keepalive(struct timer_list *t)
 /* A data packet (not a keepalive) went out. */
 void wgm_timers_data_sent(struct wgm_peer *peer)
 {
+	wgm_probe_data_sent(peer);
 	if (!timer_pending(&peer->timer_new_handshake))
 		wgm_peer_timer_arm(peer, &peer->timer_new_handshake,
 				   jiffies + (WGM_KEEPALIVE_TIMEOUT + WGM_REKEY_TIMEOUT) * HZ +
@@ -173,6 +175,7 @@ void wgm_timers_data_received(struct wgm_peer *peer)
 void wgm_timers_any_authenticated_packet_sent(struct wgm_peer *peer)
 {
 	del_timer(&peer->timer_send_keepalive);
+	wgm_probe_authenticated_tx(peer);
 }
 
 /* Anything authenticated came in: the peer is answering. */

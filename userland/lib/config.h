@@ -56,6 +56,16 @@ enum wgm_peer_has {
 	WGM_PEER_HAS_KEEPALIVE = 1U << 2,
 	WGM_PEER_HAS_CANDIDATES = 1U << 3,	/* list given (maybe empty) */
 	WGM_PEER_HAS_STATS = 1U << 4,		/* handshake/rx/tx reported */
+	WGM_PEER_HAS_PATH_STATUS = 1U << 5,	/* path_status reported */
+};
+
+/* Why a peer has (no) path (WGM_PATH_A_*); GET only. */
+struct wgm_path_status {
+	uint32_t flags;			/* enum wgm_path_flag */
+	uint32_t punches;		/* bursts finished */
+	uint8_t punch_result;		/* WGM_EVENT_REASON_PUNCH_*, 0 = none */
+	uint64_t last_punch_ns;		/* CLOCK_BOOTTIME, 0 = never */
+	uint64_t no_path_since_ns;	/* CLOCK_BOOTTIME, 0 = a path is active */
 };
 
 struct wgm_peer {
@@ -73,6 +83,7 @@ struct wgm_peer {
 	size_t n_aips, cap_aips;
 	struct wgm_candidate *cands;
 	size_t n_cands, cap_cands;
+	struct wgm_path_status path;	/* if WGM_PEER_HAS_PATH_STATUS */
 	unsigned int line;		/* config-file line of its [Peer] */
 };
 

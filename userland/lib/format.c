@@ -101,6 +101,81 @@ int64_t wgm_candidate_last_seen_unix(const struct wgm_candidate *c,
 	return clk->realtime_sec - (int64_t)age;
 }
 
+/* Seconds from CLOCK_BOOTTIME @ns to now; 0 for the future. */
+static uint64_t boot_age_sec(uint64_t ns, const struct wgm_clock *clk)
+{
+	return ns <= clk->boottime_ns ? (clk->boottime_ns - ns) / 1000000000ULL : 0;
+}
+
+static int64_t boot_to_unix(uint64_t ns, const struct wgm_clock *clk)
+{
+	return ns ? clk->realtime_sec - (int64_t)boot_age_sec(ns, clk) : 0;
+}
+
+static bool peer_has_active(const struct wgm_peer *peer)
+{
+	size_t i;
+
+	for (i = 0; i < peer->n_cands; i++)
+		if (peer->cands[i].flags & WGM_CANDIDATE_F_ACTIVE)
+			return true;
+	return false;
+}
+
+/*
+ * Why @peer has no working path, in words, or nothing (b->len stays 0)
+ * when it has one or is a plain WireGuard peer with an endpoint.
+ */
+static void why_no_path(struct wgm_buf *b, const struct wgm_peer *peer,
+			const struct wgm_clock *clk)
+{
+	const struct wgm_path_status *st = &peer->path;
+	bool status = peer->has & WGM_PEER_HAS_PATH_STATUS;
+	uint64_t tries = 0;
+	const char *sep = "";
+	char d[128];
+	size_t i;
+
+	if (!peer->n_cands) {
+		/* a plain WireGuard peer (no probe state reported) shows as wg does */
+		if (status && peer->endpoint.sa.sa_family != AF_INET &&
+		    peer->endpoint.sa.sa_family != AF_INET6)
+			wgm_buf_puts(b, "no endpoint and no candidates");
+		return;
+	}
+	if (peer_has_active(peer))
+		return;
+	for (i = 0; i < peer->n_cands; i++)
+		tries += peer->cands[i].probes_sent;
+	if (status && !(st->flags & WGM_PATH_F_PROBE_KEY)) {
+		wgm_buf_puts(b, "no probe key (the device has no private key)");
+		return;
+	}
+	if (!tries) {
+		wgm_buf_puts(b, "candidates not probed yet");
+		sep = "; ";
+	} else {
+		wgm_buf_printf(b, "candidates tried %" PRIu64 " times", tries);
+		if (status && st->no_path_since_ns) {
+			wgm_fmt_duration(d, sizeof(d),
+					 boot_age_sec(st->no_path_since_ns, clk));
+			wgm_buf_printf(b, ", no answer for %s", d);
+		} else {
+			wgm_buf_puts(b, " with no answer");
+		}
+		sep = "; ";
+	}
+	if (status && tries && !(st->flags & WGM_PATH_F_SPEAKS_PROBES)) {
+		wgm_buf_printf(b, "%speer never answered a probe (a standard WireGuard peer, or no path gets through), trying handshakes",
+			       sep);
+		sep = "; ";
+	}
+	if (status && st->punch_result == WGM_EVENT_REASON_PUNCH_FAILED) {
+		wgm_fmt_duration(d, sizeof(d), boot_age_sec(st->last_punch_ns, clk));
+		wgm_buf_printf(b, "%spunch failed %s ago", sep, d);
+	}
+}
+
 void wgm_json_string(struct wgm_buf *b, const char *s)
 {
 	const unsigned char *p;
@@ -185,10 +260,35 @@ static void json_peer(struct wgm_buf *b, const struct wgm_peer *peer,
 			wgm_buf_puts(b, ",\"state\":");
 			wgm_json_string(b, wgm_candidate_state_name(c->state));
 			wgm_buf_printf(b, ",\"rtt_us\":%u,\"last_seen\":%" PRId64
-				       "}", c->rtt_us,
-				       wgm_candidate_last_seen_unix(c, clk));
+				       ",\"active\":%s}", c->rtt_us,
+				       wgm_candidate_last_seen_unix(c, clk),
+				       c->flags & WGM_CANDIDATE_F_ACTIVE ? "true" : "false");
 		}
 		wgm_buf_puts(b, "]");
+	}
+	if (peer->has & WGM_PEER_HAS_PATH_STATUS) {
+		const struct wgm_path_status *st = &peer->path;
+		struct wgm_buf why;
+
+		wgm_buf_printf(b, ",\"path_status\":{\"probe_key\":%s,\"speaks_probes\":%s,"
+			       "\"punches\":%u,\"punch_result\":%s,\"last_punch\":%" PRId64
+			       ",\"no_path_since\":%" PRId64 ",\"why\":",
+			       st->flags & WGM_PATH_F_PROBE_KEY ? "true" : "false",
+			       st->flags & WGM_PATH_F_SPEAKS_PROBES ? "true" : "false",
+			       st->punches,
+			       st->punch_result == WGM_EVENT_REASON_PUNCH_OK ? "\"ok\"" :
+			       st->punch_result == WGM_EVENT_REASON_PUNCH_FAILED ? "\"failed\"" :
+			       "null",
+			       boot_to_unix(st->last_punch_ns, clk),
+			       boot_to_unix(st->no_path_since_ns, clk));
+		wgm_buf_init(&why);
+		why_no_path(&why, peer, clk);
+		if (why.len && why.s)
+			wgm_json_string(b, why.s);
+		else
+			wgm_buf_puts(b, "null");
+		wgm_buf_free(&why);
+		wgm_buf_puts(b, "}");
 	}
 	wgm_buf_puts(b, "}");
 }
@@ -348,6 +448,17 @@ static void show_peer(struct wgm_buf *b, const struct wgm_peer *peer,
 			wgm_buf_puts(b, ")");
 		}
 		wgm_buf_puts(b, "\n");
+	}
+	{
+		struct wgm_buf why;
+
+		wgm_buf_init(&why);
+		why_no_path(&why, peer, clk);
+		if (why.len && why.s) {
+			label(b, color, "path");
+			wgm_buf_printf(b, "none (%s)\n", why.s);
+		}
+		wgm_buf_free(&why);
 	}
 }
 

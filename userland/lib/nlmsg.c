@@ -408,6 +408,44 @@ static int parse_candidate(const struct nlattr *nest, struct wgm_peer *peer,
 	return 0;
 }
 
+static int parse_path_status(const struct nlattr *nest, struct wgm_peer *peer,
+			     struct wgm_err *err)
+{
+	struct wgm_path_status *st = &peer->path;
+	const struct nlattr *a;
+
+	memset(st, 0, sizeof(*st));
+	mnl_attr_for_each_nested(a, nest) {
+		switch (mnl_attr_get_type(a)) {
+		case WGM_PATH_A_FLAGS:
+		case WGM_PATH_A_PUNCHES:
+			if (!attr_len_is(a, 4))
+				return bad(err, "path status u32");
+			if (mnl_attr_get_type(a) == WGM_PATH_A_FLAGS)
+				st->flags = mnl_attr_get_u32(a);
+			else
+				st->punches = mnl_attr_get_u32(a);
+			break;
+		case WGM_PATH_A_PUNCH_RESULT:
+			if (!attr_len_is(a, 1))
+				return bad(err, "punch result");
+			st->punch_result = mnl_attr_get_u8(a);
+			break;
+		case WGM_PATH_A_LAST_PUNCH:
+		case WGM_PATH_A_NO_PATH_SINCE:
+			if (!attr_len_is(a, 8))
+				return bad(err, "path status time");
+			if (mnl_attr_get_type(a) == WGM_PATH_A_LAST_PUNCH)
+				st->last_punch_ns = mnl_attr_get_u64(a);
+			else
+				st->no_path_since_ns = mnl_attr_get_u64(a);
+			break;
+		}
+	}
+	peer->has |= WGM_PEER_HAS_PATH_STATUS;
+	return 0;
+}
+
 static int parse_peer(const struct nlattr *nest, struct wgm_device *dev,
 		      bool first_in_msg, struct wgm_err *err)
 {
@@ -490,6 +528,10 @@ static int parse_peer(const struct nlattr *nest, struct wgm_device *dev,
 				if (parse_candidate(b, peer, err))
 					return -1;
 			}
+			break;
+		case WGM_PEER_A_PATH_STATUS:
+			if (parse_path_status(a, peer, err))
+				return -1;
 			break;
 		}
 	}

@@ -117,7 +117,7 @@ TEST(json_device)
 		     "\"latest_handshake\":999937,\"rx_bytes\":1229,\"tx_bytes\":3482,"
 		     "\"persistent_keepalive\":25,\"candidates\":[{\"endpoint\":"
 		     "\"[2001:db8::1]:4500\",\"state\":\"alive\",\"rtt_us\":1234,"
-		     "\"last_seen\":999990}]},"
+		     "\"last_seen\":999990,\"active\":true}]},"
 		     "{\"public_key\":\"" K3 "\",\"endpoint\":null,\"allowed_ips\":[],"
 		     "\"latest_handshake\":0,\"rx_bytes\":0,\"tx_bytes\":0,"
 		     "\"persistent_keepalive\":0}]}\n", b.s);
@@ -139,6 +139,51 @@ TEST(json_device_name_escaped_and_no_key)
 	EXPECT_STREQ("{\"name\":\"a\\\"b\",\"public_key\":null,\"listen_port\":0,"
 		     "\"fwmark\":0,\"peers\":[]}\n", b.s);
 	wgm_buf_free(&b);
+}
+
+TEST(show_why_no_path)
+{
+	struct wgm_device dev;
+	struct wgm_candidate *c;
+	struct wgm_peer *p;
+	struct wgm_err err;
+	struct wgm_buf b;
+
+	wgm_device_init(&dev);
+	snprintf(dev.name, sizeof(dev.name), "wgm0");
+	p = wgm_device_add_peer(&dev);
+	wgm_key_from_base64(p->public_key, K2);
+	p->has = WGM_PEER_HAS_CANDIDATES | WGM_PEER_HAS_PATH_STATUS;
+	c = wgm_peer_add_cand(p);
+	wgm_parse_endpoint("203.0.113.4:51830", &c->endpoint, &err);
+	c->state = WGM_CANDIDATE_DEAD;
+	c->probes_sent = 25;
+	p->path.flags = WGM_PATH_F_PROBE_KEY;
+	p->path.punches = 1;
+	p->path.punch_result = WGM_EVENT_REASON_PUNCH_FAILED;
+	p->path.last_punch_ns = 505ULL * 1000000000ULL;
+	p->path.no_path_since_ns = 500ULL * 1000000000ULL;
+	wgm_buf_init(&b);
+	wgm_show_device(&b, &dev, &clk, false);
+	EXPECT_NE(NULL, strstr(b.s, "  path: none (candidates tried 25 times, no answer for 10 seconds; "
+			       "peer never answered a probe (a standard WireGuard peer, or no path gets "
+			       "through), trying handshakes; "
+			       "punch failed 5 seconds ago)\n"));
+	wgm_buf_free(&b);
+	wgm_buf_init(&b);
+	wgm_json_device(&b, &dev, &clk);
+	EXPECT_NE(NULL, strstr(b.s, "\"path_status\":{\"probe_key\":true,\"speaks_probes\":false,"
+			       "\"punches\":1,\"punch_result\":\"failed\",\"last_punch\":999995,"
+			       "\"no_path_since\":999990,\"why\":\"candidates tried 25 times"));
+	wgm_buf_free(&b);
+	/* a path is active: nothing to explain */
+	c->state = WGM_CANDIDATE_ALIVE;
+	c->flags = WGM_CANDIDATE_F_ACTIVE;
+	wgm_buf_init(&b);
+	wgm_show_device(&b, &dev, &clk, false);
+	EXPECT_EQ(NULL, strstr(b.s, "path:"));
+	wgm_buf_free(&b);
+	wgm_device_free(&dev);
 }
 
 TEST(human_show)
