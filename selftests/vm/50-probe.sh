@@ -69,6 +69,68 @@ check "forged probes with unknown ids get no reply" test "$reply" = 0
 errs_after=$(ip -n b -s -j link show "$DEV_B" | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["stats64"]["rx"]["errors"])')
 check "and are counted as receive errors" test "$errs_after" -ge $((errs_before + 6))
 
+# --- a genuine probe replayed, and a tampered one, from a third netns ------
+ns_new c
+ip link add eth1 netns b type veth peer name eth0 netns c
+ip -n b addr add 198.51.100.1/24 dev eth1
+ip -n c addr add 198.51.100.2/24 dev eth0
+ip -n b link set eth1 up
+ip -n c link set eth0 up
+cap=$(mktemp)
+on_exit "rm -f $cap $cap.ready"
+ip netns exec b python3 - "$PORT_B" "$cap" <<'PY' &
+import socket, struct, sys
+port, out = int(sys.argv[1]), sys.argv[2]
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.ntohs(0x0800))
+s.bind(("eth0", 0))
+s.settimeout(20)
+open(out + ".ready", "w").close()
+while True:
+    pkt, addr = s.recvfrom(4096)
+    if addr[2] == socket.PACKET_OUTGOING:
+        continue
+    ip = pkt[14:]
+    if ip[9] != 17:
+        continue
+    udp = ip[(ip[0] & 15) * 4:]
+    payload = udp[8:]
+    if struct.unpack("!H", udp[2:4])[0] == port and len(payload) == 64 and payload[0] == 0xE1:
+        open(out, "w").write(payload.hex())
+        break
+PY
+sniffer=$!
+wait_until 10 test -e "$cap.ready"
+devcmd a "$DEV_A" punch "$PUB_B"
+wait $sniffer
+check "a genuine probe request was captured on its way to b" test -s "$cap"
+ep_before=$(peer_field b "$DEV_B" 3)
+replies=$(ip netns exec c python3 - "$PORT_B" "$(cat "$cap")" <<'PY'
+import socket, sys
+port, msg = int(sys.argv[1]), bytes.fromhex(sys.argv[2])
+tampered = bytearray(msg)
+tampered[12] ^= 1                  # counter changed: the mac no longer fits
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("198.51.100.2", 0))
+s.settimeout(0.5)
+got = 0
+for m in (msg, bytes(tampered), msg):
+    s.sendto(m, ("198.51.100.1", port))
+    try:
+        s.recvfrom(2048)
+        got += 1
+    except socket.timeout:
+        pass
+print(got)
+PY
+)
+check "a replayed or tampered probe from a third netns gets no reply" test "$replies" = 0
+check "and changes nothing: b's endpoint for a is where it was" \
+	test "$(peer_field b "$DEV_B" 3)" = "$ep_before"
+check "and nothing points at the third netns" \
+	bash -c "! ip netns exec b $MESHADM show $DEV_B | grep -q 198.51.100"
+check "the genuine path still answers" \
+	wait_until 15 cand_has a "$DEV_A" "192.0.2.2:$PORT_B \\(alive, rtt [0-9.]+ ms, active\\)"
+
 # --- failover: the active path (IPv6 or IPv4, by RTT) goes away ------------
 check "an IPv6 candidate can be added" \
 	devcmd a "$DEV_A" set peer "$PUB_B" \
@@ -80,9 +142,9 @@ check "both real paths become alive" \
 v6_re="\\[2001:db8:1::2\\]:$PORT_B"
 v4_re="192\\.0\\.2\\.2:$PORT_B"
 if cand_has a "$DEV_A" "$v6_re \\(alive, rtt [0-9.]+ ms, active\\)"; then
-	blocked=ipv6 dead_re=$v6_re other_re=$v4_re
+	blocked=ipv6 dead_re=$v6_re other_re=$v4_re other="192.0.2.2:$PORT_B"
 else
-	blocked=ipv4 dead_re=$v4_re other_re=$v6_re
+	blocked=ipv4 dead_re=$v4_re other_re=$v6_re other="[2001:db8:1::2]:$PORT_B"
 fi
 echo "# active path before the block: $blocked"
 ip netns exec b nft -f - <<NFT
@@ -93,8 +155,16 @@ table inet blk {
 	}
 }
 NFT
+# The peer carries traffic meanwhile (an idle peer's path is only checked
+# at its NAT keepalive interval).
+ip netns exec a ping -q -i 0.5 -w 120 "$INNER4.2" >/dev/null 2>&1 &
+pinger=$!
+on_exit "kill $pinger 2>/dev/null"
 check "when the active path stops answering, the other one takes over" \
 	wait_until 60 cand_has a "$DEV_A" "$other_re \\(alive, rtt [0-9.]+ ms, active\\)"
+check "a monitor hears of the failover to the other path" \
+	wait_until 10 grep -qF -- "-> $other (failover" "$mon"
+kill $pinger 2>/dev/null
 check "traffic still flows after the failover" pings a "$INNER4.2" 20
 check "the dead path is reported dead" \
 	wait_until 30 cand_has a "$DEV_A" "$dead_re \\(dead"
