@@ -434,6 +434,78 @@ TEST(dump_same_key_later_in_message_is_not_a_continuation)
 	wgm_device_free(&dev);
 }
 
+TEST(stun_servers_round_trip_and_mapped_parse)
+{
+	char m[4096], a[WGM_ADDRSTRLEN];
+	struct nlattr *list, *one;
+	struct wgm_set_iter it;
+	struct wgm_device dev, back;
+	struct wgm_err err;
+	struct nlmsghdr *nlh;
+	union wgm_sockaddr sa;
+	int len;
+
+	/* SET carries the whole list; the kernel echoes it in GET */
+	wgm_device_init(&dev);
+	snprintf(dev.name, sizeof(dev.name), "wgm0");
+	dev.has = WGM_DEV_HAS_STUN;
+	ASSERT_EQ(0, wgm_parse_endpoint("192.0.2.1:3478", &dev.stun[0].endpoint, &err));
+	ASSERT_EQ(0, wgm_parse_endpoint("[2001:db8::1]:3479", &dev.stun[1].endpoint, &err));
+	dev.n_stun = 2;
+	wgm_set_iter_init(&it, &dev);
+	len = wgm_set_build_next(&it, m, sizeof(m), FAMILY, 1, &err);
+	ASSERT_GT(len, 0);
+	wgm_device_init(&back);
+	ASSERT_EQ(0, wgm_dump_parse((struct nlmsghdr *)m, &back, &err)) TH_LOG("%s", err.msg);
+	EXPECT_TRUE(back.has & WGM_DEV_HAS_STUN);
+	ASSERT_EQ(2, back.n_stun);
+	EXPECT_TRUE(wgm_endpoint_equal(&dev.stun[1].endpoint, &back.stun[1].endpoint));
+	wgm_device_free(&back);
+
+	/* an empty list is still sent: it clears the kernel's */
+	dev.n_stun = 0;
+	wgm_set_iter_init(&it, &dev);
+	ASSERT_GT(wgm_set_build_next(&it, m, sizeof(m), FAMILY, 1, &err), 0);
+	wgm_device_init(&back);
+	ASSERT_EQ(0, wgm_dump_parse((struct nlmsghdr *)m, &back, &err));
+	EXPECT_TRUE(back.has & WGM_DEV_HAS_STUN);
+	EXPECT_EQ(0, back.n_stun);
+	wgm_device_free(&back);
+	wgm_device_free(&dev);
+
+	/* GET: mapped addresses with age and server, the drop counter */
+	nlh = dump_msg(m, "wgm0");
+	list = mnl_attr_nest_start(nlh, WGM_DEVICE_A_MAPPED_ADDRS);
+	one = mnl_attr_nest_start(nlh, 0);
+	ASSERT_EQ(0, wgm_parse_endpoint("203.0.113.1:40000", &sa, &err));
+	mnl_attr_put(nlh, WGM_MAPPED_A_ENDPOINT, sizeof(sa.in), &sa.in);
+	mnl_attr_put_u32(nlh, WGM_MAPPED_A_AGE_MS, 1500);
+	ASSERT_EQ(0, wgm_parse_endpoint("192.0.2.1:3478", &sa, &err));
+	mnl_attr_put(nlh, WGM_MAPPED_A_SERVER, sizeof(sa.in), &sa.in);
+	mnl_attr_nest_end(nlh, one);
+	mnl_attr_nest_end(nlh, list);
+	mnl_attr_put_u32(nlh, WGM_DEVICE_A_STUN_DROPPED, 7);
+	wgm_device_init(&dev);
+	ASSERT_EQ(0, wgm_dump_parse(nlh, &dev, &err)) TH_LOG("%s", err.msg);
+	ASSERT_EQ(1, dev.n_mapped);
+	EXPECT_STREQ("203.0.113.1:40000",
+		     wgm_format_endpoint(&dev.mapped[0].endpoint, a, sizeof(a)));
+	EXPECT_EQ(1500, dev.mapped[0].age_ms);
+	EXPECT_EQ(7, dev.stun_dropped);
+	wgm_device_free(&dev);
+
+	/* a mapped entry without its address is malformed */
+	nlh = dump_msg(m, "wgm0");
+	list = mnl_attr_nest_start(nlh, WGM_DEVICE_A_MAPPED_ADDRS);
+	one = mnl_attr_nest_start(nlh, 0);
+	mnl_attr_put_u32(nlh, WGM_MAPPED_A_AGE_MS, 1);
+	mnl_attr_nest_end(nlh, one);
+	mnl_attr_nest_end(nlh, list);
+	wgm_device_init(&dev);
+	EXPECT_EQ(-1, wgm_dump_parse(nlh, &dev, &err));
+	wgm_device_free(&dev);
+}
+
 TEST(dump_malformed_rejected)
 {
 	char m[4096];
