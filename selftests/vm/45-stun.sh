@@ -215,7 +215,7 @@ check "a changed NAT mapping reaches meshcoord as a new candidate" \
 check "the old one is gone from meshcoord" \
 	bash -c "! ip netns exec inet '$MESHCOORD' --state '$WGM_TMP/coord' nodes | grep -q ' 203.0.113.1:51830'"
 check "meshd logged the new public address" \
-	grep -q "stun: the tunnel's public address is 203.0.113.1:40001" "$WGM_TMP/meshd.log"
+	grep -q "stun: public address 203.0.113.1:40001 " "$WGM_TMP/meshd.log"
 kill $MESHD_PID
 wait $MESHD_PID 2>/dev/null
 [ "$_tap_fail" -eq 0 ] || sed 's/^/#   meshd: /' "$WGM_TMP/meshd.log" | tail -n 30

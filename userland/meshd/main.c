@@ -586,7 +586,7 @@ static void stun_note_mapped(struct meshd *d, const struct wgm_device *cur)
 	d->n_mapped = cur->n_mapped;
 	for (i = 0; i < cur->n_mapped; i++) {
 		d->mapped[i] = cur->mapped[i].endpoint;
-		logmsg("stun: the tunnel's public address is %s (said %s)",
+		logmsg("stun: public address %s (the tunnel's NAT mapping, said %s)",
 		       wgm_format_endpoint(&cur->mapped[i].endpoint, a, sizeof(a)),
 		       wgm_format_endpoint(&cur->mapped[i].server, s, sizeof(s)));
 	}
