@@ -827,6 +827,95 @@ TEST_F(dev, mapped_addrs_are_read_only)
 	EXPECT_EXTACK(r, "read-only");
 }
 
+static void put_stun4(struct nl_msg *msg, uint32_t addr, uint16_t port)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(port) };
+	struct nlattr *s = nest(msg, 0);
+
+	sin.sin_addr.s_addr = htonl(addr);
+	nla_put(msg, WGM_STUN_A_ENDPOINT, sizeof(sin), &sin);
+	nla_nest_end(msg, s);
+}
+
+/* SET_DEVICE with WGM_DEVICE_A_STUN_SERVERS holding n servers 192.0.2.1.. */
+static void set_stun(struct __test_metadata *_metadata, FIXTURE_DATA(dev) *self,
+		     unsigned int n, uint32_t dup_of_first, struct reply *r)
+{
+	struct nl_msg *msg = set_request(self->family);
+	struct nlattr *list;
+	unsigned int i;
+
+	ASSERT_NE(NULL, msg);
+	/* libnl drops empty nests at nla_nest_end(): put an empty one as is */
+	if (!n) {
+		nla_put(msg, WGM_DEVICE_A_STUN_SERVERS | NLA_F_NESTED, 0, NULL);
+		ASSERT_EQ(0, transact(self->sk, msg, r));
+		return;
+	}
+	list = nest(msg, WGM_DEVICE_A_STUN_SERVERS);
+	for (i = 0; i < n; i++)
+		put_stun4(msg, 0xc0000201 + (dup_of_first ? 0 : i), 3478);
+	nla_nest_end(msg, list);
+	ASSERT_EQ(0, transact(self->sk, msg, r));
+}
+
+TEST_F(dev, stun_servers_are_validated)
+{
+	struct nl_msg *msg;
+	struct nlattr *list, *srv;
+	struct reply r;
+
+	set_stun(_metadata, self, 4, 0, &r);
+	EXPECT_EQ(0, r.err) TH_LOG("%s", r.extack);
+	set_stun(_metadata, self, 0, 0, &r);
+	EXPECT_EQ(0, r.err) TH_LOG("an empty list clears: %s", r.extack);
+	set_stun(_metadata, self, 5, 0, &r);
+	EXPECT_EQ(E2BIG, r.err);
+	EXPECT_EXTACK(r, "too many STUN servers");
+	set_stun(_metadata, self, 2, 1, &r);
+	EXPECT_EQ(EINVAL, r.err);
+	EXPECT_EXTACK(r, "listed twice");
+
+	/* port 0 */
+	msg = set_request(self->family);
+	list = nest(msg, WGM_DEVICE_A_STUN_SERVERS);
+	put_stun4(msg, 0xc0000201, 0);
+	nla_nest_end(msg, list);
+	ASSERT_EQ(0, transact(self->sk, msg, &r));
+	EXPECT_EQ(EINVAL, r.err);
+	EXPECT_EXTACK(r, "STUN server needs an address and a port");
+
+	/* no endpoint; a read-only attribute */
+	msg = set_request(self->family);
+	list = nest(msg, WGM_DEVICE_A_STUN_SERVERS);
+	srv = nest(msg, 0);
+	nla_put_u32(msg, WGM_STUN_A_REQUESTS, 1);
+	nla_nest_end(msg, srv);
+	nla_nest_end(msg, list);
+	ASSERT_EQ(0, transact(self->sk, msg, &r));
+	EXPECT_EQ(EINVAL, r.err);
+	EXPECT_EXTACK(r, "read-only");
+
+	msg = set_request(self->family);
+	list = nest(msg, WGM_DEVICE_A_STUN_SERVERS);
+	nla_put(msg, NLA_F_NESTED, 0, NULL);	/* a server with nothing in it */
+	nla_nest_end(msg, list);
+	ASSERT_EQ(0, transact(self->sk, msg, &r));
+	EXPECT_EQ(EINVAL, r.err);
+	EXPECT_EXTACK(r, "needs WGM_STUN_A_ENDPOINT");
+
+	/* a refused list changes nothing else in the request */
+	msg = set_request(self->family);
+	nla_put_u32(msg, WGM_DEVICE_A_FWMARK, 77);
+	list = nest(msg, WGM_DEVICE_A_STUN_SERVERS);
+	put_stun4(msg, 0xc0000201, 0);
+	nla_nest_end(msg, list);
+	ASSERT_EQ(0, transact(self->sk, msg, &r));
+	EXPECT_EQ(EINVAL, r.err);
+	get_device(_metadata, self, &r);
+	EXPECT_EQ(0, r.fwmark);
+}
+
 TEST_F(dev, protocol_version_2_is_rejected)
 {
 	struct nl_msg *msg = set_request(self->family);
