@@ -290,10 +290,17 @@ static int wgm_init(struct net_device *dev)
 					   dev->name);
 	if (!wg->handshake_wq)
 		goto err_handshake_wq;
-	wg->packet_wq = alloc_workqueue("wgm-tx-%s", WQ_UNBOUND | WQ_CPU_INTENSIVE, 0,
+	/* bound: each CPU's crypto worker runs on its CPU */
+	wg->packet_wq = alloc_workqueue("wgm-crypt-%s", WQ_CPU_INTENSIVE | WQ_MEM_RECLAIM, 0,
 					dev->name);
 	if (!wg->packet_wq)
 		goto err_packet_wq;
+	ret = wgm_crypt_engine_init(&wg->encrypt, wg->packet_wq, wgm_packet_encrypt_one);
+	if (ret)
+		goto err_encrypt;
+	ret = wgm_crypt_engine_init(&wg->decrypt, wg->packet_wq, wgm_packet_decrypt_one);
+	if (ret)
+		goto err_decrypt;
 	ret = gro_cells_init(&wg->gro_cells, dev);
 	if (ret)
 		goto err_gro_cells;
@@ -307,6 +314,10 @@ static int wgm_init(struct net_device *dev)
 err_stun:
 	gro_cells_destroy(&wg->gro_cells);
 err_gro_cells:
+	wgm_crypt_engine_free(&wg->decrypt);
+err_decrypt:
+	wgm_crypt_engine_free(&wg->encrypt);
+err_encrypt:
 	destroy_workqueue(wg->packet_wq);
 	wg->packet_wq = NULL;
 err_packet_wq:
@@ -349,8 +360,11 @@ static void wgm_uninit(struct net_device *dev)
 
 	destroy_workqueue(wg->handshake_wq);
 	wg->handshake_wq = NULL;
+	/* runs every crypto worker dry: packets in flight are sent or dropped */
 	destroy_workqueue(wg->packet_wq);
 	wg->packet_wq = NULL;
+	wgm_crypt_engine_free(&wg->encrypt);
+	wgm_crypt_engine_free(&wg->decrypt);
 	skb_queue_purge(&wg->incoming_handshakes);
 }
 

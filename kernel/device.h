@@ -25,6 +25,7 @@
 #include "messages.h"
 #include "allowedips.h"
 #include "cookie.h"
+#include "crypt.h"
 
 struct wgm_pubkey_hashtable;
 struct wgm_index_hashtable;
@@ -70,7 +71,9 @@ struct wgm_device {
 	struct sk_buff_head incoming_handshakes;
 	struct work_struct handshake_work;
 	struct workqueue_struct *handshake_wq;	/* handshake_work */
-	struct workqueue_struct *packet_wq;	/* per-peer transmit work */
+	struct workqueue_struct *packet_wq;	/* per-CPU crypto workers (bound) */
+	struct wgm_crypt_engine encrypt;	/* send.c: wgm_packet_encrypt_one */
+	struct wgm_crypt_engine decrypt;	/* receive.c: wgm_packet_decrypt_one */
 
 	struct gro_cells gro_cells;
 	unsigned long last_under_load;		/* jiffies; receive.c */

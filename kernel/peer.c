@@ -65,8 +65,10 @@ struct wgm_peer *wgm_peer_create(struct wgm_device *wg,
 	INIT_HLIST_NODE(&peer->pubkey_hash);
 	INIT_LIST_HEAD(&peer->allowedips_list);
 	rwlock_init(&peer->endpoint_lock);
+	seqlock_init(&peer->walltime_lock);
 	skb_queue_head_init(&peer->staged_packet_queue);
-	INIT_WORK(&peer->transmit_work, wgm_packet_transmit_worker);
+	wgm_ordered_queue_init(&peer->tx_queue);
+	wgm_ordered_queue_init(&peer->rx_queue);
 	INIT_WORK(&peer->transmit_handshake_work, wgm_packet_handshake_send_worker);
 
 	wgm_noise_handshake_init(&peer->handshake, &wg->static_identity,
@@ -122,6 +124,31 @@ void wgm_peer_put(struct wgm_peer *peer)
 }
 
 /*
+ * The writer runs in softirq (a confirming data packet) or in the
+ * handshake worker, the reader (a netlink dump) in process context: the
+ * _bh writer side keeps a softirq from spinning on a writer it interrupted.
+ */
+void wgm_peer_stamp_handshake_walltime(struct wgm_peer *peer)
+{
+	struct timespec64 now;
+
+	ktime_get_real_ts64(&now);
+	write_seqlock_bh(&peer->walltime_lock);
+	peer->walltime_last_handshake = now;
+	write_sequnlock_bh(&peer->walltime_lock);
+}
+
+void wgm_peer_read_handshake_walltime(struct wgm_peer *peer, struct timespec64 *ts)
+{
+	unsigned int seq;
+
+	do {
+		seq = read_seqbegin(&peer->walltime_lock);
+		*ts = peer->walltime_last_handshake;
+	} while (read_seqretry(&peer->walltime_lock, seq));
+}
+
+/*
  * Step 1 of removal: no lookup finds the peer any more (it stays on
  * peer_list, where RCU walkers see is_dead).  Must hold device_update_lock.
  */
@@ -153,15 +180,17 @@ static void wgm_peer_finish(struct wgm_peer *peer)
 	/* probe timers and candidate state (probe.c) */
 	wgm_probe_peer_remove(peer);
 	flush_work(&peer->transmit_handshake_work);
-	flush_work(&peer->transmit_work);
 
 	/* Sessions and handshake leave the index table and are wiped. */
 	wgm_noise_keypairs_clear(&peer->keypairs);
 	wgm_noise_handshake_clear(&peer->handshake);
 
-	/* Anything a packet in flight queued meanwhile. */
+	/*
+	 * Anything a packet in flight queued meanwhile.  Packets on tx_queue
+	 * and rx_queue hold their own references; the crypto workers finish
+	 * them and, seeing is_dead, drop them.
+	 */
 	flush_work(&peer->transmit_handshake_work);
-	flush_work(&peer->transmit_work);
 	wgm_packet_purge_staged(peer);
 
 	wgm_peer_put(peer);

@@ -18,6 +18,7 @@
 #include <linux/timer.h>
 #include <linux/workqueue.h>
 #include <linux/spinlock.h>
+#include <linux/seqlock.h>
 #include <linux/skbuff.h>
 #include <linux/in.h>
 #include <linux/in6.h>
@@ -26,6 +27,7 @@
 
 #include "noise.h"
 #include "cookie.h"
+#include "crypt.h"
 
 struct wgm_device;
 struct wgm_probe_peer;
@@ -66,7 +68,7 @@ struct wgm_peer {
 
 	/* inner packets waiting for a session; bounded by WGM_MAX_STAGED_PACKETS */
 	struct sk_buff_head staged_packet_queue;
-	struct work_struct transmit_work;		/* send.c: encrypt + send staged */
+	struct work_struct transmit_work;		/* unused since crypt.c */
 	struct work_struct transmit_handshake_work;	/* send.c */
 
 	/* timers.c */
@@ -88,9 +90,15 @@ struct wgm_peer {
 	 */
 	struct wgm_probe_peer __rcu *probe;
 
+	/* crypt.c: packets being encrypted / decrypted, in order */
+	struct wgm_ordered_queue tx_queue;
+	struct wgm_ordered_queue rx_queue;
+
 	/* statistics */
 	atomic64_t rx_bytes, tx_bytes;		/* authenticated outer bytes */
-	struct timespec64 walltime_last_handshake;	/* under handshake.lock */
+	/* written and read only through wgm_peer_{stamp,read}_handshake_walltime() */
+	struct timespec64 walltime_last_handshake;	/* under walltime_lock */
+	seqlock_t walltime_lock;
 };
 
 /*
@@ -113,6 +121,11 @@ static inline struct wgm_peer *wgm_peer_get(struct wgm_peer *peer)
 }
 
 void wgm_peer_put(struct wgm_peer *peer);
+
+/* Any context: a handshake completed now. */
+void wgm_peer_stamp_handshake_walltime(struct wgm_peer *peer);
+/* Any context: when the latest handshake completed (zero: never), untorn. */
+void wgm_peer_read_handshake_walltime(struct wgm_peer *peer, struct timespec64 *ts);
 
 int wgm_peer_init(void);	/* module init */
 void wgm_peer_uninit(void);

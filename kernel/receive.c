@@ -7,7 +7,9 @@
  * Nothing unauthenticated is ever answered, and nothing is allocated for
  * an unauthenticated sender: malformed input is counted and dropped;
  * handshake messages are parked, bounded, on wg->incoming_handshakes for
- * the handshake worker; transport data is decrypted in place right here.
+ * the handshake worker; transport data whose receiver index names a live
+ * session is queued, bounded, for decryption on the CPUs' workers and
+ * checked and delivered in order afterwards (crypt.h).
  * The only reply to an unauthenticated message is a cookie reply, and only
  * for a handshake whose mac1 proves the sender knows our public key.
  */
@@ -37,6 +39,7 @@
 #include "timers.h"
 #include "probe.h"
 #include "stun.h"
+#include "crypt.h"
 #include "allowedips.h"
 #include "netlink.h"
 #include "uapi/linux/wgmesh.h"
@@ -308,6 +311,7 @@ static void wgm_reset_inner(struct wgm_device *wg, struct sk_buff *skb)
 	bool xnet = !net_eq(wg->creating_net, dev_net(wg->dev));
 
 	skb_scrub_packet(skb, xnet);
+	memset(skb->cb, 0, sizeof(skb->cb));	/* ours until now; GRO's next */
 	skb->dev = wg->dev;
 	skb->pkt_type = PACKET_HOST;
 	skb->encapsulation = 0;
@@ -318,42 +322,30 @@ static void wgm_reset_inner(struct wgm_device *wg, struct sk_buff *skb)
 	skb->mac_len = 0;
 }
 
-/* Softirq: a transport data message. */
-static void wgm_receive_data(struct wgm_device *wg, struct sk_buff *skb)
+/*
+ * BHs off, in order per peer (the drainer of rx_queue): the checks and
+ * bookkeeping after decryption, then delivery.  Consumes @skb and the
+ * references it holds.
+ */
+static void wgm_receive_finished(struct wgm_device *wg, struct wgm_peer *peer,
+				 struct sk_buff *skb)
 {
-	unsigned int outer_len = skb->len;
-	struct wgm_index_entry *entry;
-	struct wgm_keypair *kp = NULL;
-	struct wgm_peer *peer = NULL;
+	struct wgm_skb_cb *cb = WGM_SKB_CB(skb);
+	struct wgm_keypair *kp = cb->keypair;
+	unsigned int outer_len = cb->len;
+	u8 outer_ds = cb->ds;
+	u64 nonce = cb->nonce;
 	atomic64_t *drop;
 	bool replay_ok;
-	__le32 key_idx;
-	u8 outer_ds;
-	u64 nonce;
 
-	if (unlikely(!pskb_may_pull(skb, sizeof(struct wgm_msg_data)))) {
-		wgm_drop(&wg->rx_drop_invalid, skb);
-		return;
-	}
-	key_idx = ((struct wgm_msg_data *)skb->data)->key_idx;
-	nonce = le64_to_cpu(((struct wgm_msg_data *)skb->data)->counter);
-	outer_ds = wgm_outer_dsfield(skb);
-
-	rcu_read_lock_bh();
-	entry = wgm_index_hashtable_lookup(wg->index_hashtable, WGM_INDEX_KEYPAIR,
-					   key_idx, &peer);
-	if (entry)
-		kp = wgm_noise_keypair_get(container_of(entry, struct wgm_keypair, entry));
-	rcu_read_unlock_bh();
-	if (unlikely(!kp)) {
-		drop = &wg->rx_drop_auth;	/* unknown or dying session */
-		goto err;
-	}
-
-	if (unlikely(!wgm_decrypt_packet(skb, kp, nonce))) {
+	if (unlikely(cb->state != WGM_CRYPT_DONE)) {
 		net_dbg_ratelimited("%s: peer %llu: data packet failed authentication\n",
 				    wg->dev->name, peer->internal_id);
 		drop = &wg->rx_drop_auth;
+		goto err;
+	}
+	if (unlikely(READ_ONCE(peer->is_dead))) {
+		drop = &wg->rx_drop_noroute;
 		goto err;
 	}
 
@@ -406,9 +398,112 @@ static void wgm_receive_data(struct wgm_device *wg, struct sk_buff *skb)
 err:
 	wgm_drop(drop, skb);
 out:
-	if (kp)
-		wgm_noise_keypair_put(kp, false);
+	wgm_noise_keypair_put(kp, false);
+	wgm_peer_put(peer);	/* the packet's; the caller holds another */
+}
+
+/*
+ * Process context.  Checks and delivers the decrypted packets at the head
+ * of rx_queue unless someone else does; BHs go off in batches so that GRO
+ * sees several packets at once.
+ */
+static void wgm_rx_drain(struct wgm_peer *peer)
+{
+	struct wgm_ordered_queue *queue = &peer->rx_queue;
+	struct wgm_device *wg = peer->device;
+	unsigned int n = 0;
+	struct sk_buff *skb;
+
+	do {
+		if (!wgm_ordered_claim(queue))
+			return;
+		local_bh_disable();
+		while ((skb = wgm_ordered_pop(queue)) != NULL) {
+			skb_mark_not_on_list(skb);
+			wgm_receive_finished(wg, peer, skb);
+			if (!(++n % 32)) {
+				local_bh_enable();
+				cond_resched();
+				local_bh_disable();
+			}
+		}
+		local_bh_enable();
+	} while (wgm_ordered_release(queue));
+}
+
+/*
+ * The decryption engine's process function, on a CPU's crypto worker:
+ * decrypts one packet of rx_queue, then delivers what is ready in order.
+ */
+void wgm_packet_decrypt_one(struct sk_buff *skb)
+{
+	struct wgm_skb_cb *cb = WGM_SKB_CB(skb);
+	struct wgm_peer *peer = cb->peer;
+	bool ok;
+
+	ok = wgm_decrypt_packet(skb, cb->keypair, cb->nonce);
+	/* the packet's reference may go as soon as it is marked */
+	wgm_peer_get(peer);
+	wgm_crypt_finish(skb, ok);
+	wgm_rx_drain(peer);
 	wgm_peer_put(peer);
+}
+
+/*
+ * Softirq: a transport data message.  Only one naming a live session (by
+ * its receiver index) is queued for decryption, on that peer's bounded
+ * rx_queue; the skb carries everything the later steps need.
+ */
+static void wgm_receive_data(struct wgm_device *wg, struct sk_buff *skb)
+{
+	struct wgm_index_entry *entry;
+	struct wgm_keypair *kp = NULL;
+	struct wgm_peer *peer = NULL;
+	struct wgm_skb_cb *cb;
+	unsigned int outer_len = skb->len;
+	__le32 key_idx;
+	u8 outer_ds;
+	u64 nonce;
+
+	if (unlikely(!pskb_may_pull(skb, sizeof(struct wgm_msg_data)))) {
+		wgm_drop(&wg->rx_drop_invalid, skb);
+		return;
+	}
+	key_idx = ((struct wgm_msg_data *)skb->data)->key_idx;
+	nonce = le64_to_cpu(((struct wgm_msg_data *)skb->data)->counter);
+	outer_ds = wgm_outer_dsfield(skb);
+
+	rcu_read_lock_bh();
+	entry = wgm_index_hashtable_lookup(wg->index_hashtable, WGM_INDEX_KEYPAIR,
+					   key_idx, &peer);
+	if (entry)
+		kp = wgm_noise_keypair_get(container_of(entry, struct wgm_keypair, entry));
+	rcu_read_unlock_bh();
+	if (unlikely(!kp)) {
+		/* unknown or dying session */
+		wgm_drop(&wg->rx_drop_auth, skb);
+		wgm_peer_put(peer);
+		return;
+	}
+
+	/* the route may be a no-reference one, valid only in this softirq */
+	skb_dst_drop(skb);
+	/* the lookup's references become the packet's */
+	cb = WGM_SKB_CB(skb);
+	cb->nonce = nonce;
+	cb->keypair = kp;
+	cb->peer = peer;
+	cb->len = outer_len;
+	cb->ds = outer_ds;
+	cb->state = WGM_CRYPT_PENDING;
+	if (unlikely(!wgm_crypt_submit(&wg->decrypt, &peer->rx_queue, skb))) {
+		net_dbg_ratelimited("%s: peer %llu: decryption queue full, dropping\n",
+				    wg->dev->name, peer->internal_id);
+		DEV_STATS_INC(wg->dev, rx_dropped);
+		kfree_skb(skb);
+		wgm_noise_keypair_put(kp, false);
+		wgm_peer_put(peer);
+	}
 }
 
 /*

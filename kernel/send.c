@@ -4,14 +4,16 @@
  * in place under the peer's current session.
  *
  * Inner packets wait on peer->staged_packet_queue (bounded by the device's
- * xmit).  wgm_packet_send_staged() hands them to the peer's transmit work
- * when a usable session exists, or asks for a handshake otherwise; the
- * packets then stay staged until the handshake completes and someone
- * (the initiator's keepalive, the responder's rotation) calls it again.
+ * xmit).  wgm_packet_send_staged() moves them, in order, to the peer's
+ * tx_queue and the CPUs' encryption rings when a usable session exists,
+ * or asks for a handshake otherwise; the packets then stay staged until
+ * the handshake completes and someone (the initiator's keepalive, the
+ * responder's rotation) calls it again.  Whoever finishes encrypting a
+ * packet sends the finished ones at the head of tx_queue (crypt.h).
  *
- * Work items (transmit_work, transmit_handshake_work) hold a peer
- * reference while queued, taken with wgm_peer_get_maybe_zero() under
- * rcu_read_lock_bh() after checking is_dead.
+ * Work items (transmit_handshake_work) hold a peer reference while
+ * queued, taken with wgm_peer_get_maybe_zero() under rcu_read_lock_bh()
+ * after checking is_dead.
  */
 
 #include <linux/kernel.h>
@@ -34,6 +36,7 @@
 #include "cookie.h"
 #include "socket.h"
 #include "timers.h"
+#include "crypt.h"
 
 /* Scatterlist entries for one packet: its fragments plus head and trailer. */
 #define WGM_SEND_MAX_SG	(MAX_SKB_FRAGS + 8)
@@ -142,24 +145,73 @@ static bool wgm_keypair_can_send(struct wgm_keypair *kp)
 	       atomic64_read(&kp->sending_counter) < WGM_REJECT_AFTER_MESSAGES;
 }
 
+/*
+ * Moves the staged packets, in order, to tx_queue and the encryption
+ * rings under @kp (referenced by the caller), as many as tx_queue takes.
+ * Each packet takes its own references on @kp and @peer.  Any context.
+ */
+static void wgm_submit_staged(struct wgm_peer *peer, struct wgm_keypair *kp)
+{
+	struct wgm_ordered_queue *queue = &peer->tx_queue;
+	struct wgm_device *wg = peer->device;
+	unsigned int dropped = 0;
+	bool exhausted = false;
+	struct sk_buff *skb;
+
+	/* list.lock keeps counters, staged order and queue order the same */
+	spin_lock_bh(&queue->list.lock);
+	while (skb_queue_len(&queue->list) < WGM_MAX_INFLIGHT_PACKETS &&
+	       (skb = skb_dequeue(&peer->staged_packet_queue)) != NULL) {
+		struct wgm_skb_cb *cb = WGM_SKB_CB(skb);
+		u64 nonce = atomic64_inc_return(&kp->sending_counter) - 1;
+
+		if (unlikely(nonce >= WGM_REJECT_AFTER_MESSAGES)) {
+			/* Counter space exhausted: wait for the next session. */
+			atomic64_set(&kp->sending_counter, WGM_REJECT_AFTER_MESSAGES);
+			skb_queue_head(&peer->staged_packet_queue, skb);
+			exhausted = true;
+			break;
+		}
+		cb->nonce = nonce;
+		cb->len = skb->len;
+		cb->state = WGM_CRYPT_PENDING;
+		kref_get(&kp->refcount);
+		cb->keypair = kp;
+		cb->peer = wgm_peer_get(peer);
+		if (unlikely(!wgm_crypt_submit_locked(&wg->encrypt, queue, skb))) {
+			/* every CPU's ring is busy: congestion, drop it */
+			wgm_noise_keypair_put(kp, false);
+			wgm_peer_put(peer);
+			kfree_skb(skb);
+			dropped++;
+		}
+	}
+	spin_unlock_bh(&queue->list.lock);
+
+	if (unlikely(dropped))
+		DEV_STATS_ADD(wg->dev, tx_dropped, dropped);
+	if (unlikely(exhausted))
+		wgm_packet_send_queued_handshake_initiation(peer, false);
+}
+
 void wgm_packet_send_staged(struct wgm_peer *peer)
 {
 	struct wgm_keypair *kp;
-	bool usable;
 
 	/* Nothing waiting: nothing to send, and no reason for a handshake. */
-	if (skb_queue_empty_lockless(&peer->staged_packet_queue))
+	if (skb_queue_empty_lockless(&peer->staged_packet_queue) ||
+	    unlikely(READ_ONCE(peer->is_dead)))
 		return;
 
 	rcu_read_lock_bh();
-	kp = rcu_dereference_bh(peer->keypairs.current_keypair);
-	usable = wgm_keypair_can_send(kp);
+	kp = wgm_noise_keypair_get(rcu_dereference_bh(peer->keypairs.current_keypair));
 	rcu_read_unlock_bh();
 
-	if (usable)
-		wgm_queue_peer_work(peer, peer->device->packet_wq, &peer->transmit_work);
+	if (wgm_keypair_can_send(kp))
+		wgm_submit_staged(peer, kp);
 	else
 		wgm_packet_send_queued_handshake_initiation(peer, false);
+	wgm_noise_keypair_put(kp, false);
 }
 
 void wgm_packet_send_keepalive(struct wgm_peer *peer)
@@ -186,19 +238,6 @@ void wgm_packet_send_keepalive(struct wgm_peer *peer)
 void wgm_packet_purge_staged(struct wgm_peer *peer)
 {
 	skb_queue_purge(&peer->staged_packet_queue);
-}
-
-/* Outer DSCP is never copied (it would leak the inner one); ECN is. */
-static u8 wgm_inner_ecn(const struct sk_buff *skb)
-{
-	u8 inner = 0;
-
-	if (skb->protocol == htons(ETH_P_IP) && skb_headlen(skb) >= sizeof(struct iphdr))
-		inner = ipv4_get_dsfield((const struct iphdr *)skb->data);
-	else if (skb->protocol == htons(ETH_P_IPV6) &&
-		 skb_headlen(skb) >= sizeof(struct ipv6hdr))
-		inner = ipv6_get_dsfield((const struct ipv6hdr *)skb->data);
-	return INET_ECN_encapsulate(0, inner);
 }
 
 /*
@@ -259,70 +298,70 @@ static void wgm_keep_key_fresh(struct wgm_peer *peer, struct wgm_keypair *kp)
 }
 
 /*
- * peer->transmit_work, on wg->packet_wq: encrypts and sends the staged
- * packets in order.  A work item never runs concurrently with itself, so
- * counters go out in increasing order.  Holds the reference taken when it
- * was queued.
+ * Sends one packet taken, in order, from tx_queue, and lets go of the
+ * references it held.  Process context (the drainer).
  */
-void wgm_packet_transmit_worker(struct work_struct *work)
+static void wgm_send_finished(struct wgm_peer *peer, struct sk_buff *skb)
 {
-	struct wgm_peer *peer = container_of(work, struct wgm_peer, transmit_work);
+	struct wgm_skb_cb *cb = WGM_SKB_CB(skb);
 	struct net_device *dev = peer->device->dev;
-	struct wgm_keypair *kp;
-	struct sk_buff *skb;
-	bool sent_any = false;
+	struct wgm_keypair *kp = cb->keypair;
+	unsigned int plain_len = cb->len;
 
-	rcu_read_lock_bh();
-	kp = rcu_dereference_bh(peer->keypairs.current_keypair);
-	if (kp)
-		kp = wgm_noise_keypair_get(kp);
-	rcu_read_unlock_bh();
-
-	if (unlikely(!wgm_keypair_can_send(kp))) {
-		/* Expired between staging and now: keep packets, get a session. */
-		wgm_packet_send_queued_handshake_initiation(peer, false);
-		goto out;
-	}
-
-	while ((skb = skb_dequeue(&peer->staged_packet_queue)) != NULL) {
-		unsigned int plain_len = skb->len;
-		u64 nonce;
-		u8 ds;
-
-		nonce = atomic64_inc_return(&kp->sending_counter) - 1;
-		if (unlikely(nonce >= WGM_REJECT_AFTER_MESSAGES)) {
-			/* Counter space exhausted: wait for the next session. */
-			atomic64_set(&kp->sending_counter, WGM_REJECT_AFTER_MESSAGES);
-			skb_queue_head(&peer->staged_packet_queue, skb);
-			wgm_packet_send_queued_handshake_initiation(peer, false);
-			break;
-		}
-
-		ds = wgm_inner_ecn(skb);
-		if (unlikely(!wgm_encrypt_packet(skb, kp, nonce))) {
-			DEV_STATS_INC(dev, tx_errors);
-			kfree_skb(skb);
-			continue;
-		}
-		skb_mark_not_on_list(skb);
+	if (unlikely(cb->state != WGM_CRYPT_DONE || READ_ONCE(peer->is_dead))) {
+		DEV_STATS_INC(dev, tx_errors);
+		kfree_skb(skb);
+	} else if (likely(wgm_socket_send_skb_to_peer(peer, skb, cb->ds) == 0)) {
 		/* counts peer->tx_bytes itself */
-		if (unlikely(wgm_socket_send_skb_to_peer(peer, skb, ds) < 0))
-			continue;
-
-		sent_any = true;
 		wgm_timers_any_authenticated_packet_traversal(peer);
 		wgm_timers_any_authenticated_packet_sent(peer);
 		if (plain_len) {
 			dev_sw_netstats_tx_add(dev, 1, plain_len);
 			wgm_timers_data_sent(peer);
 		}
-		cond_resched();
-	}
-
-	if (sent_any)
 		wgm_keep_key_fresh(peer, kp);
-out:
-	if (kp)
-		wgm_noise_keypair_put(kp, false);
+	}
+	wgm_noise_keypair_put(kp, false);
+	wgm_peer_put(peer);	/* the packet's; the caller holds another */
+}
+
+/* Sends the finished packets at the head of tx_queue unless someone else does. */
+static void wgm_tx_drain(struct wgm_peer *peer)
+{
+	struct wgm_ordered_queue *queue = &peer->tx_queue;
+	unsigned int sent = 0;
+	struct sk_buff *skb;
+
+	do {
+		if (!wgm_ordered_claim(queue))
+			return;
+		while ((skb = wgm_ordered_pop(queue)) != NULL) {
+			skb_mark_not_on_list(skb);
+			wgm_send_finished(peer, skb);
+			if (!(++sent % 32))
+				cond_resched();
+		}
+	} while (wgm_ordered_release(queue));
+
+	/* tx_queue may have been full: move on what waits behind it */
+	if (sent && !skb_queue_empty_lockless(&peer->staged_packet_queue))
+		wgm_packet_send_staged(peer);
+}
+
+/*
+ * The encryption engine's process function, on a CPU's crypto worker:
+ * encrypts one packet of tx_queue, then sends what is ready in order.
+ */
+void wgm_packet_encrypt_one(struct sk_buff *skb)
+{
+	struct wgm_skb_cb *cb = WGM_SKB_CB(skb);
+	struct wgm_peer *peer = cb->peer;
+	bool ok;
+
+	ok = wgm_encrypt_packet(skb, cb->keypair, cb->nonce);
+	/* the packet's reference may go as soon as it is marked */
+	wgm_peer_get(peer);
+	wgm_crypt_finish(skb, ok);
+	wgm_tx_drain(peer);
 	wgm_peer_put(peer);
 }
