@@ -45,6 +45,11 @@ start_meshd() {
 	PID[$2]=$!
 }
 
+# exited PID: our child PID has exited (a zombie until waited for).
+exited() {
+	! grep -qs '^State:[[:space:]]*[^Z]' "/proc/$1/status"
+}
+
 stop_all() {
 	local n
 	for n in "${!PID[@]}"; do
@@ -117,10 +122,14 @@ check "an invalid auth key is refused with a clear error" \
 check "the refused node is not in the service's node list" \
 	bash -c "! ip netns exec inet '$MESHCOORD' --state '$WGM_TMP/coord' nodes | grep -qw bad"
 check "the refused agent has no overlay address" test -z "$(addr4 h3)"
-kill "${PID[bad]}"
+check "the refused agent exits instead of retrying" \
+	wait_until 30 exited "${PID[bad]}"
 wait "${PID[bad]}" 2>/dev/null
+rc=$?
 unset 'PID[bad]'
-ip -n h3 link del mesh0 2>/dev/null
+check "it exits with status 4 (auth key refused)" test "$rc" = 4
+check "it says what to do" log_has bad 'exiting\. Start meshd with a valid --authkey'
+check "it removed its device" bash -c "! ip -n h3 link show mesh0"
 
 start_meshd h1 h1 "$AKEY"
 start_meshd h2 h2 "$AKEY"
@@ -150,8 +159,9 @@ check "a used single-use auth key is refused with a clear error" \
 	wait_until 30 log_has h3b 'coord: not registered: .*auth key already used'
 check "the refused node reached no kernel" \
 	bash -c "[ \$(ip netns exec h1 '$MESHADM' show mesh0 peers | grep -c .) = 2 ]"
-kill "${PID[h3b]}"
+check "the agent with the used key exits" wait_until 30 exited "${PID[h3b]}"
 wait "${PID[h3b]}" 2>/dev/null
+check "with status 4" test $? = 4
 unset 'PID[h3b]'
 
 # --- the NAT in front of h1 gets a new public address ------------------------

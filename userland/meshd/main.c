@@ -50,6 +50,7 @@
 /* Exit statuses (meshd(8)). */
 #define EXIT_USAGE 2
 #define EXIT_REPLACED 3		/* another agent took over our key */
+#define EXIT_AUTH 4		/* the service refused our auth key */
 
 struct opts {
 	const char *coord;
@@ -74,6 +75,7 @@ struct meshd {
 	bool connected;
 	bool registered;		/* the service knows our key */
 	bool removed;			/* the administrator removed us */
+	bool auth_refused;		/* first registration refused: exit */
 	bool have_welcome;
 	struct mp_welcome welcome;
 	unsigned int backoff_ms;
@@ -467,6 +469,16 @@ static void try_connect(struct meshd *d)
 		case MP_ERR_AUTH:
 			logmsg("coord: not registered: %s%s", err.msg,
 			       d->o.authkey ? "" : " (start with --authkey KEY)");
+			/*
+			 * A key the service refused (invalid, expired, used)
+			 * never becomes good: say so once and stop, rather
+			 * than retry forever.
+			 */
+			if (!d->registered && d->o.authkey && d->o.authkey[0]) {
+				logmsg("coord: the service refused the auth key; exiting. Start meshd with a valid --authkey (on the service host: meshcoord authkey create)");
+				d->auth_refused = true;
+				return;
+			}
 			break;
 		case MP_ERR_REMOVED:
 			logmsg("coord: this node was removed by the administrator: %s",
@@ -873,6 +885,13 @@ static int run(struct meshd *d)
 		now = now_ms();
 		if (!d->connected && now >= d->next_connect_ms) {
 			try_connect(d);
+			if (d->auth_refused) {
+				struct wgm_err lerr;
+
+				if (wgm_rtnl_link_del(d->o.ifname, &lerr))
+					logmsg("%s", lerr.msg);
+				return EXIT_AUTH;
+			}
 			now = now_ms();
 		}
 		if (d->connected && now - d->last_rx_ms >= DEAD_AFTER_MS)
