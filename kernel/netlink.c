@@ -91,50 +91,44 @@ static int wgm_nl_check_sockaddr(const struct nlattr *attr,
 			       sizeof(struct sockaddr_in6))
 
 /*
- * Candidates: an endpoint as above that can actually be probed, i.e. with
- * a port and an address (the same rules probe.c applies when it installs
- * them, checked here so that a bad candidate is refused before anything
- * of the request is applied).
+ * Candidates (the same rules probe.c applies when it installs them) and
+ * STUN servers must be usable destinations: an endpoint as above, with a
+ * port and an address.  Checked here, so that a bad one is refused before
+ * anything of the request is applied.
  */
+static bool wgm_nl_sockaddr_incomplete(const struct nlattr *attr)
+{
+	const struct sockaddr_in6 *sin6 = nla_data(attr);
+	const struct sockaddr_in *sin = nla_data(attr);
+
+	return sin->sin_family == AF_INET ?
+	       !sin->sin_port || sin->sin_addr.s_addr == htonl(INADDR_ANY) :
+	       !sin6->sin6_port || ipv6_addr_any(&sin6->sin6_addr);
+}
+
 static int wgm_nl_check_candidate_sockaddr(const struct nlattr *attr,
 					   struct netlink_ext_ack *extack)
 {
-	const struct sockaddr_in6 *sin6 = nla_data(attr);
-	const struct sockaddr_in *sin = nla_data(attr);
-	int ret;
+	int ret = wgm_nl_check_sockaddr(attr, extack);
 
-	ret = wgm_nl_check_sockaddr(attr, extack);
-	if (ret)
-		return ret;
-	if (sin->sin_family == AF_INET ?
-	    !sin->sin_port || sin->sin_addr.s_addr == htonl(INADDR_ANY) :
-	    !sin6->sin6_port || ipv6_addr_any(&sin6->sin6_addr)) {
+	if (!ret && wgm_nl_sockaddr_incomplete(attr)) {
 		NL_SET_ERR_MSG_ATTR(extack, attr,
 				    "candidate endpoint needs an address and a port");
-		return -EINVAL;
+		ret = -EINVAL;
 	}
-	return 0;
+	return ret;
 }
 
-/* STUN servers: an endpoint with an address and a port. */
 static int wgm_nl_check_stun_sockaddr(const struct nlattr *attr,
 				      struct netlink_ext_ack *extack)
 {
-	const struct sockaddr_in6 *sin6 = nla_data(attr);
-	const struct sockaddr_in *sin = nla_data(attr);
-	int ret;
+	int ret = wgm_nl_check_sockaddr(attr, extack);
 
-	ret = wgm_nl_check_sockaddr(attr, extack);
-	if (ret)
-		return ret;
-	if (sin->sin_family == AF_INET ?
-	    !sin->sin_port || sin->sin_addr.s_addr == htonl(INADDR_ANY) :
-	    !sin6->sin6_port || ipv6_addr_any(&sin6->sin6_addr)) {
-		NL_SET_ERR_MSG_ATTR(extack, attr,
-				    "STUN server needs an address and a port");
-		return -EINVAL;
+	if (!ret && wgm_nl_sockaddr_incomplete(attr)) {
+		NL_SET_ERR_MSG_ATTR(extack, attr, "STUN server needs an address and a port");
+		ret = -EINVAL;
 	}
-	return 0;
+	return ret;
 }
 
 /* What a SET_DEVICE request may say about a STUN server. */
