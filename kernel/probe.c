@@ -124,6 +124,7 @@ struct wgm_candidate {
 	struct wgm_probemsg_ring ring;
 	u64 last_sent;			/* boottime ns, 0 = never */
 	u64 last_seen;			/* boottime ns of the last authenticated proof */
+	u64 alive_since;		/* boottime ns it last became ALIVE */
 	u64 jitter_ns;			/* added to the punch interval, drawn per send */
 	u32 srtt_us;			/* 0 = no sample */
 	u32 probes_sent;
@@ -430,6 +431,7 @@ static void wgm_probe_mark_alive(struct wgm_probe_peer *probe, unsigned int i,
 	}
 	c->state = WGM_CANDIDATE_ALIVE;
 	if (changed) {
+		c->alive_since = now;
 		wgm_probe_notify(probe);
 		wgm_probe_state_event(probe, i);
 	}
@@ -455,6 +457,25 @@ static int wgm_probe_find_or_learn(struct wgm_probe_peer *probe, const struct wg
 		return i;
 	wgm_probe_slot_reset(probe, WGM_PROBE_SLOT_LEARNED, ep);
 	return WGM_PROBE_SLOT_LEARNED;
+}
+
+/*
+ * Requests of @c that expire now but were sent before it became alive (a
+ * punch's early probes, sent before the far NAT opened): they do not count
+ * as replies missing in a row.
+ */
+static unsigned int wgm_probe_count_stale(const struct wgm_candidate *c, u64 now)
+{
+	unsigned int j, stale = 0;
+
+	for (j = 0; j < WGM_PROBEMSG_RING; j++) {
+		u64 sent = c->ring.slot[j].sent_ns;
+
+		if (c->ring.slot[j].counter && now >= sent &&
+		    now - sent >= WGM_PROBE_REPLY_TIMEOUT_NS && sent < c->alive_since)
+			stale++;
+	}
+	return stale;
 }
 
 static void wgm_probe_count_lost(struct wgm_candidate *c, unsigned int lost)
@@ -536,8 +557,14 @@ static u64 wgm_probe_interval(const struct wgm_probe_peer *probe, unsigned int i
 	if (c->state == WGM_CANDIDATE_ALIVE) {
 		if (probe->speaks_probes && (c->consecutive_lost || !c->srtt_us))
 			return WGM_PROBE_SUSPECT_NS;
-		if ((int)i == probe->active && probe->nat_keepalive)
+		if ((int)i == probe->active && probe->nat_keepalive) {
+			u16 pk = READ_ONCE(probe->peer->persistent_keepalive_interval);
+
+			/* WireGuard's own keepalives hold the mapping open already */
+			if (pk && pk <= probe->nat_keepalive)
+				return in_use ? WGM_PROBE_IDLE_NS : WGM_PROBE_NEVER;
 			return (u64)probe->nat_keepalive * NSEC_PER_SEC;
+		}
 		return in_use ? WGM_PROBE_IDLE_NS : WGM_PROBE_NEVER;
 	}
 	if (now < probe->punch_until)
@@ -581,7 +608,7 @@ static u64 wgm_probe_due(const struct wgm_probe_peer *probe, unsigned int i, u64
 static void wgm_probe_expire(struct wgm_probe_peer *probe, u64 now)
 {
 	bool changed = false;
-	unsigned int i, lost;
+	unsigned int i, lost, stale;
 
 	lockdep_assert_held(&probe->lock);
 	for (i = 0; i < WGM_PROBE_SLOTS; i++) {
@@ -589,11 +616,15 @@ static void wgm_probe_expire(struct wgm_probe_peer *probe, u64 now)
 
 		if (!c->in_use)
 			continue;
+		stale = wgm_probe_count_stale(c, now);
 		lost = wgm_probemsg_ring_expire(&c->ring, now, WGM_PROBE_REPLY_TIMEOUT_NS);
-		if (lost)
-			wgm_probe_count_lost(c, lost);
+		if (lost) {
+			wgm_probe_count_lost(c, lost - stale);
+			/* sent before it came alive: lost, but not in a row */
+			c->probes_lost += stale;
+		}
 		/* the active path missed a reply: another may take over now */
-		if (lost && (int)i == probe->active)
+		if (lost > stale && (int)i == probe->active)
 			changed = true;
 		if (c->consecutive_lost < WGM_PROBE_DEAD_AFTER)
 			continue;
