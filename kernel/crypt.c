@@ -13,12 +13,28 @@
 #include <linux/cpumask.h>
 #include <linux/bitops.h>
 #include <linux/sched.h>
+#include <linux/slab.h>
+#include <linux/ptr_ring.h>
+#include <linux/atomic.h>
 
 #include "crypt.h"
 #include "queueing.h"
 
 /* Packets a worker handles before it offers the CPU to others. */
 #define WGM_CRYPT_BUDGET	32
+
+struct wgm_crypt_cpu {
+	struct ptr_ring ring;			/* of struct sk_buff * */
+	struct work_struct work;
+	struct wgm_crypt_engine *engine;
+};
+
+struct wgm_crypt_engine {
+	struct wgm_crypt_cpu __percpu *cpus;
+	struct workqueue_struct *wq;		/* bound: work runs where queued */
+	void (*process)(struct sk_buff *skb);
+	atomic_t next_cpu;			/* round robin */
+};
 
 static void wgm_crypt_worker(struct work_struct *work)
 {
@@ -36,62 +52,79 @@ static void wgm_crypt_worker(struct work_struct *work)
 	}
 }
 
-int wgm_crypt_engine_init(struct wgm_crypt_engine *engine, struct workqueue_struct *wq,
-			  void (*process)(struct sk_buff *skb))
-{
-	struct wgm_crypt_cpu *percpu;
-	int cpu, ret;
-
-	BUILD_BUG_ON(sizeof(struct wgm_skb_cb) > sizeof_field(struct sk_buff, cb));
-	engine->wq = wq;
-	engine->process = process;
-	atomic_set(&engine->next_cpu, 0);
-	engine->cpus = alloc_percpu(struct wgm_crypt_cpu);
-	if (!engine->cpus)
-		return -ENOMEM;
-	for_each_possible_cpu(cpu) {
-		percpu = per_cpu_ptr(engine->cpus, cpu);
-		percpu->engine = engine;
-		INIT_WORK(&percpu->work, wgm_crypt_worker);
-		ret = ptr_ring_init(&percpu->ring, WGM_CRYPT_RING_SIZE, GFP_KERNEL);
-		if (ret)
-			goto err_ring;
-	}
-	return 0;
-
-err_ring:
-	for_each_possible_cpu(cpu) {
-		percpu = per_cpu_ptr(engine->cpus, cpu);
-		if (!percpu->ring.queue)	/* alloc_percpu() zeroed the rest */
-			break;
-		ptr_ring_cleanup(&percpu->ring, NULL);
-	}
-	free_percpu(engine->cpus);
-	engine->cpus = NULL;
-	return ret;
-}
-
-void wgm_crypt_engine_free(struct wgm_crypt_engine *engine)
+/* Frees the rings that exist (alloc_percpu() zeroed the others) and the engine. */
+static void wgm_crypt_engine_free(struct wgm_crypt_engine *engine)
 {
 	int cpu;
 
-	if (!engine->cpus)
-		return;
 	for_each_possible_cpu(cpu) {
 		struct wgm_crypt_cpu *percpu = per_cpu_ptr(engine->cpus, cpu);
 
+		if (!percpu->ring.queue)
+			continue;
 		/* the workers ran dry before their workqueue went away */
 		WARN_ON(!__ptr_ring_empty(&percpu->ring));
 		ptr_ring_cleanup(&percpu->ring, NULL);
 	}
 	free_percpu(engine->cpus);
-	engine->cpus = NULL;
+	kfree(engine);
+}
+
+struct wgm_crypt_engine *wgm_crypt_engine_create(struct workqueue_struct *wq,
+						 void (*process)(struct sk_buff *skb))
+{
+	struct wgm_crypt_engine *engine;
+	struct wgm_crypt_cpu *percpu;
+	int cpu;
+
+	BUILD_BUG_ON(sizeof(struct wgm_skb_cb) > sizeof_field(struct sk_buff, cb));
+	engine = kzalloc(sizeof(*engine), GFP_KERNEL);
+	if (!engine)
+		goto err_engine;
+	engine->wq = wq;
+	engine->process = process;
+	atomic_set(&engine->next_cpu, 0);
+	engine->cpus = alloc_percpu(struct wgm_crypt_cpu);
+	if (!engine->cpus)
+		goto err_cpus;
+	for_each_possible_cpu(cpu) {
+		percpu = per_cpu_ptr(engine->cpus, cpu);
+		percpu->engine = engine;
+		INIT_WORK(&percpu->work, wgm_crypt_worker);
+		if (ptr_ring_init(&percpu->ring, WGM_CRYPT_RING_SIZE, GFP_KERNEL))
+			goto err_ring;
+	}
+	return engine;
+
+err_ring:
+	wgm_crypt_engine_free(engine);
+	return NULL;
+err_cpus:
+	kfree(engine);
+err_engine:
+	return NULL;
+}
+
+void wgm_crypt_engine_destroy(struct wgm_crypt_engine *engine)
+{
+	if (engine)
+		wgm_crypt_engine_free(engine);
 }
 
 void wgm_ordered_queue_init(struct wgm_ordered_queue *queue)
 {
 	skb_queue_head_init(&queue->list);
 	queue->draining = 0;
+}
+
+bool wgm_crypt_queue_peer_work(struct workqueue_struct *wq, u64 peer_id,
+			       struct work_struct *work)
+{
+	unsigned int cpu = cpumask_nth(do_div(peer_id, num_online_cpus()), cpu_online_mask);
+
+	if (cpu >= nr_cpu_ids)
+		return queue_work(wq, work);
+	return queue_work_on(cpu, wq, work);
 }
 
 /* The next online CPU, round robin over the online mask. */

@@ -8,7 +8,8 @@
  * tail of its peer's ordered queue (bounded, one per peer and direction)
  * and the ring of the next CPU in round-robin order.  That CPU's worker
  * runs the engine's process function on it, which marks the packet done
- * or failed in its control block and then drains the peer's queue.
+ * or failed in its control block and then kicks the peer's work, which
+ * drains the peer's queue on the peer's CPU.
  *
  * Draining hands out the packets at the head of an ordered queue that are
  * no longer pending, in submission order, to one drainer at a time (bit 0
@@ -21,10 +22,8 @@
 #define _WGM_CRYPT_H
 
 #include <linux/types.h>
-#include <linux/ptr_ring.h>
 #include <linux/skbuff.h>
 #include <linux/workqueue.h>
-#include <linux/atomic.h>
 
 #define WGM_CRYPT_RING_SIZE	512	/* per CPU and engine */
 #define WGM_MAX_INFLIGHT_PACKETS 1024	/* per peer and direction */
@@ -35,21 +34,8 @@ enum wgm_crypt_state {
 	WGM_CRYPT_FAILED,
 };
 
+/* Opaque (crypt.c): per-CPU rings and workers. */
 struct wgm_crypt_engine;
-
-struct wgm_crypt_cpu {
-	struct ptr_ring ring;			/* of struct sk_buff * */
-	struct work_struct work;
-	struct wgm_crypt_engine *engine;
-};
-
-struct wgm_crypt_engine {
-	struct wgm_crypt_cpu __percpu *cpus;
-	struct workqueue_struct *wq;		/* bound: work runs where queued */
-	/* one packet; must call wgm_crypt_finish() on it, then drain */
-	void (*process)(struct sk_buff *skb);
-	atomic_t next_cpu;			/* round robin */
-};
 
 /* A peer's packets of one direction in submission order; list.lock guards it. */
 struct wgm_ordered_queue {
@@ -57,11 +43,15 @@ struct wgm_ordered_queue {
 	unsigned long draining;			/* bit 0: someone hands packets out */
 };
 
-/* Process context.  The workers run on @wq, which must be per-CPU (bound). */
-int wgm_crypt_engine_init(struct wgm_crypt_engine *engine, struct workqueue_struct *wq,
-			  void (*process)(struct sk_buff *skb));
+/*
+ * Process context.  The workers run on @wq, which must be per-CPU (bound)
+ * and run @process on one packet each time; @process must call
+ * wgm_crypt_finish() on it.  NULL when memory is short.
+ */
+struct wgm_crypt_engine *wgm_crypt_engine_create(struct workqueue_struct *wq,
+						 void (*process)(struct sk_buff *skb));
 /* After @wq was drained or destroyed: every ring is empty then. */
-void wgm_crypt_engine_free(struct wgm_crypt_engine *engine);
+void wgm_crypt_engine_destroy(struct wgm_crypt_engine *engine);
 
 void wgm_ordered_queue_init(struct wgm_ordered_queue *queue);
 
@@ -78,6 +68,14 @@ bool wgm_crypt_submit(struct wgm_crypt_engine *engine, struct wgm_ordered_queue 
 
 /* The process function's verdict; @skb may be gone right after this. */
 void wgm_crypt_finish(struct sk_buff *skb, bool ok);
+
+/*
+ * Queues @work, for a peer with @peer_id, on that peer's CPU of @wq (the
+ * same CPU every time while the online CPUs stay the same).  True if it
+ * was not pending already.
+ */
+bool wgm_crypt_queue_peer_work(struct workqueue_struct *wq, u64 peer_id,
+			       struct work_struct *work);
 
 /* Drain protocol: claim; pop until NULL; release, and again if it says so. */
 bool wgm_ordered_claim(struct wgm_ordered_queue *queue);

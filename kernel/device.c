@@ -295,11 +295,11 @@ static int wgm_init(struct net_device *dev)
 					dev->name);
 	if (!wg->packet_wq)
 		goto err_packet_wq;
-	ret = wgm_crypt_engine_init(&wg->encrypt, wg->packet_wq, wgm_packet_encrypt_one);
-	if (ret)
+	wg->encrypt = wgm_crypt_engine_create(wg->packet_wq, wgm_packet_encrypt_one);
+	if (!wg->encrypt)
 		goto err_encrypt;
-	ret = wgm_crypt_engine_init(&wg->decrypt, wg->packet_wq, wgm_packet_decrypt_one);
-	if (ret)
+	wg->decrypt = wgm_crypt_engine_create(wg->packet_wq, wgm_packet_decrypt_one);
+	if (!wg->decrypt)
 		goto err_decrypt;
 	ret = gro_cells_init(&wg->gro_cells, dev);
 	if (ret)
@@ -314,9 +314,11 @@ static int wgm_init(struct net_device *dev)
 err_stun:
 	gro_cells_destroy(&wg->gro_cells);
 err_gro_cells:
-	wgm_crypt_engine_free(&wg->decrypt);
+	wgm_crypt_engine_destroy(wg->decrypt);
+	wg->decrypt = NULL;
 err_decrypt:
-	wgm_crypt_engine_free(&wg->encrypt);
+	wgm_crypt_engine_destroy(wg->encrypt);
+	wg->encrypt = NULL;
 err_encrypt:
 	destroy_workqueue(wg->packet_wq);
 	wg->packet_wq = NULL;
@@ -363,8 +365,10 @@ static void wgm_uninit(struct net_device *dev)
 	/* runs every crypto worker dry: packets in flight are sent or dropped */
 	destroy_workqueue(wg->packet_wq);
 	wg->packet_wq = NULL;
-	wgm_crypt_engine_free(&wg->encrypt);
-	wgm_crypt_engine_free(&wg->decrypt);
+	wgm_crypt_engine_destroy(wg->encrypt);
+	wg->encrypt = NULL;
+	wgm_crypt_engine_destroy(wg->decrypt);
+	wg->decrypt = NULL;
 	skb_queue_purge(&wg->incoming_handshakes);
 }
 

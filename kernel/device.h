@@ -72,8 +72,8 @@ struct wgm_device {
 	struct work_struct handshake_work;
 	struct workqueue_struct *handshake_wq;	/* handshake_work */
 	struct workqueue_struct *packet_wq;	/* per-CPU crypto workers (bound) */
-	struct wgm_crypt_engine encrypt;	/* send.c: wgm_packet_encrypt_one */
-	struct wgm_crypt_engine decrypt;	/* receive.c: wgm_packet_decrypt_one */
+	struct wgm_crypt_engine *encrypt;	/* send.c: wgm_packet_encrypt_one */
+	struct wgm_crypt_engine *decrypt;	/* receive.c: wgm_packet_decrypt_one */
 
 	struct gro_cells gro_cells;
 	unsigned long last_under_load;		/* jiffies; receive.c */

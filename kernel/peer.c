@@ -65,10 +65,12 @@ struct wgm_peer *wgm_peer_create(struct wgm_device *wg,
 	INIT_HLIST_NODE(&peer->pubkey_hash);
 	INIT_LIST_HEAD(&peer->allowedips_list);
 	rwlock_init(&peer->endpoint_lock);
-	seqlock_init(&peer->walltime_lock);
+	spin_lock_init(&peer->walltime_lock);
 	skb_queue_head_init(&peer->staged_packet_queue);
 	wgm_ordered_queue_init(&peer->tx_queue);
 	wgm_ordered_queue_init(&peer->rx_queue);
+	INIT_WORK(&peer->transmit_work, wgm_packet_tx_worker);
+	INIT_WORK(&peer->receive_work, wgm_packet_rx_worker);
 	INIT_WORK(&peer->transmit_handshake_work, wgm_packet_handshake_send_worker);
 
 	wgm_noise_handshake_init(&peer->handshake, &wg->static_identity,
@@ -125,27 +127,24 @@ void wgm_peer_put(struct wgm_peer *peer)
 
 /*
  * The writer runs in softirq (a confirming data packet) or in the
- * handshake worker, the reader (a netlink dump) in process context: the
- * _bh writer side keeps a softirq from spinning on a writer it interrupted.
+ * handshake worker, the reader (a netlink dump) in process context: _bh,
+ * so that a softirq never spins on a holder it interrupted.
  */
 void wgm_peer_stamp_handshake_walltime(struct wgm_peer *peer)
 {
 	struct timespec64 now;
 
 	ktime_get_real_ts64(&now);
-	write_seqlock_bh(&peer->walltime_lock);
+	spin_lock_bh(&peer->walltime_lock);
 	peer->walltime_last_handshake = now;
-	write_sequnlock_bh(&peer->walltime_lock);
+	spin_unlock_bh(&peer->walltime_lock);
 }
 
 void wgm_peer_read_handshake_walltime(struct wgm_peer *peer, struct timespec64 *ts)
 {
-	unsigned int seq;
-
-	do {
-		seq = read_seqbegin(&peer->walltime_lock);
-		*ts = peer->walltime_last_handshake;
-	} while (read_seqretry(&peer->walltime_lock, seq));
+	spin_lock_bh(&peer->walltime_lock);
+	*ts = peer->walltime_last_handshake;
+	spin_unlock_bh(&peer->walltime_lock);
 }
 
 /*

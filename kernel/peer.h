@@ -18,7 +18,6 @@
 #include <linux/timer.h>
 #include <linux/workqueue.h>
 #include <linux/spinlock.h>
-#include <linux/seqlock.h>
 #include <linux/skbuff.h>
 #include <linux/in.h>
 #include <linux/in6.h>
@@ -68,7 +67,7 @@ struct wgm_peer {
 
 	/* inner packets waiting for a session; bounded by WGM_MAX_STAGED_PACKETS */
 	struct sk_buff_head staged_packet_queue;
-	struct work_struct transmit_work;		/* unused since crypt.c */
+	struct work_struct transmit_work;		/* send.c: sends tx_queue in order */
 	struct work_struct transmit_handshake_work;	/* send.c */
 
 	/* timers.c */
@@ -93,12 +92,13 @@ struct wgm_peer {
 	/* crypt.c: packets being encrypted / decrypted, in order */
 	struct wgm_ordered_queue tx_queue;
 	struct wgm_ordered_queue rx_queue;
+	struct work_struct receive_work;		/* receive.c: delivers rx_queue */
 
 	/* statistics */
 	atomic64_t rx_bytes, tx_bytes;		/* authenticated outer bytes */
 	/* written and read only through wgm_peer_{stamp,read}_handshake_walltime() */
 	struct timespec64 walltime_last_handshake;	/* under walltime_lock */
-	seqlock_t walltime_lock;
+	spinlock_t walltime_lock;		/* spin_lock_bh */
 };
 
 /*

@@ -9,15 +9,18 @@
  * peer (bounded).  wgm_packet_send_staged(), with a usable session, moves
  * them in order to peer->tx_queue, giving each its counter, a keypair and
  * a peer reference, and spreads them over the CPUs' encryption rings.  A
- * CPU's worker pads and encrypts a packet in place; whoever finishes one
- * then sends the finished packets at the head of the peer's queue.
+ * CPU's worker pads and encrypts a packet in place, then kicks the peer's
+ * transmit_work, which sends the finished packets at the head of the
+ * queue.  That work runs on one CPU per peer (wgm_crypt_peer_cpu()), so
+ * the packets also enter the outer device's per-CPU backlog in order.
  *
  * Receive: the UDP socket's encap_rcv calls wgm_packet_receive() in
  * softirq.  A data message whose receiver index names a live session is
  * queued (bounded: dropped and counted when full) on peer->rx_queue and a
  * CPU's decryption ring; nothing else is allocated for it.  After
- * decryption the peer's packets are checked in order, with BHs off,
- * against the replay window and the allowed IPs, and handed to GRO cells.
+ * decryption the peer's receive_work, on the peer's CPU, checks them in
+ * order, with BHs off, against the replay window and the allowed IPs, and
+ * hands them to that CPU's GRO cell (one cell per peer: still in order).
  * Handshake messages are queued to wg->handshake_work.
  */
 #ifndef _WGM_QUEUEING_H
@@ -41,6 +44,7 @@ void wgm_packet_send_handshake_cookie(struct wgm_device *wg, struct sk_buff *in_
 				      __le32 sender_index);
 /* the encryption engine's process function (workers, process context) */
 void wgm_packet_encrypt_one(struct sk_buff *skb);
+void wgm_packet_tx_worker(struct work_struct *work);	/* peer->transmit_work */
 /* peer->transmit_handshake_work */
 void wgm_packet_handshake_send_worker(struct work_struct *work);
 void wgm_packet_purge_staged(struct wgm_peer *peer);
@@ -50,6 +54,7 @@ void wgm_packet_receive(struct wgm_device *wg, struct sk_buff *skb);
 void wgm_packet_handshake_receive_worker(struct work_struct *work);	/* wg->handshake_work */
 /* the decryption engine's process function (workers, process context) */
 void wgm_packet_decrypt_one(struct sk_buff *skb);
+void wgm_packet_rx_worker(struct work_struct *work);	/* peer->receive_work */
 
 /*
  * Per-skb control block while the packet is ours (ndo_start_xmit or

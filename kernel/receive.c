@@ -403,9 +403,9 @@ out:
 }
 
 /*
- * Process context.  Checks and delivers the decrypted packets at the head
- * of rx_queue unless someone else does; BHs go off in batches so that GRO
- * sees several packets at once.
+ * Process context, the peer's CPU.  Checks and delivers the decrypted
+ * packets at the head of rx_queue unless someone else does; BHs go off in
+ * batches so that GRO sees several packets at once.
  */
 static void wgm_rx_drain(struct wgm_peer *peer)
 {
@@ -431,9 +431,19 @@ static void wgm_rx_drain(struct wgm_peer *peer)
 	} while (wgm_ordered_release(queue));
 }
 
+/* peer->receive_work, on the peer's CPU; holds the reference taken when queued. */
+void wgm_packet_rx_worker(struct work_struct *work)
+{
+	struct wgm_peer *peer = container_of(work, struct wgm_peer, receive_work);
+
+	wgm_rx_drain(peer);
+	wgm_peer_put(peer);
+}
+
 /*
  * The decryption engine's process function, on a CPU's crypto worker:
- * decrypts one packet of rx_queue, then delivers what is ready in order.
+ * decrypts one packet of rx_queue, then has the peer's receive_work
+ * deliver what is ready, in order, on the peer's CPU (and GRO cell).
  */
 void wgm_packet_decrypt_one(struct sk_buff *skb)
 {
@@ -442,11 +452,12 @@ void wgm_packet_decrypt_one(struct sk_buff *skb)
 	bool ok;
 
 	ok = wgm_decrypt_packet(skb, cb->keypair, cb->nonce);
-	/* the packet's reference may go as soon as it is marked */
+	/* for the work: the packet's reference may go as soon as it is marked */
 	wgm_peer_get(peer);
 	wgm_crypt_finish(skb, ok);
-	wgm_rx_drain(peer);
-	wgm_peer_put(peer);
+	if (!wgm_crypt_queue_peer_work(peer->device->packet_wq, peer->internal_id,
+				       &peer->receive_work))
+		wgm_peer_put(peer);	/* pending already, with its own */
 }
 
 /*
@@ -496,7 +507,7 @@ static void wgm_receive_data(struct wgm_device *wg, struct sk_buff *skb)
 	cb->len = outer_len;
 	cb->ds = outer_ds;
 	cb->state = WGM_CRYPT_PENDING;
-	if (unlikely(!wgm_crypt_submit(&wg->decrypt, &peer->rx_queue, skb))) {
+	if (unlikely(!wgm_crypt_submit(wg->decrypt, &peer->rx_queue, skb))) {
 		net_dbg_ratelimited("%s: peer %llu: decryption queue full, dropping\n",
 				    wg->dev->name, peer->internal_id);
 		DEV_STATS_INC(wg->dev, rx_dropped);

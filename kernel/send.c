@@ -178,7 +178,7 @@ static void wgm_submit_staged(struct wgm_peer *peer, struct wgm_keypair *kp)
 		kref_get(&kp->refcount);
 		cb->keypair = kp;
 		cb->peer = wgm_peer_get(peer);
-		if (unlikely(!wgm_crypt_submit_locked(&wg->encrypt, queue, skb))) {
+		if (unlikely(!wgm_crypt_submit_locked(wg->encrypt, queue, skb))) {
 			/* every CPU's ring is busy: congestion, drop it */
 			wgm_noise_keypair_put(kp, false);
 			wgm_peer_put(peer);
@@ -312,13 +312,14 @@ static void wgm_send_finished(struct wgm_peer *peer, struct sk_buff *skb)
 		DEV_STATS_INC(dev, tx_errors);
 		kfree_skb(skb);
 	} else if (likely(wgm_socket_send_skb_to_peer(peer, skb, cb->ds) == 0)) {
-		/* counts peer->tx_bytes itself */
+		/*
+		 * Counts peer->tx_bytes itself; the UDP tunnel layer counts
+		 * the device's tx packets and bytes (skb->dev is ours).
+		 */
 		wgm_timers_any_authenticated_packet_traversal(peer);
 		wgm_timers_any_authenticated_packet_sent(peer);
-		if (plain_len) {
-			dev_sw_netstats_tx_add(dev, 1, plain_len);
+		if (plain_len)
 			wgm_timers_data_sent(peer);
-		}
 		wgm_keep_key_fresh(peer, kp);
 	}
 	wgm_noise_keypair_put(kp, false);
@@ -348,9 +349,19 @@ static void wgm_tx_drain(struct wgm_peer *peer)
 		wgm_packet_send_staged(peer);
 }
 
+/* peer->transmit_work, on the peer's CPU; holds the reference taken when queued. */
+void wgm_packet_tx_worker(struct work_struct *work)
+{
+	struct wgm_peer *peer = container_of(work, struct wgm_peer, transmit_work);
+
+	wgm_tx_drain(peer);
+	wgm_peer_put(peer);
+}
+
 /*
  * The encryption engine's process function, on a CPU's crypto worker:
- * encrypts one packet of tx_queue, then sends what is ready in order.
+ * encrypts one packet of tx_queue, then has the peer's transmit_work send
+ * what is ready, in order, from the peer's CPU.
  */
 void wgm_packet_encrypt_one(struct sk_buff *skb)
 {
@@ -359,9 +370,10 @@ void wgm_packet_encrypt_one(struct sk_buff *skb)
 	bool ok;
 
 	ok = wgm_encrypt_packet(skb, cb->keypair, cb->nonce);
-	/* the packet's reference may go as soon as it is marked */
+	/* for the work: the packet's reference may go as soon as it is marked */
 	wgm_peer_get(peer);
 	wgm_crypt_finish(skb, ok);
-	wgm_tx_drain(peer);
-	wgm_peer_put(peer);
+	if (!wgm_crypt_queue_peer_work(peer->device->packet_wq, peer->internal_id,
+				       &peer->transmit_work))
+		wgm_peer_put(peer);	/* pending already, with its own */
 }
