@@ -560,9 +560,12 @@ static u64 wgm_probe_interval(const struct wgm_probe_peer *probe, unsigned int i
 		if ((int)i == probe->active && probe->nat_keepalive) {
 			u16 pk = READ_ONCE(probe->peer->persistent_keepalive_interval);
 
-			/* WireGuard's own keepalives hold the mapping open already */
+			/*
+			 * WireGuard's own keepalives hold the mapping open
+			 * already; the traffic check watches the path in use.
+			 */
 			if (pk && pk <= probe->nat_keepalive)
-				return in_use ? WGM_PROBE_IDLE_NS : WGM_PROBE_NEVER;
+				return WGM_PROBE_NEVER;
 			return (u64)probe->nat_keepalive * NSEC_PER_SEC;
 		}
 		return in_use ? WGM_PROBE_IDLE_NS : WGM_PROBE_NEVER;
