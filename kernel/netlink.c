@@ -379,17 +379,20 @@ static int wgm_nl_fill_peer_head(struct sk_buff *skb, struct wgm_peer *peer,
 {
 	struct __kernel_timespec last = {};
 	struct wgm_endpoint ep;
+	struct timespec64 ts;
 	int ret = 0;
 
-	down_read(&peer->handshake.lock);
-	if (admin)
+	if (admin) {
+		down_read(&peer->handshake.lock);
 		ret = nla_put(skb, WGM_PEER_A_PRESHARED_KEY, WGM_KEY_LEN,
 			      peer->handshake.preshared_key);
-	last.tv_sec = peer->walltime_last_handshake.tv_sec;
-	last.tv_nsec = peer->walltime_last_handshake.tv_nsec;
-	up_read(&peer->handshake.lock);
-	if (ret)
-		return ret;
+		up_read(&peer->handshake.lock);
+		if (ret)
+			return ret;
+	}
+	wgm_peer_read_handshake_walltime(peer, &ts);
+	last.tv_sec = ts.tv_sec;
+	last.tv_nsec = ts.tv_nsec;
 
 	read_lock_bh(&peer->endpoint_lock);
 	ep = peer->endpoint;

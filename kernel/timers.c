@@ -192,15 +192,14 @@ void wgm_timers_handshake_initiated(struct wgm_peer *peer)
 
 /*
  * A session is confirmed (initiator: response consumed; responder: first
- * data on the new keypair).  walltime_last_handshake is written without
- * handshake.lock here (this runs in softirq); readers tolerate a torn read.
+ * data on the new keypair).  May run in softirq.
  */
 void wgm_timers_handshake_complete(struct wgm_peer *peer)
 {
 	del_timer(&peer->timer_retransmit_handshake);
 	peer->timer_handshake_attempts = 0;
 	peer->sent_lastminute_handshake = false;
-	ktime_get_real_ts64(&peer->walltime_last_handshake);
+	wgm_peer_stamp_handshake_walltime(peer);
 }
 
 /* New keys exist: wipe everything if nothing newer follows in time. */
