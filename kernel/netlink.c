@@ -363,8 +363,7 @@ static int wgm_nl_get_done(struct netlink_callback *cb)
 	return 0;
 }
 
-static int wgm_nl_put_sockaddr(struct sk_buff *skb, int type,
-			       const struct wgm_endpoint *ep)
+int wgm_nl_put_sockaddr(struct sk_buff *skb, int type, const struct wgm_endpoint *ep)
 {
 	if (ep->addr.sa_family == AF_INET)
 		return nla_put(skb, type, sizeof(ep->addr4), &ep->addr4);

@@ -10,9 +10,13 @@ struct sk_buff;
 struct sockaddr;
 struct wgm_peer;
 struct wgm_device;
+struct wgm_endpoint;
 
 int wgm_genetlink_init(void);
 void wgm_genetlink_uninit(void);
+
+/* @ep's sockaddr_in or sockaddr_in6 as attribute @type; nothing when unset. */
+int wgm_nl_put_sockaddr(struct sk_buff *skb, int type, const struct wgm_endpoint *ep);
 
 /*
  * Typed event (WGM_DEVICE_A_EVENT, enum wgm_event_type @type) about @peer

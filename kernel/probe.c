@@ -202,19 +202,6 @@ static struct wgm_probe_peer *wgm_probe_deref(struct wgm_peer *peer)
 					 lockdep_is_held(&peer->device->device_update_lock));
 }
 
-static bool wgm_probe_same_addr(const struct wgm_endpoint *a, const struct wgm_endpoint *b)
-{
-	if (a->addr.sa_family != b->addr.sa_family)
-		return false;
-	if (a->addr.sa_family == AF_INET)
-		return a->addr4.sin_port == b->addr4.sin_port &&
-		       a->addr4.sin_addr.s_addr == b->addr4.sin_addr.s_addr;
-	if (a->addr.sa_family == AF_INET6)
-		return a->addr6.sin6_port == b->addr6.sin6_port &&
-		       ipv6_addr_equal(&a->addr6.sin6_addr, &b->addr6.sin6_addr);
-	return false;
-}
-
 /* Must hold probe->lock.  Slot whose address is @ep's, or -1. */
 static int wgm_probe_find(const struct wgm_probe_peer *probe, const struct wgm_endpoint *ep)
 {
@@ -222,7 +209,7 @@ static int wgm_probe_find(const struct wgm_probe_peer *probe, const struct wgm_e
 
 	lockdep_assert_held(&probe->lock);
 	for (i = 0; i < WGM_PROBE_SLOTS; i++) {
-		if (probe->cands[i].in_use && wgm_probe_same_addr(&probe->cands[i].ep, ep))
+		if (probe->cands[i].in_use && wgm_endpoint_same_addr_port(&probe->cands[i].ep, ep))
 			return i;
 	}
 	return -1;
@@ -1321,7 +1308,7 @@ int wgm_probe_set_candidates(struct wgm_peer *peer, const struct nlattr *attr,
 				goto out;
 			}
 			for (j = 0; j < n; j++)
-				dup = dup || wgm_probe_same_addr(&want[j], &ep);
+				dup = dup || wgm_endpoint_same_addr_port(&want[j], &ep);
 			if (dup)
 				continue;
 			if (n >= WGM_PROBE_MAX_CANDIDATES) {

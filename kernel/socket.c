@@ -193,7 +193,7 @@ err:
 	return ret;
 }
 
-static bool wgm_endpoint_same_addr(const struct wgm_endpoint *a, const struct wgm_endpoint *b)
+bool wgm_endpoint_same_addr_port(const struct wgm_endpoint *a, const struct wgm_endpoint *b)
 {
 	if (a->addr.sa_family != b->addr.sa_family)
 		return false;
@@ -202,9 +202,16 @@ static bool wgm_endpoint_same_addr(const struct wgm_endpoint *a, const struct wg
 		       a->addr4.sin_addr.s_addr == b->addr4.sin_addr.s_addr;
 	if (a->addr.sa_family == AF_INET6)
 		return a->addr6.sin6_port == b->addr6.sin6_port &&
-		       ipv6_addr_equal(&a->addr6.sin6_addr, &b->addr6.sin6_addr) &&
-		       a->addr6.sin6_scope_id == b->addr6.sin6_scope_id;
+		       ipv6_addr_equal(&a->addr6.sin6_addr, &b->addr6.sin6_addr);
 	return false;
+}
+
+/* The same destination: address, port and (IPv6) scope. */
+static bool wgm_endpoint_same_addr(const struct wgm_endpoint *a, const struct wgm_endpoint *b)
+{
+	return wgm_endpoint_same_addr_port(a, b) &&
+	       (a->addr.sa_family != AF_INET6 ||
+		a->addr6.sin6_scope_id == b->addr6.sin6_scope_id);
 }
 
 static bool wgm_endpoint_same_src(const struct wgm_endpoint *a, const struct wgm_endpoint *b)

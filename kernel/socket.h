@@ -34,6 +34,8 @@ int wgm_socket_send_buffer_to_endpoint(struct wgm_device *wg, const struct wgm_e
 
 /* Fills @ep with @skb's outer source (peer address) and destination (our source). */
 int wgm_socket_endpoint_from_skb(struct wgm_endpoint *ep, const struct sk_buff *skb);
+/* Same family, address and port; the IPv6 scope is the caller's rule. */
+bool wgm_endpoint_same_addr_port(const struct wgm_endpoint *a, const struct wgm_endpoint *b);
 void wgm_socket_set_peer_endpoint(struct wgm_peer *peer, const struct wgm_endpoint *ep);
 /* Roaming: adopt @skb's outer source if it differs (authenticated packets only). */
 void wgm_socket_set_peer_endpoint_from_skb(struct wgm_peer *peer, const struct sk_buff *skb);

@@ -90,17 +90,10 @@ struct wgm_stun {
 static bool wgm_stun_same_addr(const struct wgm_endpoint *a,
 			       const struct wgm_endpoint *b)
 {
-	if (a->addr.sa_family != b->addr.sa_family)
-		return false;
-	if (a->addr.sa_family == AF_INET)
-		return a->addr4.sin_port == b->addr4.sin_port &&
-		       a->addr4.sin_addr.s_addr == b->addr4.sin_addr.s_addr;
-	if (a->addr.sa_family == AF_INET6)
-		return a->addr6.sin6_port == b->addr6.sin6_port &&
-		       ipv6_addr_equal(&a->addr6.sin6_addr, &b->addr6.sin6_addr) &&
-		       (!a->addr6.sin6_scope_id || !b->addr6.sin6_scope_id ||
-			a->addr6.sin6_scope_id == b->addr6.sin6_scope_id);
-	return false;
+	return wgm_endpoint_same_addr_port(a, b) &&
+	       (a->addr.sa_family != AF_INET6 ||
+		!a->addr6.sin6_scope_id || !b->addr6.sin6_scope_id ||
+		a->addr6.sin6_scope_id == b->addr6.sin6_scope_id);
 }
 
 static u64 wgm_stun_interval_ns(void)
@@ -283,16 +276,6 @@ void wgm_stun_set_servers(struct wgm_device *wg,
 	spin_unlock_bh(&stun->lock);
 }
 
-static int wgm_stun_put_sa(struct sk_buff *skb, int type,
-			   const struct wgm_endpoint *ep)
-{
-	if (ep->addr.sa_family == AF_INET)
-		return nla_put(skb, type, sizeof(ep->addr4), &ep->addr4);
-	if (ep->addr.sa_family == AF_INET6)
-		return nla_put(skb, type, sizeof(ep->addr6), &ep->addr6);
-	return 0;
-}
-
 /* Must hold stun->lock. */
 static int wgm_stun_fill_locked(struct sk_buff *skb, struct wgm_stun *stun)
 {
@@ -309,8 +292,8 @@ static int wgm_stun_fill_locked(struct sk_buff *skb, struct wgm_stun *stun)
 
 		one = nla_nest_start(skb, i);
 		if (!one ||
-		    wgm_stun_put_sa(skb, WGM_STUN_A_ENDPOINT, &srv->addr) ||
-		    wgm_stun_put_sa(skb, WGM_STUN_A_MAPPED, &srv->mapped) ||
+		    wgm_nl_put_sockaddr(skb, WGM_STUN_A_ENDPOINT, &srv->addr) ||
+		    wgm_nl_put_sockaddr(skb, WGM_STUN_A_MAPPED, &srv->mapped) ||
 		    nla_put_u64_64bit(skb, WGM_STUN_A_LAST_SUCCESS, srv->last_ok_ns,
 				      WGM_STUN_A_PAD) ||
 		    nla_put_u32(skb, WGM_STUN_A_REQUESTS, srv->requests) ||
@@ -332,9 +315,9 @@ static int wgm_stun_fill_locked(struct sk_buff *skb, struct wgm_stun *stun)
 		age_ms = div_u64(now - m->ns, NSEC_PER_MSEC);
 		one = nla_nest_start(skb, i);
 		if (!one ||
-		    wgm_stun_put_sa(skb, WGM_MAPPED_A_ENDPOINT, &m->addr) ||
+		    wgm_nl_put_sockaddr(skb, WGM_MAPPED_A_ENDPOINT, &m->addr) ||
 		    nla_put_u32(skb, WGM_MAPPED_A_AGE_MS, min_t(u64, age_ms, U32_MAX)) ||
-		    wgm_stun_put_sa(skb, WGM_MAPPED_A_SERVER, &m->server))
+		    wgm_nl_put_sockaddr(skb, WGM_MAPPED_A_SERVER, &m->server))
 			return -EMSGSIZE;
 		nla_nest_end(skb, one);
 	}
