@@ -22,6 +22,7 @@ static const struct adm_cmd commands[] = {
 	  "Print a device's configuration in config-file format" },
 	{ "set", cmd_set,
 	  "DEV [listen-port PORT] [private-key FILE] [fwmark MARK|off] "
+	  "[stun-server HOST:PORT[,HOST:PORT...]|off] "
 	  "[peer PUBKEY [remove] [preshared-key FILE] [endpoint HOST:PORT] "
 	  "[candidates HOST:PORT,...] [persistent-keepalive SECS|off] "
 	  "[allowed-ips [+|-]CIDR,...]]...",
