@@ -8,6 +8,7 @@
 #   make install    module (modules_install + depmod), programs, docs; honours DESTDIR, PREFIX
 #   make style      checkpatch --strict on kernel/
 #   make sparse     sparse over the module (make C=1)
+#   make fuzz       libFuzzer targets, FUZZ_SECS (default 60) each from fuzz/corpus
 #   make dkms-install  register the module sources with DKMS (rebuilt on kernel upgrades)
 #
 # KDIR defaults to the build dir of the running kernel when it exists, else
@@ -31,12 +32,12 @@ T ?= *
 export TOP KDIR
 
 .PHONY: all module userland harness selftests unit check demo install \
-	modules_install clean style sparse deps help kdir-check dkms-install
+	modules_install clean style sparse deps help kdir-check dkms-install fuzz
 
 all: module userland
 
 help:
-	@sed -n '3,15p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,16p' Makefile | sed 's/^# \{0,1\}//'
 
 kdir-check:
 	@if [ -z "$(KDIR)" ] || [ ! -f "$(KDIR)/Makefile" ]; then \
@@ -77,6 +78,7 @@ selftests: harness
 	@for f in $(wildcard selftests/*/Makefile); do \
 		$(MAKE) -f $$f TOP=$(TOP) || exit 1; \
 	done
+	@$(MAKE) -C fuzz replay
 
 unit: harness selftests
 	@selftests/run-tests unit
@@ -113,6 +115,10 @@ modules_install: module
 		$(if $(DESTDIR),INSTALL_MOD_PATH=$(DESTDIR)) modules_install
 	@if [ -z "$(DESTDIR)" ]; then depmod -a $(KVER); \
 	else echo "note: staged into DESTDIR; run 'depmod -a $(KVER)' on the target"; fi
+
+# Fuzz every parser for FUZZ_SECS seconds each (fuzz/Makefile, fuzz/run).
+fuzz:
+	@$(MAKE) --no-print-directory -C fuzz run
 
 style:
 	@scripts/checkpatch
