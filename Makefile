@@ -4,6 +4,7 @@
 #
 #   make            module (kernel/wgmesh.ko) and userland programs
 #   make check      install deps, build, unit tests, VM selftests; ends "N passed, N failed"
+#   make check-debug  VM suite + stress tests under a KASAN/lockdep/kmemleak kernel (slow)
 #   make demo       install deps, build, run the demo in a VM
 #   make install    module (modules_install + depmod), programs, docs; honours DESTDIR, PREFIX
 #   make style      checkpatch --strict on kernel/
@@ -31,7 +32,7 @@ T ?= *
 
 export TOP KDIR
 
-.PHONY: all module userland harness selftests unit check demo install \
+.PHONY: all module userland harness selftests unit check check-debug demo install \
 	modules_install clean style sparse deps help kdir-check dkms-install fuzz
 
 all: module userland
@@ -90,6 +91,14 @@ deps:
 check: deps
 	@$(MAKE) --no-print-directory all selftests
 	@T='$(T)' selftests/run-tests all
+
+# The VM suite and selftests/stress under a debug kernel built once from
+# linux-source-6.1 (scripts/debug-kernel; cached in build/debug-kernel/).
+# Not part of check or CI.  T, ST, STRESS_SECS... see scripts/debug-kernel --help.
+check-debug: deps
+	@scripts/debug-kernel deps
+	@$(MAKE) --no-print-directory userland selftests
+	@T='$(T)' scripts/debug-kernel check
 
 demo: deps
 	@$(MAKE) --no-print-directory all selftests
