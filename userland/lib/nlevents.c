@@ -190,7 +190,7 @@ int wgm_nl_events_read(struct wgm_nl *nl, wgm_event_cb cb, void *data,
 		return wgm_err_set(err, "netlink receive: %s", strerror(errno));
 	}
 	remain = (int)n;
-	for (nlh = (const struct nlmsghdr *)nl->buf; mnl_nlmsg_ok(nlh, remain);
+	for (nlh = (const struct nlmsghdr *)nl->buf; wgm_nlmsg_ok(nlh, remain);
 	     nlh = mnl_nlmsg_next((struct nlmsghdr *)nlh, &remain)) {
 		if (nlh->nlmsg_type != nl->family ||
 		    mnl_nlmsg_get_payload_len(nlh) < GENL_HDRLEN)

@@ -2,6 +2,7 @@
 #include "nlmsg.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <libmnl/libmnl.h>
 #include <linux/genetlink.h>
 #include <linux/time_types.h>
@@ -733,6 +734,12 @@ int wgm_genl_family_parse(const struct nlmsghdr *nlh, uint16_t *id)
 
 /* ---- errors and receive loop --------------------------------------- */
 
+/* The positive errno of a netlink error field: a negated errno, 0 for an ACK. */
+static int nl_errno(int v)
+{
+	return v > 0 || v == INT_MIN ? EPROTO : -v;
+}
+
 int wgm_nl_parse_error(const struct nlmsghdr *nlh, const char **extack)
 {
 	size_t plen = mnl_nlmsg_get_payload_len(nlh), off;
@@ -747,13 +754,13 @@ int wgm_nl_parse_error(const struct nlmsghdr *nlh, const char **extack)
 		if (plen < sizeof(int))
 			return 0;
 		memcpy(&v, mnl_nlmsg_get_payload(nlh), sizeof(v));
-		errnum = -v;
+		errnum = nl_errno(v);
 		off = sizeof(int);
 	} else {
 		if (plen < sizeof(*e))
 			return EPROTO;
 		e = mnl_nlmsg_get_payload(nlh);
-		errnum = -e->error;
+		errnum = nl_errno(e->error);
 		off = sizeof(*e);
 		if (!(nlh->nlmsg_flags & NLM_F_CAPPED)) {
 			if (e->msg.nlmsg_len < sizeof(struct nlmsghdr) ||
@@ -763,8 +770,6 @@ int wgm_nl_parse_error(const struct nlmsghdr *nlh, const char **extack)
 			off += e->msg.nlmsg_len - sizeof(struct nlmsghdr);
 		}
 	}
-	if (errnum < 0)
-		errnum = EPROTO;
 	if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS) || MNL_ALIGN(off) > plen)
 		return errnum;
 	mnl_attr_for_each(a, nlh, off) {
@@ -775,6 +780,12 @@ int wgm_nl_parse_error(const struct nlmsghdr *nlh, const char **extack)
 			*extack = mnl_attr_get_str(a);
 	}
 	return errnum;
+}
+
+bool wgm_nlmsg_ok(const struct nlmsghdr *nlh, int remain)
+{
+	return remain >= (int)sizeof(*nlh) && nlh->nlmsg_len >= sizeof(*nlh) &&
+	       nlh->nlmsg_len <= (unsigned int)remain;
 }
 
 enum wgm_nl_batch wgm_nl_process(const void *buf, size_t len, uint32_t seq,
@@ -791,7 +802,7 @@ enum wgm_nl_batch wgm_nl_process(const void *buf, size_t len, uint32_t seq,
 	*errnum = 0;
 	if (extack_len)
 		extack_buf[0] = '\0';
-	for (; mnl_nlmsg_ok(nlh, remain);
+	for (; wgm_nlmsg_ok(nlh, remain);
 	     nlh = mnl_nlmsg_next((struct nlmsghdr *)nlh, &remain)) {
 		if (nlh->nlmsg_seq != seq ||
 		    (portid && nlh->nlmsg_pid && nlh->nlmsg_pid != portid))

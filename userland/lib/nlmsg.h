@@ -59,6 +59,13 @@ size_t wgm_genl_family_build(void *buf, size_t buflen, uint32_t seq,
 int wgm_genl_family_parse(const struct nlmsghdr *nlh, uint16_t *id);
 
 /*
+ * Whether a whole message starts at nlh with remain bytes left.  Use it,
+ * not libmnl's mnl_nlmsg_ok(), which lets an nlmsg_len above INT_MAX
+ * through (the walk then overruns the buffer or never advances).
+ */
+bool wgm_nlmsg_ok(const struct nlmsghdr *nlh, int remain);
+
+/*
  * NLMSG_ERROR (or NLMSG_DONE carrying an error) → positive errno (0 for an
  * ACK) and the extack message (NULL when absent; points into nlh).
  */

@@ -7,6 +7,7 @@
 #include "testutil.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <libmnl/libmnl.h>
 #include <linux/genetlink.h>
 #include <linux/if_link.h>
@@ -644,6 +645,43 @@ TEST(done_with_error)
 	EXPECT_STREQ("nope", ext);
 }
 
+/*
+ * An error field that is not a negated errno (positive, or INT_MIN, whose
+ * negation overflows) is EPROTO, never a negative errno: the early return
+ * for a truncated echoed request skipped that rule (found by
+ * fuzz/fuzz_nlmsg.c).
+ */
+TEST(error_not_a_negated_errno)
+{
+	static const int bad[] = { 1, EINVAL, INT_MAX, INT_MIN };
+	struct nlmsgerr *e;
+	struct nlmsghdr *nlh;
+	const char *ext;
+	char buf[256];
+	size_t i;
+	int *v;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		/* the echoed request claims more than the message holds */
+		nlh = error_msg(buf, 0, NULL, false, 1);
+		e = mnl_nlmsg_get_payload(nlh);
+		e->error = bad[i];
+		e->msg.nlmsg_len = 4096;
+		EXPECT_EQ(EPROTO, wgm_nl_parse_error(nlh, &ext));
+		/* and a whole one */
+		nlh = error_msg(buf, 0, NULL, true, 1);
+		e = mnl_nlmsg_get_payload(nlh);
+		e->error = bad[i];
+		EXPECT_EQ(EPROTO, wgm_nl_parse_error(nlh, &ext));
+		/* NLMSG_DONE's error */
+		nlh = mnl_nlmsg_put_header(buf);
+		nlh->nlmsg_type = NLMSG_DONE;
+		v = mnl_nlmsg_put_extra_header(nlh, sizeof(int));
+		*v = bad[i];
+		EXPECT_EQ(EPROTO, wgm_nl_parse_error(nlh, &ext));
+	}
+}
+
 static int count_cb(const struct nlmsghdr *nlh, void *data, struct wgm_err *err)
 {
 	(*(int *)data)++;
@@ -698,6 +736,46 @@ TEST(process_batch)
 	EXPECT_EQ(WGM_NL_BATCH_MORE,
 		  wgm_nl_process(buf, ((struct nlmsghdr *)buf)->nlmsg_len, 6, 98,
 				 NULL, NULL, &errnum, ext, sizeof(ext), &intr, &err));
+}
+
+/*
+ * A header whose nlmsg_len does not fit in an int passed libmnl's
+ * mnl_nlmsg_ok() (it compares (int)nlmsg_len with the bytes left):
+ * 0xffffffff aligns to 0 and the walk never advanced (found by
+ * fuzz/fuzz_nlmsg.c), 0x80000010 sent the parser past the buffer.
+ */
+TEST(process_oversized_length)
+{
+	static const uint32_t lens[] = { 0xffffffffu, 0xfffffffdu, 0x80000010u };
+	char ext[64], msgs[1024];
+	struct nlmsghdr *nlh, *bad;
+	struct wgm_err err;
+	bool intr = false;
+	int count, errnum;
+	size_t i, off;
+	char *buf;
+
+	for (i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
+		memset(msgs, 0, sizeof(msgs));
+		nlh = dump_msg(msgs, "a");
+		nlh->nlmsg_seq = 5;
+		off = nlh->nlmsg_len;
+		bad = (struct nlmsghdr *)(msgs + off);
+		bad->nlmsg_len = lens[i];
+		bad->nlmsg_type = 0x1234;
+		bad->nlmsg_seq = 5;
+		off += 64;
+		/* exactly sized, so that ASan sees a read past the end */
+		buf = malloc(off);
+		ASSERT_NE(NULL, buf);
+		memcpy(buf, msgs, off);
+		count = 0;
+		EXPECT_EQ(WGM_NL_BATCH_MORE,
+			  wgm_nl_process(buf, off, 5, 0, count_cb, &count, &errnum,
+					 ext, sizeof(ext), &intr, &err));
+		EXPECT_EQ(1, count);
+		free(buf);
+	}
 }
 
 TEST(errno_messages)
