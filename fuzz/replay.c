@@ -6,7 +6,9 @@
  * with ASan/UBSan into build/unit/, so `make check` replays the committed
  * corpora.  With --seeds DIR it writes the target's generated seeds.
  */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include <dirent.h>
 #include <errno.h>
 #include <stdbool.h>
