@@ -37,6 +37,7 @@
 #include <net/net_namespace.h>
 #include <net/netns/generic.h>
 
+#include "compat.h"
 #include "device.h"
 #include "peer.h"
 #include "peerlookup.h"
@@ -415,7 +416,8 @@ static void wgm_setup(struct net_device *dev)
 	dev->addr_len = 0;
 	dev->needed_headroom = LL_MAX_HEADER + WGM_ENCAP_HEADROOM;
 	dev->needed_tailroom = WGM_DATA_PAD + WGM_AUTHTAG_BYTES;
-	dev->features |= WGM_FEATURES | NETIF_F_LLTX;
+	dev->features |= WGM_FEATURES;
+	wgm_compat_set_lltx(dev);
 	dev->hw_features |= WGM_FEATURES;
 	dev->hw_enc_features |= WGM_FEATURES;
 	dev->mtu = WGM_DEFAULT_MTU;
@@ -439,9 +441,7 @@ static void wgm_setup(struct net_device *dev)
 	wgm_allowedips_init(&wg->peer_allowedips, WGM_MAX_ALLOWEDIPS_PER_DEVICE);
 }
 
-static int wgm_newlink(struct net *src_net, struct net_device *dev,
-		       struct nlattr *tb[], struct nlattr *data[],
-		       struct netlink_ext_ack *extack)
+int wgm_device_create(struct net *src_net, struct net_device *dev)
 {
 	struct wgm_device *wg = netdev_priv(dev);
 
@@ -454,7 +454,7 @@ static struct rtnl_link_ops wgm_link_ops __read_mostly = {
 	.kind = "wgmesh",
 	.priv_size = sizeof(struct wgm_device),
 	.setup = wgm_setup,
-	.newlink = wgm_newlink,
+	.newlink = wgm_compat_newlink,
 };
 
 /*

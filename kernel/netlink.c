@@ -41,6 +41,7 @@
 #include <crypto/algapi.h>
 #include <crypto/curve25519.h>
 
+#include "compat.h"
 #include "uapi/linux/wgmesh.h"
 #include "netlink.h"
 #include "device.h"
@@ -638,7 +639,7 @@ static int wgm_nl_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 	if (!ctx->dev) {
 		/* here rather than in .start: only dumpit has cb->extack */
 		dev = wgm_nl_lookup(sock_net(cb->skb->sk),
-				    genl_dumpit_info(cb)->attrs, cb->extack);
+				    wgm_compat_dump_attrs(cb), cb->extack);
 		if (IS_ERR(dev))
 			return PTR_ERR(dev);
 		ctx->dev = dev;

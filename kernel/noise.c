@@ -20,12 +20,12 @@
 #include <linux/ktime.h>
 #include <linux/timekeeping.h>
 #include <linux/rcupdate.h>
-#include <asm/unaligned.h>
 #include <crypto/algapi.h>
 #include <crypto/blake2s.h>
 #include <crypto/curve25519.h>
 #include <crypto/chacha20poly1305.h>
 
+#include "compat.h"
 #include "noise.h"
 #include "peer.h"
 #include "device.h"

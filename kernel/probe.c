@@ -70,6 +70,7 @@
 #include <net/genetlink.h>
 #include <crypto/algapi.h>
 
+#include "compat.h"
 #include "device.h"
 #include "peer.h"
 #include "socket.h"
@@ -746,7 +747,7 @@ static bool wgm_probe_rotate_handshake(struct wgm_probe_peer *probe, u64 now)
 
 static void wgm_probe_timer(struct timer_list *t)
 {
-	struct wgm_probe_peer *probe = from_timer(probe, t, timer);
+	struct wgm_probe_peer *probe = timer_container_of(probe, t, timer);
 	unsigned long due = 0;
 	u64 now, next = WGM_PROBE_NEVER, at, path_up;
 	bool handshake, kick;
@@ -1173,7 +1174,7 @@ void wgm_probe_peer_remove(struct wgm_peer *peer)
 	probe->dead = true;	/* nothing re-arms the timer from now on */
 	memzero_explicit(&probe->keys, sizeof(probe->keys));
 	spin_unlock_bh(&probe->lock);
-	del_timer_sync(&probe->timer);
+	timer_delete_sync(&probe->timer);
 	cancel_work_sync(&probe->event_work);
 
 	spin_lock(&wgm_probe_ids_lock);

@@ -28,6 +28,7 @@
 #include <net/dsfield.h>
 #include <crypto/chacha20poly1305.h>
 
+#include "compat.h"
 #include "queueing.h"
 #include "messages.h"
 #include "device.h"

@@ -32,6 +32,7 @@
 #include <net/inet_sock.h>
 #include <net/sock.h>
 
+#include "compat.h"
 #include "socket.h"
 #include "device.h"
 #include "peer.h"
@@ -110,9 +111,8 @@ static int wgm_send4(struct wgm_device *wg, struct sk_buff *skb,
 	}
 
 	ep->src4.s_addr = fl.saddr;
-	udp_tunnel_xmit_skb(rt, sk, skb, fl.saddr, fl.daddr, ds,
-			    ip4_dst_hoplimit(&rt->dst), 0, fl.fl4_sport,
-			    fl.fl4_dport, false, false);
+	wgm_udp4_xmit(rt, sk, skb, fl.saddr, fl.daddr, ds,
+		      ip4_dst_hoplimit(&rt->dst), fl.fl4_sport, fl.fl4_dport);
 	rcu_read_unlock_bh();
 	return 0;
 
@@ -181,9 +181,8 @@ static int wgm_send6(struct wgm_device *wg, struct sk_buff *skb,
 	}
 
 	ep->src6 = fl.saddr;
-	udp_tunnel6_xmit_skb(dst, sk, skb, skb->dev, &fl.saddr, &fl.daddr, ds,
-			     ip6_dst_hoplimit(dst), 0, fl.fl6_sport,
-			     fl.fl6_dport, false);
+	wgm_udp6_xmit(dst, sk, skb, skb->dev, &fl.saddr, &fl.daddr, ds,
+		      ip6_dst_hoplimit(dst), fl.fl6_sport, fl.fl6_dport);
 	rcu_read_unlock_bh();
 	return 0;
 

@@ -44,6 +44,7 @@
 #include <linux/skbuff.h>
 #include <net/ipv6.h>
 
+#include "compat.h"
 #include "uapi/linux/wgmesh.h"
 #include "device.h"
 #include "peer.h"

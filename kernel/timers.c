@@ -30,6 +30,7 @@
 #include <linux/ktime.h>
 #include <linux/timekeeping.h>
 
+#include "compat.h"
 #include "timers.h"
 #include "device.h"
 #include "peer.h"
@@ -61,14 +62,14 @@ static void wgm_peer_timer_arm(struct wgm_peer *peer, struct timer_list *timer,
 
 static void wgm_expired_retransmit_handshake(struct timer_list *t)
 {
-	struct wgm_peer *peer = from_timer(peer, t, timer_retransmit_handshake);
+	struct wgm_peer *peer = timer_container_of(peer, t, timer_retransmit_handshake);
 
 	if (peer->timer_handshake_attempts > WGM_MAX_TIMER_HANDSHAKES) {
 		pr_debug("%s: peer %llu: no handshake after %u attempts, giving up\n",
 			 peer->device->dev->name, peer->internal_id,
 			 peer->timer_handshake_attempts);
 		/* Nothing will carry the staged packets now. */
-		del_timer(&peer->timer_send_keepalive);
+		timer_delete(&peer->timer_send_keepalive);
 		wgm_packet_purge_staged(peer);
 		/* Forget the keys if no session turns up in the meantime. */
 		if (!timer_pending(&peer->timer_zero_key_material))
@@ -88,7 +89,7 @@ static void wgm_expired_retransmit_handshake(struct timer_list *t)
 
 static void wgm_expired_send_keepalive(struct timer_list *t)
 {
-	struct wgm_peer *peer = from_timer(peer, t, timer_send_keepalive);
+	struct wgm_peer *peer = timer_container_of(peer, t, timer_send_keepalive);
 
 	wgm_packet_send_keepalive(peer);
 	if (peer->timer_need_another_keepalive) {
@@ -100,7 +101,7 @@ static void wgm_expired_send_keepalive(struct timer_list *t)
 
 static void wgm_expired_new_handshake(struct timer_list *t)
 {
-	struct wgm_peer *peer = from_timer(peer, t, timer_new_handshake);
+	struct wgm_peer *peer = timer_container_of(peer, t, timer_new_handshake);
 
 	pr_debug("%s: peer %llu: sent data without reply for %d s, new handshake\n",
 		 peer->device->dev->name, peer->internal_id,
@@ -111,7 +112,7 @@ static void wgm_expired_new_handshake(struct timer_list *t)
 
 static void wgm_expired_zero_key_material(struct timer_list *t)
 {
-	struct wgm_peer *peer = from_timer(peer, t, timer_zero_key_material);
+	struct wgm_peer *peer = timer_container_of(peer, t, timer_zero_key_material);
 
 	/* Wiping takes sleeping locks: do it from a work item. */
 	rcu_read_lock_bh();
@@ -137,7 +138,7 @@ static void wgm_clear_peer_worker(struct work_struct *work)
 
 static void wgm_expired_persistent_keepalive(struct timer_list *t)
 {
-	struct wgm_peer *peer = from_timer(peer, t, timer_persistent_keepalive);
+	struct wgm_peer *peer = timer_container_of(peer, t, timer_persistent_keepalive);
 
 	if (likely(READ_ONCE(peer->persistent_keepalive_interval)))
 		wgm_packet_send_keepalive(peer);
@@ -174,14 +175,14 @@ void wgm_timers_data_received(struct wgm_peer *peer)
 /* Anything authenticated went out: no separate keepalive is needed. */
 void wgm_timers_any_authenticated_packet_sent(struct wgm_peer *peer)
 {
-	del_timer(&peer->timer_send_keepalive);
+	timer_delete(&peer->timer_send_keepalive);
 	wgm_probe_authenticated_tx(peer);
 }
 
 /* Anything authenticated came in: the peer is answering. */
 void wgm_timers_any_authenticated_packet_received(struct wgm_peer *peer)
 {
-	del_timer(&peer->timer_new_handshake);
+	timer_delete(&peer->timer_new_handshake);
 }
 
 void wgm_timers_handshake_initiated(struct wgm_peer *peer)
@@ -196,7 +197,7 @@ void wgm_timers_handshake_initiated(struct wgm_peer *peer)
  */
 void wgm_timers_handshake_complete(struct wgm_peer *peer)
 {
-	del_timer(&peer->timer_retransmit_handshake);
+	timer_delete(&peer->timer_retransmit_handshake);
 	peer->timer_handshake_attempts = 0;
 	peer->sent_lastminute_handshake = false;
 	wgm_peer_stamp_handshake_walltime(peer);
@@ -238,10 +239,10 @@ void wgm_timers_init(struct wgm_peer *peer)
  */
 void wgm_timers_stop(struct wgm_peer *peer)
 {
-	del_timer_sync(&peer->timer_retransmit_handshake);
-	del_timer_sync(&peer->timer_send_keepalive);
-	del_timer_sync(&peer->timer_new_handshake);
-	del_timer_sync(&peer->timer_zero_key_material);
-	del_timer_sync(&peer->timer_persistent_keepalive);
+	timer_delete_sync(&peer->timer_retransmit_handshake);
+	timer_delete_sync(&peer->timer_send_keepalive);
+	timer_delete_sync(&peer->timer_new_handshake);
+	timer_delete_sync(&peer->timer_zero_key_material);
+	timer_delete_sync(&peer->timer_persistent_keepalive);
 	flush_work(&peer->clear_peer_work);
 }

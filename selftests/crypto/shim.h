@@ -6,6 +6,9 @@
  * RCU grace periods are immediate.  X25519 and (X)ChaCha20-Poly1305 come
  * from libsodium, BLAKE2s from noise_test.c.
  */
+/* kernel/compat.h maps kernel API versions: nothing to map here. */
+#define _WGM_COMPAT_H
+
 #include <stdint.h>
 #include <stdbool.h>
 #include <stddef.h>
