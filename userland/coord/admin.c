@@ -61,12 +61,15 @@ int coord_cmd_nodes(const char *dir)
 {
 	struct coord_node *nodes;
 	struct coord_db db;
-	struct wgm_err e;
+	struct wgm_err e = { "libsodium initialisation failed" };
 	size_t n, i;
 	unsigned int j;
 
-	if (open_db(&db, dir, false))
+	/* a read: no schema, no writes (a read-only user can list) */
+	if (mp_init() || coord_db_open_ro(&db, dir, &e)) {
+		fprintf(stderr, "meshcoord: %s\n", e.msg);
 		return 1;
+	}
 	if (coord_db_nodes(&db, &nodes, &n, &e)) {
 		fprintf(stderr, "meshcoord: %s\n", e.msg);
 		coord_db_close(&db);
@@ -123,11 +126,20 @@ int coord_cmd_remove(const char *dir, const char *sel)
 
 int coord_cmd_pubkey(const char *dir)
 {
-	char key[WGM_KEY_B64_LEN + 1];
+	char key[WGM_KEY_B64_LEN + 1], path[4096];
 	struct coord_db db;
+	struct wgm_err e = { "libsodium initialisation failed" };
 
-	if (open_db(&db, dir, true))
+	/* an existing network is only read (any user who may read it) */
+	snprintf(path, sizeof(path), "%s/%s", dir, COORD_DB_FILE);
+	if (access(path, F_OK) == 0) {
+		if (mp_init() || coord_db_open_ro(&db, dir, &e)) {
+			fprintf(stderr, "meshcoord: %s\n", e.msg);
+			return 1;
+		}
+	} else if (open_db(&db, dir, true)) {
 		return 1;
+	}
 	wgm_key_to_base64(key, db.pub);
 	coord_db_close(&db);
 	printf("%s\n", key);

@@ -4,6 +4,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,16 +42,26 @@ static const char schema[] =
 	"  authkey_mark INTEGER NOT NULL,"
 	"  removed_at INTEGER NOT NULL);";
 
+static void note_busy(struct coord_db *db, int rc)
+{
+	rc &= 0xff;
+	if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
+		db->busy = true;
+}
+
 static int sqlerr(struct coord_db *db, struct wgm_err *err, const char *what)
 {
+	note_busy(db, sqlite3_errcode(db->sql));
 	return wgm_err_set(err, "sqlite %s: %s", what, sqlite3_errmsg(db->sql));
 }
 
 static int exec(struct coord_db *db, const char *sql, struct wgm_err *err)
 {
 	char *msg = NULL;
+	int rc = sqlite3_exec(db->sql, sql, NULL, NULL, &msg);
 
-	if (sqlite3_exec(db->sql, sql, NULL, NULL, &msg) != SQLITE_OK) {
+	if (rc != SQLITE_OK) {
+		note_busy(db, rc);
 		wgm_err_set(err, "sqlite: %s", msg ? msg : "error");
 		sqlite3_free(msg);
 		return -1;
@@ -200,7 +211,97 @@ int coord_db_open(struct coord_db *db, const char *dir, struct wgm_err *err)
 		return -1;
 	}
 	match_owner(dir);
+	db->max_nodes = COORD_MAX_NODES;
 	return 0;
+}
+
+/* "file:" URI of path (RFC 3986 escapes for the few characters that need them). */
+static void uri_of(char *out, size_t len, const char *path, const char *query)
+{
+	size_t o = (size_t)snprintf(out, len, "file:");
+
+	for (; *path && o + 4 < len; path++) {
+		if (*path == '?' || *path == '#' || *path == '%')
+			o += (size_t)snprintf(out + o, len - o, "%%%02X",
+					      (unsigned char)*path);
+		else
+			out[o++] = *path;
+	}
+	out[o] = '\0';
+	snprintf(out + o, len - o, "%s", query);
+}
+
+static int load_meta_ro(struct coord_db *db, struct wgm_err *err)
+{
+	int r;
+
+	r = meta_get(db, "private_key", db->priv, 32, err);
+	if (r == 1)
+		r = meta_get(db, "public_key", db->pub, 32, err);
+	if (r == 1)
+		r = meta_get(db, "ula_prefix", db->ula, 6, err);
+	if (r == 0)
+		wgm_err_set(err, "not initialised (no key pair)");
+	return r == 1 ? 0 : -1;
+}
+
+int coord_db_open_ro(struct coord_db *db, const char *dir, struct wgm_err *err)
+{
+	char path[4096], wal[4200], uri[8400];
+	int rc;
+
+	memset(db, 0, sizeof(*db));
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, COORD_DB_FILE) >=
+	    sizeof(path))
+		return wgm_err_set(err, "state directory path too long");
+	if (access(path, R_OK))
+		return wgm_err_set(err, "%s: %s", path, strerror(errno));
+	rc = sqlite3_open_v2(path, &db->sql, SQLITE_OPEN_READONLY |
+			     SQLITE_OPEN_NOMUTEX, NULL);
+	if (rc == SQLITE_OK) {
+		sqlite3_busy_timeout(db->sql, 2000);
+		if (load_meta_ro(db, err) == 0)
+			goto ok;
+	}
+	/*
+	 * A WAL database whose -wal/-shm files are gone (no writer open) and
+	 * that this user cannot create: with no -wal there is nothing beyond
+	 * the main file, so read that file as it is.
+	 */
+	snprintf(wal, sizeof(wal), "%s-wal", path);
+	if (access(wal, F_OK) == 0 || errno != ENOENT) {
+		if (rc != SQLITE_OK)
+			wgm_err_set(err, "%s", db->sql ? sqlite3_errmsg(db->sql) :
+				    "out of memory");
+		wgm_err_prefix(err, "%s", path);
+		coord_db_close(db);
+		return -1;
+	}
+	if (db->sql)
+		sqlite3_close(db->sql);
+	db->sql = NULL;
+	uri_of(uri, sizeof(uri), path, "?immutable=1");
+	if (sqlite3_open_v2(uri, &db->sql, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI |
+			    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+		wgm_err_set(err, "%s", db->sql ? sqlite3_errmsg(db->sql) :
+			    "out of memory");
+		wgm_err_prefix(err, "%s", path);
+		coord_db_close(db);
+		return -1;
+	}
+	if (load_meta_ro(db, err)) {
+		wgm_err_prefix(err, "%s", path);
+		coord_db_close(db);
+		return -1;
+	}
+ok:
+	db->max_nodes = COORD_MAX_NODES;
+	return 0;
+}
+
+void coord_db_busy_timeout(struct coord_db *db, int ms)
+{
+	sqlite3_busy_timeout(db->sql, ms);
 }
 
 void coord_db_close(struct coord_db *db)
@@ -434,6 +535,13 @@ static uint32_t key_index(const uint8_t pubkey[MP_KEY_LEN], uint32_t probe)
 	return 1 + (v + probe) % (V4_HOSTS - 2);
 }
 
+bool coord_name_is_address(const char *name)
+{
+	uint8_t a[16];
+
+	return inet_pton(AF_INET, name, a) == 1 || inet_pton(AF_INET6, name, a) == 1;
+}
+
 int coord_db_join(struct coord_db *db, const uint8_t pubkey[MP_KEY_LEN],
 		  const char *name, const char *authkey, int64_t now,
 		  struct coord_node *out, struct wgm_err *err)
@@ -448,14 +556,18 @@ int coord_db_join(struct coord_db *db, const uint8_t pubkey[MP_KEY_LEN],
 		wgm_err_set(err, "invalid node name");
 		return MP_ERR_NAME;
 	}
+	if (coord_name_is_address(name)) {
+		wgm_err_set(err, "invalid node name: it reads as an IPv4 address");
+		return MP_ERR_NAME;
+	}
 	if (exec(db, "BEGIN IMMEDIATE", err))
 		return -1;
 	r = exists(db, "SELECT 1 WHERE (SELECT count(*) FROM nodes) >= ?", NULL,
-		   COORD_MAX_NODES, err);
+		   db->max_nodes, err);
 	if (r) {
 		if (r > 0) {
-			wgm_err_set(err, "node limit (%d) reached",
-				    COORD_MAX_NODES);
+			wgm_err_set(err, "node limit (%u) reached",
+				    (unsigned int)db->max_nodes);
 			r = MP_ERR_FULL;
 		}
 		goto out;
@@ -595,7 +707,7 @@ int coord_db_remove(struct coord_db *db, const char *sel,
 	uint8_t key[MP_KEY_LEN], a4[4], a6[16];
 	bool by_key, by4, by6;
 	sqlite3_stmt *st;
-	size_t n, i;
+	size_t n, i, j, hit = SIZE_MAX;
 	int r = 0;
 
 	by_key = wgm_key_from_base64(key, sel);
@@ -607,15 +719,23 @@ int coord_db_remove(struct coord_db *db, const char *sel,
 		exec(db, "ROLLBACK", NULL);
 		return -1;
 	}
-	for (i = 0; i < n; i++) {
-		if (strcmp(nodes[i].name, sel) == 0 ||
-		    (by_key && memcmp(nodes[i].pubkey, key, MP_KEY_LEN) == 0) ||
-		    (by4 && memcmp(nodes[i].addr4, a4, 4) == 0) ||
-		    (by6 && memcmp(nodes[i].addr6, a6, 16) == 0))
-			break;
+	/* every node sel can name: more than one is an error, not a guess */
+	for (j = 0; j < n; j++) {
+		if (strcmp(nodes[j].name, sel) != 0 &&
+		    !(by_key && memcmp(nodes[j].pubkey, key, MP_KEY_LEN) == 0) &&
+		    !(by4 && memcmp(nodes[j].addr4, a4, 4) == 0) &&
+		    !(by6 && memcmp(nodes[j].addr6, a6, 16) == 0))
+			continue;
+		if (hit != SIZE_MAX) {
+			r = wgm_err_set(err, "'%s' is ambiguous: it names %s and %s; name the node by its public key",
+					sel, nodes[hit].name, nodes[j].name);
+			goto out;
+		}
+		hit = j;
 	}
-	if (i == n)
+	if (hit == SIZE_MAX)
 		goto out;
+	i = hit;
 	st = prep(db, "DELETE FROM nodes WHERE id = ?", err);
 	if (!st) {
 		r = -1;

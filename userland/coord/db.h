@@ -14,7 +14,7 @@
 #include "err.h"
 #include "proto.h"
 
-#define COORD_MAX_NODES		1024
+#define COORD_MAX_NODES		10000	/* default of coord_db.max_nodes */
 #define COORD_DB_FILE		"state.db"
 #define COORD_V4_PLEN		10	/* 100.64.0.0/10 */
 #define COORD_V6_PLEN		48	/* the ULA prefix chosen at init */
@@ -24,6 +24,8 @@ struct coord_db {
 	sqlite3 *sql;
 	uint8_t priv[32], pub[32];	/* the service's static X25519 pair */
 	uint8_t ula[6];			/* fdxx:xxxx:xxxx::/48 */
+	uint32_t max_nodes;		/* coord_db_join refuses beyond this */
+	bool busy;	/* the last failure met another process's lock */
 };
 
 struct coord_node {
@@ -39,6 +41,14 @@ struct coord_node {
 
 /* Open (creating dir, schema, key pair and ULA prefix on first use). */
 int coord_db_open(struct coord_db *db, const char *dir, struct wgm_err *err);
+/*
+ * Open an existing database read-only: no schema, no writes, no chmod
+ * (admin reads, e.g. by a user who may only read the state directory).
+ */
+int coord_db_open_ro(struct coord_db *db, const char *dir,
+		     struct wgm_err *err);
+/* How long a write waits for another process's lock (default 2000 ms). */
+void coord_db_busy_timeout(struct coord_db *db, int ms);
 void coord_db_close(struct coord_db *db);
 
 /* PRAGMA data_version: changes when another connection committed. */
@@ -50,6 +60,9 @@ int coord_db_nodes(struct coord_db *db, struct coord_node **nodes,
 /* 1 found, 0 not found, -1 error. */
 int coord_db_find(struct coord_db *db, const uint8_t pubkey[MP_KEY_LEN],
 		  struct coord_node *out, struct wgm_err *err);
+
+/* A name that reads as an IPv4 address (a remove selector would be ambiguous). */
+bool coord_name_is_address(const char *name);
 
 /*
  * Register a new node: checks and consumes the auth key, picks a unique
@@ -70,7 +83,8 @@ int coord_db_all_offline(struct coord_db *db, struct wgm_err *err);
 
 /*
  * Remove the node named by sel (name, base64 public key, or overlay
- * address); the removed node goes to *out.  1 removed, 0 no such node.
+ * address); the removed node goes to *out.  1 removed, 0 no such node,
+ * -1 error (also when sel names more than one node: err says which).
  */
 int coord_db_remove(struct coord_db *db, const char *sel,
 		    struct coord_node *out, struct wgm_err *err);

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* meshcoord: the wgmesh coordination service and its admin commands. */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,12 +16,61 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: meshcoord [--listen ADDR:PORT] [--stun ADDR:PORT|none] [--state DIR]\n"
+		"                 [--max-nodes N] [--max-pending N] [--max-pending-per-address N]\n"
+		"                 [--max-connections N]\n"
 		"       meshcoord [--state DIR] nodes\n"
 		"       meshcoord [--state DIR] remove NODE   (name, public key or address)\n"
 		"       meshcoord [--state DIR] pubkey\n"
 		"       meshcoord [--state DIR] authkey create [--reusable] [--expires DURATION]\n"
-		"defaults: --listen %s --stun %s --state %s\n",
-		DEFAULT_LISTEN, DEFAULT_STUN, DEFAULT_STATE);
+		"defaults: --listen %s --stun %s --state %s\n"
+		"          --max-nodes %d --max-pending %d --max-pending-per-address %d\n"
+		"          --max-connections: max-nodes + max-pending\n",
+		DEFAULT_LISTEN, DEFAULT_STUN, DEFAULT_STATE, COORD_DEF_MAX_NODES,
+		COORD_DEF_MAX_PENDING, COORD_DEF_MAX_PER_SOURCE);
+}
+
+static bool parse_limit(const char *opt, const char *v, unsigned int *out)
+{
+	char *end;
+	unsigned long n;
+
+	errno = 0;
+	n = strtoul(v, &end, 10);
+	if (*v < '0' || *v > '9' || *end || errno || n < 1 || n > COORD_LIMIT_MAX) {
+		fprintf(stderr, "meshcoord: %s: '%s' is not a number from 1 to %d\n",
+			opt, v, COORD_LIMIT_MAX);
+		return false;
+	}
+	*out = (unsigned int)n;
+	return true;
+}
+
+/* The service's addresses, checked before anything starts. */
+static bool addr_ok(const char *opt, const char *spec)
+{
+	char host[64];
+	uint16_t port;
+	struct wgm_err e;
+
+	if (!spec || !coord_parse_addr(spec, host, sizeof(host), &port, true, &e))
+		return true;
+	fprintf(stderr, "meshcoord: %s %s\n", opt, e.msg);
+	return false;
+}
+
+/* The state directory of a subcommand: a directory, and say so if open. */
+static bool state_ok(const char *dir, bool create)
+{
+	char warn[512];
+	struct wgm_err e;
+
+	if (coord_check_state_dir(dir, create, warn, sizeof(warn), &e)) {
+		fprintf(stderr, "meshcoord: %s\n", e.msg);
+		return false;
+	}
+	if (warn[0])
+		fprintf(stderr, "meshcoord: %s\n", warn);
+	return true;
 }
 
 int main(int argc, char **argv)
@@ -31,11 +81,20 @@ int main(int argc, char **argv)
 		{ "state", required_argument, NULL, 'd' },
 		{ "reusable", no_argument, NULL, 'r' },
 		{ "expires", required_argument, NULL, 'e' },
+		{ "max-nodes", required_argument, NULL, 'N' },
+		{ "max-pending", required_argument, NULL, 'P' },
+		{ "max-pending-per-address", required_argument, NULL, 'A' },
+		{ "max-connections", required_argument, NULL, 'C' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct coord_cfg cfg = { DEFAULT_LISTEN, DEFAULT_STUN, DEFAULT_STATE };
-	bool reusable = false, svc_opts = false;
+	struct coord_cfg cfg = {
+		.listen = DEFAULT_LISTEN, .stun = DEFAULT_STUN,
+		.state_dir = DEFAULT_STATE, .max_nodes = COORD_DEF_MAX_NODES,
+		.max_pending = COORD_DEF_MAX_PENDING,
+		.max_per_source = COORD_DEF_MAX_PER_SOURCE,
+	};
+	bool reusable = false, svc_opts = false, key_opts = false;
 	int64_t expires = 0;
 	struct wgm_err err;
 	int c;
@@ -55,8 +114,31 @@ int main(int argc, char **argv)
 			break;
 		case 'r':
 			reusable = true;
+			key_opts = true;
+			break;
+		case 'N':
+			if (!parse_limit("--max-nodes", optarg, &cfg.max_nodes))
+				return 2;
+			svc_opts = true;
+			break;
+		case 'P':
+			if (!parse_limit("--max-pending", optarg, &cfg.max_pending))
+				return 2;
+			svc_opts = true;
+			break;
+		case 'A':
+			if (!parse_limit("--max-pending-per-address", optarg,
+					 &cfg.max_per_source))
+				return 2;
+			svc_opts = true;
+			break;
+		case 'C':
+			if (!parse_limit("--max-connections", optarg, &cfg.max_conns))
+				return 2;
+			svc_opts = true;
 			break;
 		case 'e':
+			key_opts = true;
 			expires = coord_parse_duration(optarg);
 			if (expires <= 0) {
 				fprintf(stderr, "meshcoord: bad duration '%s' (e.g. 90s, 30m, 24h, 7d)\n",
@@ -74,7 +156,16 @@ int main(int argc, char **argv)
 	}
 	argc -= optind;
 	argv += optind;
+	if (key_opts && !(argc == 2 && !strcmp(argv[0], "authkey") &&
+			  !strcmp(argv[1], "create"))) {
+		fprintf(stderr, "meshcoord: --reusable/--expires apply to 'authkey create' only\n");
+		return 2;
+	}
 	if (argc == 0) {
+		if (!addr_ok("--listen", cfg.listen) || !addr_ok("--stun", cfg.stun))
+			return 2;
+		if (cfg.max_per_source > cfg.max_pending)
+			cfg.max_per_source = cfg.max_pending;
 		if (coord_serve(&cfg, &err)) {
 			fprintf(stderr, "meshcoord: %s\n", err.msg);
 			return 1;
@@ -82,9 +173,12 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (svc_opts) {
-		fprintf(stderr, "meshcoord: --listen/--stun apply to the service only\n");
+		fprintf(stderr, "meshcoord: --listen/--stun/--max-* apply to the service only\n");
 		return 2;
 	}
+	if (!state_ok(cfg.state_dir, !strcmp(argv[0], "pubkey") ||
+		      !strcmp(argv[0], "authkey")))
+		return 1;
 	if (!strcmp(argv[0], "nodes") && argc == 1)
 		return coord_cmd_nodes(cfg.state_dir);
 	if (!strcmp(argv[0], "remove") && argc == 2)

@@ -1023,6 +1023,11 @@ int mp_client_connect(struct mp_conn *c, const struct mp_client_cfg *cfg,
 		if (wait_fd(c->fd, POLLIN, deadline, err))
 			goto fail_hs;
 	}
+	if (len == sizeof(MP_BUSY_NOTICE) - 1 &&
+	    !memcmp(body, MP_BUSY_NOTICE, len)) {
+		fail(err, MP_ERR_NONE, "the service refused the connection: too many connections pending (unauthenticated notice); retry later");
+		goto fail_hs;
+	}
 	if (len != MP_HS2_LEN) {
 		fail(err, MP_ERR_NONE, "handshake: bad answer (%zu bytes)", len);
 		goto fail_hs;

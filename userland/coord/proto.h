@@ -40,6 +40,11 @@
 /* Handshake message sizes: magic(4) e(32) [enc(s)(32) tag(16)] | [tag(16)] */
 #define MP_HS1_LEN		(4 + 32 + 32 + MP_TAG_LEN)
 #define MP_HS2_LEN		(4 + 32 + MP_TAG_LEN)
+/*
+ * The one plaintext frame the service sends before a handshake: it refused
+ * the connection (too many pending).  Unauthenticated, so only reported.
+ */
+#define MP_BUSY_NOTICE		"wgmesh-coord: busy"
 /* The agent pings at this interval; the service drops a node silent for 3x. */
 #define MP_KEEPALIVE_SEC	15
 

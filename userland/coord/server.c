@@ -23,9 +23,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -90,27 +92,44 @@ struct sconn {
 	struct bucket punch_rate, cand_rate;
 	bool cand_held;		/* a CANDIDATES change waits for a token */
 	struct mp_candidates held;
+	int64_t push_due;	/* monotonic ms: first push of a new node, 0: done */
+	bool pending;		/* counted in server.pend[] (before READY) */
+	struct mp_candidate src;	/* source address, port 0 (per-source limit) */
 	char peer[MP_CAND_STRLEN];
 };
+
+/* Nodes that asked for a punch with this one while it could not take one. */
+#define PUNCH_WAITERS 4
 
 struct snode {
 	struct coord_node n;
 	struct sconn *conn;	/* the node's READY connection or NULL */
 	int64_t seen_written;	/* wall seconds of the last last_seen write */
+	bool seen_dirty, cand_dirty;	/* a write met a lock: retried */
+	int64_t waiters[PUNCH_WAITERS];	/* node ids, 0: free */
 };
 
 struct server {
 	const struct coord_cfg *cfg;
 	struct coord_db db;
-	int lfd, ufd, sigfd;
-	struct sconn *conns[COORD_MAX_CONNS];
+	int lfd, ufd, sigfd, lockfd;
+	unsigned int max_conns;
+	struct sconn **conns;		/* max_conns */
 	size_t nconns;
+	struct sconn **pend;		/* cfg->max_pending: not yet READY */
+	size_t npend;
 	struct snode **nodes;
 	size_t nnodes;
 	int64_t data_version;
 	int64_t next_db_poll;
 	int64_t accept_paused_until;	/* after EMFILE and the like */
+	int64_t refuse_log_next;	/* refusals log one line a second ... */
+	unsigned long refused_quiet;	/* ... and count the others */
+	int64_t db_busy_until;		/* writes wait (dirty) until then */
+	bool db_dirty;			/* some node has a dirty flag */
 };
+
+static void pend_remove(struct server *s, struct sconn *c);
 
 __attribute__((format(printf, 1, 2)))
 static void logmsg(const char *fmt, ...)
@@ -203,30 +222,66 @@ static void push_peer(struct server *s, const struct snode *n)
 /*
  * Both online with candidates: each gets a PUNCH with the other's
  * candidates, queued back to back and flushed together at the end of this
- * loop iteration, so both start punching at the same moment.
+ * loop iteration, so both start punching at the same moment.  False when
+ * one of them cannot take part now.
+ *
+ * PUNCH goes only to pairs that need one, as the agents report it: an
+ * agent sends PUNCH_REQUEST when none of its paths to a peer is alive or
+ * being probed.  A join or a candidate change reaches the peers as a PEER
+ * message, and an agent hands new candidates to its kernel, which probes
+ * them at once; pairs with a live path are left alone.
  */
-static void punch_pair(struct snode *a, struct snode *b)
+static bool punch_pair(struct snode *a, struct snode *b)
 {
 	struct mp_msg m = { .type = MP_PUNCH };
 
 	if (!a || !b || a == b || !node_ready(a) || !node_ready(b) || !a->n.cand.n ||
 	    !b->n.cand.n)
-		return;
+		return false;
 	memcpy(m.u.punch.pubkey, b->n.pubkey, MP_KEY_LEN);
 	m.u.punch.cand = b->n.cand;
 	send_or_kill(a->conn, &m);
 	memcpy(m.u.punch.pubkey, a->n.pubkey, MP_KEY_LEN);
 	m.u.punch.cand = a->n.cand;
 	send_or_kill(b->conn, &m);
+	return true;
 }
 
-/* n joined or changed its candidates: punch with every online node. */
-static void punch_pairs(struct server *s, struct snode *n)
+static struct snode *find_node_id(struct server *s, int64_t id)
 {
 	size_t i;
 
 	for (i = 0; i < s->nnodes; i++)
-		punch_pair(n, s->nodes[i]);
+		if (s->nodes[i]->n.id == id)
+			return s->nodes[i];
+	return NULL;
+}
+
+/* a asked to punch with b, which cannot now: b punches when it can. */
+static void punch_later(struct snode *b, const struct snode *a)
+{
+	unsigned int i;
+
+	for (i = 0; i < PUNCH_WAITERS; i++)
+		if (b->waiters[i] == a->n.id)
+			return;
+	memmove(&b->waiters[1], &b->waiters[0],
+		(PUNCH_WAITERS - 1) * sizeof(b->waiters[0]));
+	b->waiters[0] = a->n.id;	/* the oldest falls off */
+}
+
+/* n is ready with candidates: the punches that waited for it. */
+static void punch_waiters(struct server *s, struct snode *n)
+{
+	unsigned int i;
+
+	if (!node_ready(n) || !n->n.cand.n)
+		return;
+	for (i = 0; i < PUNCH_WAITERS; i++) {
+		if (n->waiters[i])
+			punch_pair(n, find_node_id(s, n->waiters[i]));
+		n->waiters[i] = 0;
+	}
 }
 
 static struct snode *find_node(struct server *s, const uint8_t *pub)
@@ -266,14 +321,92 @@ static void drop_node(struct server *s, size_t idx)
 	s->nnodes--;
 }
 
-static void write_seen(struct server *s, struct snode *n, bool online)
+/*
+ * Database writes from the loop wait at most COORD_DB_BUSY_MS for a lock
+ * another process holds.  A write that meets one marks its node dirty, and
+ * for COORD_DB_RETRY_MS no write is tried at all (the loop never stalls
+ * longer); flush_dirty() then writes the newest state.  The in-memory state
+ * is authoritative meanwhile.
+ */
+static bool db_open_for_writes(const struct server *s)
+{
+	return mono_ms() >= s->db_busy_until;
+}
+
+/* After a failed write: true when it met a lock (the caller marks dirty). */
+static bool db_write_failed(struct server *s, const char *who,
+			    const struct wgm_err *e)
+{
+	if (!s->db.busy) {
+		logmsg("%s: %s", who, e->msg);
+		return false;
+	}
+	if (db_open_for_writes(s))
+		logmsg("state database locked by another process: writes wait (%s)",
+		       e->msg);
+	s->db_busy_until = mono_ms() + COORD_DB_RETRY_MS;
+	s->db_dirty = true;
+	return true;
+}
+
+static void db_seen(struct server *s, struct snode *n)
 {
 	struct wgm_err e;
 
+	n->seen_dirty = true;
+	if (!db_open_for_writes(s)) {
+		s->db_dirty = true;
+		return;
+	}
+	s->db.busy = false;
+	if (coord_db_set_seen(&s->db, n->n.id, n->conn != NULL, n->n.last_seen, &e) &&
+	    db_write_failed(s, n->n.name, &e))
+		return;
+	n->seen_dirty = false;
+}
+
+static void db_cands(struct server *s, struct snode *n)
+{
+	struct wgm_err e;
+
+	n->cand_dirty = true;
+	if (!db_open_for_writes(s)) {
+		s->db_dirty = true;
+		return;
+	}
+	s->db.busy = false;
+	if (coord_db_set_candidates(&s->db, n->n.id, &n->n.cand, &e) &&
+	    db_write_failed(s, n->n.name, &e))
+		return;
+	n->cand_dirty = false;
+}
+
+/* Retry the writes that met a lock (newest state). */
+static void flush_dirty(struct server *s)
+{
+	size_t i;
+
+	if (!s->db_dirty || !db_open_for_writes(s))
+		return;
+	s->db_dirty = false;
+	for (i = 0; i < s->nnodes && db_open_for_writes(s); i++) {
+		if (s->nodes[i]->seen_dirty)
+			db_seen(s, s->nodes[i]);
+		if (s->nodes[i]->cand_dirty && db_open_for_writes(s))
+			db_cands(s, s->nodes[i]);
+	}
+	if (!db_open_for_writes(s))
+		s->db_dirty = true;
+	else if (i == s->nnodes)
+		logmsg("state database writes caught up");
+}
+
+/* n's connection came or went (n->conn already set): store it. */
+static void write_seen(struct server *s, struct snode *n)
+{
 	n->n.last_seen = wall();
 	n->seen_written = n->n.last_seen;
-	if (coord_db_set_seen(&s->db, n->n.id, online, n->n.last_seen, &e))
-		logmsg("%s: %s", n->n.name, e.msg);
+	db_seen(s, n);
 }
 
 /* First sealed frame: HELLO.  Registers or recognises the node. */
@@ -293,8 +426,15 @@ static void on_hello(struct server *s, struct sconn *c, const struct mp_msg *m)
 	}
 	n = find_node(s, c->node_pub);
 	if (!n) {
+		/* tried even while other writes wait: one short wait at most */
+		s->db.busy = false;
 		r = coord_db_join(&s->db, c->node_pub, m->u.hello.name,
 				  m->u.hello.authkey, wall(), &cn, &e);
+		if (r < 0 && db_write_failed(s, c->peer, &e)) {
+			logmsg("%s: join deferred: state database locked", c->peer);
+			send_error(c, MP_ERR_NONE, "service busy (state database locked), retry later");
+			return;
+		}
 		if (r) {
 			logmsg("%s: join refused: %s", c->peer, e.msg);
 			send_error(c, r > 0 ? r : MP_ERR_NONE,
@@ -315,10 +455,11 @@ static void on_hello(struct server *s, struct sconn *c, const struct mp_msg *m)
 	}
 	c->node = n;
 	c->state = CS_READY;
+	pend_remove(s, c);
 	bucket_init(&c->punch_rate, PUNCH_BURST, mono_ms());
 	bucket_init(&c->cand_rate, CAND_BURST, mono_ms());
 	n->conn = c;
-	write_seen(s, n, true);
+	write_seen(s, n);
 	logmsg("%s (%s): online", n->n.name, c->peer);
 
 	memset(&w, 0, sizeof(w));
@@ -337,25 +478,70 @@ static void on_hello(struct server *s, struct sconn *c, const struct mp_msg *m)
 	}
 	w.type = MP_SYNC_END;
 	send_or_kill(c, &w);
-	push_peer(s, n);
-	punch_pairs(s, n);
+	/*
+	 * The others hear of n once: with the candidates it sends right
+	 * after WELCOME, or after COORD_JOIN_PUSH_MS without them.
+	 */
+	c->push_due = mono_ms() + COORD_JOIN_PUSH_MS;
+	punch_waiters(s, n);
 }
 
-/* Drop candidates nobody can send to (unspecified, multicast) and duplicates. */
+static void push_now(struct server *s, struct sconn *c)
+{
+	c->push_due = 0;
+	if (c->node && !c->dead)
+		push_peer(s, c->node);
+}
+
+/*
+ * An IPv4 address another host can send to: not "this network" (0/8),
+ * loopback (127/8), link-local (169.254/16: meaningless off the link),
+ * multicast (224/4), reserved or broadcast (240/4).
+ */
+static bool v4_usable(const uint8_t *a)
+{
+	return a[0] != 0 && a[0] != 127 && !(a[0] == 169 && a[1] == 254) &&
+	       a[0] < 224;
+}
+
+/*
+ * A candidate that can be a path from another host.  IPv6: not
+ * unspecified, loopback, the IPv4-compatible/-mapped/-translated forms
+ * (which would smuggle IPv4 loopback past the rule above), link-local
+ * fe80::/10 (no scope crosses hosts), site-local fec0::/10 or multicast.
+ * Port 0 is no port.  The kernel checks the same once more.
+ */
+bool coord_cand_usable(const struct mp_candidate *c)
+{
+	static const uint8_t zero12[12];
+	const uint8_t *a = c->addr;
+
+	if (!c->port)
+		return false;
+	if (c->family == AF_INET)
+		return v4_usable(a);
+	if (c->family != AF_INET6)
+		return false;
+	if (!memcmp(a, zero12, 12) ||				/* ::/96 incl. ::, ::1 */
+	    (!memcmp(a, zero12, 10) && a[10] == 0xff && a[11] == 0xff) ||
+	    (!memcmp(a, "\0\0\0\0\0\0\0\0\xff\xff\0\0", 12)) ||	/* ::ffff:0:0/96 */
+	    (!memcmp(a, "\0\x64\xff\x9b", 4) && !v4_usable(a + 12)) ||	/* 64:ff9b::/96 */
+	    (a[0] == 0xfe && (a[1] & 0x80) == 0x80) ||		/* fe80::/10, fec0::/10 */
+	    a[0] == 0xff)						/* multicast */
+		return false;
+	return true;
+}
+
+/* Drop candidates that are never a path from another host, and duplicates. */
 static void clean_cands(struct mp_candidates *out, const struct mp_candidates *in)
 {
-	static const uint8_t zero[16];
 	unsigned int i, j;
 
 	memset(out, 0, sizeof(*out));
 	for (i = 0; i < in->n; i++) {
 		const struct mp_candidate *c = &in->c[i];
-		bool v4 = c->family == AF_INET;
 
-		if (!memcmp(c->addr, zero, v4 ? 4 : 16) ||
-		    (v4 && (c->addr[0] & 0xf0) == 0xe0) ||
-		    (v4 && !memcmp(c->addr, "\xff\xff\xff\xff", 4)) ||
-		    (!v4 && c->addr[0] == 0xff))
+		if (!coord_cand_usable(c))
 			continue;
 		for (j = 0; j < out->n; j++)
 			if (mp_candidate_equal(&out->c[j], c))
@@ -382,22 +568,22 @@ static bool cands_equal(const struct mp_candidates *a,
 static void apply_candidates(struct server *s, struct sconn *c, int64_t now)
 {
 	struct snode *n = c->node;
-	struct wgm_err e;
 
 	if (!c->cand_held || !n || c->dead)
 		return;
 	if (cands_equal(&n->n.cand, &c->held)) {
 		c->cand_held = false;
+		if (c->push_due)
+			push_now(s, c);
 		return;
 	}
 	if (!bucket_take(&c->cand_rate, CAND_BURST, now))
 		return;		/* retried from the loop at bucket_next() */
 	c->cand_held = false;
 	n->n.cand = c->held;
-	if (coord_db_set_candidates(&s->db, n->n.id, &n->n.cand, &e))
-		logmsg("%s: %s", n->n.name, e.msg);
-	push_peer(s, n);
-	punch_pairs(s, n);
+	db_cands(s, n);
+	push_now(s, c);
+	punch_waiters(s, n);
 }
 
 static void on_message(struct server *s, struct sconn *c,
@@ -418,8 +604,13 @@ static void on_message(struct server *s, struct sconn *c,
 	case MP_PONG:
 		break;
 	case MP_PUNCH_REQUEST:
-		if (bucket_take(&c->punch_rate, PUNCH_BURST, mono_ms()))
-			punch_pair(n, find_node(s, m->u.punch_req));
+		/* n reports no live path to that peer */
+		if (bucket_take(&c->punch_rate, PUNCH_BURST, mono_ms())) {
+			struct snode *t = find_node(s, m->u.punch_req);
+
+			if (t && t != n && n->n.cand.n && !punch_pair(n, t))
+				punch_later(t, n);
+		}
 		break;
 	case MP_CANDIDATES:
 		clean_cands(&c->held, &m->u.cand);
@@ -431,7 +622,7 @@ static void on_message(struct server *s, struct sconn *c,
 		return;
 	}
 	if (wall() - n->seen_written >= 60)
-		write_seen(s, n, true);
+		write_seen(s, n);
 }
 
 static void on_handshake(struct server *s, struct sconn *c,
@@ -502,19 +693,81 @@ static void on_readable(struct server *s, struct sconn *c)
 	}
 }
 
-static size_t pending_count(const struct server *s)
+/* Same source for the per-source limit: IPv4 address, or IPv6 /64. */
+static bool same_source(const struct mp_candidate *a,
+			const struct mp_candidate *b)
 {
-	size_t i, n = 0;
+	return a->family == b->family &&
+	       !memcmp(a->addr, b->addr, a->family == AF_INET ? 4 : 8);
+}
 
-	for (i = 0; i < s->nconns; i++)
-		n += s->conns[i]->state != CS_READY;
-	return n;
+static void pend_remove(struct server *s, struct sconn *c)
+{
+	size_t i;
+
+	if (!c->pending)
+		return;
+	c->pending = false;
+	for (i = 0; i < s->npend; i++)
+		if (s->pend[i] == c) {
+			s->pend[i] = s->pend[--s->npend];
+			return;
+		}
+}
+
+/* Why a new connection from src cannot be taken, or NULL. */
+static const char *refuse_reason(const struct server *s,
+				 const struct mp_candidate *src)
+{
+	size_t i, same = 0;
+
+	if (s->nconns >= s->max_conns)
+		return "too many connections";
+	if (s->npend >= s->cfg->max_pending)
+		return "too many pending connections";
+	for (i = 0; i < s->npend; i++)
+		same += same_source(&s->pend[i]->src, src);
+	if (same >= s->cfg->max_per_source)
+		return "too many pending connections from this address";
+	return NULL;
+}
+
+/*
+ * Refused before any handshake: nothing authenticated can be said, so the
+ * client gets one fixed plaintext frame (MP_BUSY_NOTICE) that it reports as
+ * an unauthenticated notice, and the connection is closed.  One log line a
+ * second at most, with the count of the others.
+ */
+static void refuse(struct server *s, int fd, const char *who, const char *why)
+{
+	uint8_t frame[4 + sizeof(MP_BUSY_NOTICE) - 1];
+	int64_t now = mono_ms();
+	ssize_t w;
+
+	frame[0] = frame[1] = frame[2] = 0;
+	frame[3] = sizeof(MP_BUSY_NOTICE) - 1;
+	memcpy(frame + 4, MP_BUSY_NOTICE, sizeof(MP_BUSY_NOTICE) - 1);
+	w = send(fd, frame, sizeof(frame), MSG_DONTWAIT | MSG_NOSIGNAL);
+	(void)w;	/* best effort: the socket is new, its buffer empty */
+	close(fd);
+	if (now < s->refuse_log_next) {
+		s->refused_quiet++;
+		return;
+	}
+	if (s->refused_quiet)
+		logmsg("%s: refused: %s (and %lu more refused since the last such line)",
+		       who, why, s->refused_quiet);
+	else
+		logmsg("%s: refused: %s", who, why);
+	s->refused_quiet = 0;
+	s->refuse_log_next = now + 1000;
 }
 
 static void on_accept(struct server *s)
 {
 	struct sockaddr_storage ss;
 	struct mp_candidate pc;
+	const char *why;
 	struct sconn *c;
 	int fd, one = 1, i;
 
@@ -538,17 +791,17 @@ static void on_accept(struct server *s)
 		unmap_v4(&ss);
 		if (mp_candidate_from_sockaddr(&pc, (struct sockaddr *)&ss))
 			memset(&pc, 0, sizeof(pc));
-		if (s->nconns >= COORD_MAX_CONNS ||
-		    pending_count(s) >= COORD_MAX_PENDING) {
+		why = refuse_reason(s, &pc);
+		if (why) {
 			char a[MP_CAND_STRLEN];
 
-			logmsg("%s: refused: too many connections",
-			       mp_candidate_format(&pc, a));
-			close(fd);
+			pc.port = 0;
+			refuse(s, fd, mp_candidate_format(&pc, a), why);
 			continue;
 		}
 		c = calloc(1, sizeof(*c));
-		if (!c || mp_conn_init(&c->mc, fd, COORD_WQUEUE_MAX)) {
+		if (!c || mp_conn_init(&c->mc, fd, COORD_WQUEUE_BASE +
+				       (size_t)s->cfg->max_nodes * COORD_WQUEUE_PER_NODE)) {
 			free(c);
 			close(fd);
 			continue;
@@ -556,6 +809,10 @@ static void on_accept(struct server *s)
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 		mp_candidate_format(&pc, c->peer);
 		c->deadline = mono_ms() + COORD_HS_TIMEOUT_MS;
+		c->src = pc;
+		c->src.port = 0;
+		c->pending = true;
+		s->pend[s->npend++] = c;
 		s->conns[s->nconns++] = c;
 	}
 }
@@ -653,9 +910,11 @@ static void flush_and_reap(struct server *s)
 				i++;
 				continue;
 			}
+			if (c->pending)
+				pend_remove(s, c);
 			if (n && n->conn == c) {
 				n->conn = NULL;
-				write_seen(s, n, false);
+				write_seen(s, n);
 				logmsg("%s (%s): offline", n->n.name, c->peer);
 				push_peer(s, n);
 				again = true;	/* pushes queued: flush them */
@@ -676,11 +935,50 @@ static void on_timeouts(struct server *s, int64_t now)
 
 		if (c->cand_held && now >= bucket_next(&c->cand_rate))
 			apply_candidates(s, c, now);
+		if (c->push_due && now >= c->push_due)
+			push_now(s, c);
 		if (!c->dead && now >= c->deadline)
 			kill_conn(c, c->closing ? "peer does not read" :
 				  c->state == CS_READY ? "idle timeout" :
 				  "handshake timeout");
 	}
+}
+
+int coord_parse_addr(const char *spec, char *host, size_t hostlen,
+		     uint16_t *port, bool allow_zero, struct wgm_err *err)
+{
+	const char *colon, *p, *h = spec;
+	unsigned long v = 0;
+	size_t hl;
+
+	colon = strrchr(spec, ':');
+	if (!colon)
+		return wgm_err_set(err, "'%s': expected ADDR:PORT", spec);
+	p = colon + 1;
+	hl = (size_t)(colon - spec);
+	if (spec[0] == '[' && hl >= 2 && spec[hl - 1] == ']') {
+		h = spec + 1;
+		hl -= 2;
+	} else if (memchr(spec, ':', hl)) {
+		return wgm_err_set(err, "'%s': an IPv6 address goes in brackets: [ADDR]:PORT",
+				   spec);
+	}
+	if (hl == 0 || hl >= hostlen)
+		return wgm_err_set(err, "'%s': bad address", spec);
+	if (!*p)
+		return wgm_err_set(err, "'%s': missing port after ':'", spec);
+	for (; *p; p++) {
+		if (*p < '0' || *p > '9' || v > 65535)
+			break;
+		v = v * 10 + (unsigned long)(*p - '0');
+	}
+	if (*p || v > 65535 || (v == 0 && !allow_zero))
+		return wgm_err_set(err, "'%s': port must be a number from %d to 65535",
+				   spec, allow_zero ? 0 : 1);
+	memcpy(host, h, hl);
+	host[hl] = '\0';
+	*port = (uint16_t)v;
+	return 0;
 }
 
 static int bind_sock(const char *spec, int type, struct wgm_err *err)
@@ -689,27 +987,17 @@ static int bind_sock(const char *spec, int type, struct wgm_err *err)
 				  .ai_flags = AI_PASSIVE | AI_NUMERICHOST |
 					      AI_NUMERICSERV };
 	struct addrinfo *res;
-	char host[INET6_ADDRSTRLEN + 2];
-	const char *colon, *port, *h = spec;
-	size_t hl;
+	char host[INET6_ADDRSTRLEN + 2], port[8];
+	uint16_t pn;
 	int fd, r, one = 1, zero = 0;
 
-	colon = strrchr(spec, ':');
-	if (!colon)
-		return wgm_err_set(err, "'%s': expected ADDR:PORT", spec);
-	port = colon + 1;
-	hl = (size_t)(colon - spec);
-	if (spec[0] == '[' && hl >= 2 && spec[hl - 1] == ']') {
-		h = spec + 1;
-		hl -= 2;
-	}
-	if (hl == 0 || hl >= sizeof(host))
-		return wgm_err_set(err, "'%s': bad address", spec);
-	memcpy(host, h, hl);
-	host[hl] = '\0';
+	if (coord_parse_addr(spec, host, sizeof(host), &pn, true, err))
+		return -1;
+	snprintf(port, sizeof(port), "%u", pn);
 	r = getaddrinfo(host, port, &hints, &res);
 	if (r)
-		return wgm_err_set(err, "'%s': %s", spec, gai_strerror(r));
+		return wgm_err_set(err, "'%s': '%s' is not a numeric IP address",
+				   spec, host);
 	fd = socket(res->ai_family, res->ai_socktype | SOCK_NONBLOCK |
 		    SOCK_CLOEXEC, 0);
 	if (fd < 0 && errno == EAFNOSUPPORT && !strcmp(host, "::")) {
@@ -728,7 +1016,13 @@ static int bind_sock(const char *spec, int type, struct wgm_err *err)
 		freeaddrinfo(res);
 		return wgm_err_set(err, "socket: %s", strerror(errno));
 	}
-	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	/*
+	 * TCP: a restart must not wait out TIME_WAIT.  Never on UDP: there
+	 * it lets another socket (another user's) bind the same port and
+	 * read the STUN requests.
+	 */
+	if (type == SOCK_STREAM)
+		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	if (res->ai_family == AF_INET6)
 		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero));
 	if (bind(fd, res->ai_addr, res->ai_addrlen) ||
@@ -780,19 +1074,83 @@ static int write_addr_file(struct server *s, struct wgm_err *err)
 	return 0;
 }
 
+int coord_check_state_dir(const char *dir, bool create, char *warn,
+			  size_t warnlen, struct wgm_err *err)
+{
+	struct stat st;
+
+	if (warn && warnlen)
+		warn[0] = '\0';
+	if (create && mkdir(dir, 0700) && errno != EEXIST)
+		return wgm_err_set(err, "state directory %s: %s", dir, strerror(errno));
+	if (stat(dir, &st))
+		return wgm_err_set(err, "state directory %s: %s", dir, strerror(errno));
+	if (!S_ISDIR(st.st_mode))
+		return wgm_err_set(err, "state directory %s: not a directory", dir);
+	/* it holds the private key: others writing there could swap it */
+	if ((st.st_mode & S_IWOTH) && !(st.st_mode & S_ISVTX))
+		return wgm_err_set(err, "state directory %s is writable by every user (mode %04o): chmod 700 it",
+				   dir, (unsigned int)(st.st_mode & 07777));
+	if (warn && (st.st_mode & (S_IWGRP | S_IWOTH)))
+		snprintf(warn, warnlen, "warning: state directory %s is writable by others (mode %04o); it holds the service's private key: chmod 700 it",
+			 dir, (unsigned int)(st.st_mode & 07777));
+	return 0;
+}
+
+/*
+ * One service per state directory: an exclusive flock on the directory,
+ * held until exit, taken before anything in it is touched.
+ */
+static int lock_state_dir(struct server *s, struct wgm_err *err)
+{
+	s->lockfd = open(s->cfg->state_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (s->lockfd < 0)
+		return wgm_err_set(err, "state directory %s: %s", s->cfg->state_dir,
+				   strerror(errno));
+	if (flock(s->lockfd, LOCK_EX | LOCK_NB)) {
+		if (errno == EWOULDBLOCK)
+			return wgm_err_set(err, "state directory %s is in use by another meshcoord (it holds the lock); not starting",
+					   s->cfg->state_dir);
+		return wgm_err_set(err, "lock %s: %s", s->cfg->state_dir, strerror(errno));
+	}
+	return 0;
+}
+
 static int setup(struct server *s, struct wgm_err *err)
 {
 	struct coord_node *dbn;
-	char pub[WGM_KEY_B64_LEN + 1];
+	char pub[WGM_KEY_B64_LEN + 1], warn[512];
 	struct rlimit rl;
 	sigset_t mask;
 	size_t i, n;
 
+	s->max_conns = s->cfg->max_conns ? s->cfg->max_conns :
+		       s->cfg->max_nodes + s->cfg->max_pending;
+	s->conns = calloc(s->max_conns, sizeof(*s->conns));
+	s->pend = calloc(s->cfg->max_pending, sizeof(*s->pend));
+	if (!s->conns || !s->pend)
+		return wgm_err_set(err, "out of memory");
+	/* nothing is changed (no node marked offline) before all of this holds */
+	if (coord_check_state_dir(s->cfg->state_dir, true, warn, sizeof(warn), err) ||
+	    lock_state_dir(s, err))
+		return -1;
+	if (warn[0])
+		logmsg("%s", warn);
+	s->lfd = bind_sock(s->cfg->listen, SOCK_STREAM, err);
+	if (s->lfd < 0)
+		return -1;
+	if (s->cfg->stun) {
+		s->ufd = bind_sock(s->cfg->stun, SOCK_DGRAM, err);
+		if (s->ufd < 0)
+			return -1;
+	}
 	if (coord_db_open(&s->db, s->cfg->state_dir, err))
 		return -1;
+	s->db.max_nodes = s->cfg->max_nodes;
 	if (coord_db_all_offline(&s->db, err) ||
 	    coord_db_nodes(&s->db, &dbn, &n, err))
 		return -1;
+	coord_db_busy_timeout(&s->db, COORD_DB_BUSY_MS);
 	for (i = 0; i < n; i++) {
 		dbn[i].online = false;
 		if (add_node(s, &dbn[i], NULL)) {
@@ -802,31 +1160,30 @@ static int setup(struct server *s, struct wgm_err *err)
 	}
 	free(dbn);
 	coord_db_data_version(&s->db, &s->data_version);
-	s->lfd = bind_sock(s->cfg->listen, SOCK_STREAM, err);
-	if (s->lfd < 0)
-		return -1;
-	if (s->cfg->stun) {
-		s->ufd = bind_sock(s->cfg->stun, SOCK_DGRAM, err);
-		if (s->ufd < 0)
-			return -1;
-	}
 	/* one descriptor per connection, plus a few */
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < COORD_MAX_CONNS + 64) {
-		rl.rlim_cur = rl.rlim_max < COORD_MAX_CONNS + 64 ? rl.rlim_max :
-			      COORD_MAX_CONNS + 64;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < s->max_conns + 64) {
+		rl.rlim_cur = rl.rlim_max < s->max_conns + 64 ? rl.rlim_max :
+			      s->max_conns + 64;
 		if (setrlimit(RLIMIT_NOFILE, &rl))
 			logmsg("setrlimit: %s", strerror(errno));
+		if (rl.rlim_cur < s->max_conns + 64)
+			logmsg("warning: open file limit %lu is below %u connections + 64 (ulimit -n)",
+			       (unsigned long)rl.rlim_cur, s->max_conns);
 	}
+	/* SIGHUP too: no reload, a clean exit with the teardown below */
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGTERM);
 	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	s->sigfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
 	if (s->sigfd < 0)
 		return wgm_err_set(err, "signalfd: %s", strerror(errno));
 	wgm_key_to_base64(pub, s->db.pub);
-	logmsg("network key %s, %zu nodes", pub, s->nnodes);
+	logmsg("network key %s, %zu nodes (limits: %u nodes, %u connections, %u pending, %u pending per address)",
+	       pub, s->nnodes, s->cfg->max_nodes, s->max_conns, s->cfg->max_pending,
+	       s->cfg->max_per_source);
 	return write_addr_file(s, err);
 }
 
@@ -835,15 +1192,27 @@ static void teardown(struct server *s)
 	struct wgm_err e;
 	size_t i;
 
+	if (s->db.sql) {
+		/* the last writes may wait for a lock as long as admin commands do */
+		coord_db_busy_timeout(&s->db, 2000);
+		s->db_busy_until = 0;
+	}
 	for (i = 0; i < s->nconns; i++) {
 		struct snode *n = s->conns[i]->node;
 
-		if (n && n->conn == s->conns[i])
-			write_seen(s, n, false);
+		if (n && n->conn == s->conns[i]) {
+			n->conn = NULL;
+			if (s->db.sql)
+				write_seen(s, n);
+		}
 		mp_conn_close(&s->conns[i]->mc);
 		free(s->conns[i]);
 	}
 	s->nconns = 0;
+	if (s->db.sql) {
+		s->db_busy_until = 0;
+		flush_dirty(s);
+	}
 	if (s->db.sql && coord_db_all_offline(&s->db, &e))
 		logmsg("%s", e.msg);
 	for (i = 0; i < s->nnodes; i++)
@@ -858,6 +1227,10 @@ static void teardown(struct server *s)
 	if (s->sigfd >= 0)
 		close(s->sigfd);
 	coord_db_close(&s->db);
+	if (s->lockfd >= 0)
+		close(s->lockfd);	/* releases the state directory */
+	free(s->conns);
+	free(s->pend);
 }
 
 static int serve_loop(struct server *s)
@@ -865,7 +1238,7 @@ static int serve_loop(struct server *s)
 	struct pollfd *pfd;
 	size_t npfd, i;
 
-	pfd = calloc(3 + COORD_MAX_CONNS, sizeof(*pfd));
+	pfd = calloc(3 + s->max_conns, sizeof(*pfd));
 	if (!pfd)
 		return -1;
 	for (;;) {
@@ -891,6 +1264,8 @@ static int serve_loop(struct server *s)
 				next = c->deadline;
 			if (c->cand_held && bucket_next(&c->cand_rate) < next)
 				next = bucket_next(&c->cand_rate);
+			if (c->push_due && c->push_due < next)
+				next = c->push_due;
 		}
 		timeout = next <= now ? 0 : (int)(next - now);
 		if (poll(pfd, npfd, timeout) < 0 && errno != EINTR) {
@@ -902,7 +1277,10 @@ static int serve_loop(struct server *s)
 			struct signalfd_siginfo si;
 
 			if (read(s->sigfd, &si, sizeof(si)) == sizeof(si)) {
-				logmsg("signal %u: shutting down", si.ssi_signo);
+				logmsg("signal %u (%s): shutting down%s", si.ssi_signo,
+				       strsignal((int)si.ssi_signo),
+				       si.ssi_signo == SIGHUP ?
+				       " (meshcoord does not reload; start it again to apply changes)" : "");
 				free(pfd);
 				return 0;
 			}
@@ -924,6 +1302,7 @@ static int serve_loop(struct server *s)
 			s->next_db_poll = now + COORD_DB_POLL_MS;
 		}
 		on_timeouts(s, now);
+		flush_dirty(s);
 		flush_and_reap(s);
 	}
 }
@@ -939,7 +1318,7 @@ int coord_serve(const struct coord_cfg *cfg, struct wgm_err *err)
 	if (!s)
 		return wgm_err_set(err, "out of memory");
 	s->cfg = cfg;
-	s->lfd = s->ufd = s->sigfd = -1;
+	s->lfd = s->ufd = s->sigfd = s->lockfd = -1;
 	if (setup(s, err) == 0) {
 		r = serve_loop(s);
 		if (r)

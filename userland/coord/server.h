@@ -4,16 +4,25 @@
 #define MESHCOORD_SERVER_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "err.h"
 #include "proto.h"
 
-#define COORD_MAX_CONNS		(1024 + 128)
-#define COORD_MAX_PENDING	128	/* connections not yet past HELLO */
+/* Defaults of the limits (options --max-nodes, --max-pending, ...). */
+#define COORD_DEF_MAX_NODES	10000
+#define COORD_DEF_MAX_PENDING	256	/* connections not yet past HELLO */
+#define COORD_DEF_MAX_PER_SOURCE 16	/* of those, from one address (/64) */
+#define COORD_LIMIT_MAX		1000000	/* upper bound of every limit option */
 #define COORD_HS_TIMEOUT_MS	5000
 #define COORD_IDLE_TIMEOUT_MS	(3 * MP_KEEPALIVE_SEC * 1000)	/* 3 keepalives */
-#define COORD_WQUEUE_MAX	(1u << 20)	/* per connection */
+/* Send queue per connection: room for one full peer list plus this. */
+#define COORD_WQUEUE_BASE	(1u << 20)
+#define COORD_WQUEUE_PER_NODE	600u	/* > one sealed MP_PEER frame */
+#define COORD_DB_BUSY_MS	20	/* longest wait for a write lock in the loop */
+#define COORD_DB_RETRY_MS	500	/* retry of writes that met a lock */
+#define COORD_JOIN_PUSH_MS	1000	/* a new node's first push waits for its candidates */
 #define COORD_DB_POLL_MS	200	/* admin changes noticed this fast */
 #define COORD_ADDR_FILE		"meshcoord.addr"
 
@@ -21,9 +30,30 @@ struct coord_cfg {
 	const char *listen;	/* "ADDR:PORT" for the control channel (TCP) */
 	const char *stun;	/* "ADDR:PORT" for STUN (UDP), NULL: none */
 	const char *state_dir;
+	unsigned int max_nodes;		/* registered nodes */
+	unsigned int max_pending;	/* connections before HELLO, all sources */
+	unsigned int max_per_source;	/* of those, from one IPv4 address or IPv6 /64 */
+	unsigned int max_conns;		/* all connections; 0: max_nodes + max_pending */
 };
 
-/* Runs until SIGTERM/SIGINT (0) or a fatal error (-1). */
+/*
+ * Split "ADDR:PORT" / "[V6]:PORT" into host and port; the port must be
+ * 1..65535, or 0 (any free port) when allow_zero.  0 or -1 with err set.
+ */
+int coord_parse_addr(const char *spec, char *host, size_t hostlen,
+		     uint16_t *port, bool allow_zero, struct wgm_err *err);
+/*
+ * Check (creating it mode 0700 when missing, if create) that dir is a
+ * directory not every user can write to (else refused); a warning for group
+ * write access (or sticky o+w) goes to warn (empty when none).  0 or -1 with err set.
+ */
+int coord_check_state_dir(const char *dir, bool create, char *warn,
+			  size_t warnlen, struct wgm_err *err);
+
+/* A candidate endpoint that can be a path from another host (pure). */
+bool coord_cand_usable(const struct mp_candidate *c);
+
+/* Runs until SIGTERM/SIGINT/SIGHUP (0) or a fatal error (-1). */
 int coord_serve(const struct coord_cfg *cfg, struct wgm_err *err);
 
 /* Admin subcommands on the state directory; return the exit status. */

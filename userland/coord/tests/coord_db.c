@@ -268,6 +268,64 @@ TEST_F(db, remove_by_name_key_and_address)
 	EXPECT_EQ(0, join(&self->db, 5, "e", sel, &b));
 }
 
+/* issue 16: a name that reads as an address squatted another node's selector */
+TEST_F(db, names_that_read_as_addresses_are_refused_and_selectors_are_unambiguous)
+{
+	char ak[COORD_AUTHKEY_LEN + 1], sel[64], sql[256];
+	struct coord_node a, b, gone;
+	struct wgm_err e;
+
+	authkey(&self->db, true, 0, ak);
+	ASSERT_EQ(0, join(&self->db, 1, "a", ak, &a));
+	inet_ntop(AF_INET, a.addr4, sel, sizeof(sel));
+	/* b may not register under a's overlay address (nor any address) */
+	EXPECT_EQ(MP_ERR_NAME, join(&self->db, 2, sel, ak, &b));
+	EXPECT_EQ(MP_ERR_NAME, join(&self->db, 2, "10.0.0.1", ak, &b));
+	ASSERT_EQ(0, join(&self->db, 2, "b", ak, &b));
+	/* a squatter left over in an old database: the selector is refused */
+	snprintf(sql, sizeof(sql), "UPDATE nodes SET name = '%s' WHERE name = 'b'", sel);
+	ASSERT_EQ(0, sqlite3_exec(self->db.sql, sql, NULL, NULL, NULL));
+	EXPECT_EQ(-1, coord_db_remove(&self->db, sel, &gone, &e));
+	EXPECT_NE(NULL, strstr(e.msg, "ambiguous")) TH_LOG("%s", e.msg);
+	EXPECT_EQ(1, coord_db_find(&self->db, a.pubkey, &gone, &e));
+	EXPECT_EQ(1, coord_db_find(&self->db, b.pubkey, &gone, &e));
+	/* the public key still names exactly one */
+	{
+		char b64[WGM_KEY_B64_LEN + 1];
+
+		wgm_key_to_base64(b64, b.pubkey);
+		ASSERT_EQ(1, coord_db_remove(&self->db, b64, &gone, &e));
+		EXPECT_EQ(0, memcmp(gone.pubkey, b.pubkey, 32));
+		EXPECT_EQ(1, coord_db_find(&self->db, a.pubkey, &gone, &e));
+	}
+}
+
+/* issue 16: admin reads ran the schema and failed for a read-only user */
+TEST_F(db, read_only_open_writes_nothing)
+{
+	struct coord_db ro;
+	struct coord_node *v;
+	struct wgm_err e;
+	char ak[COORD_AUTHKEY_LEN + 1];
+	struct coord_node a;
+	size_t n;
+	int64_t v1, v2;
+
+	authkey(&self->db, true, 0, ak);
+	ASSERT_EQ(0, join(&self->db, 1, "a", ak, &a));
+	ASSERT_EQ(0, coord_db_data_version(&self->db, &v1));
+	ASSERT_EQ(0, coord_db_open_ro(&ro, self->dir, &e)) TH_LOG("%s", e.msg);
+	EXPECT_EQ(0, memcmp(ro.pub, self->db.pub, 32));
+	ASSERT_EQ(0, coord_db_nodes(&ro, &v, &n, &e));
+	EXPECT_EQ(1, n);
+	free(v);
+	/* it cannot write */
+	EXPECT_NE(SQLITE_OK, sqlite3_exec(ro.sql, "UPDATE nodes SET online = 1", NULL, NULL, NULL));
+	coord_db_close(&ro);
+	ASSERT_EQ(0, coord_db_data_version(&self->db, &v2));
+	EXPECT_EQ(v1, v2);
+}
+
 TEST_F(db, data_version_sees_other_connections)
 {
 	struct coord_db admin;
@@ -294,7 +352,10 @@ TEST_F(db, node_limit)
 
 	authkey(&self->db, true, 0, ak);
 	ASSERT_EQ(0, sqlite3_exec(self->db.sql, "BEGIN", NULL, NULL, NULL));
-	for (i = 0; i < COORD_MAX_NODES; i++) {
+	/* issue 16: the default is at least 10,000 nodes */
+	EXPECT_LE(10000, self->db.max_nodes);
+	self->db.max_nodes = 50;
+	for (i = 0; i < 50; i++) {
 		char sql[256];
 
 		snprintf(sql, sizeof(sql),
