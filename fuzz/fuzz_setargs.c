@@ -194,12 +194,12 @@ void fuzz_seeds(fuzz_emit_fn emit)
 		"peer", K1, "persistent-keepalive", "off", "allowed-ips", "", NULL,
 	};
 	static const char *const incremental[] = {
-		"peer", K2, "allowed-ips", "+10.1.0.0/16,-10.0.0.0/24,+fd01::/48",
-		"stun-server", "off", NULL,
+		"stun-server", "off",
+		"peer", K2, "allowed-ips", "+10.1.0.0/16,-10.0.0.0/24,+fd01::/48", NULL,
 	};
 	static const char *const peer_add[] = {
 		"\x01", K1, "endpoint", "198.51.100.7:4500", "allowed-ips", "0.0.0.0/0,::/0",
-		"preshared-key", "\x02", NULL,
+		"preshared-key", "\x05", NULL,
 	};
 	static const char *const bad[] = {
 		"fwmark", "maybe", "peer", "notakey", "remove", "endpoint", NULL,
