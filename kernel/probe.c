@@ -50,6 +50,10 @@
  * Locking.  probe->lock (spin_lock_bh) protects everything in struct
  * wgm_probe_peer except the id hash linkage (wgm_probe_ids_lock, RCU
  * readers) and the peer->probe pointer (device_update_lock, RCU readers).
+ * probe->cands is set once, under device_update_lock and probe->lock, with
+ * WRITE_ONCE(); the data path hooks test it with READ_ONCE() before taking
+ * the lock.  The last_* times the hooks read without the lock are written
+ * with WRITE_ONCE() too.
  * Lock order: device_update_lock -> probe->lock -> peer->endpoint_lock.
  * Nothing sleeps under probe->lock; messages are sent after dropping it.
  */
@@ -958,7 +962,7 @@ void wgm_probe_receive(struct wgm_device *wg, struct sk_buff *skb)
 		spin_unlock_bh(&probe->lock);
 		rcu_read_unlock_bh();
 		atomic64_inc(&wg->rx_drop_auth);
-		goto drop;
+		goto drop_peer;
 	}
 	now = ktime_get_boottime_ns();
 	if (msg.type == WGM_PROBEMSG_TYPE_REQUEST)
@@ -975,6 +979,8 @@ void wgm_probe_receive(struct wgm_device *wg, struct sk_buff *skb)
 	consume_skb(skb);
 	return;
 
+drop_peer:
+	wgm_peer_put(peer);
 drop:
 	kfree_skb(skb);
 }
@@ -1324,7 +1330,8 @@ int wgm_probe_set_candidates(struct wgm_peer *peer, const struct nlattr *attr,
 	now = ktime_get_boottime_ns();
 	spin_lock_bh(&probe->lock);
 	if (!probe->cands) {
-		probe->cands = fresh;
+		/* read without the lock by the data path hooks */
+		WRITE_ONCE(probe->cands, fresh);
 		fresh = NULL;
 	}
 	wgm_probe_install(probe, want, n, tmp);
