@@ -23,7 +23,8 @@ start=$(date +%s)
 check "setconf with $peers peers" devcmd a big0 setconf "$WGM_TMP/big.conf"
 echo "# setconf took $(($(date +%s) - start))s"
 check "the device lists $peers peers" test "$(devcmd a big0 show peers | wc -l)" = "$peers"
-awk '/^PublicKey/ { print $3 }' "$WGM_TMP/big.conf" | head -n 2000 >"$WGM_TMP/keys"
+nkeys=$((peers < 2000 ? peers : 2000))	# the peers that churn
+awk '/^PublicKey/ { print $3 }' "$WGM_TMP/big.conf" | head -n "$nkeys" >"$WGM_TMP/keys"
 ip -n a link set big0 up
 
 # churn: remove a batch of known peers, then add them back, until told to stop.
@@ -32,12 +33,12 @@ churn() {
 	mapfile -t all <"$WGM_TMP/keys"
 	while [ ! -e "$WGM_TMP/stop" ]; do
 		args=()
-		for k in "${all[@]:$(( (n * batch) % 2000 )):$batch}"; do
+		for k in "${all[@]:$(( (n * batch) % nkeys )):$batch}"; do
 			args+=(peer "$k" remove)
 		done
 		devcmd a big0 set "${args[@]}" || fail=$((fail + 1))
 		args=()
-		for k in "${all[@]:$(( (n * batch) % 2000 )):$batch}"; do
+		for k in "${all[@]:$(( (n * batch) % nkeys )):$batch}"; do
 			args+=(peer "$k" allowed-ips "10.250.$((n % 250)).$((RANDOM % 250))/32")
 		done
 		devcmd a big0 set "${args[@]}" || fail=$((fail + 1))

@@ -3,11 +3,12 @@
 """pkt-replay.py IFACE DPORT CAPTURE_SECS REPLAY_SECS
 
 Capture, on IFACE, the UDP frames this host sends to port DPORT (IPv4 and
-IPv6, up to 4000 distinct frames) for CAPTURE_SECS, then send those exact
+IPv6, up to 4000 distinct frames) for CAPTURE_SECS or until it holds a
+probe request (0xE1) and a data message (4), then send those exact
 frames out of IFACE again and again for REPLAY_SECS: a replay from the
 original source address and port, as an attacker on the path would do it.
-Prints the message types captured (first payload byte, hex) and
-"captured N replayed M".  Exits 1 when nothing was captured.
+Prints "capturing" once listening, then the message types captured (first
+payload byte, hex, and count) and, at the end, "captured N replayed M".  Exits 1 when nothing was captured.
 """
 import socket
 import sys
@@ -47,6 +48,7 @@ def main():
     s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_ALL))
     s.bind((iface, 0))
     s.settimeout(0.2)
+    print("capturing", flush=True)
     frames, seen, types = [], set(), {}
     end = time.time() + cap_secs
     while time.time() < end and len(frames) < 4000:
@@ -62,7 +64,9 @@ def main():
         seen.add(f)
         frames.append(f)
         types[r[1]] = types.get(r[1], 0) + 1
-    print("types " + " ".join("%02x:%d" % kv for kv in sorted(types.items())))
+        if 0xE1 in types and 4 in types and len(frames) >= 8:
+            break
+    print("types " + " ".join("%02x:%d" % kv for kv in sorted(types.items())), flush=True)
     sent = 0
     end = time.time() + rep_secs
     while frames and time.time() < end:
@@ -73,7 +77,7 @@ def main():
             except OSError:
                 time.sleep(0.001)
         time.sleep(0.01)
-    print("captured %d replayed %d" % (len(frames), sent))
+    print("captured %d replayed %d" % (len(frames), sent), flush=True)
     return 0 if frames else 1
 
 

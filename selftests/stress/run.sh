@@ -53,9 +53,5 @@ for t in "$top"/selftests/stress/[0-9]*.sh; do
 		}' "$out"
 	rm -f "$out"
 	# A test that died left its namespaces and maybe the module unloaded.
-	[ -d /sys/module/wgmesh ] || {
-		# shellcheck disable=SC2046
-		modprobe -a $(modinfo -F depends "${WGM_KO:-$top/kernel/wgmesh.ko}" | tr , ' ') 2>/dev/null
-		insmod "${WGM_KO:-$top/kernel/wgmesh.ko}"
-	}
+	[ -d /sys/module/wgmesh ] || (. "$top/selftests/lib.sh" && trap - EXIT && wgm_load)
 done
