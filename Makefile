@@ -3,7 +3,8 @@
 # wgmesh top-level build.
 #
 #   make            module (kernel/wgmesh.ko) and userland programs
-#   make check      install deps, build, unit tests, VM selftests; ends "N passed, N failed"
+#   make check      install deps, build, unit tests, VM selftests on every installed
+#                   kernel (KERNELS="VER ..." to choose); ends "N passed, N failed"
 #   make check-debug  VM suite + stress tests under a KASAN/lockdep/kmemleak kernel (slow)
 #   make demo       install deps, build, run the demo in a VM
 #   make install    module (modules_install + depmod), programs, docs; honours DESTDIR, PREFIX
@@ -12,16 +13,21 @@
 #   make fuzz       libFuzzer targets, FUZZ_SECS (default 60) each from fuzz/corpus
 #   make dkms-install  register the module sources with DKMS (rebuilt on kernel upgrades)
 #
-# KDIR defaults to the build dir of the running kernel when it exists, else
-# the newest /lib/modules/*/build; override with KDIR=...
+# Which kernel: KVER=release (installed headers) or KDIR=build-tree picks one.
+# Default: the running kernel when its headers exist, else the installed
+# kernels newest first, the first one the module builds for (scripts/kernels).
 
 TOP := $(CURDIR)
 VERSION := 0.1.0
-KDIR ?= $(shell d=/lib/modules/$$(uname -r)/build; \
-	if [ -d "$$d" ]; then echo "$$d"; \
-	else ls -d /lib/modules/*/build 2>/dev/null | sort -V | tail -n 1; fi)
-KVER = $(shell sed -n 's/^\#define UTS_RELEASE "\(.*\)"/\1/p' \
-	$(KDIR)/include/generated/utsrelease.h 2>/dev/null)
+ifneq ($(KVER),)
+KDIR ?= /lib/modules/$(KVER)/build
+endif
+ifeq ($(origin KDIR),undefined)
+KDIR_AUTO := 1
+KDIR := $(shell scripts/kernels candidates 2>/dev/null | head -n 1)
+endif
+# Kernels `make check` tests on: every installed one with headers and image.
+KERNELS ?= $(shell scripts/kernels list)
 PREFIX ?= /usr/local
 DESTDIR ?=
 SRCTARBALL ?= /usr/src/linux-source-6.1.tar.xz
@@ -49,7 +55,11 @@ kdir-check:
 	fi
 
 module: kdir-check
+ifdef KDIR_AUTO
+	@scripts/kernels module
+else
 	$(MAKE) -C $(KDIR) M=$(TOP) modules
+endif
 
 userland:
 	@if [ -f userland/Makefile ]; then $(MAKE) -C userland; fi
@@ -90,7 +100,11 @@ deps:
 # The one test command: set up, build, run everything, one summary line.
 check: deps
 	@$(MAKE) --no-print-directory all selftests
-	@T='$(T)' selftests/run-tests all
+	@set -e; for v in $(KERNELS); do \
+		echo "# building wgmesh.ko for $$v"; \
+		scripts/kernels build $$v $(BUILD)/kmod/$$v; \
+	done
+	@T='$(T)' KERNELS='$(KERNELS)' selftests/run-tests all
 
 # The VM suite and selftests/stress under a debug kernel built once from
 # linux-source-6.1 (scripts/debug-kernel; cached in build/debug-kernel/).
@@ -120,10 +134,11 @@ install: all modules_install
 		install -m 0644 Documentation/*.8 $(DESTDIR)$(PREFIX)/share/man/man8/; fi
 
 modules_install: module
-	$(MAKE) -C $(KDIR) M=$(TOP) INSTALL_MOD_DIR=updates \
+	$(MAKE) -C $(if $(KDIR_AUTO),$$(cat $(BUILD)/kdir),$(KDIR)) M=$(TOP) INSTALL_MOD_DIR=updates \
 		$(if $(DESTDIR),INSTALL_MOD_PATH=$(DESTDIR)) modules_install
-	@if [ -z "$(DESTDIR)" ]; then depmod -a $(KVER); \
-	else echo "note: staged into DESTDIR; run 'depmod -a $(KVER)' on the target"; fi
+	@v=$$(modinfo -F vermagic kernel/wgmesh.ko | cut -d' ' -f1); \
+	if [ -z "$(DESTDIR)" ]; then depmod -a $$v; \
+	else echo "note: staged into DESTDIR; run 'depmod -a $$v' on the target"; fi
 
 # Fuzz every parser for FUZZ_SECS seconds each (fuzz/Makefile, fuzz/run).
 fuzz:
