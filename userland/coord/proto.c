@@ -894,8 +894,16 @@ int mp_conn_flush(struct mp_conn *c, struct mp_err *err)
 		return fail(err, MP_ERR_NONE, "send: %s",
 			    n < 0 ? strerror(errno) : "short write");
 	}
-	memmove(c->wbuf, c->wbuf + off, c->wlen - off);
-	c->wlen -= off;
+	if (off) {
+		memmove(c->wbuf, c->wbuf + off, c->wlen - off);
+		c->wlen -= off;
+	}
+	/* a burst (a full peer list) left a large buffer: give it back */
+	if (!c->wlen && c->wcap > MP_WBUF_KEEP) {
+		free(c->wbuf);
+		c->wbuf = NULL;
+		c->wcap = 0;
+	}
 	return c->wlen ? 1 : 0;
 }
 

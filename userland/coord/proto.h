@@ -236,7 +236,11 @@ int mp_conn_send(struct mp_conn *c, const struct mp_msg *m,
 		 struct mp_err *err);
 /* 1 message received, 0 would block, -1 error (bad frame: close). */
 int mp_conn_recv(struct mp_conn *c, struct mp_msg *m, struct mp_err *err);
-/* Write queued bytes: 0 all written, 1 some left, -1 error. */
+/*
+ * Write queued bytes: 0 all written, 1 some left, -1 error.  An emptied
+ * queue larger than MP_WBUF_KEEP is freed (allocated again on demand).
+ */
+#define MP_WBUF_KEEP		(64 * 1024)
 int mp_conn_flush(struct mp_conn *c, struct mp_err *err);
 static inline bool mp_conn_want_write(const struct mp_conn *c)
 {

@@ -496,6 +496,37 @@ TEST(conn_send_queue_is_bounded)
 	mp_conn_close(&b);
 }
 
+/* issue 16 (scale): a full peer list's queue was kept for the connection's life */
+TEST(conn_large_queue_is_released_once_sent)
+{
+	struct mp_conn a, b;
+	struct mp_msg m;
+	struct mp_err e;
+	int i, got = 0, r;
+
+	conn_pair(&a, &b, 1 << 20);
+	for (i = 0; i < 5000; i++)
+		ASSERT_EQ(0, mp_send_ping(&a, (uint64_t)i, &e));
+	ASSERT_LT(MP_WBUF_KEEP, a.wcap);
+	while (mp_conn_want_write(&a)) {
+		ASSERT_LE(0, mp_conn_flush(&a, &e));
+		while ((r = mp_conn_recv(&b, &m, &e)) == 1)
+			got++;
+		ASSERT_EQ(0, r);
+	}
+	EXPECT_EQ(0u, a.wcap);
+	EXPECT_EQ(NULL, a.wbuf);
+	/* and the connection carries on */
+	ASSERT_EQ(0, mp_send_ping(&a, 1, &e));
+	ASSERT_EQ(0, mp_conn_flush(&a, &e));
+	while ((r = mp_conn_recv(&b, &m, &e)) == 0)
+		;
+	EXPECT_EQ(1, r);
+	EXPECT_EQ(5000, got);
+	mp_conn_close(&a);
+	mp_conn_close(&b);
+}
+
 TEST(candidate_sockaddr_roundtrip)
 {
 	struct sockaddr_storage ss;
