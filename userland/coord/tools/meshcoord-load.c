@@ -17,6 +17,8 @@
  */
 #include <errno.h>
 #include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -41,6 +43,7 @@ struct agent {
 	bool dead;		/* the service closed it */
 	bool got_update;	/* saw the candidate change of the current round */
 	int64_t next_ping;
+	atomic_bool ready;	/* registered: from now on only the main thread */
 };
 
 struct load {
@@ -66,10 +69,12 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: meshcoord-load --coord HOST:PORT --coord-key PUBKEY --authkey KEY\n"
 		"                      [--agents N] [--rounds R] [--silent K] [--pid PID]\n"
+		"                      [--parallel P]\n"
 		"  N simulated agents (default 1000) register with meshcoord (use a reusable\n"
 		"  auth key), then agent 0 changes its candidates R times (default 5) and the\n"
 		"  time until every other agent has the change is printed.  --pid: the\n"
-		"  service's pid, to print its memory.  --silent K: K agents stop reading.\n");
+		"  service's pid, to print its memory and CPU time.  --silent K: K agents stop\n"
+		"  reading.  --parallel P: P registrations in flight (default 1).  N <= 100000.\n");
 }
 
 static void fake_candidate(struct mp_candidate *c, unsigned int i, uint16_t port)
@@ -125,7 +130,8 @@ static int pump(struct load *l, int timeout_ms)
 		struct agent *ag = &l->a[i];
 
 		pfd[i].fd = -1;
-		if (ag->dead || ag->c.fd < 0)
+		if (!atomic_load_explicit(&ag->ready, memory_order_acquire) ||
+		    ag->dead || ag->c.fd < 0)
 			continue;
 		if (!ag->silent && now >= ag->next_ping) {
 			mp_send_ping(&ag->c, (uint64_t)now, &err);
@@ -172,6 +178,52 @@ static unsigned int count(const struct load *l, bool (*pred)(const struct agent 
 }
 
 static bool is_dead(const struct agent *a) { return a->dead; }
+
+/* Registration: --parallel threads, each taking the next agent. */
+struct reg {
+	struct load *l;
+	const char *coord;
+	const char *authkey;
+	const uint8_t *server_pub;
+	atomic_uint next, done;
+	atomic_bool failed;
+};
+
+static void *reg_worker(void *arg)
+{
+	struct reg *rg = arg;
+	unsigned int i;
+
+	while (!atomic_load(&rg->failed) &&
+	       (i = atomic_fetch_add(&rg->next, 1)) < rg->l->n) {
+		struct agent *ag = &rg->l->a[i];
+		struct mp_client_cfg cfg = {
+			.server = rg->coord, .server_pub = rg->server_pub,
+			.node_priv = ag->priv, .authkey = rg->authkey,
+			.timeout_ms = 60000,
+		};
+		struct mp_candidate cand;
+		struct mp_welcome w;
+		struct mp_err err;
+		char name[32];
+
+		snprintf(name, sizeof(name), "load-%u", i);
+		cfg.name = name;
+		if (mp_client_connect(&ag->c, &cfg, &w, &err)) {
+			fprintf(stderr, "meshcoord-load: agent %u: %s\n", i, err.msg);
+			ag->c.fd = -1;
+			atomic_store(&rg->failed, true);
+			break;
+		}
+		fake_candidate(&cand, i, 40000);
+		mp_send_candidates(&ag->c, &cand, 1, &err);
+		mp_conn_flush(&ag->c, &err);
+		ag->next_ping = now_ms() + PING_EVERY_MS;
+		atomic_store_explicit(&ag->ready, true, memory_order_release);
+		atomic_fetch_add(&rg->done, 1);
+	}
+	return NULL;
+}
 static bool is_waiting_sync(const struct agent *a)
 {
 	return !a->dead && !a->silent && !a->synced;
@@ -221,7 +273,7 @@ static int cmp_i64(const void *a, const void *b)
 int main(int argc, char **argv)
 {
 	const char *coord = NULL, *ckey = NULL, *authkey = NULL;
-	unsigned int n = 1000, rounds = 5, silent = 0, i, r;
+	unsigned int n = 1000, rounds = 5, silent = 0, par = 1, i, r;
 	uint8_t server_pub[MP_KEY_LEN];
 	struct rlimit rl;
 	struct load l;
@@ -252,6 +304,8 @@ int main(int argc, char **argv)
 			rounds = strtoul(v, NULL, 0);
 		else if (!strcmp(o, "--silent"))
 			silent = strtoul(v, NULL, 0);
+		else if (!strcmp(o, "--parallel"))
+			par = strtoul(v, NULL, 0);
 		else if (!strcmp(o, "--pid"))
 			pid = atoi(v);
 		else {
@@ -261,7 +315,7 @@ int main(int argc, char **argv)
 		}
 	}
 	if (!coord || !ckey || !authkey || n < 2 || n > 100000 || silent >= n - 1 ||
-	    !rounds || rounds > 100) {
+	    !rounds || rounds > 100 || !par || par > 256) {
 		usage(stderr);
 		return 2;
 	}
@@ -299,31 +353,30 @@ int main(int argc, char **argv)
 		l.a[i].c.fd = -1;
 	}
 
-	printf("agents: %u against %s%s\n", n, coord,
-	       silent ? "" : " (all reading)");
+	printf("agents: %u against %s%s, %u registering at a time\n", n, coord,
+	       silent ? "" : " (all reading)", par);
+	fflush(stdout);
+	l.n = n;
 	t0 = now_ms();
-	for (i = 0; i < n; i++) {
-		struct agent *ag = &l.a[i];
-		struct mp_client_cfg cfg = {
-			.server = coord, .server_pub = server_pub, .node_priv = ag->priv,
-			.authkey = authkey, .timeout_ms = 20000,
-		};
-		struct mp_candidate cand;
-		struct mp_welcome w;
-		struct mp_err err;
-		char name[32];
+	{
+		struct reg rg = { .l = &l, .coord = coord, .authkey = authkey,
+				  .server_pub = server_pub };
+		pthread_t *th = calloc(par, sizeof(*th));
+		unsigned int started = 0;
+		bool bad = false;
 
-		snprintf(name, sizeof(name), "load-%u", i);
-		cfg.name = name;
-		if (mp_client_connect(&ag->c, &cfg, &w, &err)) {
-			fprintf(stderr, "meshcoord-load: agent %u: %s\n", i, err.msg);
-			goto out;
-		}
-		l.n = i + 1;
-		fake_candidate(&cand, i, 40000);
-		mp_send_candidates(&ag->c, &cand, 1, &err);
-		ag->next_ping = now_ms() + PING_EVERY_MS;
-		if (pump(&l, 0))
+		for (i = 0; th && i < par; i++)
+			started += pthread_create(&th[i], NULL, reg_worker, &rg) == 0;
+		if (!started)
+			atomic_store(&rg.failed, true);
+		/* meanwhile the registered agents read what the service pushes */
+		while (atomic_load(&rg.done) < n && !atomic_load(&rg.failed) && !bad)
+			bad = pump(&l, 20) != 0;
+		atomic_store(&rg.failed, atomic_load(&rg.failed) || bad);
+		for (i = 0; i < started; i++)
+			pthread_join(th[i], NULL);
+		free(th);
+		if (atomic_load(&rg.failed))
 			goto out;
 	}
 	t1 = now_ms();
@@ -401,7 +454,7 @@ int main(int argc, char **argv)
 	rc = 0;
 out:
 	for (i = 0; i < l.n; i++)
-		if (!l.a[i].dead)
+		if (!l.a[i].dead && l.a[i].c.fd >= 0)
 			mp_conn_close(&l.a[i].c);
 	sodium_memzero(l.a, n * sizeof(*l.a));
 	free(l.a);
