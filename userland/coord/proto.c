@@ -637,8 +637,10 @@ int mp_hs_server(const uint8_t server_priv[MP_KEY_LEN],
 	derive_k1(k1, dh[0], e_c, server_pub);
 	if (crypto_aead_chacha20poly1305_ietf_decrypt(c_pub, NULL, NULL,
 						      msg1 + 36, 32 + MP_TAG_LEN,
-						      msg1, 36, nonce, k1))
+						      msg1, 36, nonce, k1)) {
+		ret = MP_HS_BADKEY;
 		goto out;
+	}
 	randombytes_buf(e_priv, 32);
 	if (crypto_scalarmult_base(e_pub, e_priv) ||
 	    crypto_scalarmult(dh[1], server_priv, c_pub) ||
@@ -661,6 +663,13 @@ out:
 	sodium_memzero(keys, sizeof(keys));
 	sodium_memzero(e_priv, sizeof(e_priv));
 	return ret;
+}
+
+void mp_hs_reject(uint8_t out[MP_HSREJ_LEN], enum mp_hsrej reason)
+{
+	memcpy(out, hs_magic, 4);
+	out[4] = (uint8_t)((unsigned int)reason >> 8);
+	out[5] = (uint8_t)reason;
 }
 
 /* ---- channel ---- */
@@ -944,8 +953,12 @@ static int connect_to(const char *server, int64_t deadline,
 	const char *port;
 	int fd = -1, r, one = 1;
 
-	if (split_hostport(server, host, sizeof(host), &port))
-		return fail(err, MP_ERR_NONE, "bad server address '%s'",
+	uint16_t portnum;
+
+	if (split_hostport(server, host, sizeof(host), &port) ||
+	    parse_port(port, &portnum, false))
+		return fail(err, MP_ERR_NONE,
+			    "bad server address '%s' (HOST:PORT, port 1-65535)",
 			    server);
 	r = getaddrinfo(host, port, &hints, &res);
 	if (r)
@@ -975,6 +988,37 @@ static int connect_to(const char *server, int64_t deadline,
 	if (fd >= 0)
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	return fd;
+}
+
+/*
+ * The service closed (or reset) the connection without a word while our
+ * handshake was pending.  A service that cannot open message 1 says so
+ * (MP_HSREJ_KEY), one at its limits sends MP_BUSY_NOTICE; one that closes
+ * at once is refusing the connection anyway: its limits (an older service),
+ * or a firewall or proxy in between.
+ */
+static void hs_closed(struct mp_err *err)
+{
+	char was[sizeof(err->msg)];
+
+	snprintf(was, sizeof(was), "%s", err->msg);
+	fail(err, MP_ERR_BUSY,
+	     "the service closed the connection before authentication (overloaded or refusing this address?): %s",
+	     was);
+}
+
+/* A refusal frame from the service (unauthenticated: only reported). */
+static void hs_refused(struct mp_err *err, unsigned int reason)
+{
+	switch (reason) {
+	case MP_HSREJ_KEY:
+		fail(err, MP_ERR_KEY,
+		     "the service's key does not match --coord-key (it could not open our handshake)");
+		break;
+	default:
+		fail(err, MP_ERR_NONE,
+		     "the service refused the handshake (reason %u)", reason);
+	}
 }
 
 /* Write the whole queue, blocking (with the deadline). */
@@ -1019,13 +1063,21 @@ int mp_client_connect(struct mp_conn *c, const struct mp_client_cfg *cfg,
 		fail(err, MP_ERR_NONE, "bad key");
 		goto fail;
 	}
-	if (mp_conn_queue_raw(c, msg1, sizeof(msg1), err) ||
-	    exchange(c, deadline, err))
+	if (mp_conn_queue_raw(c, msg1, sizeof(msg1), err))
 		goto fail_hs;
+	if (exchange(c, deadline, err)) {
+		if (err && err->code == MP_ERR_NONE && strcmp(err->msg, "timed out"))
+			hs_closed(err);
+		goto fail_hs;
+	}
 	for (;;) {
 		r = mp_conn_read_frame(c, &body, &len, err);
-		if (r < 0)
+		if (r < 0) {
+			/* EOF or reset with nothing read: see hs_closed */
+			if (err && err->code == MP_ERR_NONE && !c->rlen)
+				hs_closed(err);
 			goto fail_hs;
+		}
 		if (r > 0)
 			break;
 		if (wait_fd(c->fd, POLLIN, deadline, err))
@@ -1033,7 +1085,11 @@ int mp_client_connect(struct mp_conn *c, const struct mp_client_cfg *cfg,
 	}
 	if (len == sizeof(MP_BUSY_NOTICE) - 1 &&
 	    !memcmp(body, MP_BUSY_NOTICE, len)) {
-		fail(err, MP_ERR_NONE, "the service refused the connection: too many connections pending (unauthenticated notice); retry later");
+		fail(err, MP_ERR_BUSY, "the service refused the connection: too many connections pending (unauthenticated notice); retry later");
+		goto fail_hs;
+	}
+	if (len == MP_HSREJ_LEN && !memcmp(body, hs_magic, 4)) {
+		hs_refused(err, (unsigned int)body[4] << 8 | body[5]);
 		goto fail_hs;
 	}
 	if (len != MP_HS2_LEN) {

@@ -45,6 +45,12 @@
  * the connection (too many pending).  Unauthenticated, so only reported.
  */
 #define MP_BUSY_NOTICE		"wgmesh-coord: busy"
+/*
+ * Handshake refusal: magic(4) reason(u16, enum mp_hsrej), sent by the
+ * service instead of message 2 before it closes.  Unauthenticated, so the
+ * agent only reports it; it changes nothing else.
+ */
+#define MP_HSREJ_LEN		(4 + 2)
 /* The agent pings at this interval; the service drops a node silent for 3x. */
 #define MP_KEEPALIVE_SEC	15
 
@@ -70,6 +76,8 @@ enum mp_errcode {
 	MP_ERR_PROTO = 4,	/* protocol violation */
 	MP_ERR_REPLACED = 5,	/* a newer connection with the same node key */
 	MP_ERR_NAME = 6,	/* invalid node name */
+	MP_ERR_KEY = 7,		/* client: the service's key is not the pinned one */
+	MP_ERR_BUSY = 8,	/* the service refused the connection (limits) */
 };
 
 struct mp_err {
@@ -178,6 +186,10 @@ struct mp_hs_client {
 	uint8_t msg1[MP_HS1_LEN];
 };
 
+enum mp_hsrej {
+	MP_HSREJ_KEY = 1,	/* message 1 does not open under the service's key */
+};
+
 /* Needs sodium_init() done once by the program (mp_init()). */
 int mp_init(void);
 
@@ -192,11 +204,17 @@ int mp_hs_client_finish(struct mp_hs_client *hs,
 /*
  * Service: answer message 1.  On success the node's static public key is in
  * node_pub; it is proven only once a frame from the node opens under chan.
+ * -1: not a message 1; MP_HS_BADKEY: a message 1 that does not open under
+ * server_priv (the node pinned another service key).
  */
+#define MP_HS_BADKEY (-2)
 int mp_hs_server(const uint8_t server_priv[MP_KEY_LEN],
 		 const uint8_t server_pub[MP_KEY_LEN],
 		 const uint8_t msg1[MP_HS1_LEN], uint8_t msg2[MP_HS2_LEN],
 		 struct mp_chan *chan, uint8_t node_pub[MP_KEY_LEN]);
+
+/* Service: the refusal frame body (MP_HSREJ_LEN bytes) for reason. */
+void mp_hs_reject(uint8_t out[MP_HSREJ_LEN], enum mp_hsrej reason);
 
 /* Seal pt into frame (4-byte length + ciphertext); returns frame length. */
 int mp_chan_seal(struct mp_chan *ch, const uint8_t *pt, size_t len,
@@ -264,7 +282,11 @@ struct mp_client_cfg {
  * c->fd for POLLIN (and POLLOUT while mp_conn_want_write), call
  * mp_conn_recv until 0 and mp_conn_flush.  The service follows WELCOME with
  * one MP_PEER per known node and MP_SYNC_END.  On failure err->code holds
- * the service's enum mp_errcode (MP_ERR_AUTH: an auth key is needed).
+ * the service's enum mp_errcode (MP_ERR_AUTH: an auth key is needed), or
+ * MP_ERR_KEY when the service could not open message 1 (MP_HSREJ_KEY: the
+ * pinned key is not the service's), MP_ERR_BUSY when it sent
+ * MP_BUSY_NOTICE or closed the connection before answering the handshake
+ * (err->msg says which).
  */
 int mp_client_connect(struct mp_conn *c, const struct mp_client_cfg *cfg,
 		      struct mp_welcome *welcome, struct mp_err *err);

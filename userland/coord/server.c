@@ -628,12 +628,26 @@ static void on_message(struct server *s, struct sconn *c,
 static void on_handshake(struct server *s, struct sconn *c,
 			 const uint8_t *body, size_t len)
 {
-	uint8_t msg2[MP_HS2_LEN];
+	uint8_t msg2[MP_HS2_LEN], rej[MP_HSREJ_LEN];
 	struct mp_err e;
+	int r = -1;
 
-	if (len != MP_HS1_LEN ||
-	    mp_hs_server(s->db.priv, s->db.pub, body, msg2, &c->mc.chan,
-			 c->node_pub)) {
+	if (len == MP_HS1_LEN)
+		r = mp_hs_server(s->db.priv, s->db.pub, body, msg2, &c->mc.chan,
+				 c->node_pub);
+	if (r == MP_HS_BADKEY) {
+		/* The agent pinned another key: tell it, then close. */
+		mp_hs_reject(rej, MP_HSREJ_KEY);
+		if (mp_conn_queue_raw(&c->mc, rej, sizeof(rej), &e)) {
+			kill_conn(c, e.msg);
+			return;
+		}
+		logmsg("%s: closed: handshake not for this service's key", c->peer);
+		c->closing = true;
+		c->deadline = mono_ms() + COORD_HS_TIMEOUT_MS;
+		return;
+	}
+	if (r) {
 		kill_conn(c, "handshake failed");
 		return;
 	}

@@ -57,6 +57,58 @@ int wgm_split_list(char *s, char **items, size_t max, size_t *n)
 	}
 }
 
+int wgm_split_hostport(const char *s, const char *default_port, char *host,
+		       size_t host_len, char port[6], struct wgm_err *err)
+{
+	const char *hstart = s, *p = NULL, *colon;
+	uint64_t v;
+	size_t hlen;
+
+	if (s[0] == '[') {
+		const char *close = strchr(s, ']');
+
+		if (!close)
+			return wgm_err_set(err, "'%s': missing ']' after the IPv6 address",
+					   s);
+		hstart = s + 1;
+		hlen = (size_t)(close - hstart);
+		if (close[1] == ':')
+			p = close + 2;
+		else if (close[1])
+			return wgm_err_set(err, "'%s': expected [IPV6]:PORT", s);
+		if (hlen && !memchr(hstart, ':', hlen))
+			return wgm_err_set(err, "'%s': brackets are only for IPv6 addresses",
+					   s);
+	} else {
+		colon = strchr(s, ':');
+		if (colon && strchr(colon + 1, ':'))
+			return wgm_err_set(err, "'%s': write IPv6 addresses in brackets, [ADDRESS]:PORT",
+					   s);
+		hlen = colon ? (size_t)(colon - s) : strlen(s);
+		if (colon)
+			p = colon + 1;
+	}
+	if (!hlen)
+		return wgm_err_set(err, "'%s': no host before the port", s);
+	if (hlen >= host_len)
+		return wgm_err_set(err, "'%s': host name too long", s);
+	if (!p && !default_port)
+		return wgm_err_set(err, "'%s': no port (expected HOST:PORT or [IPV6]:PORT)",
+				   s);
+	if (!p)
+		p = default_port;
+	if (!*p)
+		return wgm_err_set(err, "'%s': no port after ':' (a port is 1-65535)",
+				   s);
+	if (wgm_parse_uint(p, 65535, false, &v) || v == 0)
+		return wgm_err_set(err, "'%s': port '%s' is not a number 1-65535",
+				   s, p);
+	memcpy(host, hstart, hlen);
+	host[hlen] = '\0';
+	snprintf(port, 6, "%u", (unsigned int)v);
+	return 0;
+}
+
 int wgm_parse_endpoint(const char *s, union wgm_sockaddr *out,
 		       struct wgm_err *err)
 {

@@ -20,6 +20,18 @@
  */
 int wgm_parse_endpoint(const char *s, union wgm_sockaddr *out,
 		       struct wgm_err *err);
+/*
+ * Split an address option without resolving it: "HOST:PORT",
+ * "[IPV6]:PORT", and, when default_port is not NULL, "HOST" or "[IPV6]"
+ * alone (the port is then default_port).  HOST is a name or an IPv4
+ * address; IPv6 addresses need brackets.  The port must be a decimal
+ * number 1-65535.  host (host_len bytes) gets HOST without brackets, port
+ * the port as given (no leading zeros kept: "07443" -> "7443").
+ * On error err names the option value and what is wrong with it.
+ */
+int wgm_split_hostport(const char *s, const char *default_port, char *host,
+		       size_t host_len, char port[6], struct wgm_err *err);
+
 /* "1.2.3.4:51820" / "[fd00::1]:51820"; "(none)" for AF_UNSPEC. */
 const char *wgm_format_endpoint(const union wgm_sockaddr *ep, char *buf,
 				size_t len);

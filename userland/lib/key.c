@@ -190,12 +190,70 @@ int wgm_key_parse_text(uint8_t out[WGM_KEY_LEN], const char *text, size_t len,
 	return 0;
 }
 
+bool wgm_key_from_arg(uint8_t out[WGM_KEY_LEN], const char *arg)
+{
+	uint8_t tmp[WGM_KEY_LEN];
+	bool empty;
+
+	if (wgm_key_parse_text(tmp, arg, strlen(arg), &empty, NULL) || empty)
+		return false;
+	memcpy(out, tmp, sizeof(tmp));
+	explicit_bzero(tmp, sizeof(tmp));
+	return true;
+}
+
+int wgm_key_read_fd(uint8_t out[WGM_KEY_LEN], int fd, const char *name,
+		    bool *empty, struct wgm_err *err)
+{
+	/* The key's characters only (one more than a key, to see excess). */
+	char key[WGM_KEY_B64_LEN + 1], buf[256];
+	enum { LEAD, KEY, TRAIL } st = LEAD;
+	size_t n = 0, i;
+	ssize_t r;
+	int ret = -1;
+
+	for (;;) {
+		r = read(fd, buf, sizeof(buf));
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			wgm_err_set(err, "%s: %s", name, strerror(errno));
+			goto out;
+		}
+		if (!r)
+			break;
+		for (i = 0; i < (size_t)r; i++) {
+			if (is_space(buf[i])) {
+				if (st == KEY)
+					st = TRAIL;
+				continue;
+			}
+			if (st == TRAIL) {
+				wgm_err_set(err, "%s: not a 32-byte base64 key (more text after the key)",
+					    name);
+				goto out;
+			}
+			st = KEY;
+			if (n == sizeof(key)) {
+				wgm_err_set(err, "%s: not a 32-byte base64 key (too long)",
+					    name);
+				goto out;
+			}
+			key[n++] = buf[i];
+		}
+	}
+	ret = wgm_key_parse_text(out, key, n, empty, err);
+	if (ret)
+		wgm_err_prefix(err, "%s", name);
+out:
+	explicit_bzero(buf, sizeof(buf));
+	explicit_bzero(key, sizeof(key));
+	return ret;
+}
+
 int wgm_key_read_file(uint8_t out[WGM_KEY_LEN], const char *path, bool *empty,
 		      struct wgm_err *err)
 {
-	char buf[256];
-	size_t len = 0;
-	ssize_t r;
 	int fd, ret;
 
 	if (!strcmp(path, "-") || !strcmp(path, "/dev/stdin"))
@@ -204,31 +262,8 @@ int wgm_key_read_file(uint8_t out[WGM_KEY_LEN], const char *path, bool *empty,
 		fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return wgm_err_set(err, "%s: %s", path, strerror(errno));
-	for (;;) {
-		r = read(fd, buf + len, sizeof(buf) - len);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			break;
-		len += (size_t)r;
-		if (len == sizeof(buf))
-			break;
-	}
-	if (r < 0) {
-		ret = wgm_err_set(err, "%s: %s", path, strerror(errno));
-		goto out;
-	}
-	if (len == sizeof(buf)) {
-		ret = wgm_err_set(err, "%s: not a 32-byte base64 key (file too long)",
-				  path);
-		goto out;
-	}
-	ret = wgm_key_parse_text(out, buf, len, empty, err);
-	if (ret)
-		wgm_err_prefix(err, "%s", path);
-out:
+	ret = wgm_key_read_fd(out, fd, path, empty, err);
 	if (fd != STDIN_FILENO)
 		close(fd);
-	explicit_bzero(buf, sizeof(buf));
 	return ret;
 }

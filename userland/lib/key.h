@@ -37,6 +37,20 @@ void wgm_key_public(uint8_t pub[WGM_KEY_LEN], const uint8_t priv[WGM_KEY_LEN]);
  */
 int wgm_key_parse_text(uint8_t out[WGM_KEY_LEN], const char *text, size_t len,
 		       bool *empty, struct wgm_err *err);
+/*
+ * A key given as one argument (peer PUBKEY, --coord-key): whitespace around
+ * it is ignored, as in files; empty is an error.  true on success.
+ */
+bool wgm_key_from_arg(uint8_t out[WGM_KEY_LEN], const char *arg);
+/*
+ * Read a key from fd to its end: whitespace before and after the key, any
+ * amount, is ignored (wg(8) accepts a key followed by any whitespace);
+ * anything else around it is an error.  Empty (or only whitespace) yields
+ * the all-zero key and sets *empty, as wgm_key_parse_text does.  name is
+ * used in messages.
+ */
+int wgm_key_read_fd(uint8_t out[WGM_KEY_LEN], int fd, const char *name,
+		    bool *empty, struct wgm_err *err);
 /* Read a key file (as for "private-key FILE"); "-" reads stdin. */
 int wgm_key_read_file(uint8_t out[WGM_KEY_LEN], const char *path, bool *empty,
 		      struct wgm_err *err);

@@ -46,6 +46,7 @@
 /* No frame from meshcoord for this long: the connection is dead. */
 #define DEAD_AFTER_MS (3u * PING_INTERVAL_MS)
 #define STUN_DEFAULT_PORT "3478"
+#define COORD_DEFAULT_PORT "7443"
 
 /* Exit statuses (meshd(8)). */
 #define EXIT_USAGE 2
@@ -53,7 +54,9 @@
 #define EXIT_AUTH 4		/* the service refused our auth key */
 
 struct opts {
-	const char *coord;
+	const char *coord;		/* as given */
+	char coord_host[256];
+	char coord_addr[256 + 9];	/* "host:port", "[v6]:port" */
 	uint8_t coord_key[MP_KEY_LEN];
 	const char *authkey;
 	const char *ifname;
@@ -61,7 +64,7 @@ struct opts {
 	char name[MP_NAME_MAX + 1];
 	uint16_t listen_port;
 	char stun_host[256];		/* "" = no STUN */
-	char stun_port[8];
+	char stun_port[6];
 };
 
 struct meshd {
@@ -174,6 +177,18 @@ static int load_key(struct meshd *d)
 		logmsg("state directory %s: %s", d->o.state, strerror(errno));
 		return -1;
 	}
+	if (stat(d->o.state, &st)) {
+		logmsg("state directory %s: %s", d->o.state, strerror(errno));
+		return -1;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		logmsg("state directory %s: exists and is not a directory",
+		       d->o.state);
+		return -1;
+	}
+	if (st.st_mode & 077)
+		logmsg("warning: state directory %s is accessible by others (mode %04o, expected 0700): it holds the node's private key",
+		       d->o.state, (unsigned int)(st.st_mode & 07777));
 	if (state_path(d, "private.key", path, sizeof(path)))
 		return -1;
 	if (stat(path, &st) && errno == ENOENT) {
@@ -439,7 +454,7 @@ static void node_removed(struct meshd *d)
 static void try_connect(struct meshd *d)
 {
 	struct mp_client_cfg cfg = {
-		.server = d->o.coord,
+		.server = d->o.coord_addr,
 		.server_pub = d->o.coord_key,
 		.node_priv = d->priv,
 		.name = d->o.name,
@@ -486,7 +501,7 @@ static void try_connect(struct meshd *d)
 			node_removed(d);
 			break;
 		default:
-			logmsg("coord: connecting to %s: %s", d->o.coord,
+			logmsg("coord: connecting to %s: %s", d->o.coord_addr,
 			       err.msg);
 		}
 		logmsg("coord: retrying in %u.%u s", d->backoff_ms / 1000,
@@ -503,7 +518,8 @@ static void try_connect(struct meshd *d)
 	mark_registered(d);
 	meshd_peers_unsee(&d->peers);
 	inet_ntop(AF_INET, w.addr4, a4, sizeof(a4));
-	logmsg("coord: connected to %s as %s (%s)", d->o.coord, w.name, a4);
+	logmsg("coord: connected to %s as %s (%s)", d->o.coord_addr, w.name,
+	       a4);
 	apply_welcome(d, &w);
 }
 
@@ -955,10 +971,12 @@ static int run(struct meshd *d)
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"Usage: meshd --coord HOST:PORT --coord-key PUBKEY --interface DEV --state DIR\n"
+		"Usage: meshd --coord HOST[:PORT] --coord-key PUBKEY --interface DEV --state DIR\n"
 		"             [--authkey KEY] [--name NAME] [--listen-port PORT]\n"
-		"             [--stun HOST:PORT|none]\n"
-		"The wgmesh node agent; see meshd(8).\n");
+		"             [--stun HOST[:PORT]|none]\n"
+		"The wgmesh node agent; see meshd(8).  IPv6 addresses go in brackets,\n"
+		"[ADDRESS]:PORT; the ports default to " COORD_DEFAULT_PORT " (--coord) and "
+		STUN_DEFAULT_PORT " (--stun).\n");
 }
 
 static void default_name(char *out, size_t len)
@@ -981,36 +999,19 @@ static void default_name(char *out, size_t len)
 		snprintf(out, len, "node");
 }
 
-/* "host:port", "[v6]:port" -> o->stun_host/stun_port; the coord's port is
- * replaced by the STUN default. */
-static int split_hostport(const char *s, struct opts *o, bool coord)
+/*
+ * --coord HOST[:PORT] -> o->coord_addr ("host:port" or "[v6]:port", what
+ * the protocol library connects to) and o->coord_host; --stun
+ * HOST[:PORT] -> o->stun_host/stun_port.  Ports are checked (1-65535).
+ */
+static int parse_addr_opt(const char *opt, const char *s, const char *defport,
+			  char *host, size_t host_len, char port[6])
 {
-	const char *colon, *host = s;
-	size_t hlen;
+	struct wgm_err err;
 
-	if (*s == '[') {
-		colon = strchr(s, ']');
-		if (!colon || colon[1] != ':')
-			goto bad;
-		host = s + 1;
-		hlen = (size_t)(colon - host);
-		colon++;
-	} else {
-		colon = strrchr(s, ':');
-		if (!colon)
-			goto bad;
-		hlen = (size_t)(colon - s);
-	}
-	if (!hlen || hlen >= sizeof(o->stun_host) ||
-	    (!coord && (!colon[1] || strlen(colon + 1) >= sizeof(o->stun_port))))
-		goto bad;
-	memcpy(o->stun_host, host, hlen);
-	o->stun_host[hlen] = '\0';
-	snprintf(o->stun_port, sizeof(o->stun_port), "%s",
-		 coord ? STUN_DEFAULT_PORT : colon + 1);
-	return 0;
-bad:
-	fprintf(stderr, "meshd: %s: expected HOST:PORT or [IPv6]:PORT\n", s);
+	if (!wgm_split_hostport(s, defport, host, host_len, port, &err))
+		return 0;
+	fprintf(stderr, "meshd: %s %s\n", opt, err.msg);
 	return -1;
 }
 
@@ -1030,6 +1031,7 @@ static int parse_opts(int argc, char *argv[], struct opts *o)
 	};
 	const char *stun = NULL;
 	bool have_key = false;
+	char port[6];
 	uint64_t v;
 	int c;
 
@@ -1039,7 +1041,7 @@ static int parse_opts(int argc, char *argv[], struct opts *o)
 			o->coord = optarg;
 			break;
 		case 'k':
-			if (!wgm_key_from_base64(o->coord_key, optarg)) {
+			if (!wgm_key_from_arg(o->coord_key, optarg)) {
 				fprintf(stderr, "meshd: --coord-key: not a 32-byte base64 key\n");
 				return -1;
 			}
@@ -1095,11 +1097,22 @@ static int parse_opts(int argc, char *argv[], struct opts *o)
 	}
 	if (!o->name[0])
 		default_name(o->name, sizeof(o->name));
-	if (!stun)
-		return split_hostport(o->coord, o, true);
+	if (parse_addr_opt("--coord", o->coord, COORD_DEFAULT_PORT, o->coord_host,
+			   sizeof(o->coord_host), port))
+		return -1;
+	snprintf(o->coord_addr, sizeof(o->coord_addr),
+		 strchr(o->coord_host, ':') ? "[%s]:%s" : "%s:%s",
+		 o->coord_host, port);
+	if (!stun) {
+		snprintf(o->stun_host, sizeof(o->stun_host), "%s", o->coord_host);
+		snprintf(o->stun_port, sizeof(o->stun_port), "%s",
+			 STUN_DEFAULT_PORT);
+		return 0;
+	}
 	if (!strcmp(stun, "none"))
 		return 0;
-	return split_hostport(stun, o, false);
+	return parse_addr_opt("--stun", stun, STUN_DEFAULT_PORT, o->stun_host,
+			      sizeof(o->stun_host), o->stun_port);
 }
 
 int main(int argc, char *argv[])
@@ -1131,7 +1144,8 @@ int main(int argc, char *argv[])
 		return 1;
 	}
 	events_open(&d);
-	logmsg("meshd: node %s, coordination service %s", d.o.name, d.o.coord);
+	logmsg("meshd: node %s, coordination service %s", d.o.name,
+	       d.o.coord_addr);
 	ret = run(&d);
 	if (d.connected)
 		mp_conn_close(&d.conn);

@@ -201,6 +201,73 @@ TEST(parse_uint)
 	EXPECT_EQ(-1, wgm_parse_uint("99999999999999999999999", UINT64_MAX, false, &v));
 }
 
+static const char *hp(const char *in, const char *def, char *buf, size_t len)
+{
+	char host[64], port[6];
+	struct wgm_err err;
+
+	if (wgm_split_hostport(in, def, host, sizeof(host), port, &err)) {
+		snprintf(buf, len, "ERROR %s", err.msg);
+		return buf;
+	}
+	snprintf(buf, len, "%s|%s", host, port);
+	return buf;
+}
+
+TEST(split_hostport_good)
+{
+	char b[300];
+
+	EXPECT_STREQ("127.0.0.1|7443", hp("127.0.0.1:7443", NULL, b, sizeof(b)));
+	EXPECT_STREQ("127.0.0.1|7443", hp("127.0.0.1", "7443", b, sizeof(b)));
+	EXPECT_STREQ("127.0.0.1|1", hp("127.0.0.1:1", "7443", b, sizeof(b)));
+	EXPECT_STREQ("coord.example|65535", hp("coord.example:65535", NULL, b, sizeof(b)));
+	EXPECT_STREQ("coord.example|3478", hp("coord.example", "3478", b, sizeof(b)));
+	EXPECT_STREQ("::1|7443", hp("[::1]:7443", NULL, b, sizeof(b)));
+	EXPECT_STREQ("::1|7443", hp("[::1]", "7443", b, sizeof(b)));
+	EXPECT_STREQ("fe80::1%eth0|9", hp("[fe80::1%eth0]:9", NULL, b, sizeof(b)));
+	EXPECT_STREQ("10.0.0.1|7443", hp("10.0.0.1:07443", NULL, b, sizeof(b)));
+}
+
+/* meshd --coord/--stun: every one of these used to be accepted or misread. */
+TEST(split_hostport_bad_ports)
+{
+	const char *bad[] = {
+		"127.0.0.1:99999", "127.0.0.1:65536", "127.0.0.1:0",
+		"127.0.0.1:-1", "127.0.0.1:+1", "127.0.0.1:", "[::1]:",
+		"[::1]:99999", "[::1]:-1", "127.0.0.1:x", "127.0.0.1:1x",
+		"127.0.0.1: 1", "127.0.0.1:0x10", "127.0.0.1:18446744073709551617",
+	};
+	char b[300];
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		hp(bad[i], "7443", b, sizeof(b));
+		EXPECT_EQ(0, strncmp(b, "ERROR ", 6)) TH_LOG("accepted '%s' as %s", bad[i], b);
+		EXPECT_NE(NULL, strstr(b, "1-65535")) TH_LOG("'%s': %s", bad[i], b);
+	}
+}
+
+TEST(split_hostport_bad_hosts)
+{
+	const char *bad[] = {
+		"", ":7443", "[]:7443", "[::1", "[::1]x", "[::1]:7:7",
+		"[1.2.3.4]:7", "::1", "fd00::1:7443", "a:b:c",
+	};
+	char b[300];
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		hp(bad[i], "7443", b, sizeof(b));
+		EXPECT_EQ(0, strncmp(b, "ERROR ", 6)) TH_LOG("accepted '%s' as %s", bad[i], b);
+	}
+	/* No default port: the port is required. */
+	hp("127.0.0.1", NULL, b, sizeof(b));
+	EXPECT_NE(NULL, strstr(b, "no port")) TH_LOG("%s", b);
+	hp("[::1]", NULL, b, sizeof(b));
+	EXPECT_NE(NULL, strstr(b, "no port")) TH_LOG("%s", b);
+}
+
 TEST(split_list)
 {
 	char s1[] = " a , b,c ", s2[] = "  ", s3[] = "a,,b", s4[] = "a,b,c";

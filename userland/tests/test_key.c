@@ -224,6 +224,77 @@ TEST(key_file)
 	EXPECT_NE(NULL, strstr(err.msg, "No such file"));
 }
 
+/* A file holding text (may contain NULs), written to a temporary file. */
+static int key_from_bytes(uint8_t key[32], const char *text, size_t len,
+			  bool *empty, struct wgm_err *err)
+{
+	char path[] = "/tmp/wgm-key-XXXXXX";
+	int fd = mkstemp(path), ret;
+
+	if (fd < 0 || write(fd, text, len) != (ssize_t)len)
+		return -2;
+	close(fd);
+	ret = wgm_key_read_file(key, path, empty, err);
+	unlink(path);
+	return ret;
+}
+
+/* wg(8) accepts a key followed by any amount of whitespace; so do we. */
+TEST(key_file_any_trailing_whitespace)
+{
+	static const char k[] = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
+	size_t big = 100000, i;
+	struct wgm_err err;
+	uint8_t key[32];
+	bool empty;
+	char *t = malloc(44 + big + 1);
+
+	ASSERT_NE(NULL, t);
+	memcpy(t, k, 44);
+	for (i = 0; i < big; i++)
+		t[44 + i] = " \n\t\r"[i % 4];
+	memset(key, 0xaa, sizeof(key));
+	EXPECT_EQ(0, key_from_bytes(key, t, 44 + big, &empty, &err)) TH_LOG("%s", err.msg);
+	EXPECT_FALSE(empty);
+	EXPECT_EQ(31, key[31]);
+	/* 300 newlines: more than one read buffer */
+	memset(t + 44, '\n', 300);
+	memset(key, 0xaa, sizeof(key));
+	EXPECT_EQ(0, key_from_bytes(key, t, 344, &empty, &err)) TH_LOG("%s", err.msg);
+	EXPECT_EQ(7, key[7]);
+	/* CRLF, and whitespace before the key too */
+	EXPECT_EQ(0, key_from_bytes(key, "\n  AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=\r\n", 49, &empty, &err));
+	/* only whitespace, any amount: empty */
+	memset(t, '\n', 1000);
+	EXPECT_EQ(0, key_from_bytes(key, t, 1000, &empty, &err));
+	EXPECT_TRUE(empty);
+	/* garbage is still refused, after any amount of whitespace */
+	memcpy(t, k, 44);
+	memset(t + 44, '\n', 500);
+	t[544] = 'x';
+	EXPECT_EQ(-1, key_from_bytes(key, t, 545, &empty, &err));
+	EXPECT_NE(NULL, strstr(err.msg, "not a 32-byte base64 key")) TH_LOG("%s", err.msg);
+	t[544] = '\0';
+	EXPECT_EQ(-1, key_from_bytes(key, t, 545, &empty, &err));
+	EXPECT_EQ(-1, key_from_bytes(key, "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=A", 45, &empty, &err));
+	EXPECT_EQ(-1, key_from_bytes(key, "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8= A\n", 47, &empty, &err));
+	EXPECT_EQ(-1, key_from_bytes(key, "AAECAwQFBgcICQoLDA0ODx AREhMUFRYXGBkaGxwdHh8=", 45, &empty, &err));
+	EXPECT_EQ(-1, key_from_bytes(key, "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8\0\n", 45, &empty, &err));
+	EXPECT_EQ(-1, key_from_bytes(key, "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8", 43, &empty, &err));
+	free(t);
+}
+
+TEST(key_arg_whitespace)
+{
+	uint8_t key[32];
+
+	EXPECT_TRUE(wgm_key_from_arg(key, "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=\n\n "));
+	EXPECT_EQ(3, key[3]);
+	EXPECT_FALSE(wgm_key_from_arg(key, ""));
+	EXPECT_FALSE(wgm_key_from_arg(key, " \n"));
+	EXPECT_FALSE(wgm_key_from_arg(key, "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8= x"));
+}
+
 TEST(key_equal_and_zero)
 {
 	uint8_t a[32] = { 0 }, b[32] = { 0 };
