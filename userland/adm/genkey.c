@@ -72,7 +72,8 @@ static int gen(int argc, char *argv[], bool clamp)
 	if (clamp ? wgm_key_generate_private(key, &err) :
 		    wgm_key_random(key, &err))
 		return adm_error(ADM_FAIL, "%s", err.msg);
-	ret = emit_key(key, argc == 2 ? argv[1] : NULL);
+	/* "-" is stdout, as "private-key -" is stdin. */
+	ret = emit_key(key, argc == 2 && strcmp(argv[1], "-") ? argv[1] : NULL);
 	explicit_bzero(key, sizeof(key));
 	return ret;
 }
@@ -90,30 +91,16 @@ int cmd_genpsk(int argc, char *argv[])
 int cmd_pubkey(int argc, char *argv[])
 {
 	uint8_t priv[WGM_KEY_LEN], pub[WGM_KEY_LEN];
-	char buf[1024], out[WGM_KEY_B64_LEN + 1];
+	char out[WGM_KEY_B64_LEN + 1];
 	struct wgm_err err;
-	size_t len = 0;
-	ssize_t r;
 	bool empty;
 
 	if (argc != 1)
 		return adm_usage(argv[0]);
-	while (len < sizeof(buf)) {
-		r = read(STDIN_FILENO, buf + len, sizeof(buf) - len);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			return adm_error(ADM_FAIL, "stdin: %s", strerror(errno));
-		if (!r)
-			break;
-		len += (size_t)r;
-	}
-	if (len == sizeof(buf) || wgm_key_parse_text(priv, buf, len, &empty, &err) ||
-	    empty) {
-		explicit_bzero(buf, sizeof(buf));
-		return adm_error(ADM_USAGE, "stdin: not a 32-byte base64 key");
-	}
-	explicit_bzero(buf, sizeof(buf));
+	if (wgm_key_read_fd(priv, STDIN_FILENO, "stdin", &empty, &err))
+		return adm_error(ADM_USAGE, "%s", err.msg);
+	if (empty)
+		return adm_error(ADM_USAGE, "stdin: no key (empty input)");
 	wgm_key_public(pub, priv);
 	explicit_bzero(priv, sizeof(priv));
 	wgm_key_to_base64(out, pub);

@@ -46,9 +46,9 @@ static const struct adm_cmd commands[] = {
 	  "Punch, then show which candidates answer and the active path" },
 	{ "monitor", cmd_monitor, "[DEV]",
 	  "Print the module's events as they happen" },
-	{ "genkey", cmd_genkey, "[FILE]",
+	{ "genkey", cmd_genkey, "[FILE | -]",
 	  "Generate a private key (to FILE with mode 0600, or stdout)" },
-	{ "genpsk", cmd_genpsk, "[FILE]",
+	{ "genpsk", cmd_genpsk, "[FILE | -]",
 	  "Generate a preshared key (to FILE with mode 0600, or stdout)" },
 	{ "pubkey", cmd_pubkey, "",
 	  "Read a private key on stdin, print its public key" },
@@ -129,12 +129,13 @@ static void help(FILE *f)
 {
 	const struct adm_cmd *c;
 
-	fprintf(f, "Usage: meshadm COMMAND [ARGS]...\n"
+	fprintf(f, "Usage: meshadm [COMMAND [ARGS]...]\n"
 		"Configure wgmesh devices (WireGuard-compatible, with candidate endpoints).\n\n"
 		"Commands:\n");
 	for (c = commands; c->name; c++)
 		fprintf(f, "  %-9s %s\n", c->name, c->summary);
-	fprintf(f, "\nmeshadm help COMMAND or meshadm COMMAND --help shows a command's usage;\n"
+	fprintf(f, "\nWithout a COMMAND, meshadm runs show.\n"
+		"meshadm help COMMAND or meshadm COMMAND --help shows a command's usage;\n"
 		"meshadm --version prints the version.  See meshadm(8).\n");
 }
 
@@ -157,9 +158,11 @@ int main(int argc, char *argv[])
 	/* Any file meshadm creates (private keys!) is private to the owner. */
 	umask(077);
 
+	/* No command: show everything, as wg(8) does. */
 	if (argc < 2) {
-		help(stderr);
-		return ADM_USAGE;
+		char show[] = "show", *args[] = { show, NULL };
+
+		return cmd_show(1, args);
 	}
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
 		help(stdout);

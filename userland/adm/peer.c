@@ -30,7 +30,7 @@ static int peer_del(const char *ifname, const char *pubkey)
 	struct wgm_peer *peer;
 	int ret;
 
-	if (!wgm_key_from_base64(key, pubkey))
+	if (!wgm_key_from_arg(key, pubkey))
 		return adm_error(ADM_USAGE, "'%s' is not a 32-byte base64 key",
 				 pubkey);
 	wgm_device_init(&cur);

@@ -21,7 +21,7 @@
 
 static int parse_key(const char *text, uint8_t key[WGM_KEY_LEN])
 {
-	if (!wgm_key_from_base64(key, text))
+	if (!wgm_key_from_arg(key, text))
 		return adm_error(ADM_USAGE, "'%s' is not a 32-byte base64 key",
 				 text);
 	return ADM_OK;

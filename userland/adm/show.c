@@ -8,6 +8,7 @@
 
 #include "adm.h"
 #include "format.h"
+#include "nl.h"
 #include "rtnl.h"
 
 struct show_opts {
@@ -115,6 +116,19 @@ int cmd_show(int argc, char *argv[])
 
 	if (wgm_rtnl_list(&links, &n, &err))
 		return adm_error(ADM_FAIL, "%s", err.msg);
+	/*
+	 * No wgmesh device: say so when the module is missing (or we may not
+	 * talk to it) instead of printing nothing and succeeding.
+	 */
+	if (!n) {
+		struct wgm_nl nl;
+
+		if (wgm_nl_open(&nl, &err)) {
+			free(links);
+			return adm_error(ADM_FAIL, "%s", err.msg);
+		}
+		wgm_nl_close(&nl);
+	}
 	if (!strcmp(target, "interfaces")) {
 		struct wgm_buf b;
 

@@ -109,9 +109,13 @@ int wgm_nl_events_subscribe(struct wgm_nl *nl, int *missing,
 	}
 	grp = (int)g.id;
 	if (mnl_socket_setsockopt(nl->sock, NETLINK_ADD_MEMBERSHIP, &grp,
-				  sizeof(grp)) < 0)
+				  sizeof(grp)) < 0) {
+		if (errno == EPERM || errno == EACCES)
+			return wgm_err_set(err, "joining the \"%s\" group: permission denied: needs CAP_NET_ADMIN (run as root)",
+					   WGM_MCGRP_EVENTS);
 		return wgm_err_set(err, "joining the \"%s\" group: %s",
 				   WGM_MCGRP_EVENTS, strerror(errno));
+	}
 	return 0;
 }
 

@@ -842,7 +842,7 @@ int wgm_nl_errno_msg(struct wgm_err *err, enum wgm_nl_op op, int errnum,
 	bool ext = extack && *extack;
 
 	if (errnum == EPERM || errnum == EACCES)
-		return wgm_err_set(err, "%s: permission denied: needs CAP_NET_ADMIN",
+		return wgm_err_set(err, "%s: permission denied: needs CAP_NET_ADMIN (run as root)",
 				   ifname);
 	/* RTM_NEWLINK of an unregistered kind, extack or not. */
 	if (op == WGM_NL_OP_LINK && errnum == EOPNOTSUPP)

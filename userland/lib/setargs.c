@@ -219,7 +219,7 @@ static struct wgm_peer *new_peer(struct wgm_device *dev, const char *pubkey,
 	uint8_t key[WGM_KEY_LEN];
 	struct wgm_peer *peer;
 
-	if (!wgm_key_from_base64(key, pubkey)) {
+	if (!wgm_key_from_arg(key, pubkey)) {
 		wgm_err_set(err, "peer: '%s' is not a 32-byte base64 key",
 			    pubkey);
 		return NULL;

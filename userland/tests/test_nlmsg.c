@@ -783,7 +783,7 @@ TEST(errno_messages)
 	struct wgm_err err;
 
 	wgm_nl_errno_msg(&err, WGM_NL_OP_SET, EPERM, NULL, "wgm0");
-	EXPECT_STREQ("wgm0: permission denied: needs CAP_NET_ADMIN", err.msg);
+	EXPECT_STREQ("wgm0: permission denied: needs CAP_NET_ADMIN (run as root)", err.msg);
 	wgm_nl_errno_msg(&err, WGM_NL_OP_GET, ENODEV, NULL, "wgm9");
 	EXPECT_STREQ("no such device: wgm9", err.msg);
 	wgm_nl_errno_msg(&err, WGM_NL_OP_GET, EOPNOTSUPP, NULL, "eth0");
