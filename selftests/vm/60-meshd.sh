@@ -71,7 +71,7 @@ start_meshd() {
 
 dump_logs() {
 	local f
-	for f in coord h1 h2; do
+	for f in coord h1 h2 loose; do
 		echo "# ---- $f.log"
 		tail -n 40 "$WGM_TMP/$f.log" 2>/dev/null | sed 's/^/#   /'
 	done
@@ -83,6 +83,52 @@ AKEY=$(ip netns exec inet "$MESHCOORD" --state "$WGM_TMP/coord" authkey create -
 start_coord
 check "meshcoord starts" wait_until 10 coord_listening
 on_exit 'kill $COORD_PID'
+
+# --- option and state directory errors --------------------------------------
+# usage_err REGEX ARGS...: meshd refuses ARGS with status 2 and says REGEX.
+usage_err() {
+	local rx=$1 out rc
+	shift
+	out=$(ip netns exec h1 "$MESHD" --coord-key "$CKEY" --interface optx \
+		--state "$WGM_TMP/opt" "$@" 2>&1)
+	rc=$?
+	[ "$rc" = 2 ] && grep -Eq -- "$rx" <<<"$out" && return 0
+	echo "status $rc: $out"
+	return 1
+}
+for a in 127.0.0.1:99999 127.0.0.1:65536 127.0.0.1:0 127.0.0.1:-1 127.0.0.1: \
+	 '[::1]:' '[::1]:99999' "$INET_V4:7443x"; do
+	check "--coord $a is refused: the port must be 1-65535" \
+		usage_err "^meshd: --coord .*1-65535" --coord "$a"
+done
+check "--coord ::1 (no brackets) is refused" usage_err "^meshd: --coord .*brackets" --coord ::1
+check "--stun HOST:99999 is refused" \
+	usage_err "^meshd: --stun .*1-65535" --coord "$COORD" --stun "$INET_V4:99999"
+check "--stun '[::1]:' is refused" usage_err "^meshd: --stun .*1-65535" --coord "$COORD" --stun '[::1]:'
+check_fails "none of them created a device" ip -n h1 link show optx
+check_fails "... or a state directory" test -e "$WGM_TMP/opt"
+
+touch "$WGM_TMP/statefile"
+out=$(ip netns exec h1 "$MESHD" --coord "$COORD" --coord-key "$CKEY" --interface optx \
+	--state "$WGM_TMP/statefile" 2>&1)
+rc=$?
+check "--state FILE fails with status 1" test "$rc" = 1
+check "... saying the state directory is not a directory" \
+	grep -q "state directory $WGM_TMP/statefile: exists and is not a directory" <<<"$out"
+check_fails "... before creating the device" ip -n h1 link show optx
+
+# A state directory others may write into is used, with a warning (no auth
+# key: this agent must not join the network).
+mkdir -m 0777 "$WGM_TMP/loose"
+ip netns exec h1 "$MESHD" --coord "$COORD" --coord-key "$CKEY" --interface optx \
+	--state "$WGM_TMP/loose" --name loose >"$WGM_TMP/loose.log" 2>&1 &
+LOOSE=$!
+check "a state directory with mode 0777 is warned about" \
+	wait_until 20 grep -q "warning: state directory $WGM_TMP/loose is accessible by others (mode 0777" "$WGM_TMP/loose.log"
+check "... and then used" wait_until 20 test -s "$WGM_TMP/loose/private.key"
+kill "$LOOSE"
+wait "$LOOSE"
+check_fails "that agent removed its device at SIGTERM" ip -n h1 link show optx
 
 start_meshd 1
 start_meshd 2

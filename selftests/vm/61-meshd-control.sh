@@ -35,11 +35,12 @@ log_has() {
 	grep -Eq "$2" "$WGM_TMP/$1.log"
 }
 
-# start_meshd NS NAME AUTHKEY: an agent in netns NS, logging to NAME.log.
+# start_meshd NS NAME AUTHKEY [COORD [COORD_KEY]]: an agent in netns NS,
+# logging to NAME.log.
 declare -A PID=()
 start_meshd() {
 	mkdir -p -m 0700 "$WGM_TMP/$2"
-	ip netns exec "$1" "$MESHD" --coord "$COORD" --coord-key "$CKEY" \
+	ip netns exec "$1" "$MESHD" --coord "${4:-$COORD}" --coord-key "${5:-$CKEY}" \
 		--authkey "$3" --interface mesh0 --state "$WGM_TMP/$2" \
 		--name "$2" >>"$WGM_TMP/$2.log" 2>&1 &
 	PID[$2]=$!
@@ -97,7 +98,7 @@ sys.exit(1)' "$2" "$3"
 
 dump_logs() {
 	local f
-	for f in coord h1 h2 h3 h3b bad; do
+	for f in coord h1 h2 h3 h3b bad wk; do
 		[ -f "$WGM_TMP/$f.log" ] || continue
 		echo "# ---- $f.log"
 		tail -n 30 "$WGM_TMP/$f.log" | sed 's/^/#   /'
@@ -131,8 +132,27 @@ check "it exits with status 4 (auth key refused)" test "$rc" = 4
 check "it says what to do" log_has bad 'exiting\. Start meshd with a valid --authkey'
 check "it removed its device" bash -c "! ip -n h3 link show mesh0"
 
-start_meshd h1 h1 "$AKEY"
+# --- a wrong --coord-key is named ---------------------------------------------
+WRONG=$("$MESHADM" genkey | "$MESHADM" pubkey)
+start_meshd h3 wk "$AKEY" "$COORD" "$WRONG"
+check "a wrong --coord-key is named in the agent's log" \
+	wait_until 30 log_has wk "coord: connecting to $COORD: the service's key does not match --coord-key"
+check "... not as a closed or reset connection" \
+	bash -c "! grep -Eq 'connection closed|reset by peer' '$WGM_TMP/wk.log'"
+check "the service logs the mismatch once per attempt" \
+	log_has coord "closed: handshake not for this service's key"
+check_fails "the agent with the wrong key is not registered" \
+	bash -c "ip netns exec inet '$MESHCOORD' --state '$WGM_TMP/coord' nodes | grep -qw wk"
+kill "${PID[wk]}"
+wait "${PID[wk]}" 2>/dev/null
+unset 'PID[wk]'
+check_fails "it removed its device at SIGTERM" ip -n h3 link show mesh0
+
+# h1 names the service without a port: 7443, as meshd(8) says.
+start_meshd h1 h1 "$AKEY" "$INET_V4"
 start_meshd h2 h2 "$AKEY"
+check "--coord HOST without a port connects to port 7443" \
+	wait_until 30 log_has h1 "coord: connected to $INET_V4:7443 as h1"
 check "h1 registers" wait_until 30 bash -c "[ -n \"\$(ip -n h1 -4 -o addr show dev mesh0 2>/dev/null)\" ]"
 check "h2 registers" wait_until 30 bash -c "[ -n \"\$(ip -n h2 -4 -o addr show dev mesh0 2>/dev/null)\" ]"
 check "overlay ping h1 -> h2 through both NATs" wait_until 60 ping_ok h1 h2
