@@ -192,14 +192,14 @@ struct reg {
 	const char *coord;
 	const char *authkey;
 	const uint8_t *server_pub;
-	atomic_uint next, done;
+	atomic_uint next, done, retries;
 	atomic_bool failed;
 };
 
 static void *reg_worker(void *arg)
 {
 	struct reg *rg = arg;
-	unsigned int i;
+	unsigned int i, tries;
 
 	while (!atomic_load(&rg->failed) &&
 	       (i = atomic_fetch_add(&rg->next, 1)) < rg->l->n) {
@@ -216,9 +216,14 @@ static void *reg_worker(void *arg)
 
 		snprintf(name, sizeof(name), "load-%u", i);
 		cfg.name = name;
-		if (mp_client_connect(&ag->c, &cfg, &w, &err)) {
+		/* as meshd would: a transport failure is retried (3 times) */
+		for (tries = 0; mp_client_connect(&ag->c, &cfg, &w, &err); tries++) {
+			if (err.code != MP_ERR_NONE || tries == 3)
+				break;
+			atomic_fetch_add(&rg->retries, 1);
+		}
+		if (ag->c.fd < 0) {
 			fprintf(stderr, "meshcoord-load: agent %u: %s\n", i, err.msg);
-			ag->c.fd = -1;
 			atomic_store(&rg->failed, true);
 			break;
 		}
@@ -383,6 +388,9 @@ int main(int argc, char **argv)
 		for (i = 0; i < started; i++)
 			pthread_join(th[i], NULL);
 		free(th);
+		if (atomic_load(&rg.retries))
+			printf("connect: %u registration attempts failed and were retried\n",
+			       atomic_load(&rg.retries));
 		if (atomic_load(&rg.failed))
 			goto out;
 	}
