@@ -11,7 +11,8 @@
 #   make style      checkpatch --strict on kernel/
 #   make sparse     sparse over the module (make C=1)
 #   make fuzz       libFuzzer targets, FUZZ_SECS (default 60) each from fuzz/corpus
-#   make dkms-install  register the module sources with DKMS (rebuilt on kernel upgrades)
+#   make dkms-install  register with DKMS, build for every installed kernel (and future ones)
+#   make cross      compile-test the module for arm64 and armhf (scripts/cross)
 #
 # Which kernel: KVER=release (installed headers) or KDIR=build-tree picks one.
 # Default: the running kernel when its headers exist, else the installed
@@ -39,12 +40,12 @@ T ?= *
 export TOP KDIR
 
 .PHONY: all module userland harness selftests unit check check-debug demo install \
-	modules_install clean style sparse deps help kdir-check dkms-install fuzz
+	modules_install clean style sparse deps help kdir-check dkms-install fuzz cross
 
 all: module userland
 
 help:
-	@sed -n '3,16p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,19p' Makefile | sed 's/^# \{0,1\}//'
 
 kdir-check:
 	@if [ -z "$(KDIR)" ] || [ ! -f "$(KDIR)/Makefile" ]; then \
@@ -144,6 +145,12 @@ modules_install: module
 fuzz:
 	@$(MAKE) --no-print-directory -C fuzz run
 
+# Compile-test for arm64 and 32-bit ARM (Debian cross compilers; kernel
+# trees prepared once from linux-source-6.1, cached in build/cross).
+cross:
+	@scripts/deps --cross
+	@scripts/cross
+
 style:
 	@scripts/checkpatch
 
@@ -161,8 +168,13 @@ dkms-install:
 	install -m 0644 kernel/Kbuild $(filter-out %.mod.c,$(wildcard kernel/*.c kernel/*.h)) $(DESTDIR)/usr/src/wgmesh-$(VERSION)/kernel/
 	install -m 0644 kernel/uapi/linux/wgmesh.h $(DESTDIR)/usr/src/wgmesh-$(VERSION)/kernel/uapi/linux/
 	sed 's/@VERSION@/$(VERSION)/' scripts/dkms.conf >$(DESTDIR)/usr/src/wgmesh-$(VERSION)/dkms.conf
-	@if [ -z "$(DESTDIR)" ]; then dkms add -m wgmesh -v $(VERSION) && \
-		dkms install -m wgmesh -v $(VERSION); fi
+	@if [ -z "$(DESTDIR)" ]; then \
+		command -v dkms >/dev/null || { echo "error: dkms not installed: apt-get install dkms" >&2; exit 1; }; \
+		dkms status -m wgmesh -v $(VERSION) | grep -q . || dkms add -m wgmesh -v $(VERSION); \
+		for v in $$(scripts/kernels list); do \
+			dkms install -m wgmesh -v $(VERSION) -k $$v || exit 1; \
+		done; \
+		dkms status -m wgmesh -v $(VERSION); fi
 
 clean:
 	-@[ -f "$(KDIR)/Makefile" ] && $(MAKE) -C $(KDIR) M=$(TOP) clean >/dev/null
