@@ -47,6 +47,7 @@
 #include "noise.h"
 #include "cookie.h"
 #include "stun.h"
+#include "probe.h"
 
 /* Outer headers on top of an inner packet, worst case (IPv6 outside). */
 #define WGM_OUTER_OVERHEAD	(sizeof(struct ipv6hdr) + sizeof(struct udphdr) + \
@@ -82,6 +83,7 @@ static int wgm_open(struct net_device *dev)
 	if (ret)
 		goto out;
 	wgm_stun_device_up(wg);
+	wgm_probe_device_start(wg);
 	list_for_each_entry(peer, &wg->peer_list, peer_list) {
 		wgm_packet_send_staged(peer);
 		if (peer->persistent_keepalive_interval)
@@ -99,6 +101,8 @@ static int wgm_stop(struct net_device *dev)
 
 	wgm_stun_device_down(wg);
 	mutex_lock(&wg->device_update_lock);
+	/* no probe, punch or handshake rotation from here to the next open */
+	wgm_probe_device_stop(wg);
 	/* nothing arrives or leaves after this */
 	wgm_socket_reinit(wg, NULL, NULL);
 	list_for_each_entry(peer, &wg->peer_list, peer_list) {

@@ -47,6 +47,9 @@
  * sorts higher waits briefly first, so that two simultaneous initiations
  * do not cancel each other.
  *
+ * Device down: wgm_probe_device_stop() sets probe->stopped and stops the
+ * timer; nothing arms it again until wgm_probe_device_start().
+ *
  * Locking.  probe->lock (spin_lock_bh) protects everything in struct
  * wgm_probe_peer except the id hash linkage (wgm_probe_ids_lock, RCU
  * readers) and the peer->probe pointer (device_update_lock, RCU readers).
@@ -67,6 +70,7 @@
 #include <linux/random.h>
 #include <linux/bitops.h>
 #include <linux/jhash.h>
+#include <linux/netdevice.h>
 #include <linux/in.h>
 #include <linux/in6.h>
 #include <net/ipv6.h>
@@ -150,6 +154,7 @@ struct wgm_probe_peer {
 
 	spinlock_t lock;		/* everything below */
 	bool dead;			/* set by wgm_probe_peer_remove() */
+	bool stopped;			/* the device is down: no timer, no sending */
 	bool event_pending;		/* event_work queued, not yet run */
 	struct wgm_probemsg_keys keys;
 	u64 last_counter;
@@ -327,7 +332,7 @@ static void wgm_probe_want_handshake(struct wgm_probe_peer *probe, u64 now, u32 
 			      WGM_PROBE_KICK_DEFER_MAX_NS);
 	probe->hs_kick = true;
 	probe->hs_kick_at = now + defer;
-	if (!probe->dead)
+	if (!probe->dead && !probe->stopped)
 		timer_reduce(&probe->timer, jiffies + max(nsecs_to_jiffies(defer), 1UL));
 }
 
@@ -639,7 +644,8 @@ static void wgm_probe_expire(struct wgm_probe_peer *probe, u64 now)
 static bool wgm_probe_enabled(const struct wgm_probe_peer *probe)
 {
 	lockdep_assert_held(&probe->lock);
-	return !probe->dead && probe->keys.valid && probe->cands && probe->n_cands;
+	return !probe->dead && !probe->stopped && probe->keys.valid && probe->cands &&
+	       probe->n_cands;
 }
 
 /* Must hold probe->lock.  (Re)arms the timer for @next_ns (boottime). */
@@ -648,7 +654,7 @@ static void wgm_probe_arm(struct wgm_probe_peer *probe, u64 now, u64 next_ns)
 	unsigned long delay;
 
 	lockdep_assert_held(&probe->lock);
-	if (probe->dead)
+	if (probe->dead || probe->stopped)
 		return;
 	delay = next_ns > now ? nsecs_to_jiffies(next_ns - now) : 0;
 	mod_timer(&probe->timer, jiffies + max(delay, 1UL));
@@ -828,6 +834,49 @@ static void wgm_probe_kick(struct wgm_probe_peer *probe, u64 now)
 		probe->no_path_since = now;
 	wgm_probe_start_punch(probe, now);
 	wgm_probe_arm(probe, now, now);
+}
+
+void wgm_probe_device_stop(struct wgm_device *wg)
+{
+	struct wgm_probe_peer *probe;
+	struct wgm_peer *peer;
+	unsigned int i;
+
+	lockdep_assert_held(&wg->device_update_lock);
+	list_for_each_entry(peer, &wg->peer_list, peer_list) {
+		probe = wgm_probe_deref(peer);
+		if (!probe)
+			continue;
+		spin_lock_bh(&probe->lock);
+		probe->stopped = true;	/* nothing arms the timer from now on */
+		probe->hs_kick = false;
+		probe->traffic_check = false;
+		/* requests sent before the stop are not lost while down */
+		for (i = 0; probe->cands && i < WGM_PROBE_SLOTS; i++)
+			memset(&probe->cands[i].ring, 0, sizeof(probe->cands[i].ring));
+		spin_unlock_bh(&probe->lock);
+		/* a run in progress finishes its sends first (it sends nothing new) */
+		del_timer_sync(&probe->timer);
+	}
+}
+
+void wgm_probe_device_start(struct wgm_device *wg)
+{
+	struct wgm_probe_peer *probe;
+	struct wgm_peer *peer;
+	u64 now = ktime_get_boottime_ns();
+
+	lockdep_assert_held(&wg->device_update_lock);
+	list_for_each_entry(peer, &wg->peer_list, peer_list) {
+		probe = wgm_probe_deref(peer);
+		if (!probe)
+			continue;
+		spin_lock_bh(&probe->lock);
+		probe->stopped = false;
+		/* paths may have changed while down: check them all again */
+		wgm_probe_kick(probe, now);
+		spin_unlock_bh(&probe->lock);
+	}
 }
 
 /* Under rcu_read_lock_bh(): the probe state of @wg's peer with sender id @id. */
@@ -1095,6 +1144,8 @@ static struct wgm_probe_peer *wgm_probe_get_or_create(struct wgm_peer *peer)
 	spin_lock_init(&probe->lock);
 	probe->active = -1;
 	probe->nat_keepalive = WGM_PROBE_NAT_KEEPALIVE_DEFAULT;
+	/* ndo_open/ndo_stop (wgm_probe_device_start/stop) hold the same lock */
+	probe->stopped = !netif_running(peer->device->dev);
 	rcu_assign_pointer(peer->probe, probe);
 	return probe;
 }

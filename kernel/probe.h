@@ -52,6 +52,17 @@ void wgm_probe_peer_rekey(struct wgm_peer *peer);
 void wgm_probe_peer_remove(struct wgm_peer *peer);
 
 /*
+ * Device hooks (device.c), both with wg->device_update_lock held.
+ * wgm_probe_device_stop(): ndo_stop, before the sockets close and the
+ * sessions are wiped: stops every peer's probe timer synchronously; no
+ * probe, punch, handshake kick or rotation runs while the device is down.
+ * wgm_probe_device_start(): ndo_open, after the sockets are up: resumes
+ * them, probing every candidate at once.  May sleep.
+ */
+void wgm_probe_device_stop(struct wgm_device *wg);
+void wgm_probe_device_start(struct wgm_device *wg);
+
+/*
  * Netlink (netlink.c).  All must hold wg->device_update_lock.
  *
  * wgm_probe_set_candidates(): @attr is WGM_PEER_A_CANDIDATES (nested array

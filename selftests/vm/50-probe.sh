@@ -3,8 +3,9 @@
 #
 # Candidate endpoints and authenticated probing (Documentation/probing.rst):
 # the module finds the candidate that answers, makes it the endpoint, fails
-# over when the active path goes away, punches through two NATs, and says
-# nothing to a stranger's probe.
+# over when the active path goes away, punches through two NATs, says
+# nothing to a stranger's probe, and does no probe work while the device
+# is down.
 # timeout: 600
 . "$(dirname "$0")/../lib.sh"
 
@@ -28,6 +29,11 @@ on_exit "rm -f $mon"
 ip netns exec a "$MESHADM" monitor "$DEV_A" >"$mon" 2>&1 &
 monitor=$!
 on_exit "kill $monitor"
+# Probes are answered once each side echoes the other's challenge, which it
+# learns from the other's requests: both sides have candidates (as meshd
+# configures them).
+check "b's candidate for a is accepted" \
+	devcmd b "$DEV_B" set peer "$(pub_of a "$DEV_A")" candidates "192.0.2.1:$PORT_A"
 check "candidates are accepted" \
 	devcmd a "$DEV_A" set peer "$PUB_B" candidates "192.0.2.99:$PORT_B,192.0.2.2:$PORT_B"
 check "the dump lists both candidates" \
@@ -43,8 +49,31 @@ check "a monitor hears that the candidate became alive and active" \
 check "punch probes the candidates again" \
 	devcmd a "$DEV_A" punch "$PUB_B"
 check "traffic flows over the chosen path" pings a "$INNER4.2" 20
-check "the responder, without candidates, learned a's endpoint by roaming" \
+check "b's endpoint for a is a's answering candidate" \
 	test "$(peer_field b "$DEV_B" 3)" = "192.0.2.1:$PORT_A"
+
+# --- device down: no probe work at all, then up again -----------------------
+# let any punch burst end first (its end is reported by a punch event)
+punches=$(grep -c ' punch ' "$mon")
+devcmd a "$DEV_A" punch "$PUB_B"
+check "a punch burst while up ends with a punch event" \
+	wait_until 15 bash -c "[ \$(grep -c ' punch ' $mon) -gt $punches ]"
+ip -n a link set "$DEV_A" down
+lines=$(wc -l <"$mon")
+cnt_setup a "$PORT_A"
+check "a punch asked for while the device is down is accepted" \
+	devcmd a "$DEV_A" punch "$PUB_B"
+# Without the stop, the burst ends in a punch event after 5 s and paths
+# whose probes cannot leave go suspect and dead.
+check_fails "while down, no probe, punch, path or candidate event fires" \
+	wait_until 12 bash -c "tail -n +$((lines + 1)) $mon | grep -Eq ' (punch|path|candidate) '"
+check "and no packet left a's tunnel port" test "$(cnt_get a all)" = 0
+check "the candidate still reads alive and active" \
+	cand_has a "$DEV_A" "192.0.2.2:$PORT_B \(alive, rtt [0-9.]+ ms, active\)"
+ip -n a link set "$DEV_A" up
+check "after up, the tunnel recovers" pings a "$INNER4.2" 20
+check "and probes flow again" cnt_ge a other 1
+ip netns exec a nft delete table inet wgmcnt
 
 # --- a stranger's probe gets no answer ---------------------------------------
 errs_before=$(ip -n b -s -j link show "$DEV_B" | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["stats64"]["rx"]["errors"])')
