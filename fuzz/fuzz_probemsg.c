@@ -14,14 +14,18 @@
  *     to wgm_probemsg_window_check(), each compared with a model (the set
  *     of counters accepted so far).
  *
- * Keys are the unit test's (selftests/unit/probemsg_test.c), so its
- * vectors are the seeds.  Checked: no out-of-bounds access, the
+ * Keys and challenges are the unit test's (selftests/unit/probemsg_test.c),
+ * so its vectors are the seeds: A's current challenge is CH_A, B's CH_B
+ * (a reply's mac binds the receiver's challenge).  Checked: no out-of-bounds access, the
  * authenticated fields round-trip through wgm_probemsg_build_reply(), an
  * accepted counter is never accepted again, the window matches the model.
  */
 #include "probemsg.c"
 
 #include "fuzz.h"
+
+#define CH_A 0x1112131415161718ULL
+#define CH_B 0x2122232425262728ULL
 
 struct keyset {
 	struct wgm_probemsg_keys a, b;	/* A's and B's views of the pair */
@@ -53,6 +57,7 @@ static void check_message(u8 mode, u8 *buf, size_t len)
 	const struct keyset *ks = keyset();
 	const struct wgm_probemsg_keys *me = mode & 4 ? &ks->b : &ks->a;
 	const struct wgm_probemsg_keys *them = mode & 4 ? &ks->a : &ks->b;
+	u64 my_chal = mode & 4 ? CH_B : CH_A;
 	struct wgm_probemsg_window w = { 0 };
 	struct wgm_probemsg_ring ring = { 0 };
 	struct sockaddr_storage ss, ss2;
@@ -64,10 +69,11 @@ static void check_message(u8 mode, u8 *buf, size_t len)
 	if (len == WGM_PROBEMSG_LEN && (mode & 2))
 		memcpy(buf + WGM_PROBEMSG_OFF_ID, them->local_id, WGM_PROBEMSG_ID_LEN);
 	if (len == WGM_PROBEMSG_LEN && (mode & 1))
-		wgm_probemsg_mac(buf + WGM_PROBEMSG_MAC_OFF, buf, them);
+		wgm_probemsg_mac(buf + WGM_PROBEMSG_MAC_OFF, buf, them,
+				 buf[0] == WGM_PROBEMSG_TYPE_REPLY, my_chal);
 
 	peeked = wgm_probemsg_peek(buf, len, &type, id);
-	if (!wgm_probemsg_verify(buf, len, me, &msg)) {
+	if (!wgm_probemsg_verify(buf, len, me, my_chal, &msg)) {
 		FUZZ_CHECK(!(mode & 3) || !peeked || len != WGM_PROBEMSG_LEN ||
 			   (mode & 3) != 3);
 		return;
@@ -97,8 +103,10 @@ static void check_message(u8 mode, u8 *buf, size_t len)
 					 sizeof(struct sockaddr_in) - 1) == -EINVAL);
 	/* what the reply said survives being said again */
 	FUZZ_CHECK(!wgm_probemsg_build_reply(again, them, msg.counter, msg.echoed,
-					     (struct sockaddr *)&ss));
-	FUZZ_CHECK(wgm_probemsg_verify(again, sizeof(again), me, &msg2));
+					     (struct sockaddr *)&ss, my_chal));
+	FUZZ_CHECK(wgm_probemsg_verify(again, sizeof(again), me, my_chal, &msg2));
+	/* bound to the requester's challenge: no other one verifies it */
+	FUZZ_CHECK(!wgm_probemsg_verify(again, sizeof(again), me, my_chal + 1, &msg2));
 	FUZZ_CHECK(!wgm_probemsg_observed(&msg2, (struct sockaddr *)&ss2, sizeof(ss2)));
 	FUZZ_CHECK(msg2.counter == msg.counter && msg2.echoed == msg.echoed);
 	FUZZ_CHECK(ss2.ss_family == ss.ss_family);
@@ -153,24 +161,27 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	return 0;
 }
 
-/* selftests/unit/probemsg_test.c: request from A, counter 0x0102030405060708 */
+/*
+ * selftests/unit/probemsg_test.c: request from A, counter
+ * 0x0102030405060708, challenge CH_A, echo CH_B
+ */
 static const u8 vec_req[64] = {
 	0xe1, 0x77, 0x67, 0x6d, 0xd3, 0xaa, 0xe1, 0x63, 0x41, 0x2d, 0x1c, 0x2e,
 	0x08, 0x07, 0x06, 0x05, 0x04, 0x03, 0x02, 0x01, 0x00, 0x00, 0x00, 0x00,
-	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
-	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
-	0x07, 0xdf, 0x82, 0xd6, 0x4e, 0x0e, 0x34, 0x7f, 0x9f, 0x13, 0x7c, 0x7b,
-	0x6c, 0x24, 0xf6, 0x0d,
+	0x18, 0x17, 0x16, 0x15, 0x14, 0x13, 0x12, 0x11, 0x28, 0x27, 0x26, 0x25,
+	0x24, 0x23, 0x22, 0x21, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+	0xbf, 0xc0, 0x57, 0xb9, 0x34, 0x3e, 0x12, 0x1c, 0xa7, 0x1b, 0x06, 0xfe,
+	0xaf, 0xf3, 0x2d, 0x35,
 };
 
-/* ... and B's reply, counter 5, observed 192.0.2.1:51820 */
+/* ... and B's reply, counter 5, observed 192.0.2.1:51820, bound to CH_A */
 static const u8 vec_rep[64] = {
 	0xe2, 0x77, 0x67, 0x6d, 0x79, 0xd1, 0x89, 0x00, 0x4a, 0x67, 0x98, 0xcb,
 	0x05, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x08, 0x07, 0x06, 0x05,
 	0x04, 0x03, 0x02, 0x01, 0xca, 0x6c, 0x02, 0x00, 0xc0, 0x00, 0x02, 0x01,
 	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
-	0x7c, 0xb6, 0x98, 0x04, 0xe4, 0xb8, 0x2f, 0x3a, 0x43, 0x88, 0xeb, 0x04,
-	0x1a, 0x08, 0xde, 0x9c,
+	0x75, 0x63, 0xdf, 0x30, 0x20, 0x01, 0x27, 0x7f, 0xa2, 0xd1, 0x94, 0x2e,
+	0xba, 0x31, 0x83, 0x13,
 };
 
 static void emit_msg(fuzz_emit_fn emit, const char *name, u8 mode, const u8 *m, size_t len)
@@ -197,7 +208,7 @@ void fuzz_seeds(fuzz_emit_fn emit)
 	sin6.sin6_addr.s6_addr[1] = 0x01;
 	sin6.sin6_addr.s6_addr[15] = 0x42;
 	FUZZ_CHECK(!wgm_probemsg_build_reply(m, &ks->b, 6, 0x0102030405060708ULL,
-					     (struct sockaddr *)&sin6));
+					     (struct sockaddr *)&sin6, CH_A));
 	emit_msg(emit, "reply-v6", 0, m, sizeof(m));
 	emit_msg(emit, "short", 0, vec_req, 40);
 	for (i = 0; i < 6; i++)

@@ -47,6 +47,10 @@
  * sorts higher waits briefly first, so that two simultaneous initiations
  * do not cancel each other.
  *
+ * Freshness: each side draws a random challenge per peer (with the probe
+ * state and on every key change); a request is answered only when it
+ * echoes the current one (Documentation/probing.rst, "Replay").
+ *
  * Device down: wgm_probe_device_stop() sets probe->stopped and stops the
  * timer; nothing arms it again until wgm_probe_device_start().
  *
@@ -70,6 +74,7 @@
 #include <linux/random.h>
 #include <linux/bitops.h>
 #include <linux/jhash.h>
+#include <linux/siphash.h>
 #include <linux/netdevice.h>
 #include <linux/in.h>
 #include <linux/in6.h>
@@ -105,17 +110,10 @@
 #define WGM_PROBE_NAT_KEEPALIVE_DEFAULT	25	/* seconds */
 /* authenticated WireGuard packets refresh a path at most this often */
 #define WGM_PROBE_RX_REFRESH_NS		(250 * WGM_PROBE_MS)
-/* replies per second per peer, and burst */
-#define WGM_PROBE_REPLY_RATE		20
-#define WGM_PROBE_REPLY_BURST		40
 /* standard peers: handshake initiation to the next candidate this often */
 #define WGM_PROBE_HS_ROTATE_NS		((u64)WGM_REKEY_TIMEOUT * NSEC_PER_SEC)
 /* ... for this long after candidates change or a punch, else only in use */
 #define WGM_PROBE_HS_ROTATE_FOR_NS	(120000 * WGM_PROBE_MS)
-/* replies per second per source address and port, and burst */
-#define WGM_PROBE_SRC_RATE		10
-#define WGM_PROBE_SRC_BURST		20
-#define WGM_PROBE_SRC_BITS		8
 /* data sent without anything authenticated back this long: check paths */
 #define WGM_PROBE_TRAFFIC_NS		(1000 * WGM_PROBE_MS)
 /* data sent within this: the peer is in use */
@@ -159,7 +157,17 @@ struct wgm_probe_peer {
 	struct wgm_probemsg_keys keys;
 	u64 last_counter;
 	struct wgm_probemsg_window window;
-	struct wgm_probemsg_bucket reply_bucket;
+	/*
+	 * Freshness (Documentation/probing.rst, "Replay"): our random
+	 * challenge for this peer, drawn with the probe state and on every
+	 * key change; the peer's challenge as learned from its request with
+	 * the newest counter so far (0: none), and that counter.
+	 */
+	u64 local_chal;
+	u64 remote_chal;
+	u64 remote_chal_ctr;
+	u64 last_chal_probe;		/* last probe round for a new remote challenge */
+	struct wgm_probemsg_limiter limiter;
 	u64 last_auth_rx;		/* READ_ONCE without the lock */
 	u32 last_auth_src;		/* hash of its source; READ_ONCE too */
 	u64 last_tx;			/* coarse; any authenticated packet sent; READ_ONCE */
@@ -676,7 +684,8 @@ static void wgm_probe_send_request(struct wgm_probe_peer *probe, unsigned int i)
 	c = &probe->cands[i];
 	now = ktime_get_boottime_ns();
 	counter = wgm_probemsg_next_counter(&probe->last_counter, ktime_get_real_ns());
-	wgm_probemsg_build_request(msg, &probe->keys, counter);
+	wgm_probemsg_build_request(msg, &probe->keys, counter, probe->local_chal,
+				   probe->remote_chal);
 	if (wgm_probemsg_ring_add(&c->ring, counter, now))
 		wgm_probe_count_lost(c, 1);
 	c->probes_sent++;
@@ -856,7 +865,7 @@ void wgm_probe_device_stop(struct wgm_device *wg)
 			memset(&probe->cands[i].ring, 0, sizeof(probe->cands[i].ring));
 		spin_unlock_bh(&probe->lock);
 		/* a run in progress finishes its sends first (it sends nothing new) */
-		del_timer_sync(&probe->timer);
+		timer_delete_sync(&probe->timer);
 	}
 }
 
@@ -894,36 +903,54 @@ static struct wgm_probe_peer *wgm_probe_lookup(struct wgm_device *wg,
 }
 
 /*
- * Reply rate limit per source address and port, shared by all devices: a
- * fixed table of token buckets indexed by a keyed hash of the source.
- * Sources that collide share a bucket (stricter, never looser).  Nothing
- * is allocated; only authenticated requests get here.
+ * Keyed hash of a source address and port for the peer's reply limiter
+ * (wgm_probemsg_limit_take()): the key is random, so nobody can choose
+ * sources that share a bucket on purpose.
  */
-static struct {
-	spinlock_t lock;	/* the buckets */
-	u32 seed;
-	struct wgm_probemsg_bucket bucket[1 << WGM_PROBE_SRC_BITS];
-} wgm_probe_src_limit = {
-	.lock = __SPIN_LOCK_UNLOCKED(wgm_probe_src_limit.lock),
-};
+static siphash_key_t wgm_probe_src_key;
 
-static u32 wgm_probe_addr_hash(const struct wgm_endpoint *ep);
-
-static bool wgm_probe_src_allow(const struct wgm_endpoint *src, u64 now)
+static u32 wgm_probe_src_hash(const struct wgm_endpoint *src)
 {
-	u32 i;
-	bool ok;
-
-	get_random_once(&wgm_probe_src_limit.seed, sizeof(wgm_probe_src_limit.seed));
-	i = hash_32(wgm_probe_addr_hash(src) ^ wgm_probe_src_limit.seed, WGM_PROBE_SRC_BITS);
-	spin_lock_bh(&wgm_probe_src_limit.lock);
-	ok = wgm_probemsg_bucket_take(&wgm_probe_src_limit.bucket[i], now,
-				      WGM_PROBE_SRC_RATE, WGM_PROBE_SRC_BURST);
-	spin_unlock_bh(&wgm_probe_src_limit.lock);
-	return ok;
+	get_random_once(&wgm_probe_src_key, sizeof(wgm_probe_src_key));
+	if (src->addr.sa_family == AF_INET)
+		return (u32)siphash_2u64((__force u32)src->addr4.sin_addr.s_addr,
+					 (__force u16)src->addr4.sin_port, &wgm_probe_src_key);
+	return (u32)siphash_3u64(get_unaligned((const u64 *)&src->addr6.sin6_addr.s6_addr[0]),
+				 get_unaligned((const u64 *)&src->addr6.sin6_addr.s6_addr[8]),
+				 (__force u16)src->addr6.sin6_port, &wgm_probe_src_key);
 }
 
-/* Must hold probe->lock.  An authenticated request arrived from @src. */
+/*
+ * Must hold probe->lock.  The peer has a challenge we did not know (a new
+ * instance of it, or its first request): our requests can be answered
+ * now, and carry our own challenge to it.  Probe every candidate once,
+ * at most once a second.  This goes to our own candidates only, never to
+ * the source of the request that told us.
+ */
+static void wgm_probe_challenge_learned(struct wgm_probe_peer *probe, u64 now)
+{
+	unsigned int i;
+
+	lockdep_assert_held(&probe->lock);
+	if (!wgm_probe_enabled(probe) ||
+	    (probe->last_chal_probe && now - probe->last_chal_probe < WGM_PROBE_SUSPECT_NS))
+		return;
+	probe->last_chal_probe = now;
+	for (i = 0; i < WGM_PROBE_SLOTS; i++) {
+		if (probe->cands[i].in_use)
+			probe->cands[i].last_sent = 0;
+	}
+	wgm_probe_arm(probe, now, now);
+}
+
+/*
+ * Must hold probe->lock.  An authenticated request arrived from @src.
+ * It proves freshness only by echoing our current challenge for the peer
+ * (which changes with every probe state and key): anything else, such as
+ * a request captured before and replayed from anywhere, changes no path
+ * state and gets no reply.  From a request with the newest counter seen
+ * so far we learn the peer's own challenge, to echo in our requests.
+ */
 static bool wgm_probe_handle_request(struct wgm_probe_peer *probe,
 				     const struct wgm_probemsg *msg,
 				     const struct wgm_endpoint *src, u64 now,
@@ -933,13 +960,26 @@ static bool wgm_probe_handle_request(struct wgm_probe_peer *probe,
 	u64 counter;
 
 	lockdep_assert_held(&probe->lock);
+	if (msg->counter > probe->remote_chal_ctr) {
+		bool news = msg->challenge != probe->remote_chal;
+
+		probe->remote_chal = msg->challenge;
+		probe->remote_chal_ctr = msg->counter;
+		if (news)
+			wgm_probe_challenge_learned(probe, now);
+	}
+	if (msg->echo != probe->local_chal) {
+		/* zero: the peer has not heard our challenge yet (not an error) */
+		if (msg->echo)
+			atomic64_inc(&wg->rx_drop_replay);
+		return false;
+	}
 	if (!wgm_probemsg_window_check(&probe->window, msg->counter)) {
 		atomic64_inc(&wg->rx_drop_replay);
 		return false;
 	}
-	if (!wgm_probe_src_allow(src, now) ||
-	    !wgm_probemsg_bucket_take(&probe->reply_bucket, now, WGM_PROBE_REPLY_RATE,
-				      WGM_PROBE_REPLY_BURST)) {
+	/* the peer's own budget first: no source can spend another peer's */
+	if (!wgm_probemsg_limit_take(&probe->limiter, wgm_probe_src_hash(src), now)) {
 		atomic64_inc(&wg->rx_drop_ratelimit);
 		return false;
 	}
@@ -949,7 +989,7 @@ static bool wgm_probe_handle_request(struct wgm_probe_peer *probe,
 		wgm_probe_mark_alive(probe, wgm_probe_find_or_learn(probe, src), now, 0);
 	counter = wgm_probemsg_next_counter(&probe->last_counter, ktime_get_real_ns());
 	return !wgm_probemsg_build_reply(reply, &probe->keys, counter, msg->counter,
-					 &src->addr);
+					 &src->addr, msg->challenge);
 }
 
 /*
@@ -1007,7 +1047,8 @@ void wgm_probe_receive(struct wgm_device *wg, struct sk_buff *skb)
 	}
 
 	spin_lock_bh(&probe->lock);
-	if (probe->dead || !wgm_probemsg_verify(buf, sizeof(buf), &probe->keys, &msg)) {
+	if (probe->dead ||
+	    !wgm_probemsg_verify(buf, sizeof(buf), &probe->keys, probe->local_chal, &msg)) {
 		spin_unlock_bh(&probe->lock);
 		rcu_read_unlock_bh();
 		atomic64_inc(&wg->rx_drop_auth);
@@ -1127,6 +1168,17 @@ out:
 	rcu_read_unlock_bh();
 }
 
+/* A random challenge; never 0, which means "none" on the wire. */
+static u64 wgm_probe_new_challenge(void)
+{
+	u64 c;
+
+	do
+		c = get_random_u64();
+	while (!c);
+	return c;
+}
+
 /* Must hold device_update_lock.  peer->probe, created when missing. */
 static struct wgm_probe_peer *wgm_probe_get_or_create(struct wgm_peer *peer)
 {
@@ -1144,6 +1196,7 @@ static struct wgm_probe_peer *wgm_probe_get_or_create(struct wgm_peer *peer)
 	spin_lock_init(&probe->lock);
 	probe->active = -1;
 	probe->nat_keepalive = WGM_PROBE_NAT_KEEPALIVE_DEFAULT;
+	probe->local_chal = wgm_probe_new_challenge();
 	/* ndo_open/ndo_stop (wgm_probe_device_start/stop) hold the same lock */
 	probe->stopped = !netif_running(peer->device->dev);
 	rcu_assign_pointer(peer->probe, probe);
@@ -1187,6 +1240,11 @@ void wgm_probe_peer_rekey(struct wgm_peer *peer)
 	if (changed) {
 		probe->keys = keys;
 		memset(&probe->window, 0, sizeof(probe->window));
+		/* nothing said under the old key proves freshness any more */
+		probe->local_chal = wgm_probe_new_challenge();
+		probe->remote_chal = 0;
+		probe->remote_chal_ctr = 0;
+		probe->last_chal_probe = 0;
 		probe->speaks_probes = false;
 	}
 	spin_unlock_bh(&probe->lock);

@@ -5,9 +5,14 @@
  * the observed port, which is in network order like a sockaddr's.
  *
  * Request layout: type, "wgm", sender id (8), counter (8), flags (4),
- * zero (24), mac (16).  Reply layout: type, "wgm", sender id (8), counter
- * (8), echoed request counter (8), observed port (2, network order),
- * observed family (2), observed address (16), mac (16).
+ * sender's challenge (8), echoed challenge (8), zero (8), mac (16).  Reply
+ * layout: type, "wgm", sender id (8), counter (8), echoed request counter
+ * (8), observed port (2, network order), observed family (2), observed
+ * address (16), mac (16).
+ *
+ * A request's mac covers its bytes 0..47.  A reply's mac covers its bytes
+ * 0..47 followed by the challenge of the request it answers (8 bytes,
+ * not sent): only the instance that sent that request can verify it.
  */
 
 #include <linux/types.h>
@@ -30,6 +35,8 @@ enum {
 	WGM_PROBEMSG_OFF_ID = 4,
 	WGM_PROBEMSG_OFF_COUNTER = 12,
 	WGM_PROBEMSG_OFF_FLAGS = 20,	/* request */
+	WGM_PROBEMSG_OFF_CHALLENGE = 24,	/* request */
+	WGM_PROBEMSG_OFF_ECHO = 32,	/* request */
 	WGM_PROBEMSG_OFF_ECHOED = 20,	/* reply */
 	WGM_PROBEMSG_OFF_PORT = 28,	/* reply */
 	WGM_PROBEMSG_OFF_FAMILY = 30,	/* reply */
@@ -158,11 +165,26 @@ static void wgm_probemsg_header(u8 msg[WGM_PROBEMSG_LEN], u8 type,
 	wgm_probemsg_put_le64(msg + WGM_PROBEMSG_OFF_COUNTER, counter);
 }
 
+/*
+ * Keyed BLAKE2s-128 over bytes 0..47 of @msg; a reply's also over the
+ * challenge of the request it answers (@bound, little-endian).
+ */
 static void wgm_probemsg_mac(u8 mac[WGM_PROBEMSG_MAC_LEN], const u8 msg[WGM_PROBEMSG_LEN],
-			     const struct wgm_probemsg_keys *keys)
+			     const struct wgm_probemsg_keys *keys, bool is_reply, u64 bound)
 {
-	blake2s(mac, msg, keys->key, WGM_PROBEMSG_MAC_LEN, WGM_PROBEMSG_MAC_OFF,
-		WGM_PROBEMSG_KEY_LEN);
+	struct blake2s_state state;
+	u8 tail[8];
+
+	if (!is_reply) {
+		blake2s(mac, msg, keys->key, WGM_PROBEMSG_MAC_LEN, WGM_PROBEMSG_MAC_OFF,
+			WGM_PROBEMSG_KEY_LEN);
+		return;
+	}
+	wgm_probemsg_put_le64(tail, bound);
+	blake2s_init_key(&state, WGM_PROBEMSG_MAC_LEN, keys->key, WGM_PROBEMSG_KEY_LEN);
+	blake2s_update(&state, msg, WGM_PROBEMSG_MAC_OFF);
+	blake2s_update(&state, tail, sizeof(tail));
+	blake2s_final(&state, mac);
 }
 
 /**
@@ -170,12 +192,17 @@ static void wgm_probemsg_mac(u8 mac[WGM_PROBEMSG_MAC_LEN], const u8 msg[WGM_PROB
  * @msg: WGM_PROBEMSG_LEN bytes
  * @keys: the peer's keys (must be valid)
  * @counter: from wgm_probemsg_next_counter()
+ * @challenge: our current challenge for this peer
+ * @echo: the peer's challenge as last learned from it (0: none yet)
  */
 void wgm_probemsg_build_request(u8 msg[WGM_PROBEMSG_LEN],
-				const struct wgm_probemsg_keys *keys, u64 counter)
+				const struct wgm_probemsg_keys *keys, u64 counter,
+				u64 challenge, u64 echo)
 {
 	wgm_probemsg_header(msg, WGM_PROBEMSG_TYPE_REQUEST, keys, counter);
-	wgm_probemsg_mac(msg + WGM_PROBEMSG_MAC_OFF, msg, keys);
+	wgm_probemsg_put_le64(msg + WGM_PROBEMSG_OFF_CHALLENGE, challenge);
+	wgm_probemsg_put_le64(msg + WGM_PROBEMSG_OFF_ECHO, echo);
+	wgm_probemsg_mac(msg + WGM_PROBEMSG_MAC_OFF, msg, keys, false, 0);
 }
 
 /**
@@ -185,12 +212,14 @@ void wgm_probemsg_build_request(u8 msg[WGM_PROBEMSG_LEN],
  * @counter: from wgm_probemsg_next_counter()
  * @echoed: the counter of the request answered
  * @observed: the request's outer source, a sockaddr_in or sockaddr_in6
+ * @challenge: the challenge the request answered carried (bound into the
+ *	mac, not sent)
  *
  * Return: 0, or -EAFNOSUPPORT for another family (nothing written).
  */
 int wgm_probemsg_build_reply(u8 msg[WGM_PROBEMSG_LEN],
 			     const struct wgm_probemsg_keys *keys, u64 counter,
-			     u64 echoed, const struct sockaddr *observed)
+			     u64 echoed, const struct sockaddr *observed, u64 challenge)
 {
 	const struct sockaddr_in *sin = (const void *)observed;
 	const struct sockaddr_in6 *sin6 = (const void *)observed;
@@ -209,7 +238,7 @@ int wgm_probemsg_build_reply(u8 msg[WGM_PROBEMSG_LEN],
 		memcpy(msg + WGM_PROBEMSG_OFF_PORT, &sin6->sin6_port, 2);
 		memcpy(msg + WGM_PROBEMSG_OFF_ADDR, &sin6->sin6_addr, 16);
 	}
-	wgm_probemsg_mac(msg + WGM_PROBEMSG_MAC_OFF, msg, keys);
+	wgm_probemsg_mac(msg + WGM_PROBEMSG_MAC_OFF, msg, keys, true, challenge);
 	return 0;
 }
 
@@ -243,16 +272,18 @@ bool wgm_probemsg_peek(const u8 *buf, size_t len, u8 *type,
  * @buf: a received UDP payload
  * @len: its length
  * @keys: the keys of the peer the sender id named
+ * @challenge: our current challenge for that peer (a reply's mac covers it)
  * @out: filled in on success
  *
  * Checks length, type, magic, that the sender id is the peer's, and the mac
- * (in constant time).  The counter is not checked here: requests go through
- * wgm_probemsg_window_check(), replies through wgm_probemsg_ring_match().
+ * (in constant time).  The counter and a request's echoed challenge are not
+ * checked here: requests go through wgm_probemsg_window_check(), replies
+ * through wgm_probemsg_ring_match().
  *
  * Return: true when the message is authentic.
  */
 bool wgm_probemsg_verify(const u8 *buf, size_t len,
-			 const struct wgm_probemsg_keys *keys,
+			 const struct wgm_probemsg_keys *keys, u64 challenge,
 			 struct wgm_probemsg *out)
 {
 	u8 mac[WGM_PROBEMSG_MAC_LEN];
@@ -263,7 +294,7 @@ bool wgm_probemsg_verify(const u8 *buf, size_t len,
 		return false;
 	if (memcmp(id, keys->remote_id, WGM_PROBEMSG_ID_LEN))
 		return false;
-	wgm_probemsg_mac(mac, buf, keys);
+	wgm_probemsg_mac(mac, buf, keys, type == WGM_PROBEMSG_TYPE_REPLY, challenge);
 	ok = !crypto_memneq(mac, buf + WGM_PROBEMSG_MAC_OFF, WGM_PROBEMSG_MAC_LEN);
 	memzero_explicit(mac, sizeof(mac));
 	if (!ok)
@@ -279,6 +310,9 @@ bool wgm_probemsg_verify(const u8 *buf, size_t len,
 		out->observed_family = buf[WGM_PROBEMSG_OFF_FAMILY] |
 				       (u16)buf[WGM_PROBEMSG_OFF_FAMILY + 1] << 8;
 		memcpy(out->observed_addr, buf + WGM_PROBEMSG_OFF_ADDR, 16);
+	} else {
+		out->challenge = wgm_probemsg_get_le64(buf + WGM_PROBEMSG_OFF_CHALLENGE);
+		out->echo = wgm_probemsg_get_le64(buf + WGM_PROBEMSG_OFF_ECHO);
 	}
 	return true;
 }
@@ -470,4 +504,27 @@ bool wgm_probemsg_bucket_take(struct wgm_probemsg_bucket *b, u64 now_ns,
 		return false;
 	b->tokens_ns -= cost;
 	return true;
+}
+
+/**
+ * wgm_probemsg_limit_take - may a reply go to this source?
+ * @l: the peer's limiter
+ * @src_hash: a keyed hash of the request's source address and port
+ * @now_ns: a monotonic clock
+ *
+ * The peer's own bucket first (WGM_PROBEMSG_PEER_RATE per second, burst
+ * WGM_PROBEMSG_PEER_BURST); only when it had a token, the bucket of the
+ * source in the peer's own small table (WGM_PROBEMSG_SRC_RATE, burst
+ * WGM_PROBEMSG_SRC_BURST).  Sources of one peer that collide share a
+ * bucket; no peer's traffic touches another peer's buckets.
+ *
+ * Return: true when both had a token.
+ */
+bool wgm_probemsg_limit_take(struct wgm_probemsg_limiter *l, u32 src_hash, u64 now_ns)
+{
+	if (!wgm_probemsg_bucket_take(&l->peer, now_ns, WGM_PROBEMSG_PEER_RATE,
+				      WGM_PROBEMSG_PEER_BURST))
+		return false;
+	return wgm_probemsg_bucket_take(&l->src[src_hash % WGM_PROBEMSG_SRC_BUCKETS], now_ns,
+					WGM_PROBEMSG_SRC_RATE, WGM_PROBEMSG_SRC_BURST);
 }

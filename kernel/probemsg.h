@@ -40,6 +40,9 @@ struct wgm_probemsg {
 	u8 type;
 	u8 sender_id[WGM_PROBEMSG_ID_LEN];
 	u64 counter;
+	/* requests only */
+	u64 challenge;		/* the sender's current challenge */
+	u64 echo;		/* our challenge as the sender last learned it */
 	/* replies only */
 	u64 echoed;
 	u16 observed_family;	/* AF_INET or AF_INET6 */
@@ -68,6 +71,18 @@ struct wgm_probemsg_bucket {
 	u64 tokens_ns;		/* credit, in nanoseconds of refill */
 };
 
+/* Reply limits: per peer, and per source within one peer's own table. */
+#define WGM_PROBEMSG_PEER_RATE		20
+#define WGM_PROBEMSG_PEER_BURST		40
+#define WGM_PROBEMSG_SRC_RATE		10
+#define WGM_PROBEMSG_SRC_BURST		20
+#define WGM_PROBEMSG_SRC_BUCKETS	8
+
+struct wgm_probemsg_limiter {
+	struct wgm_probemsg_bucket peer;
+	struct wgm_probemsg_bucket src[WGM_PROBEMSG_SRC_BUCKETS];
+};
+
 bool wgm_probemsg_derive(struct wgm_probemsg_keys *keys, const u8 dh[32],
 			 const u8 psk[32], const u8 local_public[32],
 			 const u8 remote_public[32]);
@@ -77,14 +92,15 @@ void wgm_probemsg_id(u8 id[WGM_PROBEMSG_ID_LEN], const u8 key[WGM_PROBEMSG_KEY_L
 u64 wgm_probemsg_next_counter(u64 *last, u64 now_ns);
 
 void wgm_probemsg_build_request(u8 msg[WGM_PROBEMSG_LEN],
-				const struct wgm_probemsg_keys *keys, u64 counter);
+				const struct wgm_probemsg_keys *keys, u64 counter,
+				u64 challenge, u64 echo);
 int wgm_probemsg_build_reply(u8 msg[WGM_PROBEMSG_LEN],
 			     const struct wgm_probemsg_keys *keys, u64 counter,
-			     u64 echoed, const struct sockaddr *observed);
+			     u64 echoed, const struct sockaddr *observed, u64 challenge);
 bool wgm_probemsg_peek(const u8 *buf, size_t len, u8 *type,
 		       u8 sender_id[WGM_PROBEMSG_ID_LEN]);
 bool wgm_probemsg_verify(const u8 *buf, size_t len,
-			 const struct wgm_probemsg_keys *keys,
+			 const struct wgm_probemsg_keys *keys, u64 challenge,
 			 struct wgm_probemsg *out);
 int wgm_probemsg_observed(const struct wgm_probemsg *msg,
 			  struct sockaddr *addr, size_t size);
@@ -101,5 +117,6 @@ u32 wgm_probemsg_srtt(u32 srtt_us, u32 sample_us);
 
 bool wgm_probemsg_bucket_take(struct wgm_probemsg_bucket *b, u64 now_ns,
 			      unsigned int rate_per_s, unsigned int burst);
+bool wgm_probemsg_limit_take(struct wgm_probemsg_limiter *l, u32 src_hash, u64 now_ns);
 
 #endif /* _WGM_PROBEMSG_H */

@@ -6,7 +6,8 @@
  *
  *   K     = blake2s(b"wgmesh probe v1" + dh + psk).digest()
  *   id(X) = blake2s(K + b"id" + S_X).digest()[:8]
- *   mac   = blake2s(msg[:48], key=K, digest_size=16).digest()
+ *   mac   = blake2s(msg[:48], key=K, digest_size=16).digest()          (request)
+ *   mac   = blake2s(msg[:48] + le64(challenge), key=K, digest_size=16)  (reply)
  */
 #include "probemsg.c"
 
@@ -38,24 +39,29 @@ static const u8 expect_k_nopsk[32] = {
 static const u8 expect_id_a[8] = { 0xd3, 0xaa, 0xe1, 0x63, 0x41, 0x2d, 0x1c, 0x2e };
 static const u8 expect_id_b[8] = { 0x79, 0xd1, 0x89, 0x00, 0x4a, 0x67, 0x98, 0xcb };
 
-/* request from A, counter 0x0102030405060708 */
+/* request from A, counter 0x0102030405060708, challenge CH_A, echo CH_B */
+#define CH_A 0x1112131415161718ULL
+#define CH_B 0x2122232425262728ULL
 static const u8 expect_req[64] = {
 	0xe1, 0x77, 0x67, 0x6d, 0xd3, 0xaa, 0xe1, 0x63, 0x41, 0x2d, 0x1c, 0x2e,
 	0x08, 0x07, 0x06, 0x05, 0x04, 0x03, 0x02, 0x01, 0x00, 0x00, 0x00, 0x00,
-	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
-	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
-	0x07, 0xdf, 0x82, 0xd6, 0x4e, 0x0e, 0x34, 0x7f, 0x9f, 0x13, 0x7c, 0x7b,
-	0x6c, 0x24, 0xf6, 0x0d,
+	0x18, 0x17, 0x16, 0x15, 0x14, 0x13, 0x12, 0x11, 0x28, 0x27, 0x26, 0x25,
+	0x24, 0x23, 0x22, 0x21, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+	0xbf, 0xc0, 0x57, 0xb9, 0x34, 0x3e, 0x12, 0x1c, 0xa7, 0x1b, 0x06, 0xfe,
+	0xaf, 0xf3, 0x2d, 0x35,
 };
 
-/* reply from B, counter 5, echoing the request above, observed 192.0.2.1:51820 */
+/*
+ * reply from B, counter 5, echoing the request above, observed
+ * 192.0.2.1:51820; its mac binds the request's challenge CH_A
+ */
 static const u8 expect_rep[64] = {
 	0xe2, 0x77, 0x67, 0x6d, 0x79, 0xd1, 0x89, 0x00, 0x4a, 0x67, 0x98, 0xcb,
 	0x05, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x08, 0x07, 0x06, 0x05,
 	0x04, 0x03, 0x02, 0x01, 0xca, 0x6c, 0x02, 0x00, 0xc0, 0x00, 0x02, 0x01,
 	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
-	0x7c, 0xb6, 0x98, 0x04, 0xe4, 0xb8, 0x2f, 0x3a, 0x43, 0x88, 0xeb, 0x04,
-	0x1a, 0x08, 0xde, 0x9c,
+	0x75, 0x63, 0xdf, 0x30, 0x20, 0x01, 0x27, 0x7f, 0xa2, 0xd1, 0x94, 0x2e,
+	0xba, 0x31, 0x83, 0x13,
 };
 
 /* A's and B's views of the pair */
@@ -153,17 +159,20 @@ TEST(request_bytes_and_round_trip)
 	u8 msg[64], type, id[8];
 
 	keys_ab(&a, &b);
-	wgm_probemsg_build_request(msg, &a, 0x0102030405060708ULL);
+	wgm_probemsg_build_request(msg, &a, 0x0102030405060708ULL, CH_A, CH_B);
 	EXPECT_EQ(0, memcmp(msg, expect_req, 64));
 
 	ASSERT_TRUE(wgm_probemsg_peek(msg, 64, &type, id));
 	EXPECT_EQ(0xE1, type);
 	EXPECT_EQ(0, memcmp(id, b.remote_id, 8));
-	ASSERT_TRUE(wgm_probemsg_verify(msg, 64, &b, &m));
+	/* a request's mac does not depend on the receiver's challenge */
+	ASSERT_TRUE(wgm_probemsg_verify(msg, 64, &b, 12345, &m));
 	EXPECT_EQ(0xE1, m.type);
 	EXPECT_EQ(0x0102030405060708ULL, m.counter);
+	EXPECT_EQ(CH_A, m.challenge);
+	EXPECT_EQ(CH_B, m.echo);
 	/* A cannot verify its own request as if it came from B */
-	EXPECT_FALSE(wgm_probemsg_verify(msg, 64, &a, &m));
+	EXPECT_FALSE(wgm_probemsg_verify(msg, 64, &a, CH_A, &m));
 }
 
 TEST(reply_bytes_and_observed_address)
@@ -176,9 +185,12 @@ TEST(reply_bytes_and_observed_address)
 
 	keys_ab(&a, &b);
 	ASSERT_EQ(0, wgm_probemsg_build_reply(msg, &b, 5, 0x0102030405060708ULL,
-					      (struct sockaddr *)&src));
+					      (struct sockaddr *)&src, CH_A));
 	EXPECT_EQ(0, memcmp(msg, expect_rep, 64));
-	ASSERT_TRUE(wgm_probemsg_verify(msg, 64, &a, &m));
+	/* only the holder of the challenge the request carried verifies it */
+	EXPECT_FALSE(wgm_probemsg_verify(msg, 64, &a, CH_A + 1, &m));
+	EXPECT_FALSE(wgm_probemsg_verify(msg, 64, &a, 0, &m));
+	ASSERT_TRUE(wgm_probemsg_verify(msg, 64, &a, CH_A, &m));
 	EXPECT_EQ(0xE2, m.type);
 	EXPECT_EQ(5, m.counter);
 	EXPECT_EQ(0x0102030405060708ULL, m.echoed);
@@ -190,8 +202,8 @@ TEST(reply_bytes_and_observed_address)
 	EXPECT_EQ(-EINVAL, wgm_probemsg_observed(&m, (struct sockaddr *)&got, 4));
 
 	ASSERT_EQ(1, inet_pton(AF_INET6, "2001:db8::42", &six.sin6_addr));
-	ASSERT_EQ(0, wgm_probemsg_build_reply(msg, &b, 6, 9, (struct sockaddr *)&six));
-	ASSERT_TRUE(wgm_probemsg_verify(msg, 64, &a, &m));
+	ASSERT_EQ(0, wgm_probemsg_build_reply(msg, &b, 6, 9, (struct sockaddr *)&six, 77));
+	ASSERT_TRUE(wgm_probemsg_verify(msg, 64, &a, 77, &m));
 	ASSERT_EQ(0, wgm_probemsg_observed(&m, (struct sockaddr *)&got6, sizeof(got6)));
 	EXPECT_EQ(AF_INET6, got6.sin6_family);
 	EXPECT_EQ(htons(7), got6.sin6_port);
@@ -199,7 +211,7 @@ TEST(reply_bytes_and_observed_address)
 
 	six.sin6_family = AF_UNIX;
 	EXPECT_EQ(-EAFNOSUPPORT, wgm_probemsg_build_reply(msg, &b, 7, 9,
-							  (struct sockaddr *)&six));
+							  (struct sockaddr *)&six, 77));
 }
 
 TEST(any_flipped_bit_fails_verification)
@@ -210,13 +222,13 @@ TEST(any_flipped_bit_fails_verification)
 	int bit;
 
 	keys_ab(&a, &b);
-	wgm_probemsg_build_request(msg, &a, 77);
+	wgm_probemsg_build_request(msg, &a, 77, CH_A, CH_B);
 	for (bit = 0; bit < 64 * 8; bit++) {
 		msg[bit / 8] ^= 1 << (bit % 8);
-		EXPECT_FALSE(wgm_probemsg_verify(msg, 64, &b, &m));
+		EXPECT_FALSE(wgm_probemsg_verify(msg, 64, &b, CH_B, &m));
 		msg[bit / 8] ^= 1 << (bit % 8);
 	}
-	EXPECT_TRUE(wgm_probemsg_verify(msg, 64, &b, &m));
+	EXPECT_TRUE(wgm_probemsg_verify(msg, 64, &b, CH_B, &m));
 }
 
 TEST(wrong_length_key_or_type_rejected)
@@ -229,19 +241,19 @@ TEST(wrong_length_key_or_type_rejected)
 	inputs(dh, psk, pa, pb);
 	psk[0] ^= 1;	/* B configured with another PSK */
 	ASSERT_TRUE(wgm_probemsg_derive(&other, dh, psk, pb, pa));
-	wgm_probemsg_build_request(msg, &a, 1);
+	wgm_probemsg_build_request(msg, &a, 1, CH_A, 0);
 	msg[64] = 0;
-	EXPECT_FALSE(wgm_probemsg_verify(msg, 63, &b, &m));
-	EXPECT_FALSE(wgm_probemsg_verify(msg, 65, &b, &m));
+	EXPECT_FALSE(wgm_probemsg_verify(msg, 63, &b, 0, &m));
+	EXPECT_FALSE(wgm_probemsg_verify(msg, 65, &b, 0, &m));
 	EXPECT_FALSE(wgm_probemsg_peek(msg, 65, &type, id));
-	EXPECT_FALSE(wgm_probemsg_verify(msg, 64, &other, &m));
+	EXPECT_FALSE(wgm_probemsg_verify(msg, 64, &other, 0, &m));
 	/* a WireGuard handshake initiation type byte is no probe */
 	msg[0] = 1;
 	EXPECT_FALSE(wgm_probemsg_peek(msg, 64, &type, id));
 	/* invalid keys verify nothing */
 	memset(&other, 0, sizeof(other));
-	wgm_probemsg_build_request(msg, &a, 2);
-	EXPECT_FALSE(wgm_probemsg_verify(msg, 64, &other, &m));
+	wgm_probemsg_build_request(msg, &a, 2, CH_A, 0);
+	EXPECT_FALSE(wgm_probemsg_verify(msg, 64, &other, 0, &m));
 }
 
 TEST(counter_strictly_increases)
@@ -357,6 +369,42 @@ TEST(bucket_limits_rate_with_burst)
 	EXPECT_EQ(5, ok);
 	/* a clock going backwards earns nothing */
 	EXPECT_FALSE(wgm_probemsg_bucket_take(&b, t - 1000000000ULL, 10, 5));
+}
+
+/*
+ * The reply limiter: the peer's bucket is taken first, so a source over
+ * its limit cannot drain it for later, and each peer's limiter is its own:
+ * one peer flooding from one source leaves another peer's budget whole,
+ * whatever sources they use.
+ */
+TEST(limiter_peer_first_and_peers_independent)
+{
+	struct wgm_probemsg_limiter p1 = { 0 }, p2 = { 0 };
+	u64 t = 7000000000ULL;
+	unsigned int i, ok = 0;
+
+	/* p1, one source: the source's burst, then nothing */
+	for (i = 0; i < 100; i++)
+		ok += wgm_probemsg_limit_take(&p1, 42, t);
+	EXPECT_EQ(WGM_PROBEMSG_SRC_BURST, ok);
+	/* p1's peer budget ran out at its own burst, counting the refused ones */
+	for (ok = 0, i = 0; i < 100; i++)
+		ok += wgm_probemsg_limit_take(&p1, 43 + i * WGM_PROBEMSG_SRC_BUCKETS, t);
+	EXPECT_EQ(0, ok);
+	/* p2, the same source hash at the same moment: its full budget */
+	for (ok = 0, i = 0; i < 100; i++)
+		ok += wgm_probemsg_limit_take(&p2, 42 + (i % 2), t);
+	EXPECT_EQ(WGM_PROBEMSG_PEER_BURST, ok);
+	/* the peer bucket refusing leaves the source's tokens alone */
+	memset(&p1, 0, sizeof(p1));
+	for (i = 0; i < WGM_PROBEMSG_PEER_BURST; i++)
+		wgm_probemsg_bucket_take(&p1.peer, t, WGM_PROBEMSG_PEER_RATE,
+					 WGM_PROBEMSG_PEER_BURST);
+	EXPECT_FALSE(wgm_probemsg_limit_take(&p1, 5, t));
+	for (ok = 0, i = 0; i < 100; i++)
+		ok += wgm_probemsg_bucket_take(&p1.src[5 % WGM_PROBEMSG_SRC_BUCKETS], t,
+					       WGM_PROBEMSG_SRC_RATE, WGM_PROBEMSG_SRC_BURST);
+	EXPECT_EQ(WGM_PROBEMSG_SRC_BURST, ok);
 }
 
 TEST_HARNESS_MAIN

@@ -3,7 +3,11 @@
 #
 # Probes from an attacker in a third namespace (Documentation/probing.rst,
 # "Security analysis"): junk-mac probes carrying a real sender id leak
-# nothing (the peer is freed once removed).
+# nothing (the peer is freed once removed); a genuine request captured
+# earlier and replayed from another address, within the same peer instance,
+# after the peer was removed and added again, or after the device was
+# deleted and created again with the same keys, draws no reply, marks no
+# candidate alive and moves no traffic.
 # timeout: 600
 . "$(dirname "$0")/../lib.sh"
 
@@ -75,6 +79,71 @@ free0=$(freed)
 check "b removes peer a" devcmd b "$DEV_B" set peer "$PUB_A" remove
 check "and the removed peer is freed (no reference leaked by the junk probes)" \
 	wait_until 30 freed_gt "$free0"
+
+# --- replays of a genuine request ---------------------------------------------
+# b has a again, and both sides have candidates: probes are answered once
+# each side echoes the other's challenge.
+check "b adds a again" tun_peer b "$DEV_B" a "$DEV_A"
+check "with a candidate for it" \
+	devcmd b "$DEV_B" set peer "$PUB_A" candidates "192.0.2.1:$PORT_A"
+check "a's probes to b are answered" \
+	wait_until 30 cand_has a "$DEV_A" "192.0.2.2:$PORT_B \(alive, rtt [0-9.]+ ms, active\)"
+check "b's probes to a are answered" \
+	wait_until 30 cand_has b "$DEV_B" "192.0.2.1:$PORT_A \(alive, rtt [0-9.]+ ms, active\)"
+rm -f "$cap" "$cap.ready"
+ip netns exec b $TOOL capture eth0 "$PORT_B" "$cap" 10 --echo &
+sniffer=$!
+wait_until 10 test -e "$cap.ready"
+devcmd a "$DEV_A" punch "$PUB_B"
+wait $sniffer
+check "a genuine, answerable request of a's was captured" test -s "$cap"
+REQ=$(cat "$cap")
+echo "# captured: $REQ"
+
+# replay REQ from c; expect no reply and nothing pointing at c
+replay_from_c() {
+	local what=$1 got
+	got=$(ip netns exec c $TOOL send 198.51.100.2 198.51.100.1 "$PORT_B" "$REQ" --wait 1)
+	check "$what: no reply" test "$got" = 0
+	check "$what: counted as a replay" wait_until 10 stat_ge b "$DEV_B" frame_errors $((replay0 + 1))
+	check "$what: no candidate at the replayer's address" \
+		bash -c "! ip netns exec b $MESHADM show $DEV_B | grep -q 198.51.100"
+	check "$what: b's endpoint for a is not the replayer's" \
+		bash -c "! ip netns exec b $MESHADM show $DEV_B dump | grep -q 198.51.100"
+}
+
+replay0=$(stat b "$DEV_B" frame_errors)
+replay_from_c "same instance, from another address"
+check "same instance: b's path to a is still the active one" \
+	cand_has b "$DEV_B" "192.0.2.1:$PORT_A \(alive, rtt [0-9.]+ ms, active\)"
+
+# A new instance of a on b with no working path (its only candidate is a
+# black hole): the case where a replay accepted would move the tunnel.
+check "b removes a" devcmd b "$DEV_B" set peer "$PUB_A" remove
+check "and adds it again, with a black-hole candidate only" tun_peer b "$DEV_B" a "$DEV_A"
+devcmd b "$DEV_B" set peer "$PUB_A" candidates "192.0.2.99:$PORT_A"
+replay0=$(stat b "$DEV_B" frame_errors)
+replay_from_c "peer removed and added again"
+
+# The device deleted and created again with the same keys and port.
+ip -n b link del "$DEV_B"
+check "b's device is created again with the same private key" \
+	bash -c "ip -n b link add $DEV_B type wgmesh &&
+		ip netns exec b $MESHADM set $DEV_B private-key $WGM_TMP/b-$DEV_B.key listen-port $PORT_B &&
+		ip -n b addr add $INNER4.2/24 dev $DEV_B && ip -n b link set $DEV_B up"
+check "with a as its peer" tun_peer b "$DEV_B" a "$DEV_A"
+devcmd b "$DEV_B" set peer "$PUB_A" candidates "192.0.2.99:$PORT_A"
+replay0=$(stat b "$DEV_B" frame_errors)
+replay_from_c "device recreated"
+
+# Genuine probing still finds the path with the new instance.
+check "b gets a's real address as candidate" \
+	devcmd b "$DEV_B" set peer "$PUB_A" candidates "192.0.2.1:$PORT_A"
+check "b's probes to the new instance's peer are answered" \
+	wait_until 30 cand_has b "$DEV_B" "192.0.2.1:$PORT_A \(alive, rtt [0-9.]+ ms, active\)"
+check "and a's probes to it too" \
+	wait_until 30 cand_has a "$DEV_A" "192.0.2.2:$PORT_B \(alive, rtt [0-9.]+ ms, active\)"
+check "the tunnel works" pings a "$INNER4.2" 20
 
 check "no kernel warnings" kmsg_clean
 done_testing
