@@ -16,6 +16,11 @@
 #include "ratelimiter.h"
 #include "netlink.h"
 
+/*
+ * The generic netlink family is registered before the link type and torn
+ * down after it: while any wgmesh device exists (and so any handshake
+ * worker, timer or probe that may emit an event), the family is there.
+ */
 static int __init wgm_mod_init(void)
 {
 	int ret;
@@ -30,18 +35,18 @@ static int __init wgm_mod_init(void)
 	ret = wgm_ratelimiter_init();
 	if (ret)
 		goto err_ratelimiter;
-	ret = wgm_device_init();
-	if (ret)
-		goto err_device;
 	ret = wgm_genetlink_init();
 	if (ret)
 		goto err_genetlink;
+	ret = wgm_device_init();
+	if (ret)
+		goto err_device;
 	pr_info("loaded\n");
 	return 0;
 
-err_genetlink:
-	wgm_device_uninit();
 err_device:
+	wgm_genetlink_uninit();
+err_genetlink:
 	wgm_ratelimiter_uninit();
 err_ratelimiter:
 	wgm_peer_uninit();
@@ -51,10 +56,11 @@ err_allowedips:
 	return ret;
 }
 
+/* The exact reverse of wgm_mod_init(): devices (and their workers) first. */
 static void __exit wgm_mod_exit(void)
 {
-	wgm_genetlink_uninit();
 	wgm_device_uninit();
+	wgm_genetlink_uninit();
 	wgm_ratelimiter_uninit();
 	wgm_peer_uninit();
 	wgm_allowedips_slab_uninit();
