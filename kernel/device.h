@@ -67,6 +67,11 @@ struct wgm_device {
 	 * compare it to flag NLM_F_DUMP_INTR
 	 */
 	u64 peer_list_gen;
+	/* netlink.c: identifies this device to a dump resumed by ifindex
+	 * (unique, never reused; 0 until its first dump); set under
+	 * device_update_lock
+	 */
+	u64 nl_dump_id;
 
 	struct sk_buff_head incoming_handshakes;
 	struct work_struct handshake_work;

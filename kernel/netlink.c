@@ -6,15 +6,18 @@
  * enforces that description (strict policies, every failure explained in
  * the extended ack) and turns requests into calls on the device.
  *
+ * Every command needs CAP_NET_ADMIN in the device's namespace
+ * (GENL_UNS_ADMIN_PERM), and so does listening to the events group: a
+ * dump shows private and preshared keys, events show endpoints.
+ *
  * GET_DEVICE is a dump that may take several messages for a large device.
  * Each message carries the device's ifindex and name, the first one also
  * its keys, port and fwmark, and every message a slice of the peer list.
  * When a peer's allowed IPs do not fit, the peer is closed with what did
  * fit and continued at the start of the next message under the same public
- * key.  Between messages no lock is held: the position is kept as a peer
- * reference plus the last prefix sent, and it is only trusted again if the
- * device's peer list and allowed-IPs table did not change meanwhile;
- * otherwise the dump ends early with NLM_F_DUMP_INTR and userspace retries.
+ * key.  Between messages nothing is held, no lock and no reference (a
+ * reader that never reads must not keep a device from going away): the
+ * position is an ifindex and a peer id, see struct wgm_nl_dump.
  *
  * SET_DEVICE validates the whole message first (every peer, every allowed
  * IP) and only then changes anything, under rtnl and device_update_lock.
@@ -37,6 +40,7 @@
 #include <linux/ratelimit.h>
 #include <net/genetlink.h>
 #include <net/netlink.h>
+#include <linux/in.h>
 #include <net/ipv6.h>
 #include <crypto/algapi.h>
 #include <crypto/curve25519.h>
@@ -92,19 +96,61 @@ static int wgm_nl_check_sockaddr(const struct nlattr *attr,
 			       sizeof(struct sockaddr_in6))
 
 /*
- * Candidates (the same rules probe.c applies when it installs them) and
- * STUN servers must be usable destinations: an endpoint as above, with a
- * port and an address.  Checked here, so that a bad one is refused before
- * anything of the request is applied.
+ * Candidates (probe.c applies the port and address rule again when it
+ * installs them) and STUN servers must be usable destinations: an
+ * endpoint as above, with a port, and an address that can be a path to
+ * another host.  Refused: the unspecified address (0.0.0.0/8, ::),
+ * loopback (127/8, ::1, their v4-mapped forms), IPv4 link-local
+ * (169.254/16), multicast and the IPv4 limited broadcast.  Otherwise one
+ * member could aim the probes of every node at its own local services.
+ * Checked here, so that a bad one is refused before anything of the
+ * request is applied.  IPv6 link-local stays allowed (a LAN path; the
+ * scope id says which link).
  */
-static bool wgm_nl_sockaddr_incomplete(const struct nlattr *attr)
+enum wgm_nl_dest_fault {
+	WGM_NL_DEST_OK,
+	WGM_NL_DEST_INCOMPLETE,		/* no port, or the unspecified address */
+	WGM_NL_DEST_LOOPBACK,
+	WGM_NL_DEST_LINKLOCAL,
+	WGM_NL_DEST_MULTICAST,
+	WGM_NL_DEST_BROADCAST,
+};
+
+static enum wgm_nl_dest_fault wgm_nl_dest_fault4(__be32 addr)
+{
+	/* "this network" (RFC 1122): a source, never a destination */
+	if ((addr & htonl(0xff000000)) == 0)
+		return WGM_NL_DEST_INCOMPLETE;
+	if (ipv4_is_loopback(addr))
+		return WGM_NL_DEST_LOOPBACK;
+	if (ipv4_is_linklocal_169(addr))
+		return WGM_NL_DEST_LINKLOCAL;
+	if (ipv4_is_multicast(addr))
+		return WGM_NL_DEST_MULTICAST;
+	if (ipv4_is_lbcast(addr))
+		return WGM_NL_DEST_BROADCAST;
+	return WGM_NL_DEST_OK;
+}
+
+/* @attr passed wgm_nl_check_sockaddr(). */
+static enum wgm_nl_dest_fault wgm_nl_dest_fault(const struct nlattr *attr)
 {
 	const struct sockaddr_in6 *sin6 = nla_data(attr);
 	const struct sockaddr_in *sin = nla_data(attr);
+	const struct in6_addr *a6 = &sin6->sin6_addr;
 
-	return sin->sin_family == AF_INET ?
-	       !sin->sin_port || sin->sin_addr.s_addr == htonl(INADDR_ANY) :
-	       !sin6->sin6_port || ipv6_addr_any(&sin6->sin6_addr);
+	if (sin->sin_family == AF_INET)
+		return sin->sin_port ? wgm_nl_dest_fault4(sin->sin_addr.s_addr) :
+				       WGM_NL_DEST_INCOMPLETE;
+	if (!sin6->sin6_port || ipv6_addr_any(a6))
+		return WGM_NL_DEST_INCOMPLETE;
+	if (ipv6_addr_v4mapped(a6))
+		return wgm_nl_dest_fault4(a6->s6_addr32[3]);
+	if (ipv6_addr_loopback(a6))
+		return WGM_NL_DEST_LOOPBACK;
+	if (ipv6_addr_is_multicast(a6))
+		return WGM_NL_DEST_MULTICAST;
+	return WGM_NL_DEST_OK;
 }
 
 static int wgm_nl_check_candidate_sockaddr(const struct nlattr *attr,
@@ -112,12 +158,33 @@ static int wgm_nl_check_candidate_sockaddr(const struct nlattr *attr,
 {
 	int ret = wgm_nl_check_sockaddr(attr, extack);
 
-	if (!ret && wgm_nl_sockaddr_incomplete(attr)) {
+	if (ret)
+		return ret;
+	switch (wgm_nl_dest_fault(attr)) {
+	case WGM_NL_DEST_OK:
+		return 0;
+	case WGM_NL_DEST_INCOMPLETE:
 		NL_SET_ERR_MSG_ATTR(extack, attr,
 				    "candidate endpoint needs an address and a port");
-		ret = -EINVAL;
+		break;
+	case WGM_NL_DEST_LOOPBACK:
+		NL_SET_ERR_MSG_ATTR(extack, attr,
+				    "candidate endpoint is a loopback address (never a path from another host)");
+		break;
+	case WGM_NL_DEST_LINKLOCAL:
+		NL_SET_ERR_MSG_ATTR(extack, attr,
+				    "candidate endpoint is an IPv4 link-local address (169.254.0.0/16)");
+		break;
+	case WGM_NL_DEST_MULTICAST:
+		NL_SET_ERR_MSG_ATTR(extack, attr,
+				    "candidate endpoint is a multicast address");
+		break;
+	case WGM_NL_DEST_BROADCAST:
+		NL_SET_ERR_MSG_ATTR(extack, attr,
+				    "candidate endpoint is the broadcast address");
+		break;
 	}
-	return ret;
+	return -EINVAL;
 }
 
 static int wgm_nl_check_stun_sockaddr(const struct nlattr *attr,
@@ -125,11 +192,30 @@ static int wgm_nl_check_stun_sockaddr(const struct nlattr *attr,
 {
 	int ret = wgm_nl_check_sockaddr(attr, extack);
 
-	if (!ret && wgm_nl_sockaddr_incomplete(attr)) {
+	if (ret)
+		return ret;
+	switch (wgm_nl_dest_fault(attr)) {
+	case WGM_NL_DEST_OK:
+		return 0;
+	case WGM_NL_DEST_INCOMPLETE:
 		NL_SET_ERR_MSG_ATTR(extack, attr, "STUN server needs an address and a port");
-		ret = -EINVAL;
+		break;
+	case WGM_NL_DEST_LOOPBACK:
+		NL_SET_ERR_MSG_ATTR(extack, attr,
+				    "STUN server is a loopback address (never a path from another host)");
+		break;
+	case WGM_NL_DEST_LINKLOCAL:
+		NL_SET_ERR_MSG_ATTR(extack, attr,
+				    "STUN server is an IPv4 link-local address (169.254.0.0/16)");
+		break;
+	case WGM_NL_DEST_MULTICAST:
+		NL_SET_ERR_MSG_ATTR(extack, attr, "STUN server is a multicast address");
+		break;
+	case WGM_NL_DEST_BROADCAST:
+		NL_SET_ERR_MSG_ATTR(extack, attr, "STUN server is the broadcast address");
+		break;
 	}
-	return ret;
+	return -EINVAL;
 }
 
 /* What a SET_DEVICE request may say about a STUN server. */
@@ -310,17 +396,36 @@ static struct net_device *wgm_nl_lookup(struct net *net, struct nlattr **attrs,
 
 /* ---- GET_DEVICE ------------------------------------------------------ */
 
-/* Dump position, kept in cb->ctx between messages. */
+/*
+ * Dump position, kept in cb->ctx between messages.  It holds no reference
+ * and no pointer: between two messages the device and every peer may go
+ * away, so each message looks the device up again by ifindex (in the
+ * dumping socket's namespace) and finds its place again by peer id.
+ *
+ * Peers carry internal_id, from a global counter, taken and linked at the
+ * tail of wg->peer_list under device_update_lock: the list is in
+ * increasing id order.  The dump resumes at the first peer whose id is
+ * above the last one sent, so peers added meanwhile (higher ids) are sent
+ * once, removed ones are simply not met, and none that stayed is skipped
+ * or repeated: adding or removing peers does not interrupt a dump.
+ *
+ * A peer left split (allowed IPs that did not fit) resumes after the
+ * prefixes already sent, counted in its insertion-ordered prefix list.
+ * That count is only exact while the device's allowed-IPs table did not
+ * change: if it did, the dump goes on but is flagged NLM_F_DUMP_INTR.
+ * If the device is gone, or its ifindex now names another device, the
+ * dump ends with -ENODEV.
+ */
 struct wgm_nl_dump {
-	struct net_device *dev;		/* reference, from the first message on */
-	struct wgm_peer *next_peer;	/* reference; the dump resumes here */
-	/* the last of next_peer's prefixes already sent; NULL: none yet */
-	struct wgm_allowedips_node *last_aip;
-	u64 gen;			/* wgm_nl_gen() when the position was saved */
-	bool admin;			/* may see private and preshared keys */
-	bool started;			/* first message sent */
-	bool head_sent;			/* next_peer's attributes went out */
-	bool finished;			/* every peer sent */
+	u64 dev_id;		/* the device's nl_dump_id */
+	u64 last_id;		/* internal_id of the last peer (partly) sent */
+	u64 aip_seq;		/* peer_allowedips.seq when a peer was left split */
+	u32 aips_sent;		/* prefixes of that split peer already sent */
+	int ifindex;
+	bool started;		/* first message (device attributes) sent */
+	bool split;		/* peer last_id is to be continued */
+	bool intr;		/* a split peer's prefixes changed meanwhile */
+	bool finished;		/* every peer sent */
 };
 
 static_assert(sizeof(struct wgm_nl_dump) <=
@@ -331,37 +436,16 @@ static struct wgm_nl_dump *wgm_nl_dump_ctx(struct netlink_callback *cb)
 	return (struct wgm_nl_dump *)cb->ctx;
 }
 
-/*
- * Changes whenever a peer or a prefix is added or removed: a saved
- * position is only valid while this stays the same.  Must hold
- * device_update_lock.
- */
-static u64 wgm_nl_gen(struct wgm_device *wg)
+/* Identities for dumps; never 0, never reused. */
+static atomic64_t wgm_nl_dump_ids = ATOMIC64_INIT(0);
+
+/* Must hold device_update_lock. */
+static u64 wgm_nl_dump_id(struct wgm_device *wg)
 {
 	lockdep_assert_held(&wg->device_update_lock);
-	return wg->peer_list_gen + wg->peer_allowedips.seq;
-}
-
-static int wgm_nl_get_start(struct netlink_callback *cb)
-{
-	struct wgm_nl_dump *ctx = wgm_nl_dump_ctx(cb);
-
-	memset(ctx, 0, sizeof(*ctx));
-	/* the same right SET_DEVICE needs (GENL_UNS_ADMIN_PERM) */
-	ctx->admin = netlink_net_capable(cb->skb, CAP_NET_ADMIN);
-	return 0;
-}
-
-static int wgm_nl_get_done(struct netlink_callback *cb)
-{
-	struct wgm_nl_dump *ctx = wgm_nl_dump_ctx(cb);
-
-	wgm_peer_put(ctx->next_peer);
-	ctx->next_peer = NULL;
-	if (ctx->dev)
-		dev_put(ctx->dev);
-	ctx->dev = NULL;
-	return 0;
+	if (!wg->nl_dump_id)
+		wg->nl_dump_id = atomic64_inc_return(&wgm_nl_dump_ids);
+	return wg->nl_dump_id;
 }
 
 int wgm_nl_put_sockaddr(struct sk_buff *skb, int type, const struct wgm_endpoint *ep)
@@ -374,22 +458,20 @@ int wgm_nl_put_sockaddr(struct sk_buff *skb, int type, const struct wgm_endpoint
 }
 
 /* Everything about a peer except its public key and allowed IPs. */
-static int wgm_nl_fill_peer_head(struct sk_buff *skb, struct wgm_peer *peer,
-				 bool admin)
+static int wgm_nl_fill_peer_head(struct sk_buff *skb, struct wgm_peer *peer)
 {
 	struct __kernel_timespec last = {};
 	struct wgm_endpoint ep;
 	struct timespec64 ts;
-	int ret = 0;
+	int ret;
 
-	if (admin) {
-		down_read(&peer->handshake.lock);
-		ret = nla_put(skb, WGM_PEER_A_PRESHARED_KEY, WGM_KEY_LEN,
-			      peer->handshake.preshared_key);
-		up_read(&peer->handshake.lock);
-		if (ret)
-			return ret;
-	}
+	/* GET_DEVICE needs CAP_NET_ADMIN, as SET_DEVICE does */
+	down_read(&peer->handshake.lock);
+	ret = nla_put(skb, WGM_PEER_A_PRESHARED_KEY, WGM_KEY_LEN,
+		      peer->handshake.preshared_key);
+	up_read(&peer->handshake.lock);
+	if (ret)
+		return ret;
 	wgm_peer_read_handshake_walltime(peer, &ts);
 	last.tv_sec = ts.tv_sec;
 	last.tv_nsec = ts.tv_nsec;
@@ -435,33 +517,34 @@ static int wgm_nl_fill_aip(struct sk_buff *skb,
 }
 
 /*
- * Appends ctx->next_peer, from where ctx->head_sent/last_aip say it got
- * to, as one entry of WGM_DEVICE_A_PEERS.  Returns 0 when the peer is
- * complete, 1 when only part of it fit (head_sent/last_aip are updated),
+ * Appends @peer as one entry of WGM_DEVICE_A_PEERS: from the start when
+ * @skip is 0 and !@cont, else (a continuation: public key and prefixes
+ * only) after its first @skip prefixes.  Returns 0 when the peer is
+ * complete, 1 when only part of it fit (*@sent: prefixes in this message),
  * -EMSGSIZE when nothing of it fit (the skb is left as it was).  Must hold
  * device_update_lock (the peer's prefix list).
  */
-static int wgm_nl_fill_peer(struct sk_buff *skb, struct wgm_nl_dump *ctx)
+static int wgm_nl_fill_peer(struct sk_buff *skb, struct wgm_peer *peer,
+			    bool cont, u32 skip, u32 *sent)
 {
-	struct wgm_allowedips_node *last = ctx->last_aip, *node;
-	struct wgm_peer *peer = ctx->next_peer;
+	struct wgm_allowedips_node *node;
 	struct nlattr *nest, *aips;
-	bool head = !ctx->head_sent;
-	unsigned int sent = 0;
 	bool complete = true;
 
 	lockdep_assert_held(&peer->device->device_update_lock);
+	*sent = 0;
 	nest = nla_nest_start(skb, 0);
 	if (!nest)
 		return -EMSGSIZE;
 	if (nla_put(skb, WGM_PEER_A_PUBLIC_KEY, WGM_KEY_LEN,
 		    peer->handshake.remote_static))
 		goto cancel;
-	if (head && wgm_nl_fill_peer_head(skb, peer, ctx->admin))
+	if (!cont && wgm_nl_fill_peer_head(skb, peer))
 		goto cancel;
 
-	node = last ? wgm_allowedips_peer_next(peer, last) :
-		      wgm_allowedips_peer_first(peer);
+	node = wgm_allowedips_peer_first(peer);
+	while (node && skip--)
+		node = wgm_allowedips_peer_next(peer, node);
 	if (node) {
 		aips = nla_nest_start(skb, WGM_PEER_A_ALLOWEDIPS);
 		complete = false;
@@ -469,33 +552,29 @@ static int wgm_nl_fill_peer(struct sk_buff *skb, struct wgm_nl_dump *ctx)
 			for (; node; node = wgm_allowedips_peer_next(peer, node)) {
 				if (wgm_nl_fill_aip(skb, node))
 					break;
-				last = node;
-				sent++;
+				++*sent;
 			}
 			complete = !node;
-			if (sent)
+			if (*sent)
 				nla_nest_end(skb, aips);
 			else
 				nla_nest_cancel(skb, aips);
 		}
 	}
 	/* a continuation that carries no prefix would be no progress */
-	if (!head && !sent)
+	if (cont && !*sent && !complete)
 		goto cancel;
 	nla_nest_end(skb, nest);
-	if (complete)
-		return 0;
-	ctx->head_sent = true;
-	ctx->last_aip = last;
-	return 1;
+	return complete ? 0 : 1;
 
 cancel:
 	nla_nest_cancel(skb, nest);
+	*sent = 0;
 	return -EMSGSIZE;
 }
 
 static int wgm_nl_fill_device(struct sk_buff *skb, struct wgm_device *wg,
-			      bool first, bool admin)
+			      bool first)
 {
 	struct wgm_static_identity *si = &wg->static_identity;
 	int ret = 0;
@@ -513,7 +592,7 @@ static int wgm_nl_fill_device(struct sk_buff *skb, struct wgm_device *wg,
 	if (si->has_identity) {
 		ret = nla_put(skb, WGM_DEVICE_A_PUBLIC_KEY, WGM_KEY_LEN,
 			      si->static_public);
-		if (!ret && admin)
+		if (!ret)
 			ret = nla_put(skb, WGM_DEVICE_A_PRIVATE_KEY, WGM_KEY_LEN,
 				      si->static_private);
 	}
@@ -521,17 +600,27 @@ static int wgm_nl_fill_device(struct sk_buff *skb, struct wgm_device *wg,
 	return ret;
 }
 
-/* Saves @peer as the resume point (NULL: the end). */
-static void wgm_nl_dump_save(struct wgm_nl_dump *ctx, struct wgm_peer *peer)
+/*
+ * Where the next message starts: the split peer itself if it is still
+ * there (*@cont set), else the first peer with a higher id; NULL at the
+ * end of the list.  Must hold device_update_lock.
+ */
+static struct wgm_peer *wgm_nl_dump_resume(struct wgm_device *wg,
+					   struct wgm_nl_dump *ctx, bool *cont)
 {
-	if (peer != ctx->next_peer) {
-		if (peer)
-			wgm_peer_get(peer);
-		wgm_peer_put(ctx->next_peer);
-		ctx->next_peer = peer;
-		ctx->head_sent = false;
-		ctx->last_aip = NULL;
+	struct wgm_peer *peer;
+
+	lockdep_assert_held(&wg->device_update_lock);
+	*cont = false;
+	list_for_each_entry(peer, &wg->peer_list, peer_list) {
+		if (ctx->split && peer->internal_id == ctx->last_id) {
+			*cont = true;
+			return peer;
+		}
+		if (peer->internal_id > ctx->last_id)
+			return peer;
 	}
+	return NULL;
 }
 
 /*
@@ -545,30 +634,30 @@ static int wgm_nl_dump_locked(struct sk_buff *skb, struct netlink_callback *cb,
 	struct wgm_peer *peer;
 	struct nlattr *peers;
 	unsigned int n = 0;
+	bool cont;
 	void *hdr;
-	u64 gen;
+	u32 sent;
 	int ret;
 
 	ASSERT_RTNL();
 	lockdep_assert_held(&wg->device_update_lock);
 
-	if (wg->dev->reg_state != NETREG_REGISTERED) {
+	if (wg->dev->reg_state != NETREG_REGISTERED ||
+	    (ctx->started && ctx->dev_id != wgm_nl_dump_id(wg))) {
 		NL_SET_ERR_MSG(cb->extack, "the device was removed during the dump");
 		return -ENODEV;
 	}
-	gen = wgm_nl_gen(wg);
-	/* never 0: nl_dump_check_consistent() ignores a zero prev_seq */
-	cb->seq = (u32)(gen << 1) | 1;
-	if (ctx->started && gen != ctx->gen) {
-		/*
-		 * The saved peer may have left the list, the saved prefix may
-		 * be freed.  End here: NLMSG_DONE carries NLM_F_DUMP_INTR
-		 * because cb->seq moved, and userspace starts over.
-		 */
-		wgm_nl_dump_save(ctx, NULL);
-		ctx->finished = true;
-		return 0;
-	}
+	ctx->dev_id = wgm_nl_dump_id(wg);
+
+	peer = wgm_nl_dump_resume(wg, ctx, &cont);
+	if (cont && wg->peer_allowedips.seq != ctx->aip_seq)
+		ctx->intr = true;
+	/*
+	 * cb->seq never 0 (nl_dump_check_consistent() ignores a zero
+	 * prev_seq); once the dump is inconsistent it moves with every
+	 * message, so each later one and NLMSG_DONE carry NLM_F_DUMP_INTR.
+	 */
+	cb->seq = ctx->intr ? cb->prev_seq + 1 : 1;
 
 	hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid, cb->nlh->nlmsg_seq,
 			  &wgm_genl_family, NLM_F_MULTI, WGM_CMD_GET_DEVICE);
@@ -576,7 +665,7 @@ static int wgm_nl_dump_locked(struct sk_buff *skb, struct netlink_callback *cb,
 		return -EMSGSIZE;
 	genl_dump_check_consistent(cb, hdr);
 
-	ret = wgm_nl_fill_device(skb, wg, !ctx->started, ctx->admin);
+	ret = wgm_nl_fill_device(skb, wg, !ctx->started);
 	if (ret)
 		goto cancel;
 
@@ -585,18 +674,11 @@ static int wgm_nl_dump_locked(struct sk_buff *skb, struct netlink_callback *cb,
 		ret = -EMSGSIZE;
 		goto cancel;
 	}
-	/* a dump in progress always has a saved peer, see below */
-	if (ctx->next_peer)
-		peer = ctx->next_peer;
-	else
-		peer = list_first_entry(&wg->peer_list, struct wgm_peer, peer_list);
-
-	list_for_each_entry_from(peer, &wg->peer_list, peer_list) {
-		if (READ_ONCE(peer->is_dead))
-			continue;
-		/* no-op for the peer we resume; else starts it afresh */
-		wgm_nl_dump_save(ctx, peer);
-		ret = wgm_nl_fill_peer(skb, ctx);
+	for (; peer; cont = false,
+	     peer = list_is_last(&peer->peer_list, &wg->peer_list) ? NULL :
+		    list_next_entry(peer, peer_list)) {
+		ret = wgm_nl_fill_peer(skb, peer, cont, cont ? ctx->aips_sent : 0,
+				       &sent);
 		if (ret < 0 && !n) {
 			/* not even one prefix fits into an empty message */
 			NL_SET_ERR_MSG(cb->extack, "peer does not fit into a dump message");
@@ -605,20 +687,25 @@ static int wgm_nl_dump_locked(struct sk_buff *skb, struct netlink_callback *cb,
 		if (ret < 0)
 			break;	/* the next message starts with it */
 		n++;
-		if (ret > 0)
-			break;	/* the next message continues it */
+		if (ret > 0) {
+			/* the next message continues it */
+			ctx->aips_sent = (cont ? ctx->aips_sent : 0) + sent;
+			ctx->aip_seq = wg->peer_allowedips.seq;
+			ctx->last_id = peer->internal_id;
+			ctx->split = true;
+			break;
+		}
+		ctx->last_id = peer->internal_id;
+		ctx->split = false;
 	}
-	if (list_entry_is_head(peer, &wg->peer_list, peer_list)) {
-		wgm_nl_dump_save(ctx, NULL);
+	if (!peer)
 		ctx->finished = true;
-	}
 	if (n)
 		nla_nest_end(skb, peers);
 	else
 		nla_nest_cancel(skb, peers);
 
 	ctx->started = true;
-	ctx->gen = gen;
 	genlmsg_end(skb, hdr);
 	return skb->len;
 
@@ -627,29 +714,61 @@ cancel:
 	return ret;
 }
 
+/*
+ * The dumped device again, by the ifindex the first message found, with a
+ * reference for this message only; NULL if it is gone or not ours.
+ * Must hold rtnl.
+ */
+static struct net_device *wgm_nl_dump_dev(struct net *net, int ifindex)
+{
+	struct net_device *dev;
+
+	ASSERT_RTNL();
+	dev = __dev_get_by_index(net, ifindex);
+	if (!dev || !wgm_nl_is_wgmesh(dev))
+		return NULL;
+	dev_hold(dev);
+	return dev;
+}
+
+/*
+ * GET_DEVICE, one message per call.  cb->ctx starts zeroed (the netlink
+ * core clears the callback when the dump starts); nothing is held from one
+ * call to the next, so there is no .done to release anything.
+ */
 static int wgm_nl_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 {
 	struct wgm_nl_dump *ctx = wgm_nl_dump_ctx(cb);
+	struct net *net = sock_net(cb->skb->sk);
 	struct net_device *dev;
 	struct wgm_device *wg;
 	int ret;
 
 	if (ctx->finished)
 		return 0;
-	if (!ctx->dev) {
-		/* here rather than in .start: only dumpit has cb->extack */
-		dev = wgm_nl_lookup(sock_net(cb->skb->sk),
-				    wgm_compat_dump_attrs(cb), cb->extack);
-		if (IS_ERR(dev))
-			return PTR_ERR(dev);
-		ctx->dev = dev;
-	}
-	wg = netdev_priv(ctx->dev);
-
 	rtnl_lock();
+	if (!ctx->started) {
+		/* here rather than in .start: only dumpit has cb->extack */
+		dev = wgm_nl_lookup(net, wgm_compat_dump_attrs(cb), cb->extack);
+		if (IS_ERR(dev)) {
+			ret = PTR_ERR(dev);
+			goto out_unlock;
+		}
+		ctx->ifindex = dev->ifindex;
+	} else {
+		dev = wgm_nl_dump_dev(net, ctx->ifindex);
+		if (!dev) {
+			NL_SET_ERR_MSG(cb->extack, "the device was removed during the dump");
+			ret = -ENODEV;
+			goto out_unlock;
+		}
+	}
+	wg = netdev_priv(dev);
 	mutex_lock(&wg->device_update_lock);
 	ret = wgm_nl_dump_locked(skb, cb, wg);
 	mutex_unlock(&wg->device_update_lock);
+	dev_put(dev);
+out_unlock:
 	rtnl_unlock();
 	return ret;
 }
@@ -878,7 +997,8 @@ static void wgm_nl_set_fwmark(struct wgm_device *wg, u32 fwmark)
 	lockdep_assert_held(&wg->device_update_lock);
 	if (wg->fwmark == fwmark)
 		return;
-	wg->fwmark = fwmark;
+	/* read without a lock on the send path (socket.c) */
+	WRITE_ONCE(wg->fwmark, fwmark);
 	/* cached routes were looked up with the old mark */
 	list_for_each_entry(peer, &wg->peer_list, peer_list)
 		wgm_socket_clear_peer_endpoint_src(peer);
@@ -1306,11 +1426,17 @@ void *wgm_genetlink_event_put(struct sk_buff *skb)
 
 bool wgm_genetlink_has_listeners(struct net *net)
 {
+	if (!WGM_HAVE_MCAST_CAP)
+		return false;	/* see wgm_genl_mcgrps */
 	return genl_has_listeners(&wgm_genl_family, net, WGM_NL_GRP_EVENTS) > 0;
 }
 
 int wgm_genetlink_event_send(struct net *net, struct sk_buff *skb)
 {
+	if (!WGM_HAVE_MCAST_CAP) {
+		nlmsg_free(skb);	/* see wgm_genl_mcgrps */
+		return -EPERM;
+	}
 	return genlmsg_multicast_netns(&wgm_genl_family, net, skb, 0,
 				       WGM_NL_GRP_EVENTS, GFP_KERNEL);
 }
@@ -1436,12 +1562,11 @@ void wgm_genl_device_event(struct wgm_device *wg, u8 type,
 static const struct genl_ops wgm_genl_ops[] = {
 	{
 		.cmd = WGM_CMD_GET_DEVICE,
-		.start = wgm_nl_get_start,
 		.dumpit = wgm_nl_get_dumpit,
-		.done = wgm_nl_get_done,
 		.policy = wgm_device_get_policy,
 		.maxattr = WGM_DEVICE_A_MAX,
-		/* open to all; keys are only shown to CAP_NET_ADMIN */
+		/* it shows private and preshared keys */
+		.flags = GENL_UNS_ADMIN_PERM,
 	},
 	{
 		.cmd = WGM_CMD_SET_DEVICE,
@@ -1466,8 +1591,13 @@ static const struct genl_ops wgm_genl_ops[] = {
 	},
 };
 
+/*
+ * Events name keys, endpoints and candidates: CAP_NET_ADMIN to listen.  A
+ * kernel without GENL_MCAST_CAP_NET_ADMIN (compat.h: WGM_HAVE_MCAST_CAP 0)
+ * cannot keep anyone out of the group, so nothing is sent to it there.
+ */
 static const struct genl_multicast_group wgm_genl_mcgrps[] = {
-	{ .name = WGM_MCGRP_EVENTS },
+	{ .name = WGM_MCGRP_EVENTS, .flags = GENL_MCAST_CAP_NET_ADMIN },
 };
 
 static struct genl_family wgm_genl_family __ro_after_init = {

@@ -6,6 +6,7 @@
  */
 // timeout: 300
 #include <errno.h>
+#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netlink/genl/ctrl.h>
 #include <netlink/genl/family.h>
@@ -17,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "kselftest_harness.h"
@@ -118,6 +120,8 @@ struct reply {
 };
 
 typedef void (*after_first_msg_fn)(void *arg);
+/* Called after each data message of a dump, with that message. */
+typedef void (*after_msg_fn)(void *arg, struct nlmsghdr *nlh);
 
 static struct nl_sock *open_sock(void)
 {
@@ -258,23 +262,15 @@ static void parse_device(struct nlmsghdr *nlh, struct reply *r)
 }
 
 /*
- * Sends @msg (consumed) and reads until the ACK, error or NLMSG_DONE.
- * Returns 0 when an answer came, -1 on a socket error.
+ * Reads until the ACK, error or NLMSG_DONE; after the first data message
+ * calls @hook, after each one @each.  Returns 0 when an answer came, -1
+ * on a socket error.
  */
-static int transact_hook(struct nl_sock *sk, struct nl_msg *msg, struct reply *r,
-			 after_first_msg_fn hook, void *arg)
+static int read_reply(struct nl_sock *sk, struct reply *r, after_first_msg_fn hook,
+		      after_msg_fn each, void *arg)
 {
 	bool done = false;
 
-	memset(r, 0, sizeof(*r));
-	r->listen_port = -1;
-	r->fwmark = -1;
-	r->nat_keepalive = -1;
-	if (nl_send_auto(sk, msg) < 0) {
-		nlmsg_free(msg);
-		return -1;
-	}
-	nlmsg_free(msg);
 	while (!done) {
 		struct sockaddr_nl nla;
 		unsigned char *buf = NULL;
@@ -295,10 +291,39 @@ static int transact_hook(struct nl_sock *sk, struct nl_msg *msg, struct reply *r
 			parse_device(nlh, r);
 			if (r->msgs == 1 && hook)
 				hook(arg);
+			if (each)
+				each(arg, nlh);
 		}
 		free(buf);
 	}
 	return 0;
+}
+
+static void reply_init(struct reply *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->listen_port = -1;
+	r->fwmark = -1;
+	r->nat_keepalive = -1;
+}
+
+/* Sends @msg (consumed) and reads the answer, see read_reply(). */
+static int transact_each(struct nl_sock *sk, struct nl_msg *msg, struct reply *r,
+			 after_first_msg_fn hook, after_msg_fn each, void *arg)
+{
+	reply_init(r);
+	if (nl_send_auto(sk, msg) < 0) {
+		nlmsg_free(msg);
+		return -1;
+	}
+	nlmsg_free(msg);
+	return read_reply(sk, r, hook, each, arg);
+}
+
+static int transact_hook(struct nl_sock *sk, struct nl_msg *msg, struct reply *r,
+			 after_first_msg_fn hook, void *arg)
+{
+	return transact_each(sk, msg, r, hook, NULL, arg);
 }
 
 static int transact(struct nl_sock *sk, struct nl_msg *msg, struct reply *r)
@@ -790,6 +815,79 @@ TEST_F(dev, bad_candidates_are_refused_and_change_nothing)
 }
 
 /*
+ * Addresses that are never a path from another host: a member must not be
+ * able to aim other nodes' probes at their own local services.
+ */
+static void bad_candidate4(struct __test_metadata *_metadata, FIXTURE_DATA(dev) *self,
+			   uint32_t addr, const char *want_extack)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(22) };
+
+	sin.sin_addr.s_addr = htonl(addr);
+	bad_candidate(_metadata, self, WGM_CANDIDATE_A_ENDPOINT, &sin, sizeof(sin),
+		      EINVAL, want_extack);
+}
+
+static void bad_candidate6(struct __test_metadata *_metadata, FIXTURE_DATA(dev) *self,
+			   const char *addr, const char *want_extack)
+{
+	struct sockaddr_in6 sin6 = { .sin6_family = AF_INET6, .sin6_port = htons(22) };
+
+	ASSERT_EQ(1, inet_pton(AF_INET6, addr, &sin6.sin6_addr));
+	bad_candidate(_metadata, self, WGM_CANDIDATE_A_ENDPOINT, &sin6, sizeof(sin6),
+		      EINVAL, want_extack);
+}
+
+TEST_F(dev, local_only_candidates_are_refused)
+{
+	struct reply r;
+
+	bad_candidate4(_metadata, self, 0x7f000001, "candidate endpoint is a loopback address");
+	bad_candidate4(_metadata, self, 0x7f0a0b0c, "candidate endpoint is a loopback address");
+	bad_candidate6(_metadata, self, "::1", "candidate endpoint is a loopback address");
+	bad_candidate6(_metadata, self, "::ffff:127.0.0.1",
+		       "candidate endpoint is a loopback address");
+	bad_candidate4(_metadata, self, 0xa9fe0101, "candidate endpoint is an IPv4 link-local");
+	bad_candidate6(_metadata, self, "::ffff:169.254.1.1",
+		       "candidate endpoint is an IPv4 link-local");
+	bad_candidate4(_metadata, self, 0xe0000001, "candidate endpoint is a multicast address");
+	bad_candidate4(_metadata, self, 0xeffffffa, "candidate endpoint is a multicast address");
+	bad_candidate6(_metadata, self, "ff02::1", "candidate endpoint is a multicast address");
+	bad_candidate4(_metadata, self, 0xffffffff, "candidate endpoint is the broadcast address");
+	bad_candidate4(_metadata, self, 0x00010203, "candidate endpoint needs an address");
+	bad_candidate6(_metadata, self, "::ffff:0.0.0.0", "candidate endpoint needs an address");
+
+	/* neighbours of the refused ranges are fine, and so is IPv6 link-local */
+	{
+		struct nl_msg *msg = set_request(self->family);
+		struct sockaddr_in6 ll = { .sin6_family = AF_INET6, .sin6_port = htons(1),
+					   .sin6_scope_id = 1 };
+		struct nlattr *peers, *peer, *cands, *c;
+
+		inet_pton(AF_INET6, "fe80::1", &ll.sin6_addr);
+		peers = nest(msg, WGM_DEVICE_A_PEERS);
+		peer = nest(msg, 0);
+		put_key(msg, WGM_PEER_A_PUBLIC_KEY, 1);
+		cands = nest(msg, WGM_PEER_A_CANDIDATES);
+		put_cand4(msg, 0x7e000001, 1);		/* 126.0.0.1 */
+		put_cand4(msg, 0x80000001, 1);		/* 128.0.0.1 */
+		put_cand4(msg, 0xa9fd0101, 1);		/* 169.253.1.1 */
+		put_cand4(msg, 0xdfffffff, 1);		/* 223.255.255.255 */
+		put_cand4(msg, 0xfffffffe, 1);		/* 255.255.255.254 */
+		c = nest(msg, 0);
+		nla_put(msg, WGM_CANDIDATE_A_ENDPOINT, sizeof(ll), &ll);
+		nla_nest_end(msg, c);
+		nla_nest_end(msg, cands);
+		nla_nest_end(msg, peer);
+		nla_nest_end(msg, peers);
+		ASSERT_EQ(0, transact(self->sk, msg, &r));
+		ASSERT_EQ(0, r.err) TH_LOG("%s", r.extack);
+	}
+	get_device(_metadata, self, &r);
+	EXPECT_EQ(6, r.cands);
+}
+
+/*
  * Events are the kernel's to send: requests cannot carry one.  (Sent
  * without NLA_F_NESTED, which libnl's nests would set and the policy
  * would complain about first.)
@@ -884,6 +982,30 @@ TEST_F(dev, stun_servers_are_validated)
 	ASSERT_EQ(0, transact(self->sk, msg, &r));
 	EXPECT_EQ(EINVAL, r.err);
 	EXPECT_EXTACK(r, "STUN server needs an address and a port");
+
+	/* never a path from another host */
+	{
+		static const struct {
+			uint32_t addr;
+			const char *why;
+		} bad[] = {
+			{ 0x7f000001, "STUN server is a loopback address" },
+			{ 0xa9fe0001, "STUN server is an IPv4 link-local address" },
+			{ 0xe0000005, "STUN server is a multicast address" },
+			{ 0xffffffff, "STUN server is the broadcast address" },
+		};
+		unsigned int i;
+
+		for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+			msg = set_request(self->family);
+			list = nest(msg, WGM_DEVICE_A_STUN_SERVERS);
+			put_stun4(msg, bad[i].addr, 3478);
+			nla_nest_end(msg, list);
+			ASSERT_EQ(0, transact(self->sk, msg, &r));
+			EXPECT_EQ(EINVAL, r.err);
+			EXPECT_EXTACK(r, bad[i].why);
+		}
+	}
 
 	/* no endpoint; a read-only attribute */
 	msg = set_request(self->family);
@@ -1119,13 +1241,24 @@ TEST_F(dev, own_public_key_is_not_a_peer)
 	EXPECT_EQ(0, r.peers);
 }
 
-TEST_F(dev, unprivileged_get_hides_keys_and_set_is_refused)
+/*
+ * Without CAP_NET_ADMIN (nobody): every command is refused with EPERM,
+ * GET_DEVICE included (it shows keys, and a dump must not be a lever on
+ * the device), and the events group cannot be joined.  Each command in its
+ * own form (GET_DEVICE as a dump, the others as do) must get EPERM; the
+ * other form must not succeed either.
+ */
+TEST_F(dev, unprivileged_user_gets_eperm_for_every_command)
 {
+	static const uint8_t cmds[] = {
+		WGM_CMD_GET_DEVICE, WGM_CMD_SET_DEVICE, WGM_CMD_PUNCH, WGM_CMD_PING,
+	};
 	struct nl_msg *msg = set_request(self->family);
 	struct nlattr *peers, *peer;
 	struct nl_sock *sk;
 	struct reply r;
-	int family;
+	unsigned int i;
+	int family, grp;
 
 	nla_put(msg, WGM_DEVICE_A_PRIVATE_KEY, 32, alice_priv);
 	peers = nest(msg, WGM_DEVICE_A_PEERS);
@@ -1143,20 +1276,38 @@ TEST_F(dev, unprivileged_get_hides_keys_and_set_is_refused)
 	ASSERT_NE(NULL, sk);
 	family = genl_ctrl_resolve(sk, WGM_GENL_NAME);
 	ASSERT_LT(0, family);
+	grp = genl_ctrl_resolve_grp(sk, WGM_GENL_NAME, WGM_MCGRP_EVENTS);
+	ASSERT_LT(0, grp);
 
-	msg = request(family, WGM_CMD_GET_DEVICE, NLM_F_DUMP);
-	nla_put_string(msg, WGM_DEVICE_A_IFNAME, DEV);
-	ASSERT_EQ(0, transact(sk, msg, &r));
-	ASSERT_EQ(0, r.err);
-	EXPECT_TRUE(r.has_public);
-	EXPECT_FALSE(r.has_private);
-	EXPECT_EQ(1, r.peers);
-	EXPECT_FALSE(r.has_psk);
+	for (i = 0; i < sizeof(cmds); i++) {
+		bool dump = cmds[i] == WGM_CMD_GET_DEVICE;
+		int form;
 
-	msg = set_request(family);
-	nla_put_u32(msg, WGM_DEVICE_A_FWMARK, 1);
-	ASSERT_EQ(0, transact(sk, msg, &r));
-	EXPECT_EQ(EPERM, r.err);
+		for (form = 0; form < 2; form++) {
+			msg = request(family, cmds[i], (form ? !dump : dump) ? NLM_F_DUMP : 0);
+			ASSERT_NE(NULL, msg);
+			nla_put_string(msg, WGM_DEVICE_A_IFNAME, DEV);
+			peers = nest(msg, WGM_DEVICE_A_PEERS);
+			peer = nest(msg, 0);
+			put_key(msg, WGM_PEER_A_PUBLIC_KEY, 1);
+			nla_nest_end(msg, peer);
+			nla_nest_end(msg, peers);
+			ASSERT_EQ(0, transact(sk, msg, &r));
+			if (!form) {
+				EXPECT_EQ(EPERM, r.err)
+					TH_LOG("command %d: %s", cmds[i], strerror(r.err));
+			} else {
+				EXPECT_NE(0, r.err) TH_LOG("command %d in the other form", cmds[i]);
+			}
+			EXPECT_EQ(0, r.msgs);
+			EXPECT_FALSE(r.has_private);
+			EXPECT_FALSE(r.has_public);
+		}
+	}
+
+	EXPECT_EQ(-1, setsockopt(nl_socket_get_fd(sk), SOL_NETLINK, NETLINK_ADD_MEMBERSHIP,
+				 &grp, sizeof(grp)));
+	EXPECT_EQ(EPERM, errno);
 	nl_socket_free(sk);
 }
 
@@ -1334,7 +1485,8 @@ static void add_peer_from_other_socket(void *p)
 	nl_socket_free(sk);
 }
 
-TEST_F(dev, change_during_dump_sets_dump_intr)
+/* Peers come and go during a dump: no interruption, none lost or repeated. */
+TEST_F(dev, peer_added_during_dump_is_no_interruption)
 {
 	struct change_arg arg = { .family = self->family };
 	struct nl_msg *msg;
@@ -1345,12 +1497,317 @@ TEST_F(dev, change_during_dump_sets_dump_intr)
 	nla_put_string(msg, WGM_DEVICE_A_IFNAME, DEV);
 	ASSERT_EQ(0, transact_hook(self->sk, msg, &r, add_peer_from_other_socket, &arg));
 	ASSERT_TRUE(arg.ok);
+	EXPECT_EQ(0, r.err) TH_LOG("%s", r.extack);
+	EXPECT_FALSE(r.intr);
+	/* the new peer comes after every other one: the dump meets it */
+	EXPECT_EQ(202, r.peers);
+	EXPECT_EQ(200 * 10 + 3000, r.aips);
+}
+
+static void add_aip_from_other_socket(void *p)
+{
+	struct change_arg *arg = p;
+	struct nl_sock *sk = open_sock();
+	struct nlattr *peers, *peer, *aips;
+	struct nl_msg *msg;
+	struct reply r;
+
+	if (!sk)
+		return;
+	msg = set_request(arg->family);
+	peers = nest(msg, WGM_DEVICE_A_PEERS);
+	peer = nest(msg, 0);
+	put_key(msg, WGM_PEER_A_PUBLIC_KEY, 0xbb);
+	aips = nest(msg, WGM_PEER_A_ALLOWEDIPS);
+	put_aip4(msg, 0xc0a80101, 32);
+	nla_nest_end(msg, aips);
+	nla_nest_end(msg, peer);
+	nla_nest_end(msg, peers);
+	arg->ok = !transact(sk, msg, &r) && !r.err;
+	nl_socket_free(sk);
+}
+
+/*
+ * A peer split across messages resumes by a count of prefixes sent: when
+ * the allowed IPs change in between, the dump says so (NLM_F_DUMP_INTR).
+ */
+TEST_F(dev, allowed_ips_changed_under_a_split_peer_set_dump_intr)
+{
+	struct change_arg arg = { .family = self->family };
+	struct nlattr *peers, *peer, *aips;
+	struct nl_msg *msg;
+	struct reply r;
+	int chunk, j;
+
+	for (chunk = 0; chunk < 6; chunk++) {
+		msg = set_request(self->family);
+		peers = nest(msg, WGM_DEVICE_A_PEERS);
+		peer = nest(msg, 0);
+		put_key(msg, WGM_PEER_A_PUBLIC_KEY, 0xbb);
+		aips = nest(msg, WGM_PEER_A_ALLOWEDIPS);
+		for (j = 0; j < 500; j++)
+			put_aip4(msg, 0xac100000 | (uint32_t)(chunk * 500 + j), 32);
+		nla_nest_end(msg, aips);
+		nla_nest_end(msg, peer);
+		nla_nest_end(msg, peers);
+		ASSERT_EQ(0, transact(self->sk, msg, &r));
+		ASSERT_EQ(0, r.err) TH_LOG("%s", r.extack);
+	}
+	msg = request(self->family, WGM_CMD_GET_DEVICE, NLM_F_DUMP);
+	nla_put_string(msg, WGM_DEVICE_A_IFNAME, DEV);
+	ASSERT_EQ(0, transact_hook(self->sk, msg, &r, add_aip_from_other_socket, &arg));
+	ASSERT_TRUE(arg.ok);
 	EXPECT_EQ(0, r.err);
+	EXPECT_LT(1, r.msgs);
 	EXPECT_TRUE(r.intr);
 
 	get_device(_metadata, self, &r);
 	EXPECT_FALSE(r.intr);
-	EXPECT_EQ(202, r.peers);
+	EXPECT_EQ(1, r.peers);
+	EXPECT_EQ(3001, r.aips);
+}
+
+/*
+ * A dump read only in part holds nothing: the device can be deleted while
+ * its reader sleeps (before, `ip link del` waited for ever for the
+ * reference), and the rest of the dump then ends with ENODEV.
+ */
+TEST_F(dev, abandoned_dump_does_not_block_device_deletion)
+{
+	struct sockaddr_nl nla;
+	unsigned char *buf = NULL;
+	struct nl_msg *msg;
+	struct reply r;
+	int i, n, status = -1;
+	bool deleted = false;
+	pid_t pid;
+
+	fill_big_device(_metadata, self);
+	msg = request(self->family, WGM_CMD_GET_DEVICE, NLM_F_DUMP);
+	nla_put_string(msg, WGM_DEVICE_A_IFNAME, DEV);
+	ASSERT_LT(0, nl_send_auto(self->sk, msg));
+	nlmsg_free(msg);
+	n = nl_recv(self->sk, &nla, &buf, NULL);
+	ASSERT_LT(0, n);
+	EXPECT_EQ(self->family, ((struct nlmsghdr *)buf)->nlmsg_type);
+	EXPECT_TRUE(((struct nlmsghdr *)buf)->nlmsg_flags & NLM_F_MULTI);
+	free(buf);
+
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		execlp("ip", "ip", "link", "del", DEV, (char *)NULL);
+		_exit(127);
+	}
+	/* a watchdog, not a measurement: a held reference blocks for ever */
+	for (i = 0; i < 1200 && !deleted; i++) {
+		if (waitpid(pid, &status, WNOHANG) == pid)
+			deleted = true;
+		else
+			usleep(100 * 1000);
+	}
+	EXPECT_TRUE(deleted) TH_LOG("ip link del still blocked after 120 s");
+	if (!deleted) {
+		/* closing the socket ends the dump and lets the deletion finish */
+		nl_socket_free(self->sk);
+		self->sk = open_sock();
+		waitpid(pid, &status, 0);
+		return;
+	}
+	EXPECT_TRUE(WIFEXITED(status) && !WEXITSTATUS(status));
+
+	reply_init(&r);
+	ASSERT_EQ(0, read_reply(self->sk, &r, NULL, NULL, NULL));
+	EXPECT_EQ(ENODEV, r.err);
+	EXPECT_EXTACK(r, "removed during the dump");
+
+	/* a new device of the same name is a different one: a fresh dump sees it */
+	ASSERT_EQ(0, system("ip link add " DEV " type wgmesh"));
+	get_device(_metadata, self, &r);
+	EXPECT_EQ(0, r.peers);
+}
+
+/* 10,000 peers, churned between the messages of one dump. */
+#define CHURN_PEERS 10000
+#define CHURN_MAX (CHURN_PEERS + 4096)
+
+struct churn {
+	struct __test_metadata *md;
+	struct nl_sock *sk;
+	int family;
+	int next_new;				/* index of the next peer to add */
+	unsigned char present[CHURN_MAX];
+	unsigned char removed[CHURN_MAX];	/* removed at some point */
+	unsigned char seen[CHURN_MAX];		/* times in the dump */
+	int foreign;				/* keys not of this test */
+	int lo_seen;		/* next index to try removing behind the cursor */
+	int hi;			/* next initial index to try removing ahead of it */
+	int churns;
+	bool ok;
+};
+
+static void churn_key(uint8_t key[32], int idx)
+{
+	memset(key, 0, 32);
+	key[0] = 0xd0;
+	key[1] = (uint8_t)(idx >> 8);
+	key[2] = (uint8_t)idx;
+}
+
+static int churn_index(const uint8_t *key)
+{
+	static const uint8_t zero[29];
+
+	if (key[0] != 0xd0 || memcmp(key + 3, zero, sizeof(zero)))
+		return -1;
+	return key[1] << 8 | key[2];
+}
+
+/* @nremove peers removed and @add added, in one SET_DEVICE. */
+static bool churn_set(struct churn *c, const int *remove, int nremove, int add)
+{
+	struct nl_msg *msg = set_request(c->family);
+	struct nlattr *peers, *peer, *aips;
+	struct reply r;
+	uint8_t key[32];
+	int i;
+
+	if (!msg)
+		return false;
+	peers = nest(msg, WGM_DEVICE_A_PEERS);
+	for (i = 0; i < nremove; i++) {
+		peer = nest(msg, 0);
+		churn_key(key, remove[i]);
+		nla_put(msg, WGM_PEER_A_PUBLIC_KEY, 32, key);
+		nla_put_u32(msg, WGM_PEER_A_FLAGS, WGM_PEER_F_REMOVE_ME);
+		nla_nest_end(msg, peer);
+	}
+	for (i = 0; i < add; i++) {
+		int idx = c->next_new++;
+
+		peer = nest(msg, 0);
+		churn_key(key, idx);
+		nla_put(msg, WGM_PEER_A_PUBLIC_KEY, 32, key);
+		aips = nest(msg, WGM_PEER_A_ALLOWEDIPS);
+		put_aip4(msg, 0x0b000000 | (uint32_t)idx, 32);
+		nla_nest_end(msg, aips);
+		nla_nest_end(msg, peer);
+		c->present[idx] = 1;
+	}
+	nla_nest_end(msg, peers);
+	if (transact(c->sk, msg, &r) || r.err)
+		return false;
+	for (i = 0; i < nremove; i++) {
+		c->present[remove[i]] = 0;
+		c->removed[remove[i]] = 1;
+	}
+	return true;
+}
+
+/* After each message: count its peers, remove two behind and two ahead, add two. */
+static void churn_after_msg(void *arg, struct nlmsghdr *nlh)
+{
+	struct nlattr *tb[WGM_DEVICE_A_MAX + 1], *p, *a;
+	struct churn *c = arg;
+	int rem, prem, remove[4], n = 0;
+
+	if (genlmsg_parse(nlh, 0, tb, WGM_DEVICE_A_MAX, NULL) || !tb[WGM_DEVICE_A_PEERS])
+		return;
+	nla_for_each_nested(p, tb[WGM_DEVICE_A_PEERS], rem) {
+		nla_for_each_nested(a, p, prem) {
+			if (nla_type(a) == WGM_PEER_A_PUBLIC_KEY && nla_len(a) == 32) {
+				int idx = churn_index(nla_data(a));
+
+				if (idx < 0 || idx >= CHURN_MAX)
+					c->foreign++;
+				else
+					c->seen[idx]++;
+			}
+		}
+	}
+	if (c->next_new + 2 > CHURN_MAX)
+		return;
+	while (n < 2 && c->lo_seen < CHURN_PEERS) {
+		if (c->present[c->lo_seen] && c->seen[c->lo_seen])
+			remove[n++] = c->lo_seen;
+		c->lo_seen++;
+	}
+	while (n < 4 && c->hi > 0) {
+		if (c->present[c->hi] && !c->seen[c->hi])
+			remove[n++] = c->hi;
+		c->hi--;
+	}
+	if (!churn_set(c, remove, n, 2))
+		c->ok = false;
+	c->churns++;
+}
+
+TEST_F(dev, dump_of_10000_peers_under_churn_is_exact)
+{
+	struct churn *c = calloc(1, sizeof(*c));
+	struct nlattr *peers, *peer, *aips;
+	struct nl_msg *msg;
+	struct reply r;
+	uint8_t key[32];
+	int i, j, exact = 0, twice = 0, missing = 0;
+
+	ASSERT_NE(NULL, c);
+	c->md = _metadata;
+	c->family = self->family;
+	c->sk = open_sock();
+	ASSERT_NE(NULL, c->sk);
+	c->ok = true;
+	for (i = 0; i < CHURN_PEERS; i += 250) {
+		msg = set_request(self->family);
+		peers = nest(msg, WGM_DEVICE_A_PEERS);
+		for (j = i; j < i + 250; j++) {
+			peer = nest(msg, 0);
+			churn_key(key, j);
+			nla_put(msg, WGM_PEER_A_PUBLIC_KEY, 32, key);
+			aips = nest(msg, WGM_PEER_A_ALLOWEDIPS);
+			put_aip4(msg, 0x0b000000 | (uint32_t)j, 32);
+			nla_nest_end(msg, aips);
+			nla_nest_end(msg, peer);
+			c->present[j] = 1;
+		}
+		nla_nest_end(msg, peers);
+		ASSERT_EQ(0, transact(self->sk, msg, &r));
+		ASSERT_EQ(0, r.err) TH_LOG("%s", r.extack);
+	}
+	c->next_new = CHURN_PEERS;
+	c->hi = CHURN_PEERS - 1;
+
+	msg = request(self->family, WGM_CMD_GET_DEVICE, NLM_F_DUMP);
+	nla_put_string(msg, WGM_DEVICE_A_IFNAME, DEV);
+	ASSERT_EQ(0, transact_each(self->sk, msg, &r, NULL, churn_after_msg, c));
+	EXPECT_EQ(0, r.err) TH_LOG("%s", r.extack);
+	EXPECT_TRUE(c->ok);
+	EXPECT_FALSE(r.intr);
+	EXPECT_LT(10, c->churns);
+	EXPECT_EQ(0, c->foreign);
+	for (i = 0; i < CHURN_MAX; i++) {
+		if (c->seen[i] > 1)
+			twice++;
+		if (i < CHURN_PEERS && !c->removed[i]) {
+			if (c->seen[i] == 1)
+				exact++;
+			else
+				missing++;
+		}
+	}
+	EXPECT_EQ(0, twice);
+	EXPECT_EQ(0, missing);
+	TH_LOG("%d messages, %d churns, %d peers kept throughout, each seen once",
+	       r.msgs, c->churns, exact);
+
+	/* and a quiet dump afterwards has exactly the peers present */
+	get_device(_metadata, self, &r);
+	for (i = 0, j = 0; i < CHURN_MAX; i++)
+		j += c->present[i];
+	EXPECT_EQ(j, r.peers);
+	EXPECT_FALSE(r.intr);
+	nl_socket_free(c->sk);
+	free(c);
 }
 
 /* RFC 7748 section 6.1: Bob's keys. */
@@ -1464,7 +1921,14 @@ TEST_F(dev, punch_needs_cap_net_admin)
 	nl_socket_free(sk);
 }
 
-/* @ifname: private key @priv, port @port, one peer @peer_pub reachable at 127.0.0.1:@peer_port. */
+/*
+ * A local address that is not loopback (loopback candidates are refused):
+ * on lo, so two devices in one namespace reach each other through it.
+ */
+#define LOCAL_ADDR 0x0a63000a		/* 10.99.0.10 */
+#define LOCAL_ADDR_CMD "ip addr add 10.99.0.10/32 dev lo"
+
+/* @ifname: private key @priv, port @port, one peer @peer_pub reachable at LOCAL_ADDR:@peer_port. */
 static void loop_device(struct __test_metadata *_metadata, FIXTURE_DATA(dev) *self,
 			const char *ifname, const uint8_t *priv, uint16_t port,
 			const uint8_t *peer_pub, uint16_t peer_port)
@@ -1481,7 +1945,7 @@ static void loop_device(struct __test_metadata *_metadata, FIXTURE_DATA(dev) *se
 	peer = nest(msg, 0);
 	nla_put(msg, WGM_PEER_A_PUBLIC_KEY, 32, peer_pub);
 	cands = nest(msg, WGM_PEER_A_CANDIDATES);
-	put_cand4(msg, 0x7f000001, peer_port);
+	put_cand4(msg, LOCAL_ADDR, peer_port);
 	nla_nest_end(msg, cands);
 	nla_nest_end(msg, peer);
 	nla_nest_end(msg, peers);
@@ -1494,7 +1958,7 @@ struct seen {
 	int events;		/* WGM_CMD_EVENT about that peer */
 	int with_cands;		/* ... carrying its candidates */
 	int typed;		/* ... with a WGM_DEVICE_A_EVENT of a known type */
-	int path_to_cand;	/* ... saying the path is now 127.0.0.1:41002 */
+	int path_to_cand;	/* ... saying the path is now LOCAL_ADDR:41002 */
 	int other;		/* anything else from the family */
 };
 
@@ -1503,7 +1967,7 @@ static bool is_loop_cand(const struct nlattr *a)
 	const struct sockaddr_in *sin = nla_data(a);
 
 	return nla_len(a) == sizeof(*sin) && sin->sin_family == AF_INET &&
-	       sin->sin_addr.s_addr == htonl(0x7f000001) &&
+	       sin->sin_addr.s_addr == htonl(LOCAL_ADDR) &&
 	       sin->sin_port == htons(41002);
 }
 
@@ -1563,7 +2027,7 @@ TEST_F(dev, probing_two_devices_sends_events)
 	struct reply r;
 	int grp, i;
 
-	ASSERT_EQ(0, system("ip link set lo up && ip link add wgmt1 type wgmesh"));
+	ASSERT_EQ(0, system("ip link set lo up && " LOCAL_ADDR_CMD " && ip link add wgmt1 type wgmesh"));
 	ev = nl_socket_alloc();
 	ASSERT_NE(NULL, ev);
 	ASSERT_EQ(0, genl_connect(ev));
@@ -1596,7 +2060,7 @@ TEST_F(dev, probing_two_devices_sends_events)
 		nl_recvmsgs_default(ev);
 	}
 	EXPECT_LT(0, seen.events) TH_LOG("no event about the peer");
-	EXPECT_LT(0, seen.path_to_cand) TH_LOG("no path-changed event to 127.0.0.1:41002");
+	EXPECT_LT(0, seen.path_to_cand) TH_LOG("no path-changed event to LOCAL_ADDR:41002");
 	EXPECT_LT(0, seen.with_cands) TH_LOG("no snapshot with the candidates");
 	EXPECT_EQ(0, seen.other);
 	TH_LOG("%d events about the peer, %d with candidates, %d typed",

@@ -6,22 +6,31 @@
  * this interface; keep the two in step.  Attribute and command numbers are
  * ABI: new ones are only ever appended before the __WGM_*_MAX sentinels.
  *
- * Summary:
+ * Summary.  Every command needs CAP_NET_ADMIN in the device's network namespace
+ * (EPERM otherwise), and so does joining WGM_MCGRP_EVENTS.
+ *
  *   WGM_CMD_GET_DEVICE  dump-only; select the device with WGM_DEVICE_A_IFINDEX
  *                       or WGM_DEVICE_A_IFNAME.  The reply is split across
  *                       several messages for large devices: each message
  *                       repeats the device attributes it needs and carries a
  *                       slice of WGM_DEVICE_A_PEERS; a peer whose allowed IPs
  *                       do not fit is continued in the next message with the
- *                       same WGM_PEER_A_PUBLIC_KEY.  NLM_F_DUMP_INTR is set
- *                       when the peer list changed during the dump.  Open
- *                       to everyone; private and preshared keys are only
- *                       reported to CAP_NET_ADMIN in the device's netns.
- *   WGM_CMD_SET_DEVICE  do; needs CAP_NET_ADMIN in the device's netns.
+ *                       same WGM_PEER_A_PUBLIC_KEY.  Includes the private
+ *                       and preshared keys.  Between messages the kernel
+ *                       holds no reference: it keeps the ifindex and the
+ *                       last peer sent, so peers added or removed meanwhile
+ *                       do not interrupt the dump (every peer that stays is
+ *                       sent exactly once; one added meanwhile is sent if the
+ *                       dump had not ended).  NLM_F_DUMP_INTR is set only
+ *                       when allowed IPs changed while a peer was split
+ *                       across messages.  If the device is deleted (or its
+ *                       ifindex now names another device) the dump ends
+ *                       with ENODEV.
+ *   WGM_CMD_SET_DEVICE  do.
  *                       Large configurations may be sent as several
  *                       SET_DEVICE messages; only the first may carry
  *                       WGM_DEVICE_F_REPLACE_PEERS.
- *   WGM_CMD_PUNCH       do; needs CAP_NET_ADMIN.  WGM_DEVICE_A_IFINDEX or
+ *   WGM_CMD_PUNCH       do.  WGM_DEVICE_A_IFINDEX or
  *   WGM_CMD_PING        WGM_DEVICE_A_IFNAME, and WGM_DEVICE_A_PEERS with
  *                       exactly one peer nest holding only its
  *                       WGM_PEER_A_PUBLIC_KEY: probe every candidate of that
@@ -143,7 +152,11 @@ enum wgm_allowedip_attr {
  */
 enum wgm_candidate_attr {
 	WGM_CANDIDATE_A_UNSPEC,
-	WGM_CANDIDATE_A_ENDPOINT,	/* struct sockaddr_in or sockaddr_in6 */
+	/* struct sockaddr_in or sockaddr_in6, port and address set; never
+	 * unspecified, loopback (also v4-mapped), IPv4 link-local (169.254/16),
+	 * multicast or broadcast: each is refused with its own extack message
+	 */
+	WGM_CANDIDATE_A_ENDPOINT,
 	WGM_CANDIDATE_A_STATE,		/* u8, enum wgm_candidate_state */
 	WGM_CANDIDATE_A_RTT_US,		/* u32, smoothed RTT */
 	WGM_CANDIDATE_A_LAST_SENT,	/* u64, ns since boot (boottime) */
@@ -199,7 +212,7 @@ enum wgm_path_flag {
  */
 enum wgm_stun_attr {
 	WGM_STUN_A_UNSPEC,
-	WGM_STUN_A_ENDPOINT,		/* struct sockaddr_in or sockaddr_in6 */
+	WGM_STUN_A_ENDPOINT,		/* sockaddr, as WGM_CANDIDATE_A_ENDPOINT */
 	WGM_STUN_A_MAPPED,		/* sockaddr: what this server saw last */
 	WGM_STUN_A_LAST_SUCCESS,	/* u64, ns since boot (boottime); 0 = never */
 	WGM_STUN_A_REQUESTS,		/* u32, Binding requests sent */
