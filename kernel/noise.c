@@ -271,14 +271,31 @@ void wgm_noise_handshake_init(struct wgm_handshake *hs,
 	up_write(&hs->lock);
 }
 
+/*
+ * The entry goes into the index table only in the create_* functions,
+ * with hs->lock held for writing; it leaves it here under the same lock.
+ * So once this ran for a peer marked dead, nothing puts it back (see
+ * wgm_handshake_peer_gone()).
+ */
 void wgm_noise_handshake_clear(struct wgm_handshake *hs)
 {
-	wgm_index_hashtable_remove(hs->entry.peer->device->index_hashtable, &hs->entry);
 	down_write(&hs->lock);
+	wgm_index_hashtable_remove(hs->entry.peer->device->index_hashtable, &hs->entry);
 	wgm_handshake_zero(hs);
 	up_write(&hs->lock);
-	/* A concurrent create may have re-hashed it before we took the lock. */
-	wgm_index_hashtable_remove(hs->entry.peer->device->index_hashtable, &hs->entry);
+}
+
+/*
+ * Must hold hs->lock for writing.  Removal marks the peer dead before it
+ * clears the handshake under this lock, so a handshake step that takes the
+ * lock afterwards sees the mark here and must commit nothing: above all it
+ * must not hash the entry again, or the index table would keep pointing
+ * into the peer after it is freed.
+ */
+static bool wgm_handshake_peer_gone(struct wgm_handshake *hs)
+{
+	lockdep_assert_held_write(&hs->lock);
+	return READ_ONCE(hs->entry.peer->is_dead);
 }
 
 /*
@@ -474,7 +491,7 @@ bool wgm_noise_handshake_create_initiation(struct wgm_msg_handshake_initiation *
 
 	down_read(&si->lock);
 	down_write(&hs->lock);
-	if (unlikely(!si->has_identity))
+	if (unlikely(!si->has_identity || wgm_handshake_peer_gone(hs)))
 		goto out;
 
 	dst->header.type = cpu_to_le32(WGM_MSG_HANDSHAKE_INITIATION);
@@ -568,7 +585,7 @@ struct wgm_peer *wgm_noise_handshake_consume_initiation(struct wgm_msg_handshake
 	flood = hs->last_initiation_consumption &&
 		now - hs->last_initiation_consumption <
 		NSEC_PER_SEC / WGM_INITIATIONS_PER_SECOND;
-	if (replay || flood) {
+	if (replay || flood || wgm_handshake_peer_gone(hs)) {
 		up_write(&hs->lock);
 		goto out;
 	}
@@ -603,7 +620,7 @@ bool wgm_noise_handshake_create_response(struct wgm_msg_handshake_response *dst,
 
 	down_read(&si->lock);
 	down_write(&hs->lock);
-	if (hs->state != WGM_HS_CONSUMED_INITIATION)
+	if (hs->state != WGM_HS_CONSUMED_INITIATION || wgm_handshake_peer_gone(hs))
 		goto out;
 
 	dst->header.type = cpu_to_le32(WGM_MSG_HANDSHAKE_RESPONSE);
@@ -692,7 +709,7 @@ struct wgm_peer *wgm_noise_handshake_consume_response(struct wgm_msg_handshake_r
 	down_write(&hs->lock);
 	/* Another initiation may have replaced ours meanwhile. */
 	if (hs->state != WGM_HS_CREATED_INITIATION ||
-	    hs->entry.index != src->receiver_index) {
+	    hs->entry.index != src->receiver_index || wgm_handshake_peer_gone(hs)) {
 		up_write(&hs->lock);
 		goto out;
 	}
@@ -757,16 +774,24 @@ bool wgm_noise_handshake_begin_session(struct wgm_handshake *hs, struct wgm_keyp
 	else
 		wgm_derive_session(&kp->receiving, &kp->sending, hs->chaining_key);
 
+	/*
+	 * Under RCU: removal sets is_dead, waits for a grace period, then
+	 * clears the key pairs.  Seeing is_dead false here means that clear
+	 * comes after this install and takes the new key pair away too.
+	 */
 	rcu_read_lock_bh();
 	if (likely(!READ_ONCE(peer->is_dead)) &&
 	    wgm_index_hashtable_replace(peer->device->index_hashtable, &hs->entry, &kp->entry)) {
 		wgm_keypairs_install(keypairs, kp);
 		ret = true;
-	} else {
-		/* never published */
-		kfree_sensitive(kp);
 	}
 	rcu_read_unlock_bh();
+	if (!ret) {
+		/* never published */
+		kfree_sensitive(kp);
+		/* and the handshake's entry must not stay behind for a dead peer */
+		wgm_index_hashtable_remove(peer->device->index_hashtable, &hs->entry);
+	}
 	wgm_handshake_zero(hs);
 out:
 	up_write(&hs->lock);

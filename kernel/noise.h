@@ -12,6 +12,7 @@
 #include <linux/kref.h>
 #include <linux/atomic.h>
 #include <linux/list.h>
+#include <linux/list_nulls.h>
 #include "messages.h"
 #include "replay.h"
 
@@ -26,8 +27,8 @@ enum wgm_index_type {
 };
 
 struct wgm_index_entry {
-	struct hlist_node index_hash;
-	__le32 index;				/* our random 32-bit index */
+	struct hlist_nulls_node index_hash;	/* under the table's lock */
+	__le32 index;				/* our random 32-bit index; READ_ONCE */
 	enum wgm_index_type type;
 	struct wgm_peer *peer;			/* not a reference */
 };

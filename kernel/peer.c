@@ -114,6 +114,15 @@ static void wgm_peer_release(struct kref *kref)
 {
 	struct wgm_peer *peer = container_of(kref, struct wgm_peer, refcount);
 
+	/*
+	 * Removal took the handshake out of the index table, and nothing
+	 * puts it back for a dead peer.  Should that ever fail, say so and
+	 * unhash it now: lookups may still see it until the grace period
+	 * below ends, but find a zero refcount; none can see it afterwards.
+	 */
+	if (WARN_ON_ONCE(!hlist_nulls_unhashed(&peer->handshake.entry.index_hash)))
+		wgm_index_hashtable_remove(peer->device->index_hashtable,
+					   &peer->handshake.entry);
 	/* Nobody holds a reference any more, so nobody sends through the cache. */
 	dst_cache_destroy(&peer->endpoint_cache);
 	call_rcu(&peer->rcu, wgm_peer_free_rcu);

@@ -16,6 +16,7 @@
 
 #include <linux/slab.h>
 #include <linux/rculist.h>
+#include <linux/rculist_nulls.h>
 #include <linux/siphash.h>
 #include <linux/random.h>
 #include <linux/spinlock.h>
@@ -35,7 +36,7 @@ struct wgm_pubkey_hashtable {
 
 struct wgm_index_hashtable {
 	spinlock_t lock;	/* serialises writers */
-	struct hlist_head buckets[1 << WGM_INDEX_BUCKET_BITS];
+	struct hlist_nulls_head buckets[1 << WGM_INDEX_BUCKET_BITS];
 };
 
 static struct hlist_head *wgm_pubkey_bucket(struct wgm_pubkey_hashtable *table,
@@ -79,7 +80,11 @@ void wgm_pubkey_hashtable_add(struct wgm_pubkey_hashtable *table, struct wgm_pee
 			   wgm_pubkey_bucket(table, peer->handshake.remote_static));
 }
 
-/* Must hold peer->device->device_update_lock. */
+/*
+ * Must hold peer->device->device_update_lock.  A peer leaves this table
+ * once, when it is removed, and never comes back (a re-added key is a new
+ * peer), so readers standing on it never stray into another bucket.
+ */
 void wgm_pubkey_hashtable_remove(struct wgm_pubkey_hashtable *table, struct wgm_peer *peer)
 {
 	lockdep_assert_held(&peer->device->device_update_lock);
@@ -103,9 +108,19 @@ struct wgm_peer *wgm_pubkey_hashtable_lookup(struct wgm_pubkey_hashtable *table,
 	return found;
 }
 
-static struct hlist_head *wgm_index_bucket(struct wgm_index_hashtable *table, __le32 index)
+/*
+ * The index table's buckets are hlist_nulls lists whose end marker carries
+ * the bucket's number.  The rule that makes this necessary: an entry may be
+ * moved to another bucket (a handshake that starts again takes a fresh
+ * index) while an RCU reader stands on it, without waiting for a grace
+ * period.  Such a reader then follows the moved entry's next pointer into
+ * the other bucket and would miss the rest of its own; it notices, because
+ * the end marker it reaches is not its bucket's, and starts over.  Entries
+ * are only ever freed after a grace period, so the detour itself is safe.
+ */
+static unsigned int wgm_index_bucket_nr(__le32 index)
 {
-	return &table->buckets[(__force u32)index & ((1 << WGM_INDEX_BUCKET_BITS) - 1)];
+	return (__force u32)index & ((1U << WGM_INDEX_BUCKET_BITS) - 1);
 }
 
 struct wgm_index_hashtable *wgm_index_hashtable_alloc(void)
@@ -118,7 +133,7 @@ struct wgm_index_hashtable *wgm_index_hashtable_alloc(void)
 		return NULL;
 	spin_lock_init(&table->lock);
 	for (i = 0; i < ARRAY_SIZE(table->buckets); i++)
-		INIT_HLIST_HEAD(&table->buckets[i]);
+		INIT_HLIST_NULLS_HEAD(&table->buckets[i], i);
 	return table;
 }
 
@@ -129,17 +144,19 @@ void wgm_index_hashtable_free(struct wgm_index_hashtable *table)
 	if (!table)
 		return;
 	for (i = 0; i < ARRAY_SIZE(table->buckets); i++)
-		WARN_ON(!hlist_empty(&table->buckets[i]));
+		WARN_ON(!hlist_nulls_empty(&table->buckets[i]));
 	kvfree(table);
 }
 
 /* Must hold table->lock. */
 static bool wgm_index_in_use(struct wgm_index_hashtable *table, __le32 index)
 {
+	struct hlist_nulls_node *pos;
 	struct wgm_index_entry *iter;
 
 	lockdep_assert_held(&table->lock);
-	hlist_for_each_entry(iter, wgm_index_bucket(table, index), index_hash) {
+	hlist_nulls_for_each_entry(iter, pos, &table->buckets[wgm_index_bucket_nr(index)],
+				   index_hash) {
 		if (iter->index == index)
 			return true;
 	}
@@ -152,8 +169,11 @@ __le32 wgm_index_hashtable_insert(struct wgm_index_hashtable *table,
 	__le32 index;
 
 	spin_lock_bh(&table->lock);
-	/* An entry that is re-inserted gets a fresh index. */
-	hlist_del_init_rcu(&entry->index_hash);
+	/*
+	 * An entry that is inserted again gets a fresh index, and so most
+	 * likely another bucket: see the rule above the bucket helpers.
+	 */
+	hlist_nulls_del_init_rcu(&entry->index_hash);
 	/*
 	 * The table holds at most a few entries per peer, far below 2^32:
 	 * a collision is rare and a retry almost always succeeds.
@@ -161,8 +181,9 @@ __le32 wgm_index_hashtable_insert(struct wgm_index_hashtable *table,
 	do {
 		index = (__force __le32)get_random_u32();
 	} while (wgm_index_in_use(table, index));
-	entry->index = index;
-	hlist_add_head_rcu(&entry->index_hash, wgm_index_bucket(table, index));
+	WRITE_ONCE(entry->index, index);
+	hlist_nulls_add_head_rcu(&entry->index_hash,
+				 &table->buckets[wgm_index_bucket_nr(index)]);
 	spin_unlock_bh(&table->lock);
 	return index;
 }
@@ -174,14 +195,18 @@ bool wgm_index_hashtable_replace(struct wgm_index_hashtable *table,
 	bool replaced = false;
 
 	spin_lock_bh(&table->lock);
-	if (!hlist_unhashed(&old->index_hash)) {
-		new->index = old->index;
-		hlist_replace_rcu(&old->index_hash, &new->index_hash);
+	if (!hlist_nulls_unhashed(&old->index_hash)) {
 		/*
-		 * Mark @old unhashed but keep its next pointer: a reader that
-		 * is standing on it still walks on through the bucket.
+		 * Same index, same bucket: @new goes in first, then @old
+		 * leaves with its next pointer intact, so a reader standing
+		 * on @old still walks on through the bucket.  For a moment
+		 * both are listed; they differ in type, and lookups ask
+		 * for one type.
 		 */
-		WRITE_ONCE(old->index_hash.pprev, NULL);
+		WRITE_ONCE(new->index, old->index);
+		hlist_nulls_add_head_rcu(&new->index_hash,
+					 &table->buckets[wgm_index_bucket_nr(old->index)]);
+		hlist_nulls_del_init_rcu(&old->index_hash);
 		replaced = true;
 	}
 	spin_unlock_bh(&table->lock);
@@ -192,7 +217,7 @@ void wgm_index_hashtable_remove(struct wgm_index_hashtable *table,
 				struct wgm_index_entry *entry)
 {
 	spin_lock_bh(&table->lock);
-	hlist_del_init_rcu(&entry->index_hash);
+	hlist_nulls_del_init_rcu(&entry->index_hash);
 	spin_unlock_bh(&table->lock);
 }
 
@@ -200,18 +225,25 @@ struct wgm_index_entry *wgm_index_hashtable_lookup(struct wgm_index_hashtable *t
 						   enum wgm_index_type type_mask,
 						   __le32 index, struct wgm_peer **peer)
 {
+	unsigned int nr = wgm_index_bucket_nr(index);
 	struct wgm_index_entry *iter, *found = NULL;
+	struct hlist_nulls_node *pos;
 
 	*peer = NULL;
 	rcu_read_lock_bh();
-	hlist_for_each_entry_rcu_bh(iter, wgm_index_bucket(table, index), index_hash) {
-		if (iter->index != index || !(iter->type & type_mask))
+again:
+	hlist_nulls_for_each_entry_rcu(iter, pos, &table->buckets[nr], index_hash) {
+		if (READ_ONCE(iter->index) != index || !(iter->type & type_mask))
 			continue;
 		*peer = wgm_peer_get_maybe_zero(iter->peer);
 		if (*peer)
 			found = iter;
-		break;
+		goto out;
 	}
+	/* ended in another bucket's list: an entry moved under us */
+	if (get_nulls_value(pos) != nr)
+		goto again;
+out:
 	rcu_read_unlock_bh();
 	return found;
 }

@@ -134,6 +134,7 @@ typedef struct { s64 counter; } atomic64_t;
 struct list_head { struct list_head *next, *prev; };
 struct hlist_node { struct hlist_node *next, **pprev; };
 struct hlist_head { struct hlist_node *first; };
+struct hlist_nulls_node { struct hlist_nulls_node *next, **pprev; };
 struct rcu_head { void *next; void (*func)(struct rcu_head *); };
 struct timer_list { int x; };
 struct work_struct { int x; };
