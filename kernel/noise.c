@@ -250,22 +250,29 @@ static void wgm_handshake_precompute_ss(struct wgm_handshake *hs)
 		memzero_explicit(hs->precomputed_static_static, WGM_KEY_BYTES);
 }
 
+/*
+ * A new peer's handshake: nothing in progress yet, so besides the keys it
+ * only needs its index entry (typed, pointing back at @peer), the identity
+ * it answers for and its lock.  Without a preshared key the protocol uses
+ * 32 zero bytes, which is what the literal below leaves there.
+ */
 void wgm_noise_handshake_init(struct wgm_handshake *hs,
 			      struct wgm_static_identity *static_identity,
 			      const u8 peer_public_key[WGM_KEY_BYTES],
 			      const u8 peer_preshared_key[WGM_KEY_BYTES],
 			      struct wgm_peer *peer)
 {
-	memset(hs, 0, sizeof(*hs));
+	*hs = (struct wgm_handshake){
+		.entry = { .type = WGM_INDEX_HANDSHAKE, .peer = peer },
+		.static_identity = static_identity,
+		.state = WGM_HS_ZEROED,
+	};
 	init_rwsem(&hs->lock);
-	hs->entry.type = WGM_INDEX_HANDSHAKE;
-	hs->entry.peer = peer;
-	hs->static_identity = static_identity;
-	memcpy(hs->remote_static, peer_public_key, WGM_KEY_BYTES);
+	memcpy(hs->remote_static, peer_public_key, sizeof(hs->remote_static));
 	if (peer_preshared_key)
-		memcpy(hs->preshared_key, peer_preshared_key, WGM_KEY_BYTES);
-	hs->state = WGM_HS_ZEROED;
+		memcpy(hs->preshared_key, peer_preshared_key, sizeof(hs->preshared_key));
 
+	/* nobody else can see @hs yet; the lock is for the assertion */
 	down_write(&hs->lock);
 	wgm_handshake_precompute_ss(hs);
 	up_write(&hs->lock);
@@ -481,6 +488,23 @@ bool wgm_noise_received_with_keypair(struct wgm_keypairs *keypairs,
 
 /* ---- the handshake messages ------------------------------------------ */
 
+/*
+ * Must hold hs->lock for writing.  A message from the peer checked out
+ * on a private copy of the transcript: that copy (their ephemeral key,
+ * chaining key, hash and sender index) becomes the handshake's state.
+ */
+static void wgm_handshake_adopt(struct wgm_handshake *hs, enum wgm_handshake_state state,
+				const u8 their_e[WGM_KEY_BYTES], const u8 ck[WGM_HASH_BYTES],
+				const u8 h[WGM_HASH_BYTES], __le32 their_index)
+{
+	lockdep_assert_held_write(&hs->lock);
+	memcpy(hs->remote_ephemeral, their_e, sizeof(hs->remote_ephemeral));
+	memcpy(hs->chaining_key, ck, sizeof(hs->chaining_key));
+	memcpy(hs->hash, h, sizeof(hs->hash));
+	hs->remote_index = their_index;
+	hs->state = state;
+}
+
 bool wgm_noise_handshake_create_initiation(struct wgm_msg_handshake_initiation *dst,
 					   struct wgm_handshake *hs)
 {
@@ -591,11 +615,7 @@ struct wgm_peer *wgm_noise_handshake_consume_initiation(struct wgm_msg_handshake
 	}
 	memcpy(hs->latest_timestamp, t, WGM_TIMESTAMP_BYTES);
 	hs->last_initiation_consumption = now;
-	memcpy(hs->remote_ephemeral, e, WGM_KEY_BYTES);
-	memcpy(hs->hash, h, WGM_HASH_BYTES);
-	memcpy(hs->chaining_key, ck, WGM_HASH_BYTES);
-	hs->remote_index = src->sender_index;
-	hs->state = WGM_HS_CONSUMED_INITIATION;
+	wgm_handshake_adopt(hs, WGM_HS_CONSUMED_INITIATION, e, ck, h, src->sender_index);
 	up_write(&hs->lock);
 	ret = peer;
 
@@ -713,11 +733,7 @@ struct wgm_peer *wgm_noise_handshake_consume_response(struct wgm_msg_handshake_r
 		up_write(&hs->lock);
 		goto out;
 	}
-	memcpy(hs->remote_ephemeral, e, WGM_KEY_BYTES);
-	memcpy(hs->hash, h, WGM_HASH_BYTES);
-	memcpy(hs->chaining_key, ck, WGM_HASH_BYTES);
-	hs->remote_index = src->sender_index;
-	hs->state = WGM_HS_CONSUMED_RESPONSE;
+	wgm_handshake_adopt(hs, WGM_HS_CONSUMED_RESPONSE, e, ck, h, src->sender_index);
 	up_write(&hs->lock);
 	ret = peer;
 
