@@ -58,31 +58,44 @@ static bool wgm_queue_peer_work(struct wgm_peer *peer, struct workqueue_struct *
 	return queued;
 }
 
-static void wgm_send_handshake_initiation(struct wgm_peer *peer)
+/* Stamps the time a handshake message went (or was attempted). */
+static void wgm_stamp_handshake_sent(struct wgm_peer *peer)
 {
-	struct wgm_msg_handshake_initiation packet;
-
 	atomic64_set(&peer->last_sent_handshake, ktime_get_coarse_boottime_ns());
-	pr_debug("%s: peer %llu: sending handshake initiation\n",
-		 peer->device->dev->name, peer->internal_id);
-
-	if (!wgm_noise_handshake_create_initiation(&packet, &peer->handshake))
-		return;
-	wgm_cookie_add_mac_to_packet(&packet, sizeof(packet), peer);
-	wgm_timers_any_authenticated_packet_traversal(peer);
-	wgm_timers_any_authenticated_packet_sent(peer);
-	atomic64_set(&peer->last_sent_handshake, ktime_get_coarse_boottime_ns());
-	wgm_socket_send_buffer_to_peer(peer, &packet, sizeof(packet), 0);
-	wgm_timers_handshake_initiated(peer);
 }
 
-/* peer->transmit_handshake_work; holds the reference taken when queued. */
+/*
+ * Puts a finished handshake message (mac1/mac2 added) on the wire; it is
+ * authenticated traffic for the timers like any other.
+ */
+static void wgm_transmit_handshake_msg(struct wgm_peer *peer, void *msg, size_t len)
+{
+	wgm_timers_any_authenticated_packet_traversal(peer);
+	wgm_timers_any_authenticated_packet_sent(peer);
+	wgm_stamp_handshake_sent(peer);
+	wgm_socket_send_buffer_to_peer(peer, msg, len, 0);
+}
+
+/*
+ * peer->transmit_handshake_work: builds and sends one initiation, then
+ * drops the reference the queueing took.  The attempt is stamped before
+ * the message is built, so that a failure to build one (no private key)
+ * still waits REKEY_TIMEOUT before the next try.
+ */
 void wgm_packet_handshake_send_worker(struct work_struct *work)
 {
-	struct wgm_peer *peer = container_of(work, struct wgm_peer,
-					     transmit_handshake_work);
+	struct wgm_peer *peer = container_of(work, struct wgm_peer, transmit_handshake_work);
+	struct wgm_msg_handshake_initiation init;
 
-	wgm_send_handshake_initiation(peer);
+	wgm_stamp_handshake_sent(peer);
+	pr_debug("%s: peer %llu: sending handshake initiation\n",
+		 peer->device->dev->name, peer->internal_id);
+	if (likely(wgm_noise_handshake_create_initiation(&init, &peer->handshake))) {
+		wgm_cookie_add_mac_to_packet(&init, sizeof(init), peer);
+		wgm_transmit_handshake_msg(peer, &init, sizeof(init));
+		/* retransmission is timed from here */
+		wgm_timers_handshake_initiated(peer);
+	}
 	wgm_peer_put(peer);
 }
 
@@ -90,8 +103,9 @@ void wgm_packet_send_queued_handshake_initiation(struct wgm_peer *peer, bool is_
 {
 	struct workqueue_struct *wq = peer->device->handshake_wq;
 
+	/* the retransmit timer reads and counts it in its own context */
 	if (!is_retry)
-		peer->timer_handshake_attempts = 0;
+		WRITE_ONCE(peer->timer_handshake_attempts, 0);
 	/*
 	 * One handshake message per REKEY_TIMEOUT, retries included: a
 	 * response we just sent counts too, so that two peers initiating at
@@ -103,25 +117,25 @@ void wgm_packet_send_queued_handshake_initiation(struct wgm_peer *peer, bool is_
 	wgm_queue_peer_work(peer, wq ? wq : system_wq, &peer->transmit_handshake_work);
 }
 
-/* Process context (the handshake worker), after consuming an initiation. */
+/*
+ * Process context (the handshake worker), after consuming an initiation:
+ * the response goes out only once the session it completes is installed,
+ * since the initiator may send data on it as soon as it arrives.
+ */
 void wgm_packet_send_handshake_response(struct wgm_peer *peer)
 {
-	struct wgm_msg_handshake_response packet;
+	struct wgm_msg_handshake_response resp;
 
-	atomic64_set(&peer->last_sent_handshake, ktime_get_coarse_boottime_ns());
+	wgm_stamp_handshake_sent(peer);
 	pr_debug("%s: peer %llu: sending handshake response\n",
 		 peer->device->dev->name, peer->internal_id);
-
-	if (!wgm_noise_handshake_create_response(&packet, &peer->handshake))
+	if (!wgm_noise_handshake_create_response(&resp, &peer->handshake))
 		return;
-	wgm_cookie_add_mac_to_packet(&packet, sizeof(packet), peer);
+	wgm_cookie_add_mac_to_packet(&resp, sizeof(resp), peer);
 	if (!wgm_noise_handshake_begin_session(&peer->handshake, &peer->keypairs))
 		return;
 	wgm_timers_session_derived(peer);
-	wgm_timers_any_authenticated_packet_traversal(peer);
-	wgm_timers_any_authenticated_packet_sent(peer);
-	atomic64_set(&peer->last_sent_handshake, ktime_get_coarse_boottime_ns());
-	wgm_socket_send_buffer_to_peer(peer, &packet, sizeof(packet), 0);
+	wgm_transmit_handshake_msg(peer, &resp, sizeof(resp));
 }
 
 /*
