@@ -273,6 +273,24 @@ static atomic64_t *wgm_check_inner(struct wgm_device *wg, struct wgm_peer *peer,
 }
 
 /*
+ * May @kp still open packets?  A session past REJECT_AFTER_TIME, or whose
+ * replay window has reached REJECT_AFTER_MESSAGES, is retired for good:
+ * is_valid goes false, and later packets stop at the first test.
+ */
+static bool wgm_keypair_can_receive(struct wgm_keypair *kp)
+{
+	bool worn_out;
+
+	if (!READ_ONCE(kp->receiving.is_valid))
+		return false;
+	worn_out = READ_ONCE(kp->replay.counter) >= WGM_REJECT_AFTER_MESSAGES ||
+		   wgm_birthdate_has_expired(kp->receiving.birthdate, WGM_REJECT_AFTER_TIME);
+	if (worn_out)
+		WRITE_ONCE(kp->receiving.is_valid, false);
+	return !worn_out;
+}
+
+/*
  * Decrypts in place.  On success @skb holds the plaintext (header pulled,
  * tag trimmed).  Must be called with a reference on @kp.
  */
@@ -283,12 +301,8 @@ static bool wgm_decrypt_packet(struct sk_buff *skb, struct wgm_keypair *kp, u64 
 	unsigned int enc_len;
 	int nsg;
 
-	if (unlikely(!READ_ONCE(kp->receiving.is_valid) ||
-		     wgm_birthdate_has_expired(kp->receiving.birthdate, WGM_REJECT_AFTER_TIME) ||
-		     READ_ONCE(kp->replay.counter) >= WGM_REJECT_AFTER_MESSAGES)) {
-		WRITE_ONCE(kp->receiving.is_valid, false);
+	if (unlikely(!wgm_keypair_can_receive(kp)))
 		return false;
-	}
 
 	skb_pull(skb, sizeof(struct wgm_msg_data));
 	enc_len = skb->len;
