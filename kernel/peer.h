@@ -31,20 +31,24 @@
 struct wgm_device;
 struct wgm_probe_peer;
 
-/* Where to send: the peer's address, plus the local source we last used. */
+/*
+ * A path to a peer: the peer's address (addr.sa_family says which view
+ * holds it), and the local address we last sent to it from, so that our
+ * packets keep leaving from the address the peer knows.  An IPv4 source
+ * also keeps the interface it was found on; an IPv6 one needs no such
+ * hint.  A zero source lets routing choose.
+ */
 struct wgm_endpoint {
 	union {
-		struct sockaddr addr;
-		struct sockaddr_in addr4;
 		struct sockaddr_in6 addr6;
+		struct sockaddr_in addr4;
+		struct sockaddr addr;
 	};
 	union {
-		struct {
-			struct in_addr src4;
-			int src_if4;		/* ifindex the source belongs to */
-		};
 		struct in6_addr src6;
+		struct in_addr src4;
 	};
+	int src_if4;				/* ifindex of src4, 0: unknown */
 };
 
 struct wgm_peer {
