@@ -51,11 +51,13 @@
 static int wgm_send4(struct wgm_device *wg, struct sk_buff *skb,
 		     struct wgm_endpoint *ep, u8 ds, struct dst_cache *cache)
 {
+	/* netlink changes the mark at any time, without our locks */
+	u32 mark = READ_ONCE(wg->fwmark);
 	struct flowi4 fl = {
 		.saddr = ep->src4.s_addr,
 		.daddr = ep->addr4.sin_addr.s_addr,
 		.fl4_dport = ep->addr4.sin_port,
-		.flowi4_mark = wg->fwmark,
+		.flowi4_mark = mark,
 		.flowi4_proto = IPPROTO_UDP,
 	};
 	struct rtable *rt = NULL;
@@ -65,7 +67,7 @@ static int wgm_send4(struct wgm_device *wg, struct sk_buff *skb,
 
 	skb_mark_not_on_list(skb);
 	skb->dev = wg->dev;
-	skb->mark = wg->fwmark;
+	skb->mark = mark;
 
 	rcu_read_lock_bh();
 	sk = rcu_dereference_bh(wg->sock4);
@@ -126,11 +128,12 @@ err:
 static int wgm_send6(struct wgm_device *wg, struct sk_buff *skb,
 		     struct wgm_endpoint *ep, u8 ds, struct dst_cache *cache)
 {
+	u32 mark = READ_ONCE(wg->fwmark);
 	struct flowi6 fl = {
 		.saddr = ep->src6,
 		.daddr = ep->addr6.sin6_addr,
 		.fl6_dport = ep->addr6.sin6_port,
-		.flowi6_mark = wg->fwmark,
+		.flowi6_mark = mark,
 		.flowi6_oif = ep->addr6.sin6_scope_id,
 		.flowi6_proto = IPPROTO_UDP,
 	};
@@ -141,7 +144,7 @@ static int wgm_send6(struct wgm_device *wg, struct sk_buff *skb,
 
 	skb_mark_not_on_list(skb);
 	skb->dev = wg->dev;
-	skb->mark = wg->fwmark;
+	skb->mark = mark;
 
 	rcu_read_lock_bh();
 	sk = rcu_dereference_bh(wg->sock6);
@@ -181,6 +184,14 @@ static int wgm_send6(struct wgm_device *wg, struct sk_buff *skb,
 	}
 
 	ep->src6 = fl.saddr;
+	/*
+	 * Larger than the path MTU: fragment here rather than drop.  IPv6
+	 * routers never fragment and ip6_fragment() drops what it may not
+	 * fragment, so without this a narrow path (PPPoE 1492, a 1280 link)
+	 * black-holes full-size tunnel packets.  (IPv4 needs no flag: we
+	 * send with DF clear, and udp_tunnel_xmit_skb() scrubs it anyway.)
+	 */
+	skb->ignore_df = 1;
 	wgm_udp6_xmit(dst, sk, skb, skb->dev, &fl.saddr, &fl.daddr, ds,
 		      ip6_dst_hoplimit(dst), fl.fl6_sport, fl.fl6_dport);
 	rcu_read_unlock_bh();
