@@ -5,7 +5,7 @@
  *
  * A bucket holds time in nanoseconds: it refills at one nanosecond per
  * nanosecond up to WGM_RL_BURST packets' worth, and every allowed packet
- * costs NSEC_PER_SEC / WGM_INITIATIONS_PER_SECOND.
+ * costs NSEC_PER_SEC / WGM_INITIATIONS_PER_SECOND (rlbucket.h).
  *
  * Only sources that proved they receive at their address (a valid mac2,
  * see cookie.c) get here, and the table holds at most WGM_RL_MAX_ENTRIES:
@@ -15,7 +15,8 @@
  *
  * Locking: lookups walk the buckets under RCU; wgm_rl_lock (taken with
  * bottom halves off) serialises insertion and removal; each entry's
- * token state has its own spinlock.
+ * token state has its own spinlock, and the clock is read under it: a
+ * time read before the lock may be older than the stamp another CPU left.
  */
 
 #include <linux/kernel.h>
@@ -34,6 +35,7 @@
 #include <linux/timekeeping.h>
 
 #include "ratelimiter.h"
+#include "rlbucket.h"
 #include "messages.h"
 
 #define WGM_RL_BURST		5
@@ -79,16 +81,13 @@ static bool wgm_rl_key_eq(const struct wgm_rl_key *a, const struct wgm_rl_key *b
 }
 
 /* Takes a token from @e if one is there; refills first. */
-static bool wgm_rl_take(struct wgm_rl_entry *e, u64 now)
+static bool wgm_rl_take(struct wgm_rl_entry *e)
 {
-	u64 tokens;
 	bool ok;
 
 	spin_lock_bh(&e->lock);
-	tokens = min_t(u64, WGM_RL_MAX_TOKENS, e->tokens + (now - e->last_ns));
-	e->last_ns = now;
-	ok = tokens >= WGM_RL_COST_NS;
-	e->tokens = ok ? tokens - WGM_RL_COST_NS : tokens;
+	ok = wgm_rl_bucket_take(&e->tokens, &e->last_ns, ktime_get_coarse_boottime_ns(),
+				WGM_RL_COST_NS, WGM_RL_MAX_TOKENS);
 	spin_unlock_bh(&e->lock);
 	return ok;
 }
@@ -110,7 +109,6 @@ bool wgm_ratelimiter_allow(struct sk_buff *skb, struct net *net)
 	struct wgm_rl_entry *e, *fresh;
 	struct wgm_rl_key key;
 	struct hlist_head *bucket;
-	u64 now;
 	bool ok;
 
 	memset(&key, 0, sizeof(key));	/* padding is hashed too */
@@ -125,12 +123,11 @@ bool wgm_ratelimiter_allow(struct sk_buff *skb, struct net *net)
 		return false;
 	}
 	bucket = wgm_rl_bucket(&key);
-	now = ktime_get_coarse_boottime_ns();
 
 	rcu_read_lock();
 	e = wgm_rl_find(bucket, &key);
 	if (e) {
-		ok = wgm_rl_take(e, now);
+		ok = wgm_rl_take(e);
 		rcu_read_unlock();
 		return ok;
 	}
@@ -141,7 +138,8 @@ bool wgm_ratelimiter_allow(struct sk_buff *skb, struct net *net)
 		return false;
 	fresh->key = key;
 	spin_lock_init(&fresh->lock);
-	fresh->last_ns = now;
+	/* a new source starts full and spends its first packet */
+	fresh->last_ns = ktime_get_coarse_boottime_ns();
 	fresh->tokens = WGM_RL_MAX_TOKENS - WGM_RL_COST_NS;
 
 	spin_lock_bh(&wgm_rl_lock);
@@ -151,7 +149,7 @@ bool wgm_ratelimiter_allow(struct sk_buff *skb, struct net *net)
 		spin_unlock_bh(&wgm_rl_lock);
 		kmem_cache_free(wgm_rl_cache, fresh);
 		rcu_read_lock();
-		ok = wgm_rl_take(e, now);
+		ok = wgm_rl_take(e);
 		rcu_read_unlock();
 		return ok;
 	}
@@ -174,11 +172,10 @@ static void wgm_rl_free_rcu(struct rcu_head *rcu)
 /* Removes entries idle for WGM_RL_IDLE_NS, or all with @all. */
 static void wgm_rl_collect(bool all)
 {
-	u64 now = ktime_get_coarse_boottime_ns();
 	struct wgm_rl_entry *e;
 	struct hlist_node *tmp;
 	unsigned int i;
-	u64 last;
+	bool idle;
 
 	/* unlocked peek: a source added meanwhile waits for the next round */
 	if (!all && !READ_ONCE(wgm_rl_count))
@@ -186,10 +183,12 @@ static void wgm_rl_collect(bool all)
 	for (i = 0; i < (1U << WGM_RL_HASH_BITS); i++) {
 		spin_lock_bh(&wgm_rl_lock);
 		hlist_for_each_entry_safe(e, tmp, &wgm_rl_table[i], node) {
+			/* a stamp newer than a clock read outside the lock would wrap */
 			spin_lock(&e->lock);
-			last = e->last_ns;
+			idle = wgm_rl_bucket_idle(e->last_ns, ktime_get_coarse_boottime_ns(),
+						  WGM_RL_IDLE_NS);
 			spin_unlock(&e->lock);
-			if (!all && now - last < WGM_RL_IDLE_NS)
+			if (!all && !idle)
 				continue;
 			hlist_del_rcu(&e->node);
 			WRITE_ONCE(wgm_rl_count, wgm_rl_count - 1);
