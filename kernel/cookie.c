@@ -206,20 +206,30 @@ void wgm_cookie_add_mac_to_packet(void *message, size_t len, struct wgm_peer *pe
 	up_write(&c->lock);
 }
 
+/*
+ * The cookie reply to the handshake message in @skb, whose sender called
+ * it @index.  The reply seals the cookie for @skb's outer source under
+ * our cookie key, bound to that message's mac1, so only the one who sent
+ * this very message (and saw our public key) can open it.  The cookie key
+ * is read without static_identity.lock, as the mac1 key is in
+ * wgm_cookie_validate_packet(): a reply racing a key change cannot be
+ * opened, as it could not be a moment later.
+ */
 void wgm_cookie_message_create(struct wgm_msg_handshake_cookie *dst, struct sk_buff *skb,
 			       __le32 index, struct wgm_cookie_checker *checker)
 {
-	const struct wgm_msg_macs *macs =
-		(const struct wgm_msg_macs *)(skb->data + skb->len - sizeof(*macs));
+	const u8 *their_mac1 = skb->data + skb->len - sizeof(struct wgm_msg_macs) +
+			       offsetof(struct wgm_msg_macs, mac1);
 	u8 cookie[WGM_COOKIE_BYTES];
 
-	dst->header.type = cpu_to_le32(WGM_MSG_HANDSHAKE_COOKIE);
-	dst->receiver_index = index;
-	get_random_bytes(dst->nonce, WGM_COOKIE_NONCE_BYTES);
-
 	wgm_cookie_for_source(cookie, skb, checker);
-	xchacha20poly1305_encrypt(dst->encrypted_cookie, cookie, WGM_COOKIE_BYTES,
-				  macs->mac1, WGM_MAC_BYTES, dst->nonce,
+	*dst = (struct wgm_msg_handshake_cookie) {
+		.header.type = cpu_to_le32(WGM_MSG_HANDSHAKE_COOKIE),
+		.receiver_index = index,
+	};
+	get_random_bytes(dst->nonce, sizeof(dst->nonce));
+	xchacha20poly1305_encrypt(dst->encrypted_cookie, cookie, sizeof(cookie),
+				  their_mac1, WGM_MAC_BYTES, dst->nonce,
 				  checker->cookie_encryption_key);
 	memzero_explicit(cookie, sizeof(cookie));
 }
