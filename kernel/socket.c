@@ -44,160 +44,155 @@
 #define WGM_SOCK_BIND_ATTEMPTS	16
 
 /*
- * Sends @skb (data at the WireGuard message) to @ep over IPv4.  On return
- * @ep->src4 holds the source that was used.  With @cache, the caller holds
- * the peer's endpoint_lock for reading.  Consumes @skb.
+ * The outer route to @ep over IPv4 for @sk.  The source remembered in @ep
+ * is asked for while it is still a local address and still routes;
+ * otherwise the routing table chooses.  On success @ep holds the source
+ * the route uses (the interface hint goes with a source that changed).
+ * Called under rcu_read_lock_bh(); with @cache, the peer's endpoint_lock
+ * is held for reading.
  */
-static int wgm_send4(struct wgm_device *wg, struct sk_buff *skb,
-		     struct wgm_endpoint *ep, u8 ds, struct dst_cache *cache)
+static struct dst_entry *wgm_route4(struct sock *sk, struct wgm_endpoint *ep, u32 mark,
+				    struct dst_cache *cache, const struct net_device *dev)
+{
+	struct net *net = sock_net(sk);
+	__be32 src = ep->src4.s_addr;
+	struct flowi4 fl;
+	struct rtable *rt;
+
+	rt = cache ? dst_cache_get_ip4(cache, &src) : NULL;
+	if (rt)
+		goto found;
+
+	memset(&fl, 0, sizeof(fl));
+	fl.daddr = ep->addr4.sin_addr.s_addr;
+	fl.fl4_dport = ep->addr4.sin_port;
+	fl.fl4_sport = inet_sk(sk)->inet_sport;
+	fl.flowi4_mark = mark;
+	fl.flowi4_proto = IPPROTO_UDP;
+	if (src && inet_confirm_addr(net, NULL, 0, src, RT_SCOPE_HOST))
+		fl.saddr = src;
+	security_sk_classify_flow(sk, flowi4_to_flowi_common(&fl));
+	for (;;) {
+		rt = ip_route_output_flow(net, &fl, sk);
+		if (!IS_ERR(rt) || !fl.saddr)
+			break;
+		fl.saddr = 0;	/* the source we asked for does not route */
+	}
+	if (IS_ERR(rt))
+		return ERR_CAST(rt);
+	if (unlikely(rt->dst.dev == dev)) {
+		ip_rt_put(rt);
+		return ERR_PTR(-ELOOP);
+	}
+	src = fl.saddr;
+	if (cache)
+		dst_cache_set_ip4(cache, &rt->dst, src);
+found:
+	if (src != ep->src4.s_addr) {
+		ep->src4.s_addr = src;
+		ep->src_if4 = 0;
+	}
+	return &rt->dst;
+}
+
+/* wgm_route4() for IPv6 (the destination's scope picks the interface). */
+static struct dst_entry *wgm_route6(struct sock *sk, struct wgm_endpoint *ep, u32 mark,
+				    struct dst_cache *cache, const struct net_device *dev)
+{
+	struct net *net = sock_net(sk);
+	struct dst_entry *dst;
+	struct flowi6 fl;
+
+	dst = cache ? dst_cache_get_ip6(cache, &ep->src6) : NULL;
+	if (dst)
+		return dst;
+
+	memset(&fl, 0, sizeof(fl));
+	fl.daddr = ep->addr6.sin6_addr;
+	fl.fl6_dport = ep->addr6.sin6_port;
+	fl.fl6_sport = inet_sk(sk)->inet_sport;
+	fl.flowi6_oif = ep->addr6.sin6_scope_id;
+	fl.flowi6_mark = mark;
+	fl.flowi6_proto = IPPROTO_UDP;
+	if (!ipv6_addr_any(&ep->src6) && ipv6_chk_addr(net, &ep->src6, NULL, 0))
+		fl.saddr = ep->src6;
+	security_sk_classify_flow(sk, flowi6_to_flowi_common(&fl));
+	for (;;) {
+		dst = ipv6_stub->ipv6_dst_lookup_flow(net, sk, &fl, NULL);
+		if (!IS_ERR(dst) || ipv6_addr_any(&fl.saddr))
+			break;
+		fl.saddr = in6addr_any;
+	}
+	if (IS_ERR(dst))
+		return dst;
+	if (unlikely(dst->dev == dev)) {
+		dst_release(dst);
+		return ERR_PTR(-ELOOP);
+	}
+	ep->src6 = fl.saddr;
+	if (cache)
+		dst_cache_set_ip6(cache, dst, &fl.saddr);
+	return dst;
+}
+
+/*
+ * Sends @skb (data at the WireGuard message) to @ep from the socket of
+ * @ep's family.  On return @ep holds the source that was used.  With
+ * @cache, the caller holds the peer's endpoint_lock for reading.
+ * Consumes @skb.
+ */
+static int wgm_xmit(struct wgm_device *wg, struct sk_buff *skb, struct wgm_endpoint *ep,
+		    u8 ds, struct dst_cache *cache)
 {
 	/* netlink changes the mark at any time, without our locks */
 	u32 mark = READ_ONCE(wg->fwmark);
-	struct flowi4 fl = {
-		.saddr = ep->src4.s_addr,
-		.daddr = ep->addr4.sin_addr.s_addr,
-		.fl4_dport = ep->addr4.sin_port,
-		.flowi4_mark = mark,
-		.flowi4_proto = IPPROTO_UDP,
-	};
-	struct rtable *rt = NULL;
+	bool v6 = ep->addr.sa_family == AF_INET6;
+	struct dst_entry *dst;
 	struct sock *sk;
-	struct net *net;
+	__be16 sport;
 	int ret;
 
 	skb_mark_not_on_list(skb);
 	skb->dev = wg->dev;
 	skb->mark = mark;
-
-	rcu_read_lock_bh();
-	sk = rcu_dereference_bh(wg->sock4);
-	if (unlikely(!sk)) {
-		ret = -ENONET;
-		goto err;
-	}
-	net = sock_net(sk);
-	fl.fl4_sport = inet_sk(sk)->inet_sport;
-
-	if (cache)
-		rt = dst_cache_get_ip4(cache, &fl.saddr);
-	if (!rt) {
-		security_sk_classify_flow(sk, flowi4_to_flowi_common(&fl));
-		/* a remembered source that is no longer ours is forgotten */
-		if (fl.saddr && !inet_confirm_addr(net, NULL, 0, fl.saddr, RT_SCOPE_HOST)) {
-			fl.saddr = 0;
-			ep->src_if4 = 0;
-		}
-		rt = ip_route_output_flow(net, &fl, sk);
-		if (IS_ERR(rt) && fl.saddr) {
-			/* the remembered source does not route: retry without */
-			fl.saddr = 0;
-			ep->src_if4 = 0;
-			rt = ip_route_output_flow(net, &fl, sk);
-		}
-		if (IS_ERR(rt)) {
-			ret = PTR_ERR(rt);
-			rt = NULL;
-			net_dbg_ratelimited("%s: no route to %pISpfsc: %d\n",
-					    wg->dev->name, &ep->addr, ret);
-			goto err;
-		}
-		if (unlikely(rt->dst.dev == wg->dev)) {
-			ip_rt_put(rt);
-			ret = -ELOOP;
-			net_dbg_ratelimited("%s: route to %pISpfsc loops into the device\n",
-					    wg->dev->name, &ep->addr);
-			goto err;
-		}
-		if (cache)
-			dst_cache_set_ip4(cache, &rt->dst, fl.saddr);
-	}
-
-	ep->src4.s_addr = fl.saddr;
-	wgm_udp4_xmit(rt, sk, skb, fl.saddr, fl.daddr, ds,
-		      ip4_dst_hoplimit(&rt->dst), fl.fl4_sport, fl.fl4_dport);
-	rcu_read_unlock_bh();
-	return 0;
-
-err:
-	rcu_read_unlock_bh();
-	kfree_skb(skb);
-	return ret;
-}
-
-/* Like wgm_send4(), over IPv6; on return @ep->src6 holds the source used. */
-static int wgm_send6(struct wgm_device *wg, struct sk_buff *skb,
-		     struct wgm_endpoint *ep, u8 ds, struct dst_cache *cache)
-{
-	u32 mark = READ_ONCE(wg->fwmark);
-	struct flowi6 fl = {
-		.saddr = ep->src6,
-		.daddr = ep->addr6.sin6_addr,
-		.fl6_dport = ep->addr6.sin6_port,
-		.flowi6_mark = mark,
-		.flowi6_oif = ep->addr6.sin6_scope_id,
-		.flowi6_proto = IPPROTO_UDP,
-	};
-	struct dst_entry *dst = NULL;
-	struct sock *sk;
-	struct net *net;
-	int ret;
-
-	skb_mark_not_on_list(skb);
-	skb->dev = wg->dev;
-	skb->mark = mark;
-
-	rcu_read_lock_bh();
-	sk = rcu_dereference_bh(wg->sock6);
-	if (unlikely(!sk)) {
-		ret = -ENONET;
-		goto err;
-	}
-	net = sock_net(sk);
-	fl.fl6_sport = inet_sk(sk)->inet_sport;
-
-	if (cache)
-		dst = dst_cache_get_ip6(cache, &fl.saddr);
-	if (!dst) {
-		security_sk_classify_flow(sk, flowi6_to_flowi_common(&fl));
-		if (!ipv6_addr_any(&fl.saddr) && !ipv6_chk_addr(net, &fl.saddr, NULL, 0))
-			fl.saddr = in6addr_any;
-		dst = ipv6_stub->ipv6_dst_lookup_flow(net, sk, &fl, NULL);
-		if (IS_ERR(dst) && !ipv6_addr_any(&fl.saddr)) {
-			fl.saddr = in6addr_any;
-			dst = ipv6_stub->ipv6_dst_lookup_flow(net, sk, &fl, NULL);
-		}
-		if (IS_ERR(dst)) {
-			ret = PTR_ERR(dst);
-			net_dbg_ratelimited("%s: no route to %pISpfsc: %d\n",
-					    wg->dev->name, &ep->addr, ret);
-			goto err;
-		}
-		if (unlikely(dst->dev == wg->dev)) {
-			dst_release(dst);
-			ret = -ELOOP;
-			net_dbg_ratelimited("%s: route to %pISpfsc loops into the device\n",
-					    wg->dev->name, &ep->addr);
-			goto err;
-		}
-		if (cache)
-			dst_cache_set_ip6(cache, dst, &fl.saddr);
-	}
-
-	ep->src6 = fl.saddr;
 	/*
-	 * Larger than the path MTU: fragment here rather than drop.  IPv6
-	 * routers never fragment and ip6_fragment() drops what it may not
-	 * fragment, so without this a narrow path (PPPoE 1492, a 1280 link)
-	 * black-holes full-size tunnel packets.  (IPv4 needs no flag: we
-	 * send with DF clear, and udp_tunnel_xmit_skb() scrubs it anyway.)
+	 * An outer packet larger than the path MTU is fragmented here, not
+	 * dropped.  IPv6 routers never fragment, and ip6_fragment() drops
+	 * what it may not fragment: without this flag a narrow path (PPPoE
+	 * 1492, a 1280 link) black-holes full-size tunnel packets.  IPv4
+	 * ignores the flag (the IPv4 tunnel xmit scrubs it) and fragments
+	 * because we send with DF clear.
 	 */
 	skb->ignore_df = 1;
-	wgm_udp6_xmit(dst, sk, skb, skb->dev, &fl.saddr, &fl.daddr, ds,
-		      ip6_dst_hoplimit(dst), fl.fl6_sport, fl.fl6_dport);
+
+	rcu_read_lock_bh();
+	sk = v6 ? rcu_dereference_bh(wg->sock6) : rcu_dereference_bh(wg->sock4);
+	if (unlikely(!sk)) {
+		ret = -ENONET;
+		goto drop;
+	}
+	dst = v6 ? wgm_route6(sk, ep, mark, cache, wg->dev) :
+		   wgm_route4(sk, ep, mark, cache, wg->dev);
+	if (IS_ERR(dst)) {
+		ret = PTR_ERR(dst);
+		net_dbg_ratelimited("%s: cannot route to %pISpfsc: %d%s\n",
+				    wg->dev->name, &ep->addr, ret,
+				    ret == -ELOOP ? " (the route loops into the device)" : "");
+		goto drop;
+	}
+
+	sport = inet_sk(sk)->inet_sport;
+	if (v6)
+		wgm_udp6_xmit(dst, sk, skb, skb->dev, &ep->src6, &ep->addr6.sin6_addr, ds,
+			      ip6_dst_hoplimit(dst), sport, ep->addr6.sin6_port);
+	else
+		wgm_udp4_xmit(container_of(dst, struct rtable, dst), sk, skb, ep->src4.s_addr,
+			      ep->addr4.sin_addr.s_addr, ds, ip4_dst_hoplimit(dst), sport,
+			      ep->addr4.sin_port);
 	rcu_read_unlock_bh();
 	return 0;
 
-err:
+drop:
 	rcu_read_unlock_bh();
 	kfree_skb(skb);
 	return ret;
@@ -241,10 +236,8 @@ int wgm_socket_send_skb_to_peer(struct wgm_peer *peer, struct sk_buff *skb, u8 d
 	read_lock_bh(&peer->endpoint_lock);
 	orig = peer->endpoint;
 	used = orig;
-	if (used.addr.sa_family == AF_INET) {
-		ret = wgm_send4(wg, skb, &used, ds, &peer->endpoint_cache);
-	} else if (used.addr.sa_family == AF_INET6) {
-		ret = wgm_send6(wg, skb, &used, ds, &peer->endpoint_cache);
+	if (used.addr.sa_family == AF_INET || used.addr.sa_family == AF_INET6) {
+		ret = wgm_xmit(wg, skb, &used, ds, &peer->endpoint_cache);
 	} else {
 		kfree_skb(skb);
 		ret = -EDESTADDRREQ;
@@ -305,9 +298,7 @@ int wgm_socket_send_buffer_as_reply_to_skb(struct wgm_device *wg, struct sk_buff
 	if (unlikely(!skb))
 		return -ENOMEM;
 	/* no dst_cache: replies go to whoever asked, not to a peer */
-	if (ep.addr.sa_family == AF_INET)
-		return wgm_send4(wg, skb, &ep, 0, NULL);
-	return wgm_send6(wg, skb, &ep, 0, NULL);
+	return wgm_xmit(wg, skb, &ep, 0, NULL);
 }
 
 int wgm_socket_send_buffer_to_endpoint(struct wgm_device *wg, const struct wgm_endpoint *ep,
@@ -321,30 +312,40 @@ int wgm_socket_send_buffer_to_endpoint(struct wgm_device *wg, const struct wgm_e
 	skb = wgm_skb_from_buffer(buf, len);
 	if (unlikely(!skb))
 		return -ENOMEM;
-	if (used.addr.sa_family == AF_INET)
-		return wgm_send4(wg, skb, &used, 0, NULL);
-	return wgm_send6(wg, skb, &used, 0, NULL);
+	return wgm_xmit(wg, skb, &used, 0, NULL);
 }
 
+/*
+ * The endpoint @skb (received, data past the UDP header) came from, with
+ * the address it was sent to as our source for answers.
+ */
 int wgm_socket_endpoint_from_skb(struct wgm_endpoint *ep, const struct sk_buff *skb)
 {
+	__be16 port = udp_hdr(skb)->source;
+
 	memset(ep, 0, sizeof(*ep));
-	if (skb->protocol == htons(ETH_P_IP)) {
+	switch (skb->protocol) {
+	case htons(ETH_P_IP): {
+		const struct iphdr *h = ip_hdr(skb);
+
 		ep->addr4.sin_family = AF_INET;
-		ep->addr4.sin_port = udp_hdr(skb)->source;
-		ep->addr4.sin_addr.s_addr = ip_hdr(skb)->saddr;
-		ep->src4.s_addr = ip_hdr(skb)->daddr;
+		ep->addr4.sin_addr.s_addr = h->saddr;
+		ep->addr4.sin_port = port;
+		ep->src4.s_addr = h->daddr;
 		ep->src_if4 = skb->skb_iif;
 		return 0;
 	}
-	if (skb->protocol == htons(ETH_P_IPV6)) {
+	case htons(ETH_P_IPV6): {
+		const struct ipv6hdr *h = ipv6_hdr(skb);
+
 		ep->addr6.sin6_family = AF_INET6;
-		ep->addr6.sin6_port = udp_hdr(skb)->source;
-		ep->addr6.sin6_addr = ipv6_hdr(skb)->saddr;
-		ep->addr6.sin6_scope_id = ipv6_iface_scope_id(&ipv6_hdr(skb)->saddr,
-							      skb->skb_iif);
-		ep->src6 = ipv6_hdr(skb)->daddr;
+		ep->addr6.sin6_addr = h->saddr;
+		ep->addr6.sin6_port = port;
+		/* link-local senders are told apart by the interface */
+		ep->addr6.sin6_scope_id = ipv6_iface_scope_id(&h->saddr, skb->skb_iif);
+		ep->src6 = h->daddr;
 		return 0;
+	}
 	}
 	return -EINVAL;
 }
@@ -422,29 +423,37 @@ static void wgm_sock_close(struct sock *sk)
 	udp_tunnel_sock_release(sk->sk_socket);
 }
 
+/*
+ * Publishes @new4 and @new6 (either may be NULL: no socket of that family)
+ * and releases the sockets they replace, once nothing uses them.  The
+ * listen port follows the IPv4 socket; with none it keeps its value, the
+ * port to bind when the device comes up again.
+ */
 void wgm_socket_reinit(struct wgm_device *wg, struct sock *new4, struct sock *new6)
 {
-	struct sock *old4, *old6;
+	struct sock *retired[2];
+	unsigned int i;
 
 	lockdep_assert_held(&wg->device_update_lock);
-	old4 = rcu_dereference_protected(wg->sock4,
+	retired[0] = rcu_replace_pointer(wg->sock4, new4,
 					 lockdep_is_held(&wg->device_update_lock));
-	old6 = rcu_dereference_protected(wg->sock6,
+	retired[1] = rcu_replace_pointer(wg->sock6, new6,
 					 lockdep_is_held(&wg->device_update_lock));
-	rcu_assign_pointer(wg->sock4, new4);
-	rcu_assign_pointer(wg->sock6, new6);
 	if (new4)
 		wg->incoming_port = ntohs(inet_sk(new4)->inet_sport);
-	/* no sender still uses the old sockets after this */
-	synchronize_net();
-	wgm_sock_close(old4);
-	wgm_sock_close(old6);
+	if (!retired[0] && !retired[1])
+		return;
+
 	/*
-	 * UDP receive looks sockets up under RCU: a packet may still be in
-	 * wgm_sock_encap_rcv() on an old socket; when this returns none is.
+	 * Two grace periods: after the first no sender (rcu_read_lock_bh)
+	 * still holds a retired socket, so it can be shut down; after the
+	 * second no receive (UDP lookup under RCU) is still in
+	 * wgm_sock_encap_rcv() on one, so @wg may go away.
 	 */
-	if (old4 || old6)
-		synchronize_net();
+	synchronize_net();
+	for (i = 0; i < ARRAY_SIZE(retired); i++)
+		wgm_sock_close(retired[i]);
+	synchronize_net();
 }
 
 static int wgm_sock_open(struct net *net, struct udp_port_cfg *cfg,
