@@ -89,7 +89,8 @@ on_exit 'kill $COORD_PID'
 usage_err() {
 	local rx=$1 out rc
 	shift
-	out=$(ip netns exec h1 "$MESHD" --coord-key "$CKEY" --interface optx \
+	# bounded: a meshd that accepted the options would run on
+	out=$(timeout 20 ip netns exec h1 "$MESHD" --coord-key "$CKEY" --interface optx \
 		--state "$WGM_TMP/opt" "$@" 2>&1)
 	rc=$?
 	[ "$rc" = 2 ] && grep -Eq -- "$rx" <<<"$out" && return 0
@@ -109,7 +110,7 @@ check_fails "none of them created a device" ip -n h1 link show optx
 check_fails "... or a state directory" test -e "$WGM_TMP/opt"
 
 touch "$WGM_TMP/statefile"
-out=$(ip netns exec h1 "$MESHD" --coord "$COORD" --coord-key "$CKEY" --interface optx \
+out=$(timeout 20 ip netns exec h1 "$MESHD" --coord "$COORD" --coord-key "$CKEY" --interface optx \
 	--state "$WGM_TMP/statefile" 2>&1)
 rc=$?
 check "--state FILE fails with status 1" test "$rc" = 1
