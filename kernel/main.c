@@ -15,6 +15,7 @@
 #include "allowedips.h"
 #include "ratelimiter.h"
 #include "netlink.h"
+#include "probe.h"
 
 /*
  * The generic netlink family is registered before the link type and torn
@@ -26,6 +27,7 @@ static int __init wgm_mod_init(void)
 	int ret;
 
 	wgm_noise_init();
+	wgm_probe_ids_init();
 	ret = wgm_allowedips_slab_init();
 	if (ret)
 		goto err_allowedips;

@@ -68,7 +68,8 @@
 #include <linux/kernel.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
-#include <linux/hashtable.h>
+#include <linux/hash.h>
+#include <linux/rculist_nulls.h>
 #include <linux/timer.h>
 #include <linux/ktime.h>
 #include <linux/random.h>
@@ -143,7 +144,7 @@ struct wgm_candidate {
 
 struct wgm_probe_peer {
 	struct wgm_peer *peer;		/* owner; this is freed first */
-	struct hlist_node id_hash;	/* wgm_probe_ids, under wgm_probe_ids_lock */
+	struct hlist_nulls_node id_hash; /* wgm_probe_ids, under wgm_probe_ids_lock */
 	u64 hashed_id;			/* remote id as hashed */
 	bool hashed;
 	struct timer_list timer;
@@ -196,13 +197,29 @@ struct wgm_probe_peer {
 
 static void wgm_probe_event_work(struct work_struct *work);
 
+/*
+ * Sender id -> probe state, one table for the module.  A rekey moves an
+ * entry to another bucket while RCU readers may stand on it, so a reader
+ * can be carried into the new bucket's chain and miss the rest of its own.
+ * Each chain therefore ends in a nulls marker holding its bucket number:
+ * a lookup that ends on another bucket's marker was carried off, and starts
+ * over (wgm_probe_lookup()).  Writers hold wgm_probe_ids_lock.
+ */
 #define WGM_PROBE_ID_BITS	12
-static DEFINE_HASHTABLE(wgm_probe_ids, WGM_PROBE_ID_BITS);
+static struct hlist_nulls_head wgm_probe_ids[1 << WGM_PROBE_ID_BITS];
 static DEFINE_SPINLOCK(wgm_probe_ids_lock);	/* writers of wgm_probe_ids */
 
-static u64 wgm_probe_id_key(const struct wgm_device *wg, u64 id)
+void wgm_probe_ids_init(void)
 {
-	return id ^ (u64)(uintptr_t)wg;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(wgm_probe_ids); i++)
+		INIT_HLIST_NULLS_HEAD(&wgm_probe_ids[i], i);
+}
+
+static unsigned int wgm_probe_id_bucket(const struct wgm_device *wg, u64 id)
+{
+	return hash_64(id ^ (u64)(uintptr_t)wg, WGM_PROBE_ID_BITS);
 }
 
 static u64 wgm_probe_id_u64(const u8 id[WGM_PROBEMSG_ID_LEN])
@@ -893,12 +910,18 @@ static struct wgm_probe_peer *wgm_probe_lookup(struct wgm_device *wg,
 					       const u8 id[WGM_PROBEMSG_ID_LEN])
 {
 	u64 want = wgm_probe_id_u64(id);
+	unsigned int bucket = wgm_probe_id_bucket(wg, want);
 	struct wgm_probe_peer *probe;
+	struct hlist_nulls_node *pos;
 
-	hash_for_each_possible_rcu(wgm_probe_ids, probe, id_hash, wgm_probe_id_key(wg, want)) {
+again:
+	hlist_nulls_for_each_entry_rcu(probe, pos, &wgm_probe_ids[bucket], id_hash) {
 		if (READ_ONCE(probe->hashed_id) == want && probe->peer->device == wg)
 			return probe;
 	}
+	/* carried into another chain by a concurrent rekey: walk ours again */
+	if (get_nulls_value(pos) != bucket)
+		goto again;
 	return NULL;
 }
 
@@ -1190,7 +1213,7 @@ static struct wgm_probe_peer *wgm_probe_get_or_create(struct wgm_peer *peer)
 	if (!probe)
 		return NULL;
 	probe->peer = peer;
-	INIT_HLIST_NODE(&probe->id_hash);
+	probe->id_hash.pprev = NULL;
 	timer_setup(&probe->timer, wgm_probe_timer, 0);
 	INIT_WORK(&probe->event_work, wgm_probe_event_work);
 	spin_lock_init(&probe->lock);
@@ -1252,12 +1275,14 @@ void wgm_probe_peer_rekey(struct wgm_peer *peer)
 	if (changed) {
 		spin_lock(&wgm_probe_ids_lock);
 		if (probe->hashed)
-			hash_del_rcu(&probe->id_hash);
+			hlist_nulls_del_rcu(&probe->id_hash);
 		probe->hashed = keys.valid;
 		if (keys.valid) {
-			WRITE_ONCE(probe->hashed_id, wgm_probe_id_u64(keys.remote_id));
-			hash_add_rcu(wgm_probe_ids, &probe->id_hash,
-				     wgm_probe_id_key(wg, probe->hashed_id));
+			u64 id = wgm_probe_id_u64(keys.remote_id);
+
+			WRITE_ONCE(probe->hashed_id, id);
+			hlist_nulls_add_head_rcu(&probe->id_hash,
+						 &wgm_probe_ids[wgm_probe_id_bucket(wg, id)]);
 		}
 		spin_unlock(&wgm_probe_ids_lock);
 
@@ -1294,7 +1319,7 @@ void wgm_probe_peer_remove(struct wgm_peer *peer)
 
 	spin_lock(&wgm_probe_ids_lock);
 	if (probe->hashed)
-		hash_del_rcu(&probe->id_hash);
+		hlist_nulls_del_rcu(&probe->id_hash);
 	probe->hashed = false;
 	spin_unlock(&wgm_probe_ids_lock);
 

@@ -21,6 +21,9 @@ struct wgm_peer;
  */
 void wgm_probe_receive(struct wgm_device *wg, struct sk_buff *skb);
 
+/* Module init, before any device exists: the sender id table. */
+void wgm_probe_ids_init(void);
+
 /*
  * receive.c: an authenticated WireGuard packet from @peer arrived from the
  * outer source of @skb (marks that candidate alive).
