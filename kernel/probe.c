@@ -69,6 +69,7 @@
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 #include <linux/hash.h>
+#include <linux/rculist.h>
 #include <linux/rculist_nulls.h>
 #include <linux/timer.h>
 #include <linux/ktime.h>
