@@ -484,21 +484,19 @@ static struct pernet_operations wgm_netns_ops = {
 	.pre_exit = wgm_netns_pre_exit,
 };
 
+/*
+ * The namespace hook goes in before the link type: from the moment a
+ * device can be created, the deletion of its namespace must be caught.
+ */
 int wgm_device_init(void)
 {
-	int ret;
+	int ret = register_pernet_device(&wgm_netns_ops);
 
-	ret = register_pernet_device(&wgm_netns_ops);
 	if (ret)
-		goto err_pernet;
+		return ret;
 	ret = rtnl_link_register(&wgm_link_ops);
 	if (ret)
-		goto err_link;
-	return 0;
-
-err_link:
-	unregister_pernet_device(&wgm_netns_ops);
-err_pernet:
+		unregister_pernet_device(&wgm_netns_ops);
 	return ret;
 }
 
