@@ -99,6 +99,37 @@ static inline void wgm_compat_set_lltx(struct net_device *dev)
 #define GENL_MCAST_CAP_NET_ADMIN 0
 #endif
 
+/*
+ * 6.7 (backported to Debian's 6.1): a device names the per-CPU statistics
+ * it wants in dev->pcpu_stat_type and the core allocates and frees them;
+ * since 6.10 the UDP tunnel transmit path warns about a device that did not
+ * say.  Older kernels leave dev->tstats to the driver.
+ */
+static inline void wgm_compat_tstats_setup(struct net_device *dev)
+{
+#ifdef WGM_HAVE_CORE_PCPU_STATS
+	dev->pcpu_stat_type = NETDEV_PCPU_STAT_TSTATS;
+#endif
+}
+
+static inline int wgm_compat_tstats_alloc(struct net_device *dev)
+{
+#ifndef WGM_HAVE_CORE_PCPU_STATS
+	dev->tstats = netdev_alloc_pcpu_stats(struct pcpu_sw_netstats);
+	if (!dev->tstats)
+		return -ENOMEM;
+#endif
+	return 0;
+}
+
+static inline void wgm_compat_tstats_free(struct net_device *dev)
+{
+#ifndef WGM_HAVE_CORE_PCPU_STATS
+	free_percpu(dev->tstats);
+	dev->tstats = NULL;
+#endif
+}
+
 /* 6.2: a dump's parsed attributes moved into genl_dumpit_info::info. */
 static inline struct nlattr **wgm_compat_dump_attrs(struct netlink_callback *cb)
 {

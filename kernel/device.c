@@ -282,8 +282,7 @@ static int wgm_init(struct net_device *dev)
 	int ret = -ENOMEM;
 
 	ASSERT_RTNL();
-	dev->tstats = netdev_alloc_pcpu_stats(struct pcpu_sw_netstats);
-	if (!dev->tstats)
+	if (wgm_compat_tstats_alloc(dev))
 		goto err_tstats;
 	wg->peer_hashtable = wgm_pubkey_hashtable_alloc();
 	if (!wg->peer_hashtable)
@@ -337,8 +336,7 @@ err_index_hashtable:
 	wgm_pubkey_hashtable_free(wg->peer_hashtable);
 	wg->peer_hashtable = NULL;
 err_peer_hashtable:
-	free_percpu(dev->tstats);
-	dev->tstats = NULL;
+	wgm_compat_tstats_free(dev);
 err_tstats:
 	return ret;
 }
@@ -392,7 +390,7 @@ static void wgm_destruct(struct net_device *dev)
 	wgm_stun_free(wg);
 	wgm_index_hashtable_free(wg->index_hashtable);
 	wgm_pubkey_hashtable_free(wg->peer_hashtable);
-	free_percpu(dev->tstats);
+	wgm_compat_tstats_free(dev);
 	memzero_explicit(&wg->static_identity, sizeof(wg->static_identity));
 	memzero_explicit(&wg->cookie_checker, sizeof(wg->cookie_checker));
 	mutex_destroy(&wg->device_update_lock);
@@ -412,6 +410,7 @@ static void wgm_setup(struct net_device *dev)
 	struct wgm_device *wg = netdev_priv(dev);
 
 	dev->netdev_ops = &wgm_netdev_ops;
+	wgm_compat_tstats_setup(dev);
 	dev->header_ops = &ip_tunnel_header_ops;
 	dev->type = ARPHRD_NONE;
 	dev->flags = IFF_POINTOPOINT | IFF_NOARP;
