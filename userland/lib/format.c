@@ -413,8 +413,13 @@ static void show_peer(struct wgm_buf *b, const struct wgm_peer *peer,
 			       wgm_format_cidr(&peer->aips[i], tmp, sizeof(tmp)));
 	wgm_buf_puts(b, "\n");
 	if (peer->last_handshake_sec) {
-		int64_t age = clk->realtime_sec - peer->last_handshake_sec;
+		/* both come from outside: no overflow whatever their values */
+		int64_t age = 0;
 
+		if (peer->last_handshake_sec < clk->realtime_sec &&
+		    __builtin_sub_overflow(clk->realtime_sec,
+					   peer->last_handshake_sec, &age))
+			age = INT64_MAX;
 		wgm_fmt_duration(d, sizeof(d), age > 0 ? (uint64_t)age : 0);
 		label(b, color, "latest handshake");
 		wgm_buf_printf(b, "%s%s\n", d, age > 0 ? " ago" : "");
