@@ -19,9 +19,11 @@ RECV=$TOP/selftests/tools/udp-recv.py
 tmp=$(mktemp -d)
 on_exit "rm -rf $tmp"
 
-ip netns exec inet python3 "$RECV" 5000 5 >"$tmp/src" &
+# The listener exits at the first datagram: its window only bounds a
+# failure, and is long enough for a loaded host to start the sender.
+ip netns exec inet python3 "$RECV" 5000 30 >"$tmp/src" &
 listener=$!
-wait_until 5 bash -c "ip netns exec inet ss -lun | grep -q ':5000 '"
+wait_until 20 bash -c "ip netns exec inet ss -lun | grep -q ':5000 '"
 ip netns exec h1 python3 "$PUNCH" 40000 "$INET_V4" 5000 2 >/dev/null
 wait $listener
 check "traffic leaves site 1 from the router's public address, port kept" \
@@ -30,7 +32,7 @@ check "traffic leaves site 1 from the router's public address, port kept" \
 # Unsolicited inbound: host 2 sends to host 1's public address alone.
 ip netns exec h1 python3 "$RECV" 41000 3 >"$tmp/unsolicited" &
 listener=$!
-wait_until 5 bash -c "ip netns exec h1 ss -lun | grep -q ':41000 '"
+wait_until 20 bash -c "ip netns exec h1 ss -lun | grep -q ':41000 '"
 ip netns exec h2 python3 "$PUNCH" 42000 203.0.113.1 41000 2 >/dev/null
 wait $listener
 check "an unsolicited datagram does not get through the NAT" \
