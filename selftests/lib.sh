@@ -73,16 +73,25 @@ check_fails() {
 	fi
 }
 
-# wait_until TIMEOUT_SEC CMD...: poll CMD every 0.1 s until it succeeds.
+# wait_until TIMEOUT_SEC CMD...: poll CMD until it succeeds, first every
+# 0.1 s, then backing off to once a second: under TCG every poll (a fork and
+# an exec or two) costs CPU time that the processes being waited for need.
 # Returns 0 when it did, 1 when TIMEOUT_SEC passed first.
 wait_until() {
-	local limit=$1 end
+	local limit=$1 end now nap=0.1
 	shift
-	end=$(($(date +%s%N) + limit * 1000000000))
+	end=$((${EPOCHREALTIME/./} + limit * 1000000))
 	while :; do
 		"$@" >/dev/null 2>&1 && return 0
-		[ "$(date +%s%N)" -ge "$end" ] && return 1
-		sleep 0.1
+		now=${EPOCHREALTIME/./}
+		[ "$now" -ge "$end" ] && return 1
+		sleep "$nap"
+		case $nap in
+		0.1) nap=0.2 ;;
+		0.2) nap=0.4 ;;
+		0.4) nap=0.7 ;;
+		*) nap=1 ;;
+		esac
 	done
 }
 
