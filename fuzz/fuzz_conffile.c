@@ -14,7 +14,7 @@
 #include "fuzz.h"
 #include "nodns.h"
 
-static char *render(const struct wgm_device *dev, size_t *len)
+static char *render(const struct mesh_conf_device *dev, size_t *len)
 {
 	struct wgm_buf b;
 
@@ -27,19 +27,19 @@ static char *render(const struct wgm_device *dev, size_t *len)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct wgm_device dev, dev2;
+	struct mesh_conf_device dev, dev2;
 	char *text, *text2;
 	size_t len, len2;
 	struct wgm_err err;
 
-	wgm_device_init(&dev);
+	mesh_conf_device_init(&dev);
 	if (wgm_conf_parse((const char *)data, size, "fuzz.conf", &dev, &err)) {
 		FUZZ_CHECK(memchr(err.msg, '\0', sizeof(err.msg)));
-		wgm_device_free(&dev);
+		mesh_conf_device_free(&dev);
 		return 0;
 	}
 	text = render(&dev, &len);
-	wgm_device_init(&dev2);
+	mesh_conf_device_init(&dev2);
 	if (wgm_conf_parse(text ? text : "", len, "rendered.conf", &dev2, &err)) {
 		fprintf(stderr, "rendered configuration does not parse: %s\n%.*s\n",
 			err.msg, (int)len, text);
@@ -53,8 +53,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	free(text);
 	free(text2);
-	wgm_device_free(&dev);
-	wgm_device_free(&dev2);
+	mesh_conf_device_free(&dev);
+	mesh_conf_device_free(&dev2);
 	return 0;
 }
 

@@ -26,7 +26,7 @@ static const uint8_t self_key[MP_KEY_LEN] = {
 	0x5e, 0x5e, 0x5e, 0x5e, 0x5e, 0x5e, 0x5e, 0x5e,
 };
 
-static void kpeer_remove(struct wgm_device *k, struct wgm_peer *p)
+static void kpeer_remove(struct mesh_conf_device *k, struct mesh_conf_peer *p)
 {
 	size_t i = (size_t)(p - k->peers);
 
@@ -36,22 +36,22 @@ static void kpeer_remove(struct wgm_device *k, struct wgm_peer *p)
 	k->n_peers--;
 }
 
-static bool aip_equal(const struct wgm_allowedip *a, const struct wgm_allowedip *b)
+static bool aip_equal(const struct mesh_conf_aip *a, const struct mesh_conf_aip *b)
 {
 	return a->family == b->family && a->cidr == b->cidr &&
 	       !memcmp(&a->addr, &b->addr, a->family == AF_INET ? 4 : 16);
 }
 
 /* The kernel's SET_DEVICE, as far as meshd's requests use it. */
-static void kernel_apply(struct wgm_device *k, const struct wgm_device *req)
+static void kernel_apply(struct mesh_conf_device *k, const struct mesh_conf_device *req)
 {
-	const struct wgm_peer *rp;
-	struct wgm_peer *kp;
+	const struct mesh_conf_peer *rp;
+	struct mesh_conf_peer *kp;
 	size_t i, j, l;
 
 	for (i = 0; i < req->n_peers; i++) {
 		rp = &req->peers[i];
-		kp = wgm_device_find_peer(k, rp->public_key);
+		kp = mesh_conf_device_find_peer(k, rp->public_key);
 		if (rp->flags & WGM_PEER_F_REMOVE_ME) {
 			if (kp)
 				kpeer_remove(k, kp);
@@ -60,7 +60,7 @@ static void kernel_apply(struct wgm_device *k, const struct wgm_device *req)
 		if (!kp) {
 			if (rp->flags & WGM_PEER_F_UPDATE_ONLY)
 				continue;
-			kp = wgm_device_add_peer(k);
+			kp = mesh_conf_device_add_peer(k);
 			FUZZ_CHECK(kp);
 			memcpy(kp->public_key, rp->public_key, WGM_KEY_LEN);
 		}
@@ -73,21 +73,21 @@ static void kernel_apply(struct wgm_device *k, const struct wgm_device *req)
 				if (l < kp->n_aips)
 					kp->aips[l] = kp->aips[--kp->n_aips];
 			} else if (l == kp->n_aips) {
-				*wgm_peer_add_aip(kp) = rp->aips[j];
+				*mesh_conf_peer_add_aip(kp) = rp->aips[j];
 			}
 		}
-		if (rp->has & WGM_PEER_HAS_CANDIDATES) {
-			kp->has |= WGM_PEER_HAS_CANDIDATES;
+		if (rp->has & MESH_CONF_PEER_HAS_CANDIDATES) {
+			kp->has |= MESH_CONF_PEER_HAS_CANDIDATES;
 			kp->n_cands = 0;
 			for (j = 0; j < rp->n_cands; j++)
-				*wgm_peer_add_cand(kp) = rp->cands[j];
+				*mesh_conf_peer_add_cand(kp) = rp->cands[j];
 		}
-		if (rp->has & WGM_PEER_HAS_KEEPALIVE) {
-			kp->has |= WGM_PEER_HAS_KEEPALIVE;
+		if (rp->has & MESH_CONF_PEER_HAS_KEEPALIVE) {
+			kp->has |= MESH_CONF_PEER_HAS_KEEPALIVE;
 			kp->keepalive = rp->keepalive;
 		}
-		if (rp->has & WGM_PEER_HAS_ENDPOINT) {
-			kp->has |= WGM_PEER_HAS_ENDPOINT;
+		if (rp->has & MESH_CONF_PEER_HAS_ENDPOINT) {
+			kp->has |= MESH_CONF_PEER_HAS_ENDPOINT;
 			kp->endpoint = rp->endpoint;
 		}
 	}
@@ -108,18 +108,18 @@ static void check_table(const struct meshd_peers *t)
 }
 
 /* sync_kernel(): diff, apply; then nothing is left to do. */
-static void sync_kernel(const struct meshd_peers *t, struct wgm_device *k)
+static void sync_kernel(const struct meshd_peers *t, struct mesh_conf_device *k)
 {
-	struct wgm_device req;
+	struct mesh_conf_device req;
 	struct wgm_err err;
 	size_t i;
 
-	wgm_device_init(&req);
+	mesh_conf_device_init(&req);
 	FUZZ_CHECK(!meshd_diff(t, k, self_key, &req, &err));
 	kernel_apply(k, &req);
-	wgm_device_free(&req);
+	mesh_conf_device_free(&req);
 
-	wgm_device_init(&req);
+	mesh_conf_device_init(&req);
 	FUZZ_CHECK(!meshd_diff(t, k, self_key, &req, &err));
 	if (req.n_peers) {
 		for (i = 0; i < req.n_peers; i++)
@@ -128,7 +128,7 @@ static void sync_kernel(const struct meshd_peers *t, struct wgm_device *k)
 				req.peers[i].n_aips, req.peers[i].n_cands);
 		FUZZ_CHECK(!"meshd_diff converges");
 	}
-	wgm_device_free(&req);
+	mesh_conf_device_free(&req);
 	FUZZ_CHECK(k->n_peers == t->n);
 }
 
@@ -139,8 +139,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct fuzz_in in = { data, size };
 	struct meshd_peers t;
 	struct meshd_peer *p;
-	struct wgm_device k, req;
-	struct wgm_peer *kp;
+	struct mesh_conf_device k, req;
+	struct mesh_conf_peer *kp;
 	struct wgm_err err;
 	struct mp_msg m;
 	bool dirty = false, synced = false;
@@ -149,9 +149,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	int ch;
 
 	meshd_peers_init(&t);
-	wgm_device_init(&k);
+	mesh_conf_device_init(&k);
 	/* a peer the kernel has and the service never lists */
-	kp = wgm_device_add_peer(&k);
+	kp = mesh_conf_device_add_peer(&k);
 	FUZZ_CHECK(kp);
 	memset(kp->public_key, 0x99, WGM_KEY_LEN);
 	meshd_peers_unsee(&t);
@@ -197,10 +197,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				dirty = false;
 			}
 			/* the fallback punch: candidates set again */
-			wgm_device_init(&req);
+			mesh_conf_device_init(&req);
 			FUZZ_CHECK(!meshd_recandidate(p, &req, &err));
 			kernel_apply(&k, &req);
-			wgm_device_free(&req);
+			mesh_conf_device_free(&req);
 			break;
 		case MP_WELCOME:
 			/* a new session */
@@ -211,7 +211,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		check_table(&t);
 		for (size_t i = 0; i < t.n; i++)
-			meshd_want_punch_request(&t.v[i], wgm_device_find_peer(&k, t.v[i].pubkey),
+			meshd_want_punch_request(&t.v[i],
+						 mesh_conf_device_find_peer(&k, t.v[i].pubkey),
 						 now);
 		if (dirty && synced) {
 			sync_kernel(&t, &k);
@@ -219,7 +220,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 	}
 	meshd_peers_free(&t);
-	wgm_device_free(&k);
+	mesh_conf_device_free(&k);
 	return 0;
 }
 

@@ -29,7 +29,7 @@
 
 static int data_cb(const struct nlmsghdr *nlh, void *data, struct wgm_err *err)
 {
-	struct wgm_device *dev = data;
+	struct mesh_conf_device *dev = data;
 	uint16_t id;
 
 	if (!wgm_genl_family_parse(nlh, &id))
@@ -41,7 +41,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const struct wgm_clock clk = { .realtime_sec = 1700000000, .boottime_ns = 5000000000ULL };
 	char extack[256];
-	struct wgm_device dev;
+	struct mesh_conf_device dev;
 	struct wgm_err err;
 	struct wgm_buf b;
 	enum wgm_nl_batch st;
@@ -58,7 +58,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_CHECK(buf);
 	memcpy(buf, data + 1, size);
 
-	wgm_device_init(&dev);
+	mesh_conf_device_init(&dev);
 	st = wgm_nl_process(buf, size, SEQ, mode & 1 ? PORTID : 0, data_cb, &dev, &errnum,
 			    extack, sizeof(extack), &intr, &err);
 	FUZZ_CHECK(st == WGM_NL_BATCH_MORE || st == WGM_NL_BATCH_DONE ||
@@ -78,7 +78,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_CHECK(!b.oom);
 	wgm_buf_free(&b);
 
-	wgm_device_free(&dev);
+	mesh_conf_device_free(&dev);
 	free(buf);
 	return 0;
 }
@@ -98,29 +98,31 @@ static void emit_msgs(fuzz_emit_fn emit, const char *name, uint8_t mode, const v
 }
 
 /* A device like a GET_DEVICE dump describes it (a SET_DEVICE has the same layout). */
-static void sample_device(struct wgm_device *dev, unsigned int n_aips)
+static void sample_device(struct mesh_conf_device *dev, unsigned int n_aips)
 {
-	struct wgm_peer *p;
-	struct wgm_allowedip *a;
-	struct wgm_candidate *c;
+	struct mesh_conf_peer *p;
+	struct mesh_conf_aip *a;
+	struct mesh_conf_cand *c;
 	unsigned int i;
 
-	wgm_device_init(dev);
+	mesh_conf_device_init(dev);
 	snprintf(dev->name, sizeof(dev->name), "wgm0");
-	dev->has = WGM_DEV_HAS_PRIVATE_KEY | WGM_DEV_HAS_LISTEN_PORT | WGM_DEV_HAS_FWMARK;
+	dev->has = MESH_CONF_DEV_HAS_PRIVATE_KEY | MESH_CONF_DEV_HAS_LISTEN_PORT |
+		   MESH_CONF_DEV_HAS_FWMARK;
 	memset(dev->private_key, 0x11, WGM_KEY_LEN);
 	dev->listen_port = 51820;
 	dev->fwmark = 0x10;
-	p = wgm_device_add_peer(dev);
+	p = mesh_conf_device_add_peer(dev);
 	memset(p->public_key, 0x22, WGM_KEY_LEN);
-	p->has = WGM_PEER_HAS_ENDPOINT | WGM_PEER_HAS_KEEPALIVE | WGM_PEER_HAS_CANDIDATES;
+	p->has = MESH_CONF_PEER_HAS_ENDPOINT | MESH_CONF_PEER_HAS_KEEPALIVE |
+		 MESH_CONF_PEER_HAS_CANDIDATES;
 	p->endpoint.in.sin_family = AF_INET;
 	p->endpoint.in.sin_port = htons(51820);
 	p->endpoint.in.sin_addr.s_addr = htonl(0xc0000201);
 	p->keepalive = 25;
 	p->flags = WGM_PEER_F_REPLACE_CANDIDATES;
 	for (i = 0; i < 2; i++) {
-		c = wgm_peer_add_cand(p);
+		c = mesh_conf_peer_add_cand(p);
 		memset(c, 0, sizeof(*c));
 		c->endpoint.in6.sin6_family = AF_INET6;
 		c->endpoint.in6.sin6_port = htons(4500 + i);
@@ -128,7 +130,7 @@ static void sample_device(struct wgm_device *dev, unsigned int n_aips)
 		c->endpoint.in6.sin6_addr.s6_addr[15] = (uint8_t)i;
 	}
 	for (i = 0; i < n_aips; i++) {
-		a = wgm_peer_add_aip(p);
+		a = mesh_conf_peer_add_aip(p);
 		memset(a, 0, sizeof(*a));
 		a->family = i % 2 ? AF_INET6 : AF_INET;
 		a->cidr = i % 2 ? 64 : 24;
@@ -137,12 +139,12 @@ static void sample_device(struct wgm_device *dev, unsigned int n_aips)
 		else
 			a->addr.ip6.s6_addr[0] = 0xfd;
 	}
-	p = wgm_device_add_peer(dev);
+	p = mesh_conf_device_add_peer(dev);
 	memset(p->public_key, 0x33, WGM_KEY_LEN);
 }
 
 /* The device as one or more messages of a dump, then NLMSG_DONE. */
-static size_t dump_of(const struct wgm_device *dev, uint8_t *out, size_t cap)
+static size_t dump_of(const struct mesh_conf_device *dev, uint8_t *out, size_t cap)
 {
 	struct wgm_set_iter it;
 	struct wgm_err err;
@@ -173,7 +175,7 @@ static size_t dump_of(const struct wgm_device *dev, uint8_t *out, size_t cap)
 void fuzz_seeds(fuzz_emit_fn emit)
 {
 	static uint8_t buf[4 * WGM_NL_SET_MSG_SIZE];
-	struct wgm_device dev;
+	struct mesh_conf_device dev;
 	struct nlmsghdr *nlh, *req;
 	struct nlmsgerr *e;
 	struct genlmsghdr *g;
@@ -181,10 +183,10 @@ void fuzz_seeds(fuzz_emit_fn emit)
 
 	sample_device(&dev, 3);
 	emit_msgs(emit, "dump", 0, buf, dump_of(&dev, buf, sizeof(buf)));
-	wgm_device_free(&dev);
+	mesh_conf_device_free(&dev);
 	sample_device(&dev, 300);
 	emit_msgs(emit, "dump-split", 1, buf, dump_of(&dev, buf, sizeof(buf)));
-	wgm_device_free(&dev);
+	mesh_conf_device_free(&dev);
 
 	/* NLMSG_ERROR EINVAL with the request echoed and an extack message */
 	memset(buf, 0, sizeof(buf));

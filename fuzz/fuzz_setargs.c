@@ -71,18 +71,18 @@ static void keyfiles_init(void)
 	done = true;
 }
 
-static bool same_aip(const struct wgm_allowedip *a, const struct wgm_allowedip *b)
+static bool same_aip(const struct mesh_conf_aip *a, const struct mesh_conf_aip *b)
 {
 	return a->family == b->family && a->cidr == b->cidr && a->remove == b->remove &&
 	       !memcmp(&a->addr, &b->addr, a->family == AF_INET ? 4 : 16);
 }
 
 /* SET_DEVICE messages for dev, parsed back into a second device. */
-static void build_and_reparse(const struct wgm_device *dev)
+static void build_and_reparse(const struct mesh_conf_device *dev)
 {
 	static uint8_t buf[WGM_NL_SET_MSG_SIZE];
 	struct wgm_set_iter it;
-	struct wgm_device back;
+	struct mesh_conf_device back;
 	struct wgm_err err;
 	size_t i, j;
 	bool merge = false;
@@ -92,7 +92,7 @@ static void build_and_reparse(const struct wgm_device *dev)
 	for (i = 1; i < dev->n_peers; i++)
 		merge |= !memcmp(dev->peers[i].public_key, dev->peers[i - 1].public_key,
 				 WGM_KEY_LEN);
-	wgm_device_init(&back);
+	mesh_conf_device_init(&back);
 	wgm_set_iter_init(&it, dev);
 	while (!wgm_set_iter_done(&it)) {
 		n = wgm_set_build_next(&it, buf, sizeof(buf), 0x1234, it.msgs + 1, &err);
@@ -112,7 +112,7 @@ static void build_and_reparse(const struct wgm_device *dev)
 		goto out;
 	FUZZ_CHECK(back.n_peers == dev->n_peers);
 	for (i = 0; i < dev->n_peers; i++) {
-		const struct wgm_peer *p = &dev->peers[i], *q = &back.peers[i];
+		const struct mesh_conf_peer *p = &dev->peers[i], *q = &back.peers[i];
 
 		FUZZ_CHECK(!memcmp(p->public_key, q->public_key, WGM_KEY_LEN));
 		FUZZ_CHECK(p->n_aips == q->n_aips);
@@ -121,13 +121,13 @@ static void build_and_reparse(const struct wgm_device *dev)
 		FUZZ_CHECK(p->n_cands == q->n_cands);
 	}
 out:
-	wgm_device_free(&back);
+	mesh_conf_device_free(&back);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char *words[MAX_WORDS + 1], *copy, *p, *end;
-	struct wgm_device dev;
+	struct mesh_conf_device dev;
 	struct wgm_err err;
 	int argc = 0, i, ret;
 	bool peer_mode;
@@ -147,7 +147,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			words[i] = keyfiles[(unsigned char)words[i][0] % 5];
 
 	peer_mode = argc >= 2 && !strcmp(words[0], "\x01");
-	wgm_device_init(&dev);
+	mesh_conf_device_init(&dev);
 	if (peer_mode)
 		ret = wgm_set_parse_peer(words[1], argc - 2, words + 2, &dev, &err);
 	else
@@ -156,7 +156,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_CHECK(memchr(err.msg, '\0', sizeof(err.msg)));
 	else
 		build_and_reparse(&dev);
-	wgm_device_free(&dev);
+	mesh_conf_device_free(&dev);
 	free(copy);
 	return 0;
 }

@@ -43,9 +43,9 @@ int adm_error(int status, const char *fmt, ...);
 int adm_usage(const char *cmd);
 
 /* Fetch / apply over generic netlink, reporting errors; ADM_* status. */
-int adm_get_device(const char *ifname, struct wgm_device *dev);
-int adm_set_device(const struct wgm_device *dev);
+int adm_get_device(const char *ifname, struct mesh_conf_device *dev);
+int adm_set_device(const struct mesh_conf_device *dev);
 /* Validate and copy an interface name into dev->name. */
-int adm_set_name(struct wgm_device *dev, const char *ifname);
+int adm_set_name(struct mesh_conf_device *dev, const char *ifname);
 
 #endif /* MESHADM_ADM_H */

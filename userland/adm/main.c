@@ -86,7 +86,7 @@ int adm_usage(const char *cmd)
 	return ADM_USAGE;
 }
 
-int adm_set_name(struct wgm_device *dev, const char *ifname)
+int adm_set_name(struct mesh_conf_device *dev, const char *ifname)
 {
 	if (!*ifname || strlen(ifname) >= sizeof(dev->name))
 		return adm_error(ADM_USAGE, "invalid interface name '%s'",
@@ -95,7 +95,7 @@ int adm_set_name(struct wgm_device *dev, const char *ifname)
 	return ADM_OK;
 }
 
-int adm_get_device(const char *ifname, struct wgm_device *dev)
+int adm_get_device(const char *ifname, struct mesh_conf_device *dev)
 {
 	struct wgm_err err;
 	struct wgm_nl nl;
@@ -110,7 +110,7 @@ int adm_get_device(const char *ifname, struct wgm_device *dev)
 	return ADM_OK;
 }
 
-int adm_set_device(const struct wgm_device *dev)
+int adm_set_device(const struct mesh_conf_device *dev)
 {
 	struct wgm_err err;
 	struct wgm_nl nl;

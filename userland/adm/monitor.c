@@ -17,11 +17,11 @@ struct monitor {
 
 static void put_event(struct wgm_buf *b, const struct wgm_event *ev);
 
-static void put_peer(struct wgm_buf *b, const struct wgm_peer *p,
+static void put_peer(struct wgm_buf *b, const struct mesh_conf_peer *p,
 		     const struct wgm_event *ev)
 {
 	char key[WGM_KEY_B64_LEN + 1], ep[WGM_ADDRSTRLEN];
-	const struct wgm_candidate *c;
+	const struct mesh_conf_cand *c;
 	size_t i;
 
 	wgm_key_to_base64(key, p->public_key);
@@ -30,11 +30,11 @@ static void put_peer(struct wgm_buf *b, const struct wgm_peer *p,
 		put_event(b, ev);
 	if (p->flags & WGM_PEER_F_REMOVE_ME)
 		wgm_buf_puts(b, " removed");
-	if (p->has & WGM_PEER_HAS_ENDPOINT) {
+	if (p->has & MESH_CONF_PEER_HAS_ENDPOINT) {
 		wgm_format_endpoint(&p->endpoint, ep, sizeof(ep));
 		wgm_buf_printf(b, " endpoint %s", ep);
 	}
-	if (p->has & WGM_PEER_HAS_STATS && p->last_handshake_sec)
+	if (p->has & MESH_CONF_PEER_HAS_STATS && p->last_handshake_sec)
 		wgm_buf_printf(b, " handshake %lld",
 			       (long long)p->last_handshake_sec);
 	for (i = 0; i < p->n_cands; i++) {
@@ -132,7 +132,7 @@ static void put_event(struct wgm_buf *b, const struct wgm_event *ev)
 	wgm_buf_puts(b, ";");
 }
 
-static int print_event(uint8_t cmd, const struct wgm_device *dev,
+static int print_event(uint8_t cmd, const struct mesh_conf_device *dev,
 		       const struct wgm_event *ev, void *data)
 {
 	struct monitor *m = data;

@@ -9,43 +9,43 @@
 
 static int peer_add(int argc, char *argv[])
 {
-	struct wgm_device dev;
+	struct mesh_conf_device dev;
 	struct wgm_err err;
 	int ret;
 
-	wgm_device_init(&dev);
+	mesh_conf_device_init(&dev);
 	ret = adm_set_name(&dev, argv[0]);
 	if (!ret && wgm_set_parse_peer(argv[1], argc - 2, argv + 2, &dev, &err))
 		ret = adm_error(ADM_USAGE, "%s", err.msg);
 	if (!ret)
 		ret = adm_set_device(&dev);
-	wgm_device_free(&dev);
+	mesh_conf_device_free(&dev);
 	return ret;
 }
 
 static int peer_del(const char *ifname, const char *pubkey)
 {
-	struct wgm_device cur, req;
+	struct mesh_conf_device cur, req;
 	uint8_t key[WGM_KEY_LEN];
-	struct wgm_peer *peer;
+	struct mesh_conf_peer *peer;
 	int ret;
 
 	if (!wgm_key_from_arg(key, pubkey))
 		return adm_error(ADM_USAGE, "'%s' is not a 32-byte base64 key",
 				 pubkey);
-	wgm_device_init(&cur);
-	wgm_device_init(&req);
+	mesh_conf_device_init(&cur);
+	mesh_conf_device_init(&req);
 	ret = adm_get_device(ifname, &cur);
 	if (ret)
 		goto out;
-	if (!wgm_device_find_peer(&cur, key)) {
+	if (!mesh_conf_device_find_peer(&cur, key)) {
 		ret = adm_error(ADM_FAIL, "%s has no peer %s", ifname, pubkey);
 		goto out;
 	}
 	ret = adm_set_name(&req, ifname);
 	if (ret)
 		goto out;
-	peer = wgm_device_add_peer(&req);
+	peer = mesh_conf_device_add_peer(&req);
 	if (!peer) {
 		ret = adm_error(ADM_FAIL, "out of memory");
 		goto out;
@@ -54,24 +54,24 @@ static int peer_del(const char *ifname, const char *pubkey)
 	peer->flags = WGM_PEER_F_REMOVE_ME;
 	ret = adm_set_device(&req);
 out:
-	wgm_device_free(&cur);
-	wgm_device_free(&req);
+	mesh_conf_device_free(&cur);
+	mesh_conf_device_free(&req);
 	return ret;
 }
 
 static int peer_list(const char *ifname)
 {
 	char k[WGM_KEY_B64_LEN + 1], tmp[WGM_ADDRSTRLEN];
-	struct wgm_device dev;
+	struct mesh_conf_device dev;
 	size_t i, j;
 	int ret;
 
-	wgm_device_init(&dev);
+	mesh_conf_device_init(&dev);
 	ret = adm_get_device(ifname, &dev);
 	if (ret)
 		return ret;
 	for (i = 0; i < dev.n_peers; i++) {
-		const struct wgm_peer *p = &dev.peers[i];
+		const struct mesh_conf_peer *p = &dev.peers[i];
 
 		wgm_key_to_base64(k, p->public_key);
 		printf("%s\t%s\t", k,
@@ -83,7 +83,7 @@ static int peer_list(const char *ifname)
 			       wgm_format_cidr(&p->aips[j], tmp, sizeof(tmp)));
 		putchar('\n');
 	}
-	wgm_device_free(&dev);
+	mesh_conf_device_free(&dev);
 	if (fflush(stdout))
 		return adm_error(ADM_FAIL, "stdout: write error");
 	return ADM_OK;

@@ -72,13 +72,13 @@ static void sleep_ms(unsigned int ms)
 }
 
 /* A candidate answered a probe sent after `since`. */
-static bool answered(const struct wgm_candidate *c, uint64_t since)
+static bool answered(const struct mesh_conf_cand *c, uint64_t since)
 {
 	return c->state == WGM_CANDIDATE_ALIVE && c->last_seen_ns >= since;
 }
 
 /* Every candidate has answered since `since`, or has been given up on. */
-static bool settled(const struct wgm_peer *p, uint64_t since)
+static bool settled(const struct mesh_conf_peer *p, uint64_t since)
 {
 	size_t i;
 
@@ -91,15 +91,15 @@ static bool settled(const struct wgm_peer *p, uint64_t since)
 
 /* Fetch the device; *peer points into dev (NULL when the peer is gone). */
 static int fetch(struct wgm_nl *nl, const char *ifname,
-		 const uint8_t key[WGM_KEY_LEN], struct wgm_device *dev,
-		 const struct wgm_peer **peer)
+		 const uint8_t key[WGM_KEY_LEN], struct mesh_conf_device *dev,
+		 const struct mesh_conf_peer **peer)
 {
 	char b64[WGM_KEY_B64_LEN + 1];
 	struct wgm_err err;
 
 	if (wgm_nl_get_device(nl, ifname, dev, &err))
 		return adm_error(ADM_FAIL, "%s", err.msg);
-	*peer = wgm_device_find_peer(dev, key);
+	*peer = mesh_conf_device_find_peer(dev, key);
 	if (!*peer) {
 		wgm_key_to_base64(b64, key);
 		return adm_error(ADM_FAIL, "%s has no peer %s", ifname, b64);
@@ -112,9 +112,9 @@ static int ping_round(struct wgm_nl *nl, const char *ifname,
 		      const uint8_t key[WGM_KEY_LEN])
 {
 	char ep[WGM_ADDRSTRLEN];
-	const struct wgm_peer *p = NULL;
-	const struct wgm_candidate *c, *active = NULL;
-	struct wgm_device dev;
+	const struct mesh_conf_peer *p = NULL;
+	const struct mesh_conf_cand *c, *active = NULL;
+	struct mesh_conf_device dev;
 	struct wgm_err err;
 	unsigned int waited;
 	uint64_t start;
@@ -124,7 +124,7 @@ static int ping_round(struct wgm_nl *nl, const char *ifname,
 	start = boottime_ns();
 	if (wgm_nl_punch(nl, ifname, key, &errnum, &err))
 		return adm_error(ADM_FAIL, "%s", err.msg);
-	wgm_device_init(&dev);
+	mesh_conf_device_init(&dev);
 	for (waited = 0;; waited += PING_POLL_MS) {
 		ret = fetch(nl, ifname, key, &dev, &p);
 		if (ret)
@@ -155,7 +155,7 @@ static int ping_round(struct wgm_nl *nl, const char *ifname,
 		ret = ADM_FAIL;
 	}
 out:
-	wgm_device_free(&dev);
+	mesh_conf_device_free(&dev);
 	return ret;
 }
 

@@ -5,18 +5,18 @@
 
 int cmd_set(int argc, char *argv[])
 {
-	struct wgm_device dev;
+	struct mesh_conf_device dev;
 	struct wgm_err err;
 	int ret;
 
 	if (argc < 2)
 		return adm_usage(argv[0]);
-	wgm_device_init(&dev);
+	mesh_conf_device_init(&dev);
 	ret = adm_set_name(&dev, argv[1]);
 	if (!ret && wgm_set_parse(argc - 2, argv + 2, &dev, &err))
 		ret = adm_error(ADM_USAGE, "%s", err.msg);
 	if (!ret)
 		ret = adm_set_device(&dev);
-	wgm_device_free(&dev);
+	mesh_conf_device_free(&dev);
 	return ret;
 }

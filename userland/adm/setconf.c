@@ -10,38 +10,38 @@
 #include "conffile.h"
 #include "diff.h"
 
-static int syncconf(struct wgm_device *want)
+static int syncconf(struct mesh_conf_device *want)
 {
-	struct wgm_device cur, out;
+	struct mesh_conf_device cur, out;
 	struct wgm_err err;
 	int ret;
 
-	wgm_device_init(&cur);
-	wgm_device_init(&out);
+	mesh_conf_device_init(&cur);
+	mesh_conf_device_init(&out);
 	ret = adm_get_device(want->name, &cur);
 	if (!ret && wgm_conf_diff(&cur, want, &out, &err))
 		ret = adm_error(ADM_FAIL, "%s", err.msg);
 	if (!ret && (out.has || out.n_peers))
 		ret = adm_set_device(&out);
-	wgm_device_free(&cur);
-	wgm_device_free(&out);
+	mesh_conf_device_free(&cur);
+	mesh_conf_device_free(&out);
 	return ret;
 }
 
 int cmd_setconf(int argc, char *argv[])
 {
-	struct wgm_device dev;
+	struct mesh_conf_device dev;
 	struct wgm_err err;
 	int ret;
 
 	if (argc != 3)
 		return adm_usage(argv[0]);
-	wgm_device_init(&dev);
+	mesh_conf_device_init(&dev);
 	ret = adm_set_name(&dev, argv[1]);
 	if (ret)
 		return ret;
 	if (wgm_conf_parse_file(argv[2], &dev, &err)) {
-		wgm_device_free(&dev);
+		mesh_conf_device_free(&dev);
 		return adm_error(ADM_USAGE, "%s", err.msg);
 	}
 	if (!strcmp(argv[0], "syncconf")) {
@@ -51,6 +51,6 @@ int cmd_setconf(int argc, char *argv[])
 			dev.flags &= ~(uint32_t)WGM_DEVICE_F_REPLACE_PEERS;
 		ret = adm_set_device(&dev);
 	}
-	wgm_device_free(&dev);
+	mesh_conf_device_free(&dev);
 	return ret;
 }

@@ -37,13 +37,13 @@ static int flush_buf(struct wgm_buf *b)
 
 static int show_one(const char *ifname, const struct show_opts *o, bool first)
 {
-	struct wgm_device dev;
+	struct mesh_conf_device dev;
 	struct wgm_clock clk;
 	struct wgm_err err;
 	struct wgm_buf b;
 	int ret;
 
-	wgm_device_init(&dev);
+	mesh_conf_device_init(&dev);
 	ret = adm_get_device(ifname, &dev);
 	if (ret)
 		return ret;
@@ -57,13 +57,13 @@ static int show_one(const char *ifname, const struct show_opts *o, bool first)
 	} else {
 		if (!first)
 			wgm_buf_puts(&b, "\n");
-		wgm_device_sort_peers_by_handshake(&dev);
+		mesh_conf_device_sort_peers_by_handshake(&dev);
 		wgm_show_device(&b, &dev, &clk, o->color);
 	}
 	if (!ret)
 		ret = flush_buf(&b);
 	wgm_buf_free(&b);
-	wgm_device_free(&dev);
+	mesh_conf_device_free(&dev);
 	return ret;
 }
 

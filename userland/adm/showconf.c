@@ -9,13 +9,13 @@
 
 int cmd_showconf(int argc, char *argv[])
 {
-	struct wgm_device dev;
+	struct mesh_conf_device dev;
 	struct wgm_buf b;
 	int ret;
 
 	if (argc != 2)
 		return adm_usage(argv[0]);
-	wgm_device_init(&dev);
+	mesh_conf_device_init(&dev);
 	ret = adm_get_device(argv[1], &dev);
 	if (ret)
 		return ret;
@@ -28,6 +28,6 @@ int cmd_showconf(int argc, char *argv[])
 	if (b.s)
 		explicit_bzero(b.s, b.len);
 	wgm_buf_free(&b);
-	wgm_device_free(&dev);
+	mesh_conf_device_free(&dev);
 	return ret;
 }

@@ -227,7 +227,7 @@ bool wgm_endpoint_equal(const union wgm_sockaddr *a,
 	return true;
 }
 
-int wgm_parse_cidr(const char *s, struct wgm_allowedip *out,
+int wgm_parse_cidr(const char *s, struct mesh_conf_aip *out,
 		   struct wgm_err *err)
 {
 	char addr[INET6_ADDRSTRLEN + 1];
@@ -261,7 +261,7 @@ int wgm_parse_cidr(const char *s, struct wgm_allowedip *out,
 	return 0;
 }
 
-const char *wgm_format_cidr(const struct wgm_allowedip *aip, char *buf,
+const char *wgm_format_cidr(const struct mesh_conf_aip *aip, char *buf,
 			    size_t len)
 {
 	char a[INET6_ADDRSTRLEN];
@@ -273,7 +273,7 @@ const char *wgm_format_cidr(const struct wgm_allowedip *aip, char *buf,
 }
 
 /* The address bytes with host bits cleared, and their count. */
-static size_t masked(const struct wgm_allowedip *aip, uint8_t out[16])
+static size_t masked(const struct mesh_conf_aip *aip, uint8_t out[16])
 {
 	size_t n = aip->family == AF_INET ? 4 : 16, i;
 	unsigned int bits = aip->cidr;
@@ -290,7 +290,7 @@ static size_t masked(const struct wgm_allowedip *aip, uint8_t out[16])
 	return n;
 }
 
-int wgm_cidr_cmp(const struct wgm_allowedip *a, const struct wgm_allowedip *b)
+int wgm_cidr_cmp(const struct mesh_conf_aip *a, const struct mesh_conf_aip *b)
 {
 	uint8_t ma[16], mb[16];
 	size_t n;
@@ -306,8 +306,8 @@ int wgm_cidr_cmp(const struct wgm_allowedip *a, const struct wgm_allowedip *b)
 	return c < 0 ? -1 : c > 0;
 }
 
-bool wgm_cidr_equal(const struct wgm_allowedip *a,
-		    const struct wgm_allowedip *b)
+bool wgm_cidr_equal(const struct mesh_conf_aip *a,
+		    const struct mesh_conf_aip *b)
 {
 	return wgm_cidr_cmp(a, b) == 0;
 }

@@ -39,15 +39,15 @@ bool wgm_endpoint_equal(const union wgm_sockaddr *a,
 			const union wgm_sockaddr *b);
 
 /* "10.0.0.0/8", "fd00::/64"; a bare address means /32 or /128. */
-int wgm_parse_cidr(const char *s, struct wgm_allowedip *out,
+int wgm_parse_cidr(const char *s, struct mesh_conf_aip *out,
 		   struct wgm_err *err);
-const char *wgm_format_cidr(const struct wgm_allowedip *aip, char *buf,
+const char *wgm_format_cidr(const struct mesh_conf_aip *aip, char *buf,
 			    size_t len);
 /* Equal as prefixes (host bits beyond the mask are ignored). */
-bool wgm_cidr_equal(const struct wgm_allowedip *a,
-		    const struct wgm_allowedip *b);
+bool wgm_cidr_equal(const struct mesh_conf_aip *a,
+		    const struct mesh_conf_aip *b);
 /* Total order on prefixes (host bits ignored), for sorting. */
-int wgm_cidr_cmp(const struct wgm_allowedip *a, const struct wgm_allowedip *b);
+int wgm_cidr_cmp(const struct mesh_conf_aip *a, const struct mesh_conf_aip *b);
 
 /* Strict unsigned decimal (base 0 when allow_hex: 0x.. and 0.. too). */
 int wgm_parse_uint(const char *s, uint64_t max, bool allow_hex, uint64_t *out);

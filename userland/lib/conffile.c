@@ -32,7 +32,7 @@ static const char *const wg_quick_keys[] = {
 struct parser {
 	const char *file;
 	unsigned int line;
-	struct wgm_device *dev;
+	struct mesh_conf_device *dev;
 	enum section sec;
 	size_t peer;			/* index of the current peer */
 	bool peer_has_key;
@@ -100,19 +100,19 @@ static int parse_key_value(struct parser *p, const char *name, const char *v,
 
 static int interface_kv(struct parser *p, const char *name, char *v)
 {
-	struct wgm_device *dev = p->dev;
+	struct mesh_conf_device *dev = p->dev;
 	uint64_t n;
 
 	if (!strcmp(name, "PrivateKey")) {
 		if (parse_key_value(p, name, v, dev->private_key))
 			return -1;
-		dev->has |= WGM_DEV_HAS_PRIVATE_KEY;
+		dev->has |= MESH_CONF_DEV_HAS_PRIVATE_KEY;
 	} else if (!strcmp(name, "ListenPort")) {
 		if (wgm_parse_uint(v, 65535, false, &n))
 			return perr(p, "ListenPort: '%s' is not a port number 0-65535",
 				    v);
 		dev->listen_port = (uint16_t)n;
-		dev->has |= WGM_DEV_HAS_LISTEN_PORT;
+		dev->has |= MESH_CONF_DEV_HAS_LISTEN_PORT;
 	} else {	/* FwMark */
 		if (!strcasecmp(v, "off"))
 			n = 0;
@@ -120,14 +120,14 @@ static int interface_kv(struct parser *p, const char *name, char *v)
 			return perr(p, "FwMark: '%s' is not a 32-bit number or 'off'",
 				    v);
 		dev->fwmark = (uint32_t)n;
-		dev->has |= WGM_DEV_HAS_FWMARK;
+		dev->has |= MESH_CONF_DEV_HAS_FWMARK;
 	}
 	return 0;
 }
 
 static int peer_kv(struct parser *p, const char *name, char *v)
 {
-	struct wgm_peer *peer = &p->dev->peers[p->peer];
+	struct mesh_conf_peer *peer = &p->dev->peers[p->peer];
 	char *items[WGM_MAX_CANDIDATES + 1], **list = NULL;
 	struct wgm_err e;
 	size_t n, i, max;
@@ -141,11 +141,11 @@ static int peer_kv(struct parser *p, const char *name, char *v)
 	} else if (!strcmp(name, "PresharedKey")) {
 		if (parse_key_value(p, name, v, peer->preshared_key))
 			return -1;
-		peer->has |= WGM_PEER_HAS_PSK;
+		peer->has |= MESH_CONF_PEER_HAS_PSK;
 	} else if (!strcmp(name, "Endpoint")) {
 		if (wgm_parse_endpoint(v, &peer->endpoint, &e))
 			return perr(p, "Endpoint: %s", e.msg);
-		peer->has |= WGM_PEER_HAS_ENDPOINT;
+		peer->has |= MESH_CONF_PEER_HAS_ENDPOINT;
 	} else if (!strcmp(name, "PersistentKeepalive")) {
 		if (!strcasecmp(v, "off"))
 			num = 0;
@@ -153,7 +153,7 @@ static int peer_kv(struct parser *p, const char *name, char *v)
 			return perr(p, "PersistentKeepalive: '%s' is not 0-65535 seconds or 'off'",
 				    v);
 		peer->keepalive = (uint16_t)num;
-		peer->has |= WGM_PEER_HAS_KEEPALIVE;
+		peer->has |= MESH_CONF_PEER_HAS_KEEPALIVE;
 	} else if (!strcmp(name, "AllowedIPs")) {
 		max = strlen(v) / 2 + 1;
 		list = calloc(max, sizeof(*list));
@@ -164,13 +164,13 @@ static int peer_kv(struct parser *p, const char *name, char *v)
 			goto out;
 		}
 		for (i = 0; i < n; i++) {
-			struct wgm_allowedip aip;
+			struct mesh_conf_aip aip;
 
 			if (wgm_parse_cidr(list[i], &aip, &e)) {
 				perr(p, "AllowedIPs: %s", e.msg);
 				goto out;
 			}
-			if (!wgm_peer_add_aip(peer)) {
+			if (!mesh_conf_peer_add_aip(peer)) {
 				perr(p, "out of memory");
 				goto out;
 			}
@@ -188,14 +188,14 @@ static int peer_kv(struct parser *p, const char *name, char *v)
 			return perr(p, "Candidates: at most %d candidates per peer",
 				    WGM_MAX_CANDIDATES);
 		for (i = 0; i < n; i++) {
-			struct wgm_candidate *c = wgm_peer_add_cand(peer);
+			struct mesh_conf_cand *c = mesh_conf_peer_add_cand(peer);
 
 			if (!c)
 				return perr(p, "out of memory");
 			if (wgm_parse_endpoint(items[i], &c->endpoint, &e))
 				return perr(p, "Candidates: %s", e.msg);
 		}
-		peer->has |= WGM_PEER_HAS_CANDIDATES;
+		peer->has |= MESH_CONF_PEER_HAS_CANDIDATES;
 		peer->flags |= WGM_PEER_F_REPLACE_CANDIDATES;
 	}
 	ret = 0;
@@ -219,7 +219,7 @@ static int parse_line(struct parser *p, char *line)
 {
 	char valid[200], *eq, *key, *value;
 	const char *name;
-	struct wgm_peer *peer;
+	struct mesh_conf_peer *peer;
 
 	squeeze(line);
 	if (!*line)
@@ -235,7 +235,7 @@ static int parse_line(struct parser *p, char *line)
 		if (!strcasecmp(line + 1, "Interface")) {
 			p->sec = SEC_INTERFACE;
 		} else if (!strcasecmp(line + 1, "Peer")) {
-			peer = wgm_device_add_peer(p->dev);
+			peer = mesh_conf_device_add_peer(p->dev);
 			if (!peer)
 				return perr(p, "out of memory");
 			peer->line = p->line;
@@ -279,7 +279,7 @@ static int parse_line(struct parser *p, char *line)
 }
 
 int wgm_conf_parse(const char *text, size_t len, const char *filename,
-		   struct wgm_device *dev, struct wgm_err *err)
+		   struct mesh_conf_device *dev, struct wgm_err *err)
 {
 	struct parser p = {
 		.file = filename, .dev = dev, .sec = SEC_NONE, .err = err,
@@ -312,7 +312,7 @@ int wgm_conf_parse(const char *text, size_t len, const char *filename,
 	return ret;
 }
 
-int wgm_conf_parse_file(const char *path, struct wgm_device *dev,
+int wgm_conf_parse_file(const char *path, struct mesh_conf_device *dev,
 			struct wgm_err *err)
 {
 	size_t len = 0, cap = 4096;
@@ -367,7 +367,7 @@ out_close:
 	return ret;
 }
 
-void wgm_conf_format(struct wgm_buf *b, const struct wgm_device *dev)
+void wgm_conf_format(struct wgm_buf *b, const struct mesh_conf_device *dev)
 {
 	char k[WGM_KEY_B64_LEN + 1], tmp[WGM_ADDRSTRLEN];
 	size_t i, j;
@@ -377,17 +377,17 @@ void wgm_conf_format(struct wgm_buf *b, const struct wgm_device *dev)
 		wgm_buf_printf(b, "ListenPort = %u\n", dev->listen_port);
 	if (dev->fwmark)
 		wgm_buf_printf(b, "FwMark = 0x%x\n", dev->fwmark);
-	if ((dev->has & WGM_DEV_HAS_PRIVATE_KEY) &&
+	if ((dev->has & MESH_CONF_DEV_HAS_PRIVATE_KEY) &&
 	    !wgm_key_is_zero(dev->private_key)) {
 		wgm_key_to_base64(k, dev->private_key);
 		wgm_buf_printf(b, "PrivateKey = %s\n", k);
 	}
 	for (i = 0; i < dev->n_peers; i++) {
-		const struct wgm_peer *peer = &dev->peers[i];
+		const struct mesh_conf_peer *peer = &dev->peers[i];
 
 		wgm_key_to_base64(k, peer->public_key);
 		wgm_buf_printf(b, "\n[Peer]\nPublicKey = %s\n", k);
-		if ((peer->has & WGM_PEER_HAS_PSK) &&
+		if ((peer->has & MESH_CONF_PEER_HAS_PSK) &&
 		    !wgm_key_is_zero(peer->preshared_key)) {
 			wgm_key_to_base64(k, peer->preshared_key);
 			wgm_buf_printf(b, "PresharedKey = %s\n", k);

@@ -21,11 +21,11 @@
 
 /* Errors read "filename:line: reason". */
 int wgm_conf_parse(const char *text, size_t len, const char *filename,
-		   struct wgm_device *dev, struct wgm_err *err);
+		   struct mesh_conf_device *dev, struct wgm_err *err);
 /* Read and parse a file; "-" reads standard input. */
-int wgm_conf_parse_file(const char *path, struct wgm_device *dev,
+int wgm_conf_parse_file(const char *path, struct mesh_conf_device *dev,
 			struct wgm_err *err);
 /* Render dev in the same format (what `showconf` prints). */
-void wgm_conf_format(struct wgm_buf *b, const struct wgm_device *dev);
+void wgm_conf_format(struct wgm_buf *b, const struct mesh_conf_device *dev);
 
 #endif /* WGM_CONFFILE_H */

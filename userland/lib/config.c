@@ -6,19 +6,19 @@
 #include <stdlib.h>
 #include <string.h>
 
-void wgm_device_init(struct wgm_device *dev)
+void mesh_conf_device_init(struct mesh_conf_device *dev)
 {
 	memset(dev, 0, sizeof(*dev));
 }
 
-static void peer_free(struct wgm_peer *peer)
+static void peer_free(struct mesh_conf_peer *peer)
 {
 	free(peer->aips);
 	free(peer->cands);
 	explicit_bzero(peer->preshared_key, sizeof(peer->preshared_key));
 }
 
-void wgm_device_free(struct wgm_device *dev)
+void mesh_conf_device_free(struct mesh_conf_device *dev)
 {
 	size_t i;
 
@@ -47,9 +47,9 @@ static bool grow(void **arr, size_t *cap, size_t n, size_t size)
 	return true;
 }
 
-struct wgm_peer *wgm_device_add_peer(struct wgm_device *dev)
+struct mesh_conf_peer *mesh_conf_device_add_peer(struct mesh_conf_device *dev)
 {
-	struct wgm_peer *peer;
+	struct mesh_conf_peer *peer;
 
 	if (!grow((void **)&dev->peers, &dev->cap_peers, dev->n_peers,
 		  sizeof(*dev->peers)))
@@ -59,9 +59,9 @@ struct wgm_peer *wgm_device_add_peer(struct wgm_device *dev)
 	return peer;
 }
 
-struct wgm_allowedip *wgm_peer_add_aip(struct wgm_peer *peer)
+struct mesh_conf_aip *mesh_conf_peer_add_aip(struct mesh_conf_peer *peer)
 {
-	struct wgm_allowedip *aip;
+	struct mesh_conf_aip *aip;
 
 	if (!grow((void **)&peer->aips, &peer->cap_aips, peer->n_aips,
 		  sizeof(*peer->aips)))
@@ -71,9 +71,9 @@ struct wgm_allowedip *wgm_peer_add_aip(struct wgm_peer *peer)
 	return aip;
 }
 
-struct wgm_candidate *wgm_peer_add_cand(struct wgm_peer *peer)
+struct mesh_conf_cand *mesh_conf_peer_add_cand(struct mesh_conf_peer *peer)
 {
-	struct wgm_candidate *cand;
+	struct mesh_conf_cand *cand;
 
 	if (!grow((void **)&peer->cands, &peer->cap_cands, peer->n_cands,
 		  sizeof(*peer->cands)))
@@ -83,15 +83,15 @@ struct wgm_candidate *wgm_peer_add_cand(struct wgm_peer *peer)
 	return cand;
 }
 
-void wgm_peer_clear_aips(struct wgm_peer *peer)
+void mesh_conf_peer_clear_aips(struct mesh_conf_peer *peer)
 {
 	peer->n_aips = 0;
 }
 
-struct wgm_peer *wgm_device_add_peer_copy(struct wgm_device *dev,
-					  const struct wgm_peer *src)
+struct mesh_conf_peer *mesh_conf_device_add_peer_copy(struct mesh_conf_device *dev,
+					  const struct mesh_conf_peer *src)
 {
-	struct wgm_peer *peer = wgm_device_add_peer(dev);
+	struct mesh_conf_peer *peer = mesh_conf_device_add_peer(dev);
 	size_t i;
 
 	if (!peer)
@@ -102,19 +102,19 @@ struct wgm_peer *wgm_device_add_peer_copy(struct wgm_device *dev,
 	peer->n_aips = peer->cap_aips = 0;
 	peer->n_cands = peer->cap_cands = 0;
 	for (i = 0; i < src->n_aips; i++) {
-		if (!wgm_peer_add_aip(peer))
+		if (!mesh_conf_peer_add_aip(peer))
 			return NULL;
 		peer->aips[i] = src->aips[i];
 	}
 	for (i = 0; i < src->n_cands; i++) {
-		if (!wgm_peer_add_cand(peer))
+		if (!mesh_conf_peer_add_cand(peer))
 			return NULL;
 		peer->cands[i] = src->cands[i];
 	}
 	return peer;
 }
 
-struct wgm_peer *wgm_device_find_peer(const struct wgm_device *dev,
+struct mesh_conf_peer *mesh_conf_device_find_peer(const struct mesh_conf_device *dev,
 				      const uint8_t key[WGM_KEY_LEN])
 {
 	size_t i;
@@ -127,7 +127,7 @@ struct wgm_peer *wgm_device_find_peer(const struct wgm_device *dev,
 
 static int cmp_handshake_desc(const void *a, const void *b)
 {
-	const struct wgm_peer *pa = a, *pb = b;
+	const struct mesh_conf_peer *pa = a, *pb = b;
 
 	if (pa->last_handshake_sec != pb->last_handshake_sec)
 		return pa->last_handshake_sec < pb->last_handshake_sec ? 1 : -1;
@@ -137,7 +137,7 @@ static int cmp_handshake_desc(const void *a, const void *b)
 	return memcmp(pa->public_key, pb->public_key, WGM_KEY_LEN);
 }
 
-void wgm_device_sort_peers_by_handshake(struct wgm_device *dev)
+void mesh_conf_device_sort_peers_by_handshake(struct mesh_conf_device *dev)
 {
 	if (dev->n_peers > 1)
 		qsort(dev->peers, dev->n_peers, sizeof(*dev->peers),

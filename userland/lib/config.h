@@ -29,7 +29,7 @@ union wgm_sockaddr {
 	struct sockaddr_in6 in6;
 };
 
-struct wgm_allowedip {
+struct mesh_conf_aip {
 	uint16_t family;		/* AF_INET or AF_INET6 */
 	uint8_t cidr;
 	bool remove;			/* WGM_ALLOWEDIP_F_REMOVE_ME */
@@ -39,7 +39,7 @@ struct wgm_allowedip {
 	} addr;
 };
 
-struct wgm_candidate {
+struct mesh_conf_cand {
 	union wgm_sockaddr endpoint;
 	uint8_t state;			/* enum wgm_candidate_state */
 	uint32_t rtt_us;
@@ -50,17 +50,17 @@ struct wgm_candidate {
 	uint32_t flags;			/* enum wgm_candidate_flag */
 };
 
-enum wgm_peer_has {
-	WGM_PEER_HAS_PSK = 1U << 0,
-	WGM_PEER_HAS_ENDPOINT = 1U << 1,
-	WGM_PEER_HAS_KEEPALIVE = 1U << 2,
-	WGM_PEER_HAS_CANDIDATES = 1U << 3,	/* list given (maybe empty) */
-	WGM_PEER_HAS_STATS = 1U << 4,		/* handshake/rx/tx reported */
-	WGM_PEER_HAS_PATH_STATUS = 1U << 5,	/* path_status reported */
+enum mesh_conf_peer_has {
+	MESH_CONF_PEER_HAS_PSK = 1U << 0,
+	MESH_CONF_PEER_HAS_ENDPOINT = 1U << 1,
+	MESH_CONF_PEER_HAS_KEEPALIVE = 1U << 2,
+	MESH_CONF_PEER_HAS_CANDIDATES = 1U << 3,	/* list given (maybe empty) */
+	MESH_CONF_PEER_HAS_STATS = 1U << 4,		/* handshake/rx/tx reported */
+	MESH_CONF_PEER_HAS_PATH_STATUS = 1U << 5,	/* path_status reported */
 };
 
 /* Why a peer has (no) path (WGM_PATH_A_*); GET only. */
-struct wgm_path_status {
+struct mesh_conf_path {
 	uint32_t flags;			/* enum wgm_path_flag */
 	uint32_t punches;		/* bursts finished */
 	uint8_t punch_result;		/* WGM_EVENT_REASON_PUNCH_*, 0 = none */
@@ -68,35 +68,35 @@ struct wgm_path_status {
 	uint64_t no_path_since_ns;	/* CLOCK_BOOTTIME, 0 = a path is active */
 };
 
-struct wgm_peer {
+struct mesh_conf_peer {
 	uint8_t public_key[WGM_KEY_LEN];
 	uint8_t preshared_key[WGM_KEY_LEN];
 	uint32_t flags;			/* enum wgm_peer_flag */
-	uint32_t has;			/* enum wgm_peer_has */
+	uint32_t has;			/* enum mesh_conf_peer_has */
 	union wgm_sockaddr endpoint;
 	uint16_t keepalive;		/* seconds, 0 = off */
 	int64_t last_handshake_sec;	/* CLOCK_REALTIME, 0 = never */
 	int64_t last_handshake_nsec;
 	uint64_t rx_bytes;
 	uint64_t tx_bytes;
-	struct wgm_allowedip *aips;
+	struct mesh_conf_aip *aips;
 	size_t n_aips, cap_aips;
-	struct wgm_candidate *cands;
+	struct mesh_conf_cand *cands;
 	size_t n_cands, cap_cands;
-	struct wgm_path_status path;	/* if WGM_PEER_HAS_PATH_STATUS */
+	struct mesh_conf_path path;	/* if MESH_CONF_PEER_HAS_PATH_STATUS */
 	unsigned int line;		/* config-file line of its [Peer] */
 };
 
-enum wgm_device_has {
-	WGM_DEV_HAS_PRIVATE_KEY = 1U << 0,
-	WGM_DEV_HAS_PUBLIC_KEY = 1U << 1,
-	WGM_DEV_HAS_LISTEN_PORT = 1U << 2,
-	WGM_DEV_HAS_FWMARK = 1U << 3,
-	WGM_DEV_HAS_STUN = 1U << 4,	/* STUN server list given (maybe empty) */
+enum mesh_conf_device_has {
+	MESH_CONF_DEV_HAS_PRIVATE_KEY = 1U << 0,
+	MESH_CONF_DEV_HAS_PUBLIC_KEY = 1U << 1,
+	MESH_CONF_DEV_HAS_LISTEN_PORT = 1U << 2,
+	MESH_CONF_DEV_HAS_FWMARK = 1U << 3,
+	MESH_CONF_DEV_HAS_STUN = 1U << 4,	/* STUN server list given (maybe empty) */
 };
 
 /* A STUN server of the device (WGM_STUN_A_*); SET sends only endpoint. */
-struct wgm_stun_server {
+struct mesh_conf_stun {
 	union wgm_sockaddr endpoint;
 	union wgm_sockaddr mapped;	/* AF_UNSPEC: no answer yet */
 	uint64_t last_success_ns;	/* CLOCK_BOOTTIME, 0 = never */
@@ -105,48 +105,48 @@ struct wgm_stun_server {
 };
 
 /* The tunnel socket's NAT-mapped address of one family (WGM_MAPPED_A_*). */
-struct wgm_mapped {
+struct mesh_conf_mapped {
 	union wgm_sockaddr endpoint;
 	union wgm_sockaddr server;
 	uint32_t age_ms;
 };
 
-struct wgm_device {
+struct mesh_conf_device {
 	char name[IFNAMSIZ];
 	uint32_t ifindex;
 	uint32_t flags;			/* enum wgm_device_flag */
-	uint32_t has;			/* enum wgm_device_has */
+	uint32_t has;			/* enum mesh_conf_device_has */
 	uint8_t private_key[WGM_KEY_LEN];
 	uint8_t public_key[WGM_KEY_LEN];
 	uint16_t listen_port;
 	uint32_t fwmark;
-	struct wgm_stun_server stun[WGM_STUN_MAX_SERVERS];
+	struct mesh_conf_stun stun[WGM_STUN_MAX_SERVERS];
 	size_t n_stun;
-	struct wgm_mapped mapped[2];
+	struct mesh_conf_mapped mapped[2];
 	size_t n_mapped;
 	uint32_t stun_dropped;
-	struct wgm_peer *peers;
+	struct mesh_conf_peer *peers;
 	size_t n_peers, cap_peers;
 };
 
-void wgm_device_init(struct wgm_device *dev);
+void mesh_conf_device_init(struct mesh_conf_device *dev);
 /* Frees the arrays and wipes the keys; the device is left initialised. */
-void wgm_device_free(struct wgm_device *dev);
+void mesh_conf_device_free(struct mesh_conf_device *dev);
 /* A zeroed peer appended to dev, or NULL when out of memory. */
-struct wgm_peer *wgm_device_add_peer(struct wgm_device *dev);
-struct wgm_allowedip *wgm_peer_add_aip(struct wgm_peer *peer);
-struct wgm_candidate *wgm_peer_add_cand(struct wgm_peer *peer);
-void wgm_peer_clear_aips(struct wgm_peer *peer);
+struct mesh_conf_peer *mesh_conf_device_add_peer(struct mesh_conf_device *dev);
+struct mesh_conf_aip *mesh_conf_peer_add_aip(struct mesh_conf_peer *peer);
+struct mesh_conf_cand *mesh_conf_peer_add_cand(struct mesh_conf_peer *peer);
+void mesh_conf_peer_clear_aips(struct mesh_conf_peer *peer);
 /* Deep copy of src appended to dev (NULL when out of memory). */
-struct wgm_peer *wgm_device_add_peer_copy(struct wgm_device *dev,
-					  const struct wgm_peer *src);
+struct mesh_conf_peer *mesh_conf_device_add_peer_copy(struct mesh_conf_device *dev,
+					  const struct mesh_conf_peer *src);
 
 /* Peer with this public key, or NULL (linear search). */
-struct wgm_peer *wgm_device_find_peer(const struct wgm_device *dev,
+struct mesh_conf_peer *mesh_conf_device_find_peer(const struct mesh_conf_device *dev,
 				      const uint8_t key[WGM_KEY_LEN]);
 
 /* Order peers by latest handshake, newest first (as `show` prints them). */
-void wgm_device_sort_peers_by_handshake(struct wgm_device *dev);
+void mesh_conf_device_sort_peers_by_handshake(struct mesh_conf_device *dev);
 
 /* Growable string buffer; on allocation failure `oom` is set. */
 struct wgm_buf {

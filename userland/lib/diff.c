@@ -8,15 +8,15 @@
 
 static int cmp_peer_ptr(const void *a, const void *b)
 {
-	const struct wgm_peer *const *pa = a, *const *pb = b;
+	const struct mesh_conf_peer *const *pa = a, *const *pb = b;
 
 	return memcmp((*pa)->public_key, (*pb)->public_key, WGM_KEY_LEN);
 }
 
 /* Peers of dev sorted by public key, for binary search. */
-static const struct wgm_peer **sorted_peers(const struct wgm_device *dev)
+static const struct mesh_conf_peer **sorted_peers(const struct mesh_conf_device *dev)
 {
-	const struct wgm_peer **v;
+	const struct mesh_conf_peer **v;
 	size_t i;
 
 	v = malloc((dev->n_peers ? dev->n_peers : 1) * sizeof(*v));
@@ -28,11 +28,11 @@ static const struct wgm_peer **sorted_peers(const struct wgm_device *dev)
 	return v;
 }
 
-static const struct wgm_peer *lookup(const struct wgm_peer **v, size_t n,
+static const struct mesh_conf_peer *lookup(const struct mesh_conf_peer **v, size_t n,
 				     const uint8_t key[WGM_KEY_LEN])
 {
-	struct wgm_peer probe;
-	const struct wgm_peer *pp = &probe, **hit;
+	struct mesh_conf_peer probe;
+	const struct mesh_conf_peer *pp = &probe, **hit;
 
 	memcpy(probe.public_key, key, WGM_KEY_LEN);
 	hit = bsearch(&pp, v, n, sizeof(*v), cmp_peer_ptr);
@@ -45,10 +45,10 @@ static int cmp_aip(const void *a, const void *b)
 }
 
 /* Sorted, de-duplicated copy of a peer's allowed IPs (NULL if none/OOM). */
-static struct wgm_allowedip *aip_set(const struct wgm_peer *p, size_t *n,
+static struct mesh_conf_aip *aip_set(const struct mesh_conf_peer *p, size_t *n,
 				     bool *oom)
 {
-	struct wgm_allowedip *v;
+	struct mesh_conf_aip *v;
 	size_t i, w = 0;
 
 	*n = 0;
@@ -68,10 +68,10 @@ static struct wgm_allowedip *aip_set(const struct wgm_peer *p, size_t *n,
 	return v;
 }
 
-static bool aips_differ(const struct wgm_peer *a, const struct wgm_peer *b,
+static bool aips_differ(const struct mesh_conf_peer *a, const struct mesh_conf_peer *b,
 			bool *oom)
 {
-	struct wgm_allowedip *va, *vb;
+	struct mesh_conf_aip *va, *vb;
 	size_t na, nb, i;
 	bool differ;
 
@@ -85,13 +85,13 @@ static bool aips_differ(const struct wgm_peer *a, const struct wgm_peer *b,
 	return differ;
 }
 
-static bool peer_differs(const struct wgm_peer *want,
-			 const struct wgm_peer *cur, bool *oom)
+static bool peer_differs(const struct mesh_conf_peer *want,
+			 const struct mesh_conf_peer *cur, bool *oom)
 {
 	static const uint8_t zero[WGM_KEY_LEN];
-	const uint8_t *wpsk = want->has & WGM_PEER_HAS_PSK ?
+	const uint8_t *wpsk = want->has & MESH_CONF_PEER_HAS_PSK ?
 			      want->preshared_key : zero;
-	const uint8_t *cpsk = cur->has & WGM_PEER_HAS_PSK ?
+	const uint8_t *cpsk = cur->has & MESH_CONF_PEER_HAS_PSK ?
 			      cur->preshared_key : zero;
 	size_t i;
 
@@ -99,10 +99,10 @@ static bool peer_differs(const struct wgm_peer *want,
 		return true;
 	if (want->keepalive != cur->keepalive)
 		return true;
-	if ((want->has & WGM_PEER_HAS_ENDPOINT) &&
+	if ((want->has & MESH_CONF_PEER_HAS_ENDPOINT) &&
 	    !wgm_endpoint_equal(&want->endpoint, &cur->endpoint))
 		return true;
-	if (want->has & WGM_PEER_HAS_CANDIDATES) {
+	if (want->has & MESH_CONF_PEER_HAS_CANDIDATES) {
 		if (want->n_cands != cur->n_cands)
 			return true;
 		for (i = 0; i < want->n_cands; i++)
@@ -113,31 +113,31 @@ static bool peer_differs(const struct wgm_peer *want,
 	return aips_differ(want, cur, oom);
 }
 
-int wgm_conf_diff(const struct wgm_device *cur, const struct wgm_device *want,
-		  struct wgm_device *out, struct wgm_err *err)
+int wgm_conf_diff(const struct mesh_conf_device *cur, const struct mesh_conf_device *want,
+		  struct mesh_conf_device *out, struct wgm_err *err)
 {
-	const struct wgm_peer **cur_sorted = NULL, **want_sorted = NULL;
-	const struct wgm_peer *c;
-	struct wgm_peer *p;
+	const struct mesh_conf_peer **cur_sorted = NULL, **want_sorted = NULL;
+	const struct mesh_conf_peer *c;
+	struct mesh_conf_peer *p;
 	bool oom = false;
 	size_t i;
 	int ret = -1;
 
 	memcpy(out->name, want->name, sizeof(out->name));
-	if ((want->has & WGM_DEV_HAS_PRIVATE_KEY) &&
-	    (!(cur->has & WGM_DEV_HAS_PRIVATE_KEY) ||
+	if ((want->has & MESH_CONF_DEV_HAS_PRIVATE_KEY) &&
+	    (!(cur->has & MESH_CONF_DEV_HAS_PRIVATE_KEY) ||
 	     !wgm_key_equal(want->private_key, cur->private_key))) {
 		memcpy(out->private_key, want->private_key, WGM_KEY_LEN);
-		out->has |= WGM_DEV_HAS_PRIVATE_KEY;
+		out->has |= MESH_CONF_DEV_HAS_PRIVATE_KEY;
 	}
-	if ((want->has & WGM_DEV_HAS_LISTEN_PORT) &&
+	if ((want->has & MESH_CONF_DEV_HAS_LISTEN_PORT) &&
 	    want->listen_port != cur->listen_port) {
 		out->listen_port = want->listen_port;
-		out->has |= WGM_DEV_HAS_LISTEN_PORT;
+		out->has |= MESH_CONF_DEV_HAS_LISTEN_PORT;
 	}
-	if ((want->has & WGM_DEV_HAS_FWMARK) && want->fwmark != cur->fwmark) {
+	if ((want->has & MESH_CONF_DEV_HAS_FWMARK) && want->fwmark != cur->fwmark) {
 		out->fwmark = want->fwmark;
-		out->has |= WGM_DEV_HAS_FWMARK;
+		out->has |= MESH_CONF_DEV_HAS_FWMARK;
 	}
 
 	cur_sorted = sorted_peers(cur);
@@ -148,7 +148,7 @@ int wgm_conf_diff(const struct wgm_device *cur, const struct wgm_device *want,
 	for (i = 0; i < cur->n_peers; i++) {
 		if (lookup(want_sorted, want->n_peers, cur->peers[i].public_key))
 			continue;
-		p = wgm_device_add_peer(out);
+		p = mesh_conf_device_add_peer(out);
 		if (!p)
 			goto oom;
 		memcpy(p->public_key, cur->peers[i].public_key, WGM_KEY_LEN);
@@ -156,7 +156,7 @@ int wgm_conf_diff(const struct wgm_device *cur, const struct wgm_device *want,
 	}
 
 	for (i = 0; i < want->n_peers; i++) {
-		const struct wgm_peer *w = &want->peers[i];
+		const struct mesh_conf_peer *w = &want->peers[i];
 
 		c = lookup(cur_sorted, cur->n_peers, w->public_key);
 		if (c) {
@@ -167,13 +167,13 @@ int wgm_conf_diff(const struct wgm_device *cur, const struct wgm_device *want,
 			if (!differs)
 				continue;
 		}
-		p = wgm_device_add_peer_copy(out, w);
+		p = mesh_conf_device_add_peer_copy(out, w);
 		if (!p)
 			goto oom;
 		p->flags = (w->flags & WGM_PEER_F_REPLACE_CANDIDATES) |
 			   WGM_PEER_F_REPLACE_ALLOWEDIPS;
-		p->has |= WGM_PEER_HAS_PSK | WGM_PEER_HAS_KEEPALIVE;
-		p->has &= ~WGM_PEER_HAS_STATS;
+		p->has |= MESH_CONF_PEER_HAS_PSK | MESH_CONF_PEER_HAS_KEEPALIVE;
+		p->has &= ~MESH_CONF_PEER_HAS_STATS;
 	}
 	ret = 0;
 	goto out;

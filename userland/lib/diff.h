@@ -21,7 +21,7 @@
  *     file sets them to a different value.
  * out->name is copied from want.
  */
-int wgm_conf_diff(const struct wgm_device *cur, const struct wgm_device *want,
-		  struct wgm_device *out, struct wgm_err *err);
+int wgm_conf_diff(const struct mesh_conf_device *cur, const struct mesh_conf_device *want,
+		  struct mesh_conf_device *out, struct wgm_err *err);
 
 #endif /* WGM_DIFF_H */

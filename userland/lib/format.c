@@ -89,7 +89,7 @@ const char *wgm_candidate_state_name(uint8_t state)
 	return "invalid";
 }
 
-int64_t wgm_candidate_last_seen_unix(const struct wgm_candidate *c,
+int64_t mesh_conf_cand_last_seen_unix(const struct mesh_conf_cand *c,
 				     const struct wgm_clock *clk)
 {
 	uint64_t age;
@@ -112,7 +112,7 @@ static int64_t boot_to_unix(uint64_t ns, const struct wgm_clock *clk)
 	return ns ? clk->realtime_sec - (int64_t)boot_age_sec(ns, clk) : 0;
 }
 
-static bool peer_has_active(const struct wgm_peer *peer)
+static bool peer_has_active(const struct mesh_conf_peer *peer)
 {
 	size_t i;
 
@@ -126,11 +126,11 @@ static bool peer_has_active(const struct wgm_peer *peer)
  * Why @peer has no working path, in words, or nothing (b->len stays 0)
  * when it has one or is a plain WireGuard peer with an endpoint.
  */
-static void why_no_path(struct wgm_buf *b, const struct wgm_peer *peer,
+static void why_no_path(struct wgm_buf *b, const struct mesh_conf_peer *peer,
 			const struct wgm_clock *clk)
 {
-	const struct wgm_path_status *st = &peer->path;
-	bool status = peer->has & WGM_PEER_HAS_PATH_STATUS;
+	const struct mesh_conf_path *st = &peer->path;
+	bool status = peer->has & MESH_CONF_PEER_HAS_PATH_STATUS;
 	uint64_t tries = 0;
 	const char *sep = "";
 	char d[128];
@@ -222,7 +222,7 @@ static void json_key(struct wgm_buf *b, const uint8_t key[WGM_KEY_LEN])
 	wgm_json_string(b, k);
 }
 
-static void json_peer(struct wgm_buf *b, const struct wgm_peer *peer,
+static void json_peer(struct wgm_buf *b, const struct mesh_conf_peer *peer,
 		      const struct wgm_clock *clk)
 {
 	char tmp[WGM_ADDRSTRLEN];
@@ -249,10 +249,10 @@ static void json_peer(struct wgm_buf *b, const struct wgm_peer *peer,
 		       ",\"persistent_keepalive\":%u",
 		       peer->last_handshake_sec, peer->rx_bytes,
 		       peer->tx_bytes, peer->keepalive);
-	if (peer->has & WGM_PEER_HAS_CANDIDATES) {
+	if (peer->has & MESH_CONF_PEER_HAS_CANDIDATES) {
 		wgm_buf_puts(b, ",\"candidates\":[");
 		for (i = 0; i < peer->n_cands; i++) {
-			const struct wgm_candidate *c = &peer->cands[i];
+			const struct mesh_conf_cand *c = &peer->cands[i];
 
 			wgm_buf_puts(b, i ? ",{\"endpoint\":" : "{\"endpoint\":");
 			wgm_json_string(b, wgm_format_endpoint(&c->endpoint, tmp,
@@ -261,13 +261,13 @@ static void json_peer(struct wgm_buf *b, const struct wgm_peer *peer,
 			wgm_json_string(b, wgm_candidate_state_name(c->state));
 			wgm_buf_printf(b, ",\"rtt_us\":%u,\"last_seen\":%" PRId64
 				       ",\"active\":%s}", c->rtt_us,
-				       wgm_candidate_last_seen_unix(c, clk),
+				       mesh_conf_cand_last_seen_unix(c, clk),
 				       c->flags & WGM_CANDIDATE_F_ACTIVE ? "true" : "false");
 		}
 		wgm_buf_puts(b, "]");
 	}
-	if (peer->has & WGM_PEER_HAS_PATH_STATUS) {
-		const struct wgm_path_status *st = &peer->path;
+	if (peer->has & MESH_CONF_PEER_HAS_PATH_STATUS) {
+		const struct mesh_conf_path *st = &peer->path;
 		struct wgm_buf why;
 
 		wgm_buf_printf(b, ",\"path_status\":{\"probe_key\":%s,\"speaks_probes\":%s,"
@@ -302,7 +302,7 @@ static int64_t since_boottime(uint64_t ns, const struct wgm_clock *clk)
 }
 
 /* ,"stun_servers":[...],"mapped":[...],"stun_dropped":N */
-static void json_stun(struct wgm_buf *b, const struct wgm_device *dev,
+static void json_stun(struct wgm_buf *b, const struct mesh_conf_device *dev,
 		      const struct wgm_clock *clk)
 {
 	char tmp[WGM_ADDRSTRLEN];
@@ -310,7 +310,7 @@ static void json_stun(struct wgm_buf *b, const struct wgm_device *dev,
 
 	wgm_buf_puts(b, ",\"stun_servers\":[");
 	for (i = 0; i < dev->n_stun; i++) {
-		const struct wgm_stun_server *s = &dev->stun[i];
+		const struct mesh_conf_stun *s = &dev->stun[i];
 
 		wgm_buf_puts(b, i ? ",{\"endpoint\":" : "{\"endpoint\":");
 		wgm_json_string(b, wgm_format_endpoint(&s->endpoint, tmp, sizeof(tmp)));
@@ -327,7 +327,7 @@ static void json_stun(struct wgm_buf *b, const struct wgm_device *dev,
 	}
 	wgm_buf_puts(b, "],\"mapped\":[");
 	for (i = 0; i < dev->n_mapped; i++) {
-		const struct wgm_mapped *m = &dev->mapped[i];
+		const struct mesh_conf_mapped *m = &dev->mapped[i];
 
 		wgm_buf_puts(b, i ? ",{\"endpoint\":" : "{\"endpoint\":");
 		wgm_json_string(b, wgm_format_endpoint(&m->endpoint, tmp, sizeof(tmp)));
@@ -338,7 +338,7 @@ static void json_stun(struct wgm_buf *b, const struct wgm_device *dev,
 	wgm_buf_printf(b, "],\"stun_dropped\":%u", dev->stun_dropped);
 }
 
-void wgm_json_device(struct wgm_buf *b, const struct wgm_device *dev,
+void wgm_json_device(struct wgm_buf *b, const struct mesh_conf_device *dev,
 		     const struct wgm_clock *clk)
 {
 	size_t i;
@@ -346,7 +346,7 @@ void wgm_json_device(struct wgm_buf *b, const struct wgm_device *dev,
 	wgm_buf_puts(b, "{\"name\":");
 	wgm_json_string(b, dev->name);
 	wgm_buf_puts(b, ",\"public_key\":");
-	if (dev->has & WGM_DEV_HAS_PUBLIC_KEY && !wgm_key_is_zero(dev->public_key))
+	if (dev->has & MESH_CONF_DEV_HAS_PUBLIC_KEY && !wgm_key_is_zero(dev->public_key))
 		json_key(b, dev->public_key);
 	else
 		wgm_buf_puts(b, "null");
@@ -359,7 +359,7 @@ void wgm_json_device(struct wgm_buf *b, const struct wgm_device *dev,
 	}
 	wgm_buf_puts(b, "]");
 	/* kernels with STUN always report the (maybe empty) server list */
-	if (dev->has & WGM_DEV_HAS_STUN)
+	if (dev->has & MESH_CONF_DEV_HAS_STUN)
 		json_stun(b, dev, clk);
 	wgm_buf_puts(b, "}\n");
 }
@@ -384,7 +384,7 @@ static void show_key(char out[WGM_KEY_B64_LEN + 1], const uint8_t *key)
 		wgm_key_to_base64(out, key);
 }
 
-static void show_peer(struct wgm_buf *b, const struct wgm_peer *peer,
+static void show_peer(struct wgm_buf *b, const struct mesh_conf_peer *peer,
 		      const struct wgm_clock *clk, bool color)
 {
 	char k[WGM_KEY_B64_LEN + 1], tmp[WGM_ADDRSTRLEN], d[128], r[32], t[32];
@@ -393,7 +393,7 @@ static void show_peer(struct wgm_buf *b, const struct wgm_peer *peer,
 	wgm_key_to_base64(k, peer->public_key);
 	wgm_buf_printf(b, "\n%speer:%s %s\n", color ? C_YELLOW : "",
 		       color ? C_RESET : "", k);
-	if ((peer->has & WGM_PEER_HAS_PSK) &&
+	if ((peer->has & MESH_CONF_PEER_HAS_PSK) &&
 	    !wgm_key_is_zero(peer->preshared_key)) {
 		label(b, color, "preshared key");
 		wgm_buf_puts(b, "(hidden)\n");
@@ -438,7 +438,7 @@ static void show_peer(struct wgm_buf *b, const struct wgm_peer *peer,
 	if (peer->n_cands) {
 		label(b, color, "candidates");
 		for (i = 0; i < peer->n_cands; i++) {
-			const struct wgm_candidate *c = &peer->cands[i];
+			const struct mesh_conf_cand *c = &peer->cands[i];
 
 			wgm_buf_printf(b, "%s%s (%s", i ? ", " : "",
 				       wgm_format_endpoint(&c->endpoint, tmp,
@@ -468,7 +468,7 @@ static void show_peer(struct wgm_buf *b, const struct wgm_peer *peer,
 }
 
 /* "stun servers: ..." and one "mapped address: ..." line per family. */
-static void show_stun(struct wgm_buf *b, const struct wgm_device *dev,
+static void show_stun(struct wgm_buf *b, const struct mesh_conf_device *dev,
 		      bool color)
 {
 	char tmp[WGM_ADDRSTRLEN], d[128];
@@ -483,7 +483,7 @@ static void show_stun(struct wgm_buf *b, const struct wgm_device *dev,
 		wgm_buf_puts(b, "\n");
 	}
 	for (i = 0; i < dev->n_mapped; i++) {
-		const struct wgm_mapped *m = &dev->mapped[i];
+		const struct mesh_conf_mapped *m = &dev->mapped[i];
 
 		label(b, color, "mapped address");
 		wgm_buf_printf(b, "%s", wgm_format_endpoint(&m->endpoint, tmp,
@@ -495,7 +495,7 @@ static void show_stun(struct wgm_buf *b, const struct wgm_device *dev,
 	}
 }
 
-void wgm_show_device(struct wgm_buf *b, const struct wgm_device *dev,
+void wgm_show_device(struct wgm_buf *b, const struct mesh_conf_device *dev,
 		     const struct wgm_clock *clk, bool color)
 {
 	char k[WGM_KEY_B64_LEN + 1];
@@ -503,13 +503,13 @@ void wgm_show_device(struct wgm_buf *b, const struct wgm_device *dev,
 
 	wgm_buf_printf(b, "%sinterface:%s %s\n", color ? C_GREEN : "",
 		       color ? C_RESET : "", dev->name);
-	if ((dev->has & WGM_DEV_HAS_PUBLIC_KEY) &&
+	if ((dev->has & MESH_CONF_DEV_HAS_PUBLIC_KEY) &&
 	    !wgm_key_is_zero(dev->public_key)) {
 		wgm_key_to_base64(k, dev->public_key);
 		label(b, color, "public key");
 		wgm_buf_printf(b, "%s\n", k);
 	}
-	if ((dev->has & WGM_DEV_HAS_PRIVATE_KEY) &&
+	if ((dev->has & MESH_CONF_DEV_HAS_PRIVATE_KEY) &&
 	    !wgm_key_is_zero(dev->private_key)) {
 		label(b, color, "private key");
 		wgm_buf_puts(b, "(hidden)\n");
@@ -534,14 +534,14 @@ const char *const wgm_show_fields[] = {
 	"stun-servers", "mapped", "stun-dropped", NULL
 };
 
-static void prefix(struct wgm_buf *b, const struct wgm_device *dev,
+static void prefix(struct wgm_buf *b, const struct mesh_conf_device *dev,
 		   bool with_name)
 {
 	if (with_name)
 		wgm_buf_printf(b, "%s\t", dev->name);
 }
 
-static void peer_aips(struct wgm_buf *b, const struct wgm_peer *peer,
+static void peer_aips(struct wgm_buf *b, const struct mesh_conf_peer *peer,
 		      const char *sep)
 {
 	char tmp[WGM_ADDRSTRLEN];
@@ -554,7 +554,7 @@ static void peer_aips(struct wgm_buf *b, const struct wgm_peer *peer,
 			       wgm_format_cidr(&peer->aips[i], tmp, sizeof(tmp)));
 }
 
-static void peer_psk(struct wgm_buf *b, const struct wgm_peer *peer)
+static void peer_psk(struct wgm_buf *b, const struct mesh_conf_peer *peer)
 {
 	char k[WGM_KEY_B64_LEN + 1];
 
@@ -562,7 +562,7 @@ static void peer_psk(struct wgm_buf *b, const struct wgm_peer *peer)
 	wgm_buf_puts(b, k);
 }
 
-static void dev_fwmark(struct wgm_buf *b, const struct wgm_device *dev)
+static void dev_fwmark(struct wgm_buf *b, const struct mesh_conf_device *dev)
 {
 	if (dev->fwmark)
 		wgm_buf_printf(b, "0x%x", dev->fwmark);
@@ -570,7 +570,7 @@ static void dev_fwmark(struct wgm_buf *b, const struct wgm_device *dev)
 		wgm_buf_puts(b, "off");
 }
 
-int wgm_show_field(struct wgm_buf *b, const struct wgm_device *dev,
+int wgm_show_field(struct wgm_buf *b, const struct mesh_conf_device *dev,
 		   const char *field, bool with_name, struct wgm_err *err)
 {
 	char k[WGM_KEY_B64_LEN + 1], tmp[WGM_ADDRSTRLEN];
@@ -603,7 +603,7 @@ int wgm_show_field(struct wgm_buf *b, const struct wgm_device *dev,
 	/* one line per server: server, what it saw, requests, responses */
 	if (!strcmp(field, "stun-servers")) {
 		for (i = 0; i < dev->n_stun; i++) {
-			const struct wgm_stun_server *s = &dev->stun[i];
+			const struct mesh_conf_stun *s = &dev->stun[i];
 
 			prefix(b, dev, with_name);
 			wgm_buf_printf(b, "%s\t", wgm_format_endpoint(&s->endpoint, tmp,
@@ -617,7 +617,7 @@ int wgm_show_field(struct wgm_buf *b, const struct wgm_device *dev,
 	/* one line per family: mapped address, age in ms, server */
 	if (!strcmp(field, "mapped")) {
 		for (i = 0; i < dev->n_mapped; i++) {
-			const struct wgm_mapped *m = &dev->mapped[i];
+			const struct mesh_conf_mapped *m = &dev->mapped[i];
 
 			prefix(b, dev, with_name);
 			wgm_buf_printf(b, "%s\t%u\t", wgm_format_endpoint(&m->endpoint, tmp,
@@ -654,7 +654,7 @@ int wgm_show_field(struct wgm_buf *b, const struct wgm_device *dev,
 		wgm_buf_puts(b, "\n");
 	}
 	for (i = 0; i < dev->n_peers; i++) {
-		const struct wgm_peer *peer = &dev->peers[i];
+		const struct mesh_conf_peer *peer = &dev->peers[i];
 
 		prefix(b, dev, with_name);
 		wgm_key_to_base64(k, peer->public_key);

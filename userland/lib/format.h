@@ -24,17 +24,17 @@ void wgm_fmt_duration(char *buf, size_t len, uint64_t secs);
 void wgm_fmt_bytes(char *buf, size_t len, uint64_t bytes);
 const char *wgm_candidate_state_name(uint8_t state);
 /* Candidate's last_seen as unix seconds (0 = never). */
-int64_t wgm_candidate_last_seen_unix(const struct wgm_candidate *c,
+int64_t mesh_conf_cand_last_seen_unix(const struct mesh_conf_cand *c,
 				     const struct wgm_clock *clk);
 
 /* A JSON string literal with quotes and escapes. */
 void wgm_json_string(struct wgm_buf *b, const char *s);
 /* One device as a single-line JSON object followed by '\n'. */
-void wgm_json_device(struct wgm_buf *b, const struct wgm_device *dev,
+void wgm_json_device(struct wgm_buf *b, const struct mesh_conf_device *dev,
 		     const struct wgm_clock *clk);
 
 /* `wg show`-style block; ANSI colours when color is set. */
-void wgm_show_device(struct wgm_buf *b, const struct wgm_device *dev,
+void wgm_show_device(struct wgm_buf *b, const struct mesh_conf_device *dev,
 		     const struct wgm_clock *clk, bool color);
 
 /* Names accepted by wgm_show_field, NULL-terminated. */
@@ -43,7 +43,7 @@ extern const char *const wgm_show_fields[];
  * One field, tab-separated lines (wg's `show DEV FIELD`); with_name
  * prefixes every line with the interface name (for `show all FIELD`).
  */
-int wgm_show_field(struct wgm_buf *b, const struct wgm_device *dev,
+int wgm_show_field(struct wgm_buf *b, const struct mesh_conf_device *dev,
 		   const char *field, bool with_name, struct wgm_err *err);
 
 #endif /* WGM_FORMAT_H */

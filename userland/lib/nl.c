@@ -121,7 +121,7 @@ static int dump_cb(const struct nlmsghdr *nlh, void *data, struct wgm_err *err)
 }
 
 int wgm_nl_get_device(struct wgm_nl *nl, const char *ifname,
-		      struct wgm_device *dev, struct wgm_err *err)
+		      struct mesh_conf_device *dev, struct wgm_err *err)
 {
 	char req[512], extack[256];
 	int attempt, errnum;
@@ -131,7 +131,7 @@ int wgm_nl_get_device(struct wgm_nl *nl, const char *ifname,
 	if (strlen(ifname) >= IFNAMSIZ)
 		return wgm_err_set(err, "interface name too long: %s", ifname);
 	for (attempt = 0; attempt < DUMP_ATTEMPTS; attempt++) {
-		wgm_device_free(dev);
+		mesh_conf_device_free(dev);
 		intr = false;
 		len = wgm_get_build(req, sizeof(req), nl->family, ++nl->seq,
 				    ifname);
@@ -140,7 +140,7 @@ int wgm_nl_get_device(struct wgm_nl *nl, const char *ifname,
 			if (errnum)
 				wgm_nl_errno_msg(err, WGM_NL_OP_GET, errnum,
 						 extack, ifname);
-			wgm_device_free(dev);
+			mesh_conf_device_free(dev);
 			return -1;
 		}
 		if (!intr) {
@@ -150,12 +150,12 @@ int wgm_nl_get_device(struct wgm_nl *nl, const char *ifname,
 			return 0;
 		}
 	}
-	wgm_device_free(dev);
+	mesh_conf_device_free(dev);
 	return wgm_err_set(err, "%s: peers kept changing during %d dump attempts",
 			   ifname, DUMP_ATTEMPTS);
 }
 
-int wgm_nl_set_device(struct wgm_nl *nl, const struct wgm_device *dev,
+int wgm_nl_set_device(struct wgm_nl *nl, const struct mesh_conf_device *dev,
 		      struct wgm_err *err)
 {
 	char extack[256], *msg;

@@ -24,12 +24,12 @@ void wgm_nl_close(struct wgm_nl *nl);
 
 /* Dump the whole state of ifname into dev (initialised by the caller). */
 int wgm_nl_get_device(struct wgm_nl *nl, const char *ifname,
-		      struct wgm_device *dev, struct wgm_err *err);
+		      struct mesh_conf_device *dev, struct wgm_err *err);
 /*
  * Apply dev (dev->name selects the device) in as many SET_DEVICE messages as
  * needed, each acknowledged before the next is sent.
  */
-int wgm_nl_set_device(struct wgm_nl *nl, const struct wgm_device *dev,
+int wgm_nl_set_device(struct wgm_nl *nl, const struct mesh_conf_device *dev,
 		      struct wgm_err *err);
 
 #endif /* WGM_NL_H */

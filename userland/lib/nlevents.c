@@ -180,7 +180,7 @@ int wgm_nl_events_read(struct wgm_nl *nl, wgm_event_cb cb, void *data,
 {
 	const struct nlmsghdr *nlh;
 	const struct genlmsghdr *genl;
-	struct wgm_device dev;
+	struct mesh_conf_device dev;
 	struct wgm_event ev;
 	int remain, ret = 0;
 	ssize_t n;
@@ -200,17 +200,17 @@ int wgm_nl_events_read(struct wgm_nl *nl, wgm_event_cb cb, void *data,
 		    mnl_nlmsg_get_payload_len(nlh) < GENL_HDRLEN)
 			continue;
 		genl = mnl_nlmsg_get_payload(nlh);
-		wgm_device_init(&dev);
+		mesh_conf_device_init(&dev);
 		if (wgm_dump_parse(nlh, &dev, err)) {
-			wgm_device_free(&dev);
+			mesh_conf_device_free(&dev);
 			return wgm_err_prefix(err, "malformed event");
 		}
 		if (wgm_event_parse(nlh, &ev)) {
-			wgm_device_free(&dev);
+			mesh_conf_device_free(&dev);
 			return wgm_err_set(err, "malformed event attributes");
 		}
 		ret = cb(genl->cmd, &dev, &ev, data);
-		wgm_device_free(&dev);
+		mesh_conf_device_free(&dev);
 		if (ret)
 			return -1;
 	}

@@ -46,7 +46,7 @@ int wgm_event_parse(const struct nlmsghdr *nlh, struct wgm_event *ev);
  * Called for every event; dev (peer and candidates, GET_DEVICE layout) is
  * freed after the call.  Non-zero stops.
  */
-typedef int (*wgm_event_cb)(uint8_t cmd, const struct wgm_device *dev,
+typedef int (*wgm_event_cb)(uint8_t cmd, const struct mesh_conf_device *dev,
 			    const struct wgm_event *ev, void *data);
 
 /*

@@ -42,7 +42,7 @@ static bool put_sockaddr(struct nlmsghdr *nlh, size_t buflen, uint16_t type,
 
 /* Everything about a peer except its public key and allowed IPs. */
 static bool put_peer_head(struct nlmsghdr *nlh, size_t buflen,
-			  const struct wgm_peer *peer)
+			  const struct mesh_conf_peer *peer)
 {
 	struct nlattr *cands, *cand;
 	size_t i;
@@ -52,19 +52,19 @@ static bool put_peer_head(struct nlmsghdr *nlh, size_t buflen,
 		return false;
 	if (peer->flags & WGM_PEER_F_REMOVE_ME)
 		return true;
-	if ((peer->has & WGM_PEER_HAS_PSK) &&
+	if ((peer->has & MESH_CONF_PEER_HAS_PSK) &&
 	    !mnl_attr_put_check(nlh, buflen, WGM_PEER_A_PRESHARED_KEY,
 				WGM_KEY_LEN, peer->preshared_key))
 		return false;
-	if ((peer->has & WGM_PEER_HAS_ENDPOINT) &&
+	if ((peer->has & MESH_CONF_PEER_HAS_ENDPOINT) &&
 	    !put_sockaddr(nlh, buflen, WGM_PEER_A_ENDPOINT, &peer->endpoint))
 		return false;
-	if ((peer->has & WGM_PEER_HAS_KEEPALIVE) &&
+	if ((peer->has & MESH_CONF_PEER_HAS_KEEPALIVE) &&
 	    !mnl_attr_put_u16_check(nlh, buflen,
 				    WGM_PEER_A_PERSISTENT_KEEPALIVE_INTERVAL,
 				    peer->keepalive))
 		return false;
-	if ((peer->has & WGM_PEER_HAS_CANDIDATES) && peer->n_cands) {
+	if ((peer->has & MESH_CONF_PEER_HAS_CANDIDATES) && peer->n_cands) {
 		cands = mnl_attr_nest_start_check(nlh, buflen,
 						  WGM_PEER_A_CANDIDATES);
 		if (!cands)
@@ -83,7 +83,7 @@ static bool put_peer_head(struct nlmsghdr *nlh, size_t buflen,
 }
 
 static bool put_aip(struct nlmsghdr *nlh, size_t buflen,
-		    const struct wgm_allowedip *aip)
+		    const struct mesh_conf_aip *aip)
 {
 	struct nlattr *nest = mnl_attr_nest_start_check(nlh, buflen, 0);
 
@@ -105,7 +105,7 @@ static bool put_aip(struct nlmsghdr *nlh, size_t buflen,
 	return true;
 }
 
-void wgm_set_iter_init(struct wgm_set_iter *it, const struct wgm_device *dev)
+void wgm_set_iter_init(struct wgm_set_iter *it, const struct mesh_conf_device *dev)
 {
 	memset(it, 0, sizeof(*it));
 	it->dev = dev;
@@ -124,7 +124,7 @@ bool wgm_set_iter_done(const struct wgm_set_iter *it)
 static bool put_peer(struct wgm_set_iter *it, struct nlmsghdr *nlh,
 		     size_t buflen, bool *progress)
 {
-	const struct wgm_peer *peer = &it->dev->peers[it->peer];
+	const struct mesh_conf_peer *peer = &it->dev->peers[it->peer];
 	bool head = !it->peer_head_sent, removing;
 	struct nlattr *nest, *aips;
 	size_t idx = it->aip;
@@ -180,7 +180,7 @@ cancel:
 
 /* The whole STUN server list (an empty nest clears it). */
 static bool put_stun(struct nlmsghdr *nlh, size_t buflen,
-		     const struct wgm_device *dev)
+		     const struct mesh_conf_device *dev)
 {
 	struct nlattr *list, *one;
 	size_t i;
@@ -202,7 +202,7 @@ static bool put_stun(struct nlmsghdr *nlh, size_t buflen,
 int wgm_set_build_next(struct wgm_set_iter *it, void *buf, size_t buflen,
 		       uint16_t family, uint32_t seq, struct wgm_err *err)
 {
-	const struct wgm_device *dev = it->dev;
+	const struct mesh_conf_device *dev = it->dev;
 	struct nlattr *peers;
 	struct nlmsghdr *nlh;
 	unsigned int n = 0;
@@ -222,20 +222,20 @@ int wgm_set_build_next(struct wgm_set_iter *it, void *buf, size_t buflen,
 		    !mnl_attr_put_u32_check(nlh, buflen, WGM_DEVICE_A_FLAGS,
 					    dev->flags))
 			goto too_big;
-		if ((dev->has & WGM_DEV_HAS_PRIVATE_KEY) &&
+		if ((dev->has & MESH_CONF_DEV_HAS_PRIVATE_KEY) &&
 		    !mnl_attr_put_check(nlh, buflen, WGM_DEVICE_A_PRIVATE_KEY,
 					WGM_KEY_LEN, dev->private_key))
 			goto too_big;
-		if ((dev->has & WGM_DEV_HAS_LISTEN_PORT) &&
+		if ((dev->has & MESH_CONF_DEV_HAS_LISTEN_PORT) &&
 		    !mnl_attr_put_u16_check(nlh, buflen,
 					    WGM_DEVICE_A_LISTEN_PORT,
 					    dev->listen_port))
 			goto too_big;
-		if ((dev->has & WGM_DEV_HAS_FWMARK) &&
+		if ((dev->has & MESH_CONF_DEV_HAS_FWMARK) &&
 		    !mnl_attr_put_u32_check(nlh, buflen, WGM_DEVICE_A_FWMARK,
 					    dev->fwmark))
 			goto too_big;
-		if ((dev->has & WGM_DEV_HAS_STUN) && !put_stun(nlh, buflen, dev))
+		if ((dev->has & MESH_CONF_DEV_HAS_STUN) && !put_stun(nlh, buflen, dev))
 			goto too_big;
 	}
 	if (it->peer < dev->n_peers) {
@@ -308,10 +308,10 @@ static int parse_sockaddr(const struct nlattr *a, union wgm_sockaddr *out)
 	return -1;
 }
 
-static int parse_aip(const struct nlattr *nest, struct wgm_peer *peer,
+static int parse_aip(const struct nlattr *nest, struct mesh_conf_peer *peer,
 		     struct wgm_err *err)
 {
-	struct wgm_allowedip aip;
+	struct mesh_conf_aip aip;
 	const struct nlattr *a;
 	bool have_addr = false, have_cidr = false;
 	size_t alen = 0;
@@ -349,16 +349,16 @@ static int parse_aip(const struct nlattr *nest, struct wgm_peer *peer,
 	    !((aip.family == AF_INET && alen == 4 && aip.cidr <= 32) ||
 	      (aip.family == AF_INET6 && alen == 16 && aip.cidr <= 128)))
 		return bad(err, "allowed IP");
-	if (!wgm_peer_add_aip(peer))
+	if (!mesh_conf_peer_add_aip(peer))
 		return wgm_err_set(err, "out of memory");
 	peer->aips[peer->n_aips - 1] = aip;
 	return 0;
 }
 
-static int parse_candidate(const struct nlattr *nest, struct wgm_peer *peer,
+static int parse_candidate(const struct nlattr *nest, struct mesh_conf_peer *peer,
 			   struct wgm_err *err)
 {
-	struct wgm_candidate c;
+	struct mesh_conf_cand c;
 	const struct nlattr *a;
 	bool have_ep = false;
 
@@ -403,16 +403,16 @@ static int parse_candidate(const struct nlattr *nest, struct wgm_peer *peer,
 	}
 	if (!have_ep)
 		return bad(err, "candidate without endpoint");
-	if (!wgm_peer_add_cand(peer))
+	if (!mesh_conf_peer_add_cand(peer))
 		return wgm_err_set(err, "out of memory");
 	peer->cands[peer->n_cands - 1] = c;
 	return 0;
 }
 
-static int parse_path_status(const struct nlattr *nest, struct wgm_peer *peer,
+static int parse_path_status(const struct nlattr *nest, struct mesh_conf_peer *peer,
 			     struct wgm_err *err)
 {
-	struct wgm_path_status *st = &peer->path;
+	struct mesh_conf_path *st = &peer->path;
 	const struct nlattr *a;
 
 	memset(st, 0, sizeof(*st));
@@ -443,17 +443,17 @@ static int parse_path_status(const struct nlattr *nest, struct wgm_peer *peer,
 			break;
 		}
 	}
-	peer->has |= WGM_PEER_HAS_PATH_STATUS;
+	peer->has |= MESH_CONF_PEER_HAS_PATH_STATUS;
 	return 0;
 }
 
-static int parse_peer(const struct nlattr *nest, struct wgm_device *dev,
+static int parse_peer(const struct nlattr *nest, struct mesh_conf_device *dev,
 		      bool first_in_msg, struct wgm_err *err)
 {
 	const uint8_t *key = NULL;
 	struct __kernel_timespec ts;
 	const struct nlattr *a, *b;
-	struct wgm_peer *peer;
+	struct mesh_conf_peer *peer;
 
 	mnl_attr_for_each_nested(a, nest) {
 		if (mnl_attr_get_type(a) == WGM_PEER_A_PUBLIC_KEY) {
@@ -468,7 +468,7 @@ static int parse_peer(const struct nlattr *nest, struct wgm_device *dev,
 	    !memcmp(dev->peers[dev->n_peers - 1].public_key, key, WGM_KEY_LEN)) {
 		peer = &dev->peers[dev->n_peers - 1];
 	} else {
-		peer = wgm_device_add_peer(dev);
+		peer = mesh_conf_device_add_peer(dev);
 		if (!peer)
 			return wgm_err_set(err, "out of memory");
 		memcpy(peer->public_key, key, WGM_KEY_LEN);
@@ -481,7 +481,7 @@ static int parse_peer(const struct nlattr *nest, struct wgm_device *dev,
 				return bad(err, "preshared key");
 			memcpy(peer->preshared_key, mnl_attr_get_payload(a),
 			       WGM_KEY_LEN);
-			peer->has |= WGM_PEER_HAS_PSK;
+			peer->has |= MESH_CONF_PEER_HAS_PSK;
 			break;
 		case WGM_PEER_A_FLAGS:
 			if (!attr_len_is(a, 4))
@@ -491,13 +491,13 @@ static int parse_peer(const struct nlattr *nest, struct wgm_device *dev,
 		case WGM_PEER_A_ENDPOINT:
 			if (parse_sockaddr(a, &peer->endpoint))
 				return bad(err, "peer endpoint");
-			peer->has |= WGM_PEER_HAS_ENDPOINT;
+			peer->has |= MESH_CONF_PEER_HAS_ENDPOINT;
 			break;
 		case WGM_PEER_A_PERSISTENT_KEEPALIVE_INTERVAL:
 			if (!attr_len_is(a, 2))
 				return bad(err, "keepalive");
 			peer->keepalive = mnl_attr_get_u16(a);
-			peer->has |= WGM_PEER_HAS_KEEPALIVE;
+			peer->has |= MESH_CONF_PEER_HAS_KEEPALIVE;
 			break;
 		case WGM_PEER_A_LAST_HANDSHAKE_TIME:
 			if (!attr_len_is(a, sizeof(ts)))
@@ -505,7 +505,7 @@ static int parse_peer(const struct nlattr *nest, struct wgm_device *dev,
 			memcpy(&ts, mnl_attr_get_payload(a), sizeof(ts));
 			peer->last_handshake_sec = ts.tv_sec;
 			peer->last_handshake_nsec = ts.tv_nsec;
-			peer->has |= WGM_PEER_HAS_STATS;
+			peer->has |= MESH_CONF_PEER_HAS_STATS;
 			break;
 		case WGM_PEER_A_RX_BYTES:
 		case WGM_PEER_A_TX_BYTES:
@@ -515,7 +515,7 @@ static int parse_peer(const struct nlattr *nest, struct wgm_device *dev,
 				peer->rx_bytes = mnl_attr_get_u64(a);
 			else
 				peer->tx_bytes = mnl_attr_get_u64(a);
-			peer->has |= WGM_PEER_HAS_STATS;
+			peer->has |= MESH_CONF_PEER_HAS_STATS;
 			break;
 		case WGM_PEER_A_ALLOWEDIPS:
 			mnl_attr_for_each_nested(b, a) {
@@ -524,7 +524,7 @@ static int parse_peer(const struct nlattr *nest, struct wgm_device *dev,
 			}
 			break;
 		case WGM_PEER_A_CANDIDATES:
-			peer->has |= WGM_PEER_HAS_CANDIDATES;
+			peer->has |= MESH_CONF_PEER_HAS_CANDIDATES;
 			mnl_attr_for_each_nested(b, a) {
 				if (parse_candidate(b, peer, err))
 					return -1;
@@ -539,10 +539,10 @@ static int parse_peer(const struct nlattr *nest, struct wgm_device *dev,
 	return 0;
 }
 
-static int parse_stun(const struct nlattr *nest, struct wgm_device *dev,
+static int parse_stun(const struct nlattr *nest, struct mesh_conf_device *dev,
 		      struct wgm_err *err)
 {
-	struct wgm_stun_server s;
+	struct mesh_conf_stun s;
 	const struct nlattr *a;
 	bool have_ep = false;
 
@@ -582,10 +582,10 @@ static int parse_stun(const struct nlattr *nest, struct wgm_device *dev,
 	return 0;
 }
 
-static int parse_mapped(const struct nlattr *nest, struct wgm_device *dev,
+static int parse_mapped(const struct nlattr *nest, struct mesh_conf_device *dev,
 			struct wgm_err *err)
 {
-	struct wgm_mapped m;
+	struct mesh_conf_mapped m;
 	const struct nlattr *a;
 	bool have_ep = false;
 
@@ -616,7 +616,7 @@ static int parse_mapped(const struct nlattr *nest, struct wgm_device *dev,
 	return 0;
 }
 
-int wgm_dump_parse(const struct nlmsghdr *nlh, struct wgm_device *dev,
+int wgm_dump_parse(const struct nlmsghdr *nlh, struct mesh_conf_device *dev,
 		   struct wgm_err *err)
 {
 	const struct nlattr *a, *p;
@@ -644,14 +644,14 @@ int wgm_dump_parse(const struct nlmsghdr *nlh, struct wgm_device *dev,
 				return bad(err, "private key");
 			memcpy(dev->private_key, mnl_attr_get_payload(a),
 			       WGM_KEY_LEN);
-			dev->has |= WGM_DEV_HAS_PRIVATE_KEY;
+			dev->has |= MESH_CONF_DEV_HAS_PRIVATE_KEY;
 			break;
 		case WGM_DEVICE_A_PUBLIC_KEY:
 			if (!attr_len_is(a, WGM_KEY_LEN))
 				return bad(err, "public key");
 			memcpy(dev->public_key, mnl_attr_get_payload(a),
 			       WGM_KEY_LEN);
-			dev->has |= WGM_DEV_HAS_PUBLIC_KEY;
+			dev->has |= MESH_CONF_DEV_HAS_PUBLIC_KEY;
 			break;
 		case WGM_DEVICE_A_FLAGS:
 			if (!attr_len_is(a, 4))
@@ -662,13 +662,13 @@ int wgm_dump_parse(const struct nlmsghdr *nlh, struct wgm_device *dev,
 			if (!attr_len_is(a, 2))
 				return bad(err, "listen port");
 			dev->listen_port = mnl_attr_get_u16(a);
-			dev->has |= WGM_DEV_HAS_LISTEN_PORT;
+			dev->has |= MESH_CONF_DEV_HAS_LISTEN_PORT;
 			break;
 		case WGM_DEVICE_A_FWMARK:
 			if (!attr_len_is(a, 4))
 				return bad(err, "fwmark");
 			dev->fwmark = mnl_attr_get_u32(a);
-			dev->has |= WGM_DEV_HAS_FWMARK;
+			dev->has |= MESH_CONF_DEV_HAS_FWMARK;
 			break;
 		case WGM_DEVICE_A_PEERS:
 			mnl_attr_for_each_nested(p, a) {
@@ -678,7 +678,7 @@ int wgm_dump_parse(const struct nlmsghdr *nlh, struct wgm_device *dev,
 			}
 			break;
 		case WGM_DEVICE_A_STUN_SERVERS:
-			dev->has |= WGM_DEV_HAS_STUN;
+			dev->has |= MESH_CONF_DEV_HAS_STUN;
 			dev->n_stun = 0;
 			mnl_attr_for_each_nested(p, a) {
 				if (parse_stun(p, dev, err))

@@ -2,7 +2,7 @@
 /*
  * Socket-free netlink message handling for the wgmesh family: building
  * SET_DEVICE requests (split into as many messages as needed), parsing
- * GET_DEVICE dump messages into a struct wgm_device (joining a peer that is
+ * GET_DEVICE dump messages into a struct mesh_conf_device (joining a peer that is
  * continued in the next message), and decoding NLMSG_ERROR / NLMSG_DONE with
  * their extended-ack text.  nl.c adds the socket around these.
  */
@@ -23,14 +23,14 @@
 #define WGM_NL_RECV_SIZE 65536
 
 struct wgm_set_iter {
-	const struct wgm_device *dev;
+	const struct mesh_conf_device *dev;
 	size_t peer;		/* next peer to emit */
 	size_t aip;		/* next allowed IP of that peer */
 	bool peer_head_sent;	/* its flags/keys/endpoint already went out */
 	unsigned int msgs;	/* messages built so far */
 };
 
-void wgm_set_iter_init(struct wgm_set_iter *it, const struct wgm_device *dev);
+void wgm_set_iter_init(struct wgm_set_iter *it, const struct mesh_conf_device *dev);
 bool wgm_set_iter_done(const struct wgm_set_iter *it);
 /*
  * Build the next SET_DEVICE message into buf (buflen bytes, at least 512).
@@ -50,7 +50,7 @@ size_t wgm_get_build(void *buf, size_t buflen, uint16_t family, uint32_t seq,
  * Merge one GET_DEVICE reply (or a SET_DEVICE request: same layout) into
  * dev.  A first peer whose public key equals dev's last peer continues it.
  */
-int wgm_dump_parse(const struct nlmsghdr *nlh, struct wgm_device *dev,
+int wgm_dump_parse(const struct nlmsghdr *nlh, struct mesh_conf_device *dev,
 		   struct wgm_err *err);
 
 /* CTRL_CMD_GETFAMILY request and reply. */

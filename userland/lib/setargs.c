@@ -11,12 +11,12 @@
 #define PEER_WORDS "remove, preshared-key, endpoint, candidates, " \
 		   "persistent-keepalive, allowed-ips, peer"
 
-static int parse_allowed_ips(struct wgm_peer *peer, const char *value,
+static int parse_allowed_ips(struct mesh_conf_peer *peer, const char *value,
 			     struct wgm_err *err)
 {
 	size_t max = strlen(value) / 2 + 1, n, i, prefixed = 0;
 	char *copy, **items;
-	struct wgm_allowedip aip;
+	struct mesh_conf_aip aip;
 	int ret = -1;
 
 	copy = strdup(value);
@@ -37,7 +37,7 @@ static int parse_allowed_ips(struct wgm_peer *peer, const char *value,
 		goto out;
 	}
 	if (!prefixed) {
-		wgm_peer_clear_aips(peer);
+		mesh_conf_peer_clear_aips(peer);
 		peer->flags |= WGM_PEER_F_REPLACE_ALLOWEDIPS;
 	}
 	for (i = 0; i < n; i++) {
@@ -48,7 +48,7 @@ static int parse_allowed_ips(struct wgm_peer *peer, const char *value,
 			goto out;
 		}
 		aip.remove = prefixed && items[i][0] == '-';
-		if (!wgm_peer_add_aip(peer)) {
+		if (!mesh_conf_peer_add_aip(peer)) {
 			wgm_err_set(err, "out of memory");
 			goto out;
 		}
@@ -61,11 +61,11 @@ out:
 	return ret;
 }
 
-static int parse_candidates(struct wgm_peer *peer, const char *value,
+static int parse_candidates(struct mesh_conf_peer *peer, const char *value,
 			    struct wgm_err *err)
 {
 	char *items[WGM_MAX_CANDIDATES + 1], *copy;
-	struct wgm_candidate *c;
+	struct mesh_conf_cand *c;
 	size_t n, i;
 	int ret = -1;
 
@@ -83,7 +83,7 @@ static int parse_candidates(struct wgm_peer *peer, const char *value,
 	}
 	peer->n_cands = 0;
 	for (i = 0; i < n; i++) {
-		c = wgm_peer_add_cand(peer);
+		c = mesh_conf_peer_add_cand(peer);
 		if (!c) {
 			wgm_err_set(err, "out of memory");
 			goto out;
@@ -93,7 +93,7 @@ static int parse_candidates(struct wgm_peer *peer, const char *value,
 			goto out;
 		}
 	}
-	peer->has |= WGM_PEER_HAS_CANDIDATES;
+	peer->has |= MESH_CONF_PEER_HAS_CANDIDATES;
 	peer->flags |= WGM_PEER_F_REPLACE_CANDIDATES;
 	ret = 0;
 out:
@@ -102,7 +102,7 @@ out:
 }
 
 /* "ADDR:PORT[,ADDR:PORT...]" or "off": the device's whole STUN server list. */
-static int parse_stun_servers(struct wgm_device *dev, const char *value,
+static int parse_stun_servers(struct mesh_conf_device *dev, const char *value,
 			      struct wgm_err *err)
 {
 	char *items[WGM_STUN_MAX_SERVERS + 1], *copy;
@@ -110,7 +110,7 @@ static int parse_stun_servers(struct wgm_device *dev, const char *value,
 	int ret = -1;
 
 	dev->n_stun = 0;
-	dev->has |= WGM_DEV_HAS_STUN;
+	dev->has |= MESH_CONF_DEV_HAS_STUN;
 	if (!strcasecmp(value, "off") || !*value)
 		return 0;
 	copy = strdup(value);
@@ -159,7 +159,7 @@ static int key_file(const char *word, const char *path,
  * One peer option at argv[*i]; returns 1 if consumed (advancing *i past its
  * value), 0 if argv[*i] is not a peer option, -1 on error.
  */
-static int peer_option(struct wgm_peer *peer, int argc, char *const argv[],
+static int peer_option(struct mesh_conf_peer *peer, int argc, char *const argv[],
 		       int *i, bool *removing, struct wgm_err *err)
 {
 	const char *w = argv[*i], *v;
@@ -181,11 +181,11 @@ static int peer_option(struct wgm_peer *peer, int argc, char *const argv[],
 	if (!strcmp(w, "preshared-key")) {
 		if (key_file(w, v, peer->preshared_key, err))
 			return -1;
-		peer->has |= WGM_PEER_HAS_PSK;
+		peer->has |= MESH_CONF_PEER_HAS_PSK;
 	} else if (!strcmp(w, "endpoint")) {
 		if (wgm_parse_endpoint(v, &peer->endpoint, err))
 			return wgm_err_prefix(err, "endpoint");
-		peer->has |= WGM_PEER_HAS_ENDPOINT;
+		peer->has |= MESH_CONF_PEER_HAS_ENDPOINT;
 	} else if (!strcmp(w, "candidates")) {
 		if (parse_candidates(peer, v, err))
 			return -1;
@@ -196,7 +196,7 @@ static int peer_option(struct wgm_peer *peer, int argc, char *const argv[],
 			return wgm_err_set(err, "persistent-keepalive: '%s' is not 0-65535 seconds or 'off'",
 					   v);
 		peer->keepalive = (uint16_t)n;
-		peer->has |= WGM_PEER_HAS_KEEPALIVE;
+		peer->has |= MESH_CONF_PEER_HAS_KEEPALIVE;
 	} else {
 		if (parse_allowed_ips(peer, v, err))
 			return -1;
@@ -204,7 +204,7 @@ static int peer_option(struct wgm_peer *peer, int argc, char *const argv[],
 	return 1;
 }
 
-static int check_remove(const struct wgm_peer *peer, bool removing,
+static int check_remove(const struct mesh_conf_peer *peer, bool removing,
 			struct wgm_err *err)
 {
 	if (removing && (peer->has || peer->n_aips ||
@@ -213,18 +213,18 @@ static int check_remove(const struct wgm_peer *peer, bool removing,
 	return 0;
 }
 
-static struct wgm_peer *new_peer(struct wgm_device *dev, const char *pubkey,
+static struct mesh_conf_peer *new_peer(struct mesh_conf_device *dev, const char *pubkey,
 				 struct wgm_err *err)
 {
 	uint8_t key[WGM_KEY_LEN];
-	struct wgm_peer *peer;
+	struct mesh_conf_peer *peer;
 
 	if (!wgm_key_from_arg(key, pubkey)) {
 		wgm_err_set(err, "peer: '%s' is not a 32-byte base64 key",
 			    pubkey);
 		return NULL;
 	}
-	peer = wgm_device_add_peer(dev);
+	peer = mesh_conf_device_add_peer(dev);
 	if (!peer) {
 		wgm_err_set(err, "out of memory");
 		return NULL;
@@ -233,10 +233,10 @@ static struct wgm_peer *new_peer(struct wgm_device *dev, const char *pubkey,
 	return peer;
 }
 
-int wgm_set_parse(int argc, char *const argv[], struct wgm_device *dev,
+int wgm_set_parse(int argc, char *const argv[], struct mesh_conf_device *dev,
 		  struct wgm_err *err)
 {
-	struct wgm_peer *peer = NULL;
+	struct mesh_conf_peer *peer = NULL;
 	bool removing = false;
 	const char *w, *v;
 	uint64_t n;
@@ -276,11 +276,11 @@ int wgm_set_parse(int argc, char *const argv[], struct wgm_device *dev,
 				return wgm_err_set(err, "listen-port: '%s' is not a port number 0-65535",
 						   v);
 			dev->listen_port = (uint16_t)n;
-			dev->has |= WGM_DEV_HAS_LISTEN_PORT;
+			dev->has |= MESH_CONF_DEV_HAS_LISTEN_PORT;
 		} else if (!strcmp(w, "private-key")) {
 			if (key_file(w, v, dev->private_key, err))
 				return -1;
-			dev->has |= WGM_DEV_HAS_PRIVATE_KEY;
+			dev->has |= MESH_CONF_DEV_HAS_PRIVATE_KEY;
 		} else if (!strcmp(w, "stun-server")) {
 			if (parse_stun_servers(dev, v, err))
 				return -1;
@@ -291,7 +291,7 @@ int wgm_set_parse(int argc, char *const argv[], struct wgm_device *dev,
 				return wgm_err_set(err, "fwmark: '%s' is not a 32-bit number or 'off'",
 						   v);
 			dev->fwmark = (uint32_t)n;
-			dev->has |= WGM_DEV_HAS_FWMARK;
+			dev->has |= MESH_CONF_DEV_HAS_FWMARK;
 		}
 	}
 	if (peer && check_remove(peer, removing, err))
@@ -300,9 +300,9 @@ int wgm_set_parse(int argc, char *const argv[], struct wgm_device *dev,
 }
 
 int wgm_set_parse_peer(const char *pubkey, int argc, char *const argv[],
-		       struct wgm_device *dev, struct wgm_err *err)
+		       struct mesh_conf_device *dev, struct wgm_err *err)
 {
-	struct wgm_peer *peer = new_peer(dev, pubkey, err);
+	struct mesh_conf_peer *peer = new_peer(dev, pubkey, err);
 	bool removing = false;
 	int i, r;
 

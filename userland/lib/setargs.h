@@ -21,7 +21,7 @@
 #include "err.h"
 
 /* argv holds the words after the device name; dev->name is left alone. */
-int wgm_set_parse(int argc, char *const argv[], struct wgm_device *dev,
+int wgm_set_parse(int argc, char *const argv[], struct mesh_conf_device *dev,
 		  struct wgm_err *err);
 
 /*
@@ -29,6 +29,6 @@ int wgm_set_parse(int argc, char *const argv[], struct wgm_device *dev,
  * public key pubkey to dev.  "remove" is refused.
  */
 int wgm_set_parse_peer(const char *pubkey, int argc, char *const argv[],
-		       struct wgm_device *dev, struct wgm_err *err);
+		       struct mesh_conf_device *dev, struct wgm_err *err);
 
 #endif /* WGM_SETARGS_H */

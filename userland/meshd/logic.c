@@ -280,7 +280,7 @@ size_t meshd_peers_prune(struct meshd_peers *t, uint8_t (*gone)[MP_KEY_LEN],
 }
 
 /* The allowed IPs a table peer should have: its /32 and (if any) /128. */
-static size_t want_aips(const struct meshd_peer *p, struct wgm_allowedip *out)
+static size_t want_aips(const struct meshd_peer *p, struct mesh_conf_aip *out)
 {
 	static const uint8_t zero[16];
 	size_t n = 0;
@@ -302,7 +302,7 @@ static size_t want_aips(const struct meshd_peer *p, struct wgm_allowedip *out)
 	return n;
 }
 
-static bool aips_same(const struct wgm_peer *kp, const struct wgm_allowedip *w,
+static bool aips_same(const struct mesh_conf_peer *kp, const struct mesh_conf_aip *w,
 		      size_t nw)
 {
 	size_t i, j;
@@ -321,7 +321,7 @@ static bool aips_same(const struct wgm_peer *kp, const struct wgm_allowedip *w,
 }
 
 /* The kernel peer's candidate endpoints equal the table's, as sets. */
-static bool kcands_same(const struct wgm_peer *kp, const struct meshd_peer *p)
+static bool kcands_same(const struct mesh_conf_peer *kp, const struct meshd_peer *p)
 {
 	struct mp_candidate k[MP_MAX_CANDIDATES];
 	unsigned int n = 0;
@@ -335,16 +335,16 @@ static bool kcands_same(const struct wgm_peer *kp, const struct meshd_peer *p)
 	return meshd_cands_same(k, n, p->cand.c, p->cand.n);
 }
 
-static int put_cands(struct wgm_peer *rp, const struct meshd_peer *p,
+static int put_cands(struct mesh_conf_peer *rp, const struct meshd_peer *p,
 		     struct wgm_err *err)
 {
-	struct wgm_candidate *c;
+	struct mesh_conf_cand *c;
 	unsigned int i;
 
 	rp->flags |= WGM_PEER_F_REPLACE_CANDIDATES;
-	rp->has |= WGM_PEER_HAS_CANDIDATES;
+	rp->has |= MESH_CONF_PEER_HAS_CANDIDATES;
 	for (i = 0; i < p->cand.n; i++) {
-		c = wgm_peer_add_cand(rp);
+		c = mesh_conf_peer_add_cand(rp);
 		if (!c)
 			return wgm_err_set(err, "out of memory");
 		memset(c, 0, sizeof(*c));
@@ -353,15 +353,15 @@ static int put_cands(struct wgm_peer *rp, const struct meshd_peer *p,
 	return 0;
 }
 
-static int put_aips(struct wgm_peer *rp, const struct wgm_allowedip *w,
+static int put_aips(struct mesh_conf_peer *rp, const struct mesh_conf_aip *w,
 		    size_t nw, struct wgm_err *err)
 {
-	struct wgm_allowedip *a;
+	struct mesh_conf_aip *a;
 	size_t i;
 
 	rp->flags |= WGM_PEER_F_REPLACE_ALLOWEDIPS;
 	for (i = 0; i < nw; i++) {
-		a = wgm_peer_add_aip(rp);
+		a = mesh_conf_peer_add_aip(rp);
 		if (!a)
 			return wgm_err_set(err, "out of memory");
 		*a = w[i];
@@ -370,22 +370,22 @@ static int put_aips(struct wgm_peer *rp, const struct wgm_allowedip *w,
 }
 
 /* The request entry for table peer p; kp is its kernel peer or NULL. */
-static int diff_peer(const struct meshd_peer *p, const struct wgm_peer *kp,
-		     struct wgm_device *req, struct wgm_err *err)
+static int diff_peer(const struct meshd_peer *p, const struct mesh_conf_peer *kp,
+		     struct mesh_conf_device *req, struct wgm_err *err)
 {
-	struct wgm_allowedip w[2];
+	struct mesh_conf_aip w[2];
 	bool aips, cands, ka, ep;
-	struct wgm_peer *rp;
+	struct mesh_conf_peer *rp;
 	size_t nw = want_aips(p, w);
 
 	aips = !kp || !aips_same(kp, w, nw);
 	cands = !kp || !kcands_same(kp, p);
 	ka = !kp || kp->keepalive != MESHD_KEEPALIVE;
-	ep = p->cand.n && (!kp || !(kp->has & WGM_PEER_HAS_ENDPOINT) ||
+	ep = p->cand.n && (!kp || !(kp->has & MESH_CONF_PEER_HAS_ENDPOINT) ||
 			   kp->endpoint.sa.sa_family == AF_UNSPEC);
 	if (!aips && !cands && !ka && !ep)
 		return 0;
-	rp = wgm_device_add_peer(req);
+	rp = mesh_conf_device_add_peer(req);
 	if (!rp)
 		return wgm_err_set(err, "out of memory");
 	memcpy(rp->public_key, p->pubkey, WGM_KEY_LEN);
@@ -396,22 +396,22 @@ static int diff_peer(const struct meshd_peer *p, const struct wgm_peer *kp,
 	if ((cands || ep) && put_cands(rp, p, err))
 		return -1;
 	if (ka) {
-		rp->has |= WGM_PEER_HAS_KEEPALIVE;
+		rp->has |= MESH_CONF_PEER_HAS_KEEPALIVE;
 		rp->keepalive = MESHD_KEEPALIVE;
 	}
 	if (ep) {
-		rp->has |= WGM_PEER_HAS_ENDPOINT;
+		rp->has |= MESH_CONF_PEER_HAS_ENDPOINT;
 		meshd_cand_to_sockaddr(&p->cand.c[0], &rp->endpoint);
 	}
 	return 0;
 }
 
-int meshd_diff(const struct meshd_peers *t, const struct wgm_device *cur,
-	       const uint8_t self[MP_KEY_LEN], struct wgm_device *req,
+int meshd_diff(const struct meshd_peers *t, const struct mesh_conf_device *cur,
+	       const uint8_t self[MP_KEY_LEN], struct mesh_conf_device *req,
 	       struct wgm_err *err)
 {
-	const struct wgm_peer *kp;
-	struct wgm_peer *rp;
+	const struct mesh_conf_peer *kp;
+	struct mesh_conf_peer *rp;
 	size_t i;
 
 	for (i = 0; i < cur->n_peers; i++) {
@@ -419,7 +419,7 @@ int meshd_diff(const struct meshd_peers *t, const struct wgm_device *cur,
 		if (meshd_peers_find(t, kp->public_key) &&
 		    memcmp(kp->public_key, self, WGM_KEY_LEN))
 			continue;
-		rp = wgm_device_add_peer(req);
+		rp = mesh_conf_device_add_peer(req);
 		if (!rp)
 			return wgm_err_set(err, "out of memory");
 		memcpy(rp->public_key, kp->public_key, WGM_KEY_LEN);
@@ -429,17 +429,17 @@ int meshd_diff(const struct meshd_peers *t, const struct wgm_device *cur,
 		if (!memcmp(t->v[i].pubkey, self, MP_KEY_LEN))
 			continue;
 		if (diff_peer(&t->v[i],
-			      wgm_device_find_peer(cur, t->v[i].pubkey), req,
+			      mesh_conf_device_find_peer(cur, t->v[i].pubkey), req,
 			      err))
 			return -1;
 	}
 	return 0;
 }
 
-int meshd_recandidate(const struct meshd_peer *p, struct wgm_device *req,
+int meshd_recandidate(const struct meshd_peer *p, struct mesh_conf_device *req,
 		      struct wgm_err *err)
 {
-	struct wgm_peer *rp = wgm_device_add_peer(req);
+	struct mesh_conf_peer *rp = mesh_conf_device_add_peer(req);
 
 	if (!rp)
 		return wgm_err_set(err, "out of memory");
@@ -449,7 +449,7 @@ int meshd_recandidate(const struct meshd_peer *p, struct wgm_device *req,
 }
 
 bool meshd_want_punch_request(const struct meshd_peer *p,
-			      const struct wgm_peer *kp, uint64_t now_ms)
+			      const struct mesh_conf_peer *kp, uint64_t now_ms)
 {
 	size_t i;
 

@@ -128,8 +128,8 @@ size_t meshd_peers_prune(struct meshd_peers *t, uint8_t (*gone)[MP_KEY_LEN],
  * kernel chose stay); kernel peers absent from t are removed; a peer with
  * the key `self` is never installed.
  */
-int meshd_diff(const struct meshd_peers *t, const struct wgm_device *cur,
-	       const uint8_t self[MP_KEY_LEN], struct wgm_device *req,
+int meshd_diff(const struct meshd_peers *t, const struct mesh_conf_device *cur,
+	       const uint8_t self[MP_KEY_LEN], struct mesh_conf_device *req,
 	       struct wgm_err *err);
 
 /*
@@ -137,7 +137,7 @@ int meshd_diff(const struct meshd_peers *t, const struct wgm_device *cur,
  * UPDATE_ONLY): a candidate replacement starts a punch in the kernel, the
  * fallback when it lacks WGM_CMD_PUNCH.
  */
-int meshd_recandidate(const struct meshd_peer *p, struct wgm_device *req,
+int meshd_recandidate(const struct meshd_peer *p, struct mesh_conf_device *req,
 		      struct wgm_err *err);
 
 /*
@@ -146,6 +146,6 @@ int meshd_recandidate(const struct meshd_peer *p, struct wgm_device *req,
  * still being probed, and the last punch was MESHD_PUNCH_REQUEST_MS ago.
  */
 bool meshd_want_punch_request(const struct meshd_peer *p,
-			      const struct wgm_peer *kp, uint64_t now_ms);
+			      const struct mesh_conf_peer *kp, uint64_t now_ms);
 
 #endif /* MESHD_LOGIC_H */

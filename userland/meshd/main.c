@@ -239,7 +239,7 @@ static void stun_configure(struct meshd *d);
 
 static int device_setup(struct meshd *d)
 {
-	struct wgm_device dev;
+	struct mesh_conf_device dev;
 	struct wgm_link link;
 	struct wgm_err err;
 	char b64[WGM_KEY_B64_LEN + 1];
@@ -267,20 +267,20 @@ static int device_setup(struct meshd *d)
 		logmsg("%s", err.msg);
 		return -1;
 	}
-	wgm_device_init(&dev);
+	mesh_conf_device_init(&dev);
 	snprintf(dev.name, sizeof(dev.name), "%s", d->o.ifname);
 	memcpy(dev.private_key, d->priv, WGM_KEY_LEN);
-	dev.has = WGM_DEV_HAS_PRIVATE_KEY;
+	dev.has = MESH_CONF_DEV_HAS_PRIVATE_KEY;
 	if (d->o.listen_port) {
 		dev.listen_port = d->o.listen_port;
-		dev.has |= WGM_DEV_HAS_LISTEN_PORT;
+		dev.has |= MESH_CONF_DEV_HAS_LISTEN_PORT;
 	}
 	if (wgm_nl_set_device(&d->nl, &dev, &err)) {
-		wgm_device_free(&dev);
+		mesh_conf_device_free(&dev);
 		logmsg("configuring %s: %s", d->o.ifname, err.msg);
 		return -1;
 	}
-	wgm_device_free(&dev);
+	mesh_conf_device_free(&dev);
 	if (meshd_link_up(d->ifindex, &err)) {
 		logmsg("%s: %s", d->o.ifname, err.msg);
 		return -1;
@@ -311,10 +311,10 @@ static void apply_welcome(struct meshd *d, const struct mp_welcome *w)
 }
 
 /* Make the kernel's peers match the table; *req_out gets the request. */
-static int sync_kernel(struct meshd *d, struct wgm_device *req_out)
+static int sync_kernel(struct meshd *d, struct mesh_conf_device *req_out)
 {
 	char label[128], b64[WGM_KEY_B64_LEN + 1];
-	struct wgm_device cur, req;
+	struct mesh_conf_device cur, req;
 	struct meshd_peer *p;
 	struct wgm_err err;
 	int ret = -1;
@@ -322,8 +322,8 @@ static int sync_kernel(struct meshd *d, struct wgm_device *req_out)
 
 	if (!d->nl.sock)
 		return -1;		/* recreate() will try again */
-	wgm_device_init(&cur);
-	wgm_device_init(&req);
+	mesh_conf_device_init(&cur);
+	mesh_conf_device_init(&req);
 	snprintf(req.name, sizeof(req.name), "%s", d->o.ifname);
 	if (wgm_nl_get_device(&d->nl, d->o.ifname, &cur, &err)) {
 		logmsg("reading %s: %s", d->o.ifname, err.msg);
@@ -352,11 +352,11 @@ static int sync_kernel(struct meshd *d, struct wgm_device *req_out)
 	}
 	ret = 0;
 out:
-	wgm_device_free(&cur);
+	mesh_conf_device_free(&cur);
 	if (req_out && !ret)
 		*req_out = req;
 	else
-		wgm_device_free(&req);
+		mesh_conf_device_free(&req);
 	return ret;
 }
 
@@ -365,9 +365,9 @@ out:
 static void punch(struct meshd *d, struct meshd_peer *p)
 {
 	char label[128];
-	struct wgm_device req;
+	struct mesh_conf_device req;
 	struct wgm_err err;
-	const struct wgm_peer *rp;
+	const struct mesh_conf_peer *rp;
 	int errnum;
 
 	peer_label(p, label, sizeof(label));
@@ -377,13 +377,13 @@ static void punch(struct meshd *d, struct meshd_peer *p)
 	/* New candidates go to the kernel first; replacing them punches. */
 	if (sync_kernel(d, &req))
 		return;
-	rp = wgm_device_find_peer(&req, p->pubkey);
+	rp = mesh_conf_device_find_peer(&req, p->pubkey);
 	if (rp && (rp->flags & WGM_PEER_F_REPLACE_CANDIDATES)) {
-		wgm_device_free(&req);
+		mesh_conf_device_free(&req);
 		logmsg("punch %s: new candidates handed to the kernel", label);
 		return;
 	}
-	wgm_device_free(&req);
+	mesh_conf_device_free(&req);
 	if (!p->cand.n) {
 		logmsg("punch %s: no candidates, nothing to do", label);
 		return;
@@ -401,7 +401,7 @@ static void punch(struct meshd *d, struct meshd_peer *p)
 		d->punch_unsupported = true;
 		logmsg("the module lacks PUNCH; punching by setting candidates again");
 	}
-	wgm_device_init(&req);
+	mesh_conf_device_init(&req);
 	snprintf(req.name, sizeof(req.name), "%s", d->o.ifname);
 	if (meshd_recandidate(p, &req, &err) ||
 	    wgm_nl_set_device(&d->nl, &req, &err))
@@ -409,7 +409,7 @@ static void punch(struct meshd *d, struct meshd_peer *p)
 	else
 		logmsg("punch %s: candidates set again (%u)", label,
 		       p->cand.n);
-	wgm_device_free(&req);
+	mesh_conf_device_free(&req);
 }
 
 /* ---- meshcoord connection ---- */
@@ -553,15 +553,15 @@ static void stun_configure(struct meshd *d)
 	struct addrinfo hints, *res = NULL, *ai;
 	char a[WGM_ADDRSTRLEN], line[WGM_STUN_MAX_SERVERS * WGM_ADDRSTRLEN];
 	union wgm_sockaddr sa;
-	struct wgm_device dev;
+	struct mesh_conf_device dev;
 	struct wgm_err err;
 	size_t i, off = 0;
 	bool dup;
 	int r;
 
-	wgm_device_init(&dev);
+	mesh_conf_device_init(&dev);
 	snprintf(dev.name, sizeof(dev.name), "%s", d->o.ifname);
-	dev.has = WGM_DEV_HAS_STUN;
+	dev.has = MESH_CONF_DEV_HAS_STUN;
 	if (d->o.stun_host[0]) {
 		memset(&hints, 0, sizeof(hints));
 		hints.ai_family = AF_UNSPEC;
@@ -597,11 +597,11 @@ static void stun_configure(struct meshd *d)
 	if (dev.n_stun)
 		logmsg("stun: the kernel asks %s", line);
 out:
-	wgm_device_free(&dev);
+	mesh_conf_device_free(&dev);
 }
 
 /* Logs the kernel's mapped addresses when they differ from the last seen. */
-static void stun_note_mapped(struct meshd *d, const struct wgm_device *cur)
+static void stun_note_mapped(struct meshd *d, const struct mesh_conf_device *cur)
 {
 	char a[WGM_ADDRSTRLEN], s[WGM_ADDRSTRLEN];
 	size_t i;
@@ -623,7 +623,7 @@ static void stun_note_mapped(struct meshd *d, const struct wgm_device *cur)
 }
 
 /* The module's events: a new NAT mapping is reported to meshcoord at once. */
-static int on_event(uint8_t cmd, const struct wgm_device *dev,
+static int on_event(uint8_t cmd, const struct mesh_conf_device *dev,
 		    const struct wgm_event *ev, void *data)
 {
 	struct meshd *d = data;
@@ -668,7 +668,7 @@ static void report_candidates(struct meshd *d)
 	char s[MP_CAND_STRLEN], line[MP_MAX_CANDIDATES * MP_CAND_STRLEN];
 	union wgm_sockaddr mapped[2];
 	struct meshd_ifaddr *addrs = NULL;
-	struct wgm_device cur;
+	struct mesh_conf_device cur;
 	struct wgm_err err;
 	struct mp_err merr;
 	size_t n_addrs = 0, i, off = 0;
@@ -676,9 +676,9 @@ static void report_candidates(struct meshd *d)
 	unsigned int n;
 	uint64_t now = now_ms();
 	struct meshd_peer *p;
-	const struct wgm_peer *kp;
+	const struct mesh_conf_peer *kp;
 
-	wgm_device_init(&cur);
+	mesh_conf_device_init(&cur);
 	if ((!d->nl.sock || !if_nametoindex(d->o.ifname)) && recreate(d))
 		goto out;
 	if (wgm_nl_get_device(&d->nl, d->o.ifname, &cur, &err)) {
@@ -718,7 +718,7 @@ static void report_candidates(struct meshd *d)
 	/* Peers whose every path is dead: ask for a simultaneous punch. */
 	for (i = 0; d->synced && i < d->peers.n; i++) {
 		p = &d->peers.v[i];
-		kp = wgm_device_find_peer(&cur, p->pubkey);
+		kp = mesh_conf_device_find_peer(&cur, p->pubkey);
 		if (!meshd_want_punch_request(p, kp, now))
 			continue;
 		p->last_punch_ms = now;
@@ -730,7 +730,7 @@ static void report_candidates(struct meshd *d)
 		       peer_label(p, line, sizeof(line)));
 	}
 out:
-	wgm_device_free(&cur);
+	mesh_conf_device_free(&cur);
 }
 
 static void handle_msg(struct meshd *d, const struct mp_msg *m, bool *dirty)

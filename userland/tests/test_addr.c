@@ -115,7 +115,7 @@ TEST(endpoint_unset_formats_none)
 
 TEST(cidr_good)
 {
-	struct wgm_allowedip aip;
+	struct mesh_conf_aip aip;
 	struct wgm_err err;
 	char buf[WGM_ADDRSTRLEN];
 
@@ -144,7 +144,7 @@ TEST(cidr_bad)
 		"10.0.0.0/8x", "10.0.0/8", "fd00::/129", "fd00:::/64",
 		"hostname/8", "[fd00::]/64", "10.0.0.0/8/8", "10.0.0.0/ 8",
 	};
-	struct wgm_allowedip aip;
+	struct mesh_conf_aip aip;
 	struct wgm_err err;
 	size_t i;
 
@@ -159,7 +159,7 @@ TEST(cidr_bad)
 
 TEST(cidr_compare_ignores_host_bits)
 {
-	struct wgm_allowedip a, b;
+	struct mesh_conf_aip a, b;
 	struct wgm_err err;
 
 	ASSERT_EQ(0, wgm_parse_cidr("10.1.2.3/8", &a, &err));

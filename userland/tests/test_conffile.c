@@ -8,9 +8,9 @@
 #include "addr.h"
 #include "conffile.h"
 
-static int parse(const char *text, struct wgm_device *dev, struct wgm_err *err)
+static int parse(const char *text, struct mesh_conf_device *dev, struct wgm_err *err)
 {
-	wgm_device_init(dev);
+	mesh_conf_device_init(dev);
 	return wgm_conf_parse(text, strlen(text), "t.conf", dev, err);
 }
 
@@ -37,16 +37,16 @@ static const char full_conf[] =
 
 TEST(full_config)
 {
-	struct wgm_device dev;
+	struct mesh_conf_device dev;
 	struct wgm_err err;
 	char buf[WGM_ADDRSTRLEN];
 	uint8_t k[32];
-	const struct wgm_peer *p;
+	const struct mesh_conf_peer *p;
 
 	ASSERT_EQ(0, parse(full_conf, &dev, &err)) TH_LOG("%s", err.msg);
 	EXPECT_EQ(WGM_DEVICE_F_REPLACE_PEERS, dev.flags);
-	EXPECT_EQ(WGM_DEV_HAS_PRIVATE_KEY | WGM_DEV_HAS_LISTEN_PORT |
-		  WGM_DEV_HAS_FWMARK, dev.has);
+	EXPECT_EQ(MESH_CONF_DEV_HAS_PRIVATE_KEY | MESH_CONF_DEV_HAS_LISTEN_PORT |
+		  MESH_CONF_DEV_HAS_FWMARK, dev.has);
 	ASSERT_TRUE(wgm_key_from_base64(k, K1));
 	EXPECT_EQ(0, memcmp(k, dev.private_key, 32));
 	EXPECT_EQ(51820, dev.listen_port);
@@ -58,7 +58,7 @@ TEST(full_config)
 	EXPECT_EQ(0, memcmp(k, p->public_key, 32));
 	EXPECT_EQ(WGM_PEER_F_REPLACE_ALLOWEDIPS | WGM_PEER_F_REPLACE_CANDIDATES,
 		  p->flags);
-	EXPECT_TRUE(p->has & WGM_PEER_HAS_PSK);
+	EXPECT_TRUE(p->has & MESH_CONF_PEER_HAS_PSK);
 	EXPECT_EQ(0x11, p->preshared_key[7]);
 	ASSERT_EQ(3, p->n_aips);
 	EXPECT_STREQ("10.0.0.2/32", wgm_format_cidr(&p->aips[0], buf, sizeof(buf)));
@@ -74,54 +74,54 @@ TEST(full_config)
 	EXPECT_EQ(WGM_PEER_F_REPLACE_ALLOWEDIPS, p->flags);
 	EXPECT_EQ(0, p->n_aips);
 	EXPECT_EQ(0, p->keepalive);
-	EXPECT_TRUE(p->has & WGM_PEER_HAS_KEEPALIVE);
-	EXPECT_FALSE(p->has & WGM_PEER_HAS_PSK);
+	EXPECT_TRUE(p->has & MESH_CONF_PEER_HAS_KEEPALIVE);
+	EXPECT_FALSE(p->has & MESH_CONF_PEER_HAS_PSK);
 	EXPECT_STREQ("[2001:db8::2]:51821", wgm_format_endpoint(&p->endpoint, buf, sizeof(buf)));
-	wgm_device_free(&dev);
+	mesh_conf_device_free(&dev);
 }
 
 TEST(empty_and_comment_only)
 {
-	struct wgm_device dev;
+	struct mesh_conf_device dev;
 	struct wgm_err err;
 
 	ASSERT_EQ(0, parse("", &dev, &err));
 	EXPECT_EQ(0, dev.n_peers);
-	wgm_device_free(&dev);
+	mesh_conf_device_free(&dev);
 	ASSERT_EQ(0, parse("# nothing\n\n   \n[Interface]\n# still nothing", &dev, &err));
 	EXPECT_EQ(0, dev.has);
-	wgm_device_free(&dev);
+	mesh_conf_device_free(&dev);
 	/* CRLF line endings and no trailing newline. */
 	ASSERT_EQ(0, parse("[Interface]\r\nListenPort = 1\r\n[Peer]\r\nPublicKey = " K2, &dev, &err));
 	EXPECT_EQ(1, dev.listen_port);
 	EXPECT_EQ(1, dev.n_peers);
-	wgm_device_free(&dev);
+	mesh_conf_device_free(&dev);
 }
 
 TEST(fwmark_off_and_decimal)
 {
-	struct wgm_device dev;
+	struct mesh_conf_device dev;
 	struct wgm_err err;
 
 	ASSERT_EQ(0, parse("[Interface]\nFwMark = off\n", &dev, &err));
 	EXPECT_EQ(0, dev.fwmark);
-	EXPECT_TRUE(dev.has & WGM_DEV_HAS_FWMARK);
-	wgm_device_free(&dev);
+	EXPECT_TRUE(dev.has & MESH_CONF_DEV_HAS_FWMARK);
+	mesh_conf_device_free(&dev);
 	ASSERT_EQ(0, parse("[Interface]\nFwMark = 4294967295\n", &dev, &err));
 	EXPECT_EQ(4294967295U, dev.fwmark);
-	wgm_device_free(&dev);
+	mesh_conf_device_free(&dev);
 }
 
 static void expect_error(struct __test_metadata *_metadata, const char *text,
 			 const char *msg)
 {
-	struct wgm_device dev;
+	struct mesh_conf_device dev;
 	struct wgm_err err;
 
 	err.msg[0] = '\0';
 	EXPECT_EQ(-1, parse(text, &dev, &err)) TH_LOG("accepted: %s", text);
 	EXPECT_STREQ(msg, err.msg);
-	wgm_device_free(&dev);
+	mesh_conf_device_free(&dev);
 }
 
 TEST(errors_name_file_and_line)
@@ -182,19 +182,19 @@ TEST(candidates_limit)
 				i ? "," : "", i + 1);
 	off += snprintf(text + off, sizeof(text) - off, "\n");
 	{
-		struct wgm_device dev;
+		struct mesh_conf_device dev;
 		struct wgm_err err;
 
 		ASSERT_EQ(0, parse(text, &dev, &err)) TH_LOG("%s", err.msg);
 		EXPECT_EQ(16, dev.peers[0].n_cands);
-		wgm_device_free(&dev);
+		mesh_conf_device_free(&dev);
 	}
 	snprintf(text + off, sizeof(text) - off, "Candidates = 10.9.9.9:9\n");
 	expect_error(_metadata, text, "t.conf:4: Candidates: at most 16 candidates per peer");
 }
 
 /* Compare everything a config file can express. */
-static bool conf_equal(const struct wgm_device *a, const struct wgm_device *b)
+static bool conf_equal(const struct mesh_conf_device *a, const struct mesh_conf_device *b)
 {
 	size_t i, j;
 
@@ -203,11 +203,11 @@ static bool conf_equal(const struct wgm_device *a, const struct wgm_device *b)
 	    memcmp(a->private_key, b->private_key, 32) || a->n_peers != b->n_peers)
 		return false;
 	for (i = 0; i < a->n_peers; i++) {
-		const struct wgm_peer *p = &a->peers[i], *q = &b->peers[i];
+		const struct mesh_conf_peer *p = &a->peers[i], *q = &b->peers[i];
 
 		if (memcmp(p->public_key, q->public_key, 32) ||
 		    memcmp(p->preshared_key, q->preshared_key, 32) ||
-		    (p->has & WGM_PEER_HAS_PSK) != (q->has & WGM_PEER_HAS_PSK) ||
+		    (p->has & MESH_CONF_PEER_HAS_PSK) != (q->has & MESH_CONF_PEER_HAS_PSK) ||
 		    p->keepalive != q->keepalive || p->flags != q->flags ||
 		    !wgm_endpoint_equal(&p->endpoint, &q->endpoint) ||
 		    p->n_aips != q->n_aips || p->n_cands != q->n_cands)
@@ -226,7 +226,7 @@ static bool conf_equal(const struct wgm_device *a, const struct wgm_device *b)
 
 TEST(showconf_round_trip)
 {
-	struct wgm_device a, b;
+	struct mesh_conf_device a, b;
 	struct wgm_err err;
 	struct wgm_buf out, out2;
 
@@ -236,7 +236,7 @@ TEST(showconf_round_trip)
 	ASSERT_FALSE(out.oom);
 	ASSERT_EQ(0, parse(out.s, &b, &err)) TH_LOG("%s\n%s", err.msg, out.s);
 	/* The second peer had "PersistentKeepalive = off": not printed. */
-	b.peers[1].has |= WGM_PEER_HAS_KEEPALIVE;
+	b.peers[1].has |= MESH_CONF_PEER_HAS_KEEPALIVE;
 	EXPECT_TRUE(conf_equal(&a, &b)) TH_LOG("%s", out.s);
 	/* Formatting is a fixed point after one round. */
 	wgm_buf_init(&out2);
@@ -247,27 +247,27 @@ TEST(showconf_round_trip)
 	EXPECT_NE(NULL, strstr(out.s, "Candidates = 198.51.100.1:51820, [2001:db8::1]:4500\n"));
 	wgm_buf_free(&out);
 	wgm_buf_free(&out2);
-	wgm_device_free(&a);
-	wgm_device_free(&b);
+	mesh_conf_device_free(&a);
+	mesh_conf_device_free(&b);
 }
 
 TEST(parse_file)
 {
-	struct wgm_device dev;
+	struct mesh_conf_device dev;
 	struct wgm_err err;
 	char path[64];
 
 	ASSERT_TRUE(tu_tmpfile(path, "[Interface]\nListenPort = 7\nBogus = 1\n"));
-	wgm_device_init(&dev);
+	mesh_conf_device_init(&dev);
 	EXPECT_EQ(-1, wgm_conf_parse_file(path, &dev, &err));
 	EXPECT_EQ(0, strncmp(err.msg, path, strlen(path)));
 	EXPECT_NE(NULL, strstr(err.msg, ":3: unknown key 'Bogus'"));
-	wgm_device_free(&dev);
+	mesh_conf_device_free(&dev);
 	unlink(path);
-	wgm_device_init(&dev);
+	mesh_conf_device_init(&dev);
 	EXPECT_EQ(-1, wgm_conf_parse_file("/nonexistent.conf", &dev, &err));
 	EXPECT_STREQ("/nonexistent.conf: No such file or directory", err.msg);
-	wgm_device_free(&dev);
+	mesh_conf_device_free(&dev);
 }
 
 TEST_HARNESS_MAIN

@@ -7,11 +7,11 @@
 #include "conffile.h"
 #include "diff.h"
 
-static int parse(const char *text, struct wgm_device *dev)
+static int parse(const char *text, struct mesh_conf_device *dev)
 {
 	struct wgm_err err;
 
-	wgm_device_init(dev);
+	mesh_conf_device_init(dev);
 	snprintf(dev->name, sizeof(dev->name), "wgm0");
 	return wgm_conf_parse(text, strlen(text), "t", dev, &err);
 }
@@ -24,7 +24,7 @@ static const char current_conf[] =
 	"[Peer]\nPublicKey = " K3 "\nAllowedIPs = 10.0.0.3/32\n"
 	"[Peer]\nPublicKey = " K11 "\nAllowedIPs = 10.0.0.11/32\nPresharedKey = " KFF "\n";
 
-static void current(struct wgm_device *dev)
+static void current(struct mesh_conf_device *dev)
 {
 	size_t i;
 
@@ -32,13 +32,13 @@ static void current(struct wgm_device *dev)
 	dev->flags = 0;
 	for (i = 0; i < dev->n_peers; i++) {
 		dev->peers[i].flags = 0;
-		dev->peers[i].has |= WGM_PEER_HAS_PSK | WGM_PEER_HAS_STATS;
+		dev->peers[i].has |= MESH_CONF_PEER_HAS_PSK | MESH_CONF_PEER_HAS_STATS;
 	}
 }
 
 TEST(identical_config_sends_nothing)
 {
-	struct wgm_device cur, want, out;
+	struct mesh_conf_device cur, want, out;
 	struct wgm_err err;
 
 	current(&cur);
@@ -48,22 +48,22 @@ TEST(identical_config_sends_nothing)
 			   "[Peer]\nPublicKey = " K3 "\nAllowedIPs = 10.0.0.3/32\n"
 			   "[Peer]\nPublicKey = " K2 "\nAllowedIPs = fd00::2/128, 10.0.0.2/32\n"
 			   "PersistentKeepalive = 25\n", &want));
-	wgm_device_init(&out);
+	mesh_conf_device_init(&out);
 	ASSERT_EQ(0, wgm_conf_diff(&cur, &want, &out, &err));
 	EXPECT_EQ(0, out.has);
 	EXPECT_EQ(0, out.flags);
 	EXPECT_EQ(0, out.n_peers);
 	EXPECT_STREQ("wgm0", out.name);
-	wgm_device_free(&cur);
-	wgm_device_free(&want);
-	wgm_device_free(&out);
+	mesh_conf_device_free(&cur);
+	mesh_conf_device_free(&want);
+	mesh_conf_device_free(&out);
 }
 
 TEST(minimal_changes)
 {
-	struct wgm_device cur, want, out;
+	struct mesh_conf_device cur, want, out;
 	struct wgm_err err;
-	const struct wgm_peer *p;
+	const struct mesh_conf_peer *p;
 	uint8_t k[32];
 
 	current(&cur);
@@ -76,9 +76,9 @@ TEST(minimal_changes)
 			   "PersistentKeepalive = 25\nEndpoint = 192.0.2.2:51820\n"
 			   "[Peer]\nPublicKey = " K11 "\nAllowedIPs = 10.0.0.11/32\n"
 			   "[Peer]\nPublicKey = " KFF "\nAllowedIPs = 10.9.0.0/16\n", &want));
-	wgm_device_init(&out);
+	mesh_conf_device_init(&out);
 	ASSERT_EQ(0, wgm_conf_diff(&cur, &want, &out, &err));
-	EXPECT_EQ(WGM_DEV_HAS_LISTEN_PORT, out.has);
+	EXPECT_EQ(MESH_CONF_DEV_HAS_LISTEN_PORT, out.has);
 	EXPECT_EQ(51821, out.listen_port);
 	EXPECT_EQ(0, out.flags & WGM_DEVICE_F_REPLACE_PEERS);
 	ASSERT_EQ(3, out.n_peers);
@@ -92,7 +92,7 @@ TEST(minimal_changes)
 	ASSERT_TRUE(wgm_key_from_base64(k, K11));
 	EXPECT_EQ(0, memcmp(k, p->public_key, 32));
 	EXPECT_EQ(WGM_PEER_F_REPLACE_ALLOWEDIPS, p->flags);
-	EXPECT_TRUE(p->has & WGM_PEER_HAS_PSK);
+	EXPECT_TRUE(p->has & MESH_CONF_PEER_HAS_PSK);
 	EXPECT_TRUE(wgm_key_is_zero(p->preshared_key));
 	EXPECT_EQ(1, p->n_aips);
 
@@ -100,14 +100,14 @@ TEST(minimal_changes)
 	ASSERT_TRUE(wgm_key_from_base64(k, KFF));
 	EXPECT_EQ(0, memcmp(k, p->public_key, 32));
 	EXPECT_EQ(WGM_PEER_F_REPLACE_ALLOWEDIPS, p->flags);
-	wgm_device_free(&cur);
-	wgm_device_free(&want);
-	wgm_device_free(&out);
+	mesh_conf_device_free(&cur);
+	mesh_conf_device_free(&want);
+	mesh_conf_device_free(&out);
 }
 
 TEST(endpoint_keepalive_allowedips_candidates_changes)
 {
-	struct wgm_device cur, want, out;
+	struct mesh_conf_device cur, want, out;
 	struct wgm_err err;
 
 	current(&cur);
@@ -116,21 +116,21 @@ TEST(endpoint_keepalive_allowedips_candidates_changes)
 			   "[Peer]\nPublicKey = " K3 "\nAllowedIPs = 10.0.0.3/32\nPersistentKeepalive = 5\n"
 			   "[Peer]\nPublicKey = " K11 "\nAllowedIPs = 10.0.0.11/32, 10.0.0.12/32\nPresharedKey = " KFF "\n",
 			   &want));
-	wgm_device_init(&out);
+	mesh_conf_device_init(&out);
 	ASSERT_EQ(0, wgm_conf_diff(&cur, &want, &out, &err));
 	EXPECT_EQ(0, out.has);	/* no [Interface] values: nothing to set */
 	ASSERT_EQ(3, out.n_peers);
-	EXPECT_TRUE(out.peers[0].has & WGM_PEER_HAS_ENDPOINT);
+	EXPECT_TRUE(out.peers[0].has & MESH_CONF_PEER_HAS_ENDPOINT);
 	EXPECT_EQ(5, out.peers[1].keepalive);
 	EXPECT_EQ(2, out.peers[2].n_aips);
 	EXPECT_EQ(0xff, out.peers[2].preshared_key[0]);
-	wgm_device_free(&want);
-	wgm_device_free(&out);
+	mesh_conf_device_free(&want);
+	mesh_conf_device_free(&out);
 
 	/* A file without Endpoint leaves a roaming endpoint alone. */
 	ASSERT_EQ(0, parse("[Peer]\nPublicKey = " K2 "\nAllowedIPs = 10.0.0.2/32, fd00::2/128\n"
 			   "PersistentKeepalive = 25\nCandidates = 192.0.2.7:1\n", &want));
-	wgm_device_init(&out);
+	mesh_conf_device_init(&out);
 	ASSERT_EQ(0, wgm_conf_diff(&cur, &want, &out, &err));
 	/* K3 and K11 removed; K2 re-sent only for its new candidate list. */
 	ASSERT_EQ(3, out.n_peers);
@@ -138,39 +138,39 @@ TEST(endpoint_keepalive_allowedips_candidates_changes)
 	EXPECT_EQ(WGM_PEER_F_REMOVE_ME, out.peers[1].flags);
 	EXPECT_EQ(WGM_PEER_F_REPLACE_ALLOWEDIPS | WGM_PEER_F_REPLACE_CANDIDATES,
 		  out.peers[2].flags);
-	EXPECT_FALSE(out.peers[2].has & WGM_PEER_HAS_ENDPOINT);
+	EXPECT_FALSE(out.peers[2].has & MESH_CONF_PEER_HAS_ENDPOINT);
 	EXPECT_EQ(1, out.peers[2].n_cands);
-	wgm_device_free(&cur);
-	wgm_device_free(&want);
-	wgm_device_free(&out);
+	mesh_conf_device_free(&cur);
+	mesh_conf_device_free(&want);
+	mesh_conf_device_free(&out);
 }
 
 TEST(many_peers_sync_is_fast_and_exact)
 {
-	struct wgm_device cur, want, out;
+	struct mesh_conf_device cur, want, out;
 	struct wgm_err err;
 	uint32_t i;
 
-	wgm_device_init(&cur);
-	wgm_device_init(&want);
+	mesh_conf_device_init(&cur);
+	mesh_conf_device_init(&want);
 	for (i = 0; i < 10000; i++) {
-		struct wgm_peer *p = wgm_device_add_peer(&cur);
+		struct mesh_conf_peer *p = mesh_conf_device_add_peer(&cur);
 
 		tu_key(p->public_key, i, 3);
 		if (i % 10) {	/* every 10th peer is dropped from the file */
-			p = wgm_device_add_peer(&want);
+			p = mesh_conf_device_add_peer(&want);
 			tu_key(p->public_key, i, 3);
 			p->flags = WGM_PEER_F_REPLACE_ALLOWEDIPS;
 			if (i % 100 == 1)
 				p->keepalive = 10;	/* and some change */
 		}
 	}
-	wgm_device_init(&out);
+	mesh_conf_device_init(&out);
 	ASSERT_EQ(0, wgm_conf_diff(&cur, &want, &out, &err));
 	EXPECT_EQ(1000 + 100, out.n_peers);
-	wgm_device_free(&cur);
-	wgm_device_free(&want);
-	wgm_device_free(&out);
+	mesh_conf_device_free(&cur);
+	mesh_conf_device_free(&want);
+	mesh_conf_device_free(&out);
 }
 
 TEST_HARNESS_MAIN

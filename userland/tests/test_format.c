@@ -61,39 +61,39 @@ TEST(json_escaping)
 }
 
 /* A device as a dump would report it. */
-static void sample(struct wgm_device *dev)
+static void sample(struct mesh_conf_device *dev)
 {
-	struct wgm_peer *p;
-	struct wgm_candidate *c;
+	struct mesh_conf_peer *p;
+	struct mesh_conf_cand *c;
 	struct wgm_err err;
 
-	wgm_device_init(dev);
+	mesh_conf_device_init(dev);
 	snprintf(dev->name, sizeof(dev->name), "wgm0");
-	dev->has = WGM_DEV_HAS_PUBLIC_KEY | WGM_DEV_HAS_PRIVATE_KEY |
-		   WGM_DEV_HAS_LISTEN_PORT | WGM_DEV_HAS_FWMARK;
+	dev->has = MESH_CONF_DEV_HAS_PUBLIC_KEY | MESH_CONF_DEV_HAS_PRIVATE_KEY |
+		   MESH_CONF_DEV_HAS_LISTEN_PORT | MESH_CONF_DEV_HAS_FWMARK;
 	wgm_key_from_base64(dev->public_key, K1);
 	wgm_key_from_base64(dev->private_key, K11);
 	dev->listen_port = 51820;
 	dev->fwmark = 0x2a;
 
-	p = wgm_device_add_peer(dev);
+	p = mesh_conf_device_add_peer(dev);
 	wgm_key_from_base64(p->public_key, K2);
 	wgm_parse_endpoint("192.0.2.1:51820", &p->endpoint, &err);
-	wgm_parse_cidr("10.0.0.2/32", wgm_peer_add_aip(p), &err);
-	wgm_parse_cidr("fd00::2/128", wgm_peer_add_aip(p), &err);
+	wgm_parse_cidr("10.0.0.2/32", mesh_conf_peer_add_aip(p), &err);
+	wgm_parse_cidr("fd00::2/128", mesh_conf_peer_add_aip(p), &err);
 	p->last_handshake_sec = 1000000 - 63;
 	p->rx_bytes = 1229;
 	p->tx_bytes = 3482;
 	p->keepalive = 25;
-	p->has = WGM_PEER_HAS_CANDIDATES | WGM_PEER_HAS_STATS;
-	c = wgm_peer_add_cand(p);
+	p->has = MESH_CONF_PEER_HAS_CANDIDATES | MESH_CONF_PEER_HAS_STATS;
+	c = mesh_conf_peer_add_cand(p);
 	wgm_parse_endpoint("[2001:db8::1]:4500", &c->endpoint, &err);
 	c->state = WGM_CANDIDATE_ALIVE;
 	c->rtt_us = 1234;
 	c->last_seen_ns = 500ULL * 1000000000ULL;
 	c->flags = WGM_CANDIDATE_F_ACTIVE;
 
-	p = wgm_device_add_peer(dev);
+	p = mesh_conf_device_add_peer(dev);
 	wgm_key_from_base64(p->public_key, K3);
 }
 
@@ -104,7 +104,7 @@ static const struct wgm_clock clk = {
 
 TEST(json_device)
 {
-	struct wgm_device dev;
+	struct mesh_conf_device dev;
 	struct wgm_buf b;
 
 	sample(&dev);
@@ -124,15 +124,15 @@ TEST(json_device)
 	/* The private key never appears in JSON. */
 	EXPECT_EQ(NULL, strstr(b.s, K11));
 	wgm_buf_free(&b);
-	wgm_device_free(&dev);
+	mesh_conf_device_free(&dev);
 }
 
 TEST(json_device_name_escaped_and_no_key)
 {
-	struct wgm_device dev;
+	struct mesh_conf_device dev;
 	struct wgm_buf b;
 
-	wgm_device_init(&dev);
+	mesh_conf_device_init(&dev);
 	snprintf(dev.name, sizeof(dev.name), "a\"b");
 	wgm_buf_init(&b);
 	wgm_json_device(&b, &dev, &clk);
@@ -143,18 +143,18 @@ TEST(json_device_name_escaped_and_no_key)
 
 TEST(show_why_no_path)
 {
-	struct wgm_device dev;
-	struct wgm_candidate *c;
-	struct wgm_peer *p;
+	struct mesh_conf_device dev;
+	struct mesh_conf_cand *c;
+	struct mesh_conf_peer *p;
 	struct wgm_err err;
 	struct wgm_buf b;
 
-	wgm_device_init(&dev);
+	mesh_conf_device_init(&dev);
 	snprintf(dev.name, sizeof(dev.name), "wgm0");
-	p = wgm_device_add_peer(&dev);
+	p = mesh_conf_device_add_peer(&dev);
 	wgm_key_from_base64(p->public_key, K2);
-	p->has = WGM_PEER_HAS_CANDIDATES | WGM_PEER_HAS_PATH_STATUS;
-	c = wgm_peer_add_cand(p);
+	p->has = MESH_CONF_PEER_HAS_CANDIDATES | MESH_CONF_PEER_HAS_PATH_STATUS;
+	c = mesh_conf_peer_add_cand(p);
 	wgm_parse_endpoint("203.0.113.4:51830", &c->endpoint, &err);
 	c->state = WGM_CANDIDATE_DEAD;
 	c->probes_sent = 25;
@@ -183,12 +183,12 @@ TEST(show_why_no_path)
 	wgm_show_device(&b, &dev, &clk, false);
 	EXPECT_EQ(NULL, strstr(b.s, "path:"));
 	wgm_buf_free(&b);
-	wgm_device_free(&dev);
+	mesh_conf_device_free(&dev);
 }
 
 TEST(human_show)
 {
-	struct wgm_device dev;
+	struct mesh_conf_device dev;
 	struct wgm_buf b;
 
 	sample(&dev);
@@ -217,25 +217,25 @@ TEST(human_show)
 	wgm_show_device(&b, &dev, &clk, true);
 	EXPECT_NE(NULL, strstr(b.s, "\x1b[1;32minterface:\x1b[0m wgm0\n"));
 	wgm_buf_free(&b);
-	wgm_device_free(&dev);
+	mesh_conf_device_free(&dev);
 }
 
 TEST(sort_by_handshake)
 {
-	struct wgm_device dev;
+	struct mesh_conf_device dev;
 
 	sample(&dev);
 	dev.peers[1].last_handshake_sec = 2000000;
-	wgm_device_sort_peers_by_handshake(&dev);
+	mesh_conf_device_sort_peers_by_handshake(&dev);
 	EXPECT_EQ(0x40, dev.peers[0].public_key[0]);
 	EXPECT_EQ(0x20, dev.peers[1].public_key[0]);
 	EXPECT_EQ(2, dev.peers[1].n_aips);
-	wgm_device_free(&dev);
+	mesh_conf_device_free(&dev);
 }
 
 TEST(fields)
 {
-	struct wgm_device dev;
+	struct mesh_conf_device dev;
 	struct wgm_err err;
 	struct wgm_buf b;
 
@@ -267,18 +267,18 @@ TEST(fields)
 	EXPECT_EQ(-1, wgm_show_field(&b, &dev, "bogus", false, &err));
 	EXPECT_NE(NULL, strstr(err.msg, "unknown show field 'bogus' (valid: public-key,"));
 	wgm_buf_free(&b);
-	wgm_device_free(&dev);
+	mesh_conf_device_free(&dev);
 }
 
 TEST(candidate_last_seen)
 {
-	struct wgm_candidate c = { .last_seen_ns = 0 };
+	struct mesh_conf_cand c = { .last_seen_ns = 0 };
 
-	EXPECT_EQ(0, wgm_candidate_last_seen_unix(&c, &clk));
+	EXPECT_EQ(0, mesh_conf_cand_last_seen_unix(&c, &clk));
 	c.last_seen_ns = clk.boottime_ns;
-	EXPECT_EQ(clk.realtime_sec, wgm_candidate_last_seen_unix(&c, &clk));
+	EXPECT_EQ(clk.realtime_sec, mesh_conf_cand_last_seen_unix(&c, &clk));
 	c.last_seen_ns = clk.boottime_ns + 5;	/* clock skew: not in the future */
-	EXPECT_EQ(clk.realtime_sec, wgm_candidate_last_seen_unix(&c, &clk));
+	EXPECT_EQ(clk.realtime_sec, mesh_conf_cand_last_seen_unix(&c, &clk));
 	EXPECT_STREQ("probing", wgm_candidate_state_name(WGM_CANDIDATE_PROBING));
 	EXPECT_STREQ("invalid", wgm_candidate_state_name(200));
 }

@@ -21,34 +21,34 @@
 #define FAMILY 0x1234
 
 /* Peer i of the big test configuration. */
-static void big_peer(struct wgm_device *dev, uint32_t i)
+static void big_peer(struct mesh_conf_device *dev, uint32_t i)
 {
-	struct wgm_peer *p = wgm_device_add_peer(dev);
-	struct wgm_allowedip *a;
+	struct mesh_conf_peer *p = mesh_conf_device_add_peer(dev);
+	struct mesh_conf_aip *a;
 	uint32_t n_aips, j;
 
 	tu_key(p->public_key, i, 0x5a);
 	p->flags = WGM_PEER_F_REPLACE_ALLOWEDIPS;
 	if (i % 3 == 0) {
 		tu_key(p->preshared_key, i, 0xa5);
-		p->has |= WGM_PEER_HAS_PSK;
+		p->has |= MESH_CONF_PEER_HAS_PSK;
 	}
 	if (i % 2) {
 		p->endpoint.in6.sin6_family = AF_INET6;
 		p->endpoint.in6.sin6_port = htons((uint16_t)(i + 1));
 		p->endpoint.in6.sin6_addr.s6_addr[0] = 0xfd;
 		memcpy(&p->endpoint.in6.sin6_addr.s6_addr[12], &i, 4);
-		p->has |= WGM_PEER_HAS_ENDPOINT;
+		p->has |= MESH_CONF_PEER_HAS_ENDPOINT;
 	}
 	if (i % 5 == 0) {
 		p->keepalive = (uint16_t)(i % 65536);
-		p->has |= WGM_PEER_HAS_KEEPALIVE;
+		p->has |= MESH_CONF_PEER_HAS_KEEPALIVE;
 	}
 	if (i % 7 == 0) {
 		p->flags |= WGM_PEER_F_REPLACE_CANDIDATES;
-		p->has |= WGM_PEER_HAS_CANDIDATES;
+		p->has |= MESH_CONF_PEER_HAS_CANDIDATES;
 		for (j = 0; j < WGM_MAX_CANDIDATES; j++) {
-			struct wgm_candidate *c = wgm_peer_add_cand(p);
+			struct mesh_conf_cand *c = mesh_conf_peer_add_cand(p);
 
 			c->endpoint.in.sin_family = AF_INET;
 			c->endpoint.in.sin_port = htons((uint16_t)(j + 1));
@@ -58,7 +58,7 @@ static void big_peer(struct wgm_device *dev, uint32_t i)
 	/* Mostly 1-3 allowed IPs; a few peers with hundreds (split). */
 	n_aips = (i % 1000 == 1) ? 700 + i % 13 : 1 + i % 3;
 	for (j = 0; j < n_aips; j++) {
-		a = wgm_peer_add_aip(p);
+		a = mesh_conf_peer_add_aip(p);
 		if (j % 2) {
 			a->family = AF_INET6;
 			a->addr.ip6.s6_addr[0] = 0xfd;
@@ -73,15 +73,15 @@ static void big_peer(struct wgm_device *dev, uint32_t i)
 	}
 }
 
-static void big_device(struct wgm_device *dev, uint32_t n)
+static void big_device(struct mesh_conf_device *dev, uint32_t n)
 {
 	uint32_t i;
 
-	wgm_device_init(dev);
+	mesh_conf_device_init(dev);
 	snprintf(dev->name, sizeof(dev->name), "wgm0");
 	dev->flags = WGM_DEVICE_F_REPLACE_PEERS;
-	dev->has = WGM_DEV_HAS_PRIVATE_KEY | WGM_DEV_HAS_LISTEN_PORT |
-		   WGM_DEV_HAS_FWMARK;
+	dev->has = MESH_CONF_DEV_HAS_PRIVATE_KEY | MESH_CONF_DEV_HAS_LISTEN_PORT |
+		   MESH_CONF_DEV_HAS_FWMARK;
 	tu_key(dev->private_key, 77, 1);
 	dev->listen_port = 51820;
 	dev->fwmark = 7;
@@ -89,13 +89,13 @@ static void big_device(struct wgm_device *dev, uint32_t n)
 		big_peer(dev, i);
 }
 
-static bool peers_equal(const struct wgm_peer *a, const struct wgm_peer *b)
+static bool peers_equal(const struct mesh_conf_peer *a, const struct mesh_conf_peer *b)
 {
 	size_t j;
 
 	if (memcmp(a->public_key, b->public_key, 32) || a->flags != b->flags ||
 	    a->has != b->has || a->keepalive != b->keepalive ||
-	    ((a->has & WGM_PEER_HAS_PSK) &&
+	    ((a->has & MESH_CONF_PEER_HAS_PSK) &&
 	     memcmp(a->preshared_key, b->preshared_key, 32)) ||
 	    !wgm_endpoint_equal(&a->endpoint, &b->endpoint) ||
 	    a->n_aips != b->n_aips || a->n_cands != b->n_cands)
@@ -119,10 +119,10 @@ static bool peers_equal(const struct wgm_peer *a, const struct wgm_peer *b)
  * all back (continuations merge) and compare with dev.
  */
 static void split_and_check(struct __test_metadata *_metadata,
-			    const struct wgm_device *dev, size_t buflen,
+			    const struct mesh_conf_device *dev, size_t buflen,
 			    unsigned int *nmsgs)
 {
-	struct wgm_device back, one;
+	struct mesh_conf_device back, one;
 	struct wgm_set_iter it;
 	struct wgm_err err;
 	char *buf = malloc(buflen);
@@ -130,7 +130,7 @@ static void split_and_check(struct __test_metadata *_metadata,
 	int len;
 
 	ASSERT_NE(NULL, buf);
-	wgm_device_init(&back);
+	mesh_conf_device_init(&back);
 	wgm_set_iter_init(&it, dev);
 	for (*nmsgs = 0;; (*nmsgs)++) {
 		len = wgm_set_build_next(&it, buf, buflen, FAMILY, *nmsgs + 1, &err);
@@ -145,7 +145,7 @@ static void split_and_check(struct __test_metadata *_metadata,
 		ASSERT_EQ(0, wgm_dump_parse((struct nlmsghdr *)buf, &back, &err)) TH_LOG("%s", err.msg);
 
 		/* Each message on its own: device attributes only in the first. */
-		wgm_device_init(&one);
+		mesh_conf_device_init(&one);
 		ASSERT_EQ(0, wgm_dump_parse((struct nlmsghdr *)buf, &one, &err));
 		EXPECT_STREQ(dev->name, one.name);
 		if (*nmsgs) {
@@ -157,7 +157,7 @@ static void split_and_check(struct __test_metadata *_metadata,
 				replace_aips++;
 		if (*nmsgs)	/* no empty messages after the first */
 			EXPECT_LT(0, one.n_peers);
-		wgm_device_free(&one);
+		mesh_conf_device_free(&one);
 	}
 	/* A finished iterator stays finished. */
 	EXPECT_EQ(0, wgm_set_build_next(&it, buf, buflen, FAMILY, 0, &err));
@@ -178,13 +178,13 @@ static void split_and_check(struct __test_metadata *_metadata,
 	for (i = 0; i < dev->n_peers; i++)
 		ASSERT_TRUE(peers_equal(&dev->peers[i], &back.peers[i]))
 			TH_LOG("peer %zu differs", i);
-	wgm_device_free(&back);
+	mesh_conf_device_free(&back);
 	free(buf);
 }
 
 TEST(set_split_10000_peers)
 {
-	struct wgm_device dev;
+	struct mesh_conf_device dev;
 	unsigned int nmsgs;
 	size_t total_aips = 0, i;
 
@@ -194,24 +194,24 @@ TEST(set_split_10000_peers)
 	ASSERT_LT(25000, total_aips);
 	split_and_check(_metadata, &dev, WGM_NL_SET_MSG_SIZE, &nmsgs);
 	EXPECT_LT(100, nmsgs);
-	wgm_device_free(&dev);
+	mesh_conf_device_free(&dev);
 }
 
 TEST(set_split_small_buffer)
 {
-	struct wgm_device dev;
+	struct mesh_conf_device dev;
 	unsigned int nmsgs;
 
 	/* 640 bytes: a peer with 16 candidates (~520 bytes) fits alone. */
 	big_device(&dev, 60);
 	split_and_check(_metadata, &dev, 640, &nmsgs);
 	EXPECT_LT(60, nmsgs);
-	wgm_device_free(&dev);
+	mesh_conf_device_free(&dev);
 }
 
 TEST(set_peer_that_can_never_fit_is_an_error)
 {
-	struct wgm_device dev;
+	struct mesh_conf_device dev;
 	struct wgm_set_iter it;
 	struct wgm_err err;
 	char buf[512];
@@ -225,24 +225,24 @@ TEST(set_peer_that_can_never_fit_is_an_error)
 	EXPECT_EQ(-1, len);
 	EXPECT_EQ(1, rounds);
 	EXPECT_STREQ("peer configuration too large for one netlink message", err.msg);
-	wgm_device_free(&dev);
+	mesh_conf_device_free(&dev);
 }
 
 TEST(set_empty_device_is_one_message)
 {
-	struct wgm_device dev;
+	struct mesh_conf_device dev;
 	unsigned int nmsgs;
 
-	wgm_device_init(&dev);
+	mesh_conf_device_init(&dev);
 	snprintf(dev.name, sizeof(dev.name), "wgm1");
 	split_and_check(_metadata, &dev, WGM_NL_SET_MSG_SIZE, &nmsgs);
 	EXPECT_EQ(1, nmsgs);
-	wgm_device_free(&dev);
+	mesh_conf_device_free(&dev);
 }
 
 TEST(set_continuation_keeps_update_only_and_remove_sends_no_aips)
 {
-	struct wgm_device dev, back;
+	struct mesh_conf_device dev, back;
 	struct wgm_set_iter it;
 	struct wgm_err err;
 	char buf[WGM_NL_SET_MSG_SIZE];
@@ -251,19 +251,19 @@ TEST(set_continuation_keeps_update_only_and_remove_sends_no_aips)
 	big_device(&dev, 3);
 	dev.peers[1].flags |= WGM_PEER_F_UPDATE_ONLY;	/* 701 allowed IPs */
 	dev.peers[2].flags = WGM_PEER_F_REMOVE_ME;	/* has 3 allowed IPs */
-	wgm_device_init(&back);
+	mesh_conf_device_init(&back);
 	wgm_set_iter_init(&it, &dev);
 	while ((len = wgm_set_build_next(&it, buf, sizeof(buf), FAMILY, 1, &err)) > 0) {
-		struct wgm_device one;
+		struct mesh_conf_device one;
 
-		wgm_device_init(&one);
+		mesh_conf_device_init(&one);
 		ASSERT_EQ(0, wgm_dump_parse((struct nlmsghdr *)buf, &one, &err));
 		if (msgs > 0) {
 			ASSERT_LT(0, one.n_peers);
 			if (!memcmp(one.peers[0].public_key, dev.peers[1].public_key, 32))
 				EXPECT_EQ(WGM_PEER_F_UPDATE_ONLY, one.peers[0].flags);
 		}
-		wgm_device_free(&one);
+		mesh_conf_device_free(&one);
 		ASSERT_EQ(0, wgm_dump_parse((struct nlmsghdr *)buf, &back, &err));
 		msgs++;
 	}
@@ -275,8 +275,8 @@ TEST(set_continuation_keeps_update_only_and_remove_sends_no_aips)
 	EXPECT_EQ(WGM_PEER_F_REMOVE_ME, back.peers[2].flags);
 	EXPECT_EQ(0, back.peers[2].n_aips);
 	EXPECT_EQ(0, back.peers[2].has);
-	wgm_device_free(&back);
-	wgm_device_free(&dev);
+	mesh_conf_device_free(&back);
+	mesh_conf_device_free(&dev);
 }
 
 /* ---- dump reassembly from hand-built kernel-like messages ---------- */
@@ -322,10 +322,10 @@ TEST(dump_reassembly_across_messages)
 	struct __kernel_timespec ts = { .tv_sec = 1700000000, .tv_nsec = 5 };
 	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(51820),
 				   .sin_addr.s_addr = htonl(0xc0000201) };
-	struct wgm_device dev;
+	struct mesh_conf_device dev;
 	struct wgm_err err;
 	struct nlmsghdr *nlh;
-	const struct wgm_peer *p;
+	const struct mesh_conf_peer *p;
 
 	nlh = dump_msg(m1, "wgm0");
 	put_key(nlh, WGM_DEVICE_A_PUBLIC_KEY, K1);
@@ -379,7 +379,7 @@ TEST(dump_reassembly_across_messages)
 	mnl_attr_nest_end(nlh, peer);
 	mnl_attr_nest_end(nlh, peers);
 
-	wgm_device_init(&dev);
+	mesh_conf_device_init(&dev);
 	ASSERT_EQ(0, wgm_dump_parse((struct nlmsghdr *)m1, &dev, &err)) TH_LOG("%s", err.msg);
 	ASSERT_EQ(0, wgm_dump_parse((struct nlmsghdr *)m2, &dev, &err)) TH_LOG("%s", err.msg);
 
@@ -401,21 +401,21 @@ TEST(dump_reassembly_across_messages)
 	ASSERT_EQ(3, p->n_aips);
 	EXPECT_STREQ("10.0.3.0/24", wgm_format_cidr(&p->aips[2], buf, sizeof(buf)));
 	p = &dev.peers[2];
-	EXPECT_TRUE(p->has & WGM_PEER_HAS_CANDIDATES);
+	EXPECT_TRUE(p->has & MESH_CONF_PEER_HAS_CANDIDATES);
 	ASSERT_EQ(1, p->n_cands);
 	EXPECT_EQ(WGM_CANDIDATE_DEAD, p->cands[0].state);
 	EXPECT_EQ(900, p->cands[0].rtt_us);
 	EXPECT_EQ(123456789, p->cands[0].last_seen_ns);
 	EXPECT_EQ(10, p->cands[0].probes_sent);
 	EXPECT_EQ(3, p->cands[0].probes_lost);
-	wgm_device_free(&dev);
+	mesh_conf_device_free(&dev);
 }
 
 TEST(dump_same_key_later_in_message_is_not_a_continuation)
 {
 	char m[4096];
 	struct nlattr *peers, *peer;
-	struct wgm_device dev;
+	struct mesh_conf_device dev;
 	struct wgm_err err;
 	struct nlmsghdr *nlh = dump_msg(m, "wgm0");
 	int i;
@@ -427,12 +427,12 @@ TEST(dump_same_key_later_in_message_is_not_a_continuation)
 		mnl_attr_nest_end(nlh, peer);
 	}
 	mnl_attr_nest_end(nlh, peers);
-	wgm_device_init(&dev);
+	mesh_conf_device_init(&dev);
 	ASSERT_EQ(0, wgm_dump_parse(nlh, &dev, &err));
 	ASSERT_EQ(0, wgm_dump_parse(nlh, &dev, &err));
 	/* 2nd message: its first peer (K2) differs from the last (K1). */
 	EXPECT_EQ(4, dev.n_peers);
-	wgm_device_free(&dev);
+	mesh_conf_device_free(&dev);
 }
 
 TEST(stun_servers_round_trip_and_mapped_parse)
@@ -440,39 +440,39 @@ TEST(stun_servers_round_trip_and_mapped_parse)
 	char m[4096], a[WGM_ADDRSTRLEN];
 	struct nlattr *list, *one;
 	struct wgm_set_iter it;
-	struct wgm_device dev, back;
+	struct mesh_conf_device dev, back;
 	struct wgm_err err;
 	struct nlmsghdr *nlh;
 	union wgm_sockaddr sa;
 	int len;
 
 	/* SET carries the whole list; the kernel echoes it in GET */
-	wgm_device_init(&dev);
+	mesh_conf_device_init(&dev);
 	snprintf(dev.name, sizeof(dev.name), "wgm0");
-	dev.has = WGM_DEV_HAS_STUN;
+	dev.has = MESH_CONF_DEV_HAS_STUN;
 	ASSERT_EQ(0, wgm_parse_endpoint("192.0.2.1:3478", &dev.stun[0].endpoint, &err));
 	ASSERT_EQ(0, wgm_parse_endpoint("[2001:db8::1]:3479", &dev.stun[1].endpoint, &err));
 	dev.n_stun = 2;
 	wgm_set_iter_init(&it, &dev);
 	len = wgm_set_build_next(&it, m, sizeof(m), FAMILY, 1, &err);
 	ASSERT_GT(len, 0);
-	wgm_device_init(&back);
+	mesh_conf_device_init(&back);
 	ASSERT_EQ(0, wgm_dump_parse((struct nlmsghdr *)m, &back, &err)) TH_LOG("%s", err.msg);
-	EXPECT_TRUE(back.has & WGM_DEV_HAS_STUN);
+	EXPECT_TRUE(back.has & MESH_CONF_DEV_HAS_STUN);
 	ASSERT_EQ(2, back.n_stun);
 	EXPECT_TRUE(wgm_endpoint_equal(&dev.stun[1].endpoint, &back.stun[1].endpoint));
-	wgm_device_free(&back);
+	mesh_conf_device_free(&back);
 
 	/* an empty list is still sent: it clears the kernel's */
 	dev.n_stun = 0;
 	wgm_set_iter_init(&it, &dev);
 	ASSERT_GT(wgm_set_build_next(&it, m, sizeof(m), FAMILY, 1, &err), 0);
-	wgm_device_init(&back);
+	mesh_conf_device_init(&back);
 	ASSERT_EQ(0, wgm_dump_parse((struct nlmsghdr *)m, &back, &err));
-	EXPECT_TRUE(back.has & WGM_DEV_HAS_STUN);
+	EXPECT_TRUE(back.has & MESH_CONF_DEV_HAS_STUN);
 	EXPECT_EQ(0, back.n_stun);
-	wgm_device_free(&back);
-	wgm_device_free(&dev);
+	mesh_conf_device_free(&back);
+	mesh_conf_device_free(&dev);
 
 	/* GET: mapped addresses with age and server, the drop counter */
 	nlh = dump_msg(m, "wgm0");
@@ -486,14 +486,14 @@ TEST(stun_servers_round_trip_and_mapped_parse)
 	mnl_attr_nest_end(nlh, one);
 	mnl_attr_nest_end(nlh, list);
 	mnl_attr_put_u32(nlh, WGM_DEVICE_A_STUN_DROPPED, 7);
-	wgm_device_init(&dev);
+	mesh_conf_device_init(&dev);
 	ASSERT_EQ(0, wgm_dump_parse(nlh, &dev, &err)) TH_LOG("%s", err.msg);
 	ASSERT_EQ(1, dev.n_mapped);
 	EXPECT_STREQ("203.0.113.1:40000",
 		     wgm_format_endpoint(&dev.mapped[0].endpoint, a, sizeof(a)));
 	EXPECT_EQ(1500, dev.mapped[0].age_ms);
 	EXPECT_EQ(7, dev.stun_dropped);
-	wgm_device_free(&dev);
+	mesh_conf_device_free(&dev);
 
 	/* a mapped entry without its address is malformed */
 	nlh = dump_msg(m, "wgm0");
@@ -502,16 +502,16 @@ TEST(stun_servers_round_trip_and_mapped_parse)
 	mnl_attr_put_u32(nlh, WGM_MAPPED_A_AGE_MS, 1);
 	mnl_attr_nest_end(nlh, one);
 	mnl_attr_nest_end(nlh, list);
-	wgm_device_init(&dev);
+	mesh_conf_device_init(&dev);
 	EXPECT_EQ(-1, wgm_dump_parse(nlh, &dev, &err));
-	wgm_device_free(&dev);
+	mesh_conf_device_free(&dev);
 }
 
 TEST(dump_malformed_rejected)
 {
 	char m[4096];
 	struct nlattr *peers, *peer, *aips, *a;
-	struct wgm_device dev;
+	struct mesh_conf_device dev;
 	struct wgm_err err;
 	struct nlmsghdr *nlh;
 	uint8_t five[5] = { 0 };
@@ -530,10 +530,10 @@ TEST(dump_malformed_rejected)
 	mnl_attr_nest_end(nlh, aips);
 	mnl_attr_nest_end(nlh, peer);
 	mnl_attr_nest_end(nlh, peers);
-	wgm_device_init(&dev);
+	mesh_conf_device_init(&dev);
 	EXPECT_EQ(-1, wgm_dump_parse(nlh, &dev, &err));
 	EXPECT_NE(NULL, strstr(err.msg, "malformed netlink message"));
-	wgm_device_free(&dev);
+	mesh_conf_device_free(&dev);
 
 	/* IPv4 family with a /33 mask. */
 	nlh = dump_msg(m, "wgm0");
@@ -545,9 +545,9 @@ TEST(dump_malformed_rejected)
 	mnl_attr_nest_end(nlh, aips);
 	mnl_attr_nest_end(nlh, peer);
 	mnl_attr_nest_end(nlh, peers);
-	wgm_device_init(&dev);
+	mesh_conf_device_init(&dev);
 	EXPECT_EQ(-1, wgm_dump_parse(nlh, &dev, &err));
-	wgm_device_free(&dev);
+	mesh_conf_device_free(&dev);
 
 	/* Peer without a public key. */
 	nlh = dump_msg(m, "wgm0");
@@ -556,10 +556,10 @@ TEST(dump_malformed_rejected)
 	mnl_attr_put_u64(nlh, WGM_PEER_A_RX_BYTES, 1);
 	mnl_attr_nest_end(nlh, peer);
 	mnl_attr_nest_end(nlh, peers);
-	wgm_device_init(&dev);
+	mesh_conf_device_init(&dev);
 	EXPECT_EQ(-1, wgm_dump_parse(nlh, &dev, &err));
 	EXPECT_NE(NULL, strstr(err.msg, "peer without public key"));
-	wgm_device_free(&dev);
+	mesh_conf_device_free(&dev);
 
 	/* Endpoint of the wrong size. */
 	nlh = dump_msg(m, "wgm0");
@@ -569,16 +569,16 @@ TEST(dump_malformed_rejected)
 	mnl_attr_put(nlh, WGM_PEER_A_ENDPOINT, 5, five);
 	mnl_attr_nest_end(nlh, peer);
 	mnl_attr_nest_end(nlh, peers);
-	wgm_device_init(&dev);
+	mesh_conf_device_init(&dev);
 	EXPECT_EQ(-1, wgm_dump_parse(nlh, &dev, &err));
-	wgm_device_free(&dev);
+	mesh_conf_device_free(&dev);
 
 	/* Unterminated interface name. */
 	nlh = dump_msg(m, "wgm0");
 	mnl_attr_put(nlh, WGM_DEVICE_A_IFNAME, 4, "abcd");
-	wgm_device_init(&dev);
+	mesh_conf_device_init(&dev);
 	EXPECT_EQ(-1, wgm_dump_parse(nlh, &dev, &err));
-	wgm_device_free(&dev);
+	mesh_conf_device_free(&dev);
 }
 
 /* ---- errors ---------------------------------------------------------- */

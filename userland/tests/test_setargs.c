@@ -11,7 +11,7 @@
 TEST(device_options)
 {
 	char keyfile[64];
-	struct wgm_device dev;
+	struct mesh_conf_device dev;
 	struct wgm_err err;
 	uint8_t k[32];
 
@@ -20,47 +20,48 @@ TEST(device_options)
 		char *argv[] = { "listen-port", "51820", "private-key", keyfile,
 				 "fwmark", "0x10" };
 
-		wgm_device_init(&dev);
+		mesh_conf_device_init(&dev);
 		ASSERT_EQ(0, wgm_set_parse(ARGC(argv), argv, &dev, &err)) TH_LOG("%s", err.msg);
 	}
 	EXPECT_EQ(51820, dev.listen_port);
 	EXPECT_EQ(16, dev.fwmark);
-	EXPECT_EQ(WGM_DEV_HAS_PRIVATE_KEY | WGM_DEV_HAS_LISTEN_PORT | WGM_DEV_HAS_FWMARK, dev.has);
+	EXPECT_EQ(MESH_CONF_DEV_HAS_PRIVATE_KEY | MESH_CONF_DEV_HAS_LISTEN_PORT |
+		  MESH_CONF_DEV_HAS_FWMARK, dev.has);
 	ASSERT_TRUE(wgm_key_from_base64(k, K1));
 	EXPECT_EQ(0, memcmp(k, dev.private_key, 32));
 	EXPECT_EQ(0, dev.flags);
 	EXPECT_EQ(0, dev.n_peers);
-	wgm_device_free(&dev);
+	mesh_conf_device_free(&dev);
 	unlink(keyfile);
 }
 
 TEST(fwmark_off_and_empty_key_file_clears)
 {
 	char keyfile[64];
-	struct wgm_device dev;
+	struct mesh_conf_device dev;
 	struct wgm_err err;
 
 	ASSERT_TRUE(tu_tmpfile(keyfile, ""));
 	{
 		char *argv[] = { "fwmark", "off", "private-key", keyfile };
 
-		wgm_device_init(&dev);
+		mesh_conf_device_init(&dev);
 		memset(dev.private_key, 0xaa, 32);
 		ASSERT_EQ(0, wgm_set_parse(ARGC(argv), argv, &dev, &err));
 	}
 	EXPECT_EQ(0, dev.fwmark);
-	EXPECT_TRUE(dev.has & WGM_DEV_HAS_FWMARK);
+	EXPECT_TRUE(dev.has & MESH_CONF_DEV_HAS_FWMARK);
 	EXPECT_TRUE(wgm_key_is_zero(dev.private_key));
-	wgm_device_free(&dev);
+	mesh_conf_device_free(&dev);
 	unlink(keyfile);
 }
 
 TEST(peers)
 {
 	char pskfile[64], buf[WGM_ADDRSTRLEN];
-	struct wgm_device dev;
+	struct mesh_conf_device dev;
 	struct wgm_err err;
-	const struct wgm_peer *p;
+	const struct mesh_conf_peer *p;
 
 	ASSERT_TRUE(tu_tmpfile(pskfile, K11));
 	{
@@ -76,14 +77,14 @@ TEST(peers)
 			"allowed-ips", "",
 		};
 
-		wgm_device_init(&dev);
+		mesh_conf_device_init(&dev);
 		ASSERT_EQ(0, wgm_set_parse(ARGC(argv), argv, &dev, &err)) TH_LOG("%s", err.msg);
 	}
 	ASSERT_EQ(3, dev.n_peers);
 	p = &dev.peers[0];
 	EXPECT_EQ(WGM_PEER_F_REPLACE_ALLOWEDIPS | WGM_PEER_F_REPLACE_CANDIDATES, p->flags);
-	EXPECT_EQ(WGM_PEER_HAS_PSK | WGM_PEER_HAS_ENDPOINT | WGM_PEER_HAS_KEEPALIVE |
-		  WGM_PEER_HAS_CANDIDATES, p->has);
+	EXPECT_EQ(MESH_CONF_PEER_HAS_PSK | MESH_CONF_PEER_HAS_ENDPOINT |
+		  MESH_CONF_PEER_HAS_KEEPALIVE | MESH_CONF_PEER_HAS_CANDIDATES, p->has);
 	EXPECT_EQ(0x11, p->preshared_key[0]);
 	EXPECT_STREQ("[fd00::1]:51820", wgm_format_endpoint(&p->endpoint, buf, sizeof(buf)));
 	EXPECT_EQ(25, p->keepalive);
@@ -101,19 +102,19 @@ TEST(peers)
 	EXPECT_EQ(WGM_PEER_F_REPLACE_ALLOWEDIPS, p->flags);
 	EXPECT_EQ(0, p->n_aips);
 	EXPECT_EQ(0, p->keepalive);
-	EXPECT_TRUE(p->has & WGM_PEER_HAS_KEEPALIVE);
-	wgm_device_free(&dev);
+	EXPECT_TRUE(p->has & MESH_CONF_PEER_HAS_KEEPALIVE);
+	mesh_conf_device_free(&dev);
 	unlink(pskfile);
 }
 
 TEST(allowed_ips_add_remove)
 {
-	struct wgm_device dev;
+	struct mesh_conf_device dev;
 	struct wgm_err err;
 	char *argv[] = { "peer", K2, "allowed-ips", "+10.0.0.1/32,-10.0.0.2/32, +fd00::1" };
-	const struct wgm_peer *p;
+	const struct mesh_conf_peer *p;
 
-	wgm_device_init(&dev);
+	mesh_conf_device_init(&dev);
 	ASSERT_EQ(0, wgm_set_parse(ARGC(argv), argv, &dev, &err)) TH_LOG("%s", err.msg);
 	p = &dev.peers[0];
 	EXPECT_EQ(0, p->flags);
@@ -122,7 +123,7 @@ TEST(allowed_ips_add_remove)
 	EXPECT_TRUE(p->aips[1].remove);
 	EXPECT_FALSE(p->aips[2].remove);
 	EXPECT_EQ(128, p->aips[2].cidr);
-	wgm_device_free(&dev);
+	mesh_conf_device_free(&dev);
 }
 
 TEST(stun_servers)
@@ -131,41 +132,41 @@ TEST(stun_servers)
 	char *off[] = { "stun-server", "off" };
 	char *dup[] = { "stun-server", "192.0.2.1:3478,192.0.2.1:3478" };
 	char *many[] = { "stun-server", "192.0.2.1:1,192.0.2.2:1,192.0.2.3:1,192.0.2.4:1,192.0.2.5:1" };
-	struct wgm_device dev;
+	struct mesh_conf_device dev;
 	struct wgm_err err;
 	char a[WGM_ADDRSTRLEN];
 
-	wgm_device_init(&dev);
+	mesh_conf_device_init(&dev);
 	ASSERT_EQ(0, wgm_set_parse(ARGC(argv), argv, &dev, &err)) TH_LOG("%s", err.msg);
-	EXPECT_EQ(WGM_DEV_HAS_STUN, dev.has);
+	EXPECT_EQ(MESH_CONF_DEV_HAS_STUN, dev.has);
 	ASSERT_EQ(2, dev.n_stun);
 	EXPECT_STREQ("192.0.2.1:3478", wgm_format_endpoint(&dev.stun[0].endpoint, a, sizeof(a)));
 	EXPECT_STREQ("[2001:db8::1]:3479", wgm_format_endpoint(&dev.stun[1].endpoint, a, sizeof(a)));
 	/* off: an empty list that is still sent (it clears the kernel's) */
 	ASSERT_EQ(0, wgm_set_parse(ARGC(off), off, &dev, &err)) TH_LOG("%s", err.msg);
-	EXPECT_EQ(WGM_DEV_HAS_STUN, dev.has);
+	EXPECT_EQ(MESH_CONF_DEV_HAS_STUN, dev.has);
 	EXPECT_EQ(0, dev.n_stun);
-	wgm_device_free(&dev);
+	mesh_conf_device_free(&dev);
 
-	wgm_device_init(&dev);
+	mesh_conf_device_init(&dev);
 	EXPECT_EQ(-1, wgm_set_parse(ARGC(dup), dup, &dev, &err));
 	EXPECT_STREQ("stun-server: '192.0.2.1:3478' given twice", err.msg);
 	EXPECT_EQ(-1, wgm_set_parse(ARGC(many), many, &dev, &err));
 	EXPECT_STREQ("stun-server: at most 4 servers", err.msg);
-	wgm_device_free(&dev);
+	mesh_conf_device_free(&dev);
 }
 
 static void expect_error(struct __test_metadata *_metadata, int argc,
 			 char **argv, const char *msg)
 {
-	struct wgm_device dev;
+	struct mesh_conf_device dev;
 	struct wgm_err err;
 
 	err.msg[0] = '\0';
-	wgm_device_init(&dev);
+	mesh_conf_device_init(&dev);
 	EXPECT_EQ(-1, wgm_set_parse(argc, argv, &dev, &err)) TH_LOG("accepted %s", argv[0]);
 	EXPECT_STREQ(msg, err.msg);
-	wgm_device_free(&dev);
+	mesh_conf_device_free(&dev);
 }
 
 TEST(errors)
@@ -214,27 +215,27 @@ TEST(errors)
 
 TEST(peer_add_options)
 {
-	struct wgm_device dev;
+	struct mesh_conf_device dev;
 	struct wgm_err err;
 	char *ok[] = { "allowed-ips", "10.0.0.2/32", "endpoint", "192.0.2.1:51820",
 		       "persistent-keepalive", "25" };
 	char *bad[] = { "remove" };
 
-	wgm_device_init(&dev);
+	mesh_conf_device_init(&dev);
 	ASSERT_EQ(0, wgm_set_parse_peer(K2, ARGC(ok), ok, &dev, &err)) TH_LOG("%s", err.msg);
 	ASSERT_EQ(1, dev.n_peers);
 	EXPECT_EQ(WGM_PEER_F_REPLACE_ALLOWEDIPS, dev.peers[0].flags);
 	EXPECT_EQ(1, dev.peers[0].n_aips);
 	EXPECT_EQ(25, dev.peers[0].keepalive);
-	wgm_device_free(&dev);
+	mesh_conf_device_free(&dev);
 
-	wgm_device_init(&dev);
+	mesh_conf_device_init(&dev);
 	EXPECT_EQ(-1, wgm_set_parse_peer(K2, ARGC(bad), bad, &dev, &err));
 	EXPECT_NE(NULL, strstr(err.msg, "unknown peer option 'remove'"));
-	wgm_device_free(&dev);
-	wgm_device_init(&dev);
+	mesh_conf_device_free(&dev);
+	mesh_conf_device_init(&dev);
 	EXPECT_EQ(-1, wgm_set_parse_peer("bad", 0, bad, &dev, &err));
-	wgm_device_free(&dev);
+	mesh_conf_device_free(&dev);
 }
 
 TEST_HARNESS_MAIN

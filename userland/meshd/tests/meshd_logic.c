@@ -243,15 +243,15 @@ TEST(peer_table_updates_and_prune)
 }
 
 /* Turn a request into the kernel state it would produce (for re-diffing). */
-static void apply(struct wgm_device *cur, const struct wgm_device *req)
+static void apply(struct mesh_conf_device *cur, const struct mesh_conf_device *req)
 {
-	const struct wgm_peer *rp;
-	struct wgm_peer *kp;
+	const struct mesh_conf_peer *rp;
+	struct mesh_conf_peer *kp;
 	size_t i, j;
 
 	for (i = 0; i < req->n_peers; i++) {
 		rp = &req->peers[i];
-		kp = wgm_device_find_peer(cur, rp->public_key);
+		kp = mesh_conf_device_find_peer(cur, rp->public_key);
 		if (rp->flags & WGM_PEER_F_REMOVE_ME) {
 			if (kp) {
 				free(kp->aips);
@@ -261,39 +261,39 @@ static void apply(struct wgm_device *cur, const struct wgm_device *req)
 			continue;
 		}
 		if (!kp) {
-			kp = wgm_device_add_peer(cur);
+			kp = mesh_conf_device_add_peer(cur);
 			memcpy(kp->public_key, rp->public_key, WGM_KEY_LEN);
 		}
 		if (rp->flags & WGM_PEER_F_REPLACE_ALLOWEDIPS)
 			kp->n_aips = 0;
 		for (j = 0; j < rp->n_aips; j++)
-			*wgm_peer_add_aip(kp) = rp->aips[j];
+			*mesh_conf_peer_add_aip(kp) = rp->aips[j];
 		if (rp->flags & WGM_PEER_F_REPLACE_CANDIDATES)
 			kp->n_cands = 0;
 		for (j = 0; j < rp->n_cands; j++)
-			*wgm_peer_add_cand(kp) = rp->cands[j];
-		if (rp->has & WGM_PEER_HAS_KEEPALIVE)
+			*mesh_conf_peer_add_cand(kp) = rp->cands[j];
+		if (rp->has & MESH_CONF_PEER_HAS_KEEPALIVE)
 			kp->keepalive = rp->keepalive;
-		if (rp->has & WGM_PEER_HAS_ENDPOINT) {
+		if (rp->has & MESH_CONF_PEER_HAS_ENDPOINT) {
 			kp->endpoint = rp->endpoint;
-			kp->has |= WGM_PEER_HAS_ENDPOINT;
+			kp->has |= MESH_CONF_PEER_HAS_ENDPOINT;
 		}
 	}
 }
 
 TEST(diff_installs_updates_removes)
 {
-	struct wgm_device cur, req;
+	struct mesh_conf_device cur, req;
 	struct meshd_peers t;
 	struct mp_peer p;
 	struct wgm_err err;
-	const struct wgm_peer *rp;
+	const struct mesh_conf_peer *rp;
 	uint8_t self[MP_KEY_LEN], key[MP_KEY_LEN];
 	union wgm_sockaddr first, other;
 
 	memset(self, 0xee, sizeof(self));
 	meshd_peers_init(&t);
-	wgm_device_init(&cur);
+	mesh_conf_device_init(&cur);
 	mkpeer(&p, 1, 2);
 	meshd_peers_update(&t, &p);
 	mkpeer(&p, 2, 0);
@@ -302,11 +302,11 @@ TEST(diff_installs_updates_removes)
 	meshd_peers_update(&t, &p);
 
 	/* empty kernel: both peers added in full */
-	wgm_device_init(&req);
+	mesh_conf_device_init(&req);
 	ASSERT_EQ(0, meshd_diff(&t, &cur, self, &req, &err));
 	ASSERT_EQ(2, req.n_peers);
 	memset(key, 1, sizeof(key));
-	rp = wgm_device_find_peer(&req, key);
+	rp = mesh_conf_device_find_peer(&req, key);
 	ASSERT_NE(NULL, rp);
 	EXPECT_EQ(WGM_PEER_F_REPLACE_ALLOWEDIPS | WGM_PEER_F_REPLACE_CANDIDATES,
 		  rp->flags);
@@ -317,28 +317,28 @@ TEST(diff_installs_updates_removes)
 	EXPECT_EQ(AF_INET6, rp->aips[1].family);
 	EXPECT_EQ(128, rp->aips[1].cidr);
 	ASSERT_EQ(2, rp->n_cands);
-	EXPECT_TRUE(rp->has & WGM_PEER_HAS_KEEPALIVE);
+	EXPECT_TRUE(rp->has & MESH_CONF_PEER_HAS_KEEPALIVE);
 	EXPECT_EQ(MESHD_KEEPALIVE, rp->keepalive);
-	ASSERT_TRUE(rp->has & WGM_PEER_HAS_ENDPOINT);
+	ASSERT_TRUE(rp->has & MESH_CONF_PEER_HAS_ENDPOINT);
 	first = sa4("192.0.2.10", 51820);
 	EXPECT_TRUE(wgm_endpoint_equal(&first, &rp->endpoint));
 	memset(key, 2, sizeof(key));
-	rp = wgm_device_find_peer(&req, key);
+	rp = mesh_conf_device_find_peer(&req, key);
 	ASSERT_NE(NULL, rp);
 	EXPECT_EQ(0, rp->n_cands);
-	EXPECT_FALSE(rp->has & WGM_PEER_HAS_ENDPOINT);
+	EXPECT_FALSE(rp->has & MESH_CONF_PEER_HAS_ENDPOINT);
 	EXPECT_TRUE(rp->flags & WGM_PEER_F_REPLACE_CANDIDATES);
 
 	/* once applied, nothing more to do */
 	apply(&cur, &req);
-	wgm_device_free(&req);
+	mesh_conf_device_free(&req);
 	ASSERT_EQ(0, meshd_diff(&t, &cur, self, &req, &err));
 	EXPECT_EQ(0, req.n_peers);
 
 	/* the kernel moved peer 1 to its second candidate: left alone */
 	memset(key, 1, sizeof(key));
 	other = sa4("192.0.2.11", 51821);
-	wgm_device_find_peer(&cur, key)->endpoint = other;
+	mesh_conf_device_find_peer(&cur, key)->endpoint = other;
 	ASSERT_EQ(0, meshd_diff(&t, &cur, self, &req, &err));
 	EXPECT_EQ(0, req.n_peers);
 
@@ -351,22 +351,22 @@ TEST(diff_installs_updates_removes)
 		  req.peers[0].flags);
 	EXPECT_EQ(3, req.peers[0].n_cands);
 	EXPECT_EQ(0, req.peers[0].n_aips);
-	EXPECT_FALSE(req.peers[0].has & WGM_PEER_HAS_ENDPOINT);
-	EXPECT_FALSE(req.peers[0].has & WGM_PEER_HAS_KEEPALIVE);
+	EXPECT_FALSE(req.peers[0].has & MESH_CONF_PEER_HAS_ENDPOINT);
+	EXPECT_FALSE(req.peers[0].has & MESH_CONF_PEER_HAS_KEEPALIVE);
 	apply(&cur, &req);
-	wgm_device_free(&req);
+	mesh_conf_device_free(&req);
 
 	/* peer 2 leaves the table; a stranger appears in the kernel */
 	memset(key, 2, sizeof(key));
 	meshd_peers_remove(&t, key);
-	memset(wgm_device_add_peer(&cur)->public_key, 7, WGM_KEY_LEN);
+	memset(mesh_conf_device_add_peer(&cur)->public_key, 7, WGM_KEY_LEN);
 	ASSERT_EQ(0, meshd_diff(&t, &cur, self, &req, &err));
 	ASSERT_EQ(2, req.n_peers);
 	EXPECT_EQ(WGM_PEER_F_REMOVE_ME, req.peers[0].flags);
 	EXPECT_EQ(WGM_PEER_F_REMOVE_ME, req.peers[1].flags);
-	EXPECT_EQ(NULL, wgm_device_find_peer(&req, self));
+	EXPECT_EQ(NULL, mesh_conf_device_find_peer(&req, self));
 	apply(&cur, &req);
-	wgm_device_free(&req);
+	mesh_conf_device_free(&req);
 	ASSERT_EQ(1, cur.n_peers);
 
 	/* someone changed the keepalive or allowed IPs: put back */
@@ -379,8 +379,8 @@ TEST(diff_installs_updates_removes)
 	EXPECT_EQ(2, req.peers[0].n_aips);
 	EXPECT_EQ(MESHD_KEEPALIVE, req.peers[0].keepalive);
 
-	wgm_device_free(&req);
-	wgm_device_free(&cur);
+	mesh_conf_device_free(&req);
+	mesh_conf_device_free(&cur);
 	meshd_peers_free(&t);
 }
 
@@ -388,9 +388,9 @@ TEST(recandidate_and_punch_requests)
 {
 	struct meshd_peers t;
 	struct meshd_peer *p;
-	struct wgm_device req;
-	struct wgm_peer kp;
-	struct wgm_candidate kc[2];
+	struct mesh_conf_device req;
+	struct mesh_conf_peer kp;
+	struct mesh_conf_cand kc[2];
 	struct mp_peer mp;
 	struct wgm_err err;
 
@@ -399,13 +399,13 @@ TEST(recandidate_and_punch_requests)
 	meshd_peers_update(&t, &mp);
 	p = &t.v[0];
 
-	wgm_device_init(&req);
+	mesh_conf_device_init(&req);
 	ASSERT_EQ(0, meshd_recandidate(p, &req, &err));
 	ASSERT_EQ(1, req.n_peers);
 	EXPECT_EQ(WGM_PEER_F_UPDATE_ONLY | WGM_PEER_F_REPLACE_CANDIDATES,
 		  req.peers[0].flags);
 	EXPECT_EQ(2, req.peers[0].n_cands);
-	wgm_device_free(&req);
+	mesh_conf_device_free(&req);
 
 	memset(&kp, 0, sizeof(kp));
 	memset(kc, 0, sizeof(kc));
