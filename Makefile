@@ -27,8 +27,9 @@ ifeq ($(origin KDIR),undefined)
 KDIR_AUTO := 1
 KDIR := $(shell scripts/kernels candidates 2>/dev/null | head -n 1)
 endif
-# Kernels `make check` tests on: every installed one with headers and image.
-KERNELS ?= $(shell scripts/kernels list)
+# Kernels `make check` tests on: every installed one with headers and image,
+# the PREEMPT_RT flavour only when named (scripts/kernels check).
+KERNELS ?= $(shell scripts/kernels check)
 PREFIX ?= /usr/local
 DESTDIR ?=
 SRCTARBALL ?= /usr/src/linux-source-6.1.tar.xz
