@@ -58,6 +58,7 @@ static struct dst_entry *wgm_route4(struct sock *sk, struct wgm_endpoint *ep, u3
 	__be32 src = ep->src4.s_addr;
 	struct flowi4 fl;
 	struct rtable *rt;
+	bool asked;
 
 	rt = cache ? dst_cache_get_ip4(cache, &src) : NULL;
 	if (rt)
@@ -69,14 +70,19 @@ static struct dst_entry *wgm_route4(struct sock *sk, struct wgm_endpoint *ep, u3
 	fl.fl4_sport = inet_sk(sk)->inet_sport;
 	fl.flowi4_mark = mark;
 	fl.flowi4_proto = IPPROTO_UDP;
-	if (src && inet_confirm_addr(net, NULL, 0, src, RT_SCOPE_HOST))
+	asked = src && inet_confirm_addr(net, NULL, 0, src, RT_SCOPE_HOST);
+	if (asked)
 		fl.saddr = src;
 	security_sk_classify_flow(sk, flowi4_to_flowi_common(&fl));
-	for (;;) {
+	rt = ip_route_output_flow(net, &fl, sk);
+	if (IS_ERR(rt) && asked) {
+		/*
+		 * The source we asked for does not route: once more with
+		 * none.  Only once, and only when we asked: a failed lookup
+		 * may have filled in a source of its own.
+		 */
+		fl.saddr = 0;
 		rt = ip_route_output_flow(net, &fl, sk);
-		if (!IS_ERR(rt) || !fl.saddr)
-			break;
-		fl.saddr = 0;	/* the source we asked for does not route */
 	}
 	if (IS_ERR(rt))
 		return ERR_CAST(rt);
@@ -102,6 +108,7 @@ static struct dst_entry *wgm_route6(struct sock *sk, struct wgm_endpoint *ep, u3
 	struct net *net = sock_net(sk);
 	struct dst_entry *dst;
 	struct flowi6 fl;
+	bool asked;
 
 	dst = cache ? dst_cache_get_ip6(cache, &ep->src6) : NULL;
 	if (dst)
@@ -114,14 +121,20 @@ static struct dst_entry *wgm_route6(struct sock *sk, struct wgm_endpoint *ep, u3
 	fl.flowi6_oif = ep->addr6.sin6_scope_id;
 	fl.flowi6_mark = mark;
 	fl.flowi6_proto = IPPROTO_UDP;
-	if (!ipv6_addr_any(&ep->src6) && ipv6_chk_addr(net, &ep->src6, NULL, 0))
+	asked = !ipv6_addr_any(&ep->src6) && ipv6_chk_addr(net, &ep->src6, NULL, 0);
+	if (asked)
 		fl.saddr = ep->src6;
 	security_sk_classify_flow(sk, flowi6_to_flowi_common(&fl));
-	for (;;) {
-		dst = ipv6_stub->ipv6_dst_lookup_flow(net, sk, &fl, NULL);
-		if (!IS_ERR(dst) || ipv6_addr_any(&fl.saddr))
-			break;
+	dst = ipv6_stub->ipv6_dst_lookup_flow(net, sk, &fl, NULL);
+	if (IS_ERR(dst) && asked) {
+		/*
+		 * As in wgm_route4(), one retry without the source.  The
+		 * lookup writes the source it chose into fl.saddr even when
+		 * it then fails (no route), so looping "while a source is
+		 * set" never ends: a soft lockup for any unroutable address.
+		 */
 		fl.saddr = in6addr_any;
+		dst = ipv6_stub->ipv6_dst_lookup_flow(net, sk, &fl, NULL);
 	}
 	if (IS_ERR(dst))
 		return dst;
