@@ -7,16 +7,7 @@
 
 #include "config.h"
 #include "err.h"
-
-struct mnl_socket;
-
-struct wgm_nl {
-	struct mnl_socket *sock;
-	uint16_t family;
-	uint32_t portid;
-	uint32_t seq;
-	char *buf;		/* WGM_NL_RECV_SIZE bytes */
-};
+#include "nlsock.h"
 
 /* Open a socket and resolve the "wgmesh" family. */
 int wgm_nl_open(struct wgm_nl *nl, struct wgm_err *err);

@@ -77,31 +77,18 @@ int wgm_nl_events_subscribe(struct wgm_nl *nl, int *missing,
 			    struct wgm_err *err)
 {
 	struct grp_lookup g = { 0, false };
-	char req[512], extack[256];
-	enum wgm_nl_batch st = WGM_NL_BATCH_MORE;
-	bool intr = false;
-	int errnum, grp;
+	struct wgm_nl_reply r;
+	char req[512];
 	size_t len;
-	ssize_t n;
+	int grp;
 
 	*missing = 0;
 	len = wgm_genl_family_build(req, sizeof(req), ++nl->seq, WGM_GENL_NAME);
-	if (mnl_socket_sendto(nl->sock, req, len) < 0)
-		return wgm_err_set(err, "netlink send: %s", strerror(errno));
-	do {
-		n = mnl_socket_recvfrom(nl->sock, nl->buf, WGM_NL_RECV_SIZE);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return wgm_err_set(err, "netlink receive: %s",
-					   strerror(errno));
-		}
-		st = wgm_nl_process(nl->buf, (size_t)n, nl->seq, nl->portid,
-				    grp_cb, &g, &errnum, extack,
-				    sizeof(extack), &intr, err);
-		if (st == WGM_NL_BATCH_ERROR)
-			return wgm_err_prefix(err, "generic netlink family lookup");
-	} while (st != WGM_NL_BATCH_DONE && !g.found);
+	if (wgm_nl_transact(nl, req, len, grp_cb, &g, &r, err)) {
+		if (r.sock_errno)
+			return -1;
+		return wgm_err_prefix(err, "generic netlink family lookup");
+	}
 	if (!g.found) {
 		*missing = 1;
 		return wgm_err_set(err, "the wgmesh module has no \"%s\" multicast group (events not supported)",
@@ -175,44 +162,58 @@ int wgm_event_parse(const struct nlmsghdr *nlh, struct wgm_event *ev)
 	return 0;
 }
 
-int wgm_nl_events_read(struct wgm_nl *nl, wgm_event_cb cb, void *data,
-		       struct wgm_err *err)
+struct event_walk {
+	uint16_t family;
+	wgm_event_cb cb;
+	void *data;
+};
+
+static int event_msg(const struct nlmsghdr *nlh, void *data,
+		     struct wgm_err *err)
 {
-	const struct nlmsghdr *nlh;
+	const struct event_walk *w = data;
 	const struct genlmsghdr *genl;
 	struct mesh_conf_device dev;
 	struct wgm_event ev;
-	int remain, ret = 0;
+	int ret;
+
+	if (nlh->nlmsg_type != w->family ||
+	    mnl_nlmsg_get_payload_len(nlh) < GENL_HDRLEN)
+		return 0;
+	genl = mnl_nlmsg_get_payload(nlh);
+	mesh_conf_device_init(&dev);
+	if (wgm_dump_parse(nlh, &dev, err)) {
+		mesh_conf_device_free(&dev);
+		return wgm_err_prefix(err, "malformed event");
+	}
+	if (wgm_event_parse(nlh, &ev)) {
+		mesh_conf_device_free(&dev);
+		return wgm_err_set(err, "malformed event attributes");
+	}
+	ret = w->cb(genl->cmd, &dev, &ev, w->data);
+	mesh_conf_device_free(&dev);
+	return ret ? -1 : 0;
+}
+
+int wgm_nl_events_read(struct wgm_nl *nl, wgm_event_cb cb, void *data,
+		       struct wgm_err *err)
+{
+	struct event_walk w = { nl->family, cb, data };
+	char extack[1];
+	bool intr;
+	int errnum;
 	ssize_t n;
 
-	do
-		n = mnl_socket_recvfrom(nl->sock, nl->buf, WGM_NL_RECV_SIZE);
-	while (n < 0 && errno == EINTR);
+	n = wgm_nl_recv(nl, err);
 	if (n < 0) {
 		if (errno == ENOBUFS)
 			return wgm_err_set(err, "receive buffer overrun: some events were lost");
-		return wgm_err_set(err, "netlink receive: %s", strerror(errno));
+		return -1;
 	}
-	remain = (int)n;
-	for (nlh = (const struct nlmsghdr *)nl->buf; wgm_nlmsg_ok(nlh, remain);
-	     nlh = mnl_nlmsg_next((struct nlmsghdr *)nlh, &remain)) {
-		if (nlh->nlmsg_type != nl->family ||
-		    mnl_nlmsg_get_payload_len(nlh) < GENL_HDRLEN)
-			continue;
-		genl = mnl_nlmsg_get_payload(nlh);
-		mesh_conf_device_init(&dev);
-		if (wgm_dump_parse(nlh, &dev, err)) {
-			mesh_conf_device_free(&dev);
-			return wgm_err_prefix(err, "malformed event");
-		}
-		if (wgm_event_parse(nlh, &ev)) {
-			mesh_conf_device_free(&dev);
-			return wgm_err_set(err, "malformed event attributes");
-		}
-		ret = cb(genl->cmd, &dev, &ev, data);
-		mesh_conf_device_free(&dev);
-		if (ret)
-			return -1;
-	}
+	/* Multicast messages carry sequence number 0 and no port. */
+	if (wgm_nl_process(nl->buf, (size_t)n, 0, 0, event_msg, &w, &errnum,
+			   extack, sizeof(extack), &intr,
+			   err) == WGM_NL_BATCH_ERROR)
+		return -1;
 	return 0;
 }

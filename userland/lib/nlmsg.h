@@ -4,7 +4,7 @@
  * SET_DEVICE requests (split into as many messages as needed), parsing
  * GET_DEVICE dump messages into a struct mesh_conf_device (joining a peer that is
  * continued in the next message), and decoding NLMSG_ERROR / NLMSG_DONE with
- * their extended-ack text.  nl.c adds the socket around these.
+ * their extended-ack text.  nlsock.c adds the socket around these.
  */
 #ifndef WGM_NLMSG_H
 #define WGM_NLMSG_H

@@ -45,11 +45,10 @@ int wgm_nl_punch(struct wgm_nl *nl, const char *ifname,
 		 const uint8_t key[WGM_KEY_LEN], int *errnum,
 		 struct wgm_err *err)
 {
-	char req[256], extack[256];
-	enum wgm_nl_batch st;
-	bool intr = false;
+	struct wgm_nl_reply r;
+	const char *extack = r.extack;
+	char req[256];
 	size_t len;
-	ssize_t n;
 
 	*errnum = 0;
 	if (strlen(ifname) >= IFNAMSIZ)
@@ -58,24 +57,9 @@ int wgm_nl_punch(struct wgm_nl *nl, const char *ifname,
 			      key);
 	if (!len)
 		return wgm_err_set(err, "punch request does not fit");
-	if (mnl_socket_sendto(nl->sock, req, len) < 0)
-		return wgm_err_set(err, "netlink send: %s", strerror(errno));
-	for (;;) {
-		n = mnl_socket_recvfrom(nl->sock, nl->buf, WGM_NL_RECV_SIZE);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return wgm_err_set(err, "netlink receive: %s",
-					   strerror(errno));
-		}
-		st = wgm_nl_process(nl->buf, (size_t)n, nl->seq, nl->portid,
-				    NULL, NULL, errnum, extack, sizeof(extack),
-				    &intr, err);
-		if (st == WGM_NL_BATCH_DONE)
-			return 0;
-		if (st == WGM_NL_BATCH_ERROR)
-			break;
-	}
+	if (!wgm_nl_transact(nl, req, len, NULL, NULL, &r, err))
+		return 0;
+	*errnum = r.errnum;
 	if (*errnum == EOPNOTSUPP && !extack[0])
 		return wgm_err_set(err, "%s: the wgmesh module does not support PUNCH (too old?)",
 				   ifname);

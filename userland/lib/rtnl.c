@@ -9,9 +9,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "nlmsg.h"
+#include "nlsock.h"
 
 static struct nlmsghdr *rt_start(void *buf, uint16_t type, uint16_t flags,
 				 uint32_t seq)
@@ -106,73 +106,23 @@ int wgm_rtnl_parse_link(const struct nlmsghdr *nlh, struct wgm_link *link)
 	return link->name[0] ? 0 : -1;
 }
 
-struct rt {
-	struct mnl_socket *sock;
-	uint32_t portid, seq;
-	char *buf;
-};
-
-static int rt_open(struct rt *rt, struct wgm_err *err)
+static int rt_open(struct wgm_nl *rt, struct wgm_err *err)
 {
-	int one = 1;
-
-	memset(rt, 0, sizeof(*rt));
-	rt->buf = malloc(WGM_NL_RECV_SIZE);
-	if (!rt->buf)
-		return wgm_err_set(err, "out of memory");
-	rt->sock = mnl_socket_open(NETLINK_ROUTE);
-	if (!rt->sock || mnl_socket_bind(rt->sock, 0, MNL_SOCKET_AUTOPID) < 0) {
-		wgm_err_set(err, "rtnetlink socket: %s", strerror(errno));
-		if (rt->sock)
-			mnl_socket_close(rt->sock);
-		free(rt->buf);
-		return -1;
-	}
-	mnl_socket_setsockopt(rt->sock, NETLINK_EXT_ACK, &one, sizeof(one));
-	mnl_socket_setsockopt(rt->sock, NETLINK_CAP_ACK, &one, sizeof(one));
-	rt->portid = mnl_socket_get_portid(rt->sock);
-	rt->seq = (uint32_t)time(NULL);
-	return 0;
+	return wgm_nl_sock_open(rt, NETLINK_ROUTE, "rtnetlink", err);
 }
 
-static void rt_close(struct rt *rt)
-{
-	mnl_socket_close(rt->sock);
-	free(rt->buf);
-}
-
-static int rt_transact(struct rt *rt, const void *req, size_t len,
+static int rt_transact(struct wgm_nl *rt, const void *req, size_t len,
 		       wgm_nl_data_cb cb, void *data, const char *ifname,
 		       struct wgm_err *err)
 {
-	char extack[256];
-	enum wgm_nl_batch st;
-	bool intr = false;
-	int errnum;
-	ssize_t n;
+	struct wgm_nl_reply r;
 
-	if (mnl_socket_sendto(rt->sock, req, len) < 0)
-		return wgm_err_set(err, "rtnetlink send: %s", strerror(errno));
-	for (;;) {
-		n = mnl_socket_recvfrom(rt->sock, rt->buf, WGM_NL_RECV_SIZE);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return wgm_err_set(err, "rtnetlink receive: %s",
-					   strerror(errno));
-		}
-		st = wgm_nl_process(rt->buf, (size_t)n, rt->seq, rt->portid, cb,
-				    data, &errnum, extack, sizeof(extack),
-				    &intr, err);
-		if (st == WGM_NL_BATCH_DONE)
-			return 0;
-		if (st == WGM_NL_BATCH_ERROR) {
-			if (errnum)
-				wgm_nl_errno_msg(err, WGM_NL_OP_LINK, errnum,
-						 extack, ifname);
-			return -1;
-		}
-	}
+	if (!wgm_nl_transact(rt, req, len, cb, data, &r, err))
+		return 0;
+	if (r.errnum)
+		wgm_nl_errno_msg(err, WGM_NL_OP_LINK, r.errnum, r.extack,
+				 ifname);
+	return -1;
 }
 
 static int get_cb(const struct nlmsghdr *nlh, void *data, struct wgm_err *err)
@@ -186,7 +136,7 @@ int wgm_rtnl_link_get(const char *name, struct wgm_link *link,
 		      struct wgm_err *err)
 {
 	char req[512];
-	struct rt rt;
+	struct wgm_nl rt;
 	size_t len;
 	int ret;
 
@@ -200,14 +150,14 @@ int wgm_rtnl_link_get(const char *name, struct wgm_link *link,
 	/* A single RTM_GETLINK answers with the link then (NLM_F_ACK) 0. */
 	if (!ret && !link->name[0])
 		ret = wgm_err_set(err, "no such device: %s", name);
-	rt_close(&rt);
+	wgm_nl_sock_close(&rt);
 	return ret;
 }
 
 int wgm_rtnl_link_add(const char *name, struct wgm_err *err)
 {
 	char req[512];
-	struct rt rt;
+	struct wgm_nl rt;
 	size_t len;
 	int ret;
 
@@ -218,7 +168,7 @@ int wgm_rtnl_link_add(const char *name, struct wgm_err *err)
 		return -1;
 	len = wgm_rtnl_build_newlink(req, sizeof(req), ++rt.seq, name);
 	ret = rt_transact(&rt, req, len, NULL, NULL, name, err);
-	rt_close(&rt);
+	wgm_nl_sock_close(&rt);
 	return ret;
 }
 
@@ -226,7 +176,7 @@ int wgm_rtnl_link_del(const char *name, struct wgm_err *err)
 {
 	struct wgm_link link;
 	char req[512];
-	struct rt rt;
+	struct wgm_nl rt;
 	size_t len;
 	int ret;
 
@@ -239,7 +189,7 @@ int wgm_rtnl_link_del(const char *name, struct wgm_err *err)
 		return -1;
 	len = wgm_rtnl_build_dellink(req, sizeof(req), ++rt.seq, link.ifindex);
 	ret = rt_transact(&rt, req, len, NULL, NULL, name, err);
-	rt_close(&rt);
+	wgm_nl_sock_close(&rt);
 	return ret;
 }
 
@@ -276,7 +226,7 @@ int wgm_rtnl_list(struct wgm_link **links, size_t *n, struct wgm_err *err)
 {
 	struct list_ctx ctx = { 0 };
 	char req[512];
-	struct rt rt;
+	struct wgm_nl rt;
 	size_t len;
 	int ret;
 
@@ -284,7 +234,7 @@ int wgm_rtnl_list(struct wgm_link **links, size_t *n, struct wgm_err *err)
 		return -1;
 	len = wgm_rtnl_build_getlink(req, sizeof(req), ++rt.seq, NULL);
 	ret = rt_transact(&rt, req, len, list_cb, &ctx, "link dump", err);
-	rt_close(&rt);
+	wgm_nl_sock_close(&rt);
 	if (ret) {
 		free(ctx.links);
 		return -1;

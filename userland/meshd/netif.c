@@ -12,58 +12,28 @@
 #include <time.h>
 
 #include "nlmsg.h"
+#include "nlsock.h"
 
 /* Send one rtnetlink request and wait for its acknowledgement. */
 static int rt_request(struct nlmsghdr *nlh, const char *what,
 		      struct wgm_err *err)
 {
-	char buf[MNL_SOCKET_BUFFER_SIZE], extack[256];
-	struct mnl_socket *sock;
-	enum wgm_nl_batch st;
-	bool intr = false;
-	int errnum = 0, one = 1, ret = -1;
-	uint32_t portid;
-	ssize_t n;
+	struct wgm_nl_reply r;
+	struct wgm_nl rt;
+	int ret;
 
-	sock = mnl_socket_open(NETLINK_ROUTE);
-	if (!sock)
-		return wgm_err_set(err, "rtnetlink socket: %s", strerror(errno));
-	if (mnl_socket_bind(sock, 0, MNL_SOCKET_AUTOPID) < 0) {
-		wgm_err_set(err, "rtnetlink bind: %s", strerror(errno));
-		goto out;
-	}
-	mnl_socket_setsockopt(sock, NETLINK_EXT_ACK, &one, sizeof(one));
-	mnl_socket_setsockopt(sock, NETLINK_CAP_ACK, &one, sizeof(one));
-	portid = mnl_socket_get_portid(sock);
+	if (wgm_nl_sock_open(&rt, NETLINK_ROUTE, "rtnetlink", err))
+		return -1;
 	nlh->nlmsg_seq = (uint32_t)time(NULL);
-	if (mnl_socket_sendto(sock, nlh, nlh->nlmsg_len) < 0) {
-		wgm_err_set(err, "%s: %s", what, strerror(errno));
-		goto out;
-	}
-	for (;;) {
-		n = mnl_socket_recvfrom(sock, buf, sizeof(buf));
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			wgm_err_set(err, "%s: %s", what, strerror(errno));
-			goto out;
-		}
-		st = wgm_nl_process(buf, (size_t)n, nlh->nlmsg_seq, portid,
-				    NULL, NULL, &errnum, extack,
-				    sizeof(extack), &intr, err);
-		if (st == WGM_NL_BATCH_DONE) {
-			ret = 0;
-			goto out;
-		}
-		if (st == WGM_NL_BATCH_ERROR)
-			break;
-	}
-	if (extack[0])
-		wgm_err_set(err, "%s: %s (%s)", what, extack, strerror(errnum));
-	else
-		wgm_err_set(err, "%s: %s", what, strerror(errnum));
-out:
-	mnl_socket_close(sock);
+	ret = wgm_nl_transact(&rt, nlh, nlh->nlmsg_len, NULL, NULL, &r, err);
+	if (ret && r.sock_errno)
+		wgm_err_set(err, "%s: %s", what, strerror(r.sock_errno));
+	else if (ret && r.extack[0])
+		wgm_err_set(err, "%s: %s (%s)", what, r.extack,
+			    strerror(r.errnum));
+	else if (ret)
+		wgm_err_set(err, "%s: %s", what, strerror(r.errnum));
+	wgm_nl_sock_close(&rt);
 	return ret;
 }
 
