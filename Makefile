@@ -32,9 +32,7 @@ endif
 KERNELS ?= $(shell scripts/kernels check)
 PREFIX ?= /usr/local
 DESTDIR ?=
-SRCTARBALL ?= /usr/src/linux-source-6.1.tar.xz
 BUILD := $(TOP)/build
-HARNESS := $(BUILD)/harness/kselftest_harness.h
 # Tests to run: a shell glob over selftests/vm file names, e.g. T='2*'
 T ?= *
 
@@ -68,19 +66,10 @@ userland:
 	@if [ -f userland/coord/Makefile ]; then $(MAKE) -C userland/coord; fi
 	@if [ -f userland/meshd/Makefile ]; then $(MAKE) -C userland/meshd; fi
 
-# kselftest_harness.h and kselftest.h come from Debian's linux-source tarball;
-# extracted once into build/, never committed.
-harness: $(HARNESS)
-$(HARNESS):
-	@if [ ! -f "$(SRCTARBALL)" ]; then \
-		echo "error: $(SRCTARBALL) missing: apt-get install linux-source-6.1 (or run scripts/deps)" >&2; \
-		exit 1; \
-	fi
-	mkdir -p $(BUILD)/harness
-	tar -xJf $(SRCTARBALL) -C $(BUILD)/harness --strip-components=4 \
-		linux-source-6.1/tools/testing/selftests/kselftest_harness.h \
-		linux-source-6.1/tools/testing/selftests/kselftest.h
-	touch $@
+# kselftest_harness.h and kselftest.h: the rule is shared with the
+# Makefiles below (mk/harness.mk).
+include mk/harness.mk
+harness: $(WGM_HARNESS_H)
 
 # Test programs: the libnl client and tools, C tests run in the VM, unit tests.
 selftests: harness
