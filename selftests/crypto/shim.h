@@ -4,7 +4,7 @@
  * force-included; every <linux/...> header they name is an empty file.
  * Single-threaded: locks only record their state for the assertions,
  * RCU grace periods are immediate.  X25519 and (X)ChaCha20-Poly1305 come
- * from libsodium, BLAKE2s from noise_test.c.
+ * from libsodium, BLAKE2s from selftests/unit/include/crypto/blake2s.h.
  */
 /* kernel/compat.h maps kernel API versions: nothing to map here. */
 #define _WGM_COMPAT_H
@@ -182,9 +182,6 @@ static inline void *kzalloc(size_t n, int gfp) { (void)gfp; shim_allocs++; retur
 static inline void kfree_sensitive(void *p) { if (p) shim_allocs--; free(p); }
 #define GFP_KERNEL 0
 
-static inline void memzero_explicit(void *p, size_t n) { sodium_memzero(p, n); }
-static inline int crypto_memneq(const void *a, const void *b, size_t n) { return sodium_memcmp(a, b, n) != 0; }
-
 extern u64 shim_now_ns;
 extern struct timespec64 shim_real;
 static inline u64 ktime_get_coarse_boottime_ns(void) { return shim_now_ns; }
@@ -192,30 +189,18 @@ static inline void ktime_get_real_ts64(struct timespec64 *t) { *t = shim_real; }
 static inline void get_random_bytes(void *p, size_t n) { shim_random(p, n); }
 static inline u32 get_random_u32(void) { u32 v; shim_random(&v, 4); return v; }
 
-/* crypto, via libsodium and OpenSSL */
-enum { BLAKE2S_BLOCK_SIZE = 64, BLAKE2S_HASH_SIZE = 32, BLAKE2S_KEY_SIZE = 32 };
+/*
+ * BLAKE2s, crypto_memneq() and memzero_explicit(): the unit tests' kernel
+ * crypto stand-ins, shared (selftests/unit/include/crypto).
+ */
+#define KSHIM_CHECK(c) assert(c)
+#include "../unit/include/crypto/algapi.h"
+#include "../unit/include/crypto/blake2s.h"
+
+/* the rest of the crypto via libsodium */
 enum { CHACHA20POLY1305_KEY_SIZE = 32, CHACHA20POLY1305_AUTHTAG_SIZE = 16,
 	XCHACHA20POLY1305_NONCE_SIZE = 24 };
 enum { CURVE25519_KEY_SIZE = 32 };
-struct blake2s_state { u32 h[8]; u64 t; u8 buf[64]; size_t buflen, outlen; };
-void blake2s_init_key(struct blake2s_state *s, size_t outlen, const void *key, size_t keylen);
-void blake2s_update(struct blake2s_state *s, const void *in, size_t n);
-void blake2s_final(struct blake2s_state *s, u8 *out);
-static inline void blake2s_init(struct blake2s_state *s, size_t outlen)
-{
-	blake2s_init_key(s, outlen, NULL, 0);
-}
-
-static inline void blake2s(u8 *out, const void *in, const void *key, size_t outlen,
-			   size_t inlen, size_t keylen)
-{
-	struct blake2s_state s;
-
-	blake2s_init_key(&s, outlen, key, keylen);
-	blake2s_update(&s, in, inlen);
-	blake2s_final(&s, out);
-}
-
 static inline bool curve25519(u8 out[32], const u8 priv[32], const u8 pub[32])
 {
 	return crypto_scalarmult(out, priv, pub) == 0;
