@@ -177,6 +177,50 @@ unsigned int meshd_gather(const struct meshd_ifaddr *addrs, size_t n,
 	return count;
 }
 
+/*
+ * A peer's candidate: unlike v4_usable, 169.254/16 passes (a peer on our
+ * link may offer it; an IPv4 address needs no scope id).
+ */
+static bool peer_cand_usable(const struct mp_candidate *c)
+{
+	struct in6_addr a6;
+	uint32_t h;
+
+	if (!c->port)
+		return false;
+	if (c->family == AF_INET) {
+		h = (uint32_t)c->addr[0] << 24 | (uint32_t)c->addr[1] << 16 |
+		    (uint32_t)c->addr[2] << 8 | c->addr[3];
+		return h && h != 0xffffffffu && (h >> 24) != 127 &&
+		       (h >> 28) != 0xe;
+	}
+	if (c->family == AF_INET6) {
+		memcpy(&a6, c->addr, 16);
+		return !IN6_IS_ADDR_UNSPECIFIED(&a6) &&
+		       !IN6_IS_ADDR_LOOPBACK(&a6) &&
+		       !IN6_IS_ADDR_LINKLOCAL(&a6) &&
+		       !IN6_IS_ADDR_MULTICAST(&a6);
+	}
+	return false;
+}
+
+unsigned int meshd_cands_filter(const struct mp_candidates *in,
+				const struct mp_candidate *self,
+				unsigned int n_self, struct mp_candidate *out)
+{
+	unsigned int i, n = 0, nin = in->n;
+
+	if (nin > MP_MAX_CANDIDATES)
+		nin = MP_MAX_CANDIDATES;
+	for (i = 0; i < nin; i++) {
+		if (!peer_cand_usable(&in->c[i]) ||
+		    cand_in(&in->c[i], self, n_self))
+			continue;
+		add_unique(out, &n, MP_MAX_CANDIDATES, &in->c[i]);
+	}
+	return n;
+}
+
 /* ---- the peer table ---- */
 
 void meshd_peers_init(struct meshd_peers *t)
@@ -204,8 +248,13 @@ struct meshd_peer *meshd_peers_find(const struct meshd_peers *t,
 int meshd_peers_update(struct meshd_peers *t, const struct mp_peer *p)
 {
 	struct meshd_peer *e = meshd_peers_find(t, p->pubkey), *nv;
+	struct mp_candidates cand;
 	int change = MESHD_PEER_SAME;
 	size_t ncap;
+
+	memset(&cand, 0, sizeof(cand));
+	cand.n = (uint8_t)meshd_cands_filter(&p->cand, t->self.c, t->self.n,
+					     cand.c);
 
 	if (!e) {
 		if (t->n == t->cap) {
@@ -224,8 +273,7 @@ int meshd_peers_update(struct meshd_peers *t, const struct mp_peer *p)
 		if (memcmp(e->addr4, p->addr4, 4) ||
 		    memcmp(e->addr6, p->addr6, 16))
 			change |= MESHD_PEER_ADDRS;
-		if (!meshd_cands_same(e->cand.c, e->cand.n, p->cand.c,
-				      p->cand.n))
+		if (!meshd_cands_same(e->cand.c, e->cand.n, cand.c, cand.n))
 			change |= MESHD_PEER_CANDS;
 		if (e->online != !!p->online)
 			change |= MESHD_PEER_ONLINE;
@@ -236,11 +284,78 @@ int meshd_peers_update(struct meshd_peers *t, const struct mp_peer *p)
 	memcpy(e->addr4, p->addr4, 4);
 	memcpy(e->addr6, p->addr6, 16);
 	e->online = !!p->online;
-	e->cand = p->cand;
-	if (e->cand.n > MP_MAX_CANDIDATES)
-		e->cand.n = MP_MAX_CANDIDATES;
+	e->cand = cand;
 	e->seen = true;
 	return change;
+}
+
+void meshd_peers_set_self(struct meshd_peers *t, const struct mp_candidate *c,
+			  unsigned int n)
+{
+	memset(&t->self, 0, sizeof(t->self));
+	if (n > MP_MAX_CANDIDATES)
+		n = MP_MAX_CANDIDATES;
+	memcpy(t->self.c, c, n * sizeof(*c));
+	t->self.n = (uint8_t)n;
+}
+
+void meshd_peers_set_cands(const struct meshd_peers *t, struct meshd_peer *e,
+			   const struct mp_candidates *c)
+{
+	struct mp_candidates f;
+
+	memset(&f, 0, sizeof(f));
+	f.n = (uint8_t)meshd_cands_filter(c, t->self.c, t->self.n, f.c);
+	e->cand = f;
+}
+
+static const uint8_t zero_addr[16];
+
+static bool same_addr4(const struct meshd_peer *a, const struct meshd_peer *b)
+{
+	return memcmp(a->addr4, zero_addr, 4) && !memcmp(a->addr4, b->addr4, 4);
+}
+
+static bool same_addr6(const struct meshd_peer *a, const struct meshd_peer *b)
+{
+	return memcmp(a->addr6, zero_addr, 16) &&
+	       !memcmp(a->addr6, b->addr6, 16);
+}
+
+const struct meshd_peer *meshd_peers_addr_shared(const struct meshd_peers *t,
+						 const struct meshd_peer *p,
+						 const uint8_t self[MP_KEY_LEN])
+{
+	size_t i;
+
+	for (i = 0; p && i < t->n; i++) {
+		if (&t->v[i] == p || !memcmp(t->v[i].pubkey, self, MP_KEY_LEN))
+			continue;
+		if (same_addr4(p, &t->v[i]) || same_addr6(p, &t->v[i]))
+			return &t->v[i];
+	}
+	return NULL;
+}
+
+/*
+ * Whether p loses its IPv4 (v6 false) or IPv6 overlay address to a peer
+ * with a lower public key claiming the same.
+ */
+static bool addr_lost(const struct meshd_peers *t, const struct meshd_peer *p,
+		      const uint8_t self[MP_KEY_LEN], bool v6)
+{
+	const struct meshd_peer *o;
+	size_t i;
+
+	for (i = 0; i < t->n; i++) {
+		o = &t->v[i];
+		if (o == p || !memcmp(o->pubkey, self, MP_KEY_LEN) ||
+		    memcmp(o->pubkey, p->pubkey, MP_KEY_LEN) > 0)
+			continue;
+		if (v6 ? same_addr6(p, o) : same_addr4(p, o))
+			return true;
+	}
+	return false;
 }
 
 bool meshd_peers_remove(struct meshd_peers *t, const uint8_t key[MP_KEY_LEN])
@@ -279,20 +394,24 @@ size_t meshd_peers_prune(struct meshd_peers *t, uint8_t (*gone)[MP_KEY_LEN],
 	return dropped;
 }
 
-/* The allowed IPs a table peer should have: its /32 and (if any) /128. */
-static size_t want_aips(const struct meshd_peer *p, struct mesh_conf_aip *out)
+/*
+ * The allowed IPs a table peer should have: its /32 and (if any) /128,
+ * unless a peer with a lower key claims the same.
+ */
+static size_t want_aips(const struct meshd_peers *t, const struct meshd_peer *p,
+			const uint8_t self[MP_KEY_LEN], struct mesh_conf_aip *out)
 {
-	static const uint8_t zero[16];
+	const uint8_t *zero = zero_addr;
 	size_t n = 0;
 
-	if (memcmp(p->addr4, zero, 4)) {
+	if (memcmp(p->addr4, zero, 4) && !addr_lost(t, p, self, false)) {
 		memset(&out[n], 0, sizeof(out[n]));
 		out[n].family = AF_INET;
 		out[n].cidr = 32;
 		memcpy(&out[n].addr.ip4, p->addr4, 4);
 		n++;
 	}
-	if (memcmp(p->addr6, zero, 16)) {
+	if (memcmp(p->addr6, zero, 16) && !addr_lost(t, p, self, true)) {
 		memset(&out[n], 0, sizeof(out[n]));
 		out[n].family = AF_INET6;
 		out[n].cidr = 128;
@@ -370,13 +489,15 @@ static int put_aips(struct mesh_conf_peer *rp, const struct mesh_conf_aip *w,
 }
 
 /* The request entry for table peer p; kp is its kernel peer or NULL. */
-static int diff_peer(const struct meshd_peer *p, const struct mesh_conf_peer *kp,
+static int diff_peer(const struct meshd_peers *t, const struct meshd_peer *p,
+		     const uint8_t self[MP_KEY_LEN],
+		     const struct mesh_conf_peer *kp,
 		     struct mesh_conf_device *req, struct wgm_err *err)
 {
 	struct mesh_conf_aip w[2];
 	bool aips, cands, ka, ep;
 	struct mesh_conf_peer *rp;
-	size_t nw = want_aips(p, w);
+	size_t nw = want_aips(t, p, self, w);
 
 	aips = !kp || !aips_same(kp, w, nw);
 	cands = !kp || !kcands_same(kp, p);
@@ -428,7 +549,7 @@ int meshd_diff(const struct meshd_peers *t, const struct mesh_conf_device *cur,
 	for (i = 0; i < t->n; i++) {
 		if (!memcmp(t->v[i].pubkey, self, MP_KEY_LEN))
 			continue;
-		if (diff_peer(&t->v[i],
+		if (diff_peer(t, &t->v[i], self,
 			      mesh_conf_device_find_peer(cur, t->v[i].pubkey), req,
 			      err))
 			return -1;

@@ -85,7 +85,21 @@ struct meshd_peer {
 struct meshd_peers {
 	struct meshd_peer *v;
 	size_t n, cap;
+	/* Our own candidates, never installed as a peer's (see set_self). */
+	struct mp_candidates self;
 };
+
+/*
+ * The candidates of a peer record that the kernel may use: IPv4 or IPv6,
+ * a port, an address that is specified and not loopback, multicast,
+ * broadcast or IPv6 link-local (a candidate carries no scope id), not one
+ * of self[0..n_self) (our own candidates handed back), each once, at most
+ * MP_MAX_CANDIDATES (the kernel's limit).  in's order is kept; returns the
+ * number written to out.
+ */
+unsigned int meshd_cands_filter(const struct mp_candidates *in,
+				const struct mp_candidate *self,
+				unsigned int n_self, struct mp_candidate *out);
 
 void meshd_peers_init(struct meshd_peers *t);
 void meshd_peers_free(struct meshd_peers *t);
@@ -103,10 +117,29 @@ enum meshd_change {
 };
 
 /*
- * Add or update from a PEER message and mark it seen; returns a mask of
- * enum meshd_change, or -1 when out of memory.
+ * Our candidates as last reported; candidates a peer record or a PUNCH
+ * brings from then on are filtered against them.
+ */
+void meshd_peers_set_self(struct meshd_peers *t, const struct mp_candidate *c,
+			  unsigned int n);
+
+/*
+ * Add or update from a PEER message and mark it seen; the candidates kept
+ * are meshd_cands_filter's.  Returns a mask of enum meshd_change, or -1
+ * when out of memory.
  */
 int meshd_peers_update(struct meshd_peers *t, const struct mp_peer *p);
+/* Set e's candidates from a PUNCH message, filtered as above. */
+void meshd_peers_set_cands(const struct meshd_peers *t, struct meshd_peer *e,
+			   const struct mp_candidates *c);
+/*
+ * Another peer of t (other than the key self) claiming one of p's overlay
+ * addresses, or NULL.  Of the peers claiming one address only the one with
+ * the lowest public key gets it as an allowed IP (meshd_diff).
+ */
+const struct meshd_peer *meshd_peers_addr_shared(const struct meshd_peers *t,
+						 const struct meshd_peer *p,
+						 const uint8_t self[MP_KEY_LEN]);
 /* Forget a peer; false when it was unknown. */
 bool meshd_peers_remove(struct meshd_peers *t, const uint8_t key[MP_KEY_LEN]);
 /* Start of a session: nothing is seen yet. */
@@ -124,6 +157,8 @@ size_t meshd_peers_prune(struct meshd_peers *t, uint8_t (*gone)[MP_KEY_LEN],
  * each with its overlay /32 and /128 as allowed IPs, its candidates
  * (REPLACE_CANDIDATES), persistent keepalive MESHD_KEEPALIVE and, when the
  * kernel has no endpoint for it yet, its first candidate as endpoint.
+ * An overlay address several peers claim goes only to the one with the
+ * lowest public key (the kernel would give it to whichever came last).
  * Peers already right are left alone (their sessions and the path the
  * kernel chose stay); kernel peers absent from t are removed; a peer with
  * the key `self` is never installed.

@@ -712,6 +712,7 @@ static void report_candidates(struct meshd *d)
 		d->sent.n = (uint8_t)n;
 		memcpy(d->sent.c, c, sizeof(c[0]) * n);
 		d->sent_valid = true;
+		meshd_peers_set_self(&d->peers, c, n);
 		logmsg("coord: reported %u candidate(s): %s", n,
 		       n ? line : "(none)");
 	}
@@ -731,6 +732,23 @@ static void report_candidates(struct meshd *d)
 	}
 out:
 	mesh_conf_device_free(&cur);
+}
+
+/* Once per address change: p claims an overlay address another peer has. */
+static void log_addr_shared(const struct meshd *d, const struct meshd_peer *p)
+{
+	const struct meshd_peer *o = meshd_peers_addr_shared(&d->peers, p,
+							     d->pub);
+	char a[128], b[128];
+	bool p_first;
+
+	if (!o)
+		return;
+	p_first = memcmp(p->pubkey, o->pubkey, MP_KEY_LEN) < 0;
+	peer_label(p, a, sizeof(a));
+	peer_label(o, b, sizeof(b));
+	logmsg("coord: peers %s and %s claim the same overlay address; only %s gets it",
+	       a, b, p_first ? a : b);
 }
 
 static void handle_msg(struct meshd *d, const struct mp_msg *m, bool *dirty)
@@ -763,6 +781,8 @@ static void handle_msg(struct meshd *d, const struct mp_msg *m, bool *dirty)
 		else if (ch)
 			logmsg("coord: peer %s changed, %u candidate(s)",
 			       label, p->cand.n);
+		if (ch & (MESHD_PEER_NEW | MESHD_PEER_ADDRS))
+			log_addr_shared(d, p);
 		if (ch & (MESHD_PEER_NEW | MESHD_PEER_ADDRS | MESHD_PEER_CANDS))
 			*dirty = true;
 		break;
@@ -792,7 +812,7 @@ static void handle_msg(struct meshd *d, const struct mp_msg *m, bool *dirty)
 			logmsg("coord: punch for unknown peer %s ignored", b64);
 			break;
 		}
-		p->cand = m->u.punch.cand;
+		meshd_peers_set_cands(&d->peers, p, &m->u.punch.cand);
 		if (*dirty && d->synced && !sync_kernel(d, NULL))
 			*dirty = false;
 		punch(d, p);

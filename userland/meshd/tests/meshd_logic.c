@@ -431,4 +431,223 @@ TEST(recandidate_and_punch_requests)
 	meshd_peers_free(&t);
 }
 
+static struct mp_candidate cand6(const char *ip, uint16_t port)
+{
+	union wgm_sockaddr s = sa6(ip, port);
+	struct mp_candidate c;
+
+	meshd_cand_from_sockaddr(&c, &s);
+	return c;
+}
+
+/* The candidates req installs for key, as mp_candidates. */
+static unsigned int req_cands(const struct mesh_conf_device *req, uint8_t id,
+			      struct mp_candidate *out)
+{
+	const struct mesh_conf_peer *rp;
+	uint8_t key[MP_KEY_LEN];
+	unsigned int n = 0;
+	size_t i;
+
+	memset(key, id, sizeof(key));
+	rp = mesh_conf_device_find_peer(req, key);
+	if (!rp)
+		return 0;
+	for (i = 0; i < rp->n_cands && n < MP_MAX_CANDIDATES; i++)
+		if (!meshd_cand_from_sockaddr(&out[n], &rp->cands[i].endpoint))
+			n++;
+	return n;
+}
+
+/*
+ * A hostile or buggy coordinator's candidates: only the usable ones reach
+ * the kernel, each once; the first usable one is the endpoint.
+ */
+TEST(coordinator_candidates_filtered)
+{
+	static const char *const bad6[] = {
+		"::", "::1", "ff02::1", "fe80::1",
+	};
+	struct mp_candidate got[MP_MAX_CANDIDATES], want[3];
+	struct mesh_conf_device cur, req;
+	const struct mesh_conf_peer *rp;
+	struct meshd_peers t;
+	struct mp_peer p;
+	struct wgm_err err;
+	uint8_t self[MP_KEY_LEN];
+	union wgm_sockaddr ep;
+	unsigned int n = 0, i;
+
+	memset(self, 0xee, sizeof(self));
+	mkpeer(&p, 1, 0);
+	p.cand.c[n++] = cand4("0.0.0.0", 51820);
+	p.cand.c[n++] = cand4("127.0.0.1", 51820);
+	p.cand.c[n++] = cand4("224.0.0.1", 51820);
+	p.cand.c[n++] = cand4("255.255.255.255", 51820);
+	p.cand.c[n++] = cand4("198.51.100.1", 0);
+	for (i = 0; i < 4; i++)
+		p.cand.c[n++] = cand6(bad6[i], 51820);
+	p.cand.c[n] = cand4("198.51.100.1", 1);
+	p.cand.c[n].family = 99;		/* neither IPv4 nor IPv6 */
+	n++;
+	want[0] = p.cand.c[n++] = cand4("198.51.100.7", 51820);
+	p.cand.c[n++] = cand4("198.51.100.7", 51820);	/* duplicate */
+	want[1] = p.cand.c[n++] = cand6("2001:db8::7", 51820);
+	want[2] = p.cand.c[n++] = cand4("169.254.3.4", 51820);
+	p.cand.n = (uint8_t)n;
+
+	meshd_peers_init(&t);
+	EXPECT_EQ(MESHD_PEER_NEW, meshd_peers_update(&t, &p));
+	mesh_conf_device_init(&cur);
+	mesh_conf_device_init(&req);
+	ASSERT_EQ(0, meshd_diff(&t, &cur, self, &req, &err));
+	ASSERT_EQ(1, req.n_peers);
+	n = req_cands(&req, 1, got);
+	EXPECT_EQ(3, n);
+	EXPECT_TRUE(meshd_cands_same(got, n, want, 3));
+	rp = &req.peers[0];
+	ASSERT_TRUE(rp->has & MESH_CONF_PEER_HAS_ENDPOINT);
+	meshd_cand_to_sockaddr(&want[0], &ep);
+	EXPECT_EQ(0, memcmp(&ep, &rp->endpoint, sizeof(ep)));
+	/* The same list again changes nothing. */
+	EXPECT_EQ(MESHD_PEER_SAME, meshd_peers_update(&t, &p));
+
+	/* Only unusable candidates: none installed, no endpoint. */
+	p.cand.c[0] = cand4("127.0.0.1", 51820);
+	p.cand.n = 1;
+	EXPECT_EQ(MESHD_PEER_CANDS, meshd_peers_update(&t, &p));
+	EXPECT_EQ(0, meshd_peers_find(&t, p.pubkey)->cand.n);
+	mesh_conf_device_free(&req);
+	mesh_conf_device_init(&req);
+	ASSERT_EQ(0, meshd_diff(&t, &cur, self, &req, &err));
+	ASSERT_EQ(1, req.n_peers);
+	EXPECT_EQ(0, req.peers[0].n_cands);
+	EXPECT_FALSE(req.peers[0].has & MESH_CONF_PEER_HAS_ENDPOINT);
+
+	mesh_conf_device_free(&req);
+	mesh_conf_device_free(&cur);
+	meshd_peers_free(&t);
+}
+
+/* Our own candidates handed back as a peer's are not installed. */
+TEST(coordinator_candidates_not_ours)
+{
+	struct mp_candidate mine[2], out[MP_MAX_CANDIDATES];
+	struct mp_candidates in;
+	struct meshd_peers t;
+	struct mp_peer p;
+	unsigned int i;
+
+	mine[0] = cand4("203.0.113.5", 40000);
+	mine[1] = cand6("2001:db8::5", 51820);
+	memset(&in, 0, sizeof(in));
+	in.c[in.n++] = mine[1];
+	in.c[in.n++] = cand4("203.0.113.5", 40001);	/* same host, other port */
+	in.c[in.n++] = mine[0];
+	EXPECT_EQ(1, meshd_cands_filter(&in, mine, 2, out));
+	EXPECT_EQ(0, memcmp(&out[0], &in.c[1], sizeof(out[0])));
+
+	/* The cap is the kernel's. */
+	memset(&in, 0, sizeof(in));
+	for (i = 0; i < MP_MAX_CANDIDATES; i++)
+		in.c[in.n++] = cand4("198.51.100.9", (uint16_t)(1000 + i));
+	EXPECT_EQ(MP_MAX_CANDIDATES, meshd_cands_filter(&in, NULL, 0, out));
+
+	/* Through the table: meshd_peers_set_self applies to later updates. */
+	meshd_peers_init(&t);
+	meshd_peers_set_self(&t, mine, 2);
+	mkpeer(&p, 3, 1);
+	p.cand.c[1] = mine[0];
+	p.cand.n = 2;
+	meshd_peers_update(&t, &p);
+	EXPECT_EQ(1, meshd_peers_find(&t, p.pubkey)->cand.n);
+	meshd_peers_free(&t);
+}
+
+/*
+ * Two peers claiming one overlay address: the lower public key keeps it, the
+ * other gets none of the contested allowed IPs (the kernel would otherwise
+ * move the address to whichever came last); once the conflict is gone the
+ * other gets it.
+ */
+TEST(diff_duplicate_overlay_address)
+{
+	struct mesh_conf_device cur, req;
+	const struct mesh_conf_peer *rp;
+	struct meshd_peers t;
+	struct mp_peer p;
+	struct wgm_err err;
+	uint8_t self[MP_KEY_LEN];
+	size_t i;
+
+	memset(self, 0xee, sizeof(self));
+	meshd_peers_init(&t);
+	mesh_conf_device_init(&cur);
+	mesh_conf_device_init(&req);
+	/* Peer 9 arrives first and claims 2's IPv4 address, not its IPv6. */
+	mkpeer(&p, 9, 1);
+	p.addr4[3] = 2;
+	meshd_peers_update(&t, &p);
+	mkpeer(&p, 2, 1);
+	meshd_peers_update(&t, &p);
+	mkpeer(&p, 5, 1);
+	p.addr4[3] = 2;
+	p.addr6[15] = 2;
+	meshd_peers_update(&t, &p);
+
+	/* meshd logs the conflict once, when an address arrives. */
+	EXPECT_NE(NULL, meshd_peers_addr_shared(&t, meshd_peers_find(&t, p.pubkey), self));
+	memset(p.pubkey, 2, MP_KEY_LEN);
+	EXPECT_NE(NULL, meshd_peers_addr_shared(&t, meshd_peers_find(&t, p.pubkey), self));
+	mkpeer(&p, 7, 0);
+	meshd_peers_update(&t, &p);
+	EXPECT_EQ(NULL, meshd_peers_addr_shared(&t, meshd_peers_find(&t, p.pubkey), self));
+	meshd_peers_remove(&t, p.pubkey);
+	ASSERT_EQ(0, meshd_diff(&t, &cur, self, &req, &err));
+	ASSERT_EQ(3, req.n_peers);
+	for (i = 0; i < req.n_peers; i++) {
+		rp = &req.peers[i];
+		switch (rp->public_key[0]) {
+		case 2:		/* keeps both */
+			EXPECT_EQ(2, rp->n_aips);
+			break;
+		case 5:		/* loses both to 2 */
+			EXPECT_EQ(0, rp->n_aips);
+			break;
+		case 9:		/* loses IPv4 to 2, keeps its IPv6 */
+			ASSERT_EQ(1, rp->n_aips);
+			EXPECT_EQ(AF_INET6, rp->aips[0].family);
+			EXPECT_EQ(9, rp->aips[0].addr.ip6.s6_addr[15]);
+			break;
+		default:
+			EXPECT_TRUE(false);
+		}
+	}
+	apply(&cur, &req);
+	mesh_conf_device_free(&req);
+
+	/* 2 leaves: 5 (lower than 9) now owns 100.64.0.2, then nothing moves. */
+	memset(p.pubkey, 2, MP_KEY_LEN);
+	meshd_peers_remove(&t, p.pubkey);
+	mesh_conf_device_init(&req);
+	ASSERT_EQ(0, meshd_diff(&t, &cur, self, &req, &err));
+	for (i = 0; i < req.n_peers; i++) {
+		rp = &req.peers[i];
+		if (rp->public_key[0] == 5) {
+			EXPECT_EQ(2, rp->n_aips);
+		} else if (rp->public_key[0] == 9) {
+			EXPECT_TRUE(!(rp->flags & WGM_PEER_F_REPLACE_ALLOWEDIPS));
+		}
+	}
+	apply(&cur, &req);
+	mesh_conf_device_free(&req);
+	mesh_conf_device_init(&req);
+	ASSERT_EQ(0, meshd_diff(&t, &cur, self, &req, &err));
+	EXPECT_EQ(0, req.n_peers);
+
+	mesh_conf_device_free(&req);
+	mesh_conf_device_free(&cur);
+	meshd_peers_free(&t);
+}
+
 TEST_HARNESS_MAIN
