@@ -11,8 +11,8 @@
 
 #include "addr.h"
 
-static struct nlmsghdr *genl_start(void *buf, uint16_t type, uint16_t flags,
-				   uint32_t seq, uint8_t cmd, uint8_t version)
+struct nlmsghdr *wgm_genl_start(void *buf, uint16_t type, uint16_t flags,
+				uint32_t seq, uint8_t cmd, uint8_t version)
 {
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
 	struct genlmsghdr *genl;
@@ -212,8 +212,8 @@ int wgm_set_build_next(struct wgm_set_iter *it, void *buf, size_t buflen,
 		return 0;
 	if (buflen < 512)
 		return wgm_err_set(err, "netlink buffer too small");
-	nlh = genl_start(buf, family, NLM_F_REQUEST | NLM_F_ACK, seq,
-			 WGM_CMD_SET_DEVICE, WGM_GENL_VERSION);
+	nlh = wgm_genl_start(buf, family, NLM_F_REQUEST | NLM_F_ACK, seq,
+			     WGM_CMD_SET_DEVICE, WGM_GENL_VERSION);
 	if (!mnl_attr_put_strz_check(nlh, buflen, WGM_DEVICE_A_IFNAME,
 				     dev->name))
 		goto too_big;
@@ -271,8 +271,9 @@ size_t wgm_get_build(void *buf, size_t buflen, uint16_t family, uint32_t seq,
 {
 	struct nlmsghdr *nlh;
 
-	nlh = genl_start(buf, family, NLM_F_REQUEST | NLM_F_ACK | NLM_F_DUMP,
-			 seq, WGM_CMD_GET_DEVICE, WGM_GENL_VERSION);
+	nlh = wgm_genl_start(buf, family,
+			     NLM_F_REQUEST | NLM_F_ACK | NLM_F_DUMP, seq,
+			     WGM_CMD_GET_DEVICE, WGM_GENL_VERSION);
 	if (!mnl_attr_put_strz_check(nlh, buflen, WGM_DEVICE_A_IFNAME, ifname))
 		return 0;
 	return nlh->nlmsg_len;
@@ -709,8 +710,8 @@ size_t wgm_genl_family_build(void *buf, size_t buflen, uint32_t seq,
 {
 	struct nlmsghdr *nlh;
 
-	nlh = genl_start(buf, GENL_ID_CTRL, NLM_F_REQUEST | NLM_F_ACK, seq,
-			 CTRL_CMD_GETFAMILY, 1);
+	nlh = wgm_genl_start(buf, GENL_ID_CTRL, NLM_F_REQUEST | NLM_F_ACK, seq,
+			     CTRL_CMD_GETFAMILY, 1);
 	if (!mnl_attr_put_strz_check(nlh, buflen, CTRL_ATTR_FAMILY_NAME, name))
 		return 0;
 	return nlh->nlmsg_len;

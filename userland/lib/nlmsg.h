@@ -42,6 +42,14 @@ bool wgm_set_iter_done(const struct wgm_set_iter *it);
 int wgm_set_build_next(struct wgm_set_iter *it, void *buf, size_t buflen,
 		       uint16_t family, uint32_t seq, struct wgm_err *err);
 
+/*
+ * Put a netlink header (type, flags, seq) and a generic netlink header
+ * (cmd, version) at the start of buf; attributes follow.  buf must hold
+ * both headers.
+ */
+struct nlmsghdr *wgm_genl_start(void *buf, uint16_t type, uint16_t flags,
+				uint32_t seq, uint8_t cmd, uint8_t version);
+
 /* GET_DEVICE dump request for ifname. */
 size_t wgm_get_build(void *buf, size_t buflen, uint16_t family, uint32_t seq,
 		     const char *ifname);

@@ -14,18 +14,12 @@ size_t wgm_punch_build(void *buf, size_t buflen, uint16_t family, uint32_t seq,
 		       const char *ifname, const uint8_t key[WGM_KEY_LEN])
 {
 	struct nlattr *peers, *peer;
-	struct genlmsghdr *genl;
 	struct nlmsghdr *nlh;
 
 	if (buflen < MNL_NLMSG_HDRLEN + GENL_HDRLEN)
 		return 0;
-	nlh = mnl_nlmsg_put_header(buf);
-	nlh->nlmsg_type = family;
-	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
-	nlh->nlmsg_seq = seq;
-	genl = mnl_nlmsg_put_extra_header(nlh, sizeof(*genl));
-	genl->cmd = WGM_CMD_PUNCH;
-	genl->version = WGM_GENL_VERSION;
+	nlh = wgm_genl_start(buf, family, NLM_F_REQUEST | NLM_F_ACK, seq,
+			     WGM_CMD_PUNCH, WGM_GENL_VERSION);
 	if (!mnl_attr_put_strz_check(nlh, buflen, WGM_DEVICE_A_IFNAME, ifname))
 		return 0;
 	peers = mnl_attr_nest_start_check(nlh, buflen, WGM_DEVICE_A_PEERS);

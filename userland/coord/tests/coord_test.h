@@ -15,6 +15,8 @@
 
 #include <sodium.h>
 
+#include "../../tests/testutil.h"
+
 static inline int64_t ct_now_ms(void)
 {
 	struct timespec ts;
@@ -58,15 +60,7 @@ static inline void ct_keypair(uint8_t priv[32], uint8_t pub[32])
 	crypto_scalarmult_base(pub, priv);
 }
 
-static inline int ct_hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
+/* Decode hex digit pairs, spaces between them skipped; returns the count. */
 static inline size_t ct_unhex(uint8_t *out, const char *hex)
 {
 	size_t n = 0;
@@ -76,7 +70,7 @@ static inline size_t ct_unhex(uint8_t *out, const char *hex)
 			hex++;
 			continue;
 		}
-		out[n++] = (uint8_t)(ct_hexval(hex[0]) << 4 | ct_hexval(hex[1]));
+		out[n++] = (uint8_t)(tu_hexval(hex[0]) << 4 | tu_hexval(hex[1]));
 		hex += 2;
 	}
 	return n;
