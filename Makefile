@@ -9,6 +9,8 @@
 #   make demo       install deps, build, run the demo in a VM
 #   make install    module (modules_install + depmod), programs, docs; honours DESTDIR, PREFIX
 #   make style      checkpatch --strict on kernel/
+#   make netlink-gen  YNL (linux-source-6.12) output from the netlink spec, into build/netlink-gen
+#   make check-regen  the spec validates and its constants equal kernel/uapi/linux/wgmesh.h's
 #   make sparse     sparse over the module (make C=1)
 #   make fuzz       libFuzzer targets, FUZZ_SECS (default 60) each from fuzz/corpus
 #   make dkms-install  register with DKMS, build for every installed kernel (and future ones)
@@ -33,13 +35,18 @@ KERNELS ?= $(shell scripts/kernels check)
 PREFIX ?= /usr/local
 DESTDIR ?=
 BUILD := $(TOP)/build
+YNL_TARBALL ?= /usr/src/linux-source-6.12.tar.xz
+YNL := $(BUILD)/ynl
+YNL_GEN := $(YNL)/tools/net/ynl/ynl-gen-c.py
+NLSPEC := Documentation/netlink/wgmesh.yaml
 # Tests to run: a shell glob over selftests/vm file names, e.g. T='2*'
 T ?= *
 
 export TOP KDIR
 
 .PHONY: all module userland harness selftests unit check check-debug demo install \
-	modules_install clean style sparse deps help kdir-check dkms-install fuzz cross
+	modules_install clean style sparse deps help kdir-check dkms-install fuzz cross \
+	netlink-gen check-regen
 
 all: module userland
 
@@ -71,6 +78,43 @@ userland:
 include mk/harness.mk
 harness: $(WGM_HARNESS_H)
 
+# The YNL code generator and the netlink spec schemas, from Debian's
+# linux-source-6.12 tarball; extracted once into build/, never committed.
+# The generator validates a spec against ../<protocol>.yaml and names its
+# output after the path below the directory holding MAINTAINERS, so the spec
+# is copied into the kernel's layout (Documentation/netlink/specs/).
+$(YNL_GEN):
+	@if [ ! -f "$(YNL_TARBALL)" ]; then \
+		echo "error: $(YNL_TARBALL) missing: apt-get install linux-source-6.12 (or run scripts/deps)" >&2; \
+		exit 1; \
+	fi
+	mkdir -p $(YNL)
+	tar -xJf $(YNL_TARBALL) -C $(YNL) --strip-components=1 \
+		linux-source-6.12/tools/net/ynl/ynl-gen-c.py \
+		linux-source-6.12/tools/net/ynl/lib/__init__.py \
+		linux-source-6.12/tools/net/ynl/lib/nlspec.py \
+		linux-source-6.12/tools/net/ynl/lib/ynl.py \
+		linux-source-6.12/Documentation/netlink/genetlink.yaml \
+		linux-source-6.12/Documentation/netlink/genetlink-c.yaml \
+		linux-source-6.12/Documentation/netlink/genetlink-legacy.yaml
+	touch $(YNL)/MAINTAINERS $@
+
+# Not yet committed or built: the 6.12 generator cannot express our
+# policies (see Documentation/netlink/wgmesh.yaml's kernel-policy comment).
+netlink-gen: $(YNL_GEN)
+	@mkdir -p $(YNL)/Documentation/netlink/specs $(BUILD)/netlink-gen
+	@cp $(NLSPEC) $(YNL)/Documentation/netlink/specs/wgmesh.yaml
+	@cd $(YNL) && for m in "uapi --header -o $(BUILD)/netlink-gen/wgmesh.h" \
+		"kernel --header -o $(BUILD)/netlink-gen/netlink-gen.h" \
+		"kernel --source -o $(BUILD)/netlink-gen/netlink-gen.c"; do \
+		python3 $(YNL_GEN) --spec Documentation/netlink/specs/wgmesh.yaml \
+			--mode $$m || exit 1; \
+	done
+	@echo "netlink-gen: $(BUILD)/netlink-gen/{wgmesh.h,netlink-gen.c,netlink-gen.h}"
+
+check-regen: netlink-gen
+	@scripts/uapi-compare $(BUILD)/netlink-gen/wgmesh.h kernel/uapi/linux/wgmesh.h
+
 # Test programs: the libnl client and tools, C tests run in the VM, unit tests.
 selftests: harness
 	$(MAKE) -f selftests/Makefile TOP=$(TOP)
@@ -90,6 +134,7 @@ deps:
 
 # The one test command: set up, build, run everything, one summary line.
 check: deps
+	@$(MAKE) --no-print-directory check-regen
 	@$(MAKE) --no-print-directory all selftests
 	@set -e; for v in $(KERNELS); do \
 		echo "# building wgmesh.ko for $$v"; \
