@@ -584,6 +584,78 @@ dev_json() {
 	fi
 }
 
+# ---------------------------------------------------------------------------
+# Candidates and probing (4x-nat-*, 5x-probe*).
+#
+#   tun_mesh PORT NS1 DEV1 N1 NS2 DEV2 N2   two wgmesh devices (tun_dev, both
+#                                           on PORT) made peers of each other
+#   cand_has NS DEV REGEX                   DEV's "candidates:" line matches
+#                                           the extended regex REGEX
+# ---------------------------------------------------------------------------
+tun_mesh() {
+	local port=$1
+	tun_dev "$2" "$3" wgmesh "$port" "$4"
+	tun_dev "$5" "$6" wgmesh "$port" "$7"
+	tun_peer "$2" "$3" "$5" "$6"
+	tun_peer "$5" "$6" "$2" "$3"
+}
+
+cand_has() {
+	devcmd "$1" "$2" show | grep 'candidates:' | grep -Eq "$3"
+}
+
+# ---------------------------------------------------------------------------
+# meshd and meshcoord (6x-meshd*): the service listens on the "internet"
+# (topo_internet) at $COORD, its state in $WGM_TMP/coord.
+#
+#   meshd_setup SITE...   kmsg_mark, wgm_tmp, topo_internet, topo_site for
+#                         each SITE, the service's state: CKEY (its public
+#                         key), AKEY (a reusable auth key)
+#   coord ARGS...         meshcoord ARGS on that state (pubkey, authkey, nodes)
+#   coord_start           the service in the background (COORD_PID); with
+#                         STUN on $INET_V4:3478, logging to $WGM_TMP/coord.log
+#   coord_stop            stop it and wait for it
+#   coord_listening       its TCP port is open
+# ---------------------------------------------------------------------------
+MESHD=$TOP/userland/meshd/meshd
+MESHCOORD=$TOP/userland/coord/meshcoord
+COORD=$INET_V4:7443
+COORD_PID=
+CKEY=
+AKEY=
+
+meshd_setup() {
+	local n
+	kmsg_mark
+	wgm_tmp
+	topo_internet
+	for n in "$@"; do
+		topo_site "$n"
+	done
+	mkdir -p "$WGM_TMP/coord"
+	CKEY=$(coord pubkey)
+	AKEY=$(coord authkey create --reusable | tail -n 1)
+}
+
+coord() {
+	ip netns exec inet "$MESHCOORD" --state "$WGM_TMP/coord" "$@"
+}
+
+coord_start() {
+	ip netns exec inet "$MESHCOORD" --listen "$COORD" --stun "$INET_V4:3478" \
+		--state "$WGM_TMP/coord" >>"$WGM_TMP/coord.log" 2>&1 &
+	COORD_PID=$!
+}
+
+coord_stop() {
+	kill "$COORD_PID" 2>/dev/null
+	wait "$COORD_PID" 2>/dev/null
+}
+
+coord_listening() {
+	ip netns exec inet ss -Hltn "sport = :7443" | grep -q LISTEN
+}
+
 # WGM_KO_ALT, MESHADM_ALT: use this module file / meshadm instead of the
 # checkout's (built in another tree, e.g. while kernel/Kbuild is incomplete).
 WGM_KO=${WGM_KO_ALT:-$WGM_KO}

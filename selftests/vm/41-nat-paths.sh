@@ -14,11 +14,6 @@
 
 P=51830
 
-# cand_has NS DEV PATTERN: the "candidates:" line of show matches PATTERN (ERE).
-cand_has() {
-	devcmd "$1" "$2" show | grep 'candidates:' | grep -Eq "$3"
-}
-
 # json_active NS DEV: the endpoint of the active candidate of the first peer.
 json_active() {
 	ip netns exec "$1" "$MESHADM" show "$2" --json | python3 -c '
@@ -40,10 +35,7 @@ ip -n pub addr add 203.0.113.9/24 dev eth0
 ip -n pub link set eth0 up
 
 # --- one public host, one behind NAT -----------------------------------------
-tun_dev h1 wgm1 wgmesh $P 1
-tun_dev pub wgm9 wgmesh $P 9
-tun_peer h1 wgm1 pub wgm9
-tun_peer pub wgm9 h1 wgm1
+tun_mesh $P h1 wgm1 1 pub wgm9 9
 P1=$(pub_of h1 wgm1)
 P9=$(pub_of pub wgm9)
 check "the NATed host gets the public host's address as candidate" \

@@ -16,10 +16,6 @@
 
 P=51830
 
-cand_has() {
-	devcmd "$1" "$2" show | grep 'candidates:' | grep -Eq "$3"
-}
-
 # ct_id NS: the id of the router's conntrack entry for the tunnel's flow.
 ct_id() {
 	ip netns exec "$1" conntrack -L -p udp --orig-port-src $P --orig-port-dst $P -o id 2>/dev/null |
@@ -30,10 +26,7 @@ kmsg_mark
 topo_internet
 topo_site 1
 topo_site 2
-tun_dev h1 wgm1 wgmesh $P 1
-tun_dev h2 wgm2 wgmesh $P 2
-tun_peer h1 wgm1 h2 wgm2
-tun_peer h2 wgm2 h1 wgm1
+tun_mesh $P h1 wgm1 1 h2 wgm2 2
 P1=$(pub_of h1 wgm1)
 P2=$(pub_of h2 wgm2)
 devcmd h1 wgm1 set peer "$P2" candidates "203.0.113.2:$P"

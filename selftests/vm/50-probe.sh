@@ -9,16 +9,6 @@
 # timeout: 600
 . "$(dirname "$0")/../lib.sh"
 
-# cand_line NS DEV: the "candidates:" line of `meshadm show`.
-cand_line() {
-	devcmd "$1" "$2" show | grep 'candidates:'
-}
-
-# cand_has NS DEV PATTERN: that line matches the extended regex PATTERN.
-cand_has() {
-	cand_line "$1" "$2" | grep -Eq "$3"
-}
-
 kmsg_mark
 
 # --- two hosts on one link; one candidate is a black hole -------------------
@@ -203,10 +193,7 @@ tun_unpair
 topo_internet
 topo_site 1
 topo_site 2
-tun_dev h1 wgm1 wgmesh 51830 1
-tun_dev h2 wgm2 wgmesh 51830 2
-tun_peer h1 wgm1 h2 wgm2
-tun_peer h2 wgm2 h1 wgm1
+tun_mesh 51830 h1 wgm1 1 h2 wgm2 2
 P1=$(pub_of h1 wgm1)
 P2=$(pub_of h2 wgm2)
 check "site 1 gets site 2's public and LAN candidates" \

@@ -10,15 +10,7 @@
 # timeout: 900
 . "$(dirname "$0")/../lib.sh"
 
-MESHD=$TOP/userland/meshd/meshd
-MESHCOORD=$TOP/userland/coord/meshcoord
-COORD=$INET_V4:7443
-
-kmsg_mark
-wgm_tmp
-topo_internet
-topo_site 1
-topo_site 2
+meshd_setup 1 2
 
 # log_has N REGEX: meshd's log in site N matches.
 log_has() {
@@ -47,21 +39,6 @@ has_peers() {
 	[ "$(npeers "$1")" = "$2" ]
 }
 
-coord_listening() {
-	ip netns exec inet ss -Hltn "sport = :7443" | grep -q LISTEN
-}
-
-start_coord() {
-	ip netns exec inet "$MESHCOORD" --listen "$COORD" --stun "$INET_V4:3478" \
-		--state "$WGM_TMP/coord" >>"$WGM_TMP/coord.log" 2>&1 &
-	COORD_PID=$!
-}
-
-stop_coord() {
-	kill "$COORD_PID" 2>/dev/null
-	wait "$COORD_PID" 2>/dev/null
-}
-
 start_meshd() {
 	ip netns exec "h$1" "$MESHD" --coord "$COORD" --coord-key "$CKEY" \
 		--authkey "$AKEY" --interface mesh0 --state "$WGM_TMP/h$1" \
@@ -77,10 +54,7 @@ dump_logs() {
 	done
 }
 
-mkdir -p "$WGM_TMP/coord"
-CKEY=$(ip netns exec inet "$MESHCOORD" --state "$WGM_TMP/coord" pubkey)
-AKEY=$(ip netns exec inet "$MESHCOORD" --state "$WGM_TMP/coord" authkey create --reusable | tail -n 1)
-start_coord
+coord_start
 check "meshcoord starts" wait_until 10 coord_listening
 on_exit 'kill $COORD_PID'
 
@@ -186,14 +160,14 @@ check "meshadm ping reports the direct path" \
 	bash -c "ip netns exec h1 '$MESHADM' ping mesh0 '$PUB2' | grep -q '^direct via 203\.0\.113\.2:'"
 
 # --- meshcoord goes away ---------------------------------------------------
-stop_coord
+coord_stop
 check "meshd notices the service is gone" \
 	wait_until 20 log_has 1 'coord: (disconnected|connecting)'
 check "the overlay keeps working without meshcoord" \
 	wait_until 10 ip netns exec h1 ping -c 1 -W 1 "$A2"
 check "the peer is still installed" has_peers 1 1
 conn_before=$(log_count 1 'coord: connected')
-start_coord
+coord_start
 check "meshcoord restarts" wait_until 10 coord_listening
 check "meshd reconnects (backoff at most 30 s)" \
 	wait_until 45 bash -c "[ \$(grep -Ec 'coord: connected' '$WGM_TMP/h1.log') -gt $conn_before ]"
@@ -222,7 +196,7 @@ check "the overlay works again through the recreated device" \
 
 # --- node removal --------------------------------------------------------
 check "the administrator removes h2" \
-	ip netns exec inet "$MESHCOORD" --state "$WGM_TMP/coord" remove h2
+	coord remove h2
 check "h1's kernel drops the removed node" wait_until 30 has_peers 1 0
 check "h1 logs the removal" log_has 1 'kernel: removed peer'
 check "the removed node drops its peers" wait_until 30 has_peers 2 0

@@ -11,25 +11,8 @@
 # timeout: 900
 . "$(dirname "$0")/../lib.sh"
 
-MESHD=$TOP/userland/meshd/meshd
-MESHCOORD=$TOP/userland/coord/meshcoord
-COORD=$INET_V4:7443
-
-kmsg_mark
-wgm_tmp
-topo_internet
-topo_site 1
-topo_site 2
-topo_site 3
+meshd_setup 1 2 3
 topo_lan_host 3 3
-
-coord() {
-	ip netns exec inet "$MESHCOORD" --state "$WGM_TMP/coord" "$@"
-}
-
-coord_listening() {
-	ip netns exec inet ss -Hltn "sport = :7443" | grep -q LISTEN
-}
 
 log_has() {
 	grep -Eq "$2" "$WGM_TMP/$1.log"
@@ -57,8 +40,7 @@ stop_all() {
 		kill "${PID[$n]}" 2>/dev/null
 		wait "${PID[$n]}" 2>/dev/null
 	done
-	kill "$COORD_PID" 2>/dev/null
-	wait "$COORD_PID" 2>/dev/null
+	coord_stop
 }
 
 addr4() {
@@ -105,13 +87,8 @@ dump_logs() {
 	done
 }
 
-mkdir -p "$WGM_TMP/coord"
-CKEY=$(coord pubkey)
-AKEY=$(coord authkey create --reusable | tail -n 1)
 ONCE=$(coord authkey create | tail -n 1)
-ip netns exec inet "$MESHCOORD" --listen "$COORD" --stun "$INET_V4:3478" \
-	--state "$WGM_TMP/coord" >>"$WGM_TMP/coord.log" 2>&1 &
-COORD_PID=$!
+coord_start
 on_exit stop_all
 check "meshcoord starts" wait_until 10 coord_listening
 
