@@ -3,7 +3,7 @@
  * meshd's handling of what meshcoord tells it (userland/meshd/logic.c,
  * driven as meshd's handle_msg() in userland/meshd/main.c drives it): a
  * session of coordinator messages, decoded with mp_msg_decode()
- * (userland/coord/proto.c), applied to meshd's peer table, and after each
+ * (userland/proto/), applied to meshd's peer table, and after each
  * change the SET_DEVICE request meshd_diff() makes for the kernel.
  *
  * main.c itself needs sockets, netlink and a clock, so the kernel is a

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * meshcoord's protocol (userland/coord/proto.c), as both meshcoord (from
+ * meshcoord's protocol (userland/proto/), as both meshcoord (from
  * any agent on the network) and meshd (from the service) receive it.
  *
  * Input: a mode byte, then the rest.

@@ -1,0 +1,498 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * libmeshproto, messages: the plaintext message codec, node names and
+ * candidate addresses (parse, format, sockaddr).
+ * The wire format is described in Documentation/coordination.rst.
+ */
+#include "proto.h"
+#include "internal.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+const uint8_t mp_hs_magic[4] = { 'W', 'G', 'M', MP_VERSION };
+
+int mp_fail(struct mp_err *err, int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!err)
+		return -1;
+	err->code = code;
+	va_start(ap, fmt);
+	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+int mp_init(void)
+{
+	return sodium_init() < 0 ? -1 : 0;
+}
+
+/* ---- message codec ---- */
+
+struct wr {
+	uint8_t *p;
+	size_t len, cap;
+	bool bad;
+};
+
+static void put(struct wr *w, const void *d, size_t n)
+{
+	if (w->bad || w->cap - w->len < n) {
+		w->bad = true;
+		return;
+	}
+	memcpy(w->p + w->len, d, n);
+	w->len += n;
+}
+
+static void put8(struct wr *w, uint8_t v)
+{
+	put(w, &v, 1);
+}
+
+static void put16(struct wr *w, uint16_t v)
+{
+	uint8_t b[2] = { (uint8_t)(v >> 8), (uint8_t)v };
+
+	put(w, b, 2);
+}
+
+static void put64(struct wr *w, uint64_t v)
+{
+	uint8_t b[8];
+	int i;
+
+	for (i = 0; i < 8; i++)
+		b[i] = (uint8_t)(v >> (56 - 8 * i));
+	put(w, b, 8);
+}
+
+static void put_str(struct wr *w, const char *s, size_t max)
+{
+	size_t n = strnlen(s, max + 1);
+
+	if (n > max) {
+		w->bad = true;
+		return;
+	}
+	put8(w, (uint8_t)n);
+	put(w, s, n);
+}
+
+static void put_cands(struct wr *w, const struct mp_candidates *c)
+{
+	unsigned int i;
+
+	if (c->n > MP_MAX_CANDIDATES) {
+		w->bad = true;
+		return;
+	}
+	put8(w, c->n);
+	for (i = 0; i < c->n; i++) {
+		const struct mp_candidate *x = &c->c[i];
+
+		if (x->family == AF_INET) {
+			put8(w, 4);
+			put(w, x->addr, 4);
+		} else if (x->family == AF_INET6) {
+			put8(w, 6);
+			put(w, x->addr, 16);
+		} else {
+			w->bad = true;
+			return;
+		}
+		put16(w, x->port);
+	}
+}
+
+struct rd {
+	const uint8_t *p;
+	size_t len, off;
+	bool bad;
+};
+
+static void get(struct rd *r, void *d, size_t n)
+{
+	if (r->bad || r->len - r->off < n) {
+		r->bad = true;
+		memset(d, 0, n);
+		return;
+	}
+	memcpy(d, r->p + r->off, n);
+	r->off += n;
+}
+
+static uint8_t get8(struct rd *r)
+{
+	uint8_t v;
+
+	get(r, &v, 1);
+	return v;
+}
+
+static uint16_t get16(struct rd *r)
+{
+	uint8_t b[2];
+
+	get(r, b, 2);
+	return (uint16_t)(b[0] << 8 | b[1]);
+}
+
+static uint64_t get64(struct rd *r)
+{
+	uint8_t b[8];
+	uint64_t v = 0;
+	int i;
+
+	get(r, b, 8);
+	for (i = 0; i < 8; i++)
+		v = v << 8 | b[i];
+	return v;
+}
+
+/* Strings must not contain NUL (they become C strings). */
+static void get_str(struct rd *r, char *s, size_t max)
+{
+	size_t n = get8(r);
+
+	if (n > max) {
+		r->bad = true;
+		n = 0;
+	}
+	get(r, s, n);
+	s[n] = '\0';
+	if (strlen(s) != n)
+		r->bad = true;
+}
+
+static void get_cands(struct rd *r, struct mp_candidates *c)
+{
+	unsigned int i;
+
+	c->n = get8(r);
+	if (c->n > MP_MAX_CANDIDATES) {
+		r->bad = true;
+		c->n = 0;
+		return;
+	}
+	for (i = 0; i < c->n; i++) {
+		struct mp_candidate *x = &c->c[i];
+		uint8_t fam = get8(r);
+
+		memset(x, 0, sizeof(*x));
+		if (fam == 4) {
+			x->family = AF_INET;
+			get(r, x->addr, 4);
+		} else if (fam == 6) {
+			x->family = AF_INET6;
+			get(r, x->addr, 16);
+		} else {
+			r->bad = true;
+			return;
+		}
+		x->port = get16(r);
+		if (x->port == 0)
+			r->bad = true;
+	}
+}
+
+int mp_msg_encode(const struct mp_msg *m, uint8_t *buf, size_t cap)
+{
+	struct wr w = { .p = buf, .cap = cap };
+
+	put8(&w, m->type);
+	switch (m->type) {
+	case MP_HELLO:
+		put8(&w, m->u.hello.version);
+		put_str(&w, m->u.hello.name, MP_NAME_MAX);
+		put_str(&w, m->u.hello.authkey, MP_AUTHKEY_MAX);
+		break;
+	case MP_WELCOME:
+		put_str(&w, m->u.welcome.name, MP_NAME_MAX);
+		put(&w, m->u.welcome.addr4, 4);
+		put8(&w, m->u.welcome.plen4);
+		put(&w, m->u.welcome.addr6, 16);
+		put8(&w, m->u.welcome.plen6);
+		break;
+	case MP_ERROR:
+		put16(&w, m->u.error.code);
+		put_str(&w, m->u.error.text, MP_TEXT_MAX);
+		break;
+	case MP_CANDIDATES:
+		put_cands(&w, &m->u.cand);
+		break;
+	case MP_PEER:
+		put(&w, m->u.peer.pubkey, MP_KEY_LEN);
+		put_str(&w, m->u.peer.name, MP_NAME_MAX);
+		put(&w, m->u.peer.addr4, 4);
+		put(&w, m->u.peer.addr6, 16);
+		put8(&w, m->u.peer.online ? 1 : 0);
+		put64(&w, m->u.peer.last_seen);
+		put_cands(&w, &m->u.peer.cand);
+		break;
+	case MP_PEER_REMOVED:
+		put(&w, m->u.removed, MP_KEY_LEN);
+		break;
+	case MP_PUNCH_REQUEST:
+		put(&w, m->u.punch_req, MP_KEY_LEN);
+		break;
+	case MP_PUNCH:
+		put(&w, m->u.punch.pubkey, MP_KEY_LEN);
+		put_cands(&w, &m->u.punch.cand);
+		break;
+	case MP_PING:
+	case MP_PONG:
+		put64(&w, m->u.token);
+		break;
+	case MP_SYNC_END:
+		break;
+	default:
+		return -1;
+	}
+	return w.bad ? -1 : (int)w.len;
+}
+
+int mp_msg_decode(struct mp_msg *m, const uint8_t *buf, size_t len)
+{
+	struct rd r = { .p = buf, .len = len };
+
+	memset(m, 0, sizeof(*m));
+	m->type = get8(&r);
+	switch (m->type) {
+	case MP_HELLO:
+		m->u.hello.version = get8(&r);
+		get_str(&r, m->u.hello.name, MP_NAME_MAX);
+		get_str(&r, m->u.hello.authkey, MP_AUTHKEY_MAX);
+		break;
+	case MP_WELCOME:
+		get_str(&r, m->u.welcome.name, MP_NAME_MAX);
+		get(&r, m->u.welcome.addr4, 4);
+		m->u.welcome.plen4 = get8(&r);
+		get(&r, m->u.welcome.addr6, 16);
+		m->u.welcome.plen6 = get8(&r);
+		if (m->u.welcome.plen4 > 32 || m->u.welcome.plen6 > 128)
+			r.bad = true;
+		break;
+	case MP_ERROR:
+		m->u.error.code = get16(&r);
+		get_str(&r, m->u.error.text, MP_TEXT_MAX);
+		break;
+	case MP_CANDIDATES:
+		get_cands(&r, &m->u.cand);
+		break;
+	case MP_PEER:
+		get(&r, m->u.peer.pubkey, MP_KEY_LEN);
+		get_str(&r, m->u.peer.name, MP_NAME_MAX);
+		get(&r, m->u.peer.addr4, 4);
+		get(&r, m->u.peer.addr6, 16);
+		m->u.peer.online = get8(&r);
+		m->u.peer.last_seen = get64(&r);
+		get_cands(&r, &m->u.peer.cand);
+		if (m->u.peer.online > 1)
+			r.bad = true;
+		break;
+	case MP_PEER_REMOVED:
+		get(&r, m->u.removed, MP_KEY_LEN);
+		break;
+	case MP_PUNCH_REQUEST:
+		get(&r, m->u.punch_req, MP_KEY_LEN);
+		break;
+	case MP_PUNCH:
+		get(&r, m->u.punch.pubkey, MP_KEY_LEN);
+		get_cands(&r, &m->u.punch.cand);
+		break;
+	case MP_PING:
+	case MP_PONG:
+		m->u.token = get64(&r);
+		break;
+	case MP_SYNC_END:
+		break;
+	default:
+		return -1;
+	}
+	if (r.bad || r.off != r.len)
+		return -1;
+	return 0;
+}
+
+const char *mp_type_name(uint8_t type)
+{
+	static const char *const names[] = {
+		[MP_HELLO] = "HELLO", [MP_WELCOME] = "WELCOME",
+		[MP_ERROR] = "ERROR", [MP_CANDIDATES] = "CANDIDATES",
+		[MP_PEER] = "PEER", [MP_PEER_REMOVED] = "PEER_REMOVED",
+		[MP_PUNCH] = "PUNCH", [MP_PING] = "PING", [MP_PONG] = "PONG",
+		[MP_SYNC_END] = "SYNC_END", [MP_PUNCH_REQUEST] = "PUNCH_REQUEST",
+	};
+
+	if (type < sizeof(names) / sizeof(names[0]) && names[type])
+		return names[type];
+	return "?";
+}
+
+bool mp_name_valid(const char *name)
+{
+	size_t i, n = strnlen(name, MP_NAME_MAX + 1);
+
+	if (n == 0 || n > MP_NAME_MAX || name[0] == '-' || name[0] == '.')
+		return false;
+	for (i = 0; i < n; i++) {
+		char c = name[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		      (c >= '0' && c <= '9') || c == '-' || c == '_' ||
+		      c == '.'))
+			return false;
+	}
+	return true;
+}
+
+/* ---- candidates ---- */
+
+int mp_candidate_from_sockaddr(struct mp_candidate *c,
+			       const struct sockaddr *sa)
+{
+	memset(c, 0, sizeof(*c));
+	if (sa->sa_family == AF_INET) {
+		const struct sockaddr_in *s4 = (const struct sockaddr_in *)sa;
+
+		c->family = AF_INET;
+		memcpy(c->addr, &s4->sin_addr, 4);
+		c->port = ntohs(s4->sin_port);
+		return 0;
+	}
+	if (sa->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)sa;
+
+		c->family = AF_INET6;
+		memcpy(c->addr, &s6->sin6_addr, 16);
+		c->port = ntohs(s6->sin6_port);
+		return 0;
+	}
+	return -1;
+}
+
+socklen_t mp_candidate_to_sockaddr(const struct mp_candidate *c,
+				   struct sockaddr_storage *ss)
+{
+	memset(ss, 0, sizeof(*ss));
+	if (c->family == AF_INET) {
+		struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
+
+		s4->sin_family = AF_INET;
+		memcpy(&s4->sin_addr, c->addr, 4);
+		s4->sin_port = htons(c->port);
+		return sizeof(*s4);
+	}
+	if (c->family == AF_INET6) {
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
+
+		s6->sin6_family = AF_INET6;
+		memcpy(&s6->sin6_addr, c->addr, 16);
+		s6->sin6_port = htons(c->port);
+		return sizeof(*s6);
+	}
+	return 0;
+}
+
+char *mp_candidate_format(const struct mp_candidate *c, char *buf)
+{
+	char a[INET6_ADDRSTRLEN];
+
+	if (c->family == AF_INET) {
+		inet_ntop(AF_INET, c->addr, a, sizeof(a));
+		snprintf(buf, MP_CAND_STRLEN, "%s:%u", a, c->port);
+	} else if (c->family == AF_INET6) {
+		inet_ntop(AF_INET6, c->addr, a, sizeof(a));
+		snprintf(buf, MP_CAND_STRLEN, "[%s]:%u", a, c->port);
+	} else {
+		snprintf(buf, MP_CAND_STRLEN, "?");
+	}
+	return buf;
+}
+
+/* Split "host:port" / "[host]:port"; host copied into h (size hn). */
+int mp_split_hostport(const char *s, char *h, size_t hn, const char **port)
+{
+	const char *colon;
+	size_t n;
+
+	if (s[0] == '[') {
+		const char *end = strchr(s, ']');
+
+		if (!end || end[1] != ':')
+			return -1;
+		n = (size_t)(end - s - 1);
+		s++;
+		colon = end + 1;
+	} else {
+		colon = strrchr(s, ':');
+		if (!colon || strchr(s, ':') != colon)
+			return -1;
+		n = (size_t)(colon - s);
+	}
+	if (n == 0 || n >= hn)
+		return -1;
+	memcpy(h, s, n);
+	h[n] = '\0';
+	*port = colon + 1;
+	return 0;
+}
+
+int mp_parse_port(const char *p, uint16_t *out, bool allow_zero)
+{
+	char *end;
+	unsigned long v;
+
+	if (!*p || *p < '0' || *p > '9')
+		return -1;
+	errno = 0;
+	v = strtoul(p, &end, 10);
+	if (errno || *end || v > 65535 || (v == 0 && !allow_zero))
+		return -1;
+	*out = (uint16_t)v;
+	return 0;
+}
+
+int mp_candidate_parse(struct mp_candidate *c, const char *s)
+{
+	char host[INET6_ADDRSTRLEN];
+	const char *port;
+
+	memset(c, 0, sizeof(*c));
+	if (mp_split_hostport(s, host, sizeof(host), &port) ||
+	    mp_parse_port(port, &c->port, false))
+		return -1;
+	if (s[0] == '[') {
+		c->family = AF_INET6;
+		return inet_pton(AF_INET6, host, c->addr) == 1 ? 0 : -1;
+	}
+	c->family = AF_INET;
+	return inet_pton(AF_INET, host, c->addr) == 1 ? 0 : -1;
+}
+
+bool mp_candidate_equal(const struct mp_candidate *a,
+			const struct mp_candidate *b)
+{
+	size_t n = a->family == AF_INET ? 4 : 16;
+
+	return a->family == b->family && a->port == b->port &&
+	       memcmp(a->addr, b->addr, n) == 0;
+}
+
