@@ -8,9 +8,7 @@
  * Input: a flags byte (bit 0: the request came from an IPv6 address),
  * 18 bytes of source address and port, then a datagram.  Checked: no
  * out-of-bounds access or UB; a request meshcoord accepts gets an answer
- * that both meshcoord's and the kernel's parsers read back as the source
- * address; a datagram both parsers accept as a response gives both the
- * same address.
+ * that the kernel's parser reads back as the source address.
  */
 #include "stun.c"			/* the kernel's */
 #include "../userland/coord/stun.h"	/* meshcoord's */
@@ -32,14 +30,13 @@ static bool same_addr(const struct sockaddr_storage *a, const struct sockaddr_st
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct sockaddr_storage from = { 0 }, k, u;
+	struct sockaddr_storage from = { 0 }, k;
 	struct sockaddr_in *f4 = (void *)&from;
 	struct sockaddr_in6 *f6 = (void *)&from;
 	struct fuzz_in in = { data, size };
 	u8 txid[12], resp[STUN_MAX_RESPONSE], *pkt;
 	u8 flags = fuzz_u8(&in);
 	size_t n;
-	int kr, ur;
 
 	if (flags & 1) {
 		f6->sin6_family = AF_INET6;
@@ -59,21 +56,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!stun_parse_request(pkt, in.n, txid)) {
 		n = stun_build_response(resp, txid, (struct sockaddr *)&from);
 		FUZZ_CHECK(n > 0 && n <= sizeof(resp));
-		/* ... and the kernel and meshcoord read the answer the same way */
+		/* ... and the kernel reads the answer as the source address */
 		FUZZ_CHECK(wgm_stun_looks_like_stun(resp, n));
 		FUZZ_CHECK(wgm_stun_parse_response(resp, n, txid, &k) == 0);
 		FUZZ_CHECK(same_addr(&k, &from));
-		FUZZ_CHECK(stun_parse_response(resp, n, txid, &u) == 0);
-		FUZZ_CHECK(same_addr(&u, &from));
-	}
-
-	/* a datagram as a response, to the transaction it names */
-	if (in.n >= STUN_HDR_LEN) {
-		memcpy(txid, pkt + 8, 12);
-		kr = wgm_stun_parse_response(pkt, in.n, txid, &k);
-		ur = stun_parse_response(pkt, in.n, txid, &u);
-		if (!kr && !ur)
-			FUZZ_CHECK(same_addr(&k, &u));
 	}
 	free(pkt);
 	return 0;
@@ -92,7 +78,9 @@ void fuzz_seeds(fuzz_emit_fn emit)
 	memset(buf, 0, sizeof(buf));
 	buf[0] = 0;
 	memcpy(buf + 1, "\xc0\x00\x02\x01\xca\x6c", 6);
-	n = stun_build_request(buf + 19, txid);
+	memcpy(buf + 19, "\x00\x01\x00\x00\x21\x12\xa4\x42", 8);	/* Binding */
+	memcpy(buf + 27, txid, sizeof(txid));
+	n = STUN_HDR_LEN;
 	emit("request-v4", buf, 19 + n);
 	buf[0] = 1;
 	memcpy(buf + 1, "\x20\x01\x0d\xb8\0\0\0\0\0\0\0\0\0\0\0\x01\x11\x94", 18);

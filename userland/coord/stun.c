@@ -38,12 +38,6 @@ static void header(uint8_t *out, uint16_t type, uint16_t len,
 	memcpy(out + 8, txid, 12);
 }
 
-size_t stun_build_request(uint8_t out[STUN_HDR_LEN], const uint8_t txid[12])
-{
-	header(out, STUN_BINDING_REQUEST, 0, txid);
-	return STUN_HDR_LEN;
-}
-
 /* Common header checks; returns the message type or -1. */
 static int check_header(const uint8_t *pkt, size_t len)
 {
@@ -114,57 +108,4 @@ size_t stun_build_response(uint8_t out[STUN_MAX_RESPONSE],
 		return STUN_HDR_LEN + 24;
 	}
 	return 0;
-}
-
-static int read_addr(const uint8_t *v, size_t l, const uint8_t *hdr, bool x,
-		     struct sockaddr_storage *out)
-{
-	size_t i;
-
-	memset(out, 0, sizeof(*out));
-	if (l < 4)
-		return -1;
-	if (v[1] == 1 && l == 8) {
-		struct sockaddr_in *s4 = (struct sockaddr_in *)out;
-		uint8_t *ip = (uint8_t *)&s4->sin_addr;
-
-		s4->sin_family = AF_INET;
-		s4->sin_port = htons(rd16(v + 2) ^ (x ? STUN_MAGIC >> 16 : 0));
-		for (i = 0; i < 4; i++)
-			ip[i] = v[4 + i] ^ (x ? hdr[4 + i] : 0);
-		return 0;
-	}
-	if (v[1] == 2 && l == 20) {
-		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)out;
-		uint8_t *ip = (uint8_t *)&s6->sin6_addr;
-
-		s6->sin6_family = AF_INET6;
-		s6->sin6_port = htons(rd16(v + 2) ^ (x ? STUN_MAGIC >> 16 : 0));
-		for (i = 0; i < 16; i++)
-			ip[i] = v[4 + i] ^ (x ? hdr[4 + i] : 0);
-		return 0;
-	}
-	return -1;
-}
-
-int stun_parse_response(const uint8_t *pkt, size_t len, const uint8_t txid[12],
-			struct sockaddr_storage *out)
-{
-	size_t off;
-	int found = -1;
-
-	if (check_header(pkt, len) != STUN_BINDING_SUCCESS ||
-	    memcmp(pkt + 8, txid, 12))
-		return -1;
-	for (off = STUN_HDR_LEN; off < len;) {
-		uint16_t t = rd16(pkt + off);
-		size_t l = rd16(pkt + off + 2);
-
-		if (t == STUN_ATTR_XOR_MAPPED)
-			return read_addr(pkt + off + 4, l, pkt, true, out);
-		if (t == STUN_ATTR_MAPPED && found < 0)
-			found = read_addr(pkt + off + 4, l, pkt, false, out);
-		off += 4 + ((l + 3) & ~(size_t)3);
-	}
-	return found;
 }

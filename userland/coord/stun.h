@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * STUN Binding (RFC 5389) as pure functions: the service answers Binding
- * requests with XOR-MAPPED-ADDRESS; an agent can build requests and read
- * responses.  Part of libmeshproto.
+ * requests with XOR-MAPPED-ADDRESS.  (Agents ask the kernel, whose STUN
+ * client is kernel/stun.c.)
  */
 #ifndef MESHCOORD_STUN_H
 #define MESHCOORD_STUN_H
@@ -19,9 +19,6 @@
 #define STUN_ATTR_XOR_MAPPED	0x0020
 #define STUN_MAX_RESPONSE	(STUN_HDR_LEN + 4 + 20)
 
-/* A Binding request with the given 12-byte transaction id; returns 20. */
-size_t stun_build_request(uint8_t out[STUN_HDR_LEN], const uint8_t txid[12]);
-
 /*
  * Validate a Binding request (header, cookie, length, attribute TLV layout;
  * no comprehension-required attribute besides the ones we ignore safely).
@@ -33,12 +30,5 @@ int stun_parse_request(const uint8_t *pkt, size_t len, uint8_t txid[12]);
 /* Success response carrying XOR-MAPPED-ADDRESS of from; returns length, 0 on bad family. */
 size_t stun_build_response(uint8_t out[STUN_MAX_RESPONSE], const uint8_t txid[12],
 			   const struct sockaddr *from);
-
-/*
- * Read a Binding success response for txid; the mapped address (XOR- or
- * plain MAPPED-ADDRESS) goes into *out.  0 or -1.
- */
-int stun_parse_response(const uint8_t *pkt, size_t len, const uint8_t txid[12],
-			struct sockaddr_storage *out);
 
 #endif /* MESHCOORD_STUN_H */

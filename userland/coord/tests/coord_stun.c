@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* STUN Binding encode/decode; XOR-MAPPED-ADDRESS checked against RFC 5769. */
+/* meshcoord's STUN responder; XOR-MAPPED-ADDRESS checked against RFC 5769. */
 #include "kselftest_harness.h"
 #include "coord_test.h"
 
@@ -11,17 +11,15 @@
 /* RFC 5769 2.2 / 2.3 transaction id */
 static const char *txid_hex = "b7e7a701bc34d686fa87dfae";
 
-TEST(request_build_and_parse)
+/* A Binding request with no attributes. */
+static const char *req_hex = "000100002112a442b7e7a701bc34d686fa87dfae";
+
+TEST(request_parse)
 {
 	uint8_t txid[12], got[12], req[STUN_HDR_LEN];
 
 	ct_unhex(txid, txid_hex);
-	ASSERT_EQ(20u, stun_build_request(req, txid));
-	EXPECT_EQ(0x00, req[0]);
-	EXPECT_EQ(0x01, req[1]);
-	EXPECT_EQ(0, req[2] | req[3]);
-	EXPECT_EQ(0x21, req[4]);
-	EXPECT_EQ(0xa4, req[6]);
+	ASSERT_EQ(20u, ct_unhex(req, req_hex));
 	ASSERT_EQ(0, stun_parse_request(req, sizeof(req), got));
 	EXPECT_EQ(0, memcmp(txid, got, 12));
 }
@@ -47,7 +45,6 @@ TEST(xor_mapped_ipv4_matches_rfc5769)
 {
 	uint8_t txid[12], resp[STUN_MAX_RESPONSE], want[12];
 	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(32853) };
-	struct sockaddr_storage out;
 	size_t n;
 
 	ct_unhex(txid, txid_hex);
@@ -59,17 +56,12 @@ TEST(xor_mapped_ipv4_matches_rfc5769)
 	EXPECT_EQ(12, resp[3]);
 	ct_unhex(want, "002000080001a147e112a643");
 	EXPECT_EQ(0, memcmp(resp + 20, want, 12));
-	ASSERT_EQ(0, stun_parse_response(resp, n, txid, &out));
-	EXPECT_EQ(AF_INET, out.ss_family);
-	EXPECT_EQ(htons(32853), ((struct sockaddr_in *)&out)->sin_port);
-	EXPECT_EQ(sin.sin_addr.s_addr, ((struct sockaddr_in *)&out)->sin_addr.s_addr);
 }
 
 TEST(xor_mapped_ipv6_matches_rfc5769)
 {
 	uint8_t txid[12], resp[STUN_MAX_RESPONSE], want[24];
 	struct sockaddr_in6 sin6 = { .sin6_family = AF_INET6, .sin6_port = htons(32853) };
-	struct sockaddr_storage out;
 	size_t n;
 
 	ct_unhex(txid, txid_hex);
@@ -78,41 +70,13 @@ TEST(xor_mapped_ipv6_matches_rfc5769)
 	ASSERT_EQ(44u, n);
 	ct_unhex(want, "002000140002a1470113a9faa5d3f179bc25f4b5bed2b9d9");
 	EXPECT_EQ(0, memcmp(resp + 20, want, 24));
-	ASSERT_EQ(0, stun_parse_response(resp, n, txid, &out));
-	EXPECT_EQ(AF_INET6, out.ss_family);
-	EXPECT_EQ(0, memcmp(&sin6.sin6_addr, &((struct sockaddr_in6 *)&out)->sin6_addr, 16));
-	EXPECT_EQ(htons(32853), ((struct sockaddr_in6 *)&out)->sin6_port);
-}
-
-TEST(rfc5769_ipv4_response_parses)
-{
-	/* RFC 5769 2.2, SOFTWARE, XOR-MAPPED-ADDRESS, MESSAGE-INTEGRITY, FINGERPRINT */
-	uint8_t pkt[128], txid[12];
-	struct sockaddr_storage out;
-	char a[INET_ADDRSTRLEN];
-	size_t n = ct_unhex(pkt,
-		"0101003c2112a442b7e7a701bc34d686fa87dfae"
-		"8022000b7465737420766563746f7220"
-		"002000080001a147e112a643"
-		"000800142b91f599fd9e90c38c7489f92af9ba53f06be7d7"
-		"80280004c07d4c96");
-
-	ct_unhex(txid, txid_hex);
-	ASSERT_EQ(80u, n);
-	ASSERT_EQ(0, stun_parse_response(pkt, n, txid, &out));
-	inet_ntop(AF_INET, &((struct sockaddr_in *)&out)->sin_addr, a, sizeof(a));
-	EXPECT_STREQ("192.0.2.1", a);
-	EXPECT_EQ(32853, ntohs(((struct sockaddr_in *)&out)->sin_port));
-	/* another transaction id: not ours */
-	txid[0] ^= 1;
-	EXPECT_EQ(-1, stun_parse_response(pkt, n, txid, &out));
 }
 
 TEST(malformed_requests_are_dropped)
 {
-	uint8_t txid[12] = { 1 }, req[64], got[12];
+	uint8_t req[64], got[12];
 
-	stun_build_request(req, txid);
+	ct_unhex(req, req_hex);
 	EXPECT_EQ(-1, stun_parse_request(req, 19, got));	/* short */
 	EXPECT_EQ(-1, stun_parse_request(req, 24, got));	/* length mismatch */
 	req[4] ^= 1;						/* cookie */
