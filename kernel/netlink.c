@@ -26,9 +26,10 @@
  * Candidate endpoints are checked in the same first pass (see
  * wgm_nl_check_candidates()), so a bad one changes nothing either.
  *
- * PUNCH and PING name one peer of one device and hand it to probe.c.
- * Events go to the "events" multicast group: probe.c builds its own
- * snapshots (wgm_genetlink_event_put/send), typed events come from
+ * PUNCH and PING name one peer of one device and hand it to punch.c.
+ * Candidates, path status and the per-peer snapshot events are in
+ * netlink-mesh.c.  Events go to the "events" multicast group: netlink-mesh.c
+ * builds the snapshots (wgm_genetlink_event_put/send), typed events come from
  * wgm_genl_event(), from any context.
  */
 
@@ -96,7 +97,7 @@ static int wgm_nl_check_sockaddr(const struct nlattr *attr,
 			       sizeof(struct sockaddr_in6))
 
 /*
- * Candidates (probe.c applies the port and address rule again when it
+ * Candidates (netlink-mesh.c applies the port and address rule again when it
  * installs them) and STUN servers must be usable destinations: an
  * endpoint as above, with a port, and an address that can be a path to
  * another host.  Refused: the unspecified address (0.0.0.0/8, ::),
@@ -490,7 +491,7 @@ static int wgm_nl_fill_peer_head(struct sk_buff *skb, struct wgm_peer *peer)
 	    nla_put_u32(skb, WGM_PEER_A_PROTOCOL_VERSION, 1) ||
 	    wgm_nl_put_sockaddr(skb, WGM_PEER_A_ENDPOINT, &ep))
 		return -EMSGSIZE;
-	return wgm_probe_fill_peer(skb, peer);
+	return wgm_nl_mesh_fill_peer(skb, peer);
 }
 
 static int wgm_nl_fill_aip(struct sk_buff *skb,
@@ -828,7 +829,7 @@ static int wgm_nl_check_aip(const struct nlattr *attr,
  * WGM_PEER_A_CANDIDATES: at most WGM_PROBE_MAX_CANDIDATES entries, each
  * with a usable endpoint (the policy checked its family, length, port and
  * address).  Appending to a peer's existing list can still overflow it;
- * probe.c refuses that with E2BIG when the peer is reached.
+ * netlink-mesh.c refuses that with E2BIG when the peer is reached.
  */
 static int wgm_nl_check_candidates(const struct nlattr *attr,
 				   struct netlink_ext_ack *extack)
@@ -1194,10 +1195,10 @@ static int wgm_nl_apply_peer(struct wgm_device *wg, const struct nlattr *attr,
 
 	/* replacing with nothing clears the list */
 	if (tb[WGM_PEER_A_CANDIDATES] || (flags & WGM_PEER_F_REPLACE_CANDIDATES)) {
-		ret = wgm_probe_set_candidates(peer, tb[WGM_PEER_A_CANDIDATES],
-					       flags & WGM_PEER_F_REPLACE_CANDIDATES,
-					       extack);
-		/* probe.c explains its refusals itself */
+		ret = wgm_nl_mesh_set_candidates(peer, tb[WGM_PEER_A_CANDIDATES],
+						 flags & WGM_PEER_F_REPLACE_CANDIDATES,
+						 extack);
+		/* netlink-mesh.c explains its refusals itself */
 		if (ret == -ENOMEM)
 			NL_SET_ERR_MSG_ATTR(extack, attr, "no memory for candidate endpoints");
 		if (ret)

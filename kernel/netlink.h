@@ -37,7 +37,30 @@ void wgm_genl_device_event(struct wgm_device *wg, u8 type,
 			   const struct sockaddr *new_ep, u32 reason, u32 value);
 
 /*
- * Events built by the caller (probe.c): wgm_genetlink_event_put() is
+ * The mesh part (netlink-mesh.c).  wgm_nl_get_endpoint() is the one
+ * attribute -> endpoint reader (a sockaddr_in or sockaddr_in6; -EINVAL
+ * otherwise), wgm_nl_put_sockaddr() the one writer.
+ * wgm_nl_mesh_set_candidates(): WGM_PEER_A_CANDIDATES (@attr may be NULL
+ * with @replace) into the candidate engine; explains refusals in @extack.
+ * wgm_nl_mesh_fill_peer(): NAT keepalive, path status and candidates of a
+ * peer's dump; -EMSGSIZE leaves @skb as it was.  Both hold
+ * device_update_lock.
+ * wgm_nl_mesh_probe_event(): the engine's event work (process context, no
+ * lock): multicasts one WGM_CMD_EVENT in the GET_DEVICE layout for @peer;
+ * nonzero when nothing was sent (the engine then clears its pending flag).
+ */
+struct nlattr;
+struct netlink_ext_ack;
+struct wgm_probe_peer;
+
+int wgm_nl_get_endpoint(struct wgm_endpoint *ep, const struct nlattr *attr);
+int wgm_nl_mesh_set_candidates(struct wgm_peer *peer, const struct nlattr *attr,
+			       bool replace, struct netlink_ext_ack *extack);
+int wgm_nl_mesh_fill_peer(struct sk_buff *skb, struct wgm_peer *peer);
+int wgm_nl_mesh_probe_event(struct wgm_peer *peer, struct wgm_probe_peer *probe);
+
+/*
+ * Events built by the caller (netlink-mesh.c): wgm_genetlink_event_put() is
  * genlmsg_put() of a WGM_CMD_EVENT header; wgm_genetlink_event_send()
  * multicasts the finished message (GFP_KERNEL, process context) and
  * consumes @skb.  wgm_genetlink_has_listeners() says whether building one

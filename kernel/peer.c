@@ -185,7 +185,7 @@ static void wgm_peer_finish(struct wgm_peer *peer)
 
 	/* Timers check is_dead before re-arming; stop them, then their work. */
 	wgm_timers_stop(peer);
-	/* probe timers and candidate state (probe.c) */
+	/* probe timers and candidate state (candidate.c) */
 	wgm_probe_peer_remove(peer);
 	flush_work(&peer->transmit_handshake_work);
 

@@ -87,7 +87,7 @@ struct wgm_peer {
 	bool sent_lastminute_handshake;
 	atomic64_t last_sent_handshake;		/* ktime_get_coarse_boottime_ns() */
 
-	/* probe.c: candidates and probe state; NULL until the peer has a
+	/* candidate.c: candidates and probe state; NULL until the peer has a
 	 * probe key or candidates.  Set under device_update_lock, freed
 	 * after an RCU grace period by wgm_probe_peer_remove().
 	 */

@@ -8,6 +8,8 @@
 
 #include <linux/skbuff.h>
 
+#include "peer.h"
+
 struct wgm_device;
 struct wgm_peer;
 
@@ -66,29 +68,63 @@ void wgm_probe_device_stop(struct wgm_device *wg);
 void wgm_probe_device_start(struct wgm_device *wg);
 
 /*
- * Netlink (netlink.c).  All must hold wg->device_update_lock.
+ * The netlink layer's view (netlink-mesh.c); no attributes cross this
+ * line.  All but wgm_probe_report_event() must hold wg->device_update_lock.
  *
- * wgm_probe_set_candidates(): @attr is WGM_PEER_A_CANDIDATES (nested array
- * of nests with WGM_CANDIDATE_A_ENDPOINT).  @replace (WGM_PEER_F_REPLACE_
- * CANDIDATES) replaces the list, otherwise endpoints are added (duplicates
- * ignored).  -E2BIG above WGM_PROBE_MAX_CANDIDATES, -EINVAL on a malformed
- * endpoint (then nothing changed).  Starts a punch burst.
+ * wgm_probe_get_candidates(): the configured candidates, in order.
+ * wgm_probe_set_candidates(): makes @eps (@n distinct addresses, at most
+ * WGM_PROBE_MAX_CANDIDATES, else -E2BIG) the configured list, keeping the
+ * state of addresses already known.  Starts a punch burst.
  * wgm_probe_set_nat_keepalive(): WGM_PEER_A_NAT_KEEPALIVE_INTERVAL.
- * wgm_probe_fill_peer(): adds WGM_PEER_A_NAT_KEEPALIVE_INTERVAL and the
- * WGM_PEER_A_CANDIDATES nest to a peer's dump; -EMSGSIZE when it does not
- * fit (the skb is then left as it was).
+ * wgm_probe_report_peer(): calls @ops->path once, then @ops->cand for
+ * every slot in use, under the probe lock (the callbacks must not sleep);
+ * stops at and returns the first error.  0 without probe state.
+ * wgm_probe_report_event(): the same for an event being built, from the
+ * engine's event work (see wgm_nl_mesh_probe_event()).
  * wgm_probe_punch(): WGM_CMD_PUNCH / WGM_CMD_PING for one peer: probe every
  * candidate now and punch for a few seconds.  -ENOKEY without a probe key.
  */
 #define WGM_PROBE_MAX_CANDIDATES	16
 
-struct nlattr;
-struct netlink_ext_ack;
+struct wgm_probe_peer;
 
-int wgm_probe_set_candidates(struct wgm_peer *peer, const struct nlattr *attr,
-			     bool replace, struct netlink_ext_ack *extack);
+/* One candidate slot as reported (GET_DEVICE, events). */
+struct wgm_cand_info {
+	struct wgm_endpoint ep;
+	u64 last_sent;			/* boottime ns, 0 = never */
+	u64 last_seen;			/* boottime ns, 0 = never */
+	u32 srtt_us;
+	u32 probes_sent;
+	u32 probes_lost;
+	u8 state;			/* enum wgm_candidate_state */
+	bool active;			/* carries the data */
+};
+
+/* A peer's path status as reported. */
+struct wgm_path_status {
+	u32 flags;			/* WGM_PATH_F_* */
+	u32 punches;
+	u64 punch_at;
+	u64 no_path_since;		/* 0 while a path is active */
+	u16 nat_keepalive;		/* seconds */
+	u8 punch_result;		/* WGM_EVENT_REASON_PUNCH_*, 0 = none */
+	bool has_cands;			/* candidate slots follow (maybe none in use) */
+};
+
+struct wgm_probe_report_ops {
+	int (*path)(void *ctx, const struct wgm_path_status *path);
+	int (*cand)(void *ctx, const struct wgm_cand_info *cand);
+};
+
+unsigned int wgm_probe_get_candidates(struct wgm_peer *peer, struct wgm_endpoint *eps,
+				      unsigned int max);
+int wgm_probe_set_candidates(struct wgm_peer *peer, const struct wgm_endpoint *eps,
+			     unsigned int n);
 int wgm_probe_set_nat_keepalive(struct wgm_peer *peer, u16 seconds);
-int wgm_probe_fill_peer(struct sk_buff *skb, struct wgm_peer *peer);
+int wgm_probe_report_peer(struct wgm_peer *peer, const struct wgm_probe_report_ops *ops,
+			  void *ctx);
+int wgm_probe_report_event(struct wgm_probe_peer *probe, const struct wgm_probe_report_ops *ops,
+			   void *ctx);
 int wgm_probe_punch(struct wgm_peer *peer);
 
 #endif /* _WGM_PROBE_H */

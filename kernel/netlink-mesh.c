@@ -1,0 +1,253 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The mesh part of the netlink layer: candidate lists in, candidate and
+ * path status out, and the per-peer WGM_CMD_EVENT multicast.  The
+ * candidate engine (candidate.c, probe.c, punch.c) takes and returns the
+ * plain structs of probe.h; only this file and netlink.c speak attributes.
+ * netlink.c keeps the WireGuard-compatible part, the policies and the
+ * operation table.
+ *
+ * Locking: GET_DEVICE and SET_DEVICE hold device_update_lock; the fill
+ * callbacks run under the engine's probe->lock (spin_lock_bh) and so
+ * must not sleep.  The event is built from the engine's work item with no
+ * lock held.
+ */
+
+#include <linux/kernel.h>
+#include <linux/slab.h>
+#include <linux/netdevice.h>
+#include <linux/in.h>
+#include <linux/in6.h>
+#include <net/ipv6.h>
+#include <net/netlink.h>
+#include <net/genetlink.h>
+
+#include "device.h"
+#include "peer.h"
+#include "socket.h"
+#include "probe.h"
+#include "netlink.h"
+#include "uapi/linux/wgmesh.h"
+
+int wgm_nl_get_endpoint(struct wgm_endpoint *ep, const struct nlattr *attr)
+{
+	const struct sockaddr *sa = nla_data(attr);
+	int len = nla_len(attr);
+
+	memset(ep, 0, sizeof(*ep));
+	if (len == sizeof(struct sockaddr_in) && sa->sa_family == AF_INET) {
+		memcpy(&ep->addr4, sa, sizeof(ep->addr4));
+		return 0;
+	}
+	if (len == sizeof(struct sockaddr_in6) && sa->sa_family == AF_INET6) {
+		memcpy(&ep->addr6, sa, sizeof(ep->addr6));
+		return 0;
+	}
+	return -EINVAL;
+}
+
+/* A candidate endpoint: a usable address with a port. */
+static int wgm_nl_get_candidate_endpoint(struct wgm_endpoint *ep, const struct nlattr *attr)
+{
+	if (wgm_nl_get_endpoint(ep, attr))
+		return -EINVAL;
+	if (ep->addr.sa_family == AF_INET &&
+	    (!ep->addr4.sin_port || ep->addr4.sin_addr.s_addr == htonl(INADDR_ANY)))
+		return -EINVAL;
+	if (ep->addr.sa_family == AF_INET6 &&
+	    (!ep->addr6.sin6_port || ipv6_addr_any(&ep->addr6.sin6_addr)))
+		return -EINVAL;
+	return 0;
+}
+
+int wgm_nl_mesh_set_candidates(struct wgm_peer *peer, const struct nlattr *attr,
+			       bool replace, struct netlink_ext_ack *extack)
+{
+	struct nlattr *tb[WGM_CANDIDATE_A_MAX + 1];
+	struct wgm_endpoint *want;
+	const struct nlattr *nest;
+	unsigned int n = 0, j;
+	int rem, ret;
+
+	lockdep_assert_held(&peer->device->device_update_lock);
+	want = kcalloc(WGM_PROBE_MAX_CANDIDATES, sizeof(*want), GFP_KERNEL);
+	if (!want)
+		return -ENOMEM;
+
+	/* the list asked for: (old configured ones unless replacing) + new ones */
+	if (!replace)
+		n = wgm_probe_get_candidates(peer, want, WGM_PROBE_MAX_CANDIDATES);
+
+	if (attr) {
+		nla_for_each_nested(nest, attr, rem) {
+			struct wgm_endpoint ep;
+			bool dup = false;
+
+			ret = nla_parse_nested_deprecated(tb, WGM_CANDIDATE_A_MAX,
+							  (struct nlattr *)nest, NULL, extack);
+			if (ret)
+				goto out;
+			if (!tb[WGM_CANDIDATE_A_ENDPOINT]) {
+				NL_SET_ERR_MSG_ATTR(extack, nest, "candidate without endpoint");
+				ret = -EINVAL;
+				goto out;
+			}
+			ret = wgm_nl_get_candidate_endpoint(&ep, tb[WGM_CANDIDATE_A_ENDPOINT]);
+			if (ret) {
+				NL_SET_ERR_MSG_ATTR(extack, tb[WGM_CANDIDATE_A_ENDPOINT],
+						    "bad candidate endpoint");
+				goto out;
+			}
+			for (j = 0; j < n; j++)
+				dup = dup || wgm_endpoint_same_addr_port(&want[j], &ep);
+			if (dup)
+				continue;
+			if (n >= WGM_PROBE_MAX_CANDIDATES) {
+				NL_SET_ERR_MSG_ATTR(extack, nest, "too many candidates (16 max)");
+				ret = -E2BIG;
+				goto out;
+			}
+			want[n++] = ep;
+		}
+	}
+	ret = wgm_probe_set_candidates(peer, want, n);
+out:
+	kfree(want);
+	return ret;
+}
+
+/* Filling one peer's mesh attributes: the open WGM_PEER_A_CANDIDATES nest. */
+struct wgm_nl_mesh_fill {
+	struct sk_buff *skb;
+	struct nlattr *cands;
+};
+
+static int wgm_nl_mesh_put_path(void *ctx, const struct wgm_path_status *path)
+{
+	struct wgm_nl_mesh_fill *fill = ctx;
+	struct sk_buff *skb = fill->skb;
+	struct nlattr *nest;
+
+	if (nla_put_u16(skb, WGM_PEER_A_NAT_KEEPALIVE_INTERVAL, path->nat_keepalive))
+		return -EMSGSIZE;
+	nest = nla_nest_start(skb, WGM_PEER_A_PATH_STATUS);
+	if (!nest)
+		return -EMSGSIZE;
+	if (nla_put_u32(skb, WGM_PATH_A_FLAGS, path->flags) ||
+	    nla_put_u32(skb, WGM_PATH_A_PUNCHES, path->punches) ||
+	    nla_put_u8(skb, WGM_PATH_A_PUNCH_RESULT, path->punch_result) ||
+	    nla_put_u64_64bit(skb, WGM_PATH_A_LAST_PUNCH, path->punch_at, WGM_PATH_A_PAD) ||
+	    nla_put_u64_64bit(skb, WGM_PATH_A_NO_PATH_SINCE, path->no_path_since,
+			      WGM_PATH_A_PAD))
+		return -EMSGSIZE;
+	nla_nest_end(skb, nest);
+	if (path->has_cands) {
+		fill->cands = nla_nest_start(skb, WGM_PEER_A_CANDIDATES);
+		if (!fill->cands)
+			return -EMSGSIZE;
+	}
+	return 0;
+}
+
+static int wgm_nl_mesh_put_cand(void *ctx, const struct wgm_cand_info *c)
+{
+	struct wgm_nl_mesh_fill *fill = ctx;
+	struct sk_buff *skb = fill->skb;
+	struct nlattr *nest = nla_nest_start(skb, 0);
+
+	if (!nest)
+		return -EMSGSIZE;
+	if (wgm_nl_put_sockaddr(skb, WGM_CANDIDATE_A_ENDPOINT, &c->ep) ||
+	    nla_put_u8(skb, WGM_CANDIDATE_A_STATE, c->state) ||
+	    nla_put_u32(skb, WGM_CANDIDATE_A_RTT_US, c->srtt_us) ||
+	    nla_put_u64_64bit(skb, WGM_CANDIDATE_A_LAST_SENT, c->last_sent,
+			      WGM_CANDIDATE_A_PAD) ||
+	    nla_put_u64_64bit(skb, WGM_CANDIDATE_A_LAST_SEEN, c->last_seen,
+			      WGM_CANDIDATE_A_PAD) ||
+	    nla_put_u32(skb, WGM_CANDIDATE_A_PROBES_SENT, c->probes_sent) ||
+	    nla_put_u32(skb, WGM_CANDIDATE_A_PROBES_LOST, c->probes_lost) ||
+	    nla_put_u32(skb, WGM_CANDIDATE_A_FLAGS, c->active ? WGM_CANDIDATE_F_ACTIVE : 0))
+		return -EMSGSIZE;
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
+static const struct wgm_probe_report_ops wgm_nl_mesh_report_ops = {
+	.path = wgm_nl_mesh_put_path,
+	.cand = wgm_nl_mesh_put_cand,
+};
+
+/* Ends the candidate nest, or trims everything after @mark on @ret. */
+static int wgm_nl_mesh_fill_end(struct wgm_nl_mesh_fill *fill, unsigned char *mark, int ret)
+{
+	if (ret) {
+		nlmsg_trim(fill->skb, mark);
+		return -EMSGSIZE;
+	}
+	if (fill->cands)
+		nla_nest_end(fill->skb, fill->cands);
+	return 0;
+}
+
+int wgm_nl_mesh_fill_peer(struct sk_buff *skb, struct wgm_peer *peer)
+{
+	struct wgm_nl_mesh_fill fill = { .skb = skb };
+	unsigned char *mark = skb_tail_pointer(skb);
+	int ret;
+
+	ret = wgm_probe_report_peer(peer, &wgm_nl_mesh_report_ops, &fill);
+	return wgm_nl_mesh_fill_end(&fill, mark, ret);
+}
+
+int wgm_nl_mesh_probe_event(struct wgm_peer *peer, struct wgm_probe_peer *probe)
+{
+	struct net_device *dev = peer->device->dev;
+	struct wgm_nl_mesh_fill fill = { };
+	u8 pub[WGM_KEY_BYTES];
+	struct nlattr *peers, *one;
+	unsigned char *mark;
+	struct wgm_endpoint ep;
+	struct sk_buff *skb;
+	void *hdr;
+	int ret;
+
+	if (!wgm_genetlink_has_listeners(dev_net(dev)))
+		return -ENOENT;
+	down_read(&peer->handshake.lock);
+	memcpy(pub, peer->handshake.remote_static, sizeof(pub));
+	up_read(&peer->handshake.lock);
+	read_lock_bh(&peer->endpoint_lock);
+	ep = peer->endpoint;
+	read_unlock_bh(&peer->endpoint_lock);
+
+	skb = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!skb)
+		return -ENOMEM;
+	fill.skb = skb;
+	hdr = wgm_genetlink_event_put(skb);
+	if (!hdr)
+		goto err_fill;
+	if (nla_put_u32(skb, WGM_DEVICE_A_IFINDEX, dev->ifindex) ||
+	    nla_put_string(skb, WGM_DEVICE_A_IFNAME, dev->name))
+		goto err_fill;
+	peers = nla_nest_start(skb, WGM_DEVICE_A_PEERS);
+	if (!peers)
+		goto err_fill;
+	one = nla_nest_start(skb, 0);
+	if (!one || nla_put(skb, WGM_PEER_A_PUBLIC_KEY, sizeof(pub), pub) ||
+	    wgm_nl_put_sockaddr(skb, WGM_PEER_A_ENDPOINT, &ep))
+		goto err_fill;
+	mark = skb_tail_pointer(skb);
+	ret = wgm_probe_report_event(probe, &wgm_nl_mesh_report_ops, &fill);
+	if (wgm_nl_mesh_fill_end(&fill, mark, ret))
+		goto err_fill;
+	nla_nest_end(skb, one);
+	nla_nest_end(skb, peers);
+	genlmsg_end(skb, hdr);
+	wgm_genetlink_event_send(dev_net(dev), skb);
+	return 0;
+
+err_fill:
+	nlmsg_free(skb);
+	return -EMSGSIZE;
+}
