@@ -684,8 +684,6 @@ int wgm_probe_set_nat_keepalive(struct wgm_peer *peer, u16 seconds)
 	return 0;
 }
 
-/* Must hold probe->lock. */
-
 /* Must hold probe->lock.  Hands the path status and each slot in use to @ops. */
 static int wgm_probe_report_locked(const struct wgm_probe_peer *probe,
 				   const struct wgm_probe_report_ops *ops, void *ctx)

@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * The mesh part of the netlink layer: candidate lists in, candidate and
- * path status out, and the per-peer WGM_CMD_EVENT multicast.  The
- * candidate engine (candidate.c, probe.c, punch.c) takes and returns the
- * plain structs of probe.h; only this file and netlink.c speak attributes.
+ * path status and the STUN client's state out, and the per-peer
+ * WGM_CMD_EVENT multicast.  The candidate engine (candidate.c, probe.c,
+ * punch.c) and the STUN client (stunclient.c) take and return the plain
+ * structs of probe.h and stunclient.h; only this file and netlink.c speak
+ * attributes.
  * netlink.c keeps the WireGuard-compatible part, the policies and the
  * operation table.
  *
@@ -26,6 +28,7 @@
 #include "peer.h"
 #include "socket.h"
 #include "probe.h"
+#include "stunclient.h"
 #include "netlink.h"
 #include "uapi/linux/wgmesh.h"
 
@@ -197,6 +200,59 @@ int wgm_nl_mesh_fill_peer(struct sk_buff *skb, struct wgm_peer *peer)
 
 	ret = wgm_probe_report_peer(peer, &wgm_nl_mesh_report_ops, &fill);
 	return wgm_nl_mesh_fill_end(&fill, mark, ret);
+}
+
+/* The STUN servers, the mapped addresses and the drop counter. */
+static int wgm_nl_mesh_put_stun(struct sk_buff *skb, const struct wgm_stun_info *info)
+{
+	struct nlattr *list, *one;
+	unsigned int i;
+
+	list = nla_nest_start(skb, WGM_DEVICE_A_STUN_SERVERS);
+	if (!list)
+		return -EMSGSIZE;
+	for (i = 0; i < info->n_servers; i++) {
+		const struct wgm_stun_server_info *srv = &info->servers[i];
+
+		one = nla_nest_start(skb, i);
+		if (!one ||
+		    wgm_nl_put_sockaddr(skb, WGM_STUN_A_ENDPOINT, &srv->addr) ||
+		    wgm_nl_put_sockaddr(skb, WGM_STUN_A_MAPPED, &srv->mapped) ||
+		    nla_put_u64_64bit(skb, WGM_STUN_A_LAST_SUCCESS, srv->last_ok_ns,
+				      WGM_STUN_A_PAD) ||
+		    nla_put_u32(skb, WGM_STUN_A_REQUESTS, srv->requests) ||
+		    nla_put_u32(skb, WGM_STUN_A_RESPONSES, srv->responses))
+			return -EMSGSIZE;
+		nla_nest_end(skb, one);
+	}
+	nla_nest_end(skb, list);
+
+	list = nla_nest_start(skb, WGM_DEVICE_A_MAPPED_ADDRS);
+	if (!list)
+		return -EMSGSIZE;
+	for (i = 0; i < ARRAY_SIZE(info->mapped); i++) {
+		const struct wgm_stun_mapping_info *m = &info->mapped[i];
+
+		if (!m->addr.addr.sa_family)
+			continue;
+		one = nla_nest_start(skb, i);
+		if (!one ||
+		    wgm_nl_put_sockaddr(skb, WGM_MAPPED_A_ENDPOINT, &m->addr) ||
+		    nla_put_u32(skb, WGM_MAPPED_A_AGE_MS, m->age_ms) ||
+		    wgm_nl_put_sockaddr(skb, WGM_MAPPED_A_SERVER, &m->server))
+			return -EMSGSIZE;
+		nla_nest_end(skb, one);
+	}
+	nla_nest_end(skb, list);
+	return nla_put_u32(skb, WGM_DEVICE_A_STUN_DROPPED, info->dropped);
+}
+
+int wgm_nl_mesh_fill_stun(struct sk_buff *skb, struct wgm_device *wg)
+{
+	struct wgm_stun_info info;
+
+	wgm_stun_snapshot(wg, &info);
+	return wgm_nl_mesh_put_stun(skb, &info);
 }
 
 int wgm_nl_mesh_probe_event(struct wgm_peer *peer, struct wgm_probe_peer *probe)

@@ -449,13 +449,23 @@ static u64 wgm_nl_dump_id(struct wgm_device *wg)
 	return wg->nl_dump_id;
 }
 
+/* The one endpoint writer. */
+/* AF_INET and AF_INET6 addresses; nothing for NULL or anything else. */
+static int wgm_nl_put_sa(struct sk_buff *skb, int type,
+			 const struct sockaddr *sa)
+{
+	if (!sa)
+		return 0;
+	if (sa->sa_family == AF_INET)
+		return nla_put(skb, type, sizeof(struct sockaddr_in), sa);
+	if (sa->sa_family == AF_INET6)
+		return nla_put(skb, type, sizeof(struct sockaddr_in6), sa);
+	return 0;
+}
+
 int wgm_nl_put_sockaddr(struct sk_buff *skb, int type, const struct wgm_endpoint *ep)
 {
-	if (ep->addr.sa_family == AF_INET)
-		return nla_put(skb, type, sizeof(ep->addr4), &ep->addr4);
-	if (ep->addr.sa_family == AF_INET6)
-		return nla_put(skb, type, sizeof(ep->addr6), &ep->addr6);
-	return 0;
+	return wgm_nl_put_sa(skb, type, &ep->addr);
 }
 
 /* Everything about a peer except its public key and allowed IPs. */
@@ -587,7 +597,7 @@ static int wgm_nl_fill_device(struct sk_buff *skb, struct wgm_device *wg,
 		return 0;
 	if (nla_put_u16(skb, WGM_DEVICE_A_LISTEN_PORT, wg->incoming_port) ||
 	    nla_put_u32(skb, WGM_DEVICE_A_FWMARK, wg->fwmark) ||
-	    wgm_stun_fill(skb, wg))
+	    wgm_nl_mesh_fill_stun(skb, wg))
 		return -EMSGSIZE;
 	down_read(&si->lock);
 	if (si->has_identity) {
@@ -902,7 +912,6 @@ static int wgm_nl_parse_stun(const struct nlattr *attr, struct wgm_endpoint *out
 			     unsigned int *n, struct netlink_ext_ack *extack)
 {
 	struct nlattr *tb[WGM_STUN_A_MAX + 1], *srv;
-	const struct sockaddr *sa;
 	unsigned int i;
 	int ret, rem;
 
@@ -920,12 +929,8 @@ static int wgm_nl_parse_stun(const struct nlattr *attr, struct wgm_endpoint *out
 			NL_SET_ERR_ATTR_MISS(extack, srv, WGM_STUN_A_ENDPOINT);
 			return -EINVAL;
 		}
-		sa = nla_data(tb[WGM_STUN_A_ENDPOINT]);
-		memset(&out[*n], 0, sizeof(out[*n]));
-		if (sa->sa_family == AF_INET)
-			memcpy(&out[*n].addr4, sa, sizeof(out[*n].addr4));
-		else
-			memcpy(&out[*n].addr6, sa, sizeof(out[*n].addr6));
+		/* the policy checked family and length */
+		wgm_nl_get_endpoint(&out[*n], tb[WGM_STUN_A_ENDPOINT]);
 		for (i = 0; i < *n; i++) {
 			if (!memcmp(&out[i].addr6, &out[*n].addr6, sizeof(out[i].addr6))) {
 				NL_SET_ERR_MSG_ATTR(extack, srv, "STUN server listed twice");
@@ -1171,14 +1176,10 @@ static int wgm_nl_apply_peer(struct wgm_device *wg, const struct nlattr *attr,
 		wgm_probe_peer_rekey(peer);
 
 	if (tb[WGM_PEER_A_ENDPOINT]) {
-		const struct sockaddr *sa = nla_data(tb[WGM_PEER_A_ENDPOINT]);
 		struct wgm_endpoint ep;
 
-		memset(&ep, 0, sizeof(ep));
-		if (sa->sa_family == AF_INET)
-			memcpy(&ep.addr4, sa, sizeof(ep.addr4));
-		else
-			memcpy(&ep.addr6, sa, sizeof(ep.addr6));
+		/* the policy checked family and length */
+		wgm_nl_get_endpoint(&ep, tb[WGM_PEER_A_ENDPOINT]);
 		wgm_socket_set_peer_endpoint(peer, &ep);
 	}
 
@@ -1455,19 +1456,6 @@ static size_t wgm_nl_event_size(void)
 	       nla_total_size(sizeof(u8)) +		/* TYPE */
 	       2 * sa +					/* OLD/NEW_ENDPOINT */
 	       2 * nla_total_size(sizeof(u32));		/* REASON, VALUE */
-}
-
-/* AF_INET and AF_INET6 addresses; nothing for NULL or anything else. */
-static int wgm_nl_put_sa(struct sk_buff *skb, int type,
-			 const struct sockaddr *sa)
-{
-	if (!sa)
-		return 0;
-	if (sa->sa_family == AF_INET)
-		return nla_put(skb, type, sizeof(struct sockaddr_in), sa);
-	if (sa->sa_family == AF_INET6)
-		return nla_put(skb, type, sizeof(struct sockaddr_in6), sa);
-	return 0;
 }
 
 /* @peer NULL: an event about the device itself (no WGM_DEVICE_A_PEERS). */

@@ -45,6 +45,8 @@ void wgm_genl_device_event(struct wgm_device *wg, u8 type,
  * wgm_nl_mesh_fill_peer(): NAT keepalive, path status and candidates of a
  * peer's dump; -EMSGSIZE leaves @skb as it was.  Both hold
  * device_update_lock.
+ * wgm_nl_mesh_fill_stun(): WGM_DEVICE_A_STUN_SERVERS, _MAPPED_ADDRS and
+ * _STUN_DROPPED of a device's dump.
  * wgm_nl_mesh_probe_event(): the engine's event work (process context, no
  * lock): multicasts one WGM_CMD_EVENT in the GET_DEVICE layout for @peer;
  * nonzero when nothing was sent (the engine then clears its pending flag).
@@ -57,6 +59,7 @@ int wgm_nl_get_endpoint(struct wgm_endpoint *ep, const struct nlattr *attr);
 int wgm_nl_mesh_set_candidates(struct wgm_peer *peer, const struct nlattr *attr,
 			       bool replace, struct netlink_ext_ack *extack);
 int wgm_nl_mesh_fill_peer(struct sk_buff *skb, struct wgm_peer *peer);
+int wgm_nl_mesh_fill_stun(struct sk_buff *skb, struct wgm_device *wg);
 int wgm_nl_mesh_probe_event(struct wgm_peer *peer, struct wgm_probe_peer *probe);
 
 /*

@@ -49,8 +49,7 @@ void wgm_stun_device_down(struct wgm_device *wg);
  */
 void wgm_stun_set_servers(struct wgm_device *wg,
 			  const struct wgm_endpoint *servers, unsigned int n);
-/* GET_DEVICE: WGM_DEVICE_A_STUN_SERVERS, _MAPPED_ADDRS, _STUN_DROPPED. */
-int wgm_stun_fill(struct sk_buff *skb, struct wgm_device *wg);
+/* GET_DEVICE: wgm_stun_snapshot() in stunclient.h. */
 /* receive.c, softirq: a payload that looks like STUN.  Consumes @skb. */
 void wgm_stun_receive(struct wgm_device *wg, struct sk_buff *skb);
 

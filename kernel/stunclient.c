@@ -51,6 +51,7 @@
 #include "socket.h"
 #include "netlink.h"
 #include "stun.h"
+#include "stunclient.h"
 
 #define WGM_STUN_INTERVAL_MIN_MS	20000
 #define WGM_STUN_INTERVAL_JITTER_MS	8000
@@ -277,67 +278,38 @@ void wgm_stun_set_servers(struct wgm_device *wg,
 	spin_unlock_bh(&stun->lock);
 }
 
-/* Must hold stun->lock. */
-static int wgm_stun_fill_locked(struct sk_buff *skb, struct wgm_stun *stun)
+void wgm_stun_snapshot(struct wgm_device *wg, struct wgm_stun_info *info)
 {
-	struct nlattr *list, *one;
+	struct wgm_stun *stun = wg->stun;
 	u64 now = ktime_get_boottime_ns();
 	unsigned int i;
 
-	lockdep_assert_held(&stun->lock);
-	list = nla_nest_start(skb, WGM_DEVICE_A_STUN_SERVERS);
-	if (!list)
-		return -EMSGSIZE;
+	memset(info, 0, sizeof(*info));
+	spin_lock_bh(&stun->lock);
+	info->n_servers = stun->n_servers;
 	for (i = 0; i < stun->n_servers; i++) {
 		const struct wgm_stun_server *srv = &stun->servers[i];
 
-		one = nla_nest_start(skb, i);
-		if (!one ||
-		    wgm_nl_put_sockaddr(skb, WGM_STUN_A_ENDPOINT, &srv->addr) ||
-		    wgm_nl_put_sockaddr(skb, WGM_STUN_A_MAPPED, &srv->mapped) ||
-		    nla_put_u64_64bit(skb, WGM_STUN_A_LAST_SUCCESS, srv->last_ok_ns,
-				      WGM_STUN_A_PAD) ||
-		    nla_put_u32(skb, WGM_STUN_A_REQUESTS, srv->requests) ||
-		    nla_put_u32(skb, WGM_STUN_A_RESPONSES, srv->responses))
-			return -EMSGSIZE;
-		nla_nest_end(skb, one);
+		info->servers[i] = (struct wgm_stun_server_info) {
+			.addr = srv->addr,
+			.mapped = srv->mapped,
+			.last_ok_ns = srv->last_ok_ns,
+			.requests = srv->requests,
+			.responses = srv->responses,
+		};
 	}
-	nla_nest_end(skb, list);
-
-	list = nla_nest_start(skb, WGM_DEVICE_A_MAPPED_ADDRS);
-	if (!list)
-		return -EMSGSIZE;
 	for (i = 0; i < ARRAY_SIZE(stun->mapped); i++) {
 		const struct wgm_stun_mapping *m = &stun->mapped[i];
-		u64 age_ms;
 
 		if (!m->addr.addr.sa_family)
 			continue;
-		age_ms = div_u64(now - m->ns, NSEC_PER_MSEC);
-		one = nla_nest_start(skb, i);
-		if (!one ||
-		    wgm_nl_put_sockaddr(skb, WGM_MAPPED_A_ENDPOINT, &m->addr) ||
-		    nla_put_u32(skb, WGM_MAPPED_A_AGE_MS, min_t(u64, age_ms, U32_MAX)) ||
-		    wgm_nl_put_sockaddr(skb, WGM_MAPPED_A_SERVER, &m->server))
-			return -EMSGSIZE;
-		nla_nest_end(skb, one);
+		info->mapped[i].addr = m->addr;
+		info->mapped[i].server = m->server;
+		info->mapped[i].age_ms = min_t(u64, div_u64(now - m->ns, NSEC_PER_MSEC),
+					       U32_MAX);
 	}
-	nla_nest_end(skb, list);
-	return 0;
-}
-
-int wgm_stun_fill(struct sk_buff *skb, struct wgm_device *wg)
-{
-	struct wgm_stun *stun = wg->stun;
-	int ret;
-
-	spin_lock_bh(&stun->lock);
-	ret = wgm_stun_fill_locked(skb, stun);
 	spin_unlock_bh(&stun->lock);
-	if (ret)
-		return ret;
-	return nla_put_u32(skb, WGM_DEVICE_A_STUN_DROPPED,
-			   atomic_read(&stun->dropped));
+	info->dropped = atomic_read(&stun->dropped);
 }
 
 /*
