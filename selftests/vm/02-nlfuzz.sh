@@ -6,7 +6,8 @@
 # capabilities, against a working tunnel device and a second device with 300
 # peers (dumps span many messages).  Then the tunnel must still carry
 # traffic once reconfigured, dumps must still work, and the kernel log must
-# be clean.  Each run prints its seed: `nlfuzz --seed S ...` replays it.
+# be clean.  Before the fuzzing, a dump read only in part must not hold up
+# peer removal or device deletion.  Each run prints its seed: `nlfuzz --seed S ...` replays it.
 # timeout: 300
 . "$(dirname "$0")/../lib.sh"
 
@@ -66,6 +67,29 @@ for i in range(300):
     print(f"Endpoint = 198.51.100.{i % 250 + 1}:{1000 + i}\n")
 EOF
 check "a second device with 300 peers" ip netns exec a "$MESHADM" setconf wgfz "$WGM_TMP/big.conf"
+
+# A dump left unread in the middle holds nothing: removing a peer and
+# deleting the device go through while it waits, and the rest of the dump
+# ends with ENODEV once the device is gone (uapi wgmesh.h, GET_DEVICE).
+HOLD=$TOP/selftests/tools/dump-hold.py
+sed 's/^ListenPort = 41000$/ListenPort = 41001/' "$WGM_TMP/big.conf" >"$WGM_TMP/hold.conf"
+ip -n a link add wghold type wgmesh
+ip netns exec a "$MESHADM" setconf wghold "$WGM_TMP/hold.conf"
+gone=$(sed -n 's/^PublicKey = //p' "$WGM_TMP/hold.conf" | sed -n 150p)
+out=$(ip netns exec a python3 "$HOLD" wghold "$MESHADM" set wghold peer "$gone" remove)
+echo "# peer removal under an unread dump: $out"
+check "removing a peer while a dump waits unread returns at once and succeeds" \
+	grep -q ' cmd 0 ' <<<"$out"
+check "... the dump then ends normally with every other peer" \
+	grep -qE 'end done peers (299|300)$' <<<"$out"
+check "... and the peer is gone" \
+	test "$(ip netns exec a "$MESHADM" show wghold peers | wc -l)" = 299
+out=$(ip netns exec a python3 "$HOLD" wghold ip link del wghold)
+echo "# device deletion under an unread dump: $out"
+check "deleting a device while a dump of it waits unread returns and succeeds" \
+	grep -q ' cmd 0 ' <<<"$out"
+check "... the rest of the dump ends with ENODEV" grep -q ' end errno:19 ' <<<"$out"
+check "... and the device is gone" bash -c "! ip -n a link show wghold 2>/dev/null"
 
 seed=$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')
 run_fuzz "nlfuzz as root for $ROOT_SECS s: every request answered (seed $seed)" \
