@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "addr.h"
+#include "natclass.h"
 
 void wgm_clock_now(struct wgm_clock *clk)
 {
@@ -301,7 +302,7 @@ static int64_t since_boottime(uint64_t ns, const struct wgm_clock *clk)
 	return ns < clk->boottime_ns ? (int64_t)((clk->boottime_ns - ns) / 1000000000u) : 0;
 }
 
-/* ,"stun_servers":[...],"mapped":[...],"stun_dropped":N */
+/* ,"stun_servers":[...],"mapped":[...],"stun_dropped":N,"nat":"..." */
 static void json_stun(struct wgm_buf *b, const struct mesh_conf_device *dev,
 		      const struct wgm_clock *clk)
 {
@@ -335,7 +336,9 @@ static void json_stun(struct wgm_buf *b, const struct mesh_conf_device *dev,
 		wgm_json_string(b, wgm_format_endpoint(&m->server, tmp, sizeof(tmp)));
 		wgm_buf_printf(b, ",\"age_ms\":%u}", m->age_ms);
 	}
-	wgm_buf_printf(b, "],\"stun_dropped\":%u", dev->stun_dropped);
+	wgm_buf_printf(b, "],\"stun_dropped\":%u,\"nat\":\"%s\"",
+		       dev->stun_dropped,
+		       wgm_nat_name(wgm_nat_classify(dev->stun, dev->n_stun)));
 }
 
 void wgm_json_device(struct wgm_buf *b, const struct mesh_conf_device *dev,
@@ -467,7 +470,10 @@ static void show_peer(struct wgm_buf *b, const struct mesh_conf_peer *peer,
 	}
 }
 
-/* "stun servers: ..." and one "mapped address: ..." line per family. */
+/*
+ * "stun servers: ..." and one "mapped address: ..." line per family, then
+ * "nat: ..." (the mapping behaviour the servers' answers show).
+ */
 static void show_stun(struct wgm_buf *b, const struct mesh_conf_device *dev,
 		      bool color)
 {
@@ -492,6 +498,13 @@ static void show_stun(struct wgm_buf *b, const struct mesh_conf_device *dev,
 		wgm_buf_printf(b, " (%s%s, from %s)\n", d,
 			       m->age_ms >= 1000 ? " ago" : "",
 			       wgm_format_endpoint(&m->server, tmp, sizeof(tmp)));
+	}
+	if (dev->n_stun) {
+		enum wgm_nat_type t = wgm_nat_classify(dev->stun, dev->n_stun);
+
+		label(b, color, "nat");
+		wgm_buf_printf(b, "%s (%s)\n", wgm_nat_name(t),
+			       wgm_nat_describe(t));
 	}
 }
 
@@ -531,7 +544,7 @@ const char *const wgm_show_fields[] = {
 	"public-key", "private-key", "listen-port", "fwmark", "peers",
 	"preshared-keys", "endpoints", "allowed-ips", "latest-handshakes",
 	"transfer", "persistent-keepalive", "candidates", "dump",
-	"stun-servers", "mapped", "stun-dropped", NULL
+	"stun-servers", "mapped", "stun-dropped", "nat", NULL
 };
 
 static void prefix(struct wgm_buf *b, const struct mesh_conf_device *dev,
@@ -598,6 +611,12 @@ int wgm_show_field(struct wgm_buf *b, const struct mesh_conf_device *dev,
 	if (!strcmp(field, "stun-dropped")) {
 		prefix(b, dev, with_name);
 		wgm_buf_printf(b, "%u\n", dev->stun_dropped);
+		return 0;
+	}
+	if (!strcmp(field, "nat")) {
+		prefix(b, dev, with_name);
+		wgm_buf_printf(b, "%s\n", wgm_nat_name(wgm_nat_classify(dev->stun,
+									dev->n_stun)));
 		return 0;
 	}
 	/* one line per server: server, what it saw, requests, responses */
