@@ -252,6 +252,16 @@ static int sample(uint8_t type, uint8_t *buf, size_t cap)
 		m.u.welcome.plen4 = 10;
 		m.u.welcome.addr6[0] = 0xfd;
 		m.u.welcome.plen6 = 48;
+		/* version 2: the STUN list (here, and one of each family) */
+		m.u.welcome.version = 2;
+		m.u.welcome.stun.n = 3;
+		m.u.welcome.stun.s[0].port = 3478;
+		m.u.welcome.stun.s[1].family = AF_INET;
+		m.u.welcome.stun.s[1].port = 3479;
+		memcpy(m.u.welcome.stun.s[1].addr, "\xc6\x33\x64\x01", 4);
+		m.u.welcome.stun.s[2].family = AF_INET6;
+		m.u.welcome.stun.s[2].port = 3479;
+		m.u.welcome.stun.s[2].addr[0] = 0x20;
 		break;
 	case MP_ERROR:
 		m.u.error.code = MP_ERR_AUTH;
@@ -284,6 +294,13 @@ static int sample(uint8_t type, uint8_t *buf, size_t cap)
 	case MP_PONG:
 		m.u.token = 0x0123456789abcdefULL;
 		break;
+	case MP_NAT:
+		m.u.nat = MP_NAT_HARD;
+		break;
+	case MP_NO_PUNCH:
+		memset(m.u.no_punch.pubkey, 0x22, MP_KEY_LEN);
+		m.u.no_punch.reason = MP_NOPUNCH_BOTH_HARD;
+		break;
 	}
 	return mp_msg_encode(&m, buf, cap);
 }
@@ -301,7 +318,7 @@ void fuzz_seeds(fuzz_emit_fn emit)
 	int n;
 
 	chan_init(&tx);
-	for (t = MP_HELLO; t <= MP_PUNCH_REQUEST; t++) {
+	for (t = MP_HELLO; t <= MP_NO_PUNCH; t++) {
 		n = sample(t, body, sizeof(body));
 		FUZZ_CHECK(n > 0);
 		buf[0] = 0;
@@ -327,7 +344,7 @@ void fuzz_seeds(fuzz_emit_fn emit)
 	}
 	/* mode 2: the same as plaintexts */
 	buf[0] = 2;
-	for (t = MP_WELCOME; t <= MP_PUNCH_REQUEST; t++) {
+	for (t = MP_WELCOME; t <= MP_NO_PUNCH; t++) {
 		n = sample(t, body, sizeof(body));
 		buf[sealed] = (uint8_t)(n >> 8);
 		buf[sealed + 1] = (uint8_t)n;

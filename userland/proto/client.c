@@ -142,11 +142,15 @@ static int exchange(struct mp_conn *c, int64_t deadline, struct mp_err *err)
 	return 0;
 }
 
-int mp_client_connect(struct mp_conn *c, const struct mp_client_cfg *cfg,
-		      struct mp_welcome *welcome, struct mp_err *err)
+/*
+ * One attempt with HELLO version `version`.  -2: the service closed the
+ * connection after HELLO without a word, or answered ERROR PROTO: a
+ * service older than this version (it accepts only HELLO version 1).
+ */
+static int connect_once(struct mp_conn *c, const struct mp_client_cfg *cfg,
+			uint8_t version, int64_t deadline,
+			struct mp_welcome *welcome, struct mp_err *err)
 {
-	int64_t deadline = now_ms() + (cfg->timeout_ms > 0 ? cfg->timeout_ms :
-				       10000);
 	struct mp_hs_client hs;
 	uint8_t msg1[MP_HS1_LEN];
 	const uint8_t *body;
@@ -211,7 +215,7 @@ int mp_client_connect(struct mp_conn *c, const struct mp_client_cfg *cfg,
 	c->established = true;
 	memset(&m, 0, sizeof(m));
 	m.type = MP_HELLO;
-	m.u.hello.version = MP_VERSION;
+	m.u.hello.version = version;
 	snprintf(m.u.hello.name, sizeof(m.u.hello.name), "%s", cfg->name);
 	if (cfg->authkey &&
 	    snprintf(m.u.hello.authkey, sizeof(m.u.hello.authkey), "%s",
@@ -225,12 +229,21 @@ int mp_client_connect(struct mp_conn *c, const struct mp_client_cfg *cfg,
 		goto fail;
 	for (;;) {
 		r = mp_conn_recv(c, &m, err);
+		if (r < 0 && version > 1 && err && err->code == MP_ERR_NONE &&
+		    !c->rlen) {
+			mp_conn_close(c);
+			return -2;	/* closed after HELLO: an older service */
+		}
 		if (r < 0)
 			goto fail;
 		if (r > 0)
 			break;
 		if (wait_fd(c->fd, POLLIN, deadline, err))
 			goto fail;
+	}
+	if (m.type == MP_ERROR && m.u.error.code == MP_ERR_PROTO && version > 1) {
+		mp_conn_close(c);
+		return -2;
 	}
 	if (m.type == MP_ERROR) {
 		mp_fail(err, m.u.error.code, "service refused: %s",
@@ -242,14 +255,32 @@ int mp_client_connect(struct mp_conn *c, const struct mp_client_cfg *cfg,
 		     mp_type_name(m.type));
 		goto fail;
 	}
-	if (welcome)
+	if (welcome) {
 		*welcome = m.u.welcome;
+		/* a version-1 service never sends version-2 fields */
+		if (version < 2)
+			memset(&welcome->stun, 0, sizeof(welcome->stun));
+	}
 	return 0;
 fail_hs:
 	sodium_memzero(&hs, sizeof(hs));
 fail:
 	mp_conn_close(c);
 	return -1;
+}
+
+int mp_client_connect(struct mp_conn *c, const struct mp_client_cfg *cfg,
+		      struct mp_welcome *welcome, struct mp_err *err)
+{
+	int64_t deadline = now_ms() + (cfg->timeout_ms > 0 ? cfg->timeout_ms :
+				       10000);
+	int r;
+
+	r = connect_once(c, cfg, MP_HELLO_VERSION, deadline, welcome, err);
+	if (r != -2)
+		return r;
+	/* A service that speaks only version 1: again, with version 1. */
+	return connect_once(c, cfg, 1, deadline, welcome, err);
 }
 
 int mp_send_candidates(struct mp_conn *c, const struct mp_candidate *cand,
@@ -268,6 +299,13 @@ int mp_send_candidates(struct mp_conn *c, const struct mp_candidate *cand,
 int mp_send_ping(struct mp_conn *c, uint64_t token, struct mp_err *err)
 {
 	struct mp_msg m = { .type = MP_PING, .u.token = token };
+
+	return mp_conn_send(c, &m, err);
+}
+
+int mp_send_nat(struct mp_conn *c, uint8_t nat, struct mp_err *err)
+{
+	struct mp_msg m = { .type = MP_NAT, .u.nat = nat };
 
 	return mp_conn_send(c, &m, err);
 }

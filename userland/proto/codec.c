@@ -212,6 +212,70 @@ static void get_cands(struct rd *r, struct mp_candidates *c)
 	}
 }
 
+/* WELCOME's STUN list: u8 count, then family (0, 4, 6), addr, u16 port. */
+static void put_stun(struct wr *w, const struct mp_stun_list *l)
+{
+	unsigned int i;
+
+	if (l->n > MP_MAX_STUN) {
+		w->bad = true;
+		return;
+	}
+	put8(w, l->n);
+	for (i = 0; i < l->n; i++) {
+		const struct mp_candidate *x = &l->s[i];
+
+		if (x->family == AF_UNSPEC) {
+			put8(w, 0);
+		} else if (x->family == AF_INET) {
+			put8(w, 4);
+			put(w, x->addr, 4);
+		} else if (x->family == AF_INET6) {
+			put8(w, 6);
+			put(w, x->addr, 16);
+		} else {
+			w->bad = true;
+			return;
+		}
+		if (!x->port)
+			w->bad = true;
+		put16(w, x->port);
+	}
+}
+
+static void get_stun(struct rd *r, struct mp_stun_list *l)
+{
+	unsigned int i;
+
+	l->n = get8(r);
+	if (l->n > MP_MAX_STUN) {
+		r->bad = true;
+		l->n = 0;
+		return;
+	}
+	for (i = 0; i < l->n; i++) {
+		struct mp_candidate *x = &l->s[i];
+		uint8_t fam = get8(r);
+
+		memset(x, 0, sizeof(*x));
+		if (fam == 0) {
+			x->family = AF_UNSPEC;
+		} else if (fam == 4) {
+			x->family = AF_INET;
+			get(r, x->addr, 4);
+		} else if (fam == 6) {
+			x->family = AF_INET6;
+			get(r, x->addr, 16);
+		} else {
+			r->bad = true;
+			return;
+		}
+		x->port = get16(r);
+		if (x->port == 0)
+			r->bad = true;
+	}
+}
+
 int mp_msg_encode(const struct mp_msg *m, uint8_t *buf, size_t cap)
 {
 	struct wr w = { .p = buf, .cap = cap };
@@ -229,6 +293,8 @@ int mp_msg_encode(const struct mp_msg *m, uint8_t *buf, size_t cap)
 		put8(&w, m->u.welcome.plen4);
 		put(&w, m->u.welcome.addr6, 16);
 		put8(&w, m->u.welcome.plen6);
+		if (m->u.welcome.version >= 2)
+			put_stun(&w, &m->u.welcome.stun);
 		break;
 	case MP_ERROR:
 		put16(&w, m->u.error.code);
@@ -255,6 +321,13 @@ int mp_msg_encode(const struct mp_msg *m, uint8_t *buf, size_t cap)
 	case MP_PUNCH:
 		put(&w, m->u.punch.pubkey, MP_KEY_LEN);
 		put_cands(&w, &m->u.punch.cand);
+		break;
+	case MP_NAT:
+		put8(&w, m->u.nat);
+		break;
+	case MP_NO_PUNCH:
+		put(&w, m->u.no_punch.pubkey, MP_KEY_LEN);
+		put8(&w, m->u.no_punch.reason);
 		break;
 	case MP_PING:
 	case MP_PONG:
@@ -288,6 +361,12 @@ int mp_msg_decode(struct mp_msg *m, const uint8_t *buf, size_t len)
 		m->u.welcome.plen6 = get8(&r);
 		if (m->u.welcome.plen4 > 32 || m->u.welcome.plen6 > 128)
 			r.bad = true;
+		/* version 2 appends the STUN list; version 1 ends here */
+		m->u.welcome.version = 1;
+		if (!r.bad && r.off < r.len) {
+			m->u.welcome.version = 2;
+			get_stun(&r, &m->u.welcome.stun);
+		}
 		break;
 	case MP_ERROR:
 		m->u.error.code = get16(&r);
@@ -317,6 +396,13 @@ int mp_msg_decode(struct mp_msg *m, const uint8_t *buf, size_t len)
 		get(&r, m->u.punch.pubkey, MP_KEY_LEN);
 		get_cands(&r, &m->u.punch.cand);
 		break;
+	case MP_NAT:
+		m->u.nat = get8(&r);
+		break;
+	case MP_NO_PUNCH:
+		get(&r, m->u.no_punch.pubkey, MP_KEY_LEN);
+		m->u.no_punch.reason = get8(&r);
+		break;
 	case MP_PING:
 	case MP_PONG:
 		m->u.token = get64(&r);
@@ -339,11 +425,34 @@ const char *mp_type_name(uint8_t type)
 		[MP_PEER] = "PEER", [MP_PEER_REMOVED] = "PEER_REMOVED",
 		[MP_PUNCH] = "PUNCH", [MP_PING] = "PING", [MP_PONG] = "PONG",
 		[MP_SYNC_END] = "SYNC_END", [MP_PUNCH_REQUEST] = "PUNCH_REQUEST",
+		[MP_NAT] = "NAT", [MP_NO_PUNCH] = "NO_PUNCH",
 	};
 
 	if (type < sizeof(names) / sizeof(names[0]) && names[type])
 		return names[type];
 	return "?";
+}
+
+const char *mp_nat_name(uint8_t nat, char buf[24])
+{
+	switch (nat) {
+	case MP_NAT_UNKNOWN:
+		return "unknown";
+	case MP_NAT_EASY:
+		return "easy";
+	case MP_NAT_HARD:
+		return "hard";
+	}
+	snprintf(buf, 24, "unknown (%u)", nat);
+	return buf;
+}
+
+const char *mp_nopunch_text(uint8_t reason, char buf[48])
+{
+	if (reason == MP_NOPUNCH_BOTH_HARD)
+		return "both NATs endpoint-dependent";
+	snprintf(buf, 48, "reason %u", reason);
+	return buf;
 }
 
 bool mp_name_valid(const char *name)

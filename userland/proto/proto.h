@@ -27,13 +27,23 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
-#define MP_VERSION		1
+#define MP_VERSION		1	/* handshake magic; HELLO version 1 */
+/*
+ * The highest HELLO version spoken.  Version 2 adds WELCOME's STUN server
+ * list, NAT (agent) and NO_PUNCH (service).  The service accepts HELLO
+ * versions 1..MP_HELLO_VERSION and sends version-2 messages only to agents
+ * that said 2; mp_client_connect() tries 2, then 1 when the service closes
+ * the connection after HELLO (a version-1 service does so) or answers
+ * ERROR PROTO.  The handshake is the same in both.
+ */
+#define MP_HELLO_VERSION	2
 #define MP_KEY_LEN		32
 #define MP_TAG_LEN		16
 /* Largest frame body accepted (ciphertext incl. tag, or a handshake message). */
 #define MP_MAX_FRAME		4096
 #define MP_MAX_PLAINTEXT	(MP_MAX_FRAME - MP_TAG_LEN)
 #define MP_MAX_CANDIDATES	16	/* as the kernel keeps per peer */
+#define MP_MAX_STUN		4	/* STUN servers in WELCOME (kernel's limit) */
 #define MP_NAME_MAX		63	/* node names: [A-Za-z0-9._-], 1..63 */
 #define MP_AUTHKEY_MAX		128
 #define MP_TEXT_MAX		255
@@ -66,6 +76,22 @@ enum mp_type {
 	MP_PONG = 9,		/* answer to PING, same token */
 	MP_SYNC_END = 10,	/* service -> agent: initial peer list complete */
 	MP_PUNCH_REQUEST = 11,	/* agent -> service: punch with this peer again */
+	MP_NAT = 12,		/* agent -> service (v2): my NAT's mapping type */
+	MP_NO_PUNCH = 13,	/* service -> agent (v2): no punch with a peer, why */
+};
+
+/*
+ * NAT mapping type (MP_NAT), as userland/lib/natclass.h numbers it: 0
+ * unknown, 1 easy (endpoint-independent), 2 hard (endpoint-dependent).
+ * Other values decode (a newer agent's) and count as unknown.
+ */
+#define MP_NAT_UNKNOWN		0
+#define MP_NAT_EASY		1
+#define MP_NAT_HARD		2
+
+/* Why the service does not punch a pair (MP_NO_PUNCH); others decode. */
+enum mp_nopunch {
+	MP_NOPUNCH_BOTH_HARD = 1,	/* both NATs map endpoint-dependently */
 };
 
 enum mp_errcode {
@@ -97,12 +123,29 @@ struct mp_hello {
 	char authkey[MP_AUTHKEY_MAX + 1];	/* "" when reconnecting */
 };
 
+/*
+ * The service's STUN servers, in WELCOME (version 2).  A server of family
+ * AF_UNSPEC is "this port on the host the agent connected to" (the
+ * service listens on a wildcard address and cannot know which of its
+ * addresses the agent sees); addr is then unused.
+ */
+struct mp_stun_list {
+	uint8_t n;
+	struct mp_candidate s[MP_MAX_STUN];
+};
+
 struct mp_welcome {
 	char name[MP_NAME_MAX + 1];	/* the name the service registered */
 	uint8_t addr4[4];
 	uint8_t plen4;			/* overlay prefix, 10 */
 	uint8_t addr6[16];
 	uint8_t plen6;			/* overlay prefix, 48 */
+	/*
+	 * 1: the body ends after plen6 (a version-1 service); 2: the STUN
+	 * list follows (maybe empty).  The encoder writes the list when 2.
+	 */
+	uint8_t version;
+	struct mp_stun_list stun;
 };
 
 struct mp_error {
@@ -130,6 +173,11 @@ struct mp_punch {
 	struct mp_candidates cand;	/* its candidates */
 };
 
+struct mp_no_punch {
+	uint8_t pubkey[MP_KEY_LEN];	/* the other side */
+	uint8_t reason;			/* enum mp_nopunch */
+};
+
 struct mp_msg {
 	uint8_t type;			/* enum mp_type */
 	union {
@@ -141,6 +189,8 @@ struct mp_msg {
 		uint8_t removed[MP_KEY_LEN];	/* PEER_REMOVED */
 		uint8_t punch_req[MP_KEY_LEN];	/* PUNCH_REQUEST: the peer */
 		struct mp_punch punch;
+		uint8_t nat;		/* NAT: MP_NAT_* (any value decodes) */
+		struct mp_no_punch no_punch;
 		uint64_t token;		/* PING, PONG */
 	} u;
 };
@@ -295,6 +345,12 @@ int mp_client_connect(struct mp_conn *c, const struct mp_client_cfg *cfg,
 int mp_send_candidates(struct mp_conn *c, const struct mp_candidate *cand,
 		       unsigned int n, struct mp_err *err);
 int mp_send_ping(struct mp_conn *c, uint64_t token, struct mp_err *err);
+/* Report the NAT's mapping type (MP_NAT_*; only to a version-2 service). */
+int mp_send_nat(struct mp_conn *c, uint8_t nat, struct mp_err *err);
+/* "unknown", "easy", "hard", or "unknown (N)" for other values; buf of 24. */
+const char *mp_nat_name(uint8_t nat, char buf[24]);
+/* What a NO_PUNCH reason means ("both NATs endpoint-dependent"). */
+const char *mp_nopunch_text(uint8_t reason, char buf[48]);
 /* Ask for a new simultaneous PUNCH with peer (rate-limited by the service). */
 int mp_send_punch_request(struct mp_conn *c, const uint8_t peer[MP_KEY_LEN],
 			  struct mp_err *err);

@@ -52,7 +52,7 @@ TEST(codec_roundtrip_every_type)
 	struct mp_msg m;
 	int t;
 
-	for (t = MP_HELLO; t <= MP_PUNCH_REQUEST; t++) {
+	for (t = MP_HELLO; t <= MP_NO_PUNCH; t++) {
 		memset(&m, 0, sizeof(m));
 		m.type = (uint8_t)t;
 		switch (t) {
@@ -101,9 +101,122 @@ TEST(codec_roundtrip_every_type)
 		case MP_PONG:
 			m.u.token = 42;
 			break;
+		case MP_NAT:
+			m.u.nat = MP_NAT_EASY;
+			break;
+		case MP_NO_PUNCH:
+			memset(m.u.no_punch.pubkey, 5, 32);
+			m.u.no_punch.reason = MP_NOPUNCH_BOTH_HARD;
+			break;
 		}
 		EXPECT_TRUE(roundtrip(&m)) TH_LOG("type %d", t);
 	}
+}
+
+/*
+ * WELCOME: a version-1 body ends after the prefix lengths and decodes as
+ * version 1; version 2 appends the STUN list, bytes as documented.
+ */
+TEST(codec_welcome_versions)
+{
+	uint8_t v1[128], v2[128];
+	struct mp_msg m = { .type = MP_WELCOME }, d;
+	char s[MP_CAND_STRLEN];
+	int n1, n2;
+
+	strcpy(m.u.welcome.name, "a");
+	m.u.welcome.plen4 = 10;
+	m.u.welcome.plen6 = 48;
+	n1 = mp_msg_encode(&m, v1, sizeof(v1));
+	ASSERT_EQ(1 + 2 + 4 + 1 + 16 + 1, n1);
+	ASSERT_EQ(0, mp_msg_decode(&d, v1, (size_t)n1));
+	EXPECT_EQ(1, d.u.welcome.version);
+	EXPECT_EQ(0, d.u.welcome.stun.n);
+	m.u.welcome.version = 1;	/* the same bytes */
+	EXPECT_EQ(n1, mp_msg_encode(&m, v2, sizeof(v2)));
+
+	m.u.welcome.version = 2;
+	m.u.welcome.stun.n = 3;
+	m.u.welcome.stun.s[0].port = 3478;	/* AF_UNSPEC: the coord host */
+	cand4(&m.u.welcome.stun.s[1], "198.51.100.1", 3479);
+	cand6(&m.u.welcome.stun.s[2], "2001:db8::1", 3479);
+	n2 = mp_msg_encode(&m, v2, sizeof(v2));
+	ASSERT_EQ(n1 + 1 + 3 + 7 + 19, n2);
+	EXPECT_EQ(0, memcmp(v1, v2, (size_t)n1));
+	EXPECT_EQ(3, v2[n1]);
+	EXPECT_EQ(0, memcmp(v2 + n1 + 1, "\x00\x0d\x96\x04\xc6\x33\x64\x01\x0d\x97\x06", 11));
+	ASSERT_EQ(0, mp_msg_decode(&d, v2, (size_t)n2));
+	EXPECT_EQ(2, d.u.welcome.version);
+	ASSERT_EQ(3, d.u.welcome.stun.n);
+	EXPECT_EQ(AF_UNSPEC, d.u.welcome.stun.s[0].family);
+	EXPECT_EQ(3478, d.u.welcome.stun.s[0].port);
+	EXPECT_STREQ("198.51.100.1:3479", mp_candidate_format(&d.u.welcome.stun.s[1], s));
+	EXPECT_STREQ("[2001:db8::1]:3479", mp_candidate_format(&d.u.welcome.stun.s[2], s));
+	/* an empty list is still version 2 */
+	m.u.welcome.stun.n = 0;
+	ASSERT_EQ(n1 + 1, mp_msg_encode(&m, v2, sizeof(v2)));
+	ASSERT_EQ(0, mp_msg_decode(&d, v2, (size_t)n1 + 1));
+	EXPECT_EQ(2, d.u.welcome.version);
+
+	/* garbled lists: every one refused, never half-read */
+	m.u.welcome.stun.n = 1;
+	n2 = mp_msg_encode(&m, v2, sizeof(v2));
+	ASSERT_EQ(n1 + 4, n2);
+	v2[n1] = MP_MAX_STUN + 1;			/* too many */
+	EXPECT_EQ(-1, mp_msg_decode(&d, v2, (size_t)n2));
+	v2[n1] = 1;
+	v2[n1 + 1] = 5;					/* bad family */
+	EXPECT_EQ(-1, mp_msg_decode(&d, v2, (size_t)n2));
+	v2[n1 + 1] = 0;
+	v2[n1 + 2] = v2[n1 + 3] = 0;			/* port 0 */
+	EXPECT_EQ(-1, mp_msg_decode(&d, v2, (size_t)n2));
+	EXPECT_EQ(-1, mp_msg_decode(&d, v2, (size_t)n2 - 1));	/* short */
+	v2[n1 + 3] = 1;
+	v2[n2] = 0;
+	EXPECT_EQ(-1, mp_msg_decode(&d, v2, (size_t)n2 + 1));	/* trailing */
+	/* the encoder refuses port 0 and too many */
+	m.u.welcome.stun.s[0].port = 0;
+	EXPECT_EQ(-1, mp_msg_encode(&m, v2, sizeof(v2)));
+	m.u.welcome.stun.s[0].port = 1;
+	m.u.welcome.stun.n = MP_MAX_STUN + 1;
+	EXPECT_EQ(-1, mp_msg_encode(&m, v2, sizeof(v2)));
+}
+
+/* NAT and NO_PUNCH: fixed bodies; values the receiver does not know decode. */
+TEST(codec_nat_and_no_punch)
+{
+	uint8_t buf[64];
+	struct mp_msg m = { .type = MP_NAT }, d;
+	char t[48];
+
+	m.u.nat = MP_NAT_HARD;
+	ASSERT_EQ(2, mp_msg_encode(&m, buf, sizeof(buf)));
+	EXPECT_EQ(MP_NAT, buf[0]);
+	EXPECT_EQ(2, buf[1]);
+	buf[1] = 77;
+	ASSERT_EQ(0, mp_msg_decode(&d, buf, 2));
+	EXPECT_EQ(77, d.u.nat);
+	EXPECT_STREQ("unknown (77)", mp_nat_name(d.u.nat, t));
+	EXPECT_STREQ("hard", mp_nat_name(MP_NAT_HARD, t));
+	EXPECT_STREQ("easy", mp_nat_name(MP_NAT_EASY, t));
+	EXPECT_STREQ("unknown", mp_nat_name(MP_NAT_UNKNOWN, t));
+	EXPECT_EQ(-1, mp_msg_decode(&d, buf, 1));
+	EXPECT_EQ(-1, mp_msg_decode(&d, buf, 3));
+
+	memset(&m, 0, sizeof(m));
+	m.type = MP_NO_PUNCH;
+	memset(m.u.no_punch.pubkey, 0xcd, 32);
+	m.u.no_punch.reason = MP_NOPUNCH_BOTH_HARD;
+	ASSERT_EQ(34, mp_msg_encode(&m, buf, sizeof(buf)));
+	EXPECT_EQ(MP_NO_PUNCH, buf[0]);
+	EXPECT_EQ(1, buf[33]);
+	ASSERT_EQ(0, mp_msg_decode(&d, buf, 34));
+	EXPECT_EQ(0, memcmp(d.u.no_punch.pubkey, m.u.no_punch.pubkey, 32));
+	EXPECT_STREQ("both NATs endpoint-dependent", mp_nopunch_text(d.u.no_punch.reason, t));
+	EXPECT_STREQ("reason 9", mp_nopunch_text(9, t));
+	EXPECT_EQ(-1, mp_msg_decode(&d, buf, 33));
+	EXPECT_STREQ("NAT", mp_type_name(MP_NAT));
+	EXPECT_STREQ("NO_PUNCH", mp_type_name(MP_NO_PUNCH));
 }
 
 TEST(codec_decoded_fields)
@@ -202,7 +315,7 @@ TEST(codec_random_input_is_rejected_or_canonical)
 
 		randombytes_buf(buf, len);
 		if (len && (i & 1))
-			buf[0] = (uint8_t)(1 + randombytes_uniform(MP_PUNCH_REQUEST));
+			buf[0] = (uint8_t)(1 + randombytes_uniform(MP_NO_PUNCH));
 		if (len > 1 && (i & 2))
 			buf[1] = (uint8_t)randombytes_uniform(4);	/* short counts */
 		if (mp_msg_decode(&m, buf, len) == 0) {
