@@ -75,11 +75,11 @@ int coord_cmd_nodes(const char *dir)
 		coord_db_close(&db);
 		return 1;
 	}
-	printf("%-20s %-15s %-28s %-20s %-44s %s\n", "NAME", "IPV4", "IPV6",
-	       "LAST-SEEN", "PUBLIC-KEY", "CANDIDATES");
+	printf("%-20s %-15s %-28s %-20s %-44s %-7s %s\n", "NAME", "IPV4", "IPV6",
+	       "LAST-SEEN", "PUBLIC-KEY", "NAT", "CANDIDATES");
 	for (i = 0; i < n; i++) {
 		char a4[INET_ADDRSTRLEN], a6[INET6_ADDRSTRLEN], seen[32];
-		char key[WGM_KEY_B64_LEN + 1], c[MP_CAND_STRLEN];
+		char key[WGM_KEY_B64_LEN + 1], c[MP_CAND_STRLEN], nat[24];
 
 		inet_ntop(AF_INET, nodes[i].addr4, a4, sizeof(a4));
 		inet_ntop(AF_INET6, nodes[i].addr6, a6, sizeof(a6));
@@ -88,8 +88,8 @@ int coord_cmd_nodes(const char *dir)
 		else
 			fmt_time(seen, sizeof(seen), nodes[i].last_seen);
 		wgm_key_to_base64(key, nodes[i].pubkey);
-		printf("%-20s %-15s %-28s %-20s %-44s", nodes[i].name, a4, a6,
-		       seen, key);
+		printf("%-20s %-15s %-28s %-20s %-44s %-7s", nodes[i].name, a4, a6,
+		       seen, key, mp_nat_name(nodes[i].nat, nat));
 		for (j = 0; j < nodes[i].cand.n; j++)
 			printf(" %s", mp_candidate_format(&nodes[i].cand.c[j], c));
 		if (nodes[i].cand.n == 0)

@@ -29,7 +29,8 @@ static const char schema[] =
 	"  candidates TEXT NOT NULL DEFAULT '',"
 	"  last_seen INTEGER NOT NULL DEFAULT 0,"
 	"  online INTEGER NOT NULL DEFAULT 0,"
-	"  created INTEGER NOT NULL);"
+	"  created INTEGER NOT NULL,"
+	"  nat INTEGER NOT NULL DEFAULT 0);"
 	"CREATE TABLE IF NOT EXISTS authkeys ("
 	"  hash BLOB PRIMARY KEY,"
 	"  reusable INTEGER NOT NULL,"
@@ -183,6 +184,29 @@ static void match_owner(const char *dir)
 	}
 }
 
+/* Whether nodes has the nat column (databases made before it lack it). */
+static bool has_nat_column(struct coord_db *db)
+{
+	sqlite3_stmt *st = NULL;
+
+	if (sqlite3_prepare_v2(db->sql, "SELECT nat FROM nodes LIMIT 0", -1,
+			       &st, NULL) != SQLITE_OK)
+		return false;
+	sqlite3_finalize(st);
+	return true;
+}
+
+/* An older database gets the nat column (NAT mapping type, MP_NAT_*). */
+static int migrate(struct coord_db *db, struct wgm_err *err)
+{
+	if (!has_nat_column(db) &&
+	    exec(db, "ALTER TABLE nodes ADD COLUMN nat INTEGER NOT NULL DEFAULT 0",
+		 err))
+		return -1;
+	db->has_nat = true;
+	return 0;
+}
+
 int coord_db_open(struct coord_db *db, const char *dir, struct wgm_err *err)
 {
 	char path[4096];
@@ -205,7 +229,7 @@ int coord_db_open(struct coord_db *db, const char *dir, struct wgm_err *err)
 	sqlite3_busy_timeout(db->sql, 2000);
 	if (exec(db, "PRAGMA journal_mode=WAL", err) ||
 	    exec(db, "PRAGMA synchronous=NORMAL", err) ||
-	    exec(db, schema, err) || init_meta(db, err)) {
+	    exec(db, schema, err) || migrate(db, err) || init_meta(db, err)) {
 		wgm_err_prefix(err, "%s", path);
 		coord_db_close(db);
 		return -1;
@@ -296,6 +320,7 @@ int coord_db_open_ro(struct coord_db *db, const char *dir, struct wgm_err *err)
 	}
 ok:
 	db->max_nodes = COORD_MAX_NODES;
+	db->has_nat = has_nat_column(db);	/* read-only: never migrated */
 	return 0;
 }
 
@@ -360,7 +385,9 @@ static void parse_cands(struct mp_candidates *c, const char *text)
 	}
 }
 
-#define NODE_COLS "id, pubkey, name, ip4, candidates, last_seen, online"
+#define NODE_COLS "id, pubkey, name, ip4, candidates, last_seen, online, "
+/* the last column: nat, or 0 from a database without it (read-only) */
+#define NODE_NAT(db) ((db)->has_nat ? "nat" : "0")
 
 static int row_to_node(struct coord_db *db, sqlite3_stmt *st,
 		       struct coord_node *n, struct wgm_err *err)
@@ -379,6 +406,7 @@ static int row_to_node(struct coord_db *db, sqlite3_stmt *st,
 	parse_cands(&n->cand, cand ? (const char *)cand : "");
 	n->last_seen = sqlite3_column_int64(st, 5);
 	n->online = sqlite3_column_int(st, 6) != 0;
+	n->nat = (uint8_t)sqlite3_column_int(st, 7);
 	coord_node_addrs(db, n);
 	return 0;
 }
@@ -386,14 +414,17 @@ static int row_to_node(struct coord_db *db, sqlite3_stmt *st,
 int coord_db_nodes(struct coord_db *db, struct coord_node **nodes,
 		   size_t *n, struct wgm_err *err)
 {
-	sqlite3_stmt *st = prep(db, "SELECT " NODE_COLS " FROM nodes ORDER BY id",
-				err);
 	struct coord_node *v = NULL, *nv;
+	sqlite3_stmt *st;
+	char sql[160];
 	size_t cnt = 0, cap = 0;
 	int r;
 
 	*nodes = NULL;
 	*n = 0;
+	snprintf(sql, sizeof(sql), "SELECT " NODE_COLS "%s FROM nodes ORDER BY id",
+		 NODE_NAT(db));
+	st = prep(db, sql, err);
 	if (!st)
 		return -1;
 	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
@@ -427,10 +458,13 @@ fail:
 int coord_db_find(struct coord_db *db, const uint8_t pubkey[MP_KEY_LEN],
 		  struct coord_node *out, struct wgm_err *err)
 {
-	sqlite3_stmt *st = prep(db, "SELECT " NODE_COLS
-				" FROM nodes WHERE pubkey = ?", err);
+	sqlite3_stmt *st;
+	char sql[160];
 	int r;
 
+	snprintf(sql, sizeof(sql), "SELECT " NODE_COLS "%s FROM nodes WHERE pubkey = ?",
+		 NODE_NAT(db));
+	st = prep(db, sql, err);
 	if (!st)
 		return -1;
 	sqlite3_bind_blob(st, 1, pubkey, MP_KEY_LEN, SQLITE_STATIC);
@@ -690,6 +724,21 @@ int coord_db_set_seen(struct coord_db *db, int64_t id, bool online,
 	sqlite3_bind_int64(st, 1, now);
 	sqlite3_bind_int(st, 2, online);
 	sqlite3_bind_int64(st, 3, id);
+	r = sqlite3_step(st) == SQLITE_DONE ? 0 : sqlerr(db, err, "update");
+	sqlite3_finalize(st);
+	return r;
+}
+
+int coord_db_set_nat(struct coord_db *db, int64_t id, uint8_t nat,
+		     struct wgm_err *err)
+{
+	sqlite3_stmt *st = prep(db, "UPDATE nodes SET nat = ? WHERE id = ?", err);
+	int r;
+
+	if (!st)
+		return -1;
+	sqlite3_bind_int(st, 1, nat);
+	sqlite3_bind_int64(st, 2, id);
 	r = sqlite3_step(st) == SQLITE_DONE ? 0 : sqlerr(db, err, "update");
 	sqlite3_finalize(st);
 	return r;

@@ -26,6 +26,7 @@ struct coord_db {
 	uint8_t ula[6];			/* fdxx:xxxx:xxxx::/48 */
 	uint32_t max_nodes;		/* coord_db_join refuses beyond this */
 	bool busy;	/* the last failure met another process's lock */
+	bool has_nat;	/* nodes.nat exists (always after a read-write open) */
 };
 
 struct coord_node {
@@ -37,6 +38,7 @@ struct coord_node {
 	struct mp_candidates cand;
 	int64_t last_seen;		/* unix seconds, 0 = never */
 	bool online;
+	uint8_t nat;			/* MP_NAT_*, as the node last reported */
 };
 
 /* Open (creating dir, schema, key pair and ULA prefix on first use). */
@@ -79,6 +81,9 @@ int coord_db_set_candidates(struct coord_db *db, int64_t id,
 			    struct wgm_err *err);
 int coord_db_set_seen(struct coord_db *db, int64_t id, bool online,
 		      int64_t now, struct wgm_err *err);
+/* The NAT mapping type the node reported (MP_NAT_*). */
+int coord_db_set_nat(struct coord_db *db, int64_t id, uint8_t nat,
+		     struct wgm_err *err);
 int coord_db_all_offline(struct coord_db *db, struct wgm_err *err);
 
 /*

@@ -15,14 +15,15 @@
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: meshcoord [--listen ADDR:PORT] [--stun ADDR:PORT|none] [--state DIR]\n"
+		"usage: meshcoord [--listen ADDR:PORT] [--stun ADDR:PORT|none]\n"
+		"                 [--stun2 ADDR:PORT|none] [--state DIR]\n"
 		"                 [--max-nodes N] [--max-pending N] [--max-pending-per-address N]\n"
 		"                 [--max-connections N]\n"
 		"       meshcoord [--state DIR] nodes\n"
 		"       meshcoord [--state DIR] remove NODE   (name, public key or address)\n"
 		"       meshcoord [--state DIR] pubkey\n"
 		"       meshcoord [--state DIR] authkey create [--reusable] [--expires DURATION]\n"
-		"defaults: --listen %s --stun %s --state %s\n"
+		"defaults: --listen %s --stun %s --stun2 (--stun's port + 1) --state %s\n"
 		"          --max-nodes %d --max-pending %d --max-pending-per-address %d\n"
 		"          --max-connections: max-nodes + max-pending\n",
 		DEFAULT_LISTEN, DEFAULT_STUN, DEFAULT_STATE, COORD_DEF_MAX_NODES,
@@ -78,6 +79,7 @@ int main(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "listen", required_argument, NULL, 'l' },
 		{ "stun", required_argument, NULL, 's' },
+		{ "stun2", required_argument, NULL, 'S' },
 		{ "state", required_argument, NULL, 'd' },
 		{ "reusable", no_argument, NULL, 'r' },
 		{ "expires", required_argument, NULL, 'e' },
@@ -96,6 +98,8 @@ int main(int argc, char **argv)
 	};
 	bool reusable = false, svc_opts = false, key_opts = false;
 	int64_t expires = 0;
+	bool stun2_given = false;
+	char stun2[80];
 	struct wgm_err err;
 	int c;
 
@@ -107,6 +111,11 @@ int main(int argc, char **argv)
 			break;
 		case 's':
 			cfg.stun = strcmp(optarg, "none") ? optarg : NULL;
+			svc_opts = true;
+			break;
+		case 'S':
+			cfg.stun2 = strcmp(optarg, "none") ? optarg : NULL;
+			stun2_given = true;
 			svc_opts = true;
 			break;
 		case 'd':
@@ -162,8 +171,16 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	if (argc == 0) {
-		if (!addr_ok("--listen", cfg.listen) || !addr_ok("--stun", cfg.stun))
+		if (!addr_ok("--listen", cfg.listen) || !addr_ok("--stun", cfg.stun) ||
+		    !addr_ok("--stun2", cfg.stun2))
 			return 2;
+		if (!stun2_given && cfg.stun) {
+			if (coord_stun2_default(cfg.stun, stun2, sizeof(stun2), &err)) {
+				fprintf(stderr, "meshcoord: %s\n", err.msg);
+				return 2;
+			}
+			cfg.stun2 = stun2;
+		}
 		if (cfg.max_per_source > cfg.max_pending)
 			cfg.max_per_source = cfg.max_pending;
 		if (coord_serve(&cfg, &err)) {
@@ -173,7 +190,7 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (svc_opts) {
-		fprintf(stderr, "meshcoord: --listen/--stun/--max-* apply to the service only\n");
+		fprintf(stderr, "meshcoord: --listen/--stun/--stun2/--max-* apply to the service only\n");
 		return 2;
 	}
 	if (!state_ok(cfg.state_dir, !strcmp(argv[0], "pubkey") ||

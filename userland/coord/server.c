@@ -94,6 +94,7 @@ struct sconn {
 	struct mp_candidates held;
 	int64_t push_due;	/* monotonic ms: first push of a new node, 0: done */
 	bool pending;		/* counted in server.pend[] (before READY) */
+	uint8_t version;	/* HELLO version (READY only) */
 	struct mp_candidate src;	/* source address, port 0 (per-source limit) */
 	char peer[MP_CAND_STRLEN];
 };
@@ -107,12 +108,16 @@ struct snode {
 	int64_t seen_written;	/* wall seconds of the last last_seen write */
 	bool seen_dirty, cand_dirty;	/* a write met a lock: retried */
 	int64_t waiters[PUNCH_WAITERS];	/* node ids, 0: free */
+	bool nat_dirty;			/* n.nat met a lock: retried */
+	/* peers whose "not punching" was logged since n.nat last changed */
+	int64_t declined[PUNCH_WAITERS];
 };
 
 struct server {
 	const struct coord_cfg *cfg;
 	struct coord_db db;
-	int lfd, ufd, sigfd, lockfd;
+	int lfd, ufd, ufd2, sigfd, lockfd;	/* ufd2: the second STUN port */
+	struct mp_stun_list stun;	/* WELCOME's list (version-2 agents) */
 	unsigned int max_conns;
 	struct sconn **conns;		/* max_conns */
 	size_t nconns;
@@ -231,13 +236,60 @@ static void push_peer(struct server *s, const struct snode *n)
  * message, and an agent hands new candidates to its kernel, which probes
  * them at once; pairs with a live path are left alone.
  */
+int coord_pair_strategy(uint8_t nat_a, uint8_t nat_b)
+{
+	if (nat_a == MP_NAT_HARD && nat_b == MP_NAT_HARD)
+		return MP_NOPUNCH_BOTH_HARD;
+	return 0;
+}
+
+/* Log "not punching" for a pair once per NAT report of a (ring of ids). */
+static bool declined_new(struct snode *a, const struct snode *b)
+{
+	unsigned int i;
+
+	for (i = 0; i < PUNCH_WAITERS; i++)
+		if (a->declined[i] == b->n.id)
+			return false;
+	memmove(&a->declined[1], &a->declined[0],
+		(PUNCH_WAITERS - 1) * sizeof(a->declined[0]));
+	a->declined[0] = b->n.id;
+	return true;
+}
+
+/* The pair is not punched (reason: enum mp_nopunch): say so to both. */
+static void no_punch_pair(struct snode *a, struct snode *b, uint8_t reason)
+{
+	struct mp_msg m = { .type = MP_NO_PUNCH };
+	char t[48];
+
+	if (declined_new(a, b) | declined_new(b, a))
+		logmsg("punch %s <-> %s: %s: not punching", a->n.name, b->n.name,
+		       mp_nopunch_text(reason, t));
+	m.u.no_punch.reason = reason;
+	if (a->conn->version >= 2) {
+		memcpy(m.u.no_punch.pubkey, b->n.pubkey, MP_KEY_LEN);
+		send_or_kill(a->conn, &m);
+	}
+	if (b->conn->version >= 2) {
+		memcpy(m.u.no_punch.pubkey, a->n.pubkey, MP_KEY_LEN);
+		send_or_kill(b->conn, &m);
+	}
+}
+
 static bool punch_pair(struct snode *a, struct snode *b)
 {
 	struct mp_msg m = { .type = MP_PUNCH };
+	int why;
 
 	if (!a || !b || a == b || !node_ready(a) || !node_ready(b) || !a->n.cand.n ||
 	    !b->n.cand.n)
 		return false;
+	why = coord_pair_strategy(a->n.nat, b->n.nat);
+	if (why) {
+		no_punch_pair(a, b, (uint8_t)why);
+		return true;	/* answered: nothing to keep for later */
+	}
 	memcpy(m.u.punch.pubkey, b->n.pubkey, MP_KEY_LEN);
 	m.u.punch.cand = b->n.cand;
 	send_or_kill(a->conn, &m);
@@ -381,6 +433,22 @@ static void db_cands(struct server *s, struct snode *n)
 	n->cand_dirty = false;
 }
 
+static void db_nat(struct server *s, struct snode *n)
+{
+	struct wgm_err e;
+
+	n->nat_dirty = true;
+	if (!db_open_for_writes(s)) {
+		s->db_dirty = true;
+		return;
+	}
+	s->db.busy = false;
+	if (coord_db_set_nat(&s->db, n->n.id, n->n.nat, &e) &&
+	    db_write_failed(s, n->n.name, &e))
+		return;
+	n->nat_dirty = false;
+}
+
 /* Retry the writes that met a lock (newest state). */
 static void flush_dirty(struct server *s)
 {
@@ -394,6 +462,8 @@ static void flush_dirty(struct server *s)
 			db_seen(s, s->nodes[i]);
 		if (s->nodes[i]->cand_dirty && db_open_for_writes(s))
 			db_cands(s, s->nodes[i]);
+		if (s->nodes[i]->nat_dirty && db_open_for_writes(s))
+			db_nat(s, s->nodes[i]);
 	}
 	if (!db_open_for_writes(s))
 		s->db_dirty = true;
@@ -419,11 +489,21 @@ static void on_hello(struct server *s, struct sconn *c, const struct mp_msg *m)
 	size_t i;
 	int r;
 
-	if (m->type != MP_HELLO || m->u.hello.version != MP_VERSION) {
-		kill_conn(c, m->type != MP_HELLO ? "first message is not HELLO" :
-			  "unsupported protocol version");
+	if (m->type != MP_HELLO) {
+		kill_conn(c, "first message is not HELLO");
 		return;
 	}
+	if (m->u.hello.version < 1 || m->u.hello.version > MP_HELLO_VERSION) {
+		char t[64];
+
+		/* an agent newer than us tries again with version 1 */
+		snprintf(t, sizeof(t), "unsupported protocol version %u",
+			 m->u.hello.version);
+		logmsg("%s: closed: %s", c->peer, t);
+		send_error(c, MP_ERR_PROTO, t);
+		return;
+	}
+	c->version = m->u.hello.version;
 	n = find_node(s, c->node_pub);
 	if (!n) {
 		/* tried even while other writes wait: one short wait at most */
@@ -453,6 +533,12 @@ static void on_hello(struct server *s, struct sconn *c, const struct mp_msg *m)
 		n->conn->node = NULL;
 		n->conn = NULL;
 	}
+	/* the NAT is the session's: reported anew (version 2) after WELCOME */
+	if (n->n.nat != MP_NAT_UNKNOWN) {
+		n->n.nat = MP_NAT_UNKNOWN;
+		memset(n->declined, 0, sizeof(n->declined));
+		db_nat(s, n);
+	}
 	c->node = n;
 	c->state = CS_READY;
 	pend_remove(s, c);
@@ -469,6 +555,10 @@ static void on_hello(struct server *s, struct sconn *c, const struct mp_msg *m)
 	w.u.welcome.plen4 = COORD_V4_PLEN;
 	memcpy(w.u.welcome.addr6, n->n.addr6, 16);
 	w.u.welcome.plen6 = COORD_V6_PLEN;
+	if (c->version >= 2) {
+		w.u.welcome.version = 2;
+		w.u.welcome.stun = s->stun;
+	}
 	send_or_kill(c, &w);
 	for (i = 0; i < s->nnodes; i++) {
 		if (s->nodes[i] == n)
@@ -586,6 +676,31 @@ static void apply_candidates(struct server *s, struct sconn *c, int64_t now)
 	punch_waiters(s, n);
 }
 
+/* The node's NAT mapping type (MP_NAT); a value we do not know is unknown. */
+static void on_nat(struct server *s, struct sconn *c, uint8_t nat)
+{
+	struct snode *n = c->node;
+	char t[24];
+
+	if (c->version < 2) {
+		kill_conn(c, "NAT from a version-1 agent");
+		return;
+	}
+	if (nat > MP_NAT_HARD) {
+		logmsg("%s: NAT type %s not known here, taken as unknown",
+		       n->n.name, mp_nat_name(nat, t));
+		nat = MP_NAT_UNKNOWN;
+	}
+	if (nat == n->n.nat)
+		return;
+	logmsg("%s: NAT %s (was %s)", n->n.name, mp_nat_name(nat, t),
+	       n->n.nat == MP_NAT_EASY ? "easy" : n->n.nat == MP_NAT_HARD ?
+	       "hard" : "unknown");
+	n->n.nat = nat;
+	memset(n->declined, 0, sizeof(n->declined));
+	db_nat(s, n);
+}
+
 static void on_message(struct server *s, struct sconn *c,
 		       const struct mp_msg *m)
 {
@@ -616,6 +731,9 @@ static void on_message(struct server *s, struct sconn *c,
 		clean_cands(&c->held, &m->u.cand);
 		c->cand_held = true;
 		apply_candidates(s, c, mono_ms());
+		break;
+	case MP_NAT:
+		on_nat(s, c, m->u.nat);
 		break;
 	default:
 		kill_conn(c, "unexpected message");
@@ -831,7 +949,7 @@ static void on_accept(struct server *s)
 	}
 }
 
-static void on_stun(struct server *s)
+static void on_stun(int fd)
 {
 	uint8_t pkt[1500], txid[12], resp[STUN_MAX_RESPONSE];
 	struct sockaddr_storage from, mapped;
@@ -842,7 +960,7 @@ static void on_stun(struct server *s)
 	for (i = 0; i < 64; i++) {
 		socklen_t sl = sizeof(from);
 
-		n = recvfrom(s->ufd, pkt, sizeof(pkt), MSG_DONTWAIT,
+		n = recvfrom(fd, pkt, sizeof(pkt), MSG_DONTWAIT,
 			     (struct sockaddr *)&from, &sl);
 		if (n < 0)
 			return;
@@ -852,7 +970,7 @@ static void on_stun(struct server *s)
 		unmap_v4(&mapped);	/* report what the client sees: IPv4 */
 		rl = stun_build_response(resp, txid, (struct sockaddr *)&mapped);
 		if (rl)
-			sendto(s->ufd, resp, rl, MSG_DONTWAIT,
+			sendto(fd, resp, rl, MSG_DONTWAIT,
 			       (struct sockaddr *)&from, sl);
 	}
 }
@@ -995,6 +1113,24 @@ int coord_parse_addr(const char *spec, char *host, size_t hostlen,
 	return 0;
 }
 
+int coord_stun2_default(const char *stun, char *out, size_t len,
+			struct wgm_err *err)
+{
+	char host[INET6_ADDRSTRLEN + 2];
+	uint16_t port;
+	bool v6;
+
+	if (coord_parse_addr(stun, host, sizeof(host), &port, true, err))
+		return -1;
+	if (port == 65535)
+		return wgm_err_set(err, "--stun port 65535 has no next port for the second STUN port: give --stun2 ADDR:PORT (or none)");
+	v6 = strchr(host, ':') != NULL;
+	if ((size_t)snprintf(out, len, "%s%s%s:%u", v6 ? "[" : "", host,
+			     v6 ? "]" : "", port ? port + 1u : 0u) >= len)
+		return wgm_err_set(err, "'%s': too long", stun);
+	return 0;
+}
+
 static int bind_sock(const char *spec, int type, struct wgm_err *err)
 {
 	struct addrinfo hints = { .ai_socktype = type,
@@ -1063,10 +1199,34 @@ static void sock_name(int fd, char buf[MP_CAND_STRLEN])
 	mp_candidate_format(&c, buf);
 }
 
+/*
+ * WELCOME's STUN list gets the socket's address: a wildcard (0.0.0.0, ::)
+ * goes as family AF_UNSPEC, "this port on the host you connected to".
+ */
+static void stun_list_add(struct mp_stun_list *l, int fd)
+{
+	static const uint8_t zero[16];
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+	struct mp_candidate c;
+
+	if (l->n >= MP_MAX_STUN || getsockname(fd, (struct sockaddr *)&ss, &sl))
+		return;
+	unmap_v4(&ss);
+	if (mp_candidate_from_sockaddr(&c, (struct sockaddr *)&ss))
+		return;
+	if (!memcmp(c.addr, zero, c.family == AF_INET ? 4 : 16)) {
+		c.family = AF_UNSPEC;
+		memset(c.addr, 0, sizeof(c.addr));
+	}
+	l->s[l->n++] = c;
+}
+
 /* DIR/meshcoord.addr: the bound addresses (ports may have been 0). */
 static int write_addr_file(struct server *s, struct wgm_err *err)
 {
 	char path[4096], tmp[4200], a[MP_CAND_STRLEN], b[MP_CAND_STRLEN];
+	char b2[MP_CAND_STRLEN] = "";
 	FILE *f;
 
 	snprintf(path, sizeof(path), "%s/%s", s->cfg->state_dir, COORD_ADDR_FILE);
@@ -1074,16 +1234,21 @@ static int write_addr_file(struct server *s, struct wgm_err *err)
 	sock_name(s->lfd, a);
 	if (s->ufd >= 0)
 		sock_name(s->ufd, b);
+	if (s->ufd2 >= 0)
+		sock_name(s->ufd2, b2);
 	f = fopen(tmp, "w");
 	if (!f)
 		return wgm_err_set(err, "%s: %s", tmp, strerror(errno));
 	fprintf(f, "listen %s\n", a);
 	if (s->ufd >= 0)
 		fprintf(f, "stun %s\n", b);
+	if (s->ufd2 >= 0)
+		fprintf(f, "stun2 %s\n", b2);
 	if (fclose(f) || rename(tmp, path))
 		return wgm_err_set(err, "%s: %s", path, strerror(errno));
-	logmsg("control channel on %s (tcp)%s%s%s", a,
+	logmsg("control channel on %s (tcp)%s%s%s%s%s", a,
 	       s->ufd >= 0 ? ", STUN on " : "", s->ufd >= 0 ? b : "",
+	       s->ufd2 >= 0 ? " and " : "", b2,
 	       s->ufd >= 0 ? " (udp)" : "");
 	return 0;
 }
@@ -1157,6 +1322,13 @@ static int setup(struct server *s, struct wgm_err *err)
 		s->ufd = bind_sock(s->cfg->stun, SOCK_DGRAM, err);
 		if (s->ufd < 0)
 			return -1;
+		stun_list_add(&s->stun, s->ufd);
+	}
+	if (s->cfg->stun2) {
+		s->ufd2 = bind_sock(s->cfg->stun2, SOCK_DGRAM, err);
+		if (s->ufd2 < 0)
+			return -1;
+		stun_list_add(&s->stun, s->ufd2);
 	}
 	if (coord_db_open(&s->db, s->cfg->state_dir, err))
 		return -1;
@@ -1238,6 +1410,8 @@ static void teardown(struct server *s)
 		close(s->lfd);
 	if (s->ufd >= 0)
 		close(s->ufd);
+	if (s->ufd2 >= 0)
+		close(s->ufd2);
 	if (s->sigfd >= 0)
 		close(s->sigfd);
 	coord_db_close(&s->db);
@@ -1247,12 +1421,15 @@ static void teardown(struct server *s)
 	free(s->pend);
 }
 
+/* pfd[]: signals, listener, STUN, second STUN, then the connections */
+#define NFIXED 4
+
 static int serve_loop(struct server *s)
 {
 	struct pollfd *pfd;
 	size_t npfd, i;
 
-	pfd = calloc(3 + s->max_conns, sizeof(*pfd));
+	pfd = calloc(NFIXED + s->max_conns, sizeof(*pfd));
 	if (!pfd)
 		return -1;
 	for (;;) {
@@ -1265,7 +1442,8 @@ static int serve_loop(struct server *s)
 		if (now < s->accept_paused_until && s->accept_paused_until < next)
 			next = s->accept_paused_until;
 		pfd[2] = (struct pollfd){ .fd = s->ufd, .events = POLLIN };
-		npfd = 3;
+		pfd[3] = (struct pollfd){ .fd = s->ufd2, .events = POLLIN };
+		npfd = NFIXED;
 		for (i = 0; i < s->nconns; i++) {
 			struct sconn *c = s->conns[i];
 
@@ -1300,8 +1478,8 @@ static int serve_loop(struct server *s)
 			}
 		}
 		/* conns[] is only appended to until flush_and_reap. */
-		for (i = 3; i < npfd; i++) {
-			struct sconn *c = s->conns[i - 3];
+		for (i = NFIXED; i < npfd; i++) {
+			struct sconn *c = s->conns[i - NFIXED];
 
 			if (pfd[i].revents & (POLLIN | POLLHUP | POLLERR))
 				on_readable(s, c);
@@ -1309,7 +1487,9 @@ static int serve_loop(struct server *s)
 		if (pfd[1].revents & POLLIN)
 			on_accept(s);
 		if (pfd[2].revents & POLLIN)
-			on_stun(s);
+			on_stun(s->ufd);
+		if (pfd[3].revents & POLLIN)
+			on_stun(s->ufd2);
 		now = mono_ms();
 		if (now >= s->next_db_poll) {
 			poll_db(s);
@@ -1332,7 +1512,7 @@ int coord_serve(const struct coord_cfg *cfg, struct wgm_err *err)
 	if (!s)
 		return wgm_err_set(err, "out of memory");
 	s->cfg = cfg;
-	s->lfd = s->ufd = s->sigfd = s->lockfd = -1;
+	s->lfd = s->ufd = s->ufd2 = s->sigfd = s->lockfd = -1;
 	if (setup(s, err) == 0) {
 		r = serve_loop(s);
 		if (r)

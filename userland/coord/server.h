@@ -29,6 +29,11 @@
 struct coord_cfg {
 	const char *listen;	/* "ADDR:PORT" for the control channel (TCP) */
 	const char *stun;	/* "ADDR:PORT" for STUN (UDP), NULL: none */
+	/*
+	 * The second STUN port (or address), NULL: none.  Agents compare
+	 * what the two saw to tell their NAT's mapping (natclass.h).
+	 */
+	const char *stun2;
 	const char *state_dir;
 	unsigned int max_nodes;		/* registered nodes */
 	unsigned int max_pending;	/* connections before HELLO, all sources */
@@ -50,8 +55,25 @@ int coord_parse_addr(const char *spec, char *host, size_t hostlen,
 int coord_check_state_dir(const char *dir, bool create, char *warn,
 			  size_t warnlen, struct wgm_err *err);
 
+/*
+ * --stun2's default: --stun's address with the next port ("[::]:3478" ->
+ * "[::]:3479"; port 0, any free port, stays 0).  Port 65535 has no next:
+ * -1 with err asking for --stun2.
+ */
+int coord_stun2_default(const char *stun, char *out, size_t len,
+			struct wgm_err *err);
+
 /* A candidate endpoint that can be a path from another host (pure). */
 bool coord_cand_usable(const struct mp_candidate *c);
+
+/*
+ * What to do when a pair needs a punch, from the NAT mapping types its
+ * nodes reported (MP_NAT_*): 0 punch (today's behaviour: any pair with an
+ * easy or unknown side), or the enum mp_nopunch reason not to (both hard:
+ * two endpoint-dependent mappings never meet; the pair stays on the relay
+ * where there is one).  Pure.
+ */
+int coord_pair_strategy(uint8_t nat_a, uint8_t nat_b);
 
 /* Runs until SIGTERM/SIGINT/SIGHUP (0) or a fatal error (-1). */
 int coord_serve(const struct coord_cfg *cfg, struct wgm_err *err);

@@ -276,7 +276,8 @@ int mp_client_connect(struct mp_conn *c, const struct mp_client_cfg *cfg,
 				       10000);
 	int r;
 
-	r = connect_once(c, cfg, MP_HELLO_VERSION, deadline, welcome, err);
+	r = connect_once(c, cfg, cfg->version ? cfg->version : MP_HELLO_VERSION,
+			 deadline, welcome, err);
 	if (r != -2)
 		return r;
 	/* A service that speaks only version 1: again, with version 1. */

@@ -324,6 +324,11 @@ struct mp_client_cfg {
 	const char *name;		/* wanted node name */
 	const char *authkey;		/* NULL or "" when already registered */
 	int timeout_ms;			/* whole connect+handshake+hello */
+	/*
+	 * HELLO version to say first; 0: MP_HELLO_VERSION.  Above 1, a
+	 * service that refuses it is asked again with 1 (tests set others).
+	 */
+	uint8_t version;
 };
 
 /*

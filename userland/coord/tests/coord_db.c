@@ -367,6 +367,44 @@ TEST_F(db, node_limit)
 	EXPECT_EQ(MP_ERR_FULL, join(&self->db, 1, "one-too-many", ak, &n));
 }
 
+/* issue 15: the NAT type persists; a database from before it gets the column */
+TEST_F(db, nat_column_and_migration)
+{
+	struct coord_node n, *all;
+	struct coord_db ro;
+	struct wgm_err e;
+	char ak[COORD_AUTHKEY_LEN + 1];
+	size_t cnt;
+
+	authkey(&self->db, true, 0, ak);
+	ASSERT_EQ(0, join(&self->db, 1, "a", ak, &n));
+	EXPECT_EQ(MP_NAT_UNKNOWN, n.nat);
+	ASSERT_EQ(0, coord_db_set_nat(&self->db, n.id, MP_NAT_HARD, &e));
+	ASSERT_EQ(0, coord_db_nodes(&self->db, &all, &cnt, &e));
+	ASSERT_EQ(1, cnt);
+	EXPECT_EQ(MP_NAT_HARD, all[0].nat);
+	free(all);
+
+	/* an old database: no nat column.  Read-only reads it as unknown ... */
+	ASSERT_EQ(SQLITE_OK, sqlite3_exec(self->db.sql,
+					  "ALTER TABLE nodes DROP COLUMN nat", NULL, NULL, NULL));
+	coord_db_close(&self->db);
+	ASSERT_EQ(0, coord_db_open_ro(&ro, self->dir, &e)) TH_LOG("%s", e.msg);
+	EXPECT_FALSE(ro.has_nat);
+	ASSERT_EQ(0, coord_db_nodes(&ro, &all, &cnt, &e)) TH_LOG("%s", e.msg);
+	ASSERT_EQ(1, cnt);
+	EXPECT_EQ(MP_NAT_UNKNOWN, all[0].nat);
+	free(all);
+	coord_db_close(&ro);
+	/* ... and a read-write open adds the column, keeping the nodes */
+	ASSERT_EQ(0, coord_db_open(&self->db, self->dir, &e)) TH_LOG("%s", e.msg);
+	EXPECT_TRUE(self->db.has_nat);
+	ASSERT_EQ(0, coord_db_set_nat(&self->db, n.id, MP_NAT_EASY, &e)) TH_LOG("%s", e.msg);
+	ASSERT_EQ(1, coord_db_find(&self->db, n.pubkey, &n, &e));
+	EXPECT_EQ(MP_NAT_EASY, n.nat);
+	EXPECT_STREQ("a", n.name);
+}
+
 TEST(durations)
 {
 	EXPECT_EQ(90, coord_parse_duration("90"));

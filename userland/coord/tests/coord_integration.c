@@ -32,7 +32,7 @@
 struct svc {
 	char dir[64];
 	pid_t pid;
-	char listen[128], stun[128];
+	char listen[128], stun[128], stun2[128];
 	uint8_t pub[32];
 };
 
@@ -51,6 +51,8 @@ struct agent {
 	int npeers;
 	int punches;
 	struct mp_punch punch;	/* the last one */
+	int no_punches;
+	struct mp_no_punch no_punch;	/* the last one */
 	uint16_t error;		/* last MP_ERROR code */
 	uint64_t last_pong;
 };
@@ -102,6 +104,8 @@ static bool read_addr_file(struct svc *s)
 			ok = true;
 		} else if (!strncmp(line, "stun ", 5)) {
 			snprintf(s->stun, sizeof(s->stun), "%s", line + 5);
+		} else if (!strncmp(line, "stun2 ", 6)) {
+			snprintf(s->stun2, sizeof(s->stun2), "%s", line + 6);
 		}
 	}
 	fclose(f);
@@ -116,7 +120,7 @@ static int svc_start(struct svc *s)
 
 	snprintf(path, sizeof(path), "%s/meshcoord.addr", s->dir);
 	unlink(path);
-	s->listen[0] = s->stun[0] = '\0';
+	s->listen[0] = s->stun[0] = s->stun2[0] = '\0';
 	s->pid = fork();
 	if (s->pid < 0)
 		return -1;
@@ -188,17 +192,20 @@ static void agent_reset_view(struct agent *a)
 	memset(a->peers, 0, sizeof(a->peers));
 	a->npeers = 0;
 	a->punches = 0;
+	a->no_punches = 0;
 	a->synced = false;
 	a->error = 0;
 }
 
-static int agent_connect(struct agent *a, const struct svc *s,
-			 const char *authkey, struct mp_err *err)
+/* Connect saying HELLO version `version` first (0: the newest). */
+static int agent_connect_v(struct agent *a, const struct svc *s,
+			   const char *authkey, uint8_t version,
+			   struct mp_err *err)
 {
 	struct mp_client_cfg cfg = {
 		.server = s->listen, .server_pub = s->pub,
 		.node_priv = a->priv, .name = a->name, .authkey = authkey,
-		.timeout_ms = WAIT_MS,
+		.timeout_ms = WAIT_MS, .version = version,
 	};
 
 	agent_reset_view(a);
@@ -206,6 +213,12 @@ static int agent_connect(struct agent *a, const struct svc *s,
 		return -1;
 	a->up = true;
 	return 0;
+}
+
+static int agent_connect(struct agent *a, const struct svc *s,
+			 const char *authkey, struct mp_err *err)
+{
+	return agent_connect_v(a, s, authkey, 0, err);
 }
 
 static void agent_close(struct agent *a)
@@ -248,6 +261,10 @@ static void agent_handle(struct agent *a, const struct mp_msg *m)
 	case MP_PUNCH:
 		a->punches++;
 		a->punch = m->u.punch;
+		break;
+	case MP_NO_PUNCH:
+		a->no_punches++;
+		a->no_punch = m->u.no_punch;
 		break;
 	case MP_SYNC_END:
 		a->synced = true;
@@ -1206,6 +1223,193 @@ TEST_F_TIMEOUT(coord, nodes_works_for_a_read_only_user, 60)
 	ASSERT_EQ(0, stat(path, &after));
 	EXPECT_EQ(before.st_mtime, after.st_mtime);
 	EXPECT_EQ(before.st_size, after.st_size);
+}
+
+/*
+ * One Binding request to server ("ADDR:PORT") from fd; the XOR-MAPPED
+ * address and port (network order, 6 bytes) into xm.  0 or -1.
+ */
+static int stun_ask(int fd, const char *server, uint8_t xm[6])
+{
+	struct sockaddr_storage ss;
+	struct mp_candidate c;
+	uint8_t txid[12], req[STUN_HDR_LEN], resp[256];
+	int64_t dl = ct_now_ms() + WAIT_MS;
+	socklen_t sl;
+	size_t i;
+	int n = -1;
+
+	if (mp_candidate_parse(&c, server))
+		return -1;
+	sl = mp_candidate_to_sockaddr(&c, &ss);
+	randombytes_buf(txid, sizeof(txid));
+	memcpy(req, "\x00\x01\x00\x00\x21\x12\xa4\x42", 8);
+	memcpy(req + 8, txid, sizeof(txid));
+	if (sendto(fd, req, sizeof(req), 0, (struct sockaddr *)&ss, sl) != 20)
+		return -1;
+	while (n < 0 && ct_now_ms() < dl) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+
+		if (poll(&p, 1, 100) > 0)
+			n = (int)recv(fd, resp, sizeof(resp), 0);
+	}
+	if (n != 32 || memcmp(resp + 8, txid, sizeof(txid)))
+		return -1;
+	for (i = 0; i < 6; i++)
+		xm[i] = resp[26 + i] ^ resp[4 + (i < 2 ? i : i - 2)];
+	return 0;
+}
+
+/* issue 15: STUN on two ports; both see the same source, both in WELCOME */
+TEST_F(coord, stun_on_two_ports_both_in_welcome)
+{
+	struct sockaddr_in local = { .sin_family = AF_INET };
+	struct mp_candidate c1, c2;
+	socklen_t ll = sizeof(local);
+	uint8_t x1[6], x2[6];
+	struct mp_err e;
+	int fd;
+
+	ASSERT_NE(0, self->s.stun2[0]) TH_LOG("no stun2 line in meshcoord.addr");
+	ASSERT_EQ(0, mp_candidate_parse(&c1, self->s.stun));
+	ASSERT_EQ(0, mp_candidate_parse(&c2, self->s.stun2));
+	EXPECT_NE(c1.port, c2.port);
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	ASSERT_LE(0, fd);
+	local.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ASSERT_EQ(0, bind(fd, (struct sockaddr *)&local, sizeof(local)));
+	ASSERT_EQ(0, getsockname(fd, (struct sockaddr *)&local, &ll));
+	ASSERT_EQ(0, stun_ask(fd, self->s.stun, x1));
+	ASSERT_EQ(0, stun_ask(fd, self->s.stun2, x2));
+	EXPECT_EQ(0, memcmp(x1, x2, 6));
+	EXPECT_EQ(0, memcmp(x1, &local.sin_port, 2));
+	close(fd);
+
+	/* a version-2 agent gets both in WELCOME, as bound */
+	ASSERT_EQ(0, agent_connect(&self->a, &self->s, self->key_a, &e)) TH_LOG("%s", e.msg);
+	EXPECT_EQ(2, self->a.w.version);
+	ASSERT_EQ(2, self->a.w.stun.n);
+	EXPECT_TRUE(mp_candidate_equal(&self->a.w.stun.s[0], &c1));
+	EXPECT_TRUE(mp_candidate_equal(&self->a.w.stun.s[1], &c2));
+	/* a version-1 agent gets the version-1 WELCOME and works as before */
+	ASSERT_EQ(0, agent_connect_v(&self->b, &self->s, self->key_b, 1, &e)) TH_LOG("%s", e.msg);
+	EXPECT_EQ(1, self->b.w.version);
+	EXPECT_EQ(0, self->b.w.stun.n);
+	ASSERT_TRUE(WAIT_UNTIL(self->ag, 2, WAIT_MS, self->b.synced));
+	ASSERT_TRUE(agent_sync(self->ag, 2, &self->b, 7));
+}
+
+/* issue 15: a service that does not know the version said first: again with 1 */
+TEST_F(coord, a_newer_agent_falls_back_to_version_1)
+{
+	struct mp_err e;
+
+	ASSERT_EQ(0, agent_connect_v(&self->a, &self->s, self->key_a, 9, &e)) TH_LOG("%s", e.msg);
+	EXPECT_EQ(1, self->a.w.version);
+	ASSERT_TRUE(WAIT_UNTIL(self->ag, 2, WAIT_MS, self->a.synced));
+	ASSERT_TRUE(agent_sync(self->ag, 2, &self->a, 3));
+	EXPECT_EQ(1, log_count(&self->s, "unsupported protocol version 9"));
+}
+
+static int send_nat(struct agent *a, uint8_t nat)
+{
+	struct mp_err e;
+
+	return mp_send_nat(&a->c, nat, &e);
+}
+
+static bool no_punch_from(const struct agent *a, const struct agent *b, int n)
+{
+	return a->no_punches == n && !memcmp(a->no_punch.pubkey, b->pub, 32) &&
+	       a->no_punch.reason == MP_NOPUNCH_BOTH_HARD;
+}
+
+/* Lines of `meshcoord nodes` for name containing needle. */
+static bool nodes_line_has(const struct svc *s, const char *name, const char *needle)
+{
+	char cmd[512], line[1024];
+	bool found = false;
+	FILE *f;
+
+	snprintf(cmd, sizeof(cmd), "%s --state %s nodes 2>/dev/null", bin(), s->dir);
+	f = popen(cmd, "r");
+	if (!f)
+		return false;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, name, strlen(name)) && line[strlen(name)] == ' ' &&
+		    strstr(line, needle))
+			found = true;
+	pclose(f);
+	return found;
+}
+
+/*
+ * issue 15: two hard NATs are not punched (both told why, one log line per
+ * pair); once one side is easy the pair is punched as before.
+ */
+TEST_F_TIMEOUT(coord, hard_hard_pairs_are_not_punched, 60)
+{
+	const char *why = "punch alpha <-> bravo: both NATs endpoint-dependent: not punching";
+	struct mp_err e;
+
+	ASSERT_TRUE(join_both(_metadata, self));
+	ASSERT_EQ(0, send_nat(&self->a, MP_NAT_HARD));
+	ASSERT_EQ(0, send_nat(&self->b, MP_NAT_HARD));
+	ASSERT_TRUE(agent_sync(self->ag, 2, &self->a, 10));
+	ASSERT_TRUE(agent_sync(self->ag, 2, &self->b, 11));
+	EXPECT_EQ(1, log_count(&self->s, "alpha: NAT hard (was unknown)"));
+	EXPECT_TRUE(nodes_line_has(&self->s, "alpha", " hard "));
+	EXPECT_TRUE(nodes_line_has(&self->s, "bravo", " hard "));
+
+	ASSERT_EQ(0, mp_send_punch_request(&self->a.c, self->b.pub, &e));
+	ASSERT_TRUE(WAIT_UNTIL(self->ag, 2, WAIT_MS,
+			       no_punch_from(&self->a, &self->b, 1) &&
+			       no_punch_from(&self->b, &self->a, 1)));
+	/* asked again: answered again, logged once */
+	ASSERT_EQ(0, mp_send_punch_request(&self->b.c, self->a.pub, &e));
+	ASSERT_TRUE(WAIT_UNTIL(self->ag, 2, WAIT_MS,
+			       no_punch_from(&self->a, &self->b, 2) &&
+			       no_punch_from(&self->b, &self->a, 2)));
+	EXPECT_EQ(0, self->a.punches);
+	EXPECT_EQ(0, self->b.punches);
+	EXPECT_EQ(1, log_count(&self->s, why));
+
+	/* hostile NAT values: logged, taken as unknown, the connection lives */
+	ASSERT_EQ(0, send_nat(&self->b, 200));
+	ASSERT_TRUE(agent_sync(self->ag, 2, &self->b, 12));
+	EXPECT_EQ(1, log_count(&self->s, "bravo: NAT type unknown (200) not known here, taken as unknown"));
+	EXPECT_TRUE(nodes_line_has(&self->s, "bravo", " unknown "));
+	/* easy <-> hard (and unknown <-> hard): punched as before */
+	ASSERT_EQ(0, mp_send_punch_request(&self->a.c, self->b.pub, &e));
+	ASSERT_TRUE(WAIT_UNTIL(self->ag, 2, WAIT_MS,
+			       punched_towards(&self->a, &self->b, &self->cb) &&
+			       punched_towards(&self->b, &self->a, &self->ca)));
+	ASSERT_EQ(0, send_nat(&self->b, MP_NAT_EASY));
+	ASSERT_TRUE(agent_sync(self->ag, 2, &self->b, 13));
+	EXPECT_TRUE(nodes_line_has(&self->s, "bravo", " easy "));
+	ASSERT_EQ(0, mp_send_punch_request(&self->b.c, self->a.pub, &e));
+	ASSERT_TRUE(WAIT_UNTIL(self->ag, 2, WAIT_MS,
+			       self->a.punches == 2 && self->b.punches == 2));
+	EXPECT_EQ(2, self->a.no_punches);
+
+	/* a reconnect starts with unknown: reported anew by the agent */
+	agent_close(&self->a);
+	ASSERT_EQ(0, agent_connect(&self->a, &self->s, NULL, &e)) TH_LOG("%s", e.msg);
+	ASSERT_TRUE(WAIT_UNTIL(self->ag, 2, WAIT_MS, self->a.synced));
+	ASSERT_TRUE(agent_sync(self->ag, 2, &self->a, 14));
+	EXPECT_TRUE(nodes_line_has(&self->s, "alpha", " unknown "));
+}
+
+/* issue 15: NAT is a version-2 message: from a version-1 agent it closes */
+TEST_F(coord, nat_from_a_version_1_agent_is_refused)
+{
+	struct mp_err e;
+
+	ASSERT_EQ(0, agent_connect_v(&self->a, &self->s, self->key_a, 1, &e)) TH_LOG("%s", e.msg);
+	ASSERT_TRUE(WAIT_UNTIL(self->ag, 2, WAIT_MS, self->a.synced));
+	ASSERT_EQ(0, send_nat(&self->a, MP_NAT_EASY));
+	ASSERT_TRUE(WAIT_UNTIL(self->ag, 2, WAIT_MS, !self->a.up));
+	EXPECT_EQ(1, log_count(&self->s, "closed: NAT from a version-1 agent"));
 }
 
 TEST_HARNESS_MAIN
