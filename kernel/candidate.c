@@ -226,6 +226,7 @@ void wgm_probe_reselect(struct wgm_probe_peer *probe, u64 now)
 				!(clean && wgm_probe_suspect(probe, c));
 		info[i].local = c->in_use && wgm_path_addr_is_local(&c->ep.addr);
 		info[i].ipv6 = c->ep.addr.sa_family == AF_INET6;
+		info[i].relay = c->kind == WGM_CANDIDATE_KIND_RELAY;
 		info[i].srtt_us = c->srtt_us;
 	}
 	sel = wgm_path_select(info, WGM_PROBE_SLOTS, was);
@@ -560,10 +561,11 @@ void wgm_probe_peer_remove(struct wgm_peer *peer)
 
 /*
  * Must hold probe->lock.  Makes @want (@n addresses) the configured
- * candidates, keeping the state of addresses already known (in any slot).
- * @tmp is scratch space for WGM_PROBE_SLOTS candidates.
+ * candidates, keeping the state of addresses already known (in any slot)
+ * and taking the kind given now.  @tmp is scratch space for
+ * WGM_PROBE_SLOTS candidates.
  */
-static void wgm_probe_install(struct wgm_probe_peer *probe, const struct wgm_endpoint *want,
+static void wgm_probe_install(struct wgm_probe_peer *probe, const struct wgm_cand_cfg *want,
 			      unsigned int n, struct wgm_candidate *tmp)
 {
 	struct wgm_candidate *old = probe->cands;
@@ -575,15 +577,17 @@ static void wgm_probe_install(struct wgm_probe_peer *probe, const struct wgm_end
 	lockdep_assert_held(&probe->lock);
 	memset(tmp, 0, sizeof(*tmp) * WGM_PROBE_SLOTS);
 	for (j = 0; j < n; j++) {
-		k = wgm_probe_find(probe, &want[j]);
+		k = wgm_probe_find(probe, &want[j].ep);
 		if (k >= 0 && !consumed[k]) {
 			tmp[j] = old[k];
+			tmp[j].kind = want[j].kind;
 			consumed[k] = true;
 			if (k == probe->active)
 				active = j;
 			continue;
 		}
-		tmp[j].ep = want[j];
+		tmp[j].ep = want[j].ep;
+		tmp[j].kind = want[j].kind;
 		tmp[j].state = WGM_CANDIDATE_UNKNOWN;
 		tmp[j].in_use = true;
 	}
@@ -601,9 +605,9 @@ static void wgm_probe_install(struct wgm_probe_peer *probe, const struct wgm_end
 
 /*
  * Must hold wg->device_update_lock.  Copies the configured candidates
- * (netlink order) into @eps, at most @max; returns how many.
+ * (netlink order) into @cfg, at most @max; returns how many.
  */
-unsigned int wgm_probe_get_candidates(struct wgm_peer *peer, struct wgm_endpoint *eps,
+unsigned int wgm_probe_get_candidates(struct wgm_peer *peer, struct wgm_cand_cfg *cfg,
 				      unsigned int max)
 {
 	struct wgm_probe_peer *probe;
@@ -615,14 +619,16 @@ unsigned int wgm_probe_get_candidates(struct wgm_peer *peer, struct wgm_endpoint
 		return 0;
 	spin_lock_bh(&probe->lock);
 	if (probe->cands) {
-		for (j = 0; j < probe->n_cands && n < max; j++)
-			eps[n++] = probe->cands[j].ep;
+		for (j = 0; j < probe->n_cands && n < max; j++, n++) {
+			cfg[n].ep = probe->cands[j].ep;
+			cfg[n].kind = probe->cands[j].kind;
+		}
 	}
 	spin_unlock_bh(&probe->lock);
 	return n;
 }
 
-int wgm_probe_set_candidates(struct wgm_peer *peer, const struct wgm_endpoint *want,
+int wgm_probe_set_candidates(struct wgm_peer *peer, const struct wgm_cand_cfg *want,
 			     unsigned int n)
 {
 	struct wgm_candidate *fresh = NULL, *tmp = NULL;
@@ -721,6 +727,7 @@ static int wgm_probe_report_locked(const struct wgm_probe_peer *probe,
 			.probes_sent = c->probes_sent,
 			.probes_lost = c->probes_lost,
 			.state = c->state,
+			.kind = c->kind,
 			.active = probe->active == (int)i,
 		};
 		ret = ops->cand(ctx, &info);

@@ -69,6 +69,7 @@ struct wgm_candidate {
 	u32 probes_lost;
 	u8 consecutive_lost;
 	u8 state;			/* enum wgm_candidate_state */
+	u8 kind;			/* enum wgm_candidate_kind */
 	bool in_use;
 };
 

@@ -67,7 +67,7 @@ int wgm_nl_mesh_set_candidates(struct wgm_peer *peer, const struct nlattr *attr,
 			       bool replace, struct netlink_ext_ack *extack)
 {
 	struct nlattr *tb[WGM_CANDIDATE_A_MAX + 1];
-	struct wgm_endpoint *want;
+	struct wgm_cand_cfg *want;
 	const struct nlattr *nest;
 	unsigned int n = 0, j;
 	int rem, ret;
@@ -83,7 +83,7 @@ int wgm_nl_mesh_set_candidates(struct wgm_peer *peer, const struct nlattr *attr,
 
 	if (attr) {
 		nla_for_each_nested(nest, attr, rem) {
-			struct wgm_endpoint ep;
+			struct wgm_cand_cfg cfg = { };
 			bool dup = false;
 
 			ret = nla_parse_nested_deprecated(tb, WGM_CANDIDATE_A_MAX,
@@ -95,14 +95,22 @@ int wgm_nl_mesh_set_candidates(struct wgm_peer *peer, const struct nlattr *attr,
 				ret = -EINVAL;
 				goto out;
 			}
-			ret = wgm_nl_get_candidate_endpoint(&ep, tb[WGM_CANDIDATE_A_ENDPOINT]);
+			ret = wgm_nl_get_candidate_endpoint(&cfg.ep, tb[WGM_CANDIDATE_A_ENDPOINT]);
 			if (ret) {
 				NL_SET_ERR_MSG_ATTR(extack, tb[WGM_CANDIDATE_A_ENDPOINT],
 						    "bad candidate endpoint");
 				goto out;
 			}
-			for (j = 0; j < n; j++)
-				dup = dup || wgm_endpoint_same_addr_port(&want[j], &ep);
+			/* the policy bounded it to WGM_CANDIDATE_KIND_MAX */
+			if (tb[WGM_CANDIDATE_A_KIND])
+				cfg.kind = nla_get_u8(tb[WGM_CANDIDATE_A_KIND]);
+			/* given again: the kind given last counts */
+			for (j = 0; j < n; j++) {
+				if (wgm_endpoint_same_addr_port(&want[j].ep, &cfg.ep)) {
+					want[j].kind = cfg.kind;
+					dup = true;
+				}
+			}
 			if (dup)
 				continue;
 			if (n >= WGM_PROBE_MAX_CANDIDATES) {
@@ -110,7 +118,7 @@ int wgm_nl_mesh_set_candidates(struct wgm_peer *peer, const struct nlattr *attr,
 				ret = -E2BIG;
 				goto out;
 			}
-			want[n++] = ep;
+			want[n++] = cfg;
 		}
 	}
 	ret = wgm_probe_set_candidates(peer, want, n);
@@ -169,7 +177,8 @@ static int wgm_nl_mesh_put_cand(void *ctx, const struct wgm_cand_info *c)
 			      WGM_CANDIDATE_A_PAD) ||
 	    nla_put_u32(skb, WGM_CANDIDATE_A_PROBES_SENT, c->probes_sent) ||
 	    nla_put_u32(skb, WGM_CANDIDATE_A_PROBES_LOST, c->probes_lost) ||
-	    nla_put_u32(skb, WGM_CANDIDATE_A_FLAGS, c->active ? WGM_CANDIDATE_F_ACTIVE : 0))
+	    nla_put_u32(skb, WGM_CANDIDATE_A_FLAGS, c->active ? WGM_CANDIDATE_F_ACTIVE : 0) ||
+	    nla_put_u8(skb, WGM_CANDIDATE_A_KIND, c->kind))
 		return -EMSGSIZE;
 	nla_nest_end(skb, nest);
 	return 0;

@@ -253,6 +253,7 @@ static const struct nla_policy wgm_candidate_policy[WGM_CANDIDATE_A_MAX + 1] = {
 	[WGM_CANDIDATE_A_PROBES_LOST] = WGM_NL_READ_ONLY("candidate loss count"),
 	[WGM_CANDIDATE_A_FLAGS] = WGM_NL_READ_ONLY("candidate flags"),
 	[WGM_CANDIDATE_A_PAD] = WGM_NL_READ_ONLY("padding"),
+	[WGM_CANDIDATE_A_KIND] = NLA_POLICY_MAX(NLA_U8, WGM_CANDIDATE_KIND_MAX),
 };
 
 static const struct nla_policy wgm_peer_policy[WGM_PEER_A_MAX + 1] = {

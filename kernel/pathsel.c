@@ -9,6 +9,11 @@
  * is clearly faster, or equally fast and of a preferred class, so that two
  * paths of similar RTT never flap.  A candidate without an RTT sample counts
  * as slower than any with one.
+ *
+ * Relay paths are a last resort (Documentation/relay.rst): while any path
+ * that is not a relay is alive, only those compete and a relay path in use
+ * is left at once; only when none is alive do the relay paths compete
+ * among themselves, under the same rules.
  */
 
 #include <linux/in.h>
@@ -55,21 +60,26 @@ static bool wgm_path_better(const struct wgm_path_info *a,
  * @active: index of the path in use, or -1
  *
  * Return: the index of the path to use (@active when it should stay), or -1
- * when no candidate is alive.
+ * when no candidate is alive.  Never a relay path while another is alive.
  */
 int wgm_path_select(const struct wgm_path_info *paths, unsigned int n,
 		    int active)
 {
+	bool relay = true;
 	int best = -1;
 	unsigned int i;
 
+	/* the class that competes: relay paths only when nothing else is alive */
+	for (i = 0; i < n; i++)
+		relay = relay && !(paths[i].alive && !paths[i].relay);
 	for (i = 0; i < n; i++) {
-		if (!paths[i].alive)
+		if (!paths[i].alive || paths[i].relay != relay)
 			continue;
 		if (best < 0 || wgm_path_better(&paths[i], &paths[best]))
 			best = i;
 	}
-	if (active < 0 || active >= (int)n || !paths[active].alive)
+	if (active < 0 || active >= (int)n || !paths[active].alive ||
+	    paths[active].relay != relay)
 		return best;
 	if (best >= 0 && best != active &&
 	    wgm_path_better(&paths[best], &paths[active]))

@@ -25,6 +25,8 @@ struct wgm_path_info {
 	bool local;
 	/* IPv6 outer address. */
 	bool ipv6;
+	/* Through a relay (WGM_CANDIDATE_KIND_RELAY): a last resort. */
+	bool relay;
 	/* Smoothed RTT in microseconds; 0 means no sample yet. */
 	u32 srtt_us;
 };

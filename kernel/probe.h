@@ -72,9 +72,10 @@ void wgm_probe_device_start(struct wgm_device *wg);
  * line.  All but wgm_probe_report_event() must hold wg->device_update_lock.
  *
  * wgm_probe_get_candidates(): the configured candidates, in order.
- * wgm_probe_set_candidates(): makes @eps (@n distinct addresses, at most
+ * wgm_probe_set_candidates(): makes @cfg (@n distinct addresses, at most
  * WGM_PROBE_MAX_CANDIDATES, else -E2BIG) the configured list, keeping the
- * state of addresses already known.  Starts a punch burst.
+ * state of addresses already known (their kind is the one given now).
+ * Starts a punch burst.
  * wgm_probe_set_nat_keepalive(): WGM_PEER_A_NAT_KEEPALIVE_INTERVAL.
  * wgm_probe_report_peer(): calls @ops->path once, then @ops->cand for
  * every slot in use, under the probe lock (the callbacks must not sleep);
@@ -88,6 +89,12 @@ void wgm_probe_device_start(struct wgm_device *wg);
 
 struct wgm_probe_peer;
 
+/* One configured candidate, as netlink gives it. */
+struct wgm_cand_cfg {
+	struct wgm_endpoint ep;
+	u8 kind;			/* enum wgm_candidate_kind */
+};
+
 /* One candidate slot as reported (GET_DEVICE, events). */
 struct wgm_cand_info {
 	struct wgm_endpoint ep;
@@ -97,6 +104,7 @@ struct wgm_cand_info {
 	u32 probes_sent;
 	u32 probes_lost;
 	u8 state;			/* enum wgm_candidate_state */
+	u8 kind;			/* enum wgm_candidate_kind */
 	bool active;			/* carries the data */
 };
 
@@ -116,9 +124,9 @@ struct wgm_probe_report_ops {
 	int (*cand)(void *ctx, const struct wgm_cand_info *cand);
 };
 
-unsigned int wgm_probe_get_candidates(struct wgm_peer *peer, struct wgm_endpoint *eps,
+unsigned int wgm_probe_get_candidates(struct wgm_peer *peer, struct wgm_cand_cfg *cfg,
 				      unsigned int max);
-int wgm_probe_set_candidates(struct wgm_peer *peer, const struct wgm_endpoint *eps,
+int wgm_probe_set_candidates(struct wgm_peer *peer, const struct wgm_cand_cfg *cfg,
 			     unsigned int n);
 int wgm_probe_set_nat_keepalive(struct wgm_peer *peer, u16 seconds);
 int wgm_probe_report_peer(struct wgm_peer *peer, const struct wgm_probe_report_ops *ops,

@@ -10,6 +10,8 @@
 #define ALIVE_LOCAL(rtt) { .alive = true, .local = true, .srtt_us = (rtt) }
 #define ALIVE_V6(rtt) { .alive = true, .ipv6 = true, .srtt_us = (rtt) }
 #define DEAD(rtt) { .alive = false, .srtt_us = (rtt) }
+#define RELAY(rtt) { .alive = true, .relay = true, .srtt_us = (rtt) }
+#define RELAY_DEAD(rtt) { .alive = false, .relay = true, .srtt_us = (rtt) }
 
 TEST(nothing_alive_means_no_path)
 {
@@ -115,6 +117,75 @@ TEST(out_of_range_active_is_ignored)
 
 	EXPECT_EQ(1, wgm_path_select(p, 2, 7));
 	EXPECT_EQ(1, wgm_path_select(p, 2, -5));
+}
+
+TEST(relay_never_chosen_while_a_direct_path_is_alive)
+{
+	/* the relay is far faster and local, the direct path slow and public */
+	struct wgm_path_info p[] = {
+		RELAY(100), ALIVE(90000),
+		{ .alive = true, .relay = true, .local = true, .ipv6 = true, .srtt_us = 50 },
+	};
+	int active;
+
+	EXPECT_EQ(1, wgm_path_select(p, 3, -1));
+	EXPECT_EQ(1, wgm_path_select(p, 3, 1));
+	/* a relay path in use is left as soon as a direct one is alive */
+	EXPECT_EQ(1, wgm_path_select(p, 3, 0));
+	EXPECT_EQ(1, wgm_path_select(p, 3, 2));
+	/* whatever the RTTs and the active path, never a relay */
+	for (active = -1; active < 3; active++) {
+		unsigned int rtt;
+
+		for (rtt = 0; rtt < 200000; rtt += 7919) {
+			p[1].srtt_us = rtt;
+			EXPECT_EQ(1, wgm_path_select(p, 3, active));
+		}
+	}
+}
+
+TEST(relay_chosen_when_nothing_else_is_alive)
+{
+	struct wgm_path_info p[] = { DEAD(1000), RELAY(40000), DEAD(10) };
+
+	EXPECT_EQ(1, wgm_path_select(p, 3, -1));
+	/* fails over to the relay when the direct path in use dies */
+	EXPECT_EQ(1, wgm_path_select(p, 3, 0));
+	EXPECT_EQ(1, wgm_path_select(p, 3, 2));
+	EXPECT_EQ(1, wgm_path_select(p, 3, 1));
+}
+
+TEST(dead_relay_is_no_path)
+{
+	struct wgm_path_info p[] = { DEAD(1000), RELAY_DEAD(40000) };
+
+	EXPECT_EQ(-1, wgm_path_select(p, 2, -1));
+	EXPECT_EQ(-1, wgm_path_select(p, 2, 1));
+}
+
+TEST(relays_compete_among_themselves_with_hysteresis)
+{
+	struct wgm_path_info p[] = { DEAD(100), RELAY(30000), RELAY(20000), RELAY(29000) };
+
+	EXPECT_EQ(2, wgm_path_select(p, 4, -1));
+	EXPECT_EQ(2, wgm_path_select(p, 4, 1));
+	EXPECT_EQ(2, wgm_path_select(p, 4, 3));
+	/* without it, 29 ms is only 3 % faster than 30 ms: the relay in use stays */
+	p[2].alive = false;
+	EXPECT_EQ(1, wgm_path_select(p, 4, 1));
+	EXPECT_EQ(3, wgm_path_select(p, 4, 3));
+}
+
+TEST(direct_path_coming_back_takes_over_from_relay)
+{
+	struct wgm_path_info p[] = { DEAD(5000), RELAY(30000) };
+	int active = wgm_path_select(p, 2, -1);
+
+	EXPECT_EQ(1, active);
+	p[0].alive = true;
+	EXPECT_EQ(0, wgm_path_select(p, 2, active));
+	p[0].alive = false;
+	EXPECT_EQ(1, wgm_path_select(p, 2, 0));
 }
 
 static bool local4(const char *a)

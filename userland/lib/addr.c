@@ -109,6 +109,32 @@ int wgm_split_hostport(const char *s, const char *default_port, char *host,
 	return 0;
 }
 
+int wgm_parse_candidate(const char *s, struct mesh_conf_cand *c,
+			struct wgm_err *err)
+{
+	const char *colon = strchr(s, ':');
+	int kind = -1;
+
+	/* "KIND:" only when an endpoint with its own colon follows */
+	if (colon && (colon[1] == '[' || strchr(colon + 1, ':')))
+		kind = mesh_conf_cand_kind_parse(s, (size_t)(colon - s));
+	c->kind = kind < 0 ? WGM_CANDIDATE_KIND_DIRECT : (uint8_t)kind;
+	return wgm_parse_endpoint(kind < 0 ? s : colon + 1, &c->endpoint, err);
+}
+
+const char *wgm_format_candidate(const struct mesh_conf_cand *c, char *buf,
+				 size_t len)
+{
+	char ep[WGM_ADDRSTRLEN];
+
+	wgm_format_endpoint(&c->endpoint, ep, sizeof(ep));
+	if (c->kind == WGM_CANDIDATE_KIND_DIRECT)
+		snprintf(buf, len, "%s", ep);
+	else
+		snprintf(buf, len, "%s:%s", mesh_conf_cand_kind_name(c->kind), ep);
+	return buf;
+}
+
 int wgm_parse_endpoint(const char *s, union wgm_sockaddr *out,
 		       struct wgm_err *err)
 {

@@ -21,6 +21,16 @@
 int wgm_parse_endpoint(const char *s, union wgm_sockaddr *out,
 		       struct wgm_err *err);
 /*
+ * A candidate: an endpoint as above, optionally after "KIND:" where KIND
+ * is a candidate kind name ("relay:203.0.113.9:3479"); no prefix means
+ * direct.  Fills c->endpoint and c->kind only.
+ */
+int wgm_parse_candidate(const char *s, struct mesh_conf_cand *c,
+			struct wgm_err *err);
+/* "relay:203.0.113.9:3479", or just the endpoint for direct. */
+const char *wgm_format_candidate(const struct mesh_conf_cand *c, char *buf,
+				 size_t len);
+/*
  * Split an address option without resolving it: "HOST:PORT",
  * "[IPV6]:PORT", and, when default_port is not NULL, "HOST" or "[IPV6]"
  * alone (the port is then default_port).  HOST is a name or an IPv4

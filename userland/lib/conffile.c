@@ -192,7 +192,7 @@ static int peer_kv(struct parser *p, const char *name, char *v)
 
 			if (!c)
 				return perr(p, "out of memory");
-			if (wgm_parse_endpoint(items[i], &c->endpoint, &e))
+			if (wgm_parse_candidate(items[i], c, &e))
 				return perr(p, "Candidates: %s", e.msg);
 		}
 		peer->has |= MESH_CONF_PEER_HAS_CANDIDATES;
@@ -412,8 +412,8 @@ void wgm_conf_format(struct wgm_buf *b, const struct mesh_conf_device *dev)
 			wgm_buf_puts(b, "Candidates = ");
 			for (j = 0; j < peer->n_cands; j++)
 				wgm_buf_printf(b, "%s%s", j ? ", " : "",
-					       wgm_format_endpoint(&peer->cands[j].endpoint,
-								   tmp, sizeof(tmp)));
+					       wgm_format_candidate(&peer->cands[j],
+								    tmp, sizeof(tmp)));
 			wgm_buf_puts(b, "\n");
 		}
 	}

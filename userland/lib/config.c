@@ -6,6 +6,33 @@
 #include <stdlib.h>
 #include <string.h>
 
+static const char *const cand_kinds[] = {
+	[WGM_CANDIDATE_KIND_DIRECT] = "direct",
+	[WGM_CANDIDATE_KIND_RELAY] = "relay",
+	[WGM_CANDIDATE_KIND_PORTMAP] = "portmap",
+	[WGM_CANDIDATE_KIND_LOCAL] = "local",
+	[WGM_CANDIDATE_KIND_STUN] = "stun",
+	[WGM_CANDIDATE_KIND_STATIC] = "static",
+};
+
+const char *mesh_conf_cand_kind_name(uint8_t kind)
+{
+	if (kind < sizeof(cand_kinds) / sizeof(cand_kinds[0]) && cand_kinds[kind])
+		return cand_kinds[kind];
+	return "invalid";
+}
+
+int mesh_conf_cand_kind_parse(const char *name, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(cand_kinds) / sizeof(cand_kinds[0]); i++)
+		if (cand_kinds[i] && strlen(cand_kinds[i]) == len &&
+		    !strncmp(cand_kinds[i], name, len))
+			return (int)i;
+	return -1;
+}
+
 void mesh_conf_device_init(struct mesh_conf_device *dev)
 {
 	memset(dev, 0, sizeof(*dev));

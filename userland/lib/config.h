@@ -48,7 +48,13 @@ struct mesh_conf_cand {
 	uint32_t probes_sent;
 	uint32_t probes_lost;
 	uint32_t flags;			/* enum wgm_candidate_flag */
+	uint8_t kind;			/* enum wgm_candidate_kind */
 };
+
+/* "direct", "relay", ... (enum wgm_candidate_kind); "invalid" otherwise. */
+const char *mesh_conf_cand_kind_name(uint8_t kind);
+/* The kind called @name (@len bytes), or -1. */
+int mesh_conf_cand_kind_parse(const char *name, size_t len);
 
 enum mesh_conf_peer_has {
 	MESH_CONF_PEER_HAS_PSK = 1U << 0,

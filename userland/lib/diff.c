@@ -107,7 +107,8 @@ static bool peer_differs(const struct mesh_conf_peer *want,
 			return true;
 		for (i = 0; i < want->n_cands; i++)
 			if (!wgm_endpoint_equal(&want->cands[i].endpoint,
-						&cur->cands[i].endpoint))
+						&cur->cands[i].endpoint) ||
+			    want->cands[i].kind != cur->cands[i].kind)
 				return true;
 	}
 	return aips_differ(want, cur, oom);

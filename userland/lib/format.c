@@ -113,14 +113,20 @@ static int64_t boot_to_unix(uint64_t ns, const struct wgm_clock *clk)
 	return ns ? clk->realtime_sec - (int64_t)boot_age_sec(ns, clk) : 0;
 }
 
-static bool peer_has_active(const struct mesh_conf_peer *peer)
+/* The candidate carrying the data, or NULL. */
+static const struct mesh_conf_cand *active_cand(const struct mesh_conf_peer *peer)
 {
 	size_t i;
 
 	for (i = 0; i < peer->n_cands; i++)
 		if (peer->cands[i].flags & WGM_CANDIDATE_F_ACTIVE)
-			return true;
-	return false;
+			return &peer->cands[i];
+	return NULL;
+}
+
+static bool peer_has_active(const struct mesh_conf_peer *peer)
+{
+	return active_cand(peer) != NULL;
 }
 
 /*
@@ -226,6 +232,7 @@ static void json_key(struct wgm_buf *b, const uint8_t key[WGM_KEY_LEN])
 static void json_peer(struct wgm_buf *b, const struct mesh_conf_peer *peer,
 		      const struct wgm_clock *clk)
 {
+	const struct mesh_conf_cand *active;
 	char tmp[WGM_ADDRSTRLEN];
 	size_t i;
 
@@ -258,6 +265,8 @@ static void json_peer(struct wgm_buf *b, const struct mesh_conf_peer *peer,
 			wgm_buf_puts(b, i ? ",{\"endpoint\":" : "{\"endpoint\":");
 			wgm_json_string(b, wgm_format_endpoint(&c->endpoint, tmp,
 							       sizeof(tmp)));
+			wgm_buf_puts(b, ",\"kind\":");
+			wgm_json_string(b, mesh_conf_cand_kind_name(c->kind));
 			wgm_buf_puts(b, ",\"state\":");
 			wgm_json_string(b, wgm_candidate_state_name(c->state));
 			wgm_buf_printf(b, ",\"rtt_us\":%u,\"last_seen\":%" PRId64
@@ -266,6 +275,9 @@ static void json_peer(struct wgm_buf *b, const struct mesh_conf_peer *peer,
 				       c->flags & WGM_CANDIDATE_F_ACTIVE ? "true" : "false");
 		}
 		wgm_buf_puts(b, "]");
+		active = active_cand(peer);
+		wgm_buf_printf(b, ",\"path\":\"%s\"", !active ? "none" :
+			       active->kind == WGM_CANDIDATE_KIND_RELAY ? "relay" : "direct");
 	}
 	if (peer->has & MESH_CONF_PEER_HAS_PATH_STATUS) {
 		const struct mesh_conf_path *st = &peer->path;
@@ -443,7 +455,9 @@ static void show_peer(struct wgm_buf *b, const struct mesh_conf_peer *peer,
 		for (i = 0; i < peer->n_cands; i++) {
 			const struct mesh_conf_cand *c = &peer->cands[i];
 
-			wgm_buf_printf(b, "%s%s (%s", i ? ", " : "",
+			wgm_buf_printf(b, "%s%s%s%s (%s", i ? ", " : "",
+				       c->kind ? mesh_conf_cand_kind_name(c->kind) : "",
+				       c->kind ? " " : "",
 				       wgm_format_endpoint(&c->endpoint, tmp,
 							   sizeof(tmp)),
 				       wgm_candidate_state_name(c->state));
@@ -460,11 +474,20 @@ static void show_peer(struct wgm_buf *b, const struct mesh_conf_peer *peer,
 	{
 		struct wgm_buf why;
 
+		const struct mesh_conf_cand *act = active_cand(peer);
+
 		wgm_buf_init(&why);
 		why_no_path(&why, peer, clk);
 		if (why.len && why.s) {
 			label(b, color, "path");
 			wgm_buf_printf(b, "none (%s)\n", why.s);
+		} else if (act) {
+			/* "direct 203.0.113.2:53422" or "relay 203.0.113.254:3479 (udp)" */
+			label(b, color, "path");
+			wgm_buf_printf(b, "%s %s%s\n",
+				       act->kind == WGM_CANDIDATE_KIND_RELAY ? "relay" : "direct",
+				       wgm_format_endpoint(&act->endpoint, tmp, sizeof(tmp)),
+				       act->kind == WGM_CANDIDATE_KIND_RELAY ? " (udp)" : "");
 		}
 		wgm_buf_free(&why);
 	}

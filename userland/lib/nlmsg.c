@@ -75,6 +75,10 @@ static bool put_peer_head(struct nlmsghdr *nlh, size_t buflen,
 			    !put_sockaddr(nlh, buflen, WGM_CANDIDATE_A_ENDPOINT,
 					  &peer->cands[i].endpoint))
 				return false;
+			if (peer->cands[i].kind &&
+			    !mnl_attr_put_u8_check(nlh, buflen, WGM_CANDIDATE_A_KIND,
+						   peer->cands[i].kind))
+				return false;
 			mnl_attr_nest_end(nlh, cand);
 		}
 		mnl_attr_nest_end(nlh, cands);
@@ -375,6 +379,11 @@ static int parse_candidate(const struct nlattr *nest, struct mesh_conf_peer *pee
 			if (!attr_len_is(a, 1))
 				return bad(err, "candidate state");
 			c.state = mnl_attr_get_u8(a);
+			break;
+		case WGM_CANDIDATE_A_KIND:
+			if (!attr_len_is(a, 1))
+				return bad(err, "candidate kind");
+			c.kind = mnl_attr_get_u8(a);
 			break;
 		case WGM_CANDIDATE_A_RTT_US:
 		case WGM_CANDIDATE_A_PROBES_SENT:

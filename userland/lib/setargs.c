@@ -88,7 +88,7 @@ static int parse_candidates(struct mesh_conf_peer *peer, const char *value,
 			wgm_err_set(err, "out of memory");
 			goto out;
 		}
-		if (wgm_parse_endpoint(items[i], &c->endpoint, err)) {
+		if (wgm_parse_candidate(items[i], c, err)) {
 			wgm_err_prefix(err, "candidates");
 			goto out;
 		}

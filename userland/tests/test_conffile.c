@@ -28,7 +28,7 @@ static const char full_conf[] =
 	"AllowedIPs = 192.168.0.0/16\n"
 	"Endpoint = 198.51.100.1:51820\n"
 	"PersistentKeepalive = 25\n"
-	"Candidates = 198.51.100.1:51820, [2001:db8::1]:4500\n"
+	"Candidates = 198.51.100.1:51820, [2001:db8::1]:4500, relay:203.0.113.254:3479\n"
 	"\n"
 	"[Peer]\n"
 	"publickey=" K3 "\n"
@@ -66,7 +66,7 @@ TEST(full_config)
 	EXPECT_STREQ("192.168.0.0/16", wgm_format_cidr(&p->aips[2], buf, sizeof(buf)));
 	EXPECT_STREQ("198.51.100.1:51820", wgm_format_endpoint(&p->endpoint, buf, sizeof(buf)));
 	EXPECT_EQ(25, p->keepalive);
-	ASSERT_EQ(2, p->n_cands);
+	ASSERT_EQ(3, p->n_cands);
 	EXPECT_STREQ("[2001:db8::1]:4500", wgm_format_endpoint(&p->cands[1].endpoint, buf, sizeof(buf)));
 	EXPECT_EQ(7, p->line);
 
@@ -218,7 +218,8 @@ static bool conf_equal(const struct mesh_conf_device *a, const struct mesh_conf_
 				return false;
 		for (j = 0; j < p->n_cands; j++)
 			if (!wgm_endpoint_equal(&p->cands[j].endpoint,
-						&q->cands[j].endpoint))
+						&q->cands[j].endpoint) ||
+			    p->cands[j].kind != q->cands[j].kind)
 				return false;
 	}
 	return true;
@@ -244,7 +245,9 @@ TEST(showconf_round_trip)
 	EXPECT_STREQ(out.s, out2.s);
 	EXPECT_NE(NULL, strstr(out.s, "[Interface]\nListenPort = 51820\nFwMark = 0x2a\nPrivateKey = " K1 "\n"));
 	EXPECT_NE(NULL, strstr(out.s, "AllowedIPs = 10.0.0.2/32, fd00::2/128, 192.168.0.0/16\n"));
-	EXPECT_NE(NULL, strstr(out.s, "Candidates = 198.51.100.1:51820, [2001:db8::1]:4500\n"));
+	EXPECT_NE(NULL, strstr(out.s, "Candidates = 198.51.100.1:51820, [2001:db8::1]:4500, relay:203.0.113.254:3479\n"));
+	EXPECT_EQ(WGM_CANDIDATE_KIND_RELAY, a.peers[0].cands[2].kind);
+	EXPECT_EQ(WGM_CANDIDATE_KIND_DIRECT, a.peers[0].cands[1].kind);
 	wgm_buf_free(&out);
 	wgm_buf_free(&out2);
 	mesh_conf_device_free(&a);

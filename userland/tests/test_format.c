@@ -116,8 +116,8 @@ TEST(json_device)
 		     "\"allowed_ips\":[\"10.0.0.2/32\",\"fd00::2/128\"],"
 		     "\"latest_handshake\":999937,\"rx_bytes\":1229,\"tx_bytes\":3482,"
 		     "\"persistent_keepalive\":25,\"candidates\":[{\"endpoint\":"
-		     "\"[2001:db8::1]:4500\",\"state\":\"alive\",\"rtt_us\":1234,"
-		     "\"last_seen\":999990,\"active\":true}]},"
+		     "\"[2001:db8::1]:4500\",\"kind\":\"direct\",\"state\":\"alive\",\"rtt_us\":1234,"
+		     "\"last_seen\":999990,\"active\":true}],\"path\":\"direct\"},"
 		     "{\"public_key\":\"" K3 "\",\"endpoint\":null,\"allowed_ips\":[],"
 		     "\"latest_handshake\":0,\"rx_bytes\":0,\"tx_bytes\":0,"
 		     "\"persistent_keepalive\":0}]}\n", b.s);
@@ -175,13 +175,34 @@ TEST(show_why_no_path)
 	EXPECT_NE(NULL, strstr(b.s, "\"path_status\":{\"probe_key\":true,\"speaks_probes\":false,"
 			       "\"punches\":1,\"punch_result\":\"failed\",\"last_punch\":999995,"
 			       "\"no_path_since\":999990,\"why\":\"candidates tried 25 times"));
+	EXPECT_NE(NULL, strstr(b.s, "\"path\":\"none\""));
 	wgm_buf_free(&b);
-	/* a path is active: nothing to explain */
+	/* a path is active: nothing to explain, the path is named */
 	c->state = WGM_CANDIDATE_ALIVE;
 	c->flags = WGM_CANDIDATE_F_ACTIVE;
 	wgm_buf_init(&b);
 	wgm_show_device(&b, &dev, &clk, false);
-	EXPECT_EQ(NULL, strstr(b.s, "path:"));
+	EXPECT_EQ(NULL, strstr(b.s, "path: none"));
+	EXPECT_NE(NULL, strstr(b.s, "  path: direct 203.0.113.4:51830\n"));
+	wgm_buf_free(&b);
+	/* over a relay */
+	c = mesh_conf_peer_add_cand(p);
+	wgm_parse_candidate("relay:198.51.100.9:3479", c, &err);
+	c->state = WGM_CANDIDATE_ALIVE;
+	c->flags = WGM_CANDIDATE_F_ACTIVE;
+	p->cands[0].state = WGM_CANDIDATE_DEAD;
+	p->cands[0].flags = 0;
+	wgm_buf_init(&b);
+	wgm_show_device(&b, &dev, &clk, false);
+	EXPECT_NE(NULL, strstr(b.s, "  path: relay 198.51.100.9:3479 (udp)\n"));
+	EXPECT_NE(NULL, strstr(b.s, "  candidates: 203.0.113.4:51830 (dead), "
+			       "relay 198.51.100.9:3479 (alive, active)\n"));
+	wgm_buf_free(&b);
+	wgm_buf_init(&b);
+	wgm_json_device(&b, &dev, &clk);
+	EXPECT_NE(NULL, strstr(b.s, "{\"endpoint\":\"198.51.100.9:3479\",\"kind\":\"relay\","
+			       "\"state\":\"alive\""));
+	EXPECT_NE(NULL, strstr(b.s, "],\"path\":\"relay\""));
 	wgm_buf_free(&b);
 	mesh_conf_device_free(&dev);
 }
@@ -207,6 +228,7 @@ TEST(human_show)
 		     "  transfer: 1.20 KiB received, 3.40 KiB sent\n"
 		     "  persistent keepalive: every 25 seconds\n"
 		     "  candidates: [2001:db8::1]:4500 (alive, rtt 1.234 ms, active)\n"
+		     "  path: direct [2001:db8::1]:4500\n"
 		     "\n"
 		     "peer: " K3 "\n"
 		     "  allowed ips: (none)\n", b.s);

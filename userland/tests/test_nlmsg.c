@@ -507,6 +507,35 @@ TEST(stun_servers_round_trip_and_mapped_parse)
 	mesh_conf_device_free(&dev);
 }
 
+TEST(candidate_kind_round_trip)
+{
+	struct mesh_conf_device dev, back;
+	struct mesh_conf_peer *p;
+	struct wgm_set_iter it;
+	struct wgm_err err;
+	char m[4096];
+	int len;
+
+	mesh_conf_device_init(&dev);
+	snprintf(dev.name, sizeof(dev.name), "wgm0");
+	p = mesh_conf_device_add_peer(&dev);
+	p->public_key[0] = 1;
+	p->has = MESH_CONF_PEER_HAS_CANDIDATES;
+	ASSERT_EQ(0, wgm_parse_candidate("192.0.2.1:1", mesh_conf_peer_add_cand(p), &err));
+	ASSERT_EQ(0, wgm_parse_candidate("relay:192.0.2.9:3479", mesh_conf_peer_add_cand(p), &err));
+	wgm_set_iter_init(&it, &dev);
+	len = wgm_set_build_next(&it, m, sizeof(m), FAMILY, 1, &err);
+	ASSERT_GT(len, 0);
+	mesh_conf_device_init(&back);
+	ASSERT_EQ(0, wgm_dump_parse((struct nlmsghdr *)m, &back, &err)) TH_LOG("%s", err.msg);
+	ASSERT_EQ(1, back.n_peers);
+	ASSERT_EQ(2, back.peers[0].n_cands);
+	EXPECT_EQ(WGM_CANDIDATE_KIND_DIRECT, back.peers[0].cands[0].kind);
+	EXPECT_EQ(WGM_CANDIDATE_KIND_RELAY, back.peers[0].cands[1].kind);
+	mesh_conf_device_free(&back);
+	mesh_conf_device_free(&dev);
+}
+
 TEST(dump_malformed_rejected)
 {
 	char m[4096];

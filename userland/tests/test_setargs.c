@@ -213,6 +213,27 @@ TEST(errors)
 	expect_error(_metadata, ARGC(a15), a15, "'preshared-key' needs a value");
 }
 
+TEST(candidate_kinds)
+{
+	char *a[] = { "peer", K1, "candidates",
+		      "relay:203.0.113.254:3479,192.0.2.1:1,stun:[2001:db8::1]:2" };
+	char *bad[] = { "peer", K1, "candidates", "relais:203.0.113.254:3479" };
+	struct mesh_conf_device dev;
+	struct wgm_err err;
+
+	mesh_conf_device_init(&dev);
+	ASSERT_EQ(0, wgm_set_parse(ARGC(a), a, &dev, &err)) TH_LOG("%s", err.msg);
+	ASSERT_EQ(3, dev.peers[0].n_cands);
+	EXPECT_EQ(WGM_CANDIDATE_KIND_RELAY, dev.peers[0].cands[0].kind);
+	EXPECT_EQ(3479, ntohs(dev.peers[0].cands[0].endpoint.in.sin_port));
+	EXPECT_EQ(WGM_CANDIDATE_KIND_DIRECT, dev.peers[0].cands[1].kind);
+	EXPECT_EQ(WGM_CANDIDATE_KIND_STUN, dev.peers[0].cands[2].kind);
+	EXPECT_EQ(AF_INET6, dev.peers[0].cands[2].endpoint.sa.sa_family);
+	mesh_conf_device_free(&dev);
+	expect_error(_metadata, ARGC(bad), bad,
+		     "candidates: bad endpoint 'relais:203.0.113.254:3479': write IPv6 endpoints as [ADDRESS]:PORT");
+}
+
 TEST(peer_add_options)
 {
 	struct mesh_conf_device dev;

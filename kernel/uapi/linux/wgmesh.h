@@ -148,7 +148,8 @@ enum wgm_allowedip_attr {
 
 /*
  * A candidate endpoint.  SET_DEVICE takes only WGM_CANDIDATE_A_ENDPOINT
- * (port and address not zero); the rest is reported by GET_DEVICE.
+ * (port and address not zero) and WGM_CANDIDATE_A_KIND; the rest is
+ * reported by GET_DEVICE.
  */
 enum wgm_candidate_attr {
 	WGM_CANDIDATE_A_UNSPEC,
@@ -165,6 +166,7 @@ enum wgm_candidate_attr {
 	WGM_CANDIDATE_A_PROBES_LOST,	/* u32 */
 	WGM_CANDIDATE_A_FLAGS,		/* u32, enum wgm_candidate_flag */
 	WGM_CANDIDATE_A_PAD,
+	WGM_CANDIDATE_A_KIND,		/* u8, enum wgm_candidate_kind; absent: direct */
 	__WGM_CANDIDATE_A_MAX
 };
 
@@ -180,6 +182,24 @@ enum wgm_candidate_state {
 enum wgm_candidate_flag {
 	WGM_CANDIDATE_F_ACTIVE = 1U << 0,
 };
+
+/*
+ * Where a candidate came from.  The module treats every kind alike except
+ * relay: a relay candidate carries data only while no other candidate of
+ * the peer is alive (Documentation/relay.rst).  The others are labels for
+ * people and agents.
+ */
+enum wgm_candidate_kind {
+	WGM_CANDIDATE_KIND_DIRECT,	/* a direct path, origin not said */
+	WGM_CANDIDATE_KIND_RELAY,	/* a relay's port forwarding to the peer */
+	WGM_CANDIDATE_KIND_PORTMAP,	/* a port mapped on the peer's router */
+	WGM_CANDIDATE_KIND_LOCAL,	/* an address of the peer's own interfaces */
+	WGM_CANDIDATE_KIND_STUN,	/* the peer's NAT mapping as STUN saw it */
+	WGM_CANDIDATE_KIND_STATIC,	/* configured by hand */
+	__WGM_CANDIDATE_KIND_MAX
+};
+
+#define WGM_CANDIDATE_KIND_MAX (__WGM_CANDIDATE_KIND_MAX - 1)
 
 /*
  * Why a peer with candidates has (no) path: reported by GET_DEVICE for a
