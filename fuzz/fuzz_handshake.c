@@ -73,12 +73,12 @@ static void setup(void)
 	side_init(&B, "b", bpriv, apub, psk);
 
 	FUZZ_CHECK(wgm_noise_handshake_create_initiation(&snap.init, &A.peer.handshake));
-	wgm_cookie_add_mac_to_packet(&snap.init, sizeof(snap.init), &A.peer);
+	wgm_mac_stamp(&snap.init, sizeof(snap.init), &A.peer.cookie);
 	p = wgm_noise_handshake_consume_initiation(&snap.init, &B.dev);
 	FUZZ_CHECK(p == &B.peer);
 	wgm_peer_put(p);
 	FUZZ_CHECK(wgm_noise_handshake_create_response(&snap.resp, &B.peer.handshake));
-	wgm_cookie_add_mac_to_packet(&snap.resp, sizeof(snap.resp), &B.peer);
+	wgm_mac_stamp(&snap.resp, sizeof(snap.resp), &B.peer.cookie);
 
 	snap.a = A;
 	snap.b = B;
@@ -106,33 +106,32 @@ static void process_handshake(struct side *rx, struct side *tx, u8 *msg, size_t 
 {
 	u8 frame[64];
 	struct sk_buff *skb = mkskb(msg, len, frame, v6);
-	enum wgm_cookie_mac_state st;
+	enum wgm_mac_verdict st;
 	struct wgm_msg_handshake_cookie ck;
 	struct wgm_peer *p;
 	u32 type = le32_to_cpu(((struct wgm_msg_header *)msg)->type);
 
 	if (type == WGM_MSG_HANDSHAKE_COOKIE) {
-		wgm_cookie_message_consume((struct wgm_msg_handshake_cookie *)msg, &rx->dev);
+		wgm_cookie_reply_take(&rx->dev, (struct wgm_msg_handshake_cookie *)msg);
 		return;
 	}
-	st = wgm_cookie_validate_packet(&rx->dev.cookie_checker, skb, under_load);
+	st = wgm_mac_check(&rx->dev.cookie_issuer, skb, under_load);
 	switch (st) {
-	case WGM_COOKIE_VALID_MAC_WITH_COOKIE:
+	case WGM_MAC_MAC2:
 		FUZZ_CHECK(under_load);
 		break;
-	case WGM_COOKIE_VALID_MAC_NO_COOKIE:
+	case WGM_MAC_MAC1:
 		if (!under_load)
 			break;
 		/* the cookie reply; the sender takes it if it sent that mac1 */
-		wgm_cookie_message_create(&ck, skb, ((struct wgm_msg_handshake_initiation *)msg)->sender_index,
-					  &rx->dev.cookie_checker);
-		wgm_cookie_message_consume(&ck, &tx->dev);
+		wgm_cookie_reply_build(&ck, skb, ((struct wgm_msg_handshake_initiation *)msg)->sender_index, &rx->dev.cookie_issuer);
+		wgm_cookie_reply_take(&tx->dev, &ck);
 		return;
-	case WGM_COOKIE_VALID_MAC_COOKIE_RATELIMITED:
+	case WGM_MAC_MAC2_LIMITED:
 		FUZZ_CHECK(under_load && !ratelimit_allow);
 		return;
 	default:
-		FUZZ_CHECK(st == WGM_COOKIE_INVALID_MAC);
+		FUZZ_CHECK(st == WGM_MAC_BAD);
 		return;
 	}
 	if (type == WGM_MSG_HANDSHAKE_INITIATION)
@@ -211,15 +210,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (is_handshake(msg, len)) {
 		if ((flags & 6) && len > sizeof(struct wgm_msg_macs) &&
 		    le32_to_cpu(((struct wgm_msg_header *)msg)->type) != WGM_MSG_HANDSHAKE_COOKIE) {
-			wgm_cookie_add_mac_to_packet(msg, len, &tx->peer);
+			wgm_mac_stamp(msg, len, &tx->peer.cookie);
 			if (flags & 4) {
 				/* the cookie exchange that lets the sender write mac2 */
-				wgm_cookie_message_create(&ck, mkskb(msg, len, frame, flags & 32),
-							  0, &rx->dev.cookie_checker);
-				wgm_cookie_message_consume(&ck, &tx->dev);
+				wgm_cookie_reply_build(&ck, mkskb(msg, len, frame, flags & 32),
+							  0, &rx->dev.cookie_issuer);
+				wgm_cookie_reply_take(&tx->dev, &ck);
 				ck.receiver_index = tx->peer.handshake.entry.index;
-				wgm_cookie_message_consume(&ck, &tx->dev);
-				wgm_cookie_add_mac_to_packet(msg, len, &tx->peer);
+				wgm_cookie_reply_take(&tx->dev, &ck);
+				wgm_mac_stamp(msg, len, &tx->peer.cookie);
 			}
 		}
 		process_handshake(rx, tx, msg, len, flags & 32, flags & 8);
@@ -258,8 +257,8 @@ void fuzz_seeds(fuzz_emit_fn emit)
 	emit_msg(emit, "response-v6-ratelimited", 2 | 4 | 8 | 16 | 32, &snap.resp,
 		 sizeof(snap.resp));
 	/* B's cookie reply to A's initiation */
-	wgm_cookie_message_create(&ck, mkskb(&snap.init, sizeof(snap.init), frame, false),
-				  snap.init.sender_index, &B.dev.cookie_checker);
+	wgm_cookie_reply_build(&ck, mkskb(&snap.init, sizeof(snap.init), frame, false),
+				  snap.init.sender_index, &B.dev.cookie_issuer);
 	emit_msg(emit, "cookie-to-a", 0, &ck, sizeof(ck));
 	memset(&d, 0, sizeof(d));
 	d.header.type = cpu_to_le32(WGM_MSG_DATA);

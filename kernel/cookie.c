@@ -10,8 +10,8 @@
  * where MAC is keyed BLAKE2s with a 16-byte output and the secret is
  * replaced every WGM_COOKIE_SECRET_MAX_AGE seconds.
  *
- * All functions here sleep (rw_semaphores): they run from the handshake
- * work and the handshake send work, never in softirq.
+ * The holder's functions sleep (an rw_semaphore): they run from the
+ * handshake work and the handshake send work, never in softirq.
  */
 
 #include <linux/kernel.h>
@@ -36,236 +36,234 @@
 #include "timers.h"
 
 static const u8 wgm_label_mac1[8] = "mac1----";
-static const u8 wgm_label_cookie[8] = "cookie--";
+static const u8 wgm_label_reply[8] = "cookie--";
 
-/* key = HASH(label || public key) */
-static void wgm_cookie_derive_key(u8 key[WGM_KEY_BYTES], const u8 label[8],
-				  const u8 pubkey[WGM_KEY_BYTES])
+/* HASH(label || key), or zeros when there is no key yet */
+static void wgm_label_hash(u8 out[WGM_KEY_BYTES], const u8 label[8],
+			   const u8 *pub)
 {
 	struct blake2s_state st;
 
-	blake2s_init(&st, WGM_KEY_BYTES);
-	blake2s_update(&st, label, 8);
-	blake2s_update(&st, pubkey, WGM_KEY_BYTES);
-	blake2s_final(&st, key);
-}
-
-/* mac1 covers the message up to (excluding) the macs */
-static void wgm_mac1(u8 mac[WGM_MAC_BYTES], const void *msg, size_t len,
-		     const u8 key[WGM_KEY_BYTES])
-{
-	blake2s(mac, msg, key, WGM_MAC_BYTES, len - sizeof(struct wgm_msg_macs),
-		WGM_KEY_BYTES);
-}
-
-/* mac2 covers the message up to (excluding) mac2, so including mac1 */
-static void wgm_mac2(u8 mac[WGM_MAC_BYTES], const void *msg, size_t len,
-		     const u8 cookie[WGM_COOKIE_BYTES])
-{
-	BUILD_BUG_ON(offsetof(struct wgm_msg_macs, mac2) + WGM_MAC_BYTES !=
-		     sizeof(struct wgm_msg_macs));
-	blake2s(mac, msg, cookie, WGM_MAC_BYTES, len - WGM_MAC_BYTES, WGM_COOKIE_BYTES);
-}
-
-void wgm_cookie_checker_init(struct wgm_cookie_checker *checker, struct wgm_device *wg)
-{
-	init_rwsem(&checker->secret_lock);
-	checker->device = wg;
-	get_random_bytes(checker->secret, sizeof(checker->secret));
-	checker->secret_birthdate = ktime_get_coarse_boottime_ns();
-	memset(checker->cookie_encryption_key, 0, WGM_KEY_BYTES);
-	memset(checker->message_mac1_key, 0, WGM_KEY_BYTES);
-}
-
-/* Must hold device->static_identity.lock (for writing when it changed). */
-void wgm_cookie_checker_precompute_device_keys(struct wgm_cookie_checker *checker)
-{
-	struct wgm_static_identity *si = &checker->device->static_identity;
-
-	lockdep_assert_held(&si->lock);
-	if (likely(si->has_identity)) {
-		wgm_cookie_derive_key(checker->cookie_encryption_key, wgm_label_cookie,
-				      si->static_public);
-		wgm_cookie_derive_key(checker->message_mac1_key, wgm_label_mac1,
-				      si->static_public);
-	} else {
-		memzero_explicit(checker->cookie_encryption_key, WGM_KEY_BYTES);
-		memzero_explicit(checker->message_mac1_key, WGM_KEY_BYTES);
+	if (!pub) {
+		memzero_explicit(out, WGM_KEY_BYTES);
+		return;
 	}
+	blake2s_init(&st, WGM_KEY_BYTES);
+	blake2s_update(&st, label, sizeof(wgm_label_mac1));
+	blake2s_update(&st, pub, WGM_KEY_BYTES);
+	blake2s_final(&st, out);
 }
 
-void wgm_cookie_checker_precompute_peer_keys(struct wgm_peer *peer)
+static void wgm_mac_keys_derive(struct wgm_mac_keys *k, const u8 *pub)
 {
-	struct wgm_cookie *c = &peer->latest_cookie;
-
-	down_write(&c->lock);
-	wgm_cookie_derive_key(c->cookie_decryption_key, wgm_label_cookie,
-			      peer->handshake.remote_static);
-	wgm_cookie_derive_key(c->message_mac1_key, wgm_label_mac1,
-			      peer->handshake.remote_static);
-	up_write(&c->lock);
-}
-
-void wgm_cookie_init(struct wgm_cookie *cookie)
-{
-	memset(cookie, 0, sizeof(*cookie));
-	init_rwsem(&cookie->lock);
+	wgm_label_hash(k->mac1, wgm_label_mac1, pub);
+	wgm_label_hash(k->reply, wgm_label_reply, pub);
 }
 
 /*
- * The cookie for @skb's outer source: MAC(secret, address || port).  The
- * secret is replaced once it is older than WGM_COOKIE_SECRET_MAX_AGE.
+ * Where each MAC ends: mac1 covers the message before struct
+ * wgm_msg_macs, mac2 everything before itself (mac1 included).
  */
-static void wgm_cookie_for_source(u8 cookie[WGM_COOKIE_BYTES], struct sk_buff *skb,
-				  struct wgm_cookie_checker *checker)
+static size_t wgm_mac1_span(size_t len)
 {
-	struct blake2s_state st;
-
-	down_read(&checker->secret_lock);
-	if (unlikely(wgm_birthdate_has_expired(checker->secret_birthdate,
-					       WGM_COOKIE_SECRET_MAX_AGE))) {
-		up_read(&checker->secret_lock);
-		down_write(&checker->secret_lock);
-		if (wgm_birthdate_has_expired(checker->secret_birthdate,
-					      WGM_COOKIE_SECRET_MAX_AGE)) {
-			get_random_bytes(checker->secret, sizeof(checker->secret));
-			checker->secret_birthdate = ktime_get_coarse_boottime_ns();
-		}
-		downgrade_write(&checker->secret_lock);
-	}
-
-	blake2s_init_key(&st, WGM_COOKIE_BYTES, checker->secret, sizeof(checker->secret));
-	if (skb->protocol == htons(ETH_P_IP))
-		blake2s_update(&st, (const u8 *)&ip_hdr(skb)->saddr, sizeof(struct in_addr));
-	else if (skb->protocol == htons(ETH_P_IPV6))
-		blake2s_update(&st, (const u8 *)&ipv6_hdr(skb)->saddr, sizeof(struct in6_addr));
-	blake2s_update(&st, (const u8 *)&udp_hdr(skb)->source, sizeof(__be16));
-	blake2s_final(&st, cookie);
-	up_read(&checker->secret_lock);
+	return len - sizeof(struct wgm_msg_macs);
 }
 
-enum wgm_cookie_mac_state wgm_cookie_validate_packet(struct wgm_cookie_checker *checker,
-						     struct sk_buff *skb, bool check_cookie)
+static size_t wgm_mac2_span(size_t len)
 {
-	enum wgm_cookie_mac_state ret = WGM_COOKIE_INVALID_MAC;
+	BUILD_BUG_ON(offsetof(struct wgm_msg_macs, mac2) + WGM_MAC_BYTES !=
+		     sizeof(struct wgm_msg_macs));
+	return len - WGM_MAC_BYTES;
+}
+
+/* constant-time: does MAC(key, msg[0..span)) equal @want? */
+static bool wgm_mac_matches(const u8 *msg, size_t span, const u8 *key,
+			    size_t keylen, const u8 want[WGM_MAC_BYTES])
+{
+	u8 got[WGM_MAC_BYTES];
+	bool same;
+
+	blake2s(got, msg, key, WGM_MAC_BYTES, span, keylen);
+	same = !crypto_memneq(got, want, WGM_MAC_BYTES);
+	memzero_explicit(got, sizeof(got));
+	return same;
+}
+
+void wgm_cookie_issuer_init(struct wgm_cookie_issuer *is, struct wgm_device *owner)
+{
+	memset(is, 0, sizeof(*is));
+	is->owner = owner;
+	spin_lock_init(&is->secret_lock);
+	get_random_bytes(is->secret, sizeof(is->secret));
+	is->secret_born = ktime_get_coarse_boottime_ns();
+}
+
+void wgm_cookie_issuer_rekey(struct wgm_cookie_issuer *is,
+			     const struct wgm_static_identity *si)
+{
+	lockdep_assert_held(&si->lock);
+	wgm_mac_keys_derive(&is->own, si->has_identity ? si->static_public : NULL);
+}
+
+void wgm_cookie_holder_init(struct wgm_cookie_holder *h,
+			    const u8 peer_public[WGM_KEY_BYTES])
+{
+	memset(h, 0, sizeof(*h));
+	init_rwsem(&h->lock);
+	wgm_mac_keys_derive(&h->theirs, peer_public);
+}
+
+/*
+ * The cookie we give @skb's outer source: MAC(secret, address || port).
+ * The secret is renewed here, lazily, once it has outlived its age; a
+ * copy is taken under the lock so that the hashing happens outside it.
+ */
+static void wgm_cookie_for(struct wgm_cookie_issuer *is, struct sk_buff *skb,
+			   u8 cookie[WGM_COOKIE_BYTES])
+{
+	u8 secret[WGM_HASH_BYTES];
+	struct blake2s_state st;
+
+	spin_lock_bh(&is->secret_lock);
+	if (wgm_birthdate_has_expired(is->secret_born, WGM_COOKIE_SECRET_MAX_AGE)) {
+		get_random_bytes(is->secret, sizeof(is->secret));
+		is->secret_born = ktime_get_coarse_boottime_ns();
+	}
+	memcpy(secret, is->secret, sizeof(secret));
+	spin_unlock_bh(&is->secret_lock);
+
+	blake2s_init_key(&st, WGM_COOKIE_BYTES, secret, sizeof(secret));
+	memzero_explicit(secret, sizeof(secret));
+	if (skb->protocol == htons(ETH_P_IPV6))
+		blake2s_update(&st, (const u8 *)&ipv6_hdr(skb)->saddr,
+			       sizeof(struct in6_addr));
+	else if (skb->protocol == htons(ETH_P_IP))
+		blake2s_update(&st, (const u8 *)&ip_hdr(skb)->saddr,
+			       sizeof(struct in_addr));
+	blake2s_update(&st, (const u8 *)&udp_hdr(skb)->source, sizeof(__be16));
+	blake2s_final(&st, cookie);
+}
+
+enum wgm_mac_verdict wgm_mac_check(struct wgm_cookie_issuer *is,
+				   struct sk_buff *skb, bool want_mac2)
+{
 	const struct wgm_msg_macs *macs;
 	u8 cookie[WGM_COOKIE_BYTES];
-	u8 mac[WGM_MAC_BYTES];
 	size_t len = skb->len;
+	bool mac2_ok;
 
 	/* the caller pulled the whole (fixed-size) handshake message */
 	if (unlikely(len < sizeof(struct wgm_msg_header) + sizeof(*macs) ||
 		     skb_headlen(skb) < len))
-		return WGM_COOKIE_INVALID_MAC;
-	macs = (const struct wgm_msg_macs *)(skb->data + len - sizeof(*macs));
+		return WGM_MAC_BAD;
+	macs = (const struct wgm_msg_macs *)(skb->data + wgm_mac1_span(len));
 
-	/*
-	 * message_mac1_key is rewritten only under static_identity.lock when
-	 * the private key changes; a message racing with that fails mac1,
-	 * as it would a moment later anyway.
-	 */
-	wgm_mac1(mac, skb->data, len, checker->message_mac1_key);
-	if (crypto_memneq(mac, macs->mac1, WGM_MAC_BYTES))
-		goto out;
+	if (!wgm_mac_matches(skb->data, wgm_mac1_span(len), is->own.mac1,
+			     WGM_KEY_BYTES, macs->mac1))
+		return WGM_MAC_BAD;
+	if (!want_mac2)
+		return WGM_MAC_MAC1;
 
-	ret = WGM_COOKIE_VALID_MAC_NO_COOKIE;
-	if (!check_cookie)
-		goto out;
-
-	wgm_cookie_for_source(cookie, skb, checker);
-	wgm_mac2(mac, skb->data, len, cookie);
-	if (crypto_memneq(mac, macs->mac2, WGM_MAC_BYTES))
-		goto out;
-
-	ret = WGM_COOKIE_VALID_MAC_COOKIE_RATELIMITED;
-	if (!wgm_ratelimiter_allow(skb, dev_net(checker->device->dev)))
-		goto out;
-
-	ret = WGM_COOKIE_VALID_MAC_WITH_COOKIE;
-out:
+	wgm_cookie_for(is, skb, cookie);
+	mac2_ok = wgm_mac_matches(skb->data, wgm_mac2_span(len), cookie,
+				  WGM_COOKIE_BYTES, macs->mac2);
 	memzero_explicit(cookie, sizeof(cookie));
-	return ret;
+	if (!mac2_ok)
+		return WGM_MAC_MAC1;
+	if (!wgm_ratelimiter_allow(skb, dev_net(is->owner->dev)))
+		return WGM_MAC_MAC2_LIMITED;
+	return WGM_MAC_MAC2;
 }
 
-void wgm_cookie_add_mac_to_packet(void *message, size_t len, struct wgm_peer *peer)
+/* A cookie is used until shortly before the peer would have replaced its secret. */
+static bool wgm_holder_cookie_fresh(const struct wgm_cookie_holder *h)
 {
-	struct wgm_msg_macs *macs = (struct wgm_msg_macs *)((u8 *)message + len - sizeof(*macs));
-	struct wgm_cookie *c = &peer->latest_cookie;
+	return h->received_ns &&
+	       !wgm_birthdate_has_expired(h->received_ns, WGM_COOKIE_SECRET_MAX_AGE -
+							  WGM_COOKIE_SECRET_LATENCY);
+}
 
-	down_write(&c->lock);
-	wgm_mac1(macs->mac1, message, len, c->message_mac1_key);
-	memcpy(c->last_mac1_sent, macs->mac1, WGM_MAC_BYTES);
-	c->have_sent_mac1 = true;
+void wgm_mac_stamp(void *msg, size_t len, struct wgm_cookie_holder *h)
+{
+	struct wgm_msg_macs *macs = (struct wgm_msg_macs *)((u8 *)msg + wgm_mac1_span(len));
 
-	if (c->is_valid &&
-	    !wgm_birthdate_has_expired(c->birthdate,
-				       WGM_COOKIE_SECRET_MAX_AGE - WGM_COOKIE_SECRET_LATENCY))
-		wgm_mac2(macs->mac2, message, len, c->cookie);
+	down_write(&h->lock);
+	blake2s(macs->mac1, msg, h->theirs.mac1, WGM_MAC_BYTES, wgm_mac1_span(len),
+		WGM_KEY_BYTES);
+	/* the one mac1 a cookie reply may now be bound to */
+	memcpy(h->pending_mac1, macs->mac1, WGM_MAC_BYTES);
+	h->reply_expected = true;
+	if (wgm_holder_cookie_fresh(h))
+		blake2s(macs->mac2, msg, h->value, WGM_MAC_BYTES, wgm_mac2_span(len),
+			WGM_COOKIE_BYTES);
 	else
 		memset(macs->mac2, 0, WGM_MAC_BYTES);
-	up_write(&c->lock);
+	up_write(&h->lock);
 }
 
 /*
- * The cookie reply to the handshake message in @skb, whose sender called
- * it @index.  The reply seals the cookie for @skb's outer source under
- * our cookie key, bound to that message's mac1, so only the one who sent
- * this very message (and saw our public key) can open it.  The cookie key
- * is read without static_identity.lock, as the mac1 key is in
- * wgm_cookie_validate_packet(): a reply racing a key change cannot be
- * opened, as it could not be a moment later.
+ * The reply seals the cookie for @skb's outer source under our reply key,
+ * with that message's mac1 as associated data: only whoever sent this
+ * very message, and knows our public key, can open it.  Our reply key is
+ * read without static_identity.lock, as in wgm_mac_check().
  */
-void wgm_cookie_message_create(struct wgm_msg_handshake_cookie *dst, struct sk_buff *skb,
-			       __le32 index, struct wgm_cookie_checker *checker)
+void wgm_cookie_reply_build(struct wgm_msg_handshake_cookie *out,
+			    struct sk_buff *skb, __le32 to_index,
+			    struct wgm_cookie_issuer *is)
 {
-	const u8 *their_mac1 = skb->data + skb->len - sizeof(struct wgm_msg_macs) +
-			       offsetof(struct wgm_msg_macs, mac1);
+	const struct wgm_msg_macs *macs =
+		(const struct wgm_msg_macs *)(skb->data + wgm_mac1_span(skb->len));
 	u8 cookie[WGM_COOKIE_BYTES];
 
-	wgm_cookie_for_source(cookie, skb, checker);
-	*dst = (struct wgm_msg_handshake_cookie) {
-		.header.type = cpu_to_le32(WGM_MSG_HANDSHAKE_COOKIE),
-		.receiver_index = index,
-	};
-	get_random_bytes(dst->nonce, sizeof(dst->nonce));
-	xchacha20poly1305_encrypt(dst->encrypted_cookie, cookie, sizeof(cookie),
-				  their_mac1, WGM_MAC_BYTES, dst->nonce,
-				  checker->cookie_encryption_key);
+	wgm_cookie_for(is, skb, cookie);
+	memset(out, 0, sizeof(*out));
+	out->header.type = cpu_to_le32(WGM_MSG_HANDSHAKE_COOKIE);
+	out->receiver_index = to_index;
+	get_random_bytes(out->nonce, sizeof(out->nonce));
+	xchacha20poly1305_encrypt(out->encrypted_cookie, cookie, sizeof(cookie),
+				  macs->mac1, WGM_MAC_BYTES, out->nonce, is->own.reply);
 	memzero_explicit(cookie, sizeof(cookie));
 }
 
-void wgm_cookie_message_consume(struct wgm_msg_handshake_cookie *src, struct wgm_device *wg)
+/* Opens @msg with what @h remembers; on success stores the cookie. */
+static bool wgm_holder_accept(struct wgm_cookie_holder *h,
+			      const struct wgm_msg_handshake_cookie *msg)
 {
 	u8 cookie[WGM_COOKIE_BYTES];
-	struct wgm_peer *peer;
-	struct wgm_cookie *c;
-	bool ok = false;
+	bool opened;
 
+	/*
+	 * One writer for the whole exchange: a second copy of the reply
+	 * finds reply_expected cleared.
+	 */
+	down_write(&h->lock);
+	opened = h->reply_expected &&
+		 xchacha20poly1305_decrypt(cookie, msg->encrypted_cookie,
+					   sizeof(msg->encrypted_cookie),
+					   h->pending_mac1, WGM_MAC_BYTES, msg->nonce,
+					   h->theirs.reply);
+	if (opened) {
+		memcpy(h->value, cookie, sizeof(h->value));
+		h->received_ns = ktime_get_coarse_boottime_ns();
+		h->reply_expected = false;
+	}
+	up_write(&h->lock);
+	memzero_explicit(cookie, sizeof(cookie));
+	return opened;
+}
+
+void wgm_cookie_reply_take(struct wgm_device *wg,
+			   const struct wgm_msg_handshake_cookie *msg)
+{
+	struct wgm_peer *peer;
+
+	/* the reply names the index of the handshake it answers */
 	if (!wgm_index_hashtable_lookup(wg->index_hashtable,
 					WGM_INDEX_HANDSHAKE | WGM_INDEX_KEYPAIR,
-					src->receiver_index, &peer))
+					msg->receiver_index, &peer))
 		return;
-	c = &peer->latest_cookie;
-
-	down_read(&c->lock);
-	/* only a reply to a message we sent, and only once */
-	if (c->have_sent_mac1)
-		ok = xchacha20poly1305_decrypt(cookie, src->encrypted_cookie,
-					       sizeof(src->encrypted_cookie),
-					       c->last_mac1_sent, WGM_MAC_BYTES, src->nonce,
-					       c->cookie_decryption_key);
-	up_read(&c->lock);
-
-	if (ok) {
-		down_write(&c->lock);
-		memcpy(c->cookie, cookie, WGM_COOKIE_BYTES);
-		c->birthdate = ktime_get_coarse_boottime_ns();
-		c->is_valid = true;
-		c->have_sent_mac1 = false;
-		up_write(&c->lock);
-	} else {
-		net_dbg_ratelimited("%s: invalid cookie reply\n", wg->dev->name);
-	}
-	memzero_explicit(cookie, sizeof(cookie));
+	if (!wgm_holder_accept(&peer->cookie, msg))
+		net_dbg_ratelimited("%s: cookie reply that does not open\n",
+				    wg->dev->name);
 	wgm_peer_put(peer);
 }

@@ -392,7 +392,7 @@ static void wgm_destruct(struct net_device *dev)
 	wgm_pubkey_hashtable_free(wg->peer_hashtable);
 	wgm_compat_tstats_free(dev);
 	memzero_explicit(&wg->static_identity, sizeof(wg->static_identity));
-	memzero_explicit(&wg->cookie_checker, sizeof(wg->cookie_checker));
+	memzero_explicit(&wg->cookie_issuer, sizeof(wg->cookie_issuer));
 	mutex_destroy(&wg->device_update_lock);
 }
 
@@ -440,7 +440,7 @@ static void wgm_setup(struct net_device *dev)
 	init_rwsem(&wg->static_identity.lock);
 	skb_queue_head_init(&wg->incoming_handshakes);
 	INIT_WORK(&wg->handshake_work, wgm_packet_handshake_receive_worker);
-	wgm_cookie_checker_init(&wg->cookie_checker, wg);
+	wgm_cookie_issuer_init(&wg->cookie_issuer, wg);
 	wgm_allowedips_init(&wg->peer_allowedips, WGM_MAX_ALLOWEDIPS_PER_DEVICE);
 }
 

@@ -55,7 +55,7 @@ struct wgm_device {
 	u32 fwmark;
 
 	struct wgm_static_identity static_identity;
-	struct wgm_cookie_checker cookie_checker;
+	struct wgm_cookie_issuer cookie_issuer;
 	struct wgm_pubkey_hashtable *peer_hashtable;
 	struct wgm_index_hashtable *index_hashtable;
 	struct wgm_allowedips peer_allowedips;

@@ -1063,7 +1063,7 @@ static void wgm_nl_set_private_key(struct wgm_device *wg,
 		wgm_noise_precompute_static_static(peer);
 		wgm_noise_expire_current_peer_keypairs(peer);
 	}
-	wgm_cookie_checker_precompute_device_keys(&wg->cookie_checker);
+	wgm_cookie_issuer_rekey(&wg->cookie_issuer, si);
 	up_write(&si->lock);
 
 	list_for_each_entry(peer, &wg->peer_list, peer_list)

@@ -76,8 +76,7 @@ struct wgm_peer *wgm_peer_create(struct wgm_device *wg,
 	wgm_noise_handshake_init(&peer->handshake, &wg->static_identity,
 				 public_key, preshared_key, peer);
 	wgm_noise_keypairs_init(&peer->keypairs);
-	wgm_cookie_init(&peer->latest_cookie);
-	wgm_cookie_checker_precompute_peer_keys(peer);
+	wgm_cookie_holder_init(&peer->cookie, public_key);
 	wgm_timers_init(peer);
 	/* No handshake sent yet: the first one must not wait REKEY_TIMEOUT. */
 	atomic64_set(&peer->last_sent_handshake,

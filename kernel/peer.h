@@ -63,7 +63,7 @@ struct wgm_peer {
 
 	struct wgm_handshake handshake;
 	struct wgm_keypairs keypairs;
-	struct wgm_cookie latest_cookie;
+	struct wgm_cookie_holder cookie;
 
 	rwlock_t endpoint_lock;			/* endpoint (read_lock_bh) */
 	struct wgm_endpoint endpoint;

@@ -100,29 +100,29 @@ static void wgm_handshake_complete_event(struct wgm_peer *peer, const struct sk_
 static void wgm_process_handshake(struct wgm_device *wg, struct sk_buff *skb)
 {
 	enum wgm_message_type type = wgm_msg_type(skb->data);
-	enum wgm_cookie_mac_state mac_state;
+	enum wgm_mac_verdict verdict;
 	struct wgm_peer *peer = NULL;
 	bool under_load;
 
 	if (type == WGM_MSG_HANDSHAKE_COOKIE) {
 		net_dbg_ratelimited("%s: cookie reply received\n", wg->dev->name);
-		wgm_cookie_message_consume((struct wgm_msg_handshake_cookie *)skb->data, wg);
+		wgm_cookie_reply_take(wg, (struct wgm_msg_handshake_cookie *)skb->data);
 		return;
 	}
 
 	under_load = wgm_device_under_load(wg);
-	mac_state = wgm_cookie_validate_packet(&wg->cookie_checker, skb, under_load);
-	switch (mac_state) {
-	case WGM_COOKIE_VALID_MAC_WITH_COOKIE:
+	verdict = wgm_mac_check(&wg->cookie_issuer, skb, under_load);
+	switch (verdict) {
+	case WGM_MAC_MAC2:
 		break;	/* mac2 proves the source address: go ahead */
-	case WGM_COOKIE_VALID_MAC_NO_COOKIE:
+	case WGM_MAC_MAC1:
 		if (!under_load)
 			break;	/* mac1 is all we ask for when idle */
 		/* Under load: the sender must prove its address first. */
 		wgm_packet_send_handshake_cookie(wg, skb, wgm_handshake_sender(skb));
 		atomic64_inc(&wg->rx_drop_ratelimit);
 		return;
-	case WGM_COOKIE_VALID_MAC_COOKIE_RATELIMITED:
+	case WGM_MAC_MAC2_LIMITED:
 		atomic64_inc(&wg->rx_drop_ratelimit);
 		return;
 	default:

@@ -91,7 +91,7 @@ void wgm_packet_handshake_send_worker(struct work_struct *work)
 	pr_debug("%s: peer %llu: sending handshake initiation\n",
 		 peer->device->dev->name, peer->internal_id);
 	if (likely(wgm_noise_handshake_create_initiation(&init, &peer->handshake))) {
-		wgm_cookie_add_mac_to_packet(&init, sizeof(init), peer);
+		wgm_mac_stamp(&init, sizeof(init), &peer->cookie);
 		wgm_transmit_handshake_msg(peer, &init, sizeof(init));
 		/* retransmission is timed from here */
 		wgm_timers_handshake_initiated(peer);
@@ -131,7 +131,7 @@ void wgm_packet_send_handshake_response(struct wgm_peer *peer)
 		 peer->device->dev->name, peer->internal_id);
 	if (!wgm_noise_handshake_create_response(&resp, &peer->handshake))
 		return;
-	wgm_cookie_add_mac_to_packet(&resp, sizeof(resp), peer);
+	wgm_mac_stamp(&resp, sizeof(resp), &peer->cookie);
 	if (!wgm_noise_handshake_begin_session(&peer->handshake, &peer->keypairs))
 		return;
 	wgm_timers_session_derived(peer);
@@ -148,7 +148,7 @@ void wgm_packet_send_handshake_cookie(struct wgm_device *wg, struct sk_buff *in_
 	struct wgm_msg_handshake_cookie packet;
 
 	net_dbg_ratelimited("%s: sending cookie reply\n", wg->dev->name);
-	wgm_cookie_message_create(&packet, in_skb, sender_index, &wg->cookie_checker);
+	wgm_cookie_reply_build(&packet, in_skb, sender_index, &wg->cookie_issuer);
 	wgm_socket_send_buffer_as_reply_to_skb(wg, in_skb, &packet, sizeof(packet));
 }
 

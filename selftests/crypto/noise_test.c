@@ -239,14 +239,13 @@ static void side_init(struct side *s, const char *name, const u8 priv[32], const
 	init_rwsem(&s->dev.static_identity.lock);
 	down_write(&s->dev.static_identity.lock);
 	wgm_noise_set_static_identity_private_key(&s->dev.static_identity, priv);
-	wgm_cookie_checker_init(&s->dev.cookie_checker, &s->dev);
-	wgm_cookie_checker_precompute_device_keys(&s->dev.cookie_checker);
+	wgm_cookie_issuer_init(&s->dev.cookie_issuer, &s->dev);
+	wgm_cookie_issuer_rekey(&s->dev.cookie_issuer, &s->dev.static_identity);
 	up_write(&s->dev.static_identity.lock);
 	s->peer.device = &s->dev;
 	wgm_noise_handshake_init(&s->peer.handshake, &s->dev.static_identity, peer_pub, psk, &s->peer);
 	wgm_noise_keypairs_init(&s->peer.keypairs);
-	wgm_cookie_init(&s->peer.latest_cookie);
-	wgm_cookie_checker_precompute_peer_keys(&s->peer);
+	wgm_cookie_holder_init(&s->peer.cookie, peer_pub);
 	s->pt.peers[s->pt.n++] = &s->peer;
 }
 
@@ -303,11 +302,11 @@ int main(int argc, char **argv)
 	/* A -> B initiation */
 	CHECK(wgm_noise_handshake_create_initiation(&init, &A.peer.handshake));
 	memcpy(epriv_i, A.peer.handshake.ephemeral_private, 32);
-	wgm_cookie_add_mac_to_packet(&init, sizeof(init), &A.peer);
+	wgm_mac_stamp(&init, sizeof(init), &A.peer.cookie);
 	skb = mkskb(&init, sizeof(init), frame, false);
-	CHECK(wgm_cookie_validate_packet(&B.dev.cookie_checker, skb, false) == WGM_COOKIE_VALID_MAC_NO_COOKIE);
-	CHECK(wgm_cookie_validate_packet(&B.dev.cookie_checker, skb, true) == WGM_COOKIE_VALID_MAC_NO_COOKIE);
-	CHECK(wgm_cookie_validate_packet(&A.dev.cookie_checker, skb, false) == WGM_COOKIE_INVALID_MAC);
+	CHECK(wgm_mac_check(&B.dev.cookie_issuer, skb, false) == WGM_MAC_MAC1);
+	CHECK(wgm_mac_check(&B.dev.cookie_issuer, skb, true) == WGM_MAC_MAC1);
+	CHECK(wgm_mac_check(&A.dev.cookie_issuer, skb, false) == WGM_MAC_BAD);
 	p = wgm_noise_handshake_consume_initiation(&init, &B.dev);
 	CHECK(p == &B.peer);
 	if (p)
@@ -319,10 +318,10 @@ int main(int argc, char **argv)
 	/* B -> A response */
 	CHECK(wgm_noise_handshake_create_response(&resp, &B.peer.handshake));
 	memcpy(epriv_r, B.peer.handshake.ephemeral_private, 32);
-	wgm_cookie_add_mac_to_packet(&resp, sizeof(resp), &B.peer);
+	wgm_mac_stamp(&resp, sizeof(resp), &B.peer.cookie);
 	CHECK(wgm_noise_handshake_begin_session(&B.peer.handshake, &B.peer.keypairs));
 	skb = mkskb(&resp, sizeof(resp), frame, true);
-	CHECK(wgm_cookie_validate_packet(&A.dev.cookie_checker, skb, false) == WGM_COOKIE_VALID_MAC_NO_COOKIE);
+	CHECK(wgm_mac_check(&A.dev.cookie_issuer, skb, false) == WGM_MAC_MAC1);
 	p = wgm_noise_handshake_consume_response(&resp, &A.dev);
 	CHECK(p == &A.peer);
 	if (p)
@@ -368,32 +367,32 @@ int main(int argc, char **argv)
 	shim_now_ns += NSEC_PER_SEC;
 	shim_real.tv_sec += 1;
 	CHECK(wgm_noise_handshake_create_initiation(&init2, &A.peer.handshake));
-	wgm_cookie_add_mac_to_packet(&init2, sizeof(init2), &A.peer);
+	wgm_mac_stamp(&init2, sizeof(init2), &A.peer.cookie);
 	CHECK(sodium_is_zero(init2.macs.mac2, 16));
 	skb = mkskb(&init2, sizeof(init2), frame, false);
-	CHECK(wgm_cookie_validate_packet(&B.dev.cookie_checker, skb, true) == WGM_COOKIE_VALID_MAC_NO_COOKIE);
-	wgm_cookie_message_create(&ck, skb, init2.sender_index, &B.dev.cookie_checker);
-	hex("cookie_secret", B.dev.cookie_checker.secret, 32);
+	CHECK(wgm_mac_check(&B.dev.cookie_issuer, skb, true) == WGM_MAC_MAC1);
+	wgm_cookie_reply_build(&ck, skb, init2.sender_index, &B.dev.cookie_issuer);
+	hex("cookie_secret", B.dev.cookie_issuer.secret, 32);
 	hex("cookie_msg", &ck, sizeof(ck));
 	CHECK(same(&ck, vec_cookie_msg, sizeof(ck)));
 	hex("cookie_for_mac1", init2.macs.mac1, 16);
-	wgm_cookie_message_consume(&ck, &A.dev);
-	CHECK(A.peer.latest_cookie.is_valid);
-	/* a replayed cookie reply is ignored (have_sent_mac1 cleared) */
-	CHECK(!A.peer.latest_cookie.have_sent_mac1);
-	wgm_cookie_add_mac_to_packet(&init2, sizeof(init2), &A.peer);
+	wgm_cookie_reply_take(&A.dev, &ck);
+	CHECK(A.peer.cookie.received_ns);
+	/* a replayed cookie reply is ignored (reply_expected cleared) */
+	CHECK(!A.peer.cookie.reply_expected);
+	wgm_mac_stamp(&init2, sizeof(init2), &A.peer.cookie);
 	CHECK(!sodium_is_zero(init2.macs.mac2, 16));
 	hex("init2", &init2, sizeof(init2));
 	CHECK(same(&init2, vec_init2, sizeof(init2)));
-	CHECK(wgm_cookie_validate_packet(&B.dev.cookie_checker, skb, true) == WGM_COOKIE_VALID_MAC_WITH_COOKIE);
+	CHECK(wgm_mac_check(&B.dev.cookie_issuer, skb, true) == WGM_MAC_MAC2);
 	ratelimit_allow = 0;
-	CHECK(wgm_cookie_validate_packet(&B.dev.cookie_checker, skb, true) == WGM_COOKIE_VALID_MAC_COOKIE_RATELIMITED);
+	CHECK(wgm_mac_check(&B.dev.cookie_issuer, skb, true) == WGM_MAC_MAC2_LIMITED);
 	/* a different source port gets a different cookie */
 	((struct udphdr *)(frame + 40))->source = htons(1);
-	CHECK(wgm_cookie_validate_packet(&B.dev.cookie_checker, skb, true) == WGM_COOKIE_VALID_MAC_NO_COOKIE);
+	CHECK(wgm_mac_check(&B.dev.cookie_issuer, skb, true) == WGM_MAC_MAC1);
 	/* the cookie expires */
 	shim_now_ns += 120 * NSEC_PER_SEC;
-	wgm_cookie_add_mac_to_packet(&init2, sizeof(init2), &A.peer);
+	wgm_mac_stamp(&init2, sizeof(init2), &A.peer.cookie);
 	CHECK(sodium_is_zero(init2.macs.mac2, 16));
 
 	/* B consumes init2 -> second handshake; flood: a third within 20 ms is refused */
