@@ -107,7 +107,7 @@ static int wgm_stop(struct net_device *dev)
 	wgm_socket_reinit(wg, NULL, NULL);
 	list_for_each_entry(peer, &wg->peer_list, peer_list) {
 		wgm_timers_stop(peer);
-		wgm_noise_keypairs_clear(&peer->keypairs);
+		wgm_keypairs_drop_all(&peer->keypairs);
 		wgm_noise_handshake_clear(&peer->handshake);
 		wgm_packet_purge_staged(peer);
 		wgm_peer_forget_handshake_time(peer);

@@ -1061,7 +1061,7 @@ static void wgm_nl_set_private_key(struct wgm_device *wg,
 	wgm_noise_set_static_identity_private_key(si, private_key);
 	list_for_each_entry(peer, &wg->peer_list, peer_list) {
 		wgm_noise_precompute_static_static(peer);
-		wgm_noise_expire_current_peer_keypairs(peer);
+		wgm_noise_invalidate_sessions(peer);
 	}
 	wgm_cookie_issuer_rekey(&wg->cookie_issuer, si);
 	up_write(&si->lock);

@@ -9,7 +9,7 @@
  *
  * Locking: static_identity->lock is taken before handshake->lock (see
  * device.h for the full order).  Key pair pointers are changed only under
- * keypairs->keypair_update_lock (spin_lock_bh) and read under RCU.
+ * keypairs->lock (spin_lock_bh) and read under RCU.
  */
 
 #include <linux/kernel.h>
@@ -338,80 +338,95 @@ err_no_key:
 
 /* ---- key pairs ------------------------------------------------------- */
 
+/*
+ * A keypair lives in one of a peer's three slots (noise.h) and in the
+ * device's index table, and is freed after a grace period once the last
+ * reference (slot or in-flight packet) is gone.
+ */
 static void wgm_keypair_free_rcu(struct rcu_head *rcu)
 {
 	kfree_sensitive(container_of(rcu, struct wgm_keypair, rcu));
 }
 
-static void wgm_keypair_release(struct kref *kref)
+static void wgm_keypair_unhash(struct wgm_keypair *kp)
+{
+	wgm_index_hashtable_remove(kp->entry.peer->device->index_hashtable, &kp->entry);
+}
+
+static void wgm_keypair_last_put(struct kref *kref)
 {
 	struct wgm_keypair *kp = container_of(kref, struct wgm_keypair, refcount);
 
-	wgm_index_hashtable_remove(kp->entry.peer->device->index_hashtable, &kp->entry);
+	wgm_keypair_unhash(kp);
 	call_rcu(&kp->rcu, wgm_keypair_free_rcu);
 }
 
-/*
- * @unreference_now: also unhash it at once, so that no new packet finds
- * it, even while in-flight packets still hold references.
- */
-void wgm_noise_keypair_put(struct wgm_keypair *keypair, bool unreference_now)
+void wgm_keypair_put(struct wgm_keypair *kp)
 {
-	if (!keypair)
-		return;
-	if (unreference_now)
-		wgm_index_hashtable_remove(keypair->entry.peer->device->index_hashtable,
-					   &keypair->entry);
-	kref_put(&keypair->refcount, wgm_keypair_release);
+	if (kp)
+		kref_put(&kp->refcount, wgm_keypair_last_put);
 }
 
-/* Must be in an RCU read-side section that found @keypair. */
-struct wgm_keypair *wgm_noise_keypair_get(struct wgm_keypair *keypair)
+/*
+ * A keypair leaving its slot: unhashed at once, so that no packet that
+ * arrives from now on decrypts with it, even while packets already in
+ * flight hold references to it.
+ */
+static void wgm_keypair_retire(struct wgm_keypair *kp)
+{
+	if (!kp)
+		return;
+	wgm_keypair_unhash(kp);
+	wgm_keypair_put(kp);
+}
+
+/* Must be in an RCU read-side section that found @kp. */
+struct wgm_keypair *wgm_keypair_get(struct wgm_keypair *kp)
 {
 	RCU_LOCKDEP_WARN(!rcu_read_lock_bh_held() && !rcu_read_lock_held(),
 			 "keypair taken outside RCU");
-	if (unlikely(!keypair || !kref_get_unless_zero(&keypair->refcount)))
-		return NULL;
-	return keypair;
+	if (likely(kp && kref_get_unless_zero(&kp->refcount)))
+		return kp;
+	return NULL;
 }
 
-void wgm_noise_keypairs_init(struct wgm_keypairs *keypairs)
+void wgm_keypairs_init(struct wgm_keypairs *kps)
 {
-	RCU_INIT_POINTER(keypairs->current_keypair, NULL);
-	RCU_INIT_POINTER(keypairs->previous_keypair, NULL);
-	RCU_INIT_POINTER(keypairs->next_keypair, NULL);
-	spin_lock_init(&keypairs->keypair_update_lock);
+	int i;
+
+	for (i = 0; i < WGM_KP_SLOTS; i++)
+		RCU_INIT_POINTER(kps->slot[i], NULL);
+	spin_lock_init(&kps->lock);
 }
 
-/* Must hold keypairs->keypair_update_lock. */
-static struct wgm_keypair *wgm_kp_locked(struct wgm_keypairs *keypairs,
-					 struct wgm_keypair __rcu **slot)
+/* Must hold kps->lock. */
+static struct wgm_keypair *wgm_slot_peek(struct wgm_keypairs *kps, enum wgm_kp_slot s)
 {
-	return rcu_dereference_protected(*slot, lockdep_is_held(&keypairs->keypair_update_lock));
+	return rcu_dereference_protected(kps->slot[s], lockdep_is_held(&kps->lock));
 }
 
-void wgm_noise_keypairs_clear(struct wgm_keypairs *keypairs)
+/* Must hold kps->lock.  Empties slot @s; its reference passes to the caller. */
+static struct wgm_keypair *wgm_slot_take(struct wgm_keypairs *kps, enum wgm_kp_slot s)
 {
-	struct wgm_keypair *old;
+	struct wgm_keypair *kp = wgm_slot_peek(kps, s);
 
-	spin_lock_bh(&keypairs->keypair_update_lock);
-	old = wgm_kp_locked(keypairs, &keypairs->next_keypair);
-	RCU_INIT_POINTER(keypairs->next_keypair, NULL);
-	wgm_noise_keypair_put(old, true);
-
-	old = wgm_kp_locked(keypairs, &keypairs->previous_keypair);
-	RCU_INIT_POINTER(keypairs->previous_keypair, NULL);
-	wgm_noise_keypair_put(old, true);
-
-	old = wgm_kp_locked(keypairs, &keypairs->current_keypair);
-	RCU_INIT_POINTER(keypairs->current_keypair, NULL);
-	wgm_noise_keypair_put(old, true);
-	spin_unlock_bh(&keypairs->keypair_update_lock);
+	RCU_INIT_POINTER(kps->slot[s], NULL);
+	return kp;
 }
 
-void wgm_noise_expire_current_peer_keypairs(struct wgm_peer *peer)
+void wgm_keypairs_drop_all(struct wgm_keypairs *kps)
 {
-	struct wgm_keypairs *keypairs = &peer->keypairs;
+	int i;
+
+	spin_lock_bh(&kps->lock);
+	for (i = WGM_KP_SLOTS - 1; i >= 0; i--)
+		wgm_keypair_retire(wgm_slot_take(kps, i));
+	spin_unlock_bh(&kps->lock);
+}
+
+void wgm_noise_invalidate_sessions(struct wgm_peer *peer)
+{
+	struct wgm_keypairs *kps = &peer->keypairs;
 	struct wgm_keypair *kp;
 
 	wgm_noise_handshake_clear(&peer->handshake);
@@ -419,71 +434,77 @@ void wgm_noise_expire_current_peer_keypairs(struct wgm_peer *peer)
 	atomic64_set(&peer->last_sent_handshake, ktime_get_coarse_boottime_ns() -
 		     (u64)(WGM_REKEY_TIMEOUT + 1) * NSEC_PER_SEC);
 
-	spin_lock_bh(&keypairs->keypair_update_lock);
-	kp = wgm_kp_locked(keypairs, &keypairs->next_keypair);
+	/* still good for receiving what the peer already sent; never for sending */
+	spin_lock_bh(&kps->lock);
+	kp = wgm_slot_peek(kps, WGM_KP_LIVE);
 	if (kp)
 		WRITE_ONCE(kp->sending.is_valid, false);
-	kp = wgm_kp_locked(keypairs, &keypairs->current_keypair);
+	kp = wgm_slot_peek(kps, WGM_KP_PENDING);
 	if (kp)
 		WRITE_ONCE(kp->sending.is_valid, false);
-	spin_unlock_bh(&keypairs->keypair_update_lock);
+	spin_unlock_bh(&kps->lock);
 }
 
-/* Installs @new: as current for the initiator, as next for the responder. */
-static void wgm_keypairs_install(struct wgm_keypairs *keypairs, struct wgm_keypair *new)
+/*
+ * Must hold kps->lock.  @incoming goes LIVE and @to_old (the slots'
+ * reference passes with it) goes OLD; what OLD held is retired.  LIVE is
+ * never empty in between: a sender under RCU sees the old or the new one.
+ */
+static void wgm_slots_shift(struct wgm_keypairs *kps, struct wgm_keypair *incoming,
+			    struct wgm_keypair *to_old)
 {
-	struct wgm_keypair *prev, *cur, *next;
+	struct wgm_keypair *gone = wgm_slot_peek(kps, WGM_KP_OLD);
 
-	spin_lock_bh(&keypairs->keypair_update_lock);
-	prev = wgm_kp_locked(keypairs, &keypairs->previous_keypair);
-	cur = wgm_kp_locked(keypairs, &keypairs->current_keypair);
-	next = wgm_kp_locked(keypairs, &keypairs->next_keypair);
+	rcu_assign_pointer(kps->slot[WGM_KP_OLD], to_old);
+	rcu_assign_pointer(kps->slot[WGM_KP_LIVE], incoming);
+	wgm_keypair_retire(gone);
+}
 
-	if (new->i_am_the_initiator) {
-		/*
-		 * The response confirmed the session: usable at once.  An
-		 * unconfirmed "next" from a handshake in the other direction
-		 * is kept as previous (the peer may still send with it) and
-		 * the old current goes; otherwise current becomes previous.
-		 */
-		if (next) {
-			RCU_INIT_POINTER(keypairs->next_keypair, NULL);
-			rcu_assign_pointer(keypairs->previous_keypair, next);
-			wgm_noise_keypair_put(cur, true);
-		} else {
-			rcu_assign_pointer(keypairs->previous_keypair, cur);
-		}
-		wgm_noise_keypair_put(prev, true);
-		rcu_assign_pointer(keypairs->current_keypair, new);
+/*
+ * A finished handshake's keypair.  The responder may not send with it
+ * before the initiator has (its first data packet confirms the session),
+ * so it waits as PENDING.  The initiator's is confirmed by the response
+ * itself and goes LIVE at once.  If a PENDING keypair (from a handshake
+ * the peer started meanwhile) is still unconfirmed, the peer may yet send
+ * with it: that is the one kept as OLD, and the live one goes.
+ */
+static void wgm_keypairs_add(struct wgm_keypairs *kps, struct wgm_keypair *kp)
+{
+	struct wgm_keypair *pending, *live;
+
+	spin_lock_bh(&kps->lock);
+	pending = wgm_slot_take(kps, WGM_KP_PENDING);
+	if (!kp->i_am_the_initiator) {
+		rcu_assign_pointer(kps->slot[WGM_KP_PENDING], kp);
+		wgm_keypair_retire(pending);
 	} else {
-		/* Waits for the initiator's first data packet. */
-		rcu_assign_pointer(keypairs->next_keypair, new);
-		wgm_noise_keypair_put(next, true);
+		live = wgm_slot_peek(kps, WGM_KP_LIVE);
+		if (pending) {
+			wgm_slots_shift(kps, kp, pending);
+			wgm_keypair_retire(live);
+		} else {
+			wgm_slots_shift(kps, kp, live);
+		}
 	}
-	spin_unlock_bh(&keypairs->keypair_update_lock);
+	spin_unlock_bh(&kps->lock);
 }
 
-bool wgm_noise_received_with_keypair(struct wgm_keypairs *keypairs,
-				     struct wgm_keypair *received)
+bool wgm_keypairs_confirm(struct wgm_keypairs *kps, struct wgm_keypair *kp)
 {
-	struct wgm_keypair *old_prev;
+	bool promoted = false;
 
-	if (likely(rcu_access_pointer(keypairs->next_keypair) != received))
+	/* the common case, every data packet: not the pending one */
+	if (likely(rcu_access_pointer(kps->slot[WGM_KP_PENDING]) != kp))
 		return false;
 
-	spin_lock_bh(&keypairs->keypair_update_lock);
-	if (unlikely(wgm_kp_locked(keypairs, &keypairs->next_keypair) != received)) {
-		spin_unlock_bh(&keypairs->keypair_update_lock);
-		return false;
+	spin_lock_bh(&kps->lock);
+	if (wgm_slot_peek(kps, WGM_KP_PENDING) == kp) {
+		wgm_slot_take(kps, WGM_KP_PENDING);
+		wgm_slots_shift(kps, kp, wgm_slot_peek(kps, WGM_KP_LIVE));
+		promoted = true;
 	}
-	old_prev = wgm_kp_locked(keypairs, &keypairs->previous_keypair);
-	rcu_assign_pointer(keypairs->previous_keypair,
-			   wgm_kp_locked(keypairs, &keypairs->current_keypair));
-	wgm_noise_keypair_put(old_prev, true);
-	rcu_assign_pointer(keypairs->current_keypair, received);
-	RCU_INIT_POINTER(keypairs->next_keypair, NULL);
-	spin_unlock_bh(&keypairs->keypair_update_lock);
-	return true;
+	spin_unlock_bh(&kps->lock);
+	return promoted;
 }
 
 /* ---- the handshake messages ------------------------------------------ */
@@ -798,7 +819,7 @@ bool wgm_noise_handshake_begin_session(struct wgm_handshake *hs, struct wgm_keyp
 	rcu_read_lock_bh();
 	if (likely(!READ_ONCE(peer->is_dead)) &&
 	    wgm_index_hashtable_replace(peer->device->index_hashtable, &hs->entry, &kp->entry)) {
-		wgm_keypairs_install(keypairs, kp);
+		wgm_keypairs_add(keypairs, kp);
 		ret = true;
 	}
 	rcu_read_unlock_bh();

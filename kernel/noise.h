@@ -58,12 +58,25 @@ struct wgm_keypair {
 	struct rcu_head rcu;
 };
 
-/* A peer's sessions; pointers are RCU, replaced under keypair_update_lock. */
+/*
+ * A peer's sessions, in three slots:
+ *   LIVE     the one we send with;
+ *   OLD      the one before it, still accepted on receive;
+ *   PENDING  the responder's newest, not yet confirmed by the initiator's
+ *            first data packet: received with, not sent with.
+ * Readers use RCU; writers hold @lock, and a keypair changes slots only
+ * through the helpers in noise.c.
+ */
+enum wgm_kp_slot {
+	WGM_KP_OLD,
+	WGM_KP_LIVE,
+	WGM_KP_PENDING,
+	WGM_KP_SLOTS
+};
+
 struct wgm_keypairs {
-	struct wgm_keypair __rcu *current_keypair;
-	struct wgm_keypair __rcu *previous_keypair;
-	struct wgm_keypair __rcu *next_keypair;
-	spinlock_t keypair_update_lock;		/* writers of the three slots */
+	struct wgm_keypair __rcu *slot[WGM_KP_SLOTS];
+	spinlock_t lock;		/* writers of the slots */
 };
 
 enum wgm_handshake_state {
@@ -118,18 +131,18 @@ struct wgm_peer *wgm_noise_handshake_consume_response(struct wgm_msg_handshake_r
 /* derives the session keys into a new keypair (next or current) */
 bool wgm_noise_handshake_begin_session(struct wgm_handshake *hs, struct wgm_keypairs *keypairs);
 
-void wgm_noise_keypairs_init(struct wgm_keypairs *keypairs);
-void wgm_noise_keypairs_clear(struct wgm_keypairs *keypairs);
-struct wgm_keypair *wgm_noise_keypair_get(struct wgm_keypair *keypair);	/* NULL if dying */
-void wgm_noise_keypair_put(struct wgm_keypair *keypair, bool unreference_now);
+void wgm_keypairs_init(struct wgm_keypairs *kps);
+/* empties every slot; the keypairs go once in-flight packets are done */
+void wgm_keypairs_drop_all(struct wgm_keypairs *kps);
+struct wgm_keypair *wgm_keypair_get(struct wgm_keypair *kp);	/* NULL if dying */
+void wgm_keypair_put(struct wgm_keypair *kp);
 /*
- * An authenticated data packet arrived on @received: if it is the "next"
- * keypair, it becomes current (the responder's confirmation).  Returns true
- * when that rotation happened.
+ * An authenticated data packet arrived on @kp.  If @kp is PENDING, this
+ * packet is the initiator's confirmation: it goes LIVE.  Returns true
+ * when that happened.
  */
-bool wgm_noise_received_with_keypair(struct wgm_keypairs *keypairs,
-				     struct wgm_keypair *received);
-/* marks the current sessions as unusable for sending (key change) */
-void wgm_noise_expire_current_peer_keypairs(struct wgm_peer *peer);
+bool wgm_keypairs_confirm(struct wgm_keypairs *kps, struct wgm_keypair *kp);
+/* our key changed: no session may send any more, the next packet rekeys */
+void wgm_noise_invalidate_sessions(struct wgm_peer *peer);
 
 #endif /* _WGM_NOISE_H */

@@ -75,7 +75,7 @@ struct wgm_peer *wgm_peer_create(struct wgm_device *wg,
 
 	wgm_noise_handshake_init(&peer->handshake, &wg->static_identity,
 				 public_key, preshared_key, peer);
-	wgm_noise_keypairs_init(&peer->keypairs);
+	wgm_keypairs_init(&peer->keypairs);
 	wgm_cookie_holder_init(&peer->cookie, public_key);
 	wgm_timers_init(peer);
 	/* No handshake sent yet: the first one must not wait REKEY_TIMEOUT. */
@@ -189,7 +189,7 @@ static void wgm_peer_finish(struct wgm_peer *peer)
 	flush_work(&peer->transmit_handshake_work);
 
 	/* Sessions and handshake leave the index table and are wiped. */
-	wgm_noise_keypairs_clear(&peer->keypairs);
+	wgm_keypairs_drop_all(&peer->keypairs);
 	wgm_noise_handshake_clear(&peer->handshake);
 
 	/*

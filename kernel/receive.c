@@ -207,7 +207,7 @@ static void wgm_lastminute_handshake(struct wgm_peer *peer)
 	if (READ_ONCE(peer->sent_lastminute_handshake))
 		return;
 	rcu_read_lock_bh();
-	kp = rcu_dereference_bh(peer->keypairs.current_keypair);
+	kp = rcu_dereference_bh(peer->keypairs.slot[WGM_KP_LIVE]);
 	due = kp && READ_ONCE(kp->sending.is_valid) && kp->i_am_the_initiator &&
 	      wgm_birthdate_has_expired(kp->sending.birthdate,
 					WGM_REJECT_AFTER_TIME - WGM_KEEPALIVE_TIMEOUT -
@@ -375,7 +375,7 @@ static void wgm_receive_finished(struct wgm_device *wg, struct wgm_peer *peer,
 	}
 
 	/* From here on the packet is authentic and fresh. */
-	if (unlikely(wgm_noise_received_with_keypair(&peer->keypairs, kp))) {
+	if (unlikely(wgm_keypairs_confirm(&peer->keypairs, kp))) {
 		/* Responder: the initiator confirmed the new session. */
 		wgm_timers_handshake_complete(peer);
 		wgm_handshake_complete_event(peer, skb);
@@ -413,7 +413,7 @@ static void wgm_receive_finished(struct wgm_device *wg, struct wgm_peer *peer,
 err:
 	wgm_drop(drop, skb);
 out:
-	wgm_noise_keypair_put(kp, false);
+	wgm_keypair_put(kp);
 	wgm_peer_put(peer);	/* the packet's; the caller holds another */
 }
 
@@ -503,7 +503,7 @@ static void wgm_receive_data(struct wgm_device *wg, struct sk_buff *skb)
 	entry = wgm_index_hashtable_lookup(wg->index_hashtable, WGM_INDEX_KEYPAIR,
 					   key_idx, &peer);
 	if (entry)
-		kp = wgm_noise_keypair_get(container_of(entry, struct wgm_keypair, entry));
+		kp = wgm_keypair_get(container_of(entry, struct wgm_keypair, entry));
 	rcu_read_unlock_bh();
 	if (unlikely(!kp)) {
 		/* unknown or dying session */
@@ -527,7 +527,7 @@ static void wgm_receive_data(struct wgm_device *wg, struct sk_buff *skb)
 				    wg->dev->name, peer->internal_id);
 		DEV_STATS_INC(wg->dev, rx_dropped);
 		kfree_skb(skb);
-		wgm_noise_keypair_put(kp, false);
+		wgm_keypair_put(kp);
 		wgm_peer_put(peer);
 	}
 }

@@ -195,7 +195,7 @@ static void wgm_submit_staged(struct wgm_peer *peer, struct wgm_keypair *kp)
 		cb->peer = wgm_peer_get(peer);
 		if (unlikely(!wgm_crypt_submit_locked(wg->encrypt, queue, skb))) {
 			/* every CPU's ring is busy: congestion, drop it */
-			wgm_noise_keypair_put(kp, false);
+			wgm_keypair_put(kp);
 			wgm_peer_put(peer);
 			kfree_skb(skb);
 			dropped++;
@@ -219,14 +219,14 @@ void wgm_packet_send_staged(struct wgm_peer *peer)
 		return;
 
 	rcu_read_lock_bh();
-	kp = wgm_noise_keypair_get(rcu_dereference_bh(peer->keypairs.current_keypair));
+	kp = wgm_keypair_get(rcu_dereference_bh(peer->keypairs.slot[WGM_KP_LIVE]));
 	rcu_read_unlock_bh();
 
 	if (wgm_keypair_can_send(kp))
 		wgm_submit_staged(peer, kp);
 	else
 		wgm_packet_send_queued_handshake_initiation(peer, false);
-	wgm_noise_keypair_put(kp, false);
+	wgm_keypair_put(kp);
 }
 
 void wgm_packet_send_keepalive(struct wgm_peer *peer)
@@ -337,7 +337,7 @@ static void wgm_send_finished(struct wgm_peer *peer, struct sk_buff *skb)
 			wgm_timers_data_sent(peer);
 		wgm_keep_key_fresh(peer, kp);
 	}
-	wgm_noise_keypair_put(kp, false);
+	wgm_keypair_put(kp);
 	wgm_peer_put(peer);	/* the packet's; the caller holds another */
 }
 

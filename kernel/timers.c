@@ -162,7 +162,7 @@ static void wgm_clear_peer_worker(struct work_struct *work)
 		 peer->device->dev->name, peer->internal_id,
 		 WGM_REJECT_AFTER_TIME * 3);
 	wgm_noise_handshake_clear(&peer->handshake);
-	wgm_noise_keypairs_clear(&peer->keypairs);
+	wgm_keypairs_drop_all(&peer->keypairs);
 	wgm_peer_put(peer);
 }
 

@@ -244,7 +244,7 @@ static void side_init(struct side *s, const char *name, const u8 priv[32], const
 	up_write(&s->dev.static_identity.lock);
 	s->peer.device = &s->dev;
 	wgm_noise_handshake_init(&s->peer.handshake, &s->dev.static_identity, peer_pub, psk, &s->peer);
-	wgm_noise_keypairs_init(&s->peer.keypairs);
+	wgm_keypairs_init(&s->peer.keypairs);
 	wgm_cookie_holder_init(&s->peer.cookie, peer_pub);
 	s->pt.peers[s->pt.n++] = &s->peer;
 }
@@ -330,9 +330,9 @@ int main(int argc, char **argv)
 	/* a second consume of the same response fails (state moved on) */
 	CHECK(!wgm_noise_handshake_consume_response(&resp, &A.dev));
 
-	ka = A.peer.keypairs.current_keypair;
-	kb = B.peer.keypairs.next_keypair;
-	CHECK(ka && kb && !B.peer.keypairs.current_keypair);
+	ka = A.peer.keypairs.slot[WGM_KP_LIVE];
+	kb = B.peer.keypairs.slot[WGM_KP_PENDING];
+	CHECK(ka && kb && !B.peer.keypairs.slot[WGM_KP_LIVE]);
 	if (ka && kb) {
 		CHECK(!memcmp(ka->sending.key, kb->receiving.key, 32));
 		CHECK(!memcmp(ka->receiving.key, kb->sending.key, 32));
@@ -342,9 +342,9 @@ int main(int argc, char **argv)
 		CHECK(ka->i_am_the_initiator && !kb->i_am_the_initiator);
 		/* handshake entries were replaced by the keypairs */
 		CHECK(idx_find(&A.it, &ka->entry) >= 0 && idx_find(&A.it, &A.peer.handshake.entry) < 0);
-		CHECK(wgm_noise_received_with_keypair(&B.peer.keypairs, kb));
-		CHECK(B.peer.keypairs.current_keypair == kb && !B.peer.keypairs.next_keypair);
-		CHECK(!wgm_noise_received_with_keypair(&B.peer.keypairs, kb));
+		CHECK(wgm_keypairs_confirm(&B.peer.keypairs, kb));
+		CHECK(B.peer.keypairs.slot[WGM_KP_LIVE] == kb && !B.peer.keypairs.slot[WGM_KP_PENDING]);
+		CHECK(!wgm_keypairs_confirm(&B.peer.keypairs, kb));
 	}
 
 	hex("apriv", apriv, 32);
@@ -457,8 +457,8 @@ int main(int argc, char **argv)
 	CHECK(!wgm_noise_handshake_create_initiation(&init, &A.peer.handshake));
 
 	/* teardown */
-	wgm_noise_keypairs_clear(&A.peer.keypairs);
-	wgm_noise_keypairs_clear(&B.peer.keypairs);
+	wgm_keypairs_drop_all(&A.peer.keypairs);
+	wgm_keypairs_drop_all(&B.peer.keypairs);
 	wgm_noise_handshake_clear(&A.peer.handshake);
 	wgm_noise_handshake_clear(&B.peer.handshake);
 	CHECK(shim_allocs == 0);
