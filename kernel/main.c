@@ -18,54 +18,57 @@
 #include "probe.h"
 
 /*
- * The generic netlink family is registered before the link type and torn
- * down after it: while any wgmesh device exists (and so any handshake
- * worker, timer or probe that may emit an event), the family is there.
+ * The parts, in the order they come up; they go down in reverse.  The
+ * generic netlink family comes before the link type and goes after it:
+ * while any wgmesh device exists (and so any handshake worker, timer or
+ * probe that may emit an event), the family is there.
  */
-static int __init wgm_mod_init(void)
+static int (* const wgm_part_up[])(void) __initconst = {
+	wgm_allowedips_slab_init,
+	wgm_peer_init,
+	wgm_ratelimiter_init,
+	wgm_genetlink_init,
+	wgm_device_init,
+};
+
+static void (* const wgm_part_down[])(void) = {
+	wgm_allowedips_slab_uninit,
+	wgm_peer_uninit,
+	wgm_ratelimiter_uninit,
+	wgm_genetlink_uninit,
+	wgm_device_uninit,
+};
+
+/* Takes down the first @n parts, newest first. */
+static void wgm_parts_down(unsigned int n)
 {
-	int ret;
-
-	wgm_noise_init();
-	wgm_probe_ids_init();
-	ret = wgm_allowedips_slab_init();
-	if (ret)
-		goto err_allowedips;
-	ret = wgm_peer_init();
-	if (ret)
-		goto err_peer;
-	ret = wgm_ratelimiter_init();
-	if (ret)
-		goto err_ratelimiter;
-	ret = wgm_genetlink_init();
-	if (ret)
-		goto err_genetlink;
-	ret = wgm_device_init();
-	if (ret)
-		goto err_device;
-	pr_info("loaded\n");
-	return 0;
-
-err_device:
-	wgm_genetlink_uninit();
-err_genetlink:
-	wgm_ratelimiter_uninit();
-err_ratelimiter:
-	wgm_peer_uninit();
-err_peer:
-	wgm_allowedips_slab_uninit();
-err_allowedips:
-	return ret;
+	while (n--)
+		wgm_part_down[n]();
 }
 
-/* The exact reverse of wgm_mod_init(): devices (and their workers) first. */
+static int __init wgm_mod_init(void)
+{
+	unsigned int i;
+	int ret;
+
+	BUILD_BUG_ON(ARRAY_SIZE(wgm_part_up) != ARRAY_SIZE(wgm_part_down));
+	wgm_noise_init();
+	wgm_probe_ids_init();
+	for (i = 0; i < ARRAY_SIZE(wgm_part_up); i++) {
+		ret = wgm_part_up[i]();
+		if (ret) {
+			pr_err("initialisation step %u failed: %d\n", i, ret);
+			wgm_parts_down(i);
+			return ret;
+		}
+	}
+	pr_info("loaded\n");
+	return 0;
+}
+
 static void __exit wgm_mod_exit(void)
 {
-	wgm_device_uninit();
-	wgm_genetlink_uninit();
-	wgm_ratelimiter_uninit();
-	wgm_peer_uninit();
-	wgm_allowedips_slab_uninit();
+	wgm_parts_down(ARRAY_SIZE(wgm_part_down));
 }
 
 module_init(wgm_mod_init);

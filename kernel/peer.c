@@ -203,32 +203,43 @@ static void wgm_peer_finish(struct wgm_peer *peer)
 	wgm_peer_put(peer);
 }
 
-void wgm_peer_remove(struct wgm_peer *peer)
+/*
+ * Step 2 for every peer that step 1 took out: one grace period for all of
+ * them, however many, then each leaves peer_list.  Must hold
+ * device_update_lock, which also keeps new peers from being taken out
+ * meanwhile: every dead peer on the list is one of ours.
+ */
+static void wgm_peers_reap(struct wgm_device *wg)
 {
-	if (unlikely(!peer))
-		return;
-	lockdep_assert_held(&peer->device->device_update_lock);
-	if (READ_ONCE(peer->is_dead))
-		return;
-	wgm_peer_unhash(peer);
-	synchronize_net();
-	wgm_peer_finish(peer);
-}
-
-/* Must hold wg->device_update_lock. */
-void wgm_peer_remove_all(struct wgm_device *wg)
-{
-	struct wgm_peer *peer, *tmp;
+	struct wgm_peer *peer, *next;
 
 	lockdep_assert_held(&wg->device_update_lock);
-	list_for_each_entry(peer, &wg->peer_list, peer_list) {
-		if (!peer->is_dead)
-			wgm_peer_unhash(peer);
-	}
-	/* one grace period for all of them */
 	synchronize_net();
-	list_for_each_entry_safe(peer, tmp, &wg->peer_list, peer_list)
-		wgm_peer_finish(peer);
+	list_for_each_entry_safe(peer, next, &wg->peer_list, peer_list) {
+		if (READ_ONCE(peer->is_dead))
+			wgm_peer_finish(peer);
+	}
+}
+
+void wgm_peer_remove(struct wgm_peer *peer)
+{
+	struct wgm_device *wg;
+
+	if (unlikely(!peer) || READ_ONCE(peer->is_dead))
+		return;
+	wg = peer->device;
+	wgm_peer_unhash(peer);
+	wgm_peers_reap(wg);
+}
+
+void wgm_peer_remove_all(struct wgm_device *wg)
+{
+	struct wgm_peer *peer;
+
+	lockdep_assert_held(&wg->device_update_lock);
+	list_for_each_entry(peer, &wg->peer_list, peer_list)
+		wgm_peer_unhash(peer);
+	wgm_peers_reap(wg);
 }
 
 int wgm_peer_init(void)
