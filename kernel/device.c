@@ -163,10 +163,27 @@ static unsigned int wgm_stage(struct wgm_peer *peer, struct sk_buff_head *list)
 	return n;
 }
 
+/*
+ * One segment on its way to the peer's staging queue: encryption works in
+ * place, so the buffer must be ours alone (NULL if it cannot be had).
+ * Only the ECN bits are carried outside; DSCP would tell an observer the
+ * inner traffic class.
+ */
+static struct sk_buff *wgm_xmit_own_segment(struct sk_buff *seg, unsigned int mtu)
+{
+	seg = skb_share_check(seg, GFP_ATOMIC);
+	if (unlikely(!seg))
+		return NULL;
+	WGM_SKB_CB(seg)->mtu = mtu;
+	WGM_SKB_CB(seg)->ds = ip_tunnel_ecn_encap(0, ip_hdr(seg), seg);
+	skb_dst_drop(seg);
+	return seg;
+}
+
 static netdev_tx_t wgm_xmit(struct sk_buff *skb, struct net_device *dev)
 {
 	struct wgm_device *wg = netdev_priv(dev);
-	struct sk_buff *segs, *seg, *next;
+	struct sk_buff *segs, *seg;
 	struct sk_buff_head list;
 	struct wgm_peer *peer;
 	sa_family_t family;
@@ -213,7 +230,6 @@ static netdev_tx_t wgm_xmit(struct sk_buff *skb, struct net_device *dev)
 
 	mtu = skb_valid_dst(skb) ? dst_mtu(skb_dst(skb)) : dev->mtu;
 
-	__skb_queue_head_init(&list);
 	if (skb_is_gso(skb)) {
 		segs = skb_gso_segment(skb, 0);
 		if (IS_ERR_OR_NULL(segs)) {
@@ -221,21 +237,19 @@ static netdev_tx_t wgm_xmit(struct sk_buff *skb, struct net_device *dev)
 			goto err_peer;
 		}
 		dev_kfree_skb(skb);
-		skb = segs;
+	} else {
+		segs = skb;
 	}
-	skb_list_walk_safe(skb, seg, next) {
+	__skb_queue_head_init(&list);
+	while (segs) {
+		seg = segs;
+		segs = segs->next;
 		skb_mark_not_on_list(seg);
-		/* encryption happens in place: the buffer must be ours */
-		seg = skb_share_check(seg, GFP_ATOMIC);
-		if (unlikely(!seg)) {
+		seg = wgm_xmit_own_segment(seg, mtu);
+		if (seg)
+			__skb_queue_tail(&list, seg);
+		else
 			DEV_STATS_INC(dev, tx_dropped);
-			continue;
-		}
-		WGM_SKB_CB(seg)->mtu = mtu;
-		/* only ECN goes outside; DSCP would leak the inner traffic class */
-		WGM_SKB_CB(seg)->ds = ip_tunnel_ecn_encap(0, ip_hdr(seg), seg);
-		skb_dst_drop(seg);
-		__skb_queue_tail(&list, seg);
 	}
 
 	dropped = wgm_stage(peer, &list);
