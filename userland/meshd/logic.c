@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "addr.h"
+#include "natclass.h"
 
 /* ---- reconnect backoff ---- */
 
@@ -582,4 +583,71 @@ bool meshd_want_punch_request(const struct meshd_peer *p,
 			return false;
 	return !p->last_punch_ms ||
 	       now_ms - p->last_punch_ms >= MESHD_PUNCH_REQUEST_MS;
+}
+
+/* ---- STUN servers and the NAT type ---- */
+
+static void add_server(union wgm_sockaddr *out, size_t *n, size_t max,
+		       const union wgm_sockaddr *sa)
+{
+	size_t i;
+
+	for (i = 0; i < *n; i++)
+		if (wgm_endpoint_equal(&out[i], sa))
+			return;
+	if (*n < max)
+		out[(*n)++] = *sa;
+}
+
+size_t meshd_stun_servers(const struct mp_stun_list *l,
+			  const union wgm_sockaddr *coord, size_t n_coord,
+			  union wgm_sockaddr *out, size_t max)
+{
+	static const int fams[] = { AF_INET, AF_INET6 };
+	union wgm_sockaddr sa;
+	size_t n = 0, i, j, f;
+	struct mp_candidate c;
+
+	for (f = 0; f < 2; f++) {
+		const union wgm_sockaddr *host = NULL;
+
+		for (j = 0; j < n_coord && !host; j++)
+			if (coord[j].sa.sa_family == fams[f])
+				host = &coord[j];
+		for (i = 0; i < l->n && i < MP_MAX_STUN; i++) {
+			c = l->s[i];
+			if (c.family == AF_UNSPEC) {
+				if (!host || !c.port)
+					continue;
+				if (meshd_cand_from_sockaddr(&c, host))
+					continue;
+				c.port = l->s[i].port;
+			}
+			if (c.family != fams[f] || !c.port)
+				continue;
+			meshd_cand_to_sockaddr(&c, &sa);
+			add_server(out, &n, max, &sa);
+		}
+	}
+	return n;
+}
+
+unsigned int meshd_nat_explain(const struct mesh_conf_stun *s, size_t n,
+			       char *buf, size_t len)
+{
+	unsigned int t = wgm_nat_classify(s, n);
+	char a[WGM_ADDRSTRLEN], b[WGM_ADDRSTRLEN];
+	size_t i, off;
+	int k;
+
+	k = snprintf(buf, len, "%s (%s)", wgm_nat_name(t), wgm_nat_describe(t));
+	off = k < 0 ? 0 : (size_t)k;
+	for (i = 0; i < n && off < len; i++) {
+		k = snprintf(buf + off, len - off, "%s%s saw %s", i ? ", " : ": ",
+			     wgm_format_endpoint(&s[i].endpoint, a, sizeof(a)),
+			     s[i].mapped.sa.sa_family == AF_UNSPEC ? "nothing yet" :
+			     wgm_format_endpoint(&s[i].mapped, b, sizeof(b)));
+		off += k < 0 ? 0 : (size_t)k;
+	}
+	return t;
 }

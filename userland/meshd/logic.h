@@ -80,6 +80,7 @@ struct meshd_peer {
 	bool seen;			/* listed in the current session */
 	struct mp_candidates cand;
 	uint64_t last_punch_ms;		/* last PUNCH or PUNCH_REQUEST */
+	uint8_t no_punch;		/* last NO_PUNCH reason logged, 0: none */
 };
 
 struct meshd_peers {
@@ -182,5 +183,27 @@ int meshd_recandidate(const struct meshd_peer *p, struct mesh_conf_device *req,
  */
 bool meshd_want_punch_request(const struct meshd_peer *p,
 			      const struct mesh_conf_peer *kp, uint64_t now_ms);
+
+/* ---- STUN servers and the NAT type ---- */
+
+/*
+ * The STUN servers to give the kernel from the service's WELCOME list
+ * (version 2): an entry of family AF_UNSPEC is its port on the service's
+ * host, that is on the first IPv4 and the first IPv6 address of coord[]
+ * (what --coord resolved to); other entries are taken as they are.  Each
+ * server once, at most max (WGM_STUN_MAX_SERVERS); the order keeps a
+ * family's servers together so that a cut keeps pairs.  Returns the count.
+ */
+size_t meshd_stun_servers(const struct mp_stun_list *l,
+			  const union wgm_sockaddr *coord, size_t n_coord,
+			  union wgm_sockaddr *out, size_t max);
+
+/*
+ * "easy: 203.0.113.1:40000 from 198.51.100.1:3478 and 3479" style text for
+ * the log: the NAT type (wgm_nat_classify of the kernel's servers) and what
+ * each server saw.  Returns the type (enum wgm_nat_type).
+ */
+unsigned int meshd_nat_explain(const struct mesh_conf_stun *s, size_t n,
+			       char *buf, size_t len);
 
 #endif /* MESHD_LOGIC_H */

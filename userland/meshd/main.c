@@ -35,6 +35,7 @@
 #include "logic.h"
 #include "netif.h"
 #include "nl.h"
+#include "natclass.h"
 #include "nlpunch.h"
 #include "proto.h"
 #include "rtnl.h"
@@ -65,6 +66,7 @@ struct opts {
 	uint16_t listen_port;
 	char stun_host[256];		/* "" = no STUN */
 	char stun_port[6];
+	bool stun_given;		/* --stun: not the service's list */
 };
 
 struct meshd {
@@ -95,6 +97,9 @@ struct meshd {
 	 * when a mapping changes.
 	 */
 	bool stun_configured;		/* the server list is in the kernel */
+	unsigned int nat;		/* enum wgm_nat_type, as last logged */
+	bool nat_sent;			/* reported to this session's service */
+	unsigned int nat_sent_val;
 	union wgm_sockaddr mapped[2];	/* the kernel's, as last logged */
 	size_t n_mapped;
 	struct wgm_nl ev;		/* subscribed to the events group */
@@ -306,6 +311,10 @@ static void apply_welcome(struct meshd *d, const struct mp_welcome *w)
 	if (!d->have_welcome || memcmp(&d->welcome, w, sizeof(*w)))
 		logmsg("overlay addresses %s/%u %s/%u on %s", a4, w->plen4, a6,
 		       w->plen6, d->o.ifname);
+	/* the service's STUN servers (version 2) replace the default */
+	if (!d->o.stun_given && (!d->have_welcome ||
+				 memcmp(&d->welcome.stun, &w->stun, sizeof(w->stun))))
+		d->stun_configured = false;
 	d->welcome = *w;
 	d->have_welcome = true;
 }
@@ -514,6 +523,7 @@ static void try_connect(struct meshd *d)
 	d->last_rx_ms = now_ms();
 	d->next_ping_ms = d->last_rx_ms + PING_INTERVAL_MS;
 	d->sent_valid = false;
+	d->nat_sent = false;		/* a new session hears the NAT type anew */
 	d->next_gather_ms = 0;		/* report candidates right away */
 	mark_registered(d);
 	meshd_peers_unsee(&d->peers);
@@ -541,53 +551,82 @@ static int recreate(struct meshd *d)
 
 /* ---- public address (STUN, done by the kernel) ---- */
 
+/* Every address host resolves to (port may be NULL), at most max. */
+static size_t resolve_all(const char *host, const char *port,
+			  union wgm_sockaddr *out, size_t max)
+{
+	struct addrinfo hints, *res = NULL, *ai;
+	size_t n = 0;
+	int r;
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_DGRAM;
+	r = getaddrinfo(host, port, &hints, &res);
+	if (r || !res) {
+		logmsg("stun: resolving %s: %s", host, gai_strerror(r));
+		return 0;
+	}
+	for (ai = res; ai && n < max; ai = ai->ai_next) {
+		if ((ai->ai_family != AF_INET && ai->ai_family != AF_INET6) ||
+		    ai->ai_addrlen > sizeof(out[0]))
+			continue;
+		memset(&out[n], 0, sizeof(out[n]));
+		memcpy(&out[n], ai->ai_addr, ai->ai_addrlen);
+		n++;
+	}
+	freeaddrinfo(res);
+	return n;
+}
+
 /*
  * Hands the STUN servers to the kernel: it asks them from the tunnel
  * socket itself, so what they see is the NAT mapping of the port peers
- * must use (a separate socket would get a mapping of its own).  All the
- * addresses --stun resolves to, at most WGM_STUN_MAX_SERVERS; "none" clears
- * the list.  Retried at the next gathering when the name does not resolve.
+ * must use (a separate socket would get a mapping of its own).  The
+ * servers: the service's list from WELCOME (version 2: two ports, whose
+ * answers tell the NAT type), else all the addresses --stun (default: the
+ * --coord host, port 3478) resolves to; at most WGM_STUN_MAX_SERVERS;
+ * "none" clears the list.  Retried at the next gathering when the name
+ * does not resolve.
  */
 static void stun_configure(struct meshd *d)
 {
-	struct addrinfo hints, *res = NULL, *ai;
+	union wgm_sockaddr sv[WGM_STUN_MAX_SERVERS], host[8];
 	char a[WGM_ADDRSTRLEN], line[WGM_STUN_MAX_SERVERS * WGM_ADDRSTRLEN];
-	union wgm_sockaddr sa;
 	struct mesh_conf_device dev;
 	struct wgm_err err;
-	size_t i, off = 0;
-	bool dup;
-	int r;
+	size_t i, n = 0, nh, off = 0;
 
 	mesh_conf_device_init(&dev);
 	snprintf(dev.name, sizeof(dev.name), "%s", d->o.ifname);
 	dev.has = MESH_CONF_DEV_HAS_STUN;
-	if (d->o.stun_host[0]) {
-		memset(&hints, 0, sizeof(hints));
-		hints.ai_family = AF_UNSPEC;
-		hints.ai_socktype = SOCK_DGRAM;
-		r = getaddrinfo(d->o.stun_host, d->o.stun_port, &hints, &res);
-		if (r || !res) {
-			logmsg("stun: resolving %s: %s", d->o.stun_host,
-			       gai_strerror(r));
+	if (!d->o.stun_given && d->have_welcome && d->welcome.stun.n) {
+		nh = resolve_all(d->o.coord_host, NULL, host, 8);
+		if (!nh)
 			goto out;
+		n = meshd_stun_servers(&d->welcome.stun, host, nh, sv,
+				       WGM_STUN_MAX_SERVERS);
+		if (!n)
+			logmsg("stun: none of the service's %u STUN server(s) is usable here; ignored",
+			       d->welcome.stun.n);
+	} else if (d->o.stun_host[0]) {
+		for (nh = resolve_all(d->o.stun_host, d->o.stun_port, host, 8),
+		     i = 0; i < nh; i++) {
+			size_t j;
+
+			for (j = 0; j < n && !wgm_endpoint_equal(&sv[j], &host[i]); j++)
+				;
+			if (j == n && n < WGM_STUN_MAX_SERVERS)
+				sv[n++] = host[i];
 		}
-		for (ai = res; ai && dev.n_stun < WGM_STUN_MAX_SERVERS; ai = ai->ai_next) {
-			if ((ai->ai_family != AF_INET && ai->ai_family != AF_INET6) ||
-			    ai->ai_addrlen > sizeof(sa))
-				continue;
-			memset(&sa, 0, sizeof(sa));
-			memcpy(&sa, ai->ai_addr, ai->ai_addrlen);
-			for (dup = false, i = 0; i < dev.n_stun; i++)
-				dup |= wgm_endpoint_equal(&dev.stun[i].endpoint, &sa);
-			if (dup)
-				continue;
-			dev.stun[dev.n_stun++].endpoint = sa;
-			off += (size_t)snprintf(line + off, sizeof(line) - off, "%s%s",
-						off ? " " : "",
-						wgm_format_endpoint(&sa, a, sizeof(a)));
-		}
-		freeaddrinfo(res);
+		if (!nh)
+			goto out;
+	}
+	for (i = 0; i < n; i++) {
+		dev.stun[dev.n_stun++].endpoint = sv[i];
+		off += (size_t)snprintf(line + off, sizeof(line) - off, "%s%s",
+					off ? " " : "",
+					wgm_format_endpoint(&sv[i], a, sizeof(a)));
 	}
 	if (wgm_nl_set_device(&d->nl, &dev, &err)) {
 		logmsg("stun: configuring %s: %s", d->o.ifname, err.msg);
@@ -598,6 +637,34 @@ static void stun_configure(struct meshd *d)
 		logmsg("stun: the kernel asks %s", line);
 out:
 	mesh_conf_device_free(&dev);
+}
+
+/*
+ * The NAT type from what the kernel's STUN servers saw: logged when it
+ * changes, reported to a version-2 service when it changes and once per
+ * session.  0, or -1 when the connection failed.
+ */
+static int stun_note_nat(struct meshd *d, const struct mesh_conf_device *cur)
+{
+	char why[WGM_STUN_MAX_SERVERS * 2 * WGM_ADDRSTRLEN + 64];
+	struct mp_err merr;
+	unsigned int t;
+
+	t = meshd_nat_explain(cur->stun, cur->n_stun, why, sizeof(why));
+	if (t != d->nat)
+		logmsg("stun: NAT %s", why);
+	d->nat = t;
+	if (!d->connected || d->welcome.version < 2 ||
+	    (d->nat_sent && d->nat_sent_val == t))
+		return 0;
+	if (mp_send_nat(&d->conn, (uint8_t)t, &merr)) {
+		disconnect(d, merr.msg);
+		return -1;
+	}
+	d->nat_sent = true;
+	d->nat_sent_val = t;
+	logmsg("coord: reported NAT %s", wgm_nat_name(t));
+	return 0;
 }
 
 /* Logs the kernel's mapped addresses when they differ from the last seen. */
@@ -716,6 +783,8 @@ static void report_candidates(struct meshd *d)
 		logmsg("coord: reported %u candidate(s): %s", n,
 		       n ? line : "(none)");
 	}
+	if (stun_note_nat(d, &cur))
+		goto out;
 	/* Peers whose every path is dead: ask for a simultaneous punch. */
 	for (i = 0; d->synced && i < d->peers.n; i++) {
 		p = &d->peers.v[i];
@@ -754,7 +823,7 @@ static void log_addr_shared(const struct meshd *d, const struct meshd_peer *p)
 static void handle_msg(struct meshd *d, const struct mp_msg *m, bool *dirty)
 {
 	uint8_t gone[64][MP_KEY_LEN];
-	char label[128], b64[WGM_KEY_B64_LEN + 1];
+	char label[128], b64[WGM_KEY_B64_LEN + 1], why[48];
 	struct meshd_peer *p;
 	struct mp_msg pong;
 	struct mp_err err;
@@ -815,7 +884,24 @@ static void handle_msg(struct meshd *d, const struct mp_msg *m, bool *dirty)
 		meshd_peers_set_cands(&d->peers, p, &m->u.punch.cand);
 		if (*dirty && d->synced && !sync_kernel(d, NULL))
 			*dirty = false;
+		p->no_punch = 0;
 		punch(d, p);
+		break;
+	case MP_NO_PUNCH:
+		/* the service chose not to punch this pair: say why, once */
+		p = meshd_peers_find(&d->peers, m->u.no_punch.pubkey);
+		if (!p) {
+			wgm_key_to_base64(b64, m->u.no_punch.pubkey);
+			logmsg("coord: no-punch for unknown peer %s ignored", b64);
+			break;
+		}
+		p->last_punch_ms = now_ms();
+		if (p->no_punch == m->u.no_punch.reason)
+			break;
+		p->no_punch = m->u.no_punch.reason;
+		logmsg("coord: %s: %s: not punching (the pair stays on the relay, if there is one)",
+		       peer_label(p, label, sizeof(label)),
+		       mp_nopunch_text(m->u.no_punch.reason, why));
 		break;
 	case MP_PING:
 		memset(&pong, 0, sizeof(pong));
@@ -1129,6 +1215,7 @@ static int parse_opts(int argc, char *argv[], struct opts *o)
 			 STUN_DEFAULT_PORT);
 		return 0;
 	}
+	o->stun_given = true;
 	if (!strcmp(stun, "none"))
 		return 0;
 	return parse_addr_opt("--stun", stun, STUN_DEFAULT_PORT, o->stun_host,

@@ -650,4 +650,69 @@ TEST(diff_duplicate_overlay_address)
 	meshd_peers_free(&t);
 }
 
+/* issue 15: the service's STUN list becomes the kernel's servers */
+TEST(stun_servers_from_welcome)
+{
+	union wgm_sockaddr coord[3] = { sa6("2001:db8::c", 0), sa4("198.51.100.1", 0),
+					sa4("198.51.100.9", 0) };
+	union wgm_sockaddr out[WGM_STUN_MAX_SERVERS], want;
+	struct mp_stun_list l;
+	char a[WGM_ADDRSTRLEN];
+	size_t n;
+
+	memset(&l, 0, sizeof(l));
+	l.n = 2;
+	l.s[0].port = 3478;		/* AF_UNSPEC: the --coord host */
+	l.s[1].port = 3479;
+	n = meshd_stun_servers(&l, coord, 3, out, WGM_STUN_MAX_SERVERS);
+	ASSERT_EQ(4, n);
+	/* the first address of each family, IPv4 first, both ports each */
+	EXPECT_STREQ("198.51.100.1:3478", wgm_format_endpoint(&out[0], a, sizeof(a)));
+	EXPECT_STREQ("198.51.100.1:3479", wgm_format_endpoint(&out[1], a, sizeof(a)));
+	EXPECT_STREQ("[2001:db8::c]:3478", wgm_format_endpoint(&out[2], a, sizeof(a)));
+	EXPECT_STREQ("[2001:db8::c]:3479", wgm_format_endpoint(&out[3], a, sizeof(a)));
+	/* a cut keeps a family's pair */
+	EXPECT_EQ(2, meshd_stun_servers(&l, coord, 3, out, 2));
+	EXPECT_STREQ("198.51.100.1:3479", wgm_format_endpoint(&out[1], a, sizeof(a)));
+	/* an IPv4-only host: two servers */
+	EXPECT_EQ(2, meshd_stun_servers(&l, coord + 1, 2, out, WGM_STUN_MAX_SERVERS));
+	/* no host address at all: nothing */
+	EXPECT_EQ(0, meshd_stun_servers(&l, coord, 0, out, WGM_STUN_MAX_SERVERS));
+
+	/* literal addresses as given; a repeated one once */
+	l.n = 3;
+	l.s[0] = cand4("192.0.2.7", 3478);
+	l.s[1] = cand4("192.0.2.8", 3478);
+	l.s[2] = cand4("192.0.2.7", 3478);
+	n = meshd_stun_servers(&l, coord, 3, out, WGM_STUN_MAX_SERVERS);
+	ASSERT_EQ(2, n);
+	want = sa4("192.0.2.8", 3478);
+	EXPECT_TRUE(wgm_endpoint_equal(&out[1], &want));
+	/* an empty list: nothing (the caller keeps its default) */
+	l.n = 0;
+	EXPECT_EQ(0, meshd_stun_servers(&l, coord, 3, out, WGM_STUN_MAX_SERVERS));
+}
+
+TEST(nat_explain)
+{
+	struct mesh_conf_stun s[2];
+	char buf[256];
+
+	memset(s, 0, sizeof(s));
+	s[0].endpoint = sa4("198.51.100.1", 3478);
+	s[1].endpoint = sa4("198.51.100.1", 3479);
+	s[0].mapped = sa4("203.0.113.1", 40000);
+	EXPECT_EQ(0, meshd_nat_explain(s, 2, buf, sizeof(buf)));
+	EXPECT_STREQ("unknown (fewer than two STUN answers): 198.51.100.1:3478 saw "
+		     "203.0.113.1:40000, 198.51.100.1:3479 saw nothing yet", buf);
+	s[1].mapped = sa4("203.0.113.1", 40001);
+	EXPECT_EQ(2, meshd_nat_explain(s, 2, buf, sizeof(buf)));
+	EXPECT_EQ(0, strncmp(buf, "hard (endpoint-dependent mapping): ", 35));
+	s[1].mapped = sa4("203.0.113.1", 40000);
+	EXPECT_EQ(1, meshd_nat_explain(s, 2, buf, sizeof(buf)));
+	/* a short buffer is cut, not overrun (ASan watches) */
+	EXPECT_EQ(1, meshd_nat_explain(s, 2, buf, 10));
+	EXPECT_STREQ("easy (end", buf);
+}
+
 TEST_HARNESS_MAIN
