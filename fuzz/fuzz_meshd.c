@@ -15,9 +15,11 @@
  * one key nor our own key; and meshd_diff() converges: once its request is
  * applied, a second diff asks for nothing.
  */
+#include <arpa/inet.h>
 #include <string.h>
 
 #include "fuzz.h"
+#include "addr.h"
 #include "logic.h"
 
 static const uint8_t self_key[MP_KEY_LEN] = {
@@ -25,6 +27,30 @@ static const uint8_t self_key[MP_KEY_LEN] = {
 	0x5e, 0x5e, 0x5e, 0x5e, 0x5e, 0x5e, 0x5e, 0x5e, 0x5e, 0x5e, 0x5e, 0x5e,
 	0x5e, 0x5e, 0x5e, 0x5e, 0x5e, 0x5e, 0x5e, 0x5e,
 };
+
+/*
+ * The STUN servers meshd derives from a WELCOME list: within the limit,
+ * each with a port and a family, none twice.
+ */
+static void check_stun_list(const struct mp_stun_list *l)
+{
+	union wgm_sockaddr coord[2], out[WGM_STUN_MAX_SERVERS];
+	size_t n, i, j;
+
+	memset(coord, 0, sizeof(coord));
+	coord[0].in.sin_family = AF_INET;
+	coord[0].in.sin_addr.s_addr = htonl(0xc6336401);
+	coord[1].in6.sin6_family = AF_INET6;
+	coord[1].in6.sin6_addr.s6_addr[0] = 0x20;
+	n = meshd_stun_servers(l, coord, 2, out, WGM_STUN_MAX_SERVERS);
+	FUZZ_CHECK(n <= WGM_STUN_MAX_SERVERS && n <= 2u * l->n);
+	for (i = 0; i < n; i++) {
+		FUZZ_CHECK(out[i].sa.sa_family == AF_INET ? out[i].in.sin_port :
+			   out[i].sa.sa_family == AF_INET6 && out[i].in6.sin6_port);
+		for (j = 0; j < i; j++)
+			FUZZ_CHECK(!wgm_endpoint_equal(&out[i], &out[j]));
+	}
+}
 
 static void kpeer_remove(struct mesh_conf_device *k, struct mesh_conf_peer *p)
 {
@@ -205,6 +231,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		case MP_WELCOME:
 			/* a new session */
 			meshd_peers_unsee(&t);
+			check_stun_list(&m.u.welcome.stun);
 			break;
 		default:
 			break;
@@ -277,6 +304,11 @@ void fuzz_seeds(fuzz_emit_fn emit)
 	strcpy(m.u.welcome.name, "self");
 	m.u.welcome.plen4 = 10;
 	m.u.welcome.plen6 = 48;
+	/* version 2: the service's two STUN ports on its host */
+	m.u.welcome.version = 2;
+	m.u.welcome.stun.n = 2;
+	m.u.welcome.stun.s[0].port = 3478;
+	m.u.welcome.stun.s[1].port = 3479;
 	put_msg(&s, &m);
 	peer_msg(&m, 0x22, 2, 2);
 	put_msg(&s, &m);
