@@ -10,7 +10,8 @@
 #   make install    module (modules_install + depmod), programs, docs; honours DESTDIR, PREFIX
 #   make style      checkpatch --strict on kernel/
 #   make netlink-gen  YNL (linux-source-6.12) output from the netlink spec, into build/netlink-gen
-#   make check-regen  the spec validates and its constants equal kernel/uapi/linux/wgmesh.h's
+#   make regen      kernel/netlink-gen.{c,h} (policies, op table) from the netlink spec
+#   make check-regen  fails when kernel/netlink-gen.{c,h} or the uapi constants differ from the spec's
 #   make sparse     sparse over the module (make C=1)
 #   make fuzz       libFuzzer targets, FUZZ_SECS (default 60) each from fuzz/corpus
 #   make dkms-install  register with DKMS, build for every installed kernel (and future ones)
@@ -46,12 +47,12 @@ export TOP KDIR
 
 .PHONY: all module userland harness selftests unit check check-debug demo install \
 	modules_install clean style sparse deps help kdir-check dkms-install fuzz cross \
-	netlink-gen check-regen
+	netlink-gen regen check-regen
 
 all: module userland
 
 help:
-	@sed -n '3,19p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,20p' Makefile | sed 's/^# \{0,1\}//'
 
 kdir-check:
 	@if [ -z "$(KDIR)" ] || [ ! -f "$(KDIR)/Makefile" ]; then \
@@ -99,21 +100,36 @@ $(YNL_GEN):
 		linux-source-6.12/Documentation/netlink/genetlink-legacy.yaml
 	touch $(YNL)/MAINTAINERS $@
 
-# Not yet committed or built: the 6.12 generator cannot express our
-# policies (see Documentation/netlink/wgmesh.yaml's kernel-policy comment).
+# make netlink-gen: the generator's output, post-processed by
+# scripts/netlink-gen-fixup, in build/netlink-gen; make regen copies the
+# kernel policy and op tables into kernel/, make check-regen fails when the
+# committed ones differ from a fresh run (or the spec's constants from the
+# uapi header).
+NLGEN := $(BUILD)/netlink-gen
+NLGEN_KERNEL := netlink-gen.c netlink-gen.h
+
 netlink-gen: $(YNL_GEN)
-	@mkdir -p $(YNL)/Documentation/netlink/specs $(BUILD)/netlink-gen
+	@mkdir -p $(YNL)/Documentation/netlink/specs $(NLGEN)
 	@cp $(NLSPEC) $(YNL)/Documentation/netlink/specs/wgmesh.yaml
-	@cd $(YNL) && for m in "uapi --header -o $(BUILD)/netlink-gen/wgmesh.h" \
-		"kernel --header -o $(BUILD)/netlink-gen/netlink-gen.h" \
-		"kernel --source -o $(BUILD)/netlink-gen/netlink-gen.c"; do \
+	@cd $(YNL) && for m in "uapi --header -o $(NLGEN)/wgmesh.h" \
+		"kernel --header -o $(NLGEN)/netlink-gen.h" \
+		"kernel --source -o $(NLGEN)/netlink-gen.c"; do \
 		python3 $(YNL_GEN) --spec Documentation/netlink/specs/wgmesh.yaml \
 			--mode $$m || exit 1; \
 	done
-	@echo "netlink-gen: $(BUILD)/netlink-gen/{wgmesh.h,netlink-gen.c,netlink-gen.h}"
+	@scripts/netlink-gen-fixup $(NLSPEC) $(addprefix $(NLGEN)/,$(NLGEN_KERNEL))
+
+regen: netlink-gen
+	@cp $(addprefix $(NLGEN)/,$(NLGEN_KERNEL)) kernel/
+	@echo "regen: kernel/{netlink-gen.c,netlink-gen.h} from $(NLSPEC)"
 
 check-regen: netlink-gen
-	@scripts/uapi-compare $(BUILD)/netlink-gen/wgmesh.h kernel/uapi/linux/wgmesh.h
+	@scripts/uapi-compare $(NLGEN)/wgmesh.h kernel/uapi/linux/wgmesh.h
+	@for f in $(NLGEN_KERNEL); do \
+		diff -u kernel/$$f $(NLGEN)/$$f || { \
+			echo "error: kernel/$$f is not what $(NLSPEC) generates: make regen" >&2; \
+			exit 1; }; \
+	done
 
 # Test programs: the libnl client and tools, C tests run in the VM, unit tests.
 selftests: harness

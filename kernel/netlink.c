@@ -2,9 +2,12 @@
 /*
  * The "wgmesh" generic netlink family, version 1.
  *
- * Documentation/netlink/wgmesh.yaml describes the messages; this file
- * enforces that description (strict policies, every failure explained in
- * the extended ack) and turns requests into calls on the device.
+ * Documentation/netlink/wgmesh.yaml describes the messages.  The policies
+ * and the operation table are generated from it (netlink-gen.c: types,
+ * lengths, flag masks, strict validation); this file checks the rest (which
+ * attributes an operation takes, read-only ones, usable endpoints), every
+ * failure explained in the extended ack, and turns requests into calls on
+ * the device.
  *
  * Every command needs CAP_NET_ADMIN in the device's namespace
  * (GENL_UNS_ADMIN_PERM), and so does listening to the events group: a
@@ -49,6 +52,7 @@
 #include "compat.h"
 #include "uapi/linux/wgmesh.h"
 #include "netlink.h"
+#include "netlink-gen.h"
 #include "device.h"
 #include "peer.h"
 #include "peerlookup.h"
@@ -63,18 +67,99 @@
 #define WGM_NL_LINK_KIND "wgmesh"
 
 static_assert(WGM_KEY_LEN == WGM_KEY_BYTES);
+/* the generated policies cover every attribute the parsers below take */
+static_assert(ARRAY_SIZE(wgm_device_nl_policy) == WGM_DEVICE_A_MAX + 1);
+static_assert(ARRAY_SIZE(wgm_peer_nl_policy) == WGM_PEER_A_MAX + 1);
+static_assert(ARRAY_SIZE(wgm_allowedip_nl_policy) == WGM_ALLOWEDIP_A_MAX + 1);
+static_assert(ARRAY_SIZE(wgm_candidate_nl_policy) == WGM_CANDIDATE_A_MAX + 1);
+static_assert(ARRAY_SIZE(wgm_stun_nl_policy) == WGM_STUN_A_MAX + 1);
 
 static struct genl_family wgm_genl_family;
 
-/* index into wgm_genl_mcgrps */
-enum { WGM_NL_GRP_EVENTS };
-
 static const u8 wgm_nl_zero_key[WGM_KEY_BYTES];
 
-/* ---- policies -------------------------------------------------------- */
+/* ---- what a request may say ------------------------------------------- */
 
-#define WGM_NL_READ_ONLY(what) \
-	{ .type = NLA_REJECT, .reject_message = what " is read-only" }
+/*
+ * Attributes a request must not carry, by type: the message that refuses
+ * each.  The generated policies let them through (they only check types),
+ * so that the refusal can say what is wrong.
+ */
+#define WGM_NL_READ_ONLY(what) what " is read-only"
+
+static const char * const wgm_nl_device_refused[WGM_DEVICE_A_MAX + 1] = {
+	[WGM_DEVICE_A_PUBLIC_KEY] =
+		WGM_NL_READ_ONLY("the public key (it follows from the private key)"),
+	[WGM_DEVICE_A_MAPPED_ADDRS] = WGM_NL_READ_ONLY("the mapped address list"),
+	[WGM_DEVICE_A_EVENT] = WGM_NL_READ_ONLY("an event"),
+	[WGM_DEVICE_A_STUN_DROPPED] = WGM_NL_READ_ONLY("the STUN drop count"),
+};
+
+static const char * const wgm_nl_peer_refused[WGM_PEER_A_MAX + 1] = {
+	[WGM_PEER_A_LAST_HANDSHAKE_TIME] = WGM_NL_READ_ONLY("last handshake time"),
+	[WGM_PEER_A_RX_BYTES] = WGM_NL_READ_ONLY("rx byte count"),
+	[WGM_PEER_A_TX_BYTES] = WGM_NL_READ_ONLY("tx byte count"),
+	[WGM_PEER_A_PATH_STATUS] = WGM_NL_READ_ONLY("path status"),
+};
+
+static const char * const wgm_nl_candidate_refused[WGM_CANDIDATE_A_MAX + 1] = {
+	[WGM_CANDIDATE_A_STATE] = WGM_NL_READ_ONLY("candidate state"),
+	[WGM_CANDIDATE_A_RTT_US] = WGM_NL_READ_ONLY("candidate RTT"),
+	[WGM_CANDIDATE_A_LAST_SENT] = WGM_NL_READ_ONLY("candidate last-sent time"),
+	[WGM_CANDIDATE_A_LAST_SEEN] = WGM_NL_READ_ONLY("candidate last-seen time"),
+	[WGM_CANDIDATE_A_PROBES_SENT] = WGM_NL_READ_ONLY("candidate probe count"),
+	[WGM_CANDIDATE_A_PROBES_LOST] = WGM_NL_READ_ONLY("candidate loss count"),
+	[WGM_CANDIDATE_A_FLAGS] = WGM_NL_READ_ONLY("candidate flags"),
+};
+
+static const char * const wgm_nl_stun_refused[WGM_STUN_A_MAX + 1] = {
+	[WGM_STUN_A_MAPPED] = WGM_NL_READ_ONLY("the mapped address"),
+	[WGM_STUN_A_LAST_SUCCESS] = WGM_NL_READ_ONLY("STUN last-success time"),
+	[WGM_STUN_A_REQUESTS] = WGM_NL_READ_ONLY("STUN request count"),
+	[WGM_STUN_A_RESPONSES] = WGM_NL_READ_ONLY("STUN response count"),
+};
+
+/* GET_DEVICE requests only select the device. */
+static const char * const wgm_nl_get_refused[WGM_DEVICE_A_MAX + 1] = {
+	[WGM_DEVICE_A_PRIVATE_KEY ... WGM_DEVICE_A_MAX] =
+		"GET_DEVICE takes only WGM_DEVICE_A_IFINDEX or WGM_DEVICE_A_IFNAME",
+};
+
+#define WGM_NL_NOT_A_PEER "PUNCH and PING take a device and one peer's public key only"
+
+/* PUNCH and PING: a device and one peer, only named. */
+static const char * const wgm_nl_punch_refused[WGM_DEVICE_A_MAX + 1] = {
+	[WGM_DEVICE_A_PRIVATE_KEY ... WGM_DEVICE_A_FWMARK] = WGM_NL_NOT_A_PEER,
+	[WGM_DEVICE_A_STUN_SERVERS ... WGM_DEVICE_A_MAX] = WGM_NL_NOT_A_PEER,
+};
+
+static const char * const wgm_nl_punch_peer_refused[WGM_PEER_A_MAX + 1] = {
+	[WGM_PEER_A_PRESHARED_KEY ... WGM_PEER_A_MAX] = WGM_NL_NOT_A_PEER,
+};
+
+/*
+ * The first attribute in @tb (parsed up to @maxtype) that @refused has a
+ * message for is refused with it.
+ */
+static int wgm_nl_refuse(struct nlattr **tb, int maxtype,
+			 const char * const *refused,
+			 struct netlink_ext_ack *extack)
+{
+	int type;
+
+	for (type = 1; type <= maxtype; type++) {
+		if (!tb[type] || !refused[type])
+			continue;
+		/* NL_SET_ERR_MSG_ATTR() wants a literal; these are static too */
+		do_trace_netlink_extack(refused[type]);
+		if (extack) {
+			extack->_msg = refused[type];
+			extack->bad_attr = tb[type];
+		}
+		return -EINVAL;
+	}
+	return 0;
+}
 
 /* Endpoints: exactly a struct sockaddr_in or a struct sockaddr_in6. */
 static int wgm_nl_check_sockaddr(const struct nlattr *attr,
@@ -91,10 +176,6 @@ static int wgm_nl_check_sockaddr(const struct nlattr *attr,
 			    "endpoint must be a struct sockaddr_in or struct sockaddr_in6");
 	return -EINVAL;
 }
-
-#define WGM_NL_SOCKADDR \
-	NLA_POLICY_VALIDATE_FN(NLA_BINARY, wgm_nl_check_sockaddr, \
-			       sizeof(struct sockaddr_in6))
 
 /*
  * Candidates (netlink-mesh.c applies the port and address rule again when it
@@ -218,132 +299,6 @@ static int wgm_nl_check_stun_sockaddr(const struct nlattr *attr,
 	}
 	return -EINVAL;
 }
-
-/* What a SET_DEVICE request may say about a STUN server. */
-static const struct nla_policy wgm_stun_policy[WGM_STUN_A_MAX + 1] = {
-	[WGM_STUN_A_ENDPOINT] =
-		NLA_POLICY_VALIDATE_FN(NLA_BINARY, wgm_nl_check_stun_sockaddr,
-				       sizeof(struct sockaddr_in6)),
-	[WGM_STUN_A_MAPPED] = WGM_NL_READ_ONLY("the mapped address"),
-	[WGM_STUN_A_LAST_SUCCESS] = WGM_NL_READ_ONLY("STUN last-success time"),
-	[WGM_STUN_A_REQUESTS] = WGM_NL_READ_ONLY("STUN request count"),
-	[WGM_STUN_A_RESPONSES] = WGM_NL_READ_ONLY("STUN response count"),
-	[WGM_STUN_A_PAD] = WGM_NL_READ_ONLY("padding"),
-};
-
-static const struct nla_policy wgm_allowedip_policy[WGM_ALLOWEDIP_A_MAX + 1] = {
-	[WGM_ALLOWEDIP_A_FAMILY] = { .type = NLA_U16 },
-	[WGM_ALLOWEDIP_A_IPADDR] = NLA_POLICY_RANGE(NLA_BINARY,
-						    sizeof(struct in_addr),
-						    sizeof(struct in6_addr)),
-	[WGM_ALLOWEDIP_A_CIDR_MASK] = { .type = NLA_U8 },
-	[WGM_ALLOWEDIP_A_FLAGS] = NLA_POLICY_MASK(NLA_U32, __WGM_ALLOWEDIP_F_ALL),
-};
-
-/* What a SET_DEVICE request may say about a candidate endpoint. */
-static const struct nla_policy wgm_candidate_policy[WGM_CANDIDATE_A_MAX + 1] = {
-	[WGM_CANDIDATE_A_ENDPOINT] =
-		NLA_POLICY_VALIDATE_FN(NLA_BINARY, wgm_nl_check_candidate_sockaddr,
-				       sizeof(struct sockaddr_in6)),
-	[WGM_CANDIDATE_A_STATE] = WGM_NL_READ_ONLY("candidate state"),
-	[WGM_CANDIDATE_A_RTT_US] = WGM_NL_READ_ONLY("candidate RTT"),
-	[WGM_CANDIDATE_A_LAST_SENT] = WGM_NL_READ_ONLY("candidate last-sent time"),
-	[WGM_CANDIDATE_A_LAST_SEEN] = WGM_NL_READ_ONLY("candidate last-seen time"),
-	[WGM_CANDIDATE_A_PROBES_SENT] = WGM_NL_READ_ONLY("candidate probe count"),
-	[WGM_CANDIDATE_A_PROBES_LOST] = WGM_NL_READ_ONLY("candidate loss count"),
-	[WGM_CANDIDATE_A_FLAGS] = WGM_NL_READ_ONLY("candidate flags"),
-	[WGM_CANDIDATE_A_PAD] = WGM_NL_READ_ONLY("padding"),
-	[WGM_CANDIDATE_A_KIND] = NLA_POLICY_MAX(NLA_U8, WGM_CANDIDATE_KIND_MAX),
-};
-
-static const struct nla_policy wgm_peer_policy[WGM_PEER_A_MAX + 1] = {
-	[WGM_PEER_A_PUBLIC_KEY] = NLA_POLICY_EXACT_LEN(WGM_KEY_LEN),
-	[WGM_PEER_A_PRESHARED_KEY] = NLA_POLICY_EXACT_LEN(WGM_KEY_LEN),
-	[WGM_PEER_A_FLAGS] = NLA_POLICY_MASK(NLA_U32, __WGM_PEER_F_ALL),
-	[WGM_PEER_A_ENDPOINT] = WGM_NL_SOCKADDR,
-	[WGM_PEER_A_PERSISTENT_KEEPALIVE_INTERVAL] = { .type = NLA_U16 },
-	[WGM_PEER_A_LAST_HANDSHAKE_TIME] = WGM_NL_READ_ONLY("last handshake time"),
-	[WGM_PEER_A_RX_BYTES] = WGM_NL_READ_ONLY("rx byte count"),
-	[WGM_PEER_A_TX_BYTES] = WGM_NL_READ_ONLY("tx byte count"),
-	[WGM_PEER_A_ALLOWEDIPS] = NLA_POLICY_NESTED_ARRAY(wgm_allowedip_policy),
-	[WGM_PEER_A_PROTOCOL_VERSION] = { .type = NLA_U32 },
-	[WGM_PEER_A_CANDIDATES] = NLA_POLICY_NESTED_ARRAY(wgm_candidate_policy),
-	[WGM_PEER_A_NAT_KEEPALIVE_INTERVAL] = { .type = NLA_U16 },
-	[WGM_PEER_A_PATH_STATUS] = WGM_NL_READ_ONLY("path status"),
-};
-
-/* SET_DEVICE; also the family's policy. */
-static const struct nla_policy wgm_device_set_policy[WGM_DEVICE_A_MAX + 1] = {
-	[WGM_DEVICE_A_IFINDEX] = { .type = NLA_U32 },
-	[WGM_DEVICE_A_IFNAME] = { .type = NLA_NUL_STRING, .len = IFNAMSIZ - 1 },
-	[WGM_DEVICE_A_PRIVATE_KEY] = NLA_POLICY_EXACT_LEN(WGM_KEY_LEN),
-	[WGM_DEVICE_A_PUBLIC_KEY] =
-		WGM_NL_READ_ONLY("the public key (it follows from the private key)"),
-	[WGM_DEVICE_A_FLAGS] = NLA_POLICY_MASK(NLA_U32, __WGM_DEVICE_F_ALL),
-	[WGM_DEVICE_A_LISTEN_PORT] = { .type = NLA_U16 },
-	[WGM_DEVICE_A_FWMARK] = { .type = NLA_U32 },
-	[WGM_DEVICE_A_PEERS] = NLA_POLICY_NESTED_ARRAY(wgm_peer_policy),
-	[WGM_DEVICE_A_STUN_SERVERS] = NLA_POLICY_NESTED_ARRAY(wgm_stun_policy),
-	[WGM_DEVICE_A_MAPPED_ADDRS] = WGM_NL_READ_ONLY("the mapped address list"),
-	[WGM_DEVICE_A_EVENT] = WGM_NL_READ_ONLY("an event"),
-	[WGM_DEVICE_A_STUN_DROPPED] = WGM_NL_READ_ONLY("the STUN drop count"),
-};
-
-#define WGM_NL_NOT_A_SELECTOR \
-	{ .type = NLA_REJECT, \
-	  .reject_message = "GET_DEVICE takes only WGM_DEVICE_A_IFINDEX or WGM_DEVICE_A_IFNAME" }
-
-/* GET_DEVICE requests only select the device. */
-static const struct nla_policy wgm_device_get_policy[WGM_DEVICE_A_MAX + 1] = {
-	[WGM_DEVICE_A_IFINDEX] = { .type = NLA_U32 },
-	[WGM_DEVICE_A_IFNAME] = { .type = NLA_NUL_STRING, .len = IFNAMSIZ - 1 },
-	[WGM_DEVICE_A_PRIVATE_KEY] = WGM_NL_NOT_A_SELECTOR,
-	[WGM_DEVICE_A_PUBLIC_KEY] = WGM_NL_NOT_A_SELECTOR,
-	[WGM_DEVICE_A_FLAGS] = WGM_NL_NOT_A_SELECTOR,
-	[WGM_DEVICE_A_LISTEN_PORT] = WGM_NL_NOT_A_SELECTOR,
-	[WGM_DEVICE_A_FWMARK] = WGM_NL_NOT_A_SELECTOR,
-	[WGM_DEVICE_A_PEERS] = WGM_NL_NOT_A_SELECTOR,
-	[WGM_DEVICE_A_STUN_SERVERS] = WGM_NL_NOT_A_SELECTOR,
-	[WGM_DEVICE_A_MAPPED_ADDRS] = WGM_NL_NOT_A_SELECTOR,
-	[WGM_DEVICE_A_EVENT] = WGM_NL_NOT_A_SELECTOR,
-	[WGM_DEVICE_A_STUN_DROPPED] = WGM_NL_NOT_A_SELECTOR,
-};
-
-#define WGM_NL_NOT_A_PEER \
-	{ .type = NLA_REJECT, \
-	  .reject_message = "PUNCH and PING take a device and one peer's public key only" }
-
-/* PUNCH and PING: the peer is only named. */
-static const struct nla_policy wgm_peer_select_policy[WGM_PEER_A_MAX + 1] = {
-	[WGM_PEER_A_PUBLIC_KEY] = NLA_POLICY_EXACT_LEN(WGM_KEY_LEN),
-	[WGM_PEER_A_PRESHARED_KEY] = WGM_NL_NOT_A_PEER,
-	[WGM_PEER_A_FLAGS] = WGM_NL_NOT_A_PEER,
-	[WGM_PEER_A_ENDPOINT] = WGM_NL_NOT_A_PEER,
-	[WGM_PEER_A_PERSISTENT_KEEPALIVE_INTERVAL] = WGM_NL_NOT_A_PEER,
-	[WGM_PEER_A_LAST_HANDSHAKE_TIME] = WGM_NL_NOT_A_PEER,
-	[WGM_PEER_A_RX_BYTES] = WGM_NL_NOT_A_PEER,
-	[WGM_PEER_A_TX_BYTES] = WGM_NL_NOT_A_PEER,
-	[WGM_PEER_A_ALLOWEDIPS] = WGM_NL_NOT_A_PEER,
-	[WGM_PEER_A_PROTOCOL_VERSION] = WGM_NL_NOT_A_PEER,
-	[WGM_PEER_A_PAD] = WGM_NL_NOT_A_PEER,
-	[WGM_PEER_A_CANDIDATES] = WGM_NL_NOT_A_PEER,
-	[WGM_PEER_A_NAT_KEEPALIVE_INTERVAL] = WGM_NL_NOT_A_PEER,
-};
-
-static const struct nla_policy wgm_device_punch_policy[WGM_DEVICE_A_MAX + 1] = {
-	[WGM_DEVICE_A_IFINDEX] = { .type = NLA_U32 },
-	[WGM_DEVICE_A_IFNAME] = { .type = NLA_NUL_STRING, .len = IFNAMSIZ - 1 },
-	[WGM_DEVICE_A_PRIVATE_KEY] = WGM_NL_NOT_A_PEER,
-	[WGM_DEVICE_A_PUBLIC_KEY] = WGM_NL_NOT_A_PEER,
-	[WGM_DEVICE_A_FLAGS] = WGM_NL_NOT_A_PEER,
-	[WGM_DEVICE_A_LISTEN_PORT] = WGM_NL_NOT_A_PEER,
-	[WGM_DEVICE_A_FWMARK] = WGM_NL_NOT_A_PEER,
-	[WGM_DEVICE_A_PEERS] = NLA_POLICY_NESTED_ARRAY(wgm_peer_select_policy),
-	[WGM_DEVICE_A_STUN_SERVERS] = WGM_NL_NOT_A_PEER,
-	[WGM_DEVICE_A_MAPPED_ADDRS] = WGM_NL_NOT_A_PEER,
-	[WGM_DEVICE_A_EVENT] = WGM_NL_NOT_A_PEER,
-	[WGM_DEVICE_A_STUN_DROPPED] = WGM_NL_NOT_A_PEER,
-};
 
 /* ---- device lookup --------------------------------------------------- */
 
@@ -748,20 +703,27 @@ static struct net_device *wgm_nl_dump_dev(struct net *net, int ifindex)
  * core clears the callback when the dump starts); nothing is held from one
  * call to the next, so there is no .done to release anything.
  */
-static int wgm_nl_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
+int wgm_nl_get_device_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 {
 	struct wgm_nl_dump *ctx = wgm_nl_dump_ctx(cb);
 	struct net *net = sock_net(cb->skb->sk);
+	struct nlattr **attrs = wgm_compat_dump_attrs(cb);
 	struct net_device *dev;
 	struct wgm_device *wg;
 	int ret;
 
 	if (ctx->finished)
 		return 0;
-	rtnl_lock();
 	if (!ctx->started) {
 		/* here rather than in .start: only dumpit has cb->extack */
-		dev = wgm_nl_lookup(net, wgm_compat_dump_attrs(cb), cb->extack);
+		ret = wgm_nl_refuse(attrs, WGM_DEVICE_A_MAX, wgm_nl_get_refused,
+				    cb->extack);
+		if (ret)
+			return ret;
+	}
+	rtnl_lock();
+	if (!ctx->started) {
+		dev = wgm_nl_lookup(net, attrs, cb->extack);
 		if (IS_ERR(dev)) {
 			ret = PTR_ERR(dev);
 			goto out_unlock;
@@ -795,7 +757,7 @@ static int wgm_nl_check_aip(const struct nlattr *attr,
 	int ret;
 
 	ret = nla_parse_nested(tb, WGM_ALLOWEDIP_A_MAX, attr,
-			       wgm_allowedip_policy, extack);
+			       wgm_allowedip_nl_policy, extack);
 	if (ret)
 		return ret;
 	if (!tb[WGM_ALLOWEDIP_A_FAMILY] || !tb[WGM_ALLOWEDIP_A_IPADDR] ||
@@ -838,9 +800,9 @@ static int wgm_nl_check_aip(const struct nlattr *attr,
 
 /*
  * WGM_PEER_A_CANDIDATES: at most WGM_PROBE_MAX_CANDIDATES entries, each
- * with a usable endpoint (the policy checked its family, length, port and
- * address).  Appending to a peer's existing list can still overflow it;
- * netlink-mesh.c refuses that with E2BIG when the peer is reached.
+ * with a usable endpoint and nothing read-only.  Appending to a peer's
+ * existing list can still overflow it; netlink-mesh.c refuses that with
+ * E2BIG when the peer is reached.
  */
 static int wgm_nl_check_candidates(const struct nlattr *attr,
 				   struct netlink_ext_ack *extack)
@@ -856,7 +818,11 @@ static int wgm_nl_check_candidates(const struct nlattr *attr,
 			return -E2BIG;
 		}
 		ret = nla_parse_nested(tb, WGM_CANDIDATE_A_MAX, cand,
-				       wgm_candidate_policy, extack);
+				       wgm_candidate_nl_policy, extack);
+		if (ret)
+			return ret;
+		ret = wgm_nl_refuse(tb, WGM_CANDIDATE_A_MAX,
+				    wgm_nl_candidate_refused, extack);
 		if (ret)
 			return ret;
 		if (!tb[WGM_CANDIDATE_A_ENDPOINT]) {
@@ -865,6 +831,10 @@ static int wgm_nl_check_candidates(const struct nlattr *attr,
 			NL_SET_ERR_ATTR_MISS(extack, cand, WGM_CANDIDATE_A_ENDPOINT);
 			return -EINVAL;
 		}
+		ret = wgm_nl_check_candidate_sockaddr(tb[WGM_CANDIDATE_A_ENDPOINT],
+						      extack);
+		if (ret)
+			return ret;
 	}
 	return 0;
 }
@@ -875,14 +845,22 @@ static int wgm_nl_check_peer(const struct nlattr *attr,
 	struct nlattr *tb[WGM_PEER_A_MAX + 1], *aip;
 	int ret, rem;
 
-	ret = nla_parse_nested(tb, WGM_PEER_A_MAX, attr, wgm_peer_policy,
+	ret = nla_parse_nested(tb, WGM_PEER_A_MAX, attr, wgm_peer_nl_policy,
 			       extack);
+	if (ret)
+		return ret;
+	ret = wgm_nl_refuse(tb, WGM_PEER_A_MAX, wgm_nl_peer_refused, extack);
 	if (ret)
 		return ret;
 	if (!tb[WGM_PEER_A_PUBLIC_KEY]) {
 		NL_SET_ERR_MSG_ATTR(extack, attr, "peer needs WGM_PEER_A_PUBLIC_KEY");
 		NL_SET_ERR_ATTR_MISS(extack, attr, WGM_PEER_A_PUBLIC_KEY);
 		return -EINVAL;
+	}
+	if (tb[WGM_PEER_A_ENDPOINT]) {
+		ret = wgm_nl_check_sockaddr(tb[WGM_PEER_A_ENDPOINT], extack);
+		if (ret)
+			return ret;
 	}
 	if (tb[WGM_PEER_A_PROTOCOL_VERSION] &&
 	    nla_get_u32(tb[WGM_PEER_A_PROTOCOL_VERSION]) != 1) {
@@ -922,7 +900,11 @@ static int wgm_nl_parse_stun(const struct nlattr *attr, struct wgm_endpoint *out
 			NL_SET_ERR_MSG_ATTR(extack, srv, "too many STUN servers (at most 4)");
 			return -E2BIG;
 		}
-		ret = nla_parse_nested(tb, WGM_STUN_A_MAX, srv, wgm_stun_policy, extack);
+		ret = nla_parse_nested(tb, WGM_STUN_A_MAX, srv, wgm_stun_nl_policy,
+				       extack);
+		if (ret)
+			return ret;
+		ret = wgm_nl_refuse(tb, WGM_STUN_A_MAX, wgm_nl_stun_refused, extack);
 		if (ret)
 			return ret;
 		if (!tb[WGM_STUN_A_ENDPOINT]) {
@@ -930,7 +912,9 @@ static int wgm_nl_parse_stun(const struct nlattr *attr, struct wgm_endpoint *out
 			NL_SET_ERR_ATTR_MISS(extack, srv, WGM_STUN_A_ENDPOINT);
 			return -EINVAL;
 		}
-		/* the policy checked family and length */
+		ret = wgm_nl_check_stun_sockaddr(tb[WGM_STUN_A_ENDPOINT], extack);
+		if (ret)
+			return ret;
 		wgm_nl_get_endpoint(&out[*n], tb[WGM_STUN_A_ENDPOINT]);
 		for (i = 0; i < *n; i++) {
 			if (!memcmp(&out[i].addr6, &out[*n].addr6, sizeof(out[i].addr6))) {
@@ -952,6 +936,9 @@ static int wgm_nl_check_set(struct nlattr **attrs,
 	unsigned int n;
 	int ret, rem;
 
+	ret = wgm_nl_refuse(attrs, WGM_DEVICE_A_MAX, wgm_nl_device_refused, extack);
+	if (ret)
+		return ret;
 	if (attrs[WGM_DEVICE_A_STUN_SERVERS]) {
 		ret = wgm_nl_parse_stun(attrs[WGM_DEVICE_A_STUN_SERVERS], servers,
 					&n, extack);
@@ -1086,7 +1073,7 @@ static int wgm_nl_apply_aip(struct wgm_device *wg, struct wgm_peer *peer,
 
 	lockdep_assert_held(lock);
 	ret = nla_parse_nested(tb, WGM_ALLOWEDIP_A_MAX, attr,
-			       wgm_allowedip_policy, extack);
+			       wgm_allowedip_nl_policy, extack);
 	if (ret)
 		return ret;
 	cidr = nla_get_u8(tb[WGM_ALLOWEDIP_A_CIDR_MASK]);
@@ -1129,7 +1116,7 @@ static int wgm_nl_apply_peer(struct wgm_device *wg, const struct nlattr *attr,
 	int ret, rem;
 
 	lockdep_assert_held(&wg->device_update_lock);
-	ret = nla_parse_nested(tb, WGM_PEER_A_MAX, attr, wgm_peer_policy,
+	ret = nla_parse_nested(tb, WGM_PEER_A_MAX, attr, wgm_peer_nl_policy,
 			       extack);
 	if (ret)
 		return ret;
@@ -1179,7 +1166,7 @@ static int wgm_nl_apply_peer(struct wgm_device *wg, const struct nlattr *attr,
 	if (tb[WGM_PEER_A_ENDPOINT]) {
 		struct wgm_endpoint ep;
 
-		/* the policy checked family and length */
+		/* wgm_nl_check_peer() checked family and length */
 		wgm_nl_get_endpoint(&ep, tb[WGM_PEER_A_ENDPOINT]);
 		wgm_socket_set_peer_endpoint(peer, &ep);
 	}
@@ -1303,7 +1290,7 @@ static void wgm_nl_wipe_keys(struct nlattr **attrs)
 	}
 }
 
-static int wgm_nl_set_doit(struct sk_buff *skb, struct genl_info *info)
+int wgm_nl_set_device_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct netlink_ext_ack *extack = info->extack;
 	struct nlattr **attrs = info->attrs;
@@ -1336,8 +1323,8 @@ out_wipe:
 /* ---- PUNCH and PING -------------------------------------------------- */
 
 /*
- * The one WGM_PEER_A_PUBLIC_KEY of a PUNCH or PING request (the policy
- * allowed nothing else), or NULL with the reason in @extack.
+ * The one WGM_PEER_A_PUBLIC_KEY of a PUNCH or PING request, or NULL with
+ * the reason in @extack.
  */
 static const u8 *wgm_nl_punch_key(struct nlattr **attrs,
 				  struct netlink_ext_ack *extack)
@@ -1347,6 +1334,8 @@ static const u8 *wgm_nl_punch_key(struct nlattr **attrs,
 	unsigned int n = 0;
 	int rem;
 
+	if (wgm_nl_refuse(attrs, WGM_DEVICE_A_MAX, wgm_nl_punch_refused, extack))
+		return NULL;
 	if (!peers) {
 		NL_SET_ERR_MSG(extack, "no peer given: need WGM_DEVICE_A_PEERS");
 		NL_SET_ERR_ATTR_MISS(extack, NULL, WGM_DEVICE_A_PEERS);
@@ -1361,8 +1350,9 @@ static const u8 *wgm_nl_punch_key(struct nlattr **attrs,
 		NL_SET_ERR_MSG_ATTR(extack, peers, "need exactly one peer");
 		return NULL;
 	}
-	if (nla_parse_nested(tb, WGM_PEER_A_MAX, first, wgm_peer_select_policy,
-			     extack))
+	if (nla_parse_nested(tb, WGM_PEER_A_MAX, first, wgm_peer_nl_policy,
+			     extack) ||
+	    wgm_nl_refuse(tb, WGM_PEER_A_MAX, wgm_nl_punch_peer_refused, extack))
 		return NULL;
 	if (!tb[WGM_PEER_A_PUBLIC_KEY]) {
 		NL_SET_ERR_MSG_ATTR(extack, first, "peer needs WGM_PEER_A_PUBLIC_KEY");
@@ -1373,7 +1363,7 @@ static const u8 *wgm_nl_punch_key(struct nlattr **attrs,
 }
 
 /* WGM_CMD_PUNCH and WGM_CMD_PING: probe and punch towards one peer now. */
-static int wgm_nl_punch_doit(struct sk_buff *skb, struct genl_info *info)
+int wgm_nl_punch_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct netlink_ext_ack *extack = info->extack;
 	struct net_device *dev;
@@ -1413,6 +1403,11 @@ out_unlock:
 	return ret;
 }
 
+int wgm_nl_ping_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	return wgm_nl_punch_doit(skb, info);
+}
+
 /* ---- events ---------------------------------------------------------- */
 
 /*
@@ -1431,7 +1426,7 @@ bool wgm_genetlink_has_listeners(struct net *net)
 {
 	if (!WGM_HAVE_MCAST_CAP)
 		return false;	/* see wgm_genl_mcgrps */
-	return genl_has_listeners(&wgm_genl_family, net, WGM_NL_GRP_EVENTS) > 0;
+	return genl_has_listeners(&wgm_genl_family, net, WGM_NLGRP_EVENTS) > 0;
 }
 
 int wgm_genetlink_event_send(struct net *net, struct sk_buff *skb)
@@ -1441,7 +1436,7 @@ int wgm_genetlink_event_send(struct net *net, struct sk_buff *skb)
 		return -EPERM;
 	}
 	return genlmsg_multicast_netns(&wgm_genl_family, net, skb, 0,
-				       WGM_NL_GRP_EVENTS, GFP_KERNEL);
+				       WGM_NLGRP_EVENTS, GFP_KERNEL);
 }
 
 static size_t wgm_nl_event_size(void)
@@ -1524,7 +1519,7 @@ static void wgm_nl_event(struct wgm_device *wg, struct wgm_peer *peer, u8 type,
 	genlmsg_end(skb, hdr);
 	/* no listener left meanwhile (-ESRCH) is no error */
 	genlmsg_multicast_netns(&wgm_genl_family, net, skb, 0,
-				WGM_NL_GRP_EVENTS, GFP_ATOMIC);
+				WGM_NLGRP_EVENTS, GFP_ATOMIC);
 	return;
 
 err_fill:
@@ -1548,61 +1543,30 @@ void wgm_genl_device_event(struct wgm_device *wg, u8 type,
 
 /* ---- the family ------------------------------------------------------ */
 
-/* WGM_CMD_EVENT is only ever sent, to the "events" group. */
-static const struct genl_ops wgm_genl_ops[] = {
-	{
-		.cmd = WGM_CMD_GET_DEVICE,
-		.dumpit = wgm_nl_get_dumpit,
-		.policy = wgm_device_get_policy,
-		.maxattr = WGM_DEVICE_A_MAX,
-		/* it shows private and preshared keys */
-		.flags = GENL_UNS_ADMIN_PERM,
-	},
-	{
-		.cmd = WGM_CMD_SET_DEVICE,
-		.doit = wgm_nl_set_doit,
-		.policy = wgm_device_set_policy,
-		.maxattr = WGM_DEVICE_A_MAX,
-		.flags = GENL_UNS_ADMIN_PERM,
-	},
-	{
-		.cmd = WGM_CMD_PUNCH,
-		.doit = wgm_nl_punch_doit,
-		.policy = wgm_device_punch_policy,
-		.maxattr = WGM_DEVICE_A_MAX,
-		.flags = GENL_UNS_ADMIN_PERM,
-	},
-	{
-		.cmd = WGM_CMD_PING,
-		.doit = wgm_nl_punch_doit,
-		.policy = wgm_device_punch_policy,
-		.maxattr = WGM_DEVICE_A_MAX,
-		.flags = GENL_UNS_ADMIN_PERM,
-	},
-};
-
 /*
  * Events name keys, endpoints and candidates: CAP_NET_ADMIN to listen.  A
  * kernel without GENL_MCAST_CAP_NET_ADMIN (compat.h: WGM_HAVE_MCAST_CAP 0)
  * cannot keep anyone out of the group, so nothing is sent to it there.
  */
 static const struct genl_multicast_group wgm_genl_mcgrps[] = {
-	{ .name = WGM_MCGRP_EVENTS, .flags = GENL_MCAST_CAP_NET_ADMIN },
+	[WGM_NLGRP_EVENTS] = { .name = WGM_MCGRP_EVENTS,
+			       .flags = GENL_MCAST_CAP_NET_ADMIN },
 };
 
 static struct genl_family wgm_genl_family __ro_after_init = {
 	.name = WGM_GENL_NAME,
 	.version = WGM_GENL_VERSION,
-	.maxattr = WGM_DEVICE_A_MAX,
-	.policy = wgm_device_set_policy,
+	/* netlink-gen.c, from the spec; WGM_CMD_EVENT is only ever sent */
+	.maxattr = ARRAY_SIZE(wgm_device_nl_policy) - 1,
+	.policy = wgm_device_nl_policy,
 	.netnsok = true,
 	/*
 	 * Every command validates strictly: reserved header bytes and flags,
 	 * unknown attributes, NLA_F_NESTED, exact lengths.
 	 */
 	.resv_start_op = WGM_CMD_UNSPEC,
-	.ops = wgm_genl_ops,
-	.n_ops = ARRAY_SIZE(wgm_genl_ops),
+	.small_ops = wgm_nl_ops,
+	.n_small_ops = ARRAY_SIZE(wgm_nl_ops),
 	.mcgrps = wgm_genl_mcgrps,
 	.n_mcgrps = ARRAY_SIZE(wgm_genl_mcgrps),
 	.module = THIS_MODULE,

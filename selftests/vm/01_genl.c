@@ -895,20 +895,22 @@ TEST_F(dev, local_only_candidates_are_refused)
 TEST_F(dev, event_attribute_is_refused_in_requests)
 {
 	struct nl_msg *msg = set_request(self->family);
-	/* an event nest with TYPE path-changed, as raw bytes */
+	/* an event nest with TYPE path-changed, as raw bytes (well-formed:
+	 * the generated policy checks the nest before the handler refuses it)
+	 */
 	struct { struct nlattr nla; uint8_t type, pad[3]; } ev = {
 		{ 5, WGM_EVENT_A_TYPE }, WGM_EVENT_PATH_CHANGED, { 0 }
 	};
 	struct reply r;
 
-	nla_put(msg, WGM_DEVICE_A_EVENT, sizeof(ev), &ev);
+	nla_put(msg, WGM_DEVICE_A_EVENT | NLA_F_NESTED, sizeof(ev), &ev);
 	ASSERT_EQ(0, transact(self->sk, msg, &r));
 	EXPECT_EQ(EINVAL, r.err);
 	EXPECT_EXTACK(r, "read-only");
 
 	msg = request(self->family, WGM_CMD_GET_DEVICE, NLM_F_DUMP);
 	nla_put_string(msg, WGM_DEVICE_A_IFNAME, DEV);
-	nla_put(msg, WGM_DEVICE_A_EVENT, sizeof(ev), &ev);
+	nla_put(msg, WGM_DEVICE_A_EVENT | NLA_F_NESTED, sizeof(ev), &ev);
 	ASSERT_EQ(0, transact(self->sk, msg, &r));
 	EXPECT_EQ(EINVAL, r.err);
 	EXPECT_EXTACK(r, "GET_DEVICE takes only");
@@ -917,9 +919,15 @@ TEST_F(dev, event_attribute_is_refused_in_requests)
 TEST_F(dev, mapped_addrs_are_read_only)
 {
 	struct nl_msg *msg = set_request(self->family);
+	struct nlattr *list, *entry;
 	struct reply r;
 
-	nla_put(msg, WGM_DEVICE_A_MAPPED_ADDRS, 4, "abcd");
+	/* well-formed, as a dump reports it: refused as read-only */
+	list = nest(msg, WGM_DEVICE_A_MAPPED_ADDRS);
+	entry = nest(msg, 0);
+	nla_put_u32(msg, WGM_MAPPED_A_AGE_MS, 1);
+	nla_nest_end(msg, entry);
+	nla_nest_end(msg, list);
 	ASSERT_EQ(0, transact(self->sk, msg, &r));
 	EXPECT_EQ(EINVAL, r.err);
 	EXPECT_EXTACK(r, "read-only");
