@@ -10,8 +10,8 @@
 #   make install    module (modules_install + depmod), programs, docs; honours DESTDIR, PREFIX
 #   make style      checkpatch --strict on kernel/
 #   make netlink-gen  YNL (linux-source-6.12) output from the netlink spec, into build/netlink-gen
-#   make regen      kernel/netlink-gen.{c,h} (policies, op table) from the netlink spec
-#   make check-regen  fails when kernel/netlink-gen.{c,h} or the uapi constants differ from the spec's
+#   make regen      the uapi header and kernel/netlink-gen.{c,h} (policies, op table) from the spec
+#   make check-regen  fails when those committed files differ from what the spec generates
 #   make sparse     sparse over the module (make C=1)
 #   make fuzz       libFuzzer targets, FUZZ_SECS (default 60) each from fuzz/corpus
 #   make dkms-install  register with DKMS, build for every installed kernel (and future ones)
@@ -101,12 +101,12 @@ $(YNL_GEN):
 	touch $(YNL)/MAINTAINERS $@
 
 # make netlink-gen: the generator's output, post-processed by
-# scripts/netlink-gen-fixup, in build/netlink-gen; make regen copies the
-# kernel policy and op tables into kernel/, make check-regen fails when the
-# committed ones differ from a fresh run (or the spec's constants from the
-# uapi header).
+# scripts/netlink-gen-fixup, in build/netlink-gen; make regen copies it
+# into the tree (the uapi header, the kernel policy and op tables), make
+# check-regen fails when the committed files differ from a fresh run.
 NLGEN := $(BUILD)/netlink-gen
-NLGEN_KERNEL := netlink-gen.c netlink-gen.h
+NLGEN_FILES := wgmesh.h:kernel/uapi/linux/wgmesh.h \
+	netlink-gen.c:kernel/netlink-gen.c netlink-gen.h:kernel/netlink-gen.h
 
 netlink-gen: $(YNL_GEN)
 	@mkdir -p $(YNL)/Documentation/netlink/specs $(NLGEN)
@@ -117,19 +117,19 @@ netlink-gen: $(YNL_GEN)
 		python3 $(YNL_GEN) --spec Documentation/netlink/specs/wgmesh.yaml \
 			--mode $$m || exit 1; \
 	done
-	@scripts/netlink-gen-fixup $(NLSPEC) $(addprefix $(NLGEN)/,$(NLGEN_KERNEL))
+	@scripts/netlink-gen-fixup $(NLSPEC) $(foreach f,$(NLGEN_FILES),$(NLGEN)/$(firstword $(subst :, ,$(f))))
 
 regen: netlink-gen
-	@cp $(addprefix $(NLGEN)/,$(NLGEN_KERNEL)) kernel/
-	@echo "regen: kernel/{netlink-gen.c,netlink-gen.h} from $(NLSPEC)"
+	@for f in $(NLGEN_FILES); do cp $(NLGEN)/$${f%%:*} $${f#*:}; done
+	@echo "regen: $(foreach f,$(NLGEN_FILES),$(lastword $(subst :, ,$(f)))) from $(NLSPEC)"
 
 check-regen: netlink-gen
-	@scripts/uapi-compare $(NLGEN)/wgmesh.h kernel/uapi/linux/wgmesh.h
-	@for f in $(NLGEN_KERNEL); do \
-		diff -u kernel/$$f $(NLGEN)/$$f || { \
-			echo "error: kernel/$$f is not what $(NLSPEC) generates: make regen" >&2; \
+	@for f in $(NLGEN_FILES); do \
+		diff -u $${f#*:} $(NLGEN)/$${f%%:*} || { \
+			echo "error: $${f#*:} is not what $(NLSPEC) generates: make regen" >&2; \
 			exit 1; }; \
 	done
+	@echo "check-regen: the generated files match $(NLSPEC)"
 
 # Test programs: the libnl client and tools, C tests run in the VM, unit tests.
 selftests: harness

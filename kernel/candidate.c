@@ -636,7 +636,7 @@ int wgm_probe_set_candidates(struct wgm_peer *peer, const struct wgm_cand_cfg *w
 	u64 now;
 
 	lockdep_assert_held(&peer->device->device_update_lock);
-	if (n > WGM_PROBE_MAX_CANDIDATES)
+	if (n > WGM_MAX_CANDIDATES)
 		return -E2BIG;
 	probe = wgm_probe_deref(peer);
 	if (!probe) {

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: ((GPL-2.0 WITH Linux-syscall-note) OR BSD-3-Clause)
+// SPDX-License-Identifier: GPL-2.0-only
 /* Do not edit directly, auto-generated from: */
 /*	Documentation/netlink/wgmesh.yaml */
 /* YNL-GEN kernel source */
@@ -46,7 +46,7 @@ const struct nla_policy wgm_mapped_nl_policy[WGM_MAPPED_A_SERVER + 1] = {
 };
 
 const struct nla_policy wgm_path_nl_policy[WGM_PATH_A_PAD + 1] = {
-	[WGM_PATH_A_FLAGS] = { .type = NLA_U32, },
+	[WGM_PATH_A_FLAGS] = NLA_POLICY_MASK(NLA_U32, 0x3),
 	[WGM_PATH_A_PUNCHES] = { .type = NLA_U32, },
 	[WGM_PATH_A_PUNCH_RESULT] = { .type = NLA_U8, },
 	[WGM_PATH_A_LAST_PUNCH] = { .type = NLA_U64, },

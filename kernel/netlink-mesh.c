@@ -73,13 +73,13 @@ int wgm_nl_mesh_set_candidates(struct wgm_peer *peer, const struct nlattr *attr,
 	int rem, ret;
 
 	lockdep_assert_held(&peer->device->device_update_lock);
-	want = kcalloc(WGM_PROBE_MAX_CANDIDATES, sizeof(*want), GFP_KERNEL);
+	want = kcalloc(WGM_MAX_CANDIDATES, sizeof(*want), GFP_KERNEL);
 	if (!want)
 		return -ENOMEM;
 
 	/* the list asked for: (old configured ones unless replacing) + new ones */
 	if (!replace)
-		n = wgm_probe_get_candidates(peer, want, WGM_PROBE_MAX_CANDIDATES);
+		n = wgm_probe_get_candidates(peer, want, WGM_MAX_CANDIDATES);
 
 	if (attr) {
 		nla_for_each_nested(nest, attr, rem) {
@@ -113,8 +113,9 @@ int wgm_nl_mesh_set_candidates(struct wgm_peer *peer, const struct nlattr *attr,
 			}
 			if (dup)
 				continue;
-			if (n >= WGM_PROBE_MAX_CANDIDATES) {
-				NL_SET_ERR_MSG_ATTR(extack, nest, "too many candidates (16 max)");
+			if (n >= WGM_MAX_CANDIDATES) {
+				NL_SET_ERR_MSG_ATTR(extack, nest, "too many candidates ("
+						    __stringify(WGM_MAX_CANDIDATES) " max)");
 				ret = -E2BIG;
 				goto out;
 			}

@@ -799,7 +799,7 @@ static int wgm_nl_check_aip(const struct nlattr *attr,
 }
 
 /*
- * WGM_PEER_A_CANDIDATES: at most WGM_PROBE_MAX_CANDIDATES entries, each
+ * WGM_PEER_A_CANDIDATES: at most WGM_MAX_CANDIDATES entries, each
  * with a usable endpoint and nothing read-only.  Appending to a peer's
  * existing list can still overflow it; netlink-mesh.c refuses that with
  * E2BIG when the peer is reached.
@@ -812,9 +812,10 @@ static int wgm_nl_check_candidates(const struct nlattr *attr,
 	int ret, rem;
 
 	nla_for_each_nested(cand, attr, rem) {
-		if (++n > WGM_PROBE_MAX_CANDIDATES) {
+		if (++n > WGM_MAX_CANDIDATES) {
 			NL_SET_ERR_MSG_ATTR(extack, cand,
-					    "too many candidate endpoints (at most 16 per peer)");
+					    "too many candidate endpoints (at most "
+					    __stringify(WGM_MAX_CANDIDATES) " per peer)");
 			return -E2BIG;
 		}
 		ret = nla_parse_nested(tb, WGM_CANDIDATE_A_MAX, cand,
@@ -1564,7 +1565,7 @@ static struct genl_family wgm_genl_family __ro_after_init = {
 	 * Every command validates strictly: reserved header bytes and flags,
 	 * unknown attributes, NLA_F_NESTED, exact lengths.
 	 */
-	.resv_start_op = WGM_CMD_UNSPEC,
+	.resv_start_op = 0,
 	.small_ops = wgm_nl_ops,
 	.n_small_ops = ARRAY_SIZE(wgm_nl_ops),
 	.mcgrps = wgm_genl_mcgrps,

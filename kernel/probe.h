@@ -9,6 +9,7 @@
 #include <linux/skbuff.h>
 
 #include "peer.h"
+#include "uapi/linux/wgmesh.h"
 
 struct wgm_device;
 struct wgm_peer;
@@ -73,7 +74,7 @@ void wgm_probe_device_start(struct wgm_device *wg);
  *
  * wgm_probe_get_candidates(): the configured candidates, in order.
  * wgm_probe_set_candidates(): makes @cfg (@n distinct addresses, at most
- * WGM_PROBE_MAX_CANDIDATES, else -E2BIG) the configured list, keeping the
+ * WGM_MAX_CANDIDATES, else -E2BIG) the configured list, keeping the
  * state of addresses already known (their kind is the one given now).
  * Starts a punch burst.
  * wgm_probe_set_nat_keepalive(): WGM_PEER_A_NAT_KEEPALIVE_INTERVAL.
@@ -85,8 +86,6 @@ void wgm_probe_device_start(struct wgm_device *wg);
  * wgm_probe_punch(): WGM_CMD_PUNCH / WGM_CMD_PING for one peer: probe every
  * candidate now and punch for a few seconds.  -ENOKEY without a probe key.
  */
-#define WGM_PROBE_MAX_CANDIDATES	16
-
 struct wgm_probe_peer;
 
 /* One configured candidate, as netlink gives it. */

@@ -20,9 +20,6 @@
 
 #include "key.h"
 
-/* Candidates per peer the kernel accepts (see wgmesh.yaml). */
-#define WGM_MAX_CANDIDATES 16
-
 union wgm_sockaddr {
 	struct sockaddr sa;
 	struct sockaddr_in in;

@@ -27,6 +27,8 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+#include <linux/wgmesh.h>
+
 #define MP_VERSION		1	/* handshake magic; HELLO version 1 */
 /*
  * The highest HELLO version spoken.  Version 2 adds WELCOME's STUN server
@@ -42,8 +44,8 @@
 /* Largest frame body accepted (ciphertext incl. tag, or a handshake message). */
 #define MP_MAX_FRAME		4096
 #define MP_MAX_PLAINTEXT	(MP_MAX_FRAME - MP_TAG_LEN)
-#define MP_MAX_CANDIDATES	16	/* as the kernel keeps per peer */
-#define MP_MAX_STUN		4	/* STUN servers in WELCOME (kernel's limit) */
+#define MP_MAX_CANDIDATES	WGM_MAX_CANDIDATES	/* as the kernel keeps per peer */
+#define MP_MAX_STUN		WGM_STUN_MAX_SERVERS	/* in WELCOME (kernel's limit) */
 #define MP_NAME_MAX		63	/* node names: [A-Za-z0-9._-], 1..63 */
 #define MP_AUTHKEY_MAX		128
 #define MP_TEXT_MAX		255
