@@ -526,6 +526,21 @@ void wgm_probe_peer_rekey(struct wgm_peer *peer)
 	memzero_explicit(&keys, sizeof(keys));
 }
 
+/*
+ * Must hold device_update_lock.  peer->probe; a peer without one gets it
+ * from wgm_probe_peer_rekey(), keys included.  NULL when that failed (no
+ * memory, or the peer is being removed).
+ */
+static struct wgm_probe_peer *wgm_probe_get_keyed(struct wgm_peer *peer)
+{
+	struct wgm_probe_peer *probe = wgm_probe_deref(peer);
+
+	if (probe)
+		return probe;
+	wgm_probe_peer_rekey(peer);
+	return wgm_probe_deref(peer);
+}
+
 static void wgm_probe_free_rcu(struct rcu_head *rcu)
 {
 	struct wgm_probe_peer *probe = container_of(rcu, struct wgm_probe_peer, rcu);
@@ -638,13 +653,9 @@ int wgm_probe_set_candidates(struct wgm_peer *peer, const struct wgm_cand_cfg *w
 	lockdep_assert_held(&peer->device->device_update_lock);
 	if (n > WGM_MAX_CANDIDATES)
 		return -E2BIG;
-	probe = wgm_probe_deref(peer);
-	if (!probe) {
-		wgm_probe_peer_rekey(peer);
-		probe = wgm_probe_deref(peer);
-		if (!probe)
-			return -ENOMEM;
-	}
+	probe = wgm_probe_get_keyed(peer);
+	if (!probe)
+		return -ENOMEM;
 
 	tmp = kcalloc(WGM_PROBE_SLOTS, sizeof(*tmp), GFP_KERNEL);
 	if (!probe->cands)
@@ -677,13 +688,9 @@ int wgm_probe_set_nat_keepalive(struct wgm_peer *peer, u16 seconds)
 	struct wgm_probe_peer *probe;
 
 	lockdep_assert_held(&peer->device->device_update_lock);
-	probe = wgm_probe_deref(peer);
-	if (!probe) {
-		wgm_probe_peer_rekey(peer);
-		probe = wgm_probe_deref(peer);
-		if (!probe)
-			return -ENOMEM;
-	}
+	probe = wgm_probe_get_keyed(peer);
+	if (!probe)
+		return -ENOMEM;
 	spin_lock_bh(&probe->lock);
 	probe->nat_keepalive = seconds;
 	spin_unlock_bh(&probe->lock);

@@ -259,10 +259,16 @@ static int wgm_nl_mesh_put_stun(struct sk_buff *skb, const struct wgm_stun_info 
 
 int wgm_nl_mesh_fill_stun(struct sk_buff *skb, struct wgm_device *wg)
 {
-	struct wgm_stun_info info;
+	/* some 670 bytes: too many for the stack of a dump */
+	struct wgm_stun_info *info = kmalloc(sizeof(*info), GFP_KERNEL);
+	int ret;
 
-	wgm_stun_snapshot(wg, &info);
-	return wgm_nl_mesh_put_stun(skb, &info);
+	if (!info)
+		return -ENOMEM;
+	wgm_stun_snapshot(wg, info);
+	ret = wgm_nl_mesh_put_stun(skb, info);
+	kfree(info);
+	return ret;
 }
 
 int wgm_nl_mesh_probe_event(struct wgm_peer *peer, struct wgm_probe_peer *probe)

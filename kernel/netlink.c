@@ -552,9 +552,11 @@ static int wgm_nl_fill_device(struct sk_buff *skb, struct wgm_device *wg,
 	if (!first)
 		return 0;
 	if (nla_put_u16(skb, WGM_DEVICE_A_LISTEN_PORT, wg->incoming_port) ||
-	    nla_put_u32(skb, WGM_DEVICE_A_FWMARK, wg->fwmark) ||
-	    wgm_nl_mesh_fill_stun(skb, wg))
+	    nla_put_u32(skb, WGM_DEVICE_A_FWMARK, wg->fwmark))
 		return -EMSGSIZE;
+	ret = wgm_nl_mesh_fill_stun(skb, wg);
+	if (ret)
+		return ret;
 	down_read(&si->lock);
 	if (si->has_identity) {
 		ret = nla_put(skb, WGM_DEVICE_A_PUBLIC_KEY, WGM_KEY_LEN,

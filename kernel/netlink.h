@@ -46,7 +46,8 @@ void wgm_genl_device_event(struct wgm_device *wg, u8 type,
  * peer's dump; -EMSGSIZE leaves @skb as it was.  Both hold
  * device_update_lock.
  * wgm_nl_mesh_fill_stun(): WGM_DEVICE_A_STUN_SERVERS, _MAPPED_ADDRS and
- * _STUN_DROPPED of a device's dump.
+ * _STUN_DROPPED of a device's dump; -ENOMEM when the snapshot cannot be
+ * allocated.
  * wgm_nl_mesh_probe_event(): the engine's event work (process context, no
  * lock): multicasts one WGM_CMD_EVENT in the GET_DEVICE layout for @peer;
  * nonzero when nothing was sent (the engine then clears its pending flag).
