@@ -545,13 +545,14 @@ static void wgm_probe_free_rcu(struct rcu_head *rcu)
 {
 	struct wgm_probe_peer *probe = container_of(rcu, struct wgm_probe_peer, rcu);
 
-	kfree(probe->cands);
+	kfree_sensitive(probe->cands);	/* relay bind keys */
 	kfree_sensitive(probe);
 }
 
 void wgm_probe_peer_remove(struct wgm_peer *peer)
 {
 	struct wgm_probe_peer *probe;
+	unsigned int i;
 
 	lockdep_assert_held(&peer->device->device_update_lock);
 	probe = wgm_probe_deref(peer);
@@ -560,6 +561,8 @@ void wgm_probe_peer_remove(struct wgm_peer *peer)
 	spin_lock_bh(&probe->lock);
 	probe->dead = true;	/* nothing re-arms the timer from now on */
 	memzero_explicit(&probe->keys, sizeof(probe->keys));
+	for (i = 0; probe->cands && i < WGM_PROBE_SLOTS; i++)
+		memzero_explicit(probe->cands[i].relay_key, sizeof(probe->cands[i].relay_key));
 	spin_unlock_bh(&probe->lock);
 	timer_delete_sync(&probe->timer);
 	cancel_work_sync(&probe->event_work);
@@ -572,6 +575,28 @@ void wgm_probe_peer_remove(struct wgm_peer *peer)
 
 	RCU_INIT_POINTER(peer->probe, NULL);
 	call_rcu(&probe->rcu, wgm_probe_free_rcu);
+}
+
+/*
+ * A configured candidate's relay bind key: a new or changed key (or id) is
+ * bound at the next timer run; without one the slot has none (wiped).
+ */
+static void wgm_probe_set_relay(struct wgm_candidate *c, const struct wgm_cand_cfg *cfg)
+{
+	bool same = c->relay_bind && cfg->has_relay_key && c->relay_id == cfg->relay_id &&
+		    !crypto_memneq(c->relay_key, cfg->relay_key, sizeof(c->relay_key));
+
+	if (same)
+		return;
+	memzero_explicit(c->relay_key, sizeof(c->relay_key));
+	c->relay_bind = cfg->has_relay_key;
+	c->relay_id = 0;
+	c->next_bind = 0;
+	c->last_bind = 0;
+	if (!cfg->has_relay_key)
+		return;
+	c->relay_id = cfg->relay_id;
+	memcpy(c->relay_key, cfg->relay_key, sizeof(c->relay_key));
 }
 
 /*
@@ -596,6 +621,7 @@ static void wgm_probe_install(struct wgm_probe_peer *probe, const struct wgm_can
 		if (k >= 0 && !consumed[k]) {
 			tmp[j] = old[k];
 			tmp[j].kind = want[j].kind;
+			wgm_probe_set_relay(&tmp[j], &want[j]);
 			consumed[k] = true;
 			if (k == probe->active)
 				active = j;
@@ -605,6 +631,7 @@ static void wgm_probe_install(struct wgm_probe_peer *probe, const struct wgm_can
 		tmp[j].kind = want[j].kind;
 		tmp[j].state = WGM_CANDIDATE_UNKNOWN;
 		tmp[j].in_use = true;
+		wgm_probe_set_relay(&tmp[j], &want[j]);
 	}
 	for (k = WGM_PROBE_SLOT_ENDPOINT; k <= WGM_PROBE_SLOT_LEARNED; k++) {
 		if (consumed[k] || !old[k].in_use)
@@ -635,8 +662,14 @@ unsigned int wgm_probe_get_candidates(struct wgm_peer *peer, struct wgm_cand_cfg
 	spin_lock_bh(&probe->lock);
 	if (probe->cands) {
 		for (j = 0; j < probe->n_cands && n < max; j++, n++) {
-			cfg[n].ep = probe->cands[j].ep;
-			cfg[n].kind = probe->cands[j].kind;
+			const struct wgm_candidate *c = &probe->cands[j];
+
+			memset(&cfg[n], 0, sizeof(cfg[n]));
+			cfg[n].ep = c->ep;
+			cfg[n].kind = c->kind;
+			cfg[n].has_relay_key = c->relay_bind;
+			cfg[n].relay_id = c->relay_id;
+			memcpy(cfg[n].relay_key, c->relay_key, sizeof(cfg[n].relay_key));
 		}
 	}
 	spin_unlock_bh(&probe->lock);
@@ -679,7 +712,8 @@ int wgm_probe_set_candidates(struct wgm_peer *peer, const struct wgm_cand_cfg *w
 	wgm_probe_kick(probe, now);
 	spin_unlock_bh(&probe->lock);
 	kfree(fresh);
-	kfree(tmp);
+	/* scratch copies of the slots hold relay bind keys */
+	kfree_sensitive(tmp);
 	return 0;
 }
 
@@ -736,6 +770,7 @@ static int wgm_probe_report_locked(const struct wgm_probe_peer *probe,
 			.state = c->state,
 			.kind = c->kind,
 			.active = probe->active == (int)i,
+			.relay_id = c->relay_bind ? c->relay_id : 0,
 		};
 		ret = ops->cand(ctx, &info);
 		if (ret)

@@ -56,6 +56,9 @@
 #define WGM_PROBE_NEVER			U64_MAX
 /* a peer whose last probe reply is older than this counts as not speaking probes */
 #define WGM_PROBE_SPEAKS_NS		(10000 * WGM_PROBE_MS)
+/* a relay candidate is bound this often (plus jitter) while it exists */
+#define WGM_PROBE_BIND_NS		(20000 * WGM_PROBE_MS)
+#define WGM_PROBE_BIND_JITTER_NS	(2000 * WGM_PROBE_MS)
 
 struct wgm_candidate {
 	struct wgm_endpoint ep;
@@ -71,6 +74,13 @@ struct wgm_candidate {
 	u8 state;			/* enum wgm_candidate_state */
 	u8 kind;			/* enum wgm_candidate_kind */
 	bool in_use;
+	/* relay binds (Documentation/relay.rst); the key is wiped with the slot */
+	bool relay_bind;		/* has a bind key: bind it */
+	u32 relay_id;
+	u64 bind_ctr;			/* last bind counter sent */
+	u64 last_bind;			/* boottime ns, 0 = never */
+	u64 next_bind;			/* boottime ns the next bind is due, 0 = now */
+	u8 relay_key[WGM_PROBE_RELAY_KEY_LEN];
 };
 
 struct wgm_probe_peer {

@@ -56,6 +56,8 @@ enum wgm_message_type {
 	/* wgmesh probes: see Documentation/probing.rst for the choice */
 	WGM_MSG_PROBE_REQUEST = 0xE1,
 	WGM_MSG_PROBE_REPLY = 0xE2,
+	/* relay binds, sent only (Documentation/relay.rst) */
+	WGM_MSG_RELAY_BIND = 0xE3,
 };
 
 /* Type in the low byte, three reserved zero bytes. */

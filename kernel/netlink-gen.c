@@ -19,7 +19,7 @@ const struct nla_policy wgm_allowedip_nl_policy[WGM_ALLOWEDIP_A_FLAGS + 1] = {
 	[WGM_ALLOWEDIP_A_FLAGS] = NLA_POLICY_MASK(NLA_U32, 0x1),
 };
 
-const struct nla_policy wgm_candidate_nl_policy[WGM_CANDIDATE_A_KIND + 1] = {
+const struct nla_policy wgm_candidate_nl_policy[WGM_CANDIDATE_A_RELAY_KEY + 1] = {
 	[WGM_CANDIDATE_A_ENDPOINT] = { .type = NLA_BINARY, },
 	[WGM_CANDIDATE_A_STATE] = NLA_POLICY_MAX(NLA_U8, 3),
 	[WGM_CANDIDATE_A_RTT_US] = { .type = NLA_U32, },
@@ -29,6 +29,8 @@ const struct nla_policy wgm_candidate_nl_policy[WGM_CANDIDATE_A_KIND + 1] = {
 	[WGM_CANDIDATE_A_PROBES_LOST] = { .type = NLA_U32, },
 	[WGM_CANDIDATE_A_FLAGS] = NLA_POLICY_MASK(NLA_U32, 0x1),
 	[WGM_CANDIDATE_A_KIND] = NLA_POLICY_MAX(NLA_U8, 5),
+	[WGM_CANDIDATE_A_RELAY_ID] = { .type = NLA_U32, },
+	[WGM_CANDIDATE_A_RELAY_KEY] = { .type = NLA_BINARY, },
 };
 
 const struct nla_policy wgm_event_nl_policy[WGM_EVENT_A_VALUE + 1] = {

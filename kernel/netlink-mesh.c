@@ -104,27 +104,37 @@ int wgm_nl_mesh_set_candidates(struct wgm_peer *peer, const struct nlattr *attr,
 			/* the policy bounded it to WGM_CANDIDATE_KIND_MAX */
 			if (tb[WGM_CANDIDATE_A_KIND])
 				cfg.kind = nla_get_u8(tb[WGM_CANDIDATE_A_KIND]);
-			/* given again: the kind given last counts */
+			/* wgm_nl_check_relay_cand(): both or neither, kind relay */
+			if (tb[WGM_CANDIDATE_A_RELAY_KEY] && tb[WGM_CANDIDATE_A_RELAY_ID]) {
+				cfg.has_relay_key = true;
+				cfg.relay_id = nla_get_u32(tb[WGM_CANDIDATE_A_RELAY_ID]);
+				nla_memcpy(cfg.relay_key, tb[WGM_CANDIDATE_A_RELAY_KEY],
+					   sizeof(cfg.relay_key));
+			}
+			/* given again: the kind (and relay key) given last counts */
 			for (j = 0; j < n; j++) {
 				if (wgm_endpoint_same_addr_port(&want[j].ep, &cfg.ep)) {
-					want[j].kind = cfg.kind;
+					want[j] = cfg;
 					dup = true;
 				}
 			}
+			memzero_explicit(cfg.relay_key, sizeof(cfg.relay_key));
 			if (dup)
 				continue;
 			if (n >= WGM_MAX_CANDIDATES) {
+				memzero_explicit(cfg.relay_key, sizeof(cfg.relay_key));
 				NL_SET_ERR_MSG_ATTR(extack, nest, "too many candidates ("
 						    __stringify(WGM_MAX_CANDIDATES) " max)");
 				ret = -E2BIG;
 				goto out;
 			}
 			want[n++] = cfg;
+			memzero_explicit(cfg.relay_key, sizeof(cfg.relay_key));
 		}
 	}
 	ret = wgm_probe_set_candidates(peer, want, n);
 out:
-	kfree(want);
+	kfree_sensitive(want);	/* relay bind keys */
 	return ret;
 }
 
@@ -179,7 +189,8 @@ static int wgm_nl_mesh_put_cand(void *ctx, const struct wgm_cand_info *c)
 	    nla_put_u32(skb, WGM_CANDIDATE_A_PROBES_SENT, c->probes_sent) ||
 	    nla_put_u32(skb, WGM_CANDIDATE_A_PROBES_LOST, c->probes_lost) ||
 	    nla_put_u32(skb, WGM_CANDIDATE_A_FLAGS, c->active ? WGM_CANDIDATE_F_ACTIVE : 0) ||
-	    nla_put_u8(skb, WGM_CANDIDATE_A_KIND, c->kind))
+	    nla_put_u8(skb, WGM_CANDIDATE_A_KIND, c->kind) ||
+	    (c->relay_id && nla_put_u32(skb, WGM_CANDIDATE_A_RELAY_ID, c->relay_id)))
 		return -EMSGSIZE;
 	nla_nest_end(skb, nest);
 	return 0;

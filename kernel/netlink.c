@@ -801,6 +801,45 @@ static int wgm_nl_check_aip(const struct nlattr *attr,
 }
 
 /*
+ * A relay bind key (exactly WGM_RELAY_KEY_LEN bytes) and id (not 0) come
+ * together, and only on a candidate of kind relay (Documentation/relay.rst).
+ */
+static int wgm_nl_check_relay_cand(struct nlattr **tb, const struct nlattr *cand,
+				   struct netlink_ext_ack *extack)
+{
+	struct nlattr *key = tb[WGM_CANDIDATE_A_RELAY_KEY], *id = tb[WGM_CANDIDATE_A_RELAY_ID];
+	bool relay = tb[WGM_CANDIDATE_A_KIND] &&
+		     nla_get_u8(tb[WGM_CANDIDATE_A_KIND]) == WGM_CANDIDATE_KIND_RELAY;
+
+	if (!key && !id)
+		return 0;
+	if (!relay) {
+		NL_SET_ERR_MSG_ATTR(extack, key ? key : id,
+				    "relay id and key need a candidate of kind relay");
+		return -EINVAL;
+	}
+	if (!key) {
+		NL_SET_ERR_MSG_ATTR(extack, id, "relay id without a relay key");
+		NL_SET_ERR_ATTR_MISS(extack, cand, WGM_CANDIDATE_A_RELAY_KEY);
+		return -EINVAL;
+	}
+	if (!id) {
+		NL_SET_ERR_MSG_ATTR(extack, key, "relay key without a relay id");
+		NL_SET_ERR_ATTR_MISS(extack, cand, WGM_CANDIDATE_A_RELAY_ID);
+		return -EINVAL;
+	}
+	if (nla_len(key) != WGM_RELAY_KEY_LEN) {
+		NL_SET_ERR_MSG_ATTR(extack, key, "relay key must be exactly 32 bytes");
+		return -EINVAL;
+	}
+	if (!nla_get_u32(id)) {
+		NL_SET_ERR_MSG_ATTR(extack, id, "relay id 0 is not an allocation");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/*
  * WGM_PEER_A_CANDIDATES: at most WGM_MAX_CANDIDATES entries, each
  * with a usable endpoint and nothing read-only.  Appending to a peer's
  * existing list can still overflow it; netlink-mesh.c refuses that with
@@ -836,6 +875,9 @@ static int wgm_nl_check_candidates(const struct nlattr *attr,
 		}
 		ret = wgm_nl_check_candidate_sockaddr(tb[WGM_CANDIDATE_A_ENDPOINT],
 						      extack);
+		if (ret)
+			return ret;
+		ret = wgm_nl_check_relay_cand(tb, cand, extack);
 		if (ret)
 			return ret;
 	}

@@ -207,10 +207,66 @@ static void wgm_probe_send_request(struct wgm_probe_peer *probe, unsigned int i)
 	wgm_socket_send_buffer_to_endpoint(probe->peer->device, &ep, msg, sizeof(msg));
 }
 
+/*
+ * Sends one relay bind to slot @i (Documentation/relay.rst, "Bind
+ * message").  Takes probe->lock.  The key never leaves the lock; only the
+ * finished message does.
+ */
+static void wgm_probe_send_bind(struct wgm_probe_peer *probe, unsigned int i)
+{
+	u8 msg[WGM_PROBEMSG_BIND_LEN];
+	struct wgm_endpoint ep;
+	struct wgm_candidate *c;
+	u64 counter;
+
+	spin_lock_bh(&probe->lock);
+	c = &probe->cands[i];
+	if (!wgm_probe_enabled(probe) || !c->in_use || !c->relay_bind) {
+		spin_unlock_bh(&probe->lock);
+		return;
+	}
+	counter = wgm_probemsg_next_counter(&c->bind_ctr, ktime_get_real_ns());
+	wgm_probemsg_build_bind(msg, c->relay_id, counter, c->relay_key);
+	c->last_bind = ktime_get_boottime_ns();
+	ep = c->ep;
+	spin_unlock_bh(&probe->lock);
+
+	wgm_socket_send_buffer_to_endpoint(probe->peer->device, &ep, msg, sizeof(msg));
+}
+
+/*
+ * Must hold probe->lock.  Relay candidates whose bind is due at @now go
+ * into @binds; returns when the next one is due.  A bind goes out when
+ * the candidate gets its key, then every WGM_PROBE_BIND_NS plus jitter
+ * while it exists, whatever its state: it keeps the relay's binding and
+ * the NAT mapping towards the relay fresh.  Only configured slots have
+ * keys, so at most WGM_PROBE_MAX_CANDIDATES binds per peer per interval.
+ */
+static u64 wgm_probe_binds_due(struct wgm_probe_peer *probe, u64 now, unsigned long *binds)
+{
+	u64 next = WGM_PROBE_NEVER;
+	unsigned int i;
+
+	lockdep_assert_held(&probe->lock);
+	for (i = 0; i < probe->n_cands; i++) {
+		struct wgm_candidate *c = &probe->cands[i];
+
+		if (!c->in_use || !c->relay_bind)
+			continue;
+		if (c->next_bind <= now) {
+			__set_bit(i, binds);
+			c->next_bind = now + WGM_PROBE_BIND_NS +
+				       get_random_u32_below(WGM_PROBE_BIND_JITTER_NS);
+		}
+		next = min(next, c->next_bind);
+	}
+	return next;
+}
+
 void wgm_probe_timer(struct timer_list *t)
 {
 	struct wgm_probe_peer *probe = timer_container_of(probe, t, timer);
-	unsigned long due = 0;
+	unsigned long due = 0, binds = 0;
 	u64 now, next = WGM_PROBE_NEVER, at, path_up;
 	bool handshake, kick;
 	unsigned int i, j;
@@ -250,6 +306,7 @@ void wgm_probe_timer(struct timer_list *t)
 		}
 	}
 	probe->traffic_check = false;
+	next = min(next, wgm_probe_binds_due(probe, now, &binds));
 	handshake = wgm_probe_rotate_handshake(probe, now);
 	if (probe->active < 0 && wgm_probe_may_rotate(probe, now))
 		next = min(next, now + WGM_PROBE_HS_ROTATE_NS);
@@ -263,6 +320,9 @@ void wgm_probe_timer(struct timer_list *t)
 		wgm_probe_arm(probe, now, next);
 	spin_unlock_bh(&probe->lock);
 
+	/* bind first: a probe to a relay that has not bound us yet is dropped */
+	for_each_set_bit(i, &binds, WGM_PROBE_SLOTS)
+		wgm_probe_send_bind(probe, i);
 	for_each_set_bit(i, &due, WGM_PROBE_SLOTS)
 		wgm_probe_send_request(probe, i);
 	if (handshake)
@@ -299,6 +359,7 @@ void wgm_probe_device_start(struct wgm_device *wg)
 {
 	struct wgm_probe_peer *probe;
 	struct wgm_peer *peer;
+	unsigned int i;
 	u64 now = ktime_get_boottime_ns();
 
 	lockdep_assert_held(&wg->device_update_lock);
@@ -308,6 +369,9 @@ void wgm_probe_device_start(struct wgm_device *wg)
 			continue;
 		spin_lock_bh(&probe->lock);
 		probe->stopped = false;
+		/* the relays forgot us while down, maybe: bind again at once */
+		for (i = 0; probe->cands && i < WGM_PROBE_SLOTS; i++)
+			probe->cands[i].next_bind = 0;
 		/* paths may have changed while down: check them all again */
 		wgm_probe_kick(probe, now);
 		spin_unlock_bh(&probe->lock);

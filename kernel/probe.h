@@ -86,12 +86,17 @@ void wgm_probe_device_start(struct wgm_device *wg);
  * wgm_probe_punch(): WGM_CMD_PUNCH / WGM_CMD_PING for one peer: probe every
  * candidate now and punch for a few seconds.  -ENOKEY without a probe key.
  */
+#define WGM_PROBE_RELAY_KEY_LEN		32
+
 struct wgm_probe_peer;
 
 /* One configured candidate, as netlink gives it. */
 struct wgm_cand_cfg {
 	struct wgm_endpoint ep;
 	u8 kind;			/* enum wgm_candidate_kind */
+	bool has_relay_key;		/* a relay candidate to bind */
+	u32 relay_id;
+	u8 relay_key[WGM_PROBE_RELAY_KEY_LEN];	/* secret: wipe copies */
 };
 
 /* One candidate slot as reported (GET_DEVICE, events). */
@@ -105,6 +110,7 @@ struct wgm_cand_info {
 	u8 state;			/* enum wgm_candidate_state */
 	u8 kind;			/* enum wgm_candidate_kind */
 	bool active;			/* carries the data */
+	u32 relay_id;			/* 0 unless a relay candidate with a bind key */
 };
 
 /* A peer's path status as reported. */

@@ -528,3 +528,28 @@ bool wgm_probemsg_limit_take(struct wgm_probemsg_limiter *l, u32 src_hash, u64 n
 	return wgm_probemsg_bucket_take(&l->src[src_hash % WGM_PROBEMSG_SRC_BUCKETS], now_ns,
 					WGM_PROBEMSG_SRC_RATE, WGM_PROBEMSG_SRC_BURST);
 }
+
+/**
+ * wgm_probemsg_build_bind - write a relay bind
+ * @msg: WGM_PROBEMSG_BIND_LEN bytes
+ * @id: the relay allocation side's id
+ * @counter: from wgm_probemsg_next_counter() (the candidate's own counter)
+ * @key: the bind key the coordination service issued
+ *
+ * Type, "wgm", id and counter (little-endian), then keyed BLAKE2s-128 over
+ * those 16 bytes (Documentation/relay.rst, "Bind message").
+ */
+void wgm_probemsg_build_bind(u8 msg[WGM_PROBEMSG_BIND_LEN], u32 id, u64 counter,
+			     const u8 key[WGM_PROBEMSG_BIND_KEY_LEN])
+{
+	msg[0] = WGM_PROBEMSG_TYPE_BIND;
+	msg[1] = 'w';
+	msg[2] = 'g';
+	msg[3] = 'm';
+	msg[4] = id & 0xff;
+	msg[5] = (id >> 8) & 0xff;
+	msg[6] = (id >> 16) & 0xff;
+	msg[7] = id >> 24;
+	wgm_probemsg_put_le64(msg + 8, counter);
+	blake2s(msg + 16, msg, key, WGM_PROBEMSG_MAC_LEN, 16, WGM_PROBEMSG_BIND_KEY_LEN);
+}

@@ -407,4 +407,27 @@ TEST(limiter_peer_first_and_peers_independent)
 	EXPECT_EQ(WGM_PROBEMSG_SRC_BURST, ok);
 }
 
+TEST(relay_bind_matches_the_documented_layout)
+{
+	/* hashlib.blake2s(m, key=bytes(range(32)), digest_size=16), m = bytes 0..15 */
+	static const u8 want[WGM_PROBEMSG_BIND_LEN] = {
+		0xe3, 0x77, 0x67, 0x6d, 0x04, 0x03, 0x02, 0x01,
+		0x88, 0x77, 0x66, 0x55, 0x44, 0x33, 0x22, 0x11,
+		0xff, 0x79, 0x86, 0x07, 0x66, 0x99, 0x3d, 0x74,
+		0x33, 0x2f, 0x8d, 0x7c, 0x98, 0xa6, 0x8c, 0xd8,
+	};
+	u8 key[WGM_PROBEMSG_BIND_KEY_LEN], msg[WGM_PROBEMSG_BIND_LEN];
+	unsigned int i;
+
+	for (i = 0; i < sizeof(key); i++)
+		key[i] = i;
+	wgm_probemsg_build_bind(msg, 0x01020304, 0x1122334455667788ULL, key);
+	EXPECT_EQ(0, memcmp(msg, want, sizeof(want)));
+	/* another key, another mac */
+	key[0] ^= 1;
+	wgm_probemsg_build_bind(msg, 0x01020304, 0x1122334455667788ULL, key);
+	EXPECT_NE(0, memcmp(msg + 16, want + 16, 16));
+	EXPECT_EQ(0, memcmp(msg, want, 16));
+}
+
 TEST_HARNESS_MAIN
