@@ -20,8 +20,12 @@ if [ -z "$fuzz" ]; then
 fi
 kmsg_mark
 wgm_load
-check "nlfuzz as root for ${secs}s" "$fuzz" --seconds "$secs"
-check "nlfuzz --unpriv for ${secs}s" "$fuzz" --seconds "$secs" --unpriv
+# nlfuzz aims at devices it is given: two, one of them up
+ip link add wgsf0 type wgmesh && ip link add wgsf1 type wgmesh && ip link set wgsf0 up
+check "nlfuzz as root for ${secs}s" "$fuzz" --seconds "$secs" --dev wgsf0 --dev wgsf1
+check "nlfuzz --unpriv for ${secs}s" "$fuzz" --seconds "$secs" --unpriv --dev wgsf0 --dev wgsf1
+ip link del wgsf0 2>/dev/null
+ip link del wgsf1 2>/dev/null
 check "the module unloads after fuzzing" rmmod wgmesh
 check "the module loads again" wgm_load
 check "kernel log has no warning, bug or oops" kmsg_clean
