@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "addr.h"
 #include "blake2s.h"
 
 static void put_le32(uint8_t *p, uint32_t v)
@@ -41,20 +42,6 @@ static bool ct_equal(const uint8_t *a, const uint8_t *b, size_t n)
 	for (size_t i = 0; i < n; i++)
 		d |= a[i] ^ b[i];
 	return !d;
-}
-
-static bool sa_equal(const union relay_sa *a, const union relay_sa *b)
-{
-	if (a->sa.sa_family != b->sa.sa_family)
-		return false;
-	if (a->sa.sa_family == AF_INET)
-		return a->in.sin_port == b->in.sin_port &&
-		       a->in.sin_addr.s_addr == b->in.sin_addr.s_addr;
-	if (a->sa.sa_family == AF_INET6)
-		return a->in6.sin6_port == b->in6.sin6_port &&
-		       !memcmp(&a->in6.sin6_addr, &b->in6.sin6_addr, 16) &&
-		       a->in6.sin6_scope_id == b->in6.sin6_scope_id;
-	return false;
 }
 
 void relay_bind_build(uint8_t out[RELAY_BIND_LEN], uint32_t id, uint64_t counter,
@@ -238,7 +225,7 @@ static bool take_tokens(const struct relay_table *t, struct relay_side *sd,
 }
 
 /* Checks a bind for side @sd; on success binds @src. */
-static bool bind_ok(struct relay_side *sd, const union relay_sa *src,
+static bool bind_ok(struct relay_side *sd, const union wgm_sockaddr *src,
 		    const uint8_t *pkt, uint64_t now_ms)
 {
 	uint8_t mac[RELAY_BIND_MAC_LEN];
@@ -261,9 +248,9 @@ static bool bind_ok(struct relay_side *sd, const union relay_sa *src,
 }
 
 enum relay_verdict relay_input(struct relay_table *t, uint16_t port,
-			       const union relay_sa *src, const uint8_t *pkt,
+			       const union wgm_sockaddr *src, const uint8_t *pkt,
 			       size_t len, uint64_t now_ms, uint16_t *out_port,
-			       union relay_sa *out_addr)
+			       union wgm_sockaddr *out_addr)
 {
 	struct relay_side *in, *out;
 	struct relay_alloc *al;
@@ -282,7 +269,7 @@ enum relay_verdict relay_input(struct relay_table *t, uint16_t port,
 		t->bad_binds++;
 		goto drop;
 	}
-	if (!len || !fresh(in, now_ms) || !sa_equal(src, &in->addr) || !fresh(out, now_ms) ||
+	if (!len || !fresh(in, now_ms) || !wgm_endpoint_equal(src, &in->addr) || !fresh(out, now_ms) ||
 	    !take_tokens(t, in, len, now_ms))
 		goto drop;
 	in->fwd_pkts++;

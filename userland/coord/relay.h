@@ -19,6 +19,8 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+#include "config.h"
+
 #define RELAY_KEY_LEN		32
 #define RELAY_NODE_LEN		32	/* a node's public key */
 #define RELAY_BIND_LEN		32
@@ -29,11 +31,6 @@
 /* random bytes relay_alloc() takes: two keys and two ids */
 #define RELAY_ALLOC_RANDOM	(2 * RELAY_KEY_LEN + 2 * 4)
 
-union relay_sa {
-	struct sockaddr sa;
-	struct sockaddr_in in;
-	struct sockaddr_in6 in6;
-};
 
 struct relay_side {
 	uint8_t node[RELAY_NODE_LEN];
@@ -41,7 +38,7 @@ struct relay_side {
 	uint32_t id;
 	uint64_t last_ctr;		/* newest accepted bind counter */
 	bool bound;
-	union relay_sa addr;		/* bound address */
+	union wgm_sockaddr addr;		/* bound address */
 	uint64_t bound_ms;		/* when the last bind was accepted */
 	uint64_t tokens;		/* rate bucket, bytes */
 	uint64_t refill_ms;
@@ -121,9 +118,9 @@ enum relay_verdict {
  * @now_ms.  On RELAY_FORWARD, *out_port and *out_addr say where to send it.
  */
 enum relay_verdict relay_input(struct relay_table *t, uint16_t port,
-			       const union relay_sa *src, const uint8_t *pkt,
+			       const union wgm_sockaddr *src, const uint8_t *pkt,
 			       size_t len, uint64_t now_ms, uint16_t *out_port,
-			       union relay_sa *out_addr);
+			       union wgm_sockaddr *out_addr);
 
 /* Builds a bind (what the kernel sends; for tests and tools). */
 void relay_bind_build(uint8_t out[RELAY_BIND_LEN], uint32_t id, uint64_t counter,

@@ -56,9 +56,9 @@ static const uint8_t NODE_A[32] = { 0xa };
 static const uint8_t NODE_B[32] = { 0xb };
 static const uint8_t NODE_C[32] = { 0xc };
 
-static union relay_sa sa4(const char *ip, uint16_t port)
+static union wgm_sockaddr sa4(const char *ip, uint16_t port)
 {
-	union relay_sa s;
+	union wgm_sockaddr s;
 
 	memset(&s, 0, sizeof(s));
 	s.in.sin_family = AF_INET;
@@ -84,9 +84,9 @@ static int setup(struct relay_table *t, struct relay_grant g[2])
 	return relay_alloc(t, NODE_A, NODE_B, rnd, 0, g);
 }
 
-static enum relay_verdict in(struct relay_table *t, uint16_t port, union relay_sa src,
+static enum relay_verdict in(struct relay_table *t, uint16_t port, union wgm_sockaddr src,
 			     const uint8_t *pkt, size_t len, uint64_t now,
-			     uint16_t *op, union relay_sa *oa)
+			     uint16_t *op, union wgm_sockaddr *oa)
 {
 	return relay_input(t, port, &src, pkt, len, now, op, oa);
 }
@@ -152,7 +152,7 @@ TEST(forwarding_needs_both_sides_bound)
 {
 	struct relay_table t;
 	struct relay_grant g[2];
-	union relay_sa a = sa4("198.51.100.1", 40001), b = sa4("198.51.100.2", 40002), oa;
+	union wgm_sockaddr a = sa4("198.51.100.1", 40001), b = sa4("198.51.100.2", 40002), oa;
 	uint8_t bind[RELAY_BIND_LEN], data[100] = { 4 };
 	uint16_t op;
 
@@ -184,8 +184,8 @@ TEST(strangers_forgers_and_replayers_get_nothing)
 {
 	struct relay_table t;
 	struct relay_grant g[2];
-	union relay_sa a = sa4("198.51.100.1", 40001), b = sa4("198.51.100.2", 40002);
-	union relay_sa evil = sa4("203.0.113.66", 666), oa;
+	union wgm_sockaddr a = sa4("198.51.100.1", 40001), b = sa4("198.51.100.2", 40002);
+	union wgm_sockaddr evil = sa4("203.0.113.66", 666), oa;
 	uint8_t bind[RELAY_BIND_LEN], old[RELAY_BIND_LEN], forged[RELAY_BIND_LEN];
 	uint8_t data[60] = { 1 }, key[32] = { 0 };
 	uint16_t op;
@@ -240,7 +240,7 @@ TEST(rate_cap_per_side)
 {
 	struct relay_table t;
 	struct relay_grant g[2];
-	union relay_sa a = sa4("198.51.100.1", 1), b = sa4("198.51.100.2", 2), oa;
+	union wgm_sockaddr a = sa4("198.51.100.1", 1), b = sa4("198.51.100.2", 2), oa;
 	uint8_t bind[RELAY_BIND_LEN], data[1000] = { 4 };
 	unsigned int i, sent = 0;
 	uint16_t op;
@@ -269,7 +269,7 @@ TEST(node_release_and_idle_expiry)
 	struct relay_table t;
 	struct relay_grant g[2];
 	uint8_t rnd[RELAY_ALLOC_RANDOM] = { 0 }, bind[RELAY_BIND_LEN];
-	union relay_sa a = sa4("198.51.100.1", 1), oa;
+	union wgm_sockaddr a = sa4("198.51.100.1", 1), oa;
 	unsigned int pos = 0;
 	uint16_t op;
 	int i;
