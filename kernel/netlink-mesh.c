@@ -118,17 +118,16 @@ int wgm_nl_mesh_set_candidates(struct wgm_peer *peer, const struct nlattr *attr,
 					dup = true;
 				}
 			}
-			memzero_explicit(cfg.relay_key, sizeof(cfg.relay_key));
-			if (dup)
-				continue;
-			if (n >= WGM_MAX_CANDIDATES) {
+			if (!dup && n >= WGM_MAX_CANDIDATES) {
 				memzero_explicit(cfg.relay_key, sizeof(cfg.relay_key));
 				NL_SET_ERR_MSG_ATTR(extack, nest, "too many candidates ("
 						    __stringify(WGM_MAX_CANDIDATES) " max)");
 				ret = -E2BIG;
 				goto out;
 			}
-			want[n++] = cfg;
+			if (!dup)
+				want[n++] = cfg;
+			/* the copies in @want are wiped on the way out */
 			memzero_explicit(cfg.relay_key, sizeof(cfg.relay_key));
 		}
 	}

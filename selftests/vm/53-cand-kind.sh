@@ -75,6 +75,20 @@ check "the same address given again as direct" \
 check "keeps its state and loses the relay label" \
 	cand_has a "$DEV_A" "^  candidates: \\[2001:db8:1::2\\]:$PORT_B \\(alive, rtt [0-9.]+ ms, active\\)"
 ip netns exec b nft delete table inet blk
+
+# --- relay binds: SET_DEVICE to the wire (selftests/tools/relay-bind.py) ----
+# a's own address stands in for the relay: the binds a's module sends to it
+# arrive on the tool's socket.
+n=0
+while IFS=$'\t' read -r verdict desc why; do
+	n=$((n + 1))
+	if [ "$verdict" = ok ]; then
+		ok "relay bind: $desc"
+	else
+		not_ok "relay bind: $desc" "$why"
+	fi
+done < <(ip netns exec a python3 "$TOP/selftests/tools/relay-bind.py" "$DEV_A" "$PUB_B" 192.0.2.1 40053 2>&1)
+check "relay-bind.py ran all its checks" test "$n" -eq 14
 tun_unpair
 
 check "no kernel warnings" kmsg_clean
