@@ -80,7 +80,7 @@ struct wgm_candidate {
 	u64 bind_ctr;			/* last bind counter sent */
 	u64 last_bind;			/* boottime ns, 0 = never */
 	u64 next_bind;			/* boottime ns the next bind is due, 0 = now */
-	u8 relay_key[WGM_PROBE_RELAY_KEY_LEN];
+	u8 relay_key[WGM_RELAY_KEY_LEN];
 };
 
 struct wgm_probe_peer {

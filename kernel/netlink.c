@@ -829,7 +829,8 @@ static int wgm_nl_check_relay_cand(struct nlattr **tb, const struct nlattr *cand
 		return -EINVAL;
 	}
 	if (nla_len(key) != WGM_RELAY_KEY_LEN) {
-		NL_SET_ERR_MSG_ATTR(extack, key, "relay key must be exactly 32 bytes");
+		NL_SET_ERR_MSG_ATTR(extack, key, "relay key must be exactly "
+				    __stringify(WGM_RELAY_KEY_LEN) " bytes");
 		return -EINVAL;
 	}
 	if (!nla_get_u32(id)) {

@@ -86,7 +86,6 @@ void wgm_probe_device_start(struct wgm_device *wg);
  * wgm_probe_punch(): WGM_CMD_PUNCH / WGM_CMD_PING for one peer: probe every
  * candidate now and punch for a few seconds.  -ENOKEY without a probe key.
  */
-#define WGM_PROBE_RELAY_KEY_LEN		32
 
 struct wgm_probe_peer;
 
@@ -96,7 +95,7 @@ struct wgm_cand_cfg {
 	u8 kind;			/* enum wgm_candidate_kind */
 	bool has_relay_key;		/* a relay candidate to bind */
 	u32 relay_id;
-	u8 relay_key[WGM_PROBE_RELAY_KEY_LEN];	/* secret: wipe copies */
+	u8 relay_key[WGM_RELAY_KEY_LEN];	/* secret: wipe copies */
 };
 
 /* One candidate slot as reported (GET_DEVICE, events). */

@@ -540,7 +540,7 @@ bool wgm_probemsg_limit_take(struct wgm_probemsg_limiter *l, u32 src_hash, u64 n
  * those 16 bytes (Documentation/relay.rst, "Bind message").
  */
 void wgm_probemsg_build_bind(u8 msg[WGM_PROBEMSG_BIND_LEN], u32 id, u64 counter,
-			     const u8 key[WGM_PROBEMSG_BIND_KEY_LEN])
+			     const u8 key[WGM_RELAY_KEY_LEN])
 {
 	msg[0] = WGM_PROBEMSG_TYPE_BIND;
 	msg[1] = 'w';
@@ -551,5 +551,5 @@ void wgm_probemsg_build_bind(u8 msg[WGM_PROBEMSG_BIND_LEN], u32 id, u64 counter,
 	msg[6] = (id >> 16) & 0xff;
 	msg[7] = id >> 24;
 	wgm_probemsg_put_le64(msg + 8, counter);
-	blake2s(msg + 16, msg, key, WGM_PROBEMSG_MAC_LEN, 16, WGM_PROBEMSG_BIND_KEY_LEN);
+	blake2s(msg + 16, msg, key, WGM_PROBEMSG_MAC_LEN, 16, WGM_RELAY_KEY_LEN);
 }

@@ -13,6 +13,8 @@
 
 #include <linux/types.h>
 
+#include "uapi/linux/wgmesh.h"
+
 struct sockaddr;
 
 #define WGM_PROBEMSG_LEN	64
@@ -27,7 +29,6 @@ struct sockaddr;
 #define WGM_PROBEMSG_TYPE_BIND		0xE3
 /* relay bind (Documentation/relay.rst): type, "wgm", id, counter, mac */
 #define WGM_PROBEMSG_BIND_LEN	32
-#define WGM_PROBEMSG_BIND_KEY_LEN	32
 /* outstanding requests remembered per candidate */
 #define WGM_PROBEMSG_RING	4
 
@@ -120,7 +121,7 @@ unsigned int wgm_probemsg_ring_expire(struct wgm_probemsg_ring *r, u64 now_ns,
 u32 wgm_probemsg_srtt(u32 srtt_us, u32 sample_us);
 
 void wgm_probemsg_build_bind(u8 msg[WGM_PROBEMSG_BIND_LEN], u32 id, u64 counter,
-			     const u8 key[WGM_PROBEMSG_BIND_KEY_LEN]);
+			     const u8 key[WGM_RELAY_KEY_LEN]);
 
 bool wgm_probemsg_bucket_take(struct wgm_probemsg_bucket *b, u64 now_ns,
 			      unsigned int rate_per_s, unsigned int burst);

@@ -416,7 +416,7 @@ TEST(relay_bind_matches_the_documented_layout)
 		0xff, 0x79, 0x86, 0x07, 0x66, 0x99, 0x3d, 0x74,
 		0x33, 0x2f, 0x8d, 0x7c, 0x98, 0xa6, 0x8c, 0xd8,
 	};
-	u8 key[WGM_PROBEMSG_BIND_KEY_LEN], msg[WGM_PROBEMSG_BIND_LEN];
+	u8 key[WGM_RELAY_KEY_LEN], msg[WGM_PROBEMSG_BIND_LEN];
 	unsigned int i;
 
 	for (i = 0; i < sizeof(key); i++)
