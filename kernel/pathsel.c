@@ -65,13 +65,15 @@ static bool wgm_path_better(const struct wgm_path_info *a,
 int wgm_path_select(const struct wgm_path_info *paths, unsigned int n,
 		    int active)
 {
-	bool relay = true;
+	bool relay = true;	/* the class that competes */
 	int best = -1;
 	unsigned int i;
 
-	/* the class that competes: relay paths only when nothing else is alive */
-	for (i = 0; i < n; i++)
-		relay = relay && !(paths[i].alive && !paths[i].relay);
+	/* relay paths compete only when no other path is alive */
+	for (i = 0; i < n; i++) {
+		if (paths[i].alive && !paths[i].relay)
+			relay = false;
+	}
 	for (i = 0; i < n; i++) {
 		if (!paths[i].alive || paths[i].relay != relay)
 			continue;
