@@ -95,19 +95,27 @@ static void put_str(struct wr *w, const char *s, size_t max)
 	put(w, s, n);
 }
 
-static void put_cands(struct wr *w, const struct mp_candidates *c)
+/*
+ * An endpoint list on the wire: u8 count, then for each entry a family
+ * byte (4 or 6; 0, where @unspec_ok, for "the host you connected to",
+ * which has no address), the address and a u16 port, never 0.
+ */
+static void put_eps(struct wr *w, const struct mp_candidate *xs, unsigned int n,
+		    unsigned int max, bool unspec_ok)
 {
 	unsigned int i;
 
-	if (c->n > MP_MAX_CANDIDATES) {
+	if (n > max) {
 		w->bad = true;
 		return;
 	}
-	put8(w, c->n);
-	for (i = 0; i < c->n; i++) {
-		const struct mp_candidate *x = &c->c[i];
+	put8(w, n);
+	for (i = 0; i < n; i++) {
+		const struct mp_candidate *x = &xs[i];
 
-		if (x->family == AF_INET) {
+		if (x->family == AF_UNSPEC && unspec_ok) {
+			put8(w, 0);
+		} else if (x->family == AF_INET) {
 			put8(w, 4);
 			put(w, x->addr, 4);
 		} else if (x->family == AF_INET6) {
@@ -117,8 +125,21 @@ static void put_cands(struct wr *w, const struct mp_candidates *c)
 			w->bad = true;
 			return;
 		}
+		if (!x->port)
+			w->bad = true;
 		put16(w, x->port);
 	}
+}
+
+static void put_cands(struct wr *w, const struct mp_candidates *c)
+{
+	put_eps(w, c->c, c->n, MP_MAX_CANDIDATES, false);
+}
+
+/* WELCOME's STUN list: entries of family 0 mean the service's own host. */
+static void put_stun(struct wr *w, const struct mp_stun_list *l)
+{
+	put_eps(w, l->s, l->n, MP_MAX_STUN, true);
 }
 
 struct rd {
@@ -181,84 +202,24 @@ static void get_str(struct rd *r, char *s, size_t max)
 		r->bad = true;
 }
 
-static void get_cands(struct rd *r, struct mp_candidates *c)
+/* put_eps()'s list; *@n is 0 when the count is over @max */
+static void get_eps(struct rd *r, struct mp_candidate *xs, uint8_t *n, unsigned int max,
+		    bool unspec_ok)
 {
 	unsigned int i;
 
-	c->n = get8(r);
-	if (c->n > MP_MAX_CANDIDATES) {
+	*n = get8(r);
+	if (*n > max) {
 		r->bad = true;
-		c->n = 0;
+		*n = 0;
 		return;
 	}
-	for (i = 0; i < c->n; i++) {
-		struct mp_candidate *x = &c->c[i];
+	for (i = 0; i < *n; i++) {
+		struct mp_candidate *x = &xs[i];
 		uint8_t fam = get8(r);
 
 		memset(x, 0, sizeof(*x));
-		if (fam == 4) {
-			x->family = AF_INET;
-			get(r, x->addr, 4);
-		} else if (fam == 6) {
-			x->family = AF_INET6;
-			get(r, x->addr, 16);
-		} else {
-			r->bad = true;
-			return;
-		}
-		x->port = get16(r);
-		if (x->port == 0)
-			r->bad = true;
-	}
-}
-
-/* WELCOME's STUN list: u8 count, then family (0, 4, 6), addr, u16 port. */
-static void put_stun(struct wr *w, const struct mp_stun_list *l)
-{
-	unsigned int i;
-
-	if (l->n > MP_MAX_STUN) {
-		w->bad = true;
-		return;
-	}
-	put8(w, l->n);
-	for (i = 0; i < l->n; i++) {
-		const struct mp_candidate *x = &l->s[i];
-
-		if (x->family == AF_UNSPEC) {
-			put8(w, 0);
-		} else if (x->family == AF_INET) {
-			put8(w, 4);
-			put(w, x->addr, 4);
-		} else if (x->family == AF_INET6) {
-			put8(w, 6);
-			put(w, x->addr, 16);
-		} else {
-			w->bad = true;
-			return;
-		}
-		if (!x->port)
-			w->bad = true;
-		put16(w, x->port);
-	}
-}
-
-static void get_stun(struct rd *r, struct mp_stun_list *l)
-{
-	unsigned int i;
-
-	l->n = get8(r);
-	if (l->n > MP_MAX_STUN) {
-		r->bad = true;
-		l->n = 0;
-		return;
-	}
-	for (i = 0; i < l->n; i++) {
-		struct mp_candidate *x = &l->s[i];
-		uint8_t fam = get8(r);
-
-		memset(x, 0, sizeof(*x));
-		if (fam == 0) {
+		if (fam == 0 && unspec_ok) {
 			x->family = AF_UNSPEC;
 		} else if (fam == 4) {
 			x->family = AF_INET;
@@ -274,6 +235,16 @@ static void get_stun(struct rd *r, struct mp_stun_list *l)
 		if (x->port == 0)
 			r->bad = true;
 	}
+}
+
+static void get_cands(struct rd *r, struct mp_candidates *c)
+{
+	get_eps(r, c->c, &c->n, MP_MAX_CANDIDATES, false);
+}
+
+static void get_stun(struct rd *r, struct mp_stun_list *l)
+{
+	get_eps(r, l->s, &l->n, MP_MAX_STUN, true);
 }
 
 int mp_msg_encode(const struct mp_msg *m, uint8_t *buf, size_t cap)
