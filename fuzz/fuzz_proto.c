@@ -301,6 +301,17 @@ static int sample(uint8_t type, uint8_t *buf, size_t cap)
 		memset(m.u.no_punch.pubkey, 0x22, MP_KEY_LEN);
 		m.u.no_punch.reason = MP_NOPUNCH_BOTH_HARD;
 		break;
+	case MP_RELAY:
+		memset(m.u.relay.pubkey, 0x22, MP_KEY_LEN);
+		m.u.relay.ep.port = 3500;	/* family 0: the service's host */
+		m.u.relay.id = 0x01020304;
+		memset(m.u.relay.key, 0x33, MP_RELAY_KEY_LEN);
+		m.u.relay.lifetime = 600;
+		break;
+	case MP_RELAY_REMOVED:
+		memset(m.u.relay_removed.pubkey, 0x22, MP_KEY_LEN);
+		m.u.relay_removed.id = 0x01020304;
+		break;
 	}
 	return mp_msg_encode(&m, buf, cap);
 }
@@ -318,7 +329,7 @@ void fuzz_seeds(fuzz_emit_fn emit)
 	int n;
 
 	chan_init(&tx);
-	for (t = MP_HELLO; t <= MP_NO_PUNCH; t++) {
+	for (t = MP_HELLO; t <= MP_RELAY_REMOVED; t++) {
 		n = sample(t, body, sizeof(body));
 		FUZZ_CHECK(n > 0);
 		buf[0] = 0;
@@ -344,7 +355,7 @@ void fuzz_seeds(fuzz_emit_fn emit)
 	}
 	/* mode 2: the same as plaintexts */
 	buf[0] = 2;
-	for (t = MP_WELCOME; t <= MP_NO_PUNCH; t++) {
+	for (t = MP_WELCOME; t <= MP_RELAY_REMOVED; t++) {
 		n = sample(t, body, sizeof(body));
 		buf[sealed] = (uint8_t)(n >> 8);
 		buf[sealed + 1] = (uint8_t)n;

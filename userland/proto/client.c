@@ -143,9 +143,9 @@ static int exchange(struct mp_conn *c, int64_t deadline, struct mp_err *err)
 }
 
 /*
- * One attempt with HELLO version `version`.  -2: the service closed the
- * connection after HELLO without a word, or answered ERROR PROTO: a
- * service older than this version (it accepts only HELLO version 1).
+ * One attempt with HELLO version `version`.  -2 (only when version > 1):
+ * the service closed the connection after HELLO without a word, or
+ * answered ERROR PROTO: a service older than this version.
  */
 static int connect_once(struct mp_conn *c, const struct mp_client_cfg *cfg,
 			uint8_t version, int64_t deadline,
@@ -276,12 +276,12 @@ int mp_client_connect(struct mp_conn *c, const struct mp_client_cfg *cfg,
 				       10000);
 	int r;
 
-	r = connect_once(c, cfg, cfg->version ? cfg->version : MP_HELLO_VERSION,
-			 deadline, welcome, err);
-	if (r != -2)
-		return r;
-	/* A service that speaks only version 1: again, with version 1. */
-	return connect_once(c, cfg, 1, deadline, welcome, err);
+	uint8_t v = cfg->version ? cfg->version : MP_HELLO_VERSION;
+
+	/* A service older than version v: again, one version lower. */
+	while ((r = connect_once(c, cfg, v, deadline, welcome, err)) == -2)
+		v--;
+	return r;
 }
 
 int mp_send_candidates(struct mp_conn *c, const struct mp_candidate *cand,

@@ -73,6 +73,14 @@ static void put16(struct wr *w, uint16_t v)
 	put(w, b, 2);
 }
 
+static void put32(struct wr *w, uint32_t v)
+{
+	uint8_t b[4] = { (uint8_t)(v >> 24), (uint8_t)(v >> 16), (uint8_t)(v >> 8),
+			 (uint8_t)v };
+
+	put(w, b, 4);
+}
+
 static void put64(struct wr *w, uint64_t v)
 {
 	uint8_t b[8];
@@ -173,6 +181,14 @@ static uint16_t get16(struct rd *r)
 
 	get(r, b, 2);
 	return (uint16_t)(b[0] << 8 | b[1]);
+}
+
+static uint32_t get32(struct rd *r)
+{
+	uint8_t b[4];
+
+	get(r, b, 4);
+	return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
 }
 
 static uint64_t get64(struct rd *r)
@@ -300,6 +316,21 @@ int mp_msg_encode(const struct mp_msg *m, uint8_t *buf, size_t cap)
 		put(&w, m->u.no_punch.pubkey, MP_KEY_LEN);
 		put8(&w, m->u.no_punch.reason);
 		break;
+	case MP_RELAY:
+		put(&w, m->u.relay.pubkey, MP_KEY_LEN);
+		put_eps(&w, &m->u.relay.ep, 1, 1, true);
+		put32(&w, m->u.relay.id);
+		put(&w, m->u.relay.key, MP_RELAY_KEY_LEN);
+		put32(&w, m->u.relay.lifetime);
+		if (!m->u.relay.id || !m->u.relay.lifetime)
+			w.bad = true;
+		break;
+	case MP_RELAY_REMOVED:
+		put(&w, m->u.relay_removed.pubkey, MP_KEY_LEN);
+		put32(&w, m->u.relay_removed.id);
+		if (!m->u.relay_removed.id)
+			w.bad = true;
+		break;
 	case MP_PING:
 	case MP_PONG:
 		put64(&w, m->u.token);
@@ -309,7 +340,12 @@ int mp_msg_encode(const struct mp_msg *m, uint8_t *buf, size_t cap)
 	default:
 		return -1;
 	}
-	return w.bad ? -1 : (int)w.len;
+	if (w.bad) {
+		/* a partly written RELAY holds key bytes */
+		sodium_memzero(buf, w.len < cap ? w.len : cap);
+		return -1;
+	}
+	return (int)w.len;
 }
 
 int mp_msg_decode(struct mp_msg *m, const uint8_t *buf, size_t len)
@@ -374,6 +410,25 @@ int mp_msg_decode(struct mp_msg *m, const uint8_t *buf, size_t len)
 		get(&r, m->u.no_punch.pubkey, MP_KEY_LEN);
 		m->u.no_punch.reason = get8(&r);
 		break;
+	case MP_RELAY: {
+		uint8_t n;
+
+		get(&r, m->u.relay.pubkey, MP_KEY_LEN);
+		/* exactly one endpoint: a count byte of 1, then the entry */
+		get_eps(&r, &m->u.relay.ep, &n, 1, true);
+		m->u.relay.id = get32(&r);
+		get(&r, m->u.relay.key, MP_RELAY_KEY_LEN);
+		m->u.relay.lifetime = get32(&r);
+		if (n != 1 || !m->u.relay.id || !m->u.relay.lifetime)
+			r.bad = true;
+		break;
+	}
+	case MP_RELAY_REMOVED:
+		get(&r, m->u.relay_removed.pubkey, MP_KEY_LEN);
+		m->u.relay_removed.id = get32(&r);
+		if (!m->u.relay_removed.id)
+			r.bad = true;
+		break;
 	case MP_PING:
 	case MP_PONG:
 		m->u.token = get64(&r);
@@ -383,8 +438,10 @@ int mp_msg_decode(struct mp_msg *m, const uint8_t *buf, size_t len)
 	default:
 		return -1;
 	}
-	if (r.bad || r.off != r.len)
+	if (r.bad || r.off != r.len) {
+		sodium_memzero(m, sizeof(*m));	/* a refused RELAY's key */
 		return -1;
+	}
 	return 0;
 }
 
@@ -397,6 +454,7 @@ const char *mp_type_name(uint8_t type)
 		[MP_PUNCH] = "PUNCH", [MP_PING] = "PING", [MP_PONG] = "PONG",
 		[MP_SYNC_END] = "SYNC_END", [MP_PUNCH_REQUEST] = "PUNCH_REQUEST",
 		[MP_NAT] = "NAT", [MP_NO_PUNCH] = "NO_PUNCH",
+		[MP_RELAY] = "RELAY", [MP_RELAY_REMOVED] = "RELAY_REMOVED",
 	};
 
 	if (type < sizeof(names) / sizeof(names[0]) && names[type])

@@ -34,11 +34,13 @@
  * The highest HELLO version spoken.  Version 2 adds WELCOME's STUN server
  * list, NAT (agent) and NO_PUNCH (service).  The service accepts HELLO
  * versions 1..MP_HELLO_VERSION and sends version-2 messages only to agents
- * that said 2; mp_client_connect() tries 2, then 1 when the service closes
- * the connection after HELLO (a version-1 service does so) or answers
- * ERROR PROTO.  The handshake is the same in both.
+ * that said 2.  Version 3 adds RELAY and RELAY_REMOVED (service), sent
+ * only to agents that said 3.  mp_client_connect() tries the highest
+ * version, then each lower one in turn when the service closes the
+ * connection after HELLO (a version-1 service does so) or answers ERROR
+ * PROTO (a version-2 service does).  The handshake is the same in all.
  */
-#define MP_HELLO_VERSION	2
+#define MP_HELLO_VERSION	3
 #define MP_KEY_LEN		32
 #define MP_TAG_LEN		16
 /* Largest frame body accepted (ciphertext incl. tag, or a handshake message). */
@@ -80,6 +82,8 @@ enum mp_type {
 	MP_PUNCH_REQUEST = 11,	/* agent -> service: punch with this peer again */
 	MP_NAT = 12,		/* agent -> service (v2): my NAT's mapping type */
 	MP_NO_PUNCH = 13,	/* service -> agent (v2): no punch with a peer, why */
+	MP_RELAY = 14,		/* service -> agent (v3): a relay allocation for a peer */
+	MP_RELAY_REMOVED = 15,	/* service -> agent (v3): that allocation ended */
 };
 
 /*
@@ -180,6 +184,28 @@ struct mp_no_punch {
 	uint8_t reason;			/* enum mp_nopunch */
 };
 
+/*
+ * A relay allocation (MP_RELAY, Documentation/relay.rst): the peer it
+ * connects us with, our side's relay endpoint (family AF_UNSPEC: this port
+ * on the host the agent connected to), the side's allocation id (never 0)
+ * and bind key, and the lifetime: the relay frees the allocation when
+ * neither side bound it for this many seconds (never 0).
+ */
+#define MP_RELAY_KEY_LEN	WGM_RELAY_KEY_LEN
+struct mp_relay {
+	uint8_t pubkey[MP_KEY_LEN];	/* the peer */
+	struct mp_candidate ep;		/* the relay port of our side */
+	uint32_t id;
+	uint8_t key[MP_RELAY_KEY_LEN];
+	uint32_t lifetime;		/* seconds */
+};
+
+/* MP_RELAY_REMOVED: the allocation with this peer and id is gone. */
+struct mp_relay_removed {
+	uint8_t pubkey[MP_KEY_LEN];
+	uint32_t id;
+};
+
 struct mp_msg {
 	uint8_t type;			/* enum mp_type */
 	union {
@@ -193,6 +219,8 @@ struct mp_msg {
 		struct mp_punch punch;
 		uint8_t nat;		/* NAT: MP_NAT_* (any value decodes) */
 		struct mp_no_punch no_punch;
+		struct mp_relay relay;			/* RELAY (holds a key) */
+		struct mp_relay_removed relay_removed;
 		uint64_t token;		/* PING, PONG */
 	} u;
 };

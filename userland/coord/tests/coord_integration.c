@@ -1299,16 +1299,22 @@ TEST_F(coord, stun_on_two_ports_both_in_welcome)
 	ASSERT_TRUE(agent_sync(self->ag, 2, &self->b, 7));
 }
 
-/* issue 15: a service that does not know the version said first: again with 1 */
-TEST_F(coord, a_newer_agent_falls_back_to_version_1)
+/*
+ * issue 15: a service that does not know the version said first: again
+ * with one version less each time, down to one it knows (here 3, whose
+ * WELCOME has the version-2 form).
+ */
+TEST_F(coord, a_newer_agent_steps_down_to_a_known_version)
 {
 	struct mp_err e;
 
-	ASSERT_EQ(0, agent_connect_v(&self->a, &self->s, self->key_a, 9, &e)) TH_LOG("%s", e.msg);
-	EXPECT_EQ(1, self->a.w.version);
+	ASSERT_EQ(0, agent_connect_v(&self->a, &self->s, self->key_a, 5, &e)) TH_LOG("%s", e.msg);
+	EXPECT_EQ(2, self->a.w.version);
 	ASSERT_TRUE(WAIT_UNTIL(self->ag, 2, WAIT_MS, self->a.synced));
 	ASSERT_TRUE(agent_sync(self->ag, 2, &self->a, 3));
-	EXPECT_EQ(1, log_count(&self->s, "unsupported protocol version 9"));
+	EXPECT_EQ(1, log_count(&self->s, "unsupported protocol version 5"));
+	EXPECT_EQ(1, log_count(&self->s, "unsupported protocol version 4"));
+	EXPECT_EQ(0, log_count(&self->s, "unsupported protocol version 3"));
 }
 
 static int send_nat(struct agent *a, uint8_t nat)

@@ -52,7 +52,7 @@ TEST(codec_roundtrip_every_type)
 	struct mp_msg m;
 	int t;
 
-	for (t = MP_HELLO; t <= MP_NO_PUNCH; t++) {
+	for (t = MP_HELLO; t <= MP_RELAY_REMOVED; t++) {
 		memset(&m, 0, sizeof(m));
 		m.type = (uint8_t)t;
 		switch (t) {
@@ -107,6 +107,17 @@ TEST(codec_roundtrip_every_type)
 		case MP_NO_PUNCH:
 			memset(m.u.no_punch.pubkey, 5, 32);
 			m.u.no_punch.reason = MP_NOPUNCH_BOTH_HARD;
+			break;
+		case MP_RELAY:
+			memset(m.u.relay.pubkey, 6, 32);
+			cand4(&m.u.relay.ep, "203.0.113.9", 3500);
+			m.u.relay.id = 0xdeadbeef;
+			memset(m.u.relay.key, 0x5a, sizeof(m.u.relay.key));
+			m.u.relay.lifetime = 600;
+			break;
+		case MP_RELAY_REMOVED:
+			memset(m.u.relay_removed.pubkey, 8, 32);
+			m.u.relay_removed.id = 7;
 			break;
 		}
 		EXPECT_TRUE(roundtrip(&m)) TH_LOG("type %d", t);
@@ -243,6 +254,128 @@ TEST(codec_decoded_fields)
 	EXPECT_EQ(0, memcmp(d.u.peer.pubkey, m.u.peer.pubkey, 32));
 }
 
+/*
+ * RELAY and RELAY_REMOVED (version 3): bytes as documented; truncated,
+ * overlong and garbled bodies are refused and leave no key behind.
+ */
+TEST(codec_relay_messages)
+{
+	static const uint8_t zero[sizeof(struct mp_msg)];
+	uint8_t buf[256], bad[256];
+	struct mp_msg m, d;
+	char s[MP_CAND_STRLEN];
+	int n, i;
+
+	memset(&m, 0, sizeof(m));
+	m.type = MP_RELAY;
+	memset(m.u.relay.pubkey, 0xab, 32);
+	cand4(&m.u.relay.ep, "198.51.100.1", 3501);
+	m.u.relay.id = 0x01020304;
+	for (i = 0; i < MP_RELAY_KEY_LEN; i++)
+		m.u.relay.key[i] = (uint8_t)i;
+	m.u.relay.lifetime = 600;
+	n = mp_msg_encode(&m, buf, sizeof(buf));
+	/* type, key, count, family, addr, port, id, bind key, lifetime */
+	ASSERT_EQ(1 + 32 + 1 + 1 + 4 + 2 + 4 + 32 + 4, n);
+	EXPECT_EQ(MP_RELAY, buf[0]);
+	EXPECT_EQ(1, buf[33]);
+	EXPECT_EQ(4, buf[34]);
+	EXPECT_EQ(198, buf[35]);
+	EXPECT_EQ(3501 >> 8, buf[39]);
+	EXPECT_EQ(3501 & 0xff, buf[40]);
+	EXPECT_EQ(0, memcmp(buf + 41, "\x01\x02\x03\x04", 4));
+	EXPECT_EQ(0, memcmp(buf + 45, m.u.relay.key, 32));
+	EXPECT_EQ(0, memcmp(buf + 77, "\0\0\x02\x58", 4));
+	ASSERT_EQ(0, mp_msg_decode(&d, buf, (size_t)n));
+	EXPECT_EQ(0x01020304u, d.u.relay.id);
+	EXPECT_EQ(600u, d.u.relay.lifetime);
+	EXPECT_STREQ("198.51.100.1:3501", mp_candidate_format(&d.u.relay.ep, s));
+	EXPECT_EQ(0, memcmp(d.u.relay.key, m.u.relay.key, 32));
+	EXPECT_EQ(0, memcmp(d.u.relay.pubkey, m.u.relay.pubkey, 32));
+	EXPECT_STREQ("RELAY", mp_type_name(MP_RELAY));
+	EXPECT_STREQ("RELAY_REMOVED", mp_type_name(MP_RELAY_REMOVED));
+
+	/* every truncation and trailing garbage: refused, nothing kept */
+	for (i = 0; i < n; i++) {
+		memset(&d, 0x77, sizeof(d));
+		EXPECT_EQ(-1, mp_msg_decode(&d, buf, (size_t)i)) TH_LOG("len %d", i);
+		EXPECT_EQ(0, memcmp(&d, zero, sizeof(d))) TH_LOG("len %d", i);
+	}
+	memcpy(bad, buf, (size_t)n);
+	bad[n] = 1;
+	EXPECT_EQ(-1, mp_msg_decode(&d, bad, (size_t)n + 1));
+	EXPECT_EQ(0, memcmp(&d, zero, sizeof(d)));
+	/* endpoint count other than 1 */
+	for (i = 0; i < 3; i += 2) {
+		memcpy(bad, buf, (size_t)n);
+		bad[33] = (uint8_t)i;
+		EXPECT_EQ(-1, mp_msg_decode(&d, bad, (size_t)n)) TH_LOG("count %d", i);
+	}
+	/* bad family, port 0, id 0, lifetime 0 */
+	memcpy(bad, buf, (size_t)n);
+	bad[34] = 5;
+	EXPECT_EQ(-1, mp_msg_decode(&d, bad, (size_t)n));
+	memcpy(bad, buf, (size_t)n);
+	bad[39] = bad[40] = 0;
+	EXPECT_EQ(-1, mp_msg_decode(&d, bad, (size_t)n));
+	memcpy(bad, buf, (size_t)n);
+	memset(bad + 41, 0, 4);
+	EXPECT_EQ(-1, mp_msg_decode(&d, bad, (size_t)n));
+	memcpy(bad, buf, (size_t)n);
+	memset(bad + 77, 0, 4);
+	EXPECT_EQ(-1, mp_msg_decode(&d, bad, (size_t)n));
+	/* the encoder refuses the same */
+	d = m;
+	d.u.relay.id = 0;
+	EXPECT_EQ(-1, mp_msg_encode(&d, bad, sizeof(bad)));
+	d = m;
+	d.u.relay.lifetime = 0;
+	EXPECT_EQ(-1, mp_msg_encode(&d, bad, sizeof(bad)));
+	d = m;
+	d.u.relay.ep.port = 0;
+	EXPECT_EQ(-1, mp_msg_encode(&d, bad, sizeof(bad)));
+	d = m;
+	d.u.relay.ep.family = 99;
+	EXPECT_EQ(-1, mp_msg_encode(&d, bad, sizeof(bad)));
+	/* a buffer too small for the key: refused, no key byte written */
+	memset(bad, 0x11, sizeof(bad));
+	EXPECT_EQ(-1, mp_msg_encode(&m, bad, 60));
+	for (i = 0; i < 60; i++)
+		EXPECT_TRUE(bad[i] == 0 || bad[i] == 0x11) TH_LOG("byte %d", i);
+
+	/* family 0: the port on the host the agent connected to */
+	m.u.relay.ep.family = AF_UNSPEC;
+	memset(m.u.relay.ep.addr, 0, sizeof(m.u.relay.ep.addr));
+	n = mp_msg_encode(&m, buf, sizeof(buf));
+	ASSERT_EQ(1 + 32 + 1 + 1 + 2 + 4 + 32 + 4, n);
+	EXPECT_EQ(0, buf[34]);
+	ASSERT_EQ(0, mp_msg_decode(&d, buf, (size_t)n));
+	EXPECT_EQ(AF_UNSPEC, d.u.relay.ep.family);
+	EXPECT_EQ(3501, d.u.relay.ep.port);
+	/* IPv6 */
+	cand6(&m.u.relay.ep, "2001:db8::5", 3999);
+	n = mp_msg_encode(&m, buf, sizeof(buf));
+	ASSERT_EQ(1 + 32 + 1 + 1 + 16 + 2 + 4 + 32 + 4, n);
+	ASSERT_EQ(0, mp_msg_decode(&d, buf, (size_t)n));
+	EXPECT_STREQ("[2001:db8::5]:3999", mp_candidate_format(&d.u.relay.ep, s));
+
+	memset(&m, 0, sizeof(m));
+	m.type = MP_RELAY_REMOVED;
+	memset(m.u.relay_removed.pubkey, 0xcd, 32);
+	m.u.relay_removed.id = 0x0a0b0c0d;
+	n = mp_msg_encode(&m, buf, sizeof(buf));
+	ASSERT_EQ(1 + 32 + 4, n);
+	EXPECT_EQ(0, memcmp(buf + 33, "\x0a\x0b\x0c\x0d", 4));
+	ASSERT_EQ(0, mp_msg_decode(&d, buf, (size_t)n));
+	EXPECT_EQ(0x0a0b0c0du, d.u.relay_removed.id);
+	for (i = 0; i < n; i++)
+		EXPECT_EQ(-1, mp_msg_decode(&d, buf, (size_t)i)) TH_LOG("len %d", i);
+	buf[n] = 0;
+	EXPECT_EQ(-1, mp_msg_decode(&d, buf, (size_t)n + 1));
+	memset(buf + 33, 0, 4);
+	EXPECT_EQ(-1, mp_msg_decode(&d, buf, (size_t)n));
+}
+
 TEST(codec_rejects_malformed)
 {
 	uint8_t buf[512], bad[512];
@@ -315,7 +448,7 @@ TEST(codec_random_input_is_rejected_or_canonical)
 
 		randombytes_buf(buf, len);
 		if (len && (i & 1))
-			buf[0] = (uint8_t)(1 + randombytes_uniform(MP_NO_PUNCH));
+			buf[0] = (uint8_t)(1 + randombytes_uniform(MP_RELAY_REMOVED));
 		if (len > 1 && (i & 2))
 			buf[1] = (uint8_t)randombytes_uniform(4);	/* short counts */
 		if (mp_msg_decode(&m, buf, len) == 0) {
