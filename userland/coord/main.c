@@ -19,15 +19,22 @@ static void usage(FILE *f)
 		"                 [--stun2 ADDR:PORT|none] [--state DIR]\n"
 		"                 [--max-nodes N] [--max-pending N] [--max-pending-per-address N]\n"
 		"                 [--max-connections N]\n"
+		"                 [--relay-ports LO-HI|any:N] [--relay-rate BYTES] [--relay-max-per-node N]\n"
+		"                 [--no-relay]\n"
 		"       meshcoord [--state DIR] nodes\n"
 		"       meshcoord [--state DIR] remove NODE   (name, public key or address)\n"
 		"       meshcoord [--state DIR] pubkey\n"
 		"       meshcoord [--state DIR] authkey create [--reusable] [--expires DURATION]\n"
 		"defaults: --listen %s --stun %s --stun2 (--stun's port + 1) --state %s\n"
 		"          --max-nodes %d --max-pending %d --max-pending-per-address %d\n"
-		"          --max-connections: max-nodes + max-pending\n",
+		"          --max-connections: max-nodes + max-pending\n"
+		"          --relay-ports %d-%d on --stun's address (any:%d when its port is 0)\n"
+		"          --relay-rate %llu (bytes/s per node and allocation; 0: no cap)\n"
+		"          --relay-max-per-node %d\n",
 		DEFAULT_LISTEN, DEFAULT_STUN, DEFAULT_STATE, COORD_DEF_MAX_NODES,
-		COORD_DEF_MAX_PENDING, COORD_DEF_MAX_PER_SOURCE);
+		COORD_DEF_MAX_PENDING, COORD_DEF_MAX_PER_SOURCE, COORD_DEF_RELAY_LO,
+		COORD_DEF_RELAY_HI, COORD_DEF_RELAY_ANY, COORD_DEF_RELAY_RATE,
+		COORD_DEF_RELAY_PER_NODE);
 }
 
 static bool parse_limit(const char *opt, const char *v, unsigned int *out)
@@ -87,6 +94,10 @@ int main(int argc, char **argv)
 		{ "max-pending", required_argument, NULL, 'P' },
 		{ "max-pending-per-address", required_argument, NULL, 'A' },
 		{ "max-connections", required_argument, NULL, 'C' },
+		{ "relay-ports", required_argument, NULL, 'R' },
+		{ "relay-rate", required_argument, NULL, 'B' },
+		{ "relay-max-per-node", required_argument, NULL, 'M' },
+		{ "no-relay", no_argument, NULL, 'n' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -95,7 +106,13 @@ int main(int argc, char **argv)
 		.state_dir = DEFAULT_STATE, .max_nodes = COORD_DEF_MAX_NODES,
 		.max_pending = COORD_DEF_MAX_PENDING,
 		.max_per_source = COORD_DEF_MAX_PER_SOURCE,
+		.relay = true, .relay_lo = COORD_DEF_RELAY_LO,
+		.relay_hi = COORD_DEF_RELAY_HI, .relay_rate = COORD_DEF_RELAY_RATE,
+		.relay_max_per_node = COORD_DEF_RELAY_PER_NODE,
 	};
+	bool ports_given = false;
+	unsigned long long rate;
+	char *end;
 	bool reusable = false, svc_opts = false, key_opts = false;
 	int64_t expires = 0;
 	bool stun2_given = false;
@@ -146,6 +163,37 @@ int main(int argc, char **argv)
 				return 2;
 			svc_opts = true;
 			break;
+		case 'R':
+			if (coord_parse_relay_ports(optarg, &cfg.relay_lo, &cfg.relay_hi,
+						    &cfg.relay_any, &err)) {
+				fprintf(stderr, "meshcoord: %s\n", err.msg);
+				return 2;
+			}
+			ports_given = true;
+			svc_opts = true;
+			break;
+		case 'B':
+			errno = 0;
+			rate = strtoull(optarg, &end, 10);
+			if (*optarg < '0' || *optarg > '9' || *end || errno ||
+			    rate > 1000000000000ULL) {
+				fprintf(stderr, "meshcoord: --relay-rate: '%s' is not a number of bytes per second (0: no cap)\n",
+					optarg);
+				return 2;
+			}
+			cfg.relay_rate = rate;
+			svc_opts = true;
+			break;
+		case 'M':
+			if (!parse_limit("--relay-max-per-node", optarg,
+					 &cfg.relay_max_per_node))
+				return 2;
+			svc_opts = true;
+			break;
+		case 'n':
+			cfg.relay = false;
+			svc_opts = true;
+			break;
 		case 'e':
 			key_opts = true;
 			expires = coord_parse_duration(optarg);
@@ -181,6 +229,15 @@ int main(int argc, char **argv)
 			}
 			cfg.stun2 = stun2;
 		}
+		/* --stun on port 0 (tests): the relay's ports are any too */
+		if (!ports_given && cfg.stun) {
+			char host[64];
+			uint16_t port = 1;
+
+			if (!coord_parse_addr(cfg.stun, host, sizeof(host), &port, true, &err) &&
+			    !port)
+				cfg.relay_any = COORD_DEF_RELAY_ANY;
+		}
 		if (cfg.max_per_source > cfg.max_pending)
 			cfg.max_per_source = cfg.max_pending;
 		if (coord_serve(&cfg, &err)) {
@@ -190,7 +247,7 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (svc_opts) {
-		fprintf(stderr, "meshcoord: --listen/--stun/--stun2/--max-* apply to the service only\n");
+		fprintf(stderr, "meshcoord: --listen/--stun/--stun2/--max-*/--relay-*/--no-relay apply to the service only\n");
 		return 2;
 	}
 	if (!state_ok(cfg.state_dir, !strcmp(argv[0], "pubkey") ||

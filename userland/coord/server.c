@@ -36,6 +36,7 @@
 #include "db.h"
 #include "key.h"
 #include "proto.h"
+#include "relay.h"
 #include "stun.h"
 
 enum conn_state { CS_HANDSHAKE, CS_HELLO, CS_READY };
@@ -95,6 +96,7 @@ struct sconn {
 	int64_t push_due;	/* monotonic ms: first push of a new node, 0: done */
 	bool pending;		/* counted in server.pend[] (before READY) */
 	uint8_t version;	/* HELLO version (READY only) */
+	bool relay_done;	/* allocations made at the first push */
 	struct mp_candidate src;	/* source address, port 0 (per-source limit) */
 	char peer[MP_CAND_STRLEN];
 };
@@ -132,9 +134,25 @@ struct server {
 	unsigned long refused_quiet;	/* ... and count the others */
 	int64_t db_busy_until;		/* writes wait (dirty) until then */
 	bool db_dirty;			/* some node has a dirty flag */
+	/*
+	 * The embedded relay: the core's table (relay.c) and one socket per
+	 * port.  The core numbers ports relay.port_lo + i; rport[i] is the
+	 * real port of socket rfd[i] (the same unless --relay-ports any:N).
+	 */
+	bool relay_on;
+	struct relay_table relay;
+	int *rfd;
+	uint16_t *rport;
+	unsigned int nrelay;
+	struct mp_candidate relay_ep;	/* address for RELAY (port set per side) */
+	bool relay_v6;			/* the sockets are IPv6 (dual-stack) */
+	int64_t relay_next_idle;	/* monotonic ms of the next expiry scan */
+	int64_t relay_log_next;		/* "no allocation" logs once a second */
+	uint64_t relay_failed_quiet;
 };
 
 static void pend_remove(struct server *s, struct sconn *c);
+static bool relay_pair(struct server *s, struct snode *a, struct snode *b);
 
 __attribute__((format(printf, 1, 2)))
 static void logmsg(const char *fmt, ...)
@@ -277,7 +295,7 @@ static void no_punch_pair(struct snode *a, struct snode *b, uint8_t reason)
 	}
 }
 
-static bool punch_pair(struct snode *a, struct snode *b)
+static bool punch_pair(struct server *s, struct snode *a, struct snode *b)
 {
 	struct mp_msg m = { .type = MP_PUNCH };
 	int why;
@@ -288,6 +306,7 @@ static bool punch_pair(struct snode *a, struct snode *b)
 	why = coord_pair_strategy(a->n.nat, b->n.nat);
 	if (why) {
 		no_punch_pair(a, b, (uint8_t)why);
+		relay_pair(s, a, b);	/* the pair's only path */
 		return true;	/* answered: nothing to keep for later */
 	}
 	memcpy(m.u.punch.pubkey, b->n.pubkey, MP_KEY_LEN);
@@ -331,7 +350,7 @@ static void punch_waiters(struct server *s, struct snode *n)
 		return;
 	for (i = 0; i < PUNCH_WAITERS; i++) {
 		if (n->waiters[i])
-			punch_pair(n, find_node_id(s, n->waiters[i]));
+			punch_pair(s, n, find_node_id(s, n->waiters[i]));
 		n->waiters[i] = 0;
 	}
 }
@@ -344,6 +363,128 @@ static struct snode *find_node(struct server *s, const uint8_t *pub)
 		if (sodium_memcmp(s->nodes[i]->n.pubkey, pub, MP_KEY_LEN) == 0)
 			return s->nodes[i];
 	return NULL;
+}
+
+/* ---- the relay: allocations and withdrawals (Documentation/relay.rst) ---- */
+
+static bool relay_capable(const struct snode *n)
+{
+	return node_ready(n) && n->conn->version >= 3;
+}
+
+/*
+ * A relay allocation for the pair a, b (both online, version 3, none yet):
+ * RELAY to each with its own side.  False when the relay could not make
+ * one (no free ports, a node at its limit).
+ */
+static bool relay_pair(struct server *s, struct snode *a, struct snode *b)
+{
+	uint8_t rnd[RELAY_ALLOC_RANDOM];
+	struct relay_grant g[2];
+	struct mp_msg m;
+	struct snode *who[2] = { a, b };
+	int64_t now = mono_ms();
+	unsigned int k;
+	int i;
+
+	if (!s->relay_on || !a || !b || a == b || !relay_capable(a) || !relay_capable(b) ||
+	    relay_find(&s->relay, a->n.pubkey, b->n.pubkey) >= 0)
+		return true;
+	randombytes_buf(rnd, sizeof(rnd));
+	i = relay_alloc(&s->relay, a->n.pubkey, b->n.pubkey, rnd, (uint64_t)now, g);
+	sodium_memzero(rnd, sizeof(rnd));
+	if (i < 0) {
+		if (now < s->relay_log_next) {
+			s->relay_failed_quiet++;
+			return false;
+		}
+		logmsg("relay %s <-> %s: no allocation (relay ports or per-node limit of %u used up; %llu more since the last such line)",
+		       a->n.name, b->n.name, s->cfg->relay_max_per_node,
+		       (unsigned long long)s->relay_failed_quiet);
+		s->relay_failed_quiet = 0;
+		s->relay_log_next = now + 1000;
+		return false;
+	}
+	for (k = 0; k < 2; k++) {
+		memset(&m, 0, sizeof(m));
+		m.type = MP_RELAY;
+		memcpy(m.u.relay.pubkey, g[k].peer, MP_KEY_LEN);
+		m.u.relay.ep = s->relay_ep;
+		m.u.relay.ep.port = s->rport[g[k].port - s->relay.port_lo];
+		m.u.relay.id = g[k].id;
+		memcpy(m.u.relay.key, g[k].key, MP_RELAY_KEY_LEN);
+		m.u.relay.lifetime = (uint32_t)(RELAY_IDLE_MS / 1000);
+		send_or_kill(who[k]->conn, &m);
+		sodium_memzero(&m, sizeof(m));
+	}
+	sodium_memzero(g, sizeof(g));
+	logmsg("relay %s <-> %s: ports %u and %u", a->n.name, b->n.name,
+	       s->rport[2 * (unsigned int)i], s->rport[2 * (unsigned int)i + 1]);
+	return true;
+}
+
+static struct snode *find_node(struct server *s, const uint8_t *pub);
+
+/* Allocation i ends: RELAY_REMOVED to its nodes (but skip), keys wiped. */
+static void relay_end(struct server *s, unsigned int i, const struct snode *skip)
+{
+	const struct relay_alloc *al = &s->relay.allocs[i];
+	struct mp_msg m;
+	unsigned int k;
+
+	for (k = 0; k < 2; k++) {
+		struct snode *n = find_node(s, al->side[k].node);
+
+		if (!n || n == skip || !relay_capable(n))
+			continue;
+		memset(&m, 0, sizeof(m));
+		m.type = MP_RELAY_REMOVED;
+		memcpy(m.u.relay_removed.pubkey, al->side[!k].node, MP_KEY_LEN);
+		m.u.relay_removed.id = al->side[k].id;
+		send_or_kill(n->conn, &m);
+	}
+	relay_release(&s->relay, i);
+}
+
+/* n goes (offline, removed, a new session): its allocations end. */
+static void relay_end_node(struct server *s, const struct snode *n)
+{
+	unsigned int pos = 0;
+	int i;
+
+	if (!s->relay_on)
+		return;
+	while ((i = relay_next_of_node(&s->relay, n->n.pubkey, &pos)) >= 0)
+		relay_end(s, (unsigned int)i, n);
+}
+
+/* n's first push: an allocation with every online peer, while there are ports. */
+static void relay_node(struct server *s, struct snode *n)
+{
+	size_t i;
+
+	for (i = 0; s->relay_on && i < s->nnodes; i++) {
+		if (relay_count_node(&s->relay, n->n.pubkey) >= s->cfg->relay_max_per_node)
+			return;
+		relay_pair(s, n, s->nodes[i]);
+	}
+}
+
+/* Allocations neither side bound for RELAY_IDLE_MS end (once a second). */
+static void relay_expire(struct server *s, int64_t now)
+{
+	unsigned int pos = 0;
+	int i;
+
+	if (!s->relay_on || now < s->relay_next_idle)
+		return;
+	s->relay_next_idle = now + 1000;
+	while ((i = relay_next_idle(&s->relay, (uint64_t)now, &pos)) >= 0) {
+		logmsg("relay ports %u and %u: not bound for %llu s: freed",
+		       s->rport[2 * (unsigned int)i], s->rport[2 * (unsigned int)i + 1],
+		       (unsigned long long)(RELAY_IDLE_MS / 1000));
+		relay_end(s, (unsigned int)i, NULL);
+	}
 }
 
 static int add_node(struct server *s, const struct coord_node *cn,
@@ -539,6 +680,8 @@ static void on_hello(struct server *s, struct sconn *c, const struct mp_msg *m)
 		memset(n->declined, 0, sizeof(n->declined));
 		db_nat(s, n);
 	}
+	/* a new session gets new allocations, new keys */
+	relay_end_node(s, n);
 	c->node = n;
 	c->state = CS_READY;
 	pend_remove(s, c);
@@ -579,8 +722,14 @@ static void on_hello(struct server *s, struct sconn *c, const struct mp_msg *m)
 static void push_now(struct server *s, struct sconn *c)
 {
 	c->push_due = 0;
-	if (c->node && !c->dead)
+	if (c->node && !c->dead) {
 		push_peer(s, c->node);
+		/* the others know c's node now: every pair gets its relay */
+		if (!c->relay_done) {
+			c->relay_done = true;
+			relay_node(s, c->node);
+		}
+	}
 }
 
 /*
@@ -723,8 +872,11 @@ static void on_message(struct server *s, struct sconn *c,
 		if (bucket_take(&c->punch_rate, PUNCH_BURST, mono_ms())) {
 			struct snode *t = find_node(s, m->u.punch_req);
 
-			if (t && t != n && n->n.cand.n && !punch_pair(n, t))
+			if (t && t != n && n->n.cand.n && !punch_pair(s, n, t))
 				punch_later(t, n);
+			/* no allocation yet (ports were short, or it expired) */
+			if (t && t != n)
+				relay_pair(s, n, t);
 		}
 		break;
 	case MP_CANDIDATES:
@@ -975,6 +1127,52 @@ static void on_stun(int fd)
 	}
 }
 
+/*
+ * Datagrams on relay socket idx: the core decides (relay_input); the only
+ * thing ever sent is a forwarded datagram, unchanged, to an address that
+ * bound the other side with its key.  Nothing is answered.
+ */
+static void on_relay(struct server *s, unsigned int idx)
+{
+	static uint8_t pkt[65536];
+	struct sockaddr_storage from;
+	union wgm_sockaddr src, dst;
+	uint16_t vport = (uint16_t)(s->relay.port_lo + idx), out;
+	ssize_t n;
+	int i;
+
+	for (i = 0; i < 64; i++) {
+		socklen_t sl = sizeof(from);
+
+		n = recvfrom(s->rfd[idx], pkt, sizeof(pkt), MSG_DONTWAIT,
+			     (struct sockaddr *)&from, &sl);
+		if (n < 0)
+			return;
+		unmap_v4(&from);
+		memset(&src, 0, sizeof(src));
+		if (from.ss_family == AF_INET)
+			memcpy(&src.in, &from, sizeof(src.in));
+		else if (from.ss_family == AF_INET6)
+			memcpy(&src.in6, &from, sizeof(src.in6));
+		if (relay_input(&s->relay, vport, &src, pkt, (size_t)n, (uint64_t)mono_ms(),
+				&out, &dst) != RELAY_FORWARD)
+			continue;
+		if (dst.sa.sa_family == AF_INET && s->relay_v6) {
+			struct sockaddr_in6 m6 = { .sin6_family = AF_INET6,
+						   .sin6_port = dst.in.sin_port };
+
+			m6.sin6_addr.s6_addr[10] = m6.sin6_addr.s6_addr[11] = 0xff;
+			memcpy(&m6.sin6_addr.s6_addr[12], &dst.in.sin_addr, 4);
+			sendto(s->rfd[out - s->relay.port_lo], pkt, (size_t)n, MSG_DONTWAIT,
+			       (struct sockaddr *)&m6, sizeof(m6));
+		} else {
+			sendto(s->rfd[out - s->relay.port_lo], pkt, (size_t)n, MSG_DONTWAIT,
+			       &dst.sa, dst.sa.sa_family == AF_INET ? sizeof(dst.in) :
+			       sizeof(dst.in6));
+		}
+	}
+}
+
 /* Notice admin changes (removals) made by other processes. */
 static void poll_db(struct server *s)
 {
@@ -1008,6 +1206,7 @@ static void poll_db(struct server *s)
 			sn->conn->node = NULL;
 		}
 		memcpy(m.u.removed, sn->n.pubkey, MP_KEY_LEN);
+		relay_end_node(s, sn);
 		drop_node(s, i);
 		for (j = 0; j < s->nnodes; j++)
 			if (node_ready(s->nodes[j]))
@@ -1048,6 +1247,7 @@ static void flush_and_reap(struct server *s)
 				n->conn = NULL;
 				write_seen(s, n);
 				logmsg("%s (%s): offline", n->n.name, c->peer);
+				relay_end_node(s, n);
 				push_peer(s, n);
 				again = true;	/* pushes queued: flush them */
 			}
@@ -1111,6 +1311,41 @@ int coord_parse_addr(const char *spec, char *host, size_t hostlen,
 	host[hl] = '\0';
 	*port = (uint16_t)v;
 	return 0;
+}
+
+int coord_parse_relay_ports(const char *s, uint16_t *lo, uint16_t *hi,
+			    unsigned int *any, struct wgm_err *err)
+{
+	unsigned long a, b;
+	char *end;
+
+	if (!strncmp(s, "any:", 4)) {
+		if (s[4] < '0' || s[4] > '9')
+			goto bad;
+		errno = 0;
+		a = strtoul(s + 4, &end, 10);
+		if (errno || *end || a < 2 || a > COORD_RELAY_ANY_MAX || a % 2)
+			return wgm_err_set(err, "--relay-ports '%s': any:N needs an even N from 2 to %d",
+					   s, COORD_RELAY_ANY_MAX);
+		*any = (unsigned int)a;
+		return 0;
+	}
+	if (*s < '0' || *s > '9')
+		goto bad;
+	errno = 0;
+	a = strtoul(s, &end, 10);
+	if (errno || *end != '-' || end[1] < '0' || end[1] > '9')
+		goto bad;
+	b = strtoul(end + 1, &end, 10);
+	if (errno || *end || a < 1 || b > 65535 || b <= a)
+		goto bad;
+	*lo = (uint16_t)a;
+	*hi = (uint16_t)b;
+	*any = 0;
+	return 0;
+bad:
+	return wgm_err_set(err, "--relay-ports '%s': expected LO-HI (1 <= LO < HI <= 65535) or any:N",
+			   s);
 }
 
 int coord_stun2_default(const char *stun, char *out, size_t len,
@@ -1203,23 +1438,28 @@ static void sock_name(int fd, char buf[MP_CAND_STRLEN])
  * WELCOME's STUN list gets the socket's address: a wildcard (0.0.0.0, ::)
  * goes as family AF_UNSPEC, "this port on the host you connected to".
  */
-static void stun_list_add(struct mp_stun_list *l, int fd)
+static int stun_list_add_ep(struct mp_candidate *c, int fd)
 {
 	static const uint8_t zero[16];
 	struct sockaddr_storage ss;
 	socklen_t sl = sizeof(ss);
-	struct mp_candidate c;
 
-	if (l->n >= MP_MAX_STUN || getsockname(fd, (struct sockaddr *)&ss, &sl))
-		return;
+	if (getsockname(fd, (struct sockaddr *)&ss, &sl))
+		return -1;
 	unmap_v4(&ss);
-	if (mp_candidate_from_sockaddr(&c, (struct sockaddr *)&ss))
-		return;
-	if (!memcmp(c.addr, zero, c.family == AF_INET ? 4 : 16)) {
-		c.family = AF_UNSPEC;
-		memset(c.addr, 0, sizeof(c.addr));
+	if (mp_candidate_from_sockaddr(c, (struct sockaddr *)&ss))
+		return -1;
+	if (!memcmp(c->addr, zero, c->family == AF_INET ? 4 : 16)) {
+		c->family = AF_UNSPEC;
+		memset(c->addr, 0, sizeof(c->addr));
 	}
-	l->s[l->n++] = c;
+	return 0;
+}
+
+static void stun_list_add(struct mp_stun_list *l, int fd)
+{
+	if (l->n < MP_MAX_STUN && !stun_list_add_ep(&l->s[l->n], fd))
+		l->n++;
 }
 
 /* DIR/meshcoord.addr: the bound addresses (ports may have been 0). */
@@ -1244,12 +1484,28 @@ static int write_addr_file(struct server *s, struct wgm_err *err)
 		fprintf(f, "stun %s\n", b);
 	if (s->ufd2 >= 0)
 		fprintf(f, "stun2 %s\n", b2);
+	if (s->relay_on) {
+		unsigned int i;
+
+		/* "relay ADDR:P1,P2,..." (ADDR of the sockets, ports in order) */
+		sock_name(s->rfd[0], a);
+		a[strlen(a) - strlen(strrchr(a, ':'))] = '\0';
+		fprintf(f, "relay %s:", a);
+		for (i = 0; i < s->nrelay; i++)
+			fprintf(f, "%s%u", i ? "," : "", s->rport[i]);
+		fputc('\n', f);
+		sock_name(s->lfd, a);
+	}
 	if (fclose(f) || rename(tmp, path))
 		return wgm_err_set(err, "%s: %s", path, strerror(errno));
 	logmsg("control channel on %s (tcp)%s%s%s%s%s", a,
 	       s->ufd >= 0 ? ", STUN on " : "", s->ufd >= 0 ? b : "",
 	       s->ufd2 >= 0 ? " and " : "", b2,
 	       s->ufd >= 0 ? " (udp)" : "");
+	if (s->relay_on)
+		logmsg("relay on %u ports %u..%u (udp), at most %u allocations per node, %llu bytes/s per side",
+		       s->nrelay, s->rport[0], s->rport[s->nrelay - 1],
+		       s->cfg->relay_max_per_node, (unsigned long long)s->cfg->relay_rate);
 	return 0;
 }
 
@@ -1295,6 +1551,65 @@ static int lock_state_dir(struct server *s, struct wgm_err *err)
 	return 0;
 }
 
+/*
+ * The relay's sockets on --stun's address: one per port of the range (or
+ * relay_any ports the kernel picks), all bound before the service starts,
+ * so a port taken by something else is an error now, not a lost pair later.
+ */
+static int relay_setup(struct server *s, struct wgm_err *err)
+{
+	const struct coord_cfg *cfg = s->cfg;
+	char host[INET6_ADDRSTRLEN + 2], spec[INET6_ADDRSTRLEN + 16];
+	struct sockaddr_storage ss;
+	socklen_t sl;
+	unsigned int i, n;
+	uint16_t port, lo;
+	bool v6;
+
+	if (!cfg->relay)
+		return 0;
+	if (!cfg->stun) {
+		logmsg("no relay: it runs on the STUN address and --stun is none");
+		return 0;
+	}
+	if (coord_parse_addr(cfg->stun, host, sizeof(host), &port, true, err))
+		return -1;
+	v6 = strchr(host, ':') != NULL;
+	n = cfg->relay_any ? cfg->relay_any :
+	    ((unsigned int)cfg->relay_hi - cfg->relay_lo + 1) / 2 * 2;
+	lo = cfg->relay_any ? 1 : cfg->relay_lo;
+	if (relay_init(&s->relay, lo, (uint16_t)(lo + n - 1), cfg->relay_max_per_node,
+		       cfg->relay_rate))
+		return wgm_err_set(err, "relay: bad port range or out of memory");
+	s->rfd = malloc(n * sizeof(*s->rfd));
+	s->rport = calloc(n, sizeof(*s->rport));
+	if (!s->rfd || !s->rport)
+		return wgm_err_set(err, "out of memory");
+	for (i = 0; i < n; i++)
+		s->rfd[i] = -1;
+	s->nrelay = n;
+	for (i = 0; i < n; i++) {
+		snprintf(spec, sizeof(spec), "%s%s%s:%u", v6 ? "[" : "", host, v6 ? "]" : "",
+			 cfg->relay_any ? 0u : (unsigned int)lo + i);
+		s->rfd[i] = bind_sock(spec, SOCK_DGRAM, err);
+		if (s->rfd[i] < 0)
+			return wgm_err_set(err, "relay port: %s (--relay-ports, --no-relay)",
+					   err->msg);
+		sl = sizeof(ss);
+		if (getsockname(s->rfd[i], (struct sockaddr *)&ss, &sl))
+			return wgm_err_set(err, "getsockname: %s", strerror(errno));
+		s->relay_v6 = ss.ss_family == AF_INET6;
+		s->rport[i] = ntohs(ss.ss_family == AF_INET6 ?
+				    ((struct sockaddr_in6 *)&ss)->sin6_port :
+				    ((struct sockaddr_in *)&ss)->sin_port);
+	}
+	/* RELAY's address: a wildcard is "the host the agent connected to" */
+	memset(&s->relay_ep, 0, sizeof(s->relay_ep));
+	stun_list_add_ep(&s->relay_ep, s->rfd[0]);
+	s->relay_on = true;
+	return 0;
+}
+
 static int setup(struct server *s, struct wgm_err *err)
 {
 	struct coord_node *dbn;
@@ -1330,6 +1645,8 @@ static int setup(struct server *s, struct wgm_err *err)
 			return -1;
 		stun_list_add(&s->stun, s->ufd2);
 	}
+	if (relay_setup(s, err))
+		return -1;
 	if (coord_db_open(&s->db, s->cfg->state_dir, err))
 		return -1;
 	s->db.max_nodes = s->cfg->max_nodes;
@@ -1414,6 +1731,12 @@ static void teardown(struct server *s)
 		close(s->ufd2);
 	if (s->sigfd >= 0)
 		close(s->sigfd);
+	for (i = 0; s->rfd && i < s->nrelay; i++)
+		if (s->rfd[i] >= 0)
+			close(s->rfd[i]);
+	free(s->rfd);
+	free(s->rport);
+	relay_free(&s->relay);	/* wipes the keys */
 	coord_db_close(&s->db);
 	if (s->lockfd >= 0)
 		close(s->lockfd);	/* releases the state directory */
@@ -1421,7 +1744,7 @@ static void teardown(struct server *s)
 	free(s->pend);
 }
 
-/* pfd[]: signals, listener, STUN, second STUN, then the connections */
+/* pfd[]: signals, listener, STUN, second STUN, the relay's, the connections */
 #define NFIXED 4
 
 static int serve_loop(struct server *s)
@@ -1429,7 +1752,7 @@ static int serve_loop(struct server *s)
 	struct pollfd *pfd;
 	size_t npfd, i;
 
-	pfd = calloc(NFIXED + s->max_conns, sizeof(*pfd));
+	pfd = calloc(NFIXED + s->nrelay + s->max_conns, sizeof(*pfd));
 	if (!pfd)
 		return -1;
 	for (;;) {
@@ -1444,6 +1767,10 @@ static int serve_loop(struct server *s)
 		pfd[2] = (struct pollfd){ .fd = s->ufd, .events = POLLIN };
 		pfd[3] = (struct pollfd){ .fd = s->ufd2, .events = POLLIN };
 		npfd = NFIXED;
+		for (i = 0; i < s->nrelay; i++)
+			pfd[npfd++] = (struct pollfd){ .fd = s->rfd[i], .events = POLLIN };
+		if (s->relay_on && s->relay_next_idle < next)
+			next = s->relay_next_idle;
 		for (i = 0; i < s->nconns; i++) {
 			struct sconn *c = s->conns[i];
 
@@ -1478,12 +1805,15 @@ static int serve_loop(struct server *s)
 			}
 		}
 		/* conns[] is only appended to until flush_and_reap. */
-		for (i = NFIXED; i < npfd; i++) {
-			struct sconn *c = s->conns[i - NFIXED];
+		for (i = NFIXED + s->nrelay; i < npfd; i++) {
+			struct sconn *c = s->conns[i - NFIXED - s->nrelay];
 
 			if (pfd[i].revents & (POLLIN | POLLHUP | POLLERR))
 				on_readable(s, c);
 		}
+		for (i = 0; i < s->nrelay; i++)
+			if (pfd[NFIXED + i].revents & POLLIN)
+				on_relay(s, (unsigned int)i);
 		if (pfd[1].revents & POLLIN)
 			on_accept(s);
 		if (pfd[2].revents & POLLIN)
@@ -1496,6 +1826,7 @@ static int serve_loop(struct server *s)
 			s->next_db_poll = now + COORD_DB_POLL_MS;
 		}
 		on_timeouts(s, now);
+		relay_expire(s, now);
 		flush_dirty(s);
 		flush_and_reap(s);
 	}

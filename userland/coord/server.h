@@ -25,6 +25,13 @@
 #define COORD_JOIN_PUSH_MS	1000	/* a new node's first push waits for its candidates */
 #define COORD_DB_POLL_MS	200	/* admin changes noticed this fast */
 #define COORD_ADDR_FILE		"meshcoord.addr"
+/* The embedded relay (Documentation/relay.rst). */
+#define COORD_DEF_RELAY_LO	3500
+#define COORD_DEF_RELAY_HI	3999
+#define COORD_DEF_RELAY_ANY	16	/* ports when --stun's port is 0 (any) */
+#define COORD_RELAY_ANY_MAX	1024
+#define COORD_DEF_RELAY_RATE	12500000ULL	/* bytes/s per node and allocation side */
+#define COORD_DEF_RELAY_PER_NODE 64
 
 struct coord_cfg {
 	const char *listen;	/* "ADDR:PORT" for the control channel (TCP) */
@@ -39,7 +46,25 @@ struct coord_cfg {
 	unsigned int max_pending;	/* connections before HELLO, all sources */
 	unsigned int max_per_source;	/* of those, from one IPv4 address or IPv6 /64 */
 	unsigned int max_conns;		/* all connections; 0: max_nodes + max_pending */
+	/*
+	 * The relay, on --stun's address: ports relay_lo..relay_hi, or when
+	 * relay_any is not 0 that many ports the kernel chooses.  Off when
+	 * !relay or there is no --stun.
+	 */
+	bool relay;
+	uint16_t relay_lo, relay_hi;
+	unsigned int relay_any;
+	uint64_t relay_rate;		/* bytes/s per side; 0: no cap */
+	unsigned int relay_max_per_node;
 };
+
+/*
+ * --relay-ports: "LO-HI" (1 <= LO < HI <= 65535, at least 2 ports) sets
+ * *lo and *hi and *any = 0; "any:N" (N even, 2..COORD_RELAY_ANY_MAX) sets
+ * *any = N.  0 or -1 with err set.  Pure.
+ */
+int coord_parse_relay_ports(const char *s, uint16_t *lo, uint16_t *hi,
+			    unsigned int *any, struct wgm_err *err);
 
 /*
  * Split "ADDR:PORT" / "[V6]:PORT" into host and port; the port must be

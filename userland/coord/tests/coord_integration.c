@@ -20,6 +20,7 @@
 #include <sys/wait.h>
 
 #include "proto.h"
+#include "relay.h"
 #include "stun.h"
 
 #ifndef MESHCOORD_BIN
@@ -32,7 +33,7 @@
 struct svc {
 	char dir[64];
 	pid_t pid;
-	char listen[128], stun[128], stun2[128];
+	char listen[128], stun[128], stun2[128], relay[8192];
 	uint8_t pub[32];
 };
 
@@ -53,6 +54,9 @@ struct agent {
 	struct mp_punch punch;	/* the last one */
 	int no_punches;
 	struct mp_no_punch no_punch;	/* the last one */
+	int relays, relays_removed;
+	struct mp_relay relay;		/* the last RELAY */
+	struct mp_relay_removed relay_removed;	/* the last RELAY_REMOVED */
 	uint16_t error;		/* last MP_ERROR code */
 	uint64_t last_pong;
 };
@@ -89,7 +93,7 @@ static int admin(const struct svc *s, const char *args, char *out, size_t len)
 
 static bool read_addr_file(struct svc *s)
 {
-	char path[128], line[128];
+	char path[128], line[8192];
 	FILE *f;
 	bool ok = false;
 
@@ -100,12 +104,14 @@ static bool read_addr_file(struct svc *s)
 	while (fgets(line, sizeof(line), f)) {
 		line[strcspn(line, "\n")] = '\0';
 		if (!strncmp(line, "listen ", 7)) {
-			snprintf(s->listen, sizeof(s->listen), "%s", line + 7);
+			snprintf(s->listen, sizeof(s->listen), "%.127s", line + 7);
 			ok = true;
 		} else if (!strncmp(line, "stun ", 5)) {
-			snprintf(s->stun, sizeof(s->stun), "%s", line + 5);
+			snprintf(s->stun, sizeof(s->stun), "%.127s", line + 5);
 		} else if (!strncmp(line, "stun2 ", 6)) {
-			snprintf(s->stun2, sizeof(s->stun2), "%s", line + 6);
+			snprintf(s->stun2, sizeof(s->stun2), "%.127s", line + 6);
+		} else if (!strncmp(line, "relay ", 6)) {
+			snprintf(s->relay, sizeof(s->relay), "%s", line + 6);
 		}
 	}
 	fclose(f);
@@ -120,7 +126,7 @@ static int svc_start(struct svc *s)
 
 	snprintf(path, sizeof(path), "%s/meshcoord.addr", s->dir);
 	unlink(path);
-	s->listen[0] = s->stun[0] = s->stun2[0] = '\0';
+	s->listen[0] = s->stun[0] = s->stun2[0] = s->relay[0] = '\0';
 	s->pid = fork();
 	if (s->pid < 0)
 		return -1;
@@ -193,6 +199,7 @@ static void agent_reset_view(struct agent *a)
 	a->npeers = 0;
 	a->punches = 0;
 	a->no_punches = 0;
+	a->relays = a->relays_removed = 0;
 	a->synced = false;
 	a->error = 0;
 }
@@ -265,6 +272,14 @@ static void agent_handle(struct agent *a, const struct mp_msg *m)
 	case MP_NO_PUNCH:
 		a->no_punches++;
 		a->no_punch = m->u.no_punch;
+		break;
+	case MP_RELAY:
+		a->relays++;
+		a->relay = m->u.relay;
+		break;
+	case MP_RELAY_REMOVED:
+		a->relays_removed++;
+		a->relay_removed = m->u.relay_removed;
 		break;
 	case MP_SYNC_END:
 		a->synced = true;
@@ -1417,5 +1432,150 @@ TEST_F(coord, nat_from_a_version_1_agent_is_refused)
 	ASSERT_TRUE(WAIT_UNTIL(self->ag, 2, WAIT_MS, !self->a.up));
 	EXPECT_EQ(1, log_count(&self->s, "closed: NAT from a version-1 agent"));
 }
+
+
+/* A UDP socket on 127.0.0.1, any port. */
+static int udp_local(void)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET };
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (fd >= 0 && bind(fd, (struct sockaddr *)&a, sizeof(a))) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static int udp_to(int fd, uint16_t port, const void *p, size_t n)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(port) };
+
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	return sendto(fd, p, n, 0, (struct sockaddr *)&a, sizeof(a)) == (ssize_t)n ? 0 : -1;
+}
+
+/*
+ * One datagram within ms: its length and source port, or -1 when none came
+ * (the silence the relay owes strangers).
+ */
+static ssize_t udp_recv(int fd, uint8_t *buf, size_t cap, int ms, uint16_t *from)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	struct sockaddr_in a;
+	socklen_t al = sizeof(a);
+	ssize_t n;
+
+	if (poll(&p, 1, ms) != 1)
+		return -1;
+	n = recvfrom(fd, buf, cap, MSG_DONTWAIT, (struct sockaddr *)&a, &al);
+	if (n >= 0 && from)
+		*from = ntohs(a.sin_port);
+	return n;
+}
+
+/*
+ * issue 14: every pair of version-3 agents gets a relay allocation (each
+ * its own side, id and key); the relay forwards only between bound
+ * sides, says nothing to anyone, and withdraws the allocation when a
+ * side goes.
+ */
+TEST_F_TIMEOUT(coord, relay_allocates_forwards_and_withdraws, 60)
+{
+	uint8_t bind[RELAY_BIND_LEN], buf[2048], junk[300];
+	struct mp_relay ra, rb;
+	uint16_t from;
+	int fa, fb, fx, i;
+	ssize_t n;
+
+	ASSERT_NE(0, self->s.relay[0]) TH_LOG("no relay line in meshcoord.addr");
+	EXPECT_EQ(0, strncmp(self->s.relay, "127.0.0.1:", 10));
+	ASSERT_TRUE(join_both(_metadata, self));
+	ASSERT_TRUE(WAIT_UNTIL(self->ag, 2, WAIT_MS, self->a.relays == 1 && self->b.relays == 1));
+	ra = self->a.relay;
+	rb = self->b.relay;
+	/* each names the other, with its own port, id and key */
+	EXPECT_EQ(0, memcmp(ra.pubkey, self->b.pub, 32));
+	EXPECT_EQ(0, memcmp(rb.pubkey, self->a.pub, 32));
+	EXPECT_EQ(AF_INET, ra.ep.family);
+	EXPECT_NE(ra.ep.port, rb.ep.port);
+	EXPECT_NE(ra.id, rb.id);
+	EXPECT_NE(0, memcmp(ra.key, rb.key, 32));
+	EXPECT_EQ(600u, ra.lifetime);
+	EXPECT_EQ(1, log_count(&self->s, "relay alpha <-> bravo: ports") +
+		     log_count(&self->s, "relay bravo <-> alpha: ports"));
+
+	fa = udp_local();
+	fb = udp_local();
+	fx = udp_local();
+	ASSERT_LE(0, fa);
+	ASSERT_LE(0, fb);
+	ASSERT_LE(0, fx);
+	/* before any bind nothing is forwarded */
+	ASSERT_EQ(0, udp_to(fa, ra.ep.port, "hello", 5));
+	EXPECT_GT(0, udp_recv(fb, buf, sizeof(buf), 300, NULL));
+	/* a's side bound with b's key, or a's key under b's id: refused */
+	relay_bind_build(bind, ra.id, 1, rb.key);
+	ASSERT_EQ(0, udp_to(fa, ra.ep.port, bind, sizeof(bind)));
+	relay_bind_build(bind, rb.id, 1, ra.key);
+	ASSERT_EQ(0, udp_to(fa, ra.ep.port, bind, sizeof(bind)));
+	/* good binds on both sides: forwarding both ways, unchanged */
+	relay_bind_build(bind, ra.id, 10, ra.key);
+	ASSERT_EQ(0, udp_to(fa, ra.ep.port, bind, sizeof(bind)));
+	relay_bind_build(bind, rb.id, 10, rb.key);
+	ASSERT_EQ(0, udp_to(fb, rb.ep.port, bind, sizeof(bind)));
+	/* the binds are not answered */
+	EXPECT_GT(0, udp_recv(fa, buf, sizeof(buf), 200, NULL));
+	for (i = 0; i < 50; i++) {	/* until the binds are in (UDP on lo) */
+		ASSERT_EQ(0, udp_to(fa, ra.ep.port, "a to b", 6));
+		n = udp_recv(fb, buf, sizeof(buf), 100, &from);
+		if (n >= 0)
+			break;
+	}
+	ASSERT_EQ(6, n);
+	EXPECT_EQ(0, memcmp(buf, "a to b", 6));
+	EXPECT_EQ(rb.ep.port, from);	/* b hears it from its own relay port */
+	ASSERT_EQ(0, udp_to(fb, rb.ep.port, "b to a!", 7));
+	n = udp_recv(fa, buf, sizeof(buf), 2000, &from);
+	ASSERT_EQ(7, n);
+	EXPECT_EQ(0, memcmp(buf, "b to a!", 7));
+	EXPECT_EQ(ra.ep.port, from);
+
+	/*
+	 * A stranger: random datagrams, a replayed bind and binds under
+	 * made-up keys on both ports get no answer, and nothing of it
+	 * reaches a or b.
+	 */
+	for (i = 0; i < 20; i++) {
+		randombytes_buf(junk, sizeof(junk));
+		ASSERT_EQ(0, udp_to(fx, i & 1 ? ra.ep.port : rb.ep.port, junk,
+				    1 + (size_t)i * 13));
+		randombytes_buf(junk, 32);
+		relay_bind_build(bind, i & 1 ? ra.id : rb.id, 100 + (uint64_t)i, junk);
+		ASSERT_EQ(0, udp_to(fx, i & 1 ? ra.ep.port : rb.ep.port, bind, sizeof(bind)));
+	}
+	relay_bind_build(bind, rb.id, 10, rb.key);	/* b's, replayed */
+	ASSERT_EQ(0, udp_to(fx, rb.ep.port, bind, sizeof(bind)));
+	EXPECT_GT(0, udp_recv(fx, buf, sizeof(buf), 500, NULL));
+	EXPECT_GT(0, udp_recv(fa, buf, sizeof(buf), 100, NULL));
+	EXPECT_GT(0, udp_recv(fb, buf, sizeof(buf), 100, NULL));
+	/* and b's traffic still goes to a, not to the stranger */
+	ASSERT_EQ(0, udp_to(fb, rb.ep.port, "still", 5));
+	EXPECT_EQ(5, udp_recv(fa, buf, sizeof(buf), 2000, NULL));
+	EXPECT_GT(0, udp_recv(fx, buf, sizeof(buf), 200, NULL));
+
+	/* b goes: a hears the withdrawal of exactly that allocation */
+	agent_close(&self->b);
+	ASSERT_TRUE(WAIT_UNTIL(self->ag, 2, WAIT_MS, self->a.relays_removed == 1));
+	EXPECT_EQ(0, memcmp(self->a.relay_removed.pubkey, self->b.pub, 32));
+	EXPECT_EQ(ra.id, self->a.relay_removed.id);
+	ASSERT_EQ(0, udp_to(fa, ra.ep.port, "gone", 4));
+	EXPECT_GT(0, udp_recv(fb, buf, sizeof(buf), 300, NULL));
+	close(fa);
+	close(fb);
+	close(fx);
+}
+
 
 TEST_HARNESS_MAIN

@@ -42,4 +42,30 @@ TEST(stun2_default)
 	EXPECT_EQ(-1, coord_stun2_default("[::]:3478", out, 8, &e));
 }
 
+/* --relay-ports: LO-HI or any:N, nothing else */
+TEST(relay_ports)
+{
+	uint16_t lo, hi;
+	unsigned int any;
+	struct wgm_err e;
+
+	EXPECT_EQ(0, coord_parse_relay_ports("3500-3999", &lo, &hi, &any, &e));
+	EXPECT_EQ(3500, lo);
+	EXPECT_EQ(3999, hi);
+	EXPECT_EQ(0u, any);
+	EXPECT_EQ(0, coord_parse_relay_ports("any:16", &lo, &hi, &any, &e));
+	EXPECT_EQ(16u, any);
+	EXPECT_EQ(-1, coord_parse_relay_ports("any:15", &lo, &hi, &any, &e));
+	EXPECT_EQ(-1, coord_parse_relay_ports("any:0", &lo, &hi, &any, &e));
+	EXPECT_EQ(-1, coord_parse_relay_ports("any:", &lo, &hi, &any, &e));
+	EXPECT_EQ(-1, coord_parse_relay_ports("3999-3500", &lo, &hi, &any, &e));
+	EXPECT_EQ(-1, coord_parse_relay_ports("3500-3500", &lo, &hi, &any, &e));
+	EXPECT_EQ(-1, coord_parse_relay_ports("0-10", &lo, &hi, &any, &e));
+	EXPECT_EQ(-1, coord_parse_relay_ports("10-65536", &lo, &hi, &any, &e));
+	EXPECT_EQ(-1, coord_parse_relay_ports("-10", &lo, &hi, &any, &e));
+	EXPECT_EQ(-1, coord_parse_relay_ports("10-", &lo, &hi, &any, &e));
+	EXPECT_EQ(-1, coord_parse_relay_ports("10-20x", &lo, &hi, &any, &e));
+	EXPECT_EQ(-1, coord_parse_relay_ports("", &lo, &hi, &any, &e));
+}
+
 TEST_HARNESS_MAIN
