@@ -1,0 +1,127 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * meshd's agent state and the functions its parts share.  One struct
+ * meshd, made by main() and passed to every function; nothing global.
+ *
+ *   main.c     options, signals, the poll loop; logging and the clock
+ *   state.c    the state directory: the node's private key, "registered"
+ *   device.c   the wgmesh device: creation and setup, overlay addresses,
+ *              the kernel's peer list (sync_kernel), punching
+ *   coord.c    the meshcoord connection: connect, backoff, messages
+ *   stun.c     the STUN servers handed to the kernel, the NAT type and
+ *              mapped addresses it reports
+ *   gather.c   the module's events and the periodic gathering: candidates
+ *              reported to meshcoord, punch requests for dead peers
+ */
+#ifndef MESHD_MESHD_H
+#define MESHD_MESHD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "addr.h"
+#include "config.h"
+#include "key.h"
+#include "logic.h"
+#include "nl.h"
+#include "proto.h"
+
+#define PING_INTERVAL_MS (MP_KEEPALIVE_SEC * 1000u)
+
+/* Exit statuses (meshd(8)). */
+#define EXIT_USAGE 2
+#define EXIT_REPLACED 3		/* another agent took over our key */
+#define EXIT_AUTH 4		/* the service refused our auth key */
+
+struct opts {
+	const char *coord;		/* as given */
+	char coord_host[256];
+	char coord_addr[256 + 9];	/* "host:port", "[v6]:port" */
+	uint8_t coord_key[MP_KEY_LEN];
+	const char *authkey;
+	const char *ifname;
+	const char *state;
+	char name[MP_NAME_MAX + 1];
+	uint16_t listen_port;
+	char stun_host[256];		/* "" = no STUN */
+	char stun_port[6];
+	bool stun_given;		/* --stun: not the service's list */
+};
+
+struct meshd {
+	struct opts o;
+	uint8_t priv[WGM_KEY_LEN], pub[WGM_KEY_LEN];
+	uint32_t ifindex;
+	struct wgm_nl nl;
+	int sigfd;
+
+	struct mp_conn conn;
+	bool connected;
+	bool registered;		/* the service knows our key */
+	bool removed;			/* the administrator removed us */
+	bool auth_refused;		/* first registration refused: exit */
+	bool have_welcome;
+	struct mp_welcome welcome;
+	unsigned int backoff_ms;
+	uint64_t next_connect_ms, last_rx_ms, next_ping_ms, ping_token;
+
+	struct meshd_peers peers;
+	bool synced;			/* one SYNC_END seen since start */
+	bool punch_unsupported;		/* the module answered EOPNOTSUPP */
+
+	/*
+	 * The kernel learns the tunnel socket's NAT mappings from the STUN
+	 * servers we give it (stun_configure) and reports them in GET_DEVICE;
+	 * they become candidates as they are, port included.  Its events say
+	 * when a mapping changes.
+	 */
+	bool stun_configured;		/* the server list is in the kernel */
+	unsigned int nat;		/* enum wgm_nat_type, as last logged */
+	bool nat_sent;			/* reported to this session's service */
+	unsigned int nat_sent_val;
+	union wgm_sockaddr mapped[2];	/* the kernel's, as last logged */
+	size_t n_mapped;
+	struct wgm_nl ev;		/* subscribed to the events group */
+	bool ev_open;
+
+	struct mp_candidates sent;	/* what meshcoord has from us */
+	bool sent_valid;
+	uint64_t next_gather_ms;
+};
+
+/* main.c */
+__attribute__((format(printf, 1, 2)))
+void logmsg(const char *fmt, ...);
+uint64_t now_ms(void);
+const char *peer_label(const struct meshd_peer *p, char *buf, size_t len);
+
+/* state.c */
+int state_path(const struct meshd *d, const char *file, char *buf,
+	       size_t len);
+int load_key(struct meshd *d);
+void mark_registered(struct meshd *d);
+
+/* device.c */
+int device_setup(struct meshd *d);
+int recreate(struct meshd *d);
+void apply_welcome(struct meshd *d, const struct mp_welcome *w);
+int sync_kernel(struct meshd *d, struct mesh_conf_device *req_out);
+void punch(struct meshd *d, struct meshd_peer *p);
+
+/* coord.c */
+void try_connect(struct meshd *d);
+void disconnect(struct meshd *d, const char *why);
+void coord_readable(struct meshd *d);
+
+/* stun.c */
+void stun_configure(struct meshd *d);
+int stun_note_nat(struct meshd *d, const struct mesh_conf_device *cur);
+void stun_note_mapped(struct meshd *d, const struct mesh_conf_device *cur);
+
+/* gather.c */
+void events_open(struct meshd *d);
+void events_readable(struct meshd *d);
+void report_candidates(struct meshd *d);
+
+#endif
