@@ -41,6 +41,8 @@ void mesh_conf_device_init(struct mesh_conf_device *dev)
 static void peer_free(struct mesh_conf_peer *peer)
 {
 	free(peer->aips);
+	if (peer->cands)	/* relay bind keys */
+		explicit_bzero(peer->cands, peer->cap_cands * sizeof(*peer->cands));
 	free(peer->cands);
 	explicit_bzero(peer->preshared_key, sizeof(peer->preshared_key));
 }

@@ -46,6 +46,10 @@ struct mesh_conf_cand {
 	uint32_t probes_lost;
 	uint32_t flags;			/* enum wgm_candidate_flag */
 	uint8_t kind;			/* enum wgm_candidate_kind */
+	/* relay candidates: the bind id (GET reports it) and key (SET only) */
+	uint32_t relay_id;
+	bool has_relay_key;		/* SET sends relay_id and relay_key */
+	uint8_t relay_key[WGM_RELAY_KEY_LEN];
 };
 
 /* "direct", "relay", ... (enum wgm_candidate_kind); "invalid" otherwise. */

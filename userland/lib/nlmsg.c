@@ -79,6 +79,12 @@ static bool put_peer_head(struct nlmsghdr *nlh, size_t buflen,
 			    !mnl_attr_put_u8_check(nlh, buflen, WGM_CANDIDATE_A_KIND,
 						   peer->cands[i].kind))
 				return false;
+			if (peer->cands[i].has_relay_key &&
+			    (!mnl_attr_put_u32_check(nlh, buflen, WGM_CANDIDATE_A_RELAY_ID,
+						     peer->cands[i].relay_id) ||
+			     !mnl_attr_put_check(nlh, buflen, WGM_CANDIDATE_A_RELAY_KEY,
+						 WGM_RELAY_KEY_LEN, peer->cands[i].relay_key)))
+				return false;
 			mnl_attr_nest_end(nlh, cand);
 		}
 		mnl_attr_nest_end(nlh, cands);
@@ -384,6 +390,11 @@ static int parse_candidate(const struct nlattr *nest, struct mesh_conf_peer *pee
 			if (!attr_len_is(a, 1))
 				return bad(err, "candidate kind");
 			c.kind = mnl_attr_get_u8(a);
+			break;
+		case WGM_CANDIDATE_A_RELAY_ID:
+			if (!attr_len_is(a, 4))
+				return bad(err, "candidate relay id");
+			c.relay_id = mnl_attr_get_u32(a);
 			break;
 		case WGM_CANDIDATE_A_RTT_US:
 		case WGM_CANDIDATE_A_PROBES_SENT:

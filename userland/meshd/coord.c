@@ -12,6 +12,7 @@
 #include <arpa/inet.h>
 
 #include "meshd.h"
+#include "relay.h"
 
 #define CONNECT_TIMEOUT_MS 5000
 
@@ -225,6 +226,18 @@ static void handle_msg(struct meshd *d, const struct mp_msg *m, bool *dirty)
 		       peer_label(p, label, sizeof(label)),
 		       mp_nopunch_text(m->u.no_punch.reason, why));
 		break;
+	case MP_RELAY:
+	case MP_RELAY_REMOVED: {
+		union wgm_sockaddr coord;
+		char line[256];
+
+		if (meshd_relay_apply(&d->peers, m, meshd_relay_coord_addr(d->conn.fd, &coord) ?
+				      NULL : &coord, line, sizeof(line)))
+			*dirty = true;
+		if (line[0])
+			logmsg("%s", line);
+		break;
+	}
 	case MP_PING:
 		memset(&pong, 0, sizeof(pong));
 		pong.type = MP_PONG;
@@ -267,6 +280,8 @@ void coord_readable(struct meshd *d)
 		}
 		d->last_rx_ms = now_ms();
 		handle_msg(d, &m, &dirty);
+		if (m.type == MP_RELAY)
+			explicit_bzero(&m, sizeof(m));	/* its bind key */
 	}
 	if (dirty && d->synced)
 		sync_kernel(d, NULL);

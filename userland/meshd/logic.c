@@ -231,6 +231,8 @@ void meshd_peers_init(struct meshd_peers *t)
 
 void meshd_peers_free(struct meshd_peers *t)
 {
+	if (t->v)	/* relay bind keys */
+		explicit_bzero(t->v, t->cap * sizeof(*t->v));
 	free(t->v);
 	memset(t, 0, sizeof(*t));
 }
@@ -260,9 +262,15 @@ int meshd_peers_update(struct meshd_peers *t, const struct mp_peer *p)
 	if (!e) {
 		if (t->n == t->cap) {
 			ncap = t->cap ? t->cap * 2 : 8;
-			nv = realloc(t->v, ncap * sizeof(*nv));
+			/* not realloc: the old block, relay keys and all, is wiped */
+			nv = calloc(ncap, sizeof(*nv));
 			if (!nv)
 				return -1;
+			if (t->v) {
+				memcpy(nv, t->v, t->n * sizeof(*nv));
+				explicit_bzero(t->v, t->cap * sizeof(*nv));
+				free(t->v);
+			}
 			t->v = nv;
 			t->cap = ncap;
 		}
@@ -366,6 +374,7 @@ bool meshd_peers_remove(struct meshd_peers *t, const uint8_t key[MP_KEY_LEN])
 	if (!e)
 		return false;
 	*e = t->v[--t->n];
+	explicit_bzero(&t->v[t->n], sizeof(t->v[t->n]));	/* a relay key */
 	return true;
 }
 
@@ -373,8 +382,11 @@ void meshd_peers_unsee(struct meshd_peers *t)
 {
 	size_t i;
 
-	for (i = 0; i < t->n; i++)
+	for (i = 0; i < t->n; i++) {
 		t->v[i].seen = false;
+		/* the service ended the last session's relay allocations */
+		explicit_bzero(&t->v[i].relay, sizeof(t->v[i].relay));
+	}
 }
 
 size_t meshd_peers_prune(struct meshd_peers *t, uint8_t (*gone)[MP_KEY_LEN],
@@ -391,6 +403,7 @@ size_t meshd_peers_prune(struct meshd_peers *t, uint8_t (*gone)[MP_KEY_LEN],
 			memcpy(gone[dropped], t->v[i].pubkey, MP_KEY_LEN);
 		dropped++;
 		t->v[i] = t->v[--t->n];
+		explicit_bzero(&t->v[t->n], sizeof(t->v[t->n]));
 	}
 	return dropped;
 }
@@ -440,19 +453,43 @@ static bool aips_same(const struct mesh_conf_peer *kp, const struct mesh_conf_ai
 	return true;
 }
 
-/* The kernel peer's candidate endpoints equal the table's, as sets. */
+/* Direct candidates installed: all of them, or one fewer to leave the relay room. */
+static unsigned int direct_max(const struct meshd_peer *p)
+{
+	unsigned int n = p->cand.n;
+
+	if (p->relay.on && n > MP_MAX_CANDIDATES - 1)
+		n = MP_MAX_CANDIDATES - 1;
+	return n;
+}
+
+/*
+ * The kernel peer's candidates equal the table's: the direct endpoints as
+ * sets, and the relay candidate (endpoint and bind id) when there is one.
+ */
 static bool kcands_same(const struct mesh_conf_peer *kp, const struct meshd_peer *p)
 {
-	struct mp_candidate k[MP_MAX_CANDIDATES];
-	unsigned int n = 0;
+	struct mp_candidate k[MP_MAX_CANDIDATES], r;
+	unsigned int n = 0, relays = 0;
+	bool relay_ok = false;
 	size_t i;
 
 	if (kp->n_cands > MP_MAX_CANDIDATES)
 		return false;
-	for (i = 0; i < kp->n_cands; i++)
+	for (i = 0; i < kp->n_cands; i++) {
+		if (kp->cands[i].kind == WGM_CANDIDATE_KIND_RELAY) {
+			relays++;
+			relay_ok = p->relay.on && kp->cands[i].relay_id == p->relay.id &&
+				   !meshd_cand_from_sockaddr(&r, &kp->cands[i].endpoint) &&
+				   meshd_cands_same(&r, 1, &p->relay.ep, 1);
+			continue;
+		}
 		if (!meshd_cand_from_sockaddr(&k[n], &kp->cands[i].endpoint))
 			n++;
-	return meshd_cands_same(k, n, p->cand.c, p->cand.n);
+	}
+	if (relays != (p->relay.on ? 1u : 0u) || (p->relay.on && !relay_ok))
+		return false;
+	return meshd_cands_same(k, n, p->cand.c, direct_max(p));
 }
 
 static int put_cands(struct mesh_conf_peer *rp, const struct meshd_peer *p,
@@ -463,12 +500,23 @@ static int put_cands(struct mesh_conf_peer *rp, const struct meshd_peer *p,
 
 	rp->flags |= WGM_PEER_F_REPLACE_CANDIDATES;
 	rp->has |= MESH_CONF_PEER_HAS_CANDIDATES;
-	for (i = 0; i < p->cand.n; i++) {
+	for (i = 0; i < direct_max(p); i++) {
 		c = mesh_conf_peer_add_cand(rp);
 		if (!c)
 			return wgm_err_set(err, "out of memory");
 		memset(c, 0, sizeof(*c));
 		meshd_cand_to_sockaddr(&p->cand.c[i], &c->endpoint);
+	}
+	if (p->relay.on) {
+		c = mesh_conf_peer_add_cand(rp);
+		if (!c)
+			return wgm_err_set(err, "out of memory");
+		memset(c, 0, sizeof(*c));
+		meshd_cand_to_sockaddr(&p->relay.ep, &c->endpoint);
+		c->kind = WGM_CANDIDATE_KIND_RELAY;
+		c->relay_id = p->relay.id;
+		c->has_relay_key = true;
+		memcpy(c->relay_key, p->relay.key, sizeof(c->relay_key));
 	}
 	return 0;
 }
@@ -573,14 +621,20 @@ int meshd_recandidate(const struct meshd_peer *p, struct mesh_conf_device *req,
 bool meshd_want_punch_request(const struct meshd_peer *p,
 			      const struct mesh_conf_peer *kp, uint64_t now_ms)
 {
-	size_t i;
+	size_t i, direct = 0;
 
-	if (!p->online || !p->cand.n || !kp || !kp->n_cands)
+	if (!p->online || !p->cand.n || !kp)
 		return false;
-	for (i = 0; i < kp->n_cands; i++)
+	for (i = 0; i < kp->n_cands; i++) {
+		if (kp->cands[i].kind == WGM_CANDIDATE_KIND_RELAY)
+			continue;
+		direct++;
 		if (kp->cands[i].state == WGM_CANDIDATE_ALIVE ||
 		    kp->cands[i].state == WGM_CANDIDATE_PROBING)
 			return false;
+	}
+	if (!direct)
+		return false;
 	return !p->last_punch_ms ||
 	       now_ms - p->last_punch_ms >= MESHD_PUNCH_REQUEST_MS;
 }

@@ -71,6 +71,18 @@ int meshd_cand_from_sockaddr(struct mp_candidate *c,
 /* A peer with no live path is asked to punch again at most this often. */
 #define MESHD_PUNCH_REQUEST_MS 30000u
 
+/*
+ * The relay allocation meshcoord gave us for a peer (RELAY, relay.c): a
+ * candidate of kind relay with its bind id and key, installed next to the
+ * peer's direct candidates.
+ */
+struct meshd_relay {
+	bool on;
+	struct mp_candidate ep;		/* resolved: never AF_UNSPEC */
+	uint32_t id;
+	uint8_t key[MP_RELAY_KEY_LEN];
+};
+
 struct meshd_peer {
 	uint8_t pubkey[MP_KEY_LEN];
 	char name[MP_NAME_MAX + 1];
@@ -81,6 +93,7 @@ struct meshd_peer {
 	struct mp_candidates cand;
 	uint64_t last_punch_ms;		/* last PUNCH or PUNCH_REQUEST */
 	uint8_t no_punch;		/* last NO_PUNCH reason logged, 0: none */
+	struct meshd_relay relay;
 };
 
 struct meshd_peers {
@@ -143,7 +156,7 @@ const struct meshd_peer *meshd_peers_addr_shared(const struct meshd_peers *t,
 						 const uint8_t self[MP_KEY_LEN]);
 /* Forget a peer; false when it was unknown. */
 bool meshd_peers_remove(struct meshd_peers *t, const uint8_t key[MP_KEY_LEN]);
-/* Start of a session: nothing is seen yet. */
+/* Start of a session: nothing is seen yet, no relay allocation holds. */
 void meshd_peers_unsee(struct meshd_peers *t);
 /*
  * SYNC_END: drop the peers the session did not list; their keys are copied
@@ -156,7 +169,8 @@ size_t meshd_peers_prune(struct meshd_peers *t, uint8_t (*gone)[MP_KEY_LEN],
  * Fill req (initialised and named by the caller) with the SET_DEVICE
  * request that makes cur (a GET_DEVICE dump) hold exactly the peers of t,
  * each with its overlay /32 and /128 as allowed IPs, its candidates
- * (REPLACE_CANDIDATES), persistent keepalive MESHD_KEEPALIVE and, when the
+ * (REPLACE_CANDIDATES; the relay candidate with its id and key last, the
+ * direct ones cut to leave it room), persistent keepalive MESHD_KEEPALIVE and, when the
  * kernel has no endpoint for it yet, its first candidate as endpoint.
  * An overlay address several peers claim goes only to the one with the
  * lowest public key (the kernel would give it to whichever came last).
@@ -178,8 +192,9 @@ int meshd_recandidate(const struct meshd_peer *p, struct mesh_conf_device *req,
 
 /*
  * Whether to send PUNCH_REQUEST for a peer: it is online and has
- * candidates, the kernel peer kp has candidates of which none is alive or
- * still being probed, and the last punch was MESHD_PUNCH_REQUEST_MS ago.
+ * candidates, the kernel peer kp has direct candidates of which none is
+ * alive or still being probed (a live relay path does not count: punching
+ * goes on beside it), and the last punch was MESHD_PUNCH_REQUEST_MS ago.
  */
 bool meshd_want_punch_request(const struct meshd_peer *p,
 			      const struct mesh_conf_peer *kp, uint64_t now_ms);

@@ -8,6 +8,7 @@
 #include <net/if.h>
 
 #include "logic.h"
+#include "relay.h"
 
 static union wgm_sockaddr sa4(const char *ip, uint16_t port)
 {
@@ -713,6 +714,163 @@ TEST(nat_explain)
 	/* a short buffer is cut, not overrun (ASan watches) */
 	EXPECT_EQ(1, meshd_nat_explain(s, 2, buf, 10));
 	EXPECT_STREQ("easy (end", buf);
+}
+
+static struct mp_msg relay_msg(uint8_t peer, const char *ip, uint16_t port, uint32_t id,
+			       uint8_t keybyte)
+{
+	struct mp_msg m;
+
+	memset(&m, 0, sizeof(m));
+	m.type = MP_RELAY;
+	memset(m.u.relay.pubkey, peer, MP_KEY_LEN);
+	if (ip)
+		m.u.relay.ep = cand4(ip, port);
+	else
+		m.u.relay.ep.port = port;	/* family 0: the service's host */
+	m.u.relay.id = id;
+	memset(m.u.relay.key, keybyte, MP_RELAY_KEY_LEN);
+	m.u.relay.lifetime = 600;
+	return m;
+}
+
+/*
+ * issue 14: RELAY puts a relay candidate (kind, id, key) next to the
+ * direct ones, the endpoint of family 0 on the service's address; the
+ * kernel's report (id, no key) matches it; RELAY_REMOVED with the right
+ * id takes it away, a stale one does not; a new session forgets it; a
+ * live relay path does not stop punch requests.
+ */
+TEST(relay_candidates)
+{
+	union wgm_sockaddr coord = sa4("198.51.100.1", 7443), want;
+	struct mesh_conf_device cur, req;
+	struct mesh_conf_peer kp;
+	struct mesh_conf_cand kc[2];
+	const struct mesh_conf_peer *rp;
+	struct meshd_peers t;
+	struct meshd_peer *p;
+	struct wgm_err err;
+	struct mp_peer mp;
+	struct mp_msg m;
+	uint8_t self[MP_KEY_LEN], key[MP_KEY_LEN];
+	char line[256];
+	unsigned int i;
+
+	memset(self, 0xee, sizeof(self));
+	meshd_peers_init(&t);
+	mesh_conf_device_init(&cur);
+	mkpeer(&mp, 1, 2);
+	meshd_peers_update(&t, &mp);
+
+	/* unknown peer, no address: nothing */
+	m = relay_msg(9, NULL, 3500, 77, 0x41);
+	EXPECT_FALSE(meshd_relay_apply(&t, &m, &coord, line, sizeof(line)));
+	EXPECT_NE(NULL, strstr(line, "unknown peer"));
+	m = relay_msg(1, NULL, 3500, 77, 0x41);
+	EXPECT_FALSE(meshd_relay_apply(&t, &m, NULL, line, sizeof(line)));
+	EXPECT_FALSE(t.v[0].relay.on);
+
+	/* family 0 on the service's address */
+	ASSERT_TRUE(meshd_relay_apply(&t, &m, &coord, line, sizeof(line)));
+	EXPECT_NE(NULL, strstr(line, "198.51.100.1:3500 (id 77"));
+	EXPECT_FALSE(meshd_relay_apply(&t, &m, &coord, line, sizeof(line)));	/* same again */
+
+	mesh_conf_device_init(&req);
+	ASSERT_EQ(0, meshd_diff(&t, &cur, self, &req, &err));
+	ASSERT_EQ(1, req.n_peers);
+	rp = &req.peers[0];
+	ASSERT_EQ(3, rp->n_cands);
+	EXPECT_EQ(0, rp->cands[0].kind);
+	EXPECT_FALSE(rp->cands[0].has_relay_key);
+	EXPECT_EQ(WGM_CANDIDATE_KIND_RELAY, rp->cands[2].kind);
+	EXPECT_TRUE(rp->cands[2].has_relay_key);
+	EXPECT_EQ(77u, rp->cands[2].relay_id);
+	EXPECT_EQ(0x41, rp->cands[2].relay_key[0]);
+	EXPECT_EQ(0x41, rp->cands[2].relay_key[31]);
+	want = sa4("198.51.100.1", 3500);
+	EXPECT_TRUE(wgm_endpoint_equal(&want, &rp->cands[2].endpoint));
+	/* the endpoint is a direct one */
+	want = sa4("192.0.2.10", 51820);
+	EXPECT_TRUE(wgm_endpoint_equal(&want, &rp->endpoint));
+
+	/* applied; the kernel reports the id but never the key: in sync */
+	apply(&cur, &req);
+	mesh_conf_device_free(&req);
+	memset(cur.peers[0].cands[2].relay_key, 0, WGM_RELAY_KEY_LEN);
+	cur.peers[0].cands[2].has_relay_key = false;
+	ASSERT_EQ(0, meshd_diff(&t, &cur, self, &req, &err));
+	EXPECT_EQ(0, req.n_peers);
+
+	/* a new allocation (new id): replaced */
+	m = relay_msg(1, "203.0.113.5", 3600, 78, 0x42);
+	ASSERT_TRUE(meshd_relay_apply(&t, &m, &coord, line, sizeof(line)));
+	ASSERT_EQ(0, meshd_diff(&t, &cur, self, &req, &err));
+	ASSERT_EQ(1, req.n_peers);
+	ASSERT_EQ(3, req.peers[0].n_cands);
+	EXPECT_EQ(78u, req.peers[0].cands[2].relay_id);
+	want = sa4("203.0.113.5", 3600);
+	EXPECT_TRUE(wgm_endpoint_equal(&want, &req.peers[0].cands[2].endpoint));
+	apply(&cur, &req);
+	mesh_conf_device_free(&req);
+
+	/* a stale withdrawal changes nothing; the right one removes it */
+	memset(&m, 0, sizeof(m));
+	m.type = MP_RELAY_REMOVED;
+	memset(m.u.relay_removed.pubkey, 1, MP_KEY_LEN);
+	m.u.relay_removed.id = 77;
+	EXPECT_FALSE(meshd_relay_apply(&t, &m, &coord, line, sizeof(line)));
+	EXPECT_TRUE(t.v[0].relay.on);
+	m.u.relay_removed.id = 78;
+	ASSERT_TRUE(meshd_relay_apply(&t, &m, &coord, line, sizeof(line)));
+	EXPECT_FALSE(t.v[0].relay.on);
+	EXPECT_EQ(0, t.v[0].relay.key[0]);
+	ASSERT_EQ(0, meshd_diff(&t, &cur, self, &req, &err));
+	ASSERT_EQ(1, req.n_peers);
+	EXPECT_EQ(2, req.peers[0].n_cands);
+	for (i = 0; i < req.peers[0].n_cands; i++)
+		EXPECT_EQ(0, req.peers[0].cands[i].kind);
+	apply(&cur, &req);
+	mesh_conf_device_free(&req);
+
+	/* 16 direct candidates and a relay: the relay keeps its place */
+	mkpeer(&mp, 1, MP_MAX_CANDIDATES);
+	meshd_peers_update(&t, &mp);
+	m = relay_msg(1, NULL, 3502, 79, 0x43);
+	ASSERT_TRUE(meshd_relay_apply(&t, &m, &coord, line, sizeof(line)));
+	ASSERT_EQ(0, meshd_diff(&t, &cur, self, &req, &err));
+	ASSERT_EQ(1, req.n_peers);
+	ASSERT_EQ(MP_MAX_CANDIDATES, req.peers[0].n_cands);
+	EXPECT_EQ(WGM_CANDIDATE_KIND_RELAY, req.peers[0].cands[MP_MAX_CANDIDATES - 1].kind);
+	apply(&cur, &req);
+	mesh_conf_device_free(&req);
+	ASSERT_EQ(0, meshd_diff(&t, &cur, self, &req, &err));
+	EXPECT_EQ(0, req.n_peers);
+
+	/* punch requests: a live relay does not count, dead directs do */
+	p = &t.v[0];
+	memset(&kp, 0, sizeof(kp));
+	memset(kc, 0, sizeof(kc));
+	kp.cands = kc;
+	kp.n_cands = 2;
+	kc[0].state = WGM_CANDIDATE_DEAD;
+	kc[1].state = WGM_CANDIDATE_ALIVE;
+	kc[1].kind = WGM_CANDIDATE_KIND_RELAY;
+	EXPECT_TRUE(meshd_want_punch_request(p, &kp, 100000));
+	kc[0].state = WGM_CANDIDATE_ALIVE;
+	EXPECT_FALSE(meshd_want_punch_request(p, &kp, 100000));
+	kp.cands = &kc[1];	/* only the relay in the kernel */
+	kp.n_cands = 1;
+	EXPECT_FALSE(meshd_want_punch_request(p, &kp, 100000));
+
+	/* a new session: the last one's allocations are gone */
+	meshd_peers_unsee(&t);
+	EXPECT_FALSE(t.v[0].relay.on);
+	memset(key, 0, sizeof(key));
+	EXPECT_EQ(0, memcmp(t.v[0].relay.key, key, sizeof(key)));
+
+	mesh_conf_device_free(&cur);
+	meshd_peers_free(&t);
 }
 
 TEST_HARNESS_MAIN
