@@ -1,0 +1,178 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# The relay (issue 14, Documentation/relay.rst): both sites behind
+# endpoint-dependent NAT (`masquerade random,fully-random`), so no punch
+# gets through; meshcoord's embedded relay gives the pair an allocation,
+# meshd installs it as a relay candidate, and the overlay works over it
+# with the data in the kernel.  A stranger on the internet sending random
+# datagrams and forged binds to every relay port gets no answer and has
+# nothing forwarded (nft counters on the relay host).  A plain WireGuard
+# pair next to it is unaffected.
+# timeout: 900
+. "$(dirname "$0")/../lib.sh"
+
+STRANGER=203.0.113.99
+
+kmsg_mark
+wgm_tmp
+topo_internet
+topo_site 3 symmetric
+topo_site 4 symmetric
+ns_new x
+ip link add eth0 netns x type veth peer name wanx netns inet
+ip -n inet link set wanx master br0 up
+ip -n x addr add "$STRANGER/24" dev eth0
+ip -n x link set eth0 up
+mkdir -p "$WGM_TMP/coord"
+CKEY=$(coord pubkey)
+AKEY=$(coord authkey create --reusable | tail -n 1)
+
+start_meshd() {
+	ip netns exec "h$1" "$MESHD" --coord "$COORD" --coord-key "$CKEY" \
+		--authkey "$AKEY" --interface mesh0 --state "$WGM_TMP/h$1" \
+		--name "h$1" >>"$WGM_TMP/h$1.log" 2>&1 &
+	eval "MESHD_PID$1=$!"
+	on_exit "kill $! 2>/dev/null"
+}
+
+addr4() {
+	ip -n "h$1" -4 -o addr show dev mesh0 2>/dev/null | awk '{ print $4 }' | cut -d/ -f1
+}
+
+# path_json N: the "path" of hN's first peer in meshadm show --json.
+path_json() {
+	ip netns exec "h$1" "$MESHADM" show mesh0 --json 2>/dev/null |
+		python3 -c 'import json, sys; print(json.load(sys.stdin)["peers"][0].get("path"))' 2>/dev/null
+}
+
+path_is() {
+	[ "$(path_json "$1")" = "$2" ]
+}
+
+# rcnt NAME: packets of named counter NAME in the relay's namespace.
+rcnt() {
+	ip netns exec inet nft list counter inet relaycnt "$1" |
+		awk '{ for (i = 1; i < NF; i++) if ($i == "packets") { print $(i + 1); exit } }'
+}
+
+dump_logs() {
+	local f
+	for f in coord h3 h4; do
+		echo "# ---- $f.log"
+		tail -n 40 "$WGM_TMP/$f.log" 2>/dev/null | sed 's/^/#   /'
+	done
+	for f in 3 4; do
+		echo "# ---- h$f: meshadm show"
+		ip netns exec "h$f" "$MESHADM" show mesh0 2>&1 | head -n 20 | sed 's/^/#   /'
+	done
+	ip netns exec inet nft list table inet relaycnt 2>&1 | sed 's/^/#   /'
+}
+
+coord_start
+on_exit 'kill $COORD_PID'
+check "meshcoord starts" wait_until 10 coord_listening
+check "the relay listens on 3500-3999 by default" \
+	bash -c "[ \$(ip netns exec inet ss -Hlun | grep -c '$INET_V4:3[5-9][0-9][0-9] ') = 500 ]"
+check "meshcoord.addr lists the relay ports" \
+	grep -q "^relay $INET_V4:3500,3501,.*,3999\$" "$WGM_TMP/coord/meshcoord.addr"
+
+start_meshd 3
+start_meshd 4
+
+check "meshcoord allocates a relay for the pair" \
+	wait_until 60 grep -Eq "relay h[34] <-> h[34]: ports 3[0-9]+ and 3[0-9]+" "$WGM_TMP/coord.log"
+check "meshd on h3 installs it" wait_until 30 grep -q "coord: relay for h4: $INET_V4:3" "$WGM_TMP/h3.log"
+check "meshd on h4 installs it" wait_until 30 grep -q "coord: relay for h3: $INET_V4:3" "$WGM_TMP/h4.log"
+check "the kernel has a relay candidate next to the direct ones" \
+	wait_until 30 bash -c "ip netns exec h3 '$MESHADM' show mesh0 --json | python3 -c '
+import json, sys
+c = json.load(sys.stdin)[\"peers\"][0][\"candidates\"]
+sys.exit(not (any(x[\"kind\"] == \"relay\" for x in c) and any(x[\"kind\"] != \"relay\" for x in c)))'"
+check "the relay key is never reported back" \
+	bash -c "! ip netns exec h3 '$MESHADM' show mesh0 --json | grep -qi 'relay.key'"
+
+A3=$(addr4 3)
+A4=$(addr4 4)
+check "overlay ping h3 -> h4 over the relay" wait_until 120 ip netns exec h3 ping -c 1 -W 1 "$A4"
+check "overlay ping h4 -> h3" wait_until 30 ip netns exec h4 ping -c 1 -W 1 "$A3"
+check "meshadm show: the relay path is in use" \
+	wait_until 30 bash -c "ip netns exec h3 '$MESHADM' show mesh0 | grep -q 'path: relay $INET_V4:3[0-9]* (udp)'"
+check "show --json: path relay on both sides" \
+	bash -c "[ \"\$(ip netns exec h3 '$MESHADM' show mesh0 --json | python3 -c 'import json,sys; print(json.load(sys.stdin)[\"peers\"][0][\"path\"])')\" = relay ] &&
+		 [ \"\$(ip netns exec h4 '$MESHADM' show mesh0 --json | python3 -c 'import json,sys; print(json.load(sys.stdin)[\"peers\"][0][\"path\"])')\" = relay ]"
+check "no direct candidate is alive (the NATs defeat punching)" \
+	bash -c "ip netns exec h3 '$MESHADM' show mesh0 --json | python3 -c '
+import json, sys
+c = json.load(sys.stdin)[\"peers\"][0][\"candidates\"]
+sys.exit(any(x[\"kind\"] != \"relay\" and x[\"state\"] == \"alive\" for x in c))'"
+
+# --- a stranger -------------------------------------------------------------
+# Counters on the relay host: anything sent to the stranger, datagrams of
+# the stranger's odd sizes leaving relay ports (WireGuard's are 16k + 32
+# bytes, so these can only be the stranger's forwarded), binds leaving
+# relay ports (never forwarded), and all datagrams leaving relay ports.
+ip netns exec inet nft -f - <<NFT
+table inet relaycnt {
+	counter to_stranger {
+	}
+	counter odd_out {
+	}
+	counter bind_out {
+	}
+	counter relay_out {
+	}
+	chain out {
+		type filter hook output priority filter; policy accept;
+		ip daddr $STRANGER counter name to_stranger
+		udp sport 3500-3999 udp length { 785, 1119 } counter name odd_out
+		udp sport 3500-3999 @th,64,8 0xe3 counter name bind_out
+		udp sport 3500-3999 counter name relay_out
+	}
+}
+NFT
+before=$(rcnt relay_out)
+check "the stranger's datagrams and forged binds on every relay port get no answer" \
+	ip netns exec x python3 - "$INET_V4" <<'PY'
+import os, socket, struct, sys, select
+relay = sys.argv[1]
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("0.0.0.0", 0))
+sent = 0
+for port in range(3500, 4000):
+    for size in (777, 1111):
+        s.sendto(os.urandom(size), (relay, port)); sent += 1
+    for i in range(3):
+        # a well-formed bind with a made-up id, counter and key: no key, no bind
+        body = b"\xe3wgm" + os.urandom(4) + struct.pack("<Q", 10**19 + i)
+        s.sendto(body + os.urandom(16), (relay, port)); sent += 1
+    # WireGuard-looking handshake initiation
+    s.sendto(b"\x01\0\0\0" + os.urandom(144), (relay, port)); sent += 1
+got = 0
+while select.select([s], [], [], 3)[0]:
+    s.recv(65536); got += 1
+print("# sent %d datagrams, got %d back" % (sent, got))
+sys.exit(got != 0)
+PY
+check "nothing was sent to the stranger" test "$(rcnt to_stranger)" = 0
+check "none of the stranger's datagrams were forwarded" test "$(rcnt odd_out)" = 0
+check "no bind was ever forwarded" test "$(rcnt bind_out)" = 0
+check "the pair still talks over the relay" \
+	wait_until 30 ip netns exec h3 ping -c 3 -i 0.3 -W 1 "$A4"
+after=$(rcnt relay_out)
+check "the relay forwarded the pair's traffic meanwhile ($before -> $after)" test "$after" -gt "$before"
+
+# --- a plain WireGuard pair is unaffected -------------------------------------
+check "a plain WireGuard peer and a wgmesh peer are set up" tun_pair wireguard wgmesh 4 a
+check "the plain WireGuard peer pings the wgmesh peer" pings a "$INNER4.2"
+check "and back" pings b "$INNER4.1"
+
+# --- withdrawal ---------------------------------------------------------------
+kill "$MESHD_PID4"
+check "h4 leaving withdraws the allocation from h3" \
+	wait_until 60 grep -q "coord: relay for h4 withdrawn" "$WGM_TMP/h3.log"
+check "h3's kernel drops the relay candidate" \
+	wait_until 30 bash -c "! ip netns exec h3 '$MESHADM' show mesh0 --json | grep -q '\"kind\": *\"relay\"'"
+check "no kernel warnings" kmsg_clean
+[ "$_tap_fail" -ne 0 ] && dump_logs
+done_testing
