@@ -4,7 +4,9 @@
  * force-included; every <linux/...> header they name is an empty file.
  * Single-threaded: locks only record their state for the assertions,
  * RCU grace periods are immediate.  X25519 and (X)ChaCha20-Poly1305 come
- * from libsodium, BLAKE2s from selftests/unit/include/crypto/blake2s.h.
+ * from libsodium, BLAKE2s from selftests/unit/include/crypto/blake2s.h;
+ * the general kernel API (types, min/max, lists, RCU) from
+ * selftests/unit/kbase.h, shared with the unit tests' kshim.h.
  */
 /* kernel/compat.h maps kernel API versions: nothing to map here. */
 #define _WGM_COMPAT_H
@@ -22,13 +24,10 @@
 #include <sys/socket.h>
 #include <sodium.h>
 
+#include "../unit/kbase.h"
+
 void shim_random(void *p, size_t n);
 
-typedef uint8_t u8;
-typedef uint16_t u16;
-typedef uint32_t u32;
-typedef uint64_t u64;
-typedef int64_t s64;
 typedef uint32_t __le32;
 typedef uint64_t __le64;
 typedef uint16_t __be16;
@@ -36,26 +35,12 @@ typedef uint32_t __be32;
 typedef uint64_t __be64;
 
 #define __packed __attribute__((packed))
-#define __rcu
-#define __force
-#define __must_check __attribute__((warn_unused_result))
 #define __ro_after_init
 #define __init
 #define __aligned(x) __attribute__((aligned(x)))
-#define likely(x) __builtin_expect(!!(x), 1)
-#define unlikely(x) __builtin_expect(!!(x), 0)
 #define HZ 250
-#define U64_MAX UINT64_MAX
 #define NSEC_PER_SEC 1000000000ULL
-#define BITS_PER_LONG 64
 #define BIT(n) (1UL << (n))
-#define min_t(t, a, b) ((t)(a) < (t)(b) ? (t)(a) : (t)(b))
-#define min(a, b) ((a) < (b) ? (a) : (b))
-#define BUILD_BUG_ON(c) _Static_assert(!(c), #c)
-#define container_of(p, t, m) ((t *)((char *)(p) - offsetof(t, m)))
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
-#define READ_ONCE(x) (x)
-#define WRITE_ONCE(x, v) ((x) = (v))
 #define round_down(x, y) ((x) & ~((__typeof__(x))((y) - 1)))
 static inline unsigned long rounddown_pow_of_two(unsigned long n)
 {
@@ -75,14 +60,6 @@ static inline void put_unaligned_be32(u32 v, void *p)
 {
 	v = htobe32(v);
 	memcpy(p, &v, 4);
-}
-
-static inline bool __test_and_set_bit(unsigned long nr, unsigned long *a)
-{
-	bool old = a[nr / 64] & (1UL << (nr % 64));
-
-	a[nr / 64] |= 1UL << (nr % 64);
-	return old;
 }
 
 /* locks: single-threaded test, only track state for the asserts */
@@ -131,11 +108,9 @@ typedef struct { s64 counter; } atomic64_t;
 #define atomic64_read(a) ((a)->counter)
 #define atomic64_inc_return(a) (++(a)->counter)
 
-struct list_head { struct list_head *next, *prev; };
 struct hlist_node { struct hlist_node *next, **pprev; };
 struct hlist_head { struct hlist_node *first; };
 struct hlist_nulls_node { struct hlist_nulls_node *next, **pprev; };
-struct rcu_head { void *next; void (*func)(struct rcu_head *); };
 struct timer_list { int x; };
 struct work_struct { int x; };
 struct sk_buff_head { int x; };
@@ -168,14 +143,7 @@ static inline struct net *dev_net(const struct net_device *d) { return d->net; }
 #define net_dbg_ratelimited(...) fprintf(stderr, __VA_ARGS__)
 
 /* RCU: grace periods are immediate in this single-threaded test */
-#define RCU_INIT_POINTER(p, v) ((p) = (v))
-#define rcu_assign_pointer(p, v) ((p) = (v))
-#define rcu_dereference_protected(p, c) ({ assert(c); (p); })
-#define rcu_access_pointer(p) (p)
 #define RCU_LOCKDEP_WARN(c, s) do { } while (0)
-#define rcu_read_lock_bh() do { } while (0)
-#define rcu_read_unlock_bh() do { } while (0)
-static inline void call_rcu(struct rcu_head *h, void (*f)(struct rcu_head *)) { f(h); }
 
 extern int shim_allocs;
 static inline void *kzalloc(size_t n, int gfp) { (void)gfp; shim_allocs++; return calloc(1, n); }
@@ -193,7 +161,6 @@ static inline u32 get_random_u32(void) { u32 v; shim_random(&v, 4); return v; }
  * BLAKE2s, crypto_memneq() and memzero_explicit(): the unit tests' kernel
  * crypto stand-ins, shared (selftests/unit/include/crypto).
  */
-#define KSHIM_CHECK(c) assert(c)
 #include "../unit/include/crypto/algapi.h"
 #include "../unit/include/crypto/blake2s.h"
 
