@@ -6,35 +6,14 @@
 #include <stdbool.h>
 #include <string.h>
 
-static uint16_t rd16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static uint32_t rd32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	       (uint32_t)p[2] << 8 | p[3];
-}
-
-static void wr16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static void wr32(uint8_t *p, uint32_t v)
-{
-	wr16(p, (uint16_t)(v >> 16));
-	wr16(p + 2, (uint16_t)v);
-}
+#include "bytes.h"
 
 static void header(uint8_t *out, uint16_t type, uint16_t len,
 		   const uint8_t txid[12])
 {
-	wr16(out, type);
-	wr16(out + 2, len);
-	wr32(out + 4, STUN_MAGIC);
+	wgm_put_be16(out, type);
+	wgm_put_be16(out + 2, len);
+	wgm_put_be32(out + 4, STUN_MAGIC);
 	memcpy(out + 8, txid, 12);
 }
 
@@ -45,9 +24,9 @@ static int check_header(const uint8_t *pkt, size_t len)
 
 	if (len < STUN_HDR_LEN || (pkt[0] & 0xc0))
 		return -1;
-	alen = rd16(pkt + 2);
+	alen = wgm_get_be16(pkt + 2);
 	if ((alen & 3) || STUN_HDR_LEN + alen != len ||
-	    rd32(pkt + 4) != STUN_MAGIC)
+	    wgm_get_be32(pkt + 4) != STUN_MAGIC)
 		return -1;
 	/* Attributes must tile the body exactly (padded to 4). */
 	for (off = STUN_HDR_LEN; off < len;) {
@@ -55,13 +34,13 @@ static int check_header(const uint8_t *pkt, size_t len)
 
 		if (len - off < 4)
 			return -1;
-		l = rd16(pkt + off + 2);
+		l = wgm_get_be16(pkt + off + 2);
 		l = (l + 3) & ~(size_t)3;
 		if (len - off - 4 < l)
 			return -1;
 		off += 4 + l;
 	}
-	return rd16(pkt);
+	return wgm_get_be16(pkt);
 }
 
 int stun_parse_request(const uint8_t *pkt, size_t len, uint8_t txid[12])
@@ -83,11 +62,11 @@ size_t stun_build_response(uint8_t out[STUN_MAX_RESPONSE],
 		const uint8_t *ip = (const uint8_t *)&s4->sin_addr;
 
 		header(out, STUN_BINDING_SUCCESS, 12, txid);
-		wr16(a, STUN_ATTR_XOR_MAPPED);
-		wr16(a + 2, 8);
+		wgm_put_be16(a, STUN_ATTR_XOR_MAPPED);
+		wgm_put_be16(a + 2, 8);
 		a[4] = 0;
 		a[5] = 1;
-		wr16(a + 6, ntohs(s4->sin_port) ^ (STUN_MAGIC >> 16));
+		wgm_put_be16(a + 6, ntohs(s4->sin_port) ^ (STUN_MAGIC >> 16));
 		for (i = 0; i < 4; i++)
 			a[8 + i] = ip[i] ^ out[4 + i];
 		return STUN_HDR_LEN + 12;
@@ -97,11 +76,11 @@ size_t stun_build_response(uint8_t out[STUN_MAX_RESPONSE],
 		const uint8_t *ip = (const uint8_t *)&s6->sin6_addr;
 
 		header(out, STUN_BINDING_SUCCESS, 24, txid);
-		wr16(a, STUN_ATTR_XOR_MAPPED);
-		wr16(a + 2, 20);
+		wgm_put_be16(a, STUN_ATTR_XOR_MAPPED);
+		wgm_put_be16(a + 2, 20);
 		a[4] = 0;
 		a[5] = 2;
-		wr16(a + 6, ntohs(s6->sin6_port) ^ (STUN_MAGIC >> 16));
+		wgm_put_be16(a + 6, ntohs(s6->sin6_port) ^ (STUN_MAGIC >> 16));
 		/* XOR with magic cookie || transaction id = header bytes 4..19 */
 		for (i = 0; i < 16; i++)
 			a[8 + i] = ip[i] ^ out[4 + i];

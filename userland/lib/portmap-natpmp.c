@@ -22,37 +22,13 @@
 #include <netinet/in.h>
 #include <string.h>
 
+#include "bytes.h"
 #include "portmap.h"
 
 #define NATPMP_VERSION	0
 #define OP_ADDR		0
 #define OP_MAP_UDP	1
 #define OP_ANSWER	128
-
-static uint16_t rd16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static uint32_t rd32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	       (uint32_t)p[2] << 8 | p[3];
-}
-
-static void wr16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static void wr32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
 
 const char *wgm_natpmp_result_name(uint16_t result)
 {
@@ -78,10 +54,10 @@ size_t wgm_natpmp_map_req(uint8_t out[WGM_NATPMP_MAP_REQ_LEN],
 {
 	out[0] = NATPMP_VERSION;
 	out[1] = OP_MAP_UDP;
-	wr16(out + 2, 0);
-	wr16(out + 4, internal_port);
-	wr16(out + 6, suggested_port);
-	wr32(out + 8, lifetime);
+	wgm_put_be16(out + 2, 0);
+	wgm_put_be16(out + 4, internal_port);
+	wgm_put_be16(out + 6, suggested_port);
+	wgm_put_be32(out + 8, lifetime);
 	return WGM_NATPMP_MAP_REQ_LEN;
 }
 
@@ -106,22 +82,22 @@ static enum wgm_pm_verdict header(const uint8_t *b, size_t n, size_t want,
 		*why = "NAT-PMP answer to another opcode";
 		return WGM_PM_BAD;
 	}
-	a->result = (uint8_t)(rd16(b + 2) > 255 ? 255 : rd16(b + 2));
-	if (rd16(b + 2) != 0) {
+	a->result = (uint8_t)(wgm_get_be16(b + 2) > 255 ? 255 : wgm_get_be16(b + 2));
+	if (wgm_get_be16(b + 2) != 0) {
 		/*
 		 * RFC 6886 3.5: an error answer may be as short as its
 		 * header when the request was not understood.
 		 */
 		if (n >= 8)
-			a->epoch = rd32(b + 4);
-		*why = wgm_natpmp_result_name(rd16(b + 2));
+			a->epoch = wgm_get_be32(b + 4);
+		*why = wgm_natpmp_result_name(wgm_get_be16(b + 2));
 		return WGM_PM_REFUSED;
 	}
 	if (n < want) {
 		*why = "truncated NAT-PMP answer";
 		return WGM_PM_BAD;
 	}
-	a->epoch = rd32(b + 4);
+	a->epoch = wgm_get_be32(b + 4);
 	return WGM_PM_OK;
 }
 
@@ -160,9 +136,9 @@ enum wgm_pm_verdict wgm_natpmp_decode_map(const uint8_t *b, size_t n,
 	v = header(b, n, WGM_NATPMP_MAP_RSP_LEN, OP_MAP_UDP, a, why);
 	if (v != WGM_PM_OK)
 		return v;
-	a->internal_port = rd16(b + 8);
-	ext = rd16(b + 10);
-	a->lifetime = rd32(b + 12);
+	a->internal_port = wgm_get_be16(b + 8);
+	ext = wgm_get_be16(b + 10);
+	a->lifetime = wgm_get_be32(b + 12);
 	if (a->internal_port != internal_port) {
 		*why = "NAT-PMP answer for another internal port";
 		return WGM_PM_BAD;

@@ -22,36 +22,12 @@
 #include <netinet/in.h>
 #include <string.h>
 
+#include "bytes.h"
 #include "portmap.h"
 
 #define PCP_R		0x80
 #define PROTO_UDP	17
 #define RESULT_UNSUPP_VERSION	1
-
-static uint16_t rd16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static uint32_t rd32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	       (uint32_t)p[2] << 8 | p[3];
-}
-
-static void wr16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static void wr32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
 
 static const uint8_t v4mapped[12] = {
 	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff
@@ -79,12 +55,12 @@ size_t wgm_pcp_map_req(uint8_t out[WGM_PCP_MAP_LEN],
 	memset(out, 0, WGM_PCP_MAP_LEN);
 	out[0] = WGM_PCP_VERSION;
 	out[1] = WGM_PCP_OP_MAP;
-	wr32(out + 4, r->lifetime);
+	wgm_put_be32(out + 4, r->lifetime);
 	memcpy(out + 8, r->client, 16);
 	memcpy(out + 24, r->nonce, WGM_PCP_NONCE_LEN);
 	out[36] = PROTO_UDP;
-	wr16(out + 40, r->internal_port);
-	wr16(out + 42, r->suggested_port);
+	wgm_put_be16(out + 40, r->internal_port);
+	wgm_put_be16(out + 42, r->suggested_port);
 	/* no preferred external address: all zeros, IPv4-mapped for IPv4 */
 	if (v4)
 		memcpy(out + 44, v4mapped, sizeof(v4mapped));
@@ -99,7 +75,7 @@ static bool options_framed(const uint8_t *p, size_t n)
 
 		if (n < 4)
 			return false;
-		len = rd16(p + 2);
+		len = wgm_get_be16(p + 2);
 		padded = (len + 3) & ~(size_t)3;
 		if (padded > n - 4)
 			return false;
@@ -117,7 +93,7 @@ enum wgm_pm_verdict wgm_pcp_decode_map(const uint8_t *b, size_t n,
 	bool req_v4 = !memcmp(r->client, v4mapped, sizeof(v4mapped));
 
 	memset(a, 0, sizeof(*a));
-	if (n >= 4 && b[0] == 0 && b[1] >= 128 && rd16(b + 2) == RESULT_UNSUPP_VERSION) {
+	if (n >= 4 && b[0] == 0 && b[1] >= 128 && wgm_get_be16(b + 2) == RESULT_UNSUPP_VERSION) {
 		/* RFC 6887 9: a NAT-PMP server's answer to a PCP request */
 		*why = "the gateway speaks NAT-PMP, not PCP";
 		return WGM_PM_NATPMP_ONLY;
@@ -143,8 +119,8 @@ enum wgm_pm_verdict wgm_pcp_decode_map(const uint8_t *b, size_t n,
 		return WGM_PM_BAD;
 	}
 	a->result = b[3];
-	a->lifetime = rd32(b + 4);
-	a->epoch = rd32(b + 8);
+	a->lifetime = wgm_get_be32(b + 4);
+	a->epoch = wgm_get_be32(b + 8);
 	if (a->result != 0 && n < WGM_PCP_MAP_LEN) {
 		/* an error about the header comes without the payload */
 		*why = wgm_pcp_result_name(a->result);
@@ -162,7 +138,7 @@ enum wgm_pm_verdict wgm_pcp_decode_map(const uint8_t *b, size_t n,
 		*why = "PCP answer for another protocol";
 		return WGM_PM_BAD;
 	}
-	a->internal_port = rd16(b + 40);
+	a->internal_port = wgm_get_be16(b + 40);
 	if (a->internal_port != r->internal_port) {
 		*why = "PCP answer for another internal port";
 		return WGM_PM_BAD;
@@ -178,11 +154,11 @@ enum wgm_pm_verdict wgm_pcp_decode_map(const uint8_t *b, size_t n,
 	if (!memcmp(b + 44, v4mapped, sizeof(v4mapped))) {
 		a->external.in.sin_family = AF_INET;
 		memcpy(&a->external.in.sin_addr, b + 56, 4);
-		a->external.in.sin_port = htons(rd16(b + 42));
+		a->external.in.sin_port = htons(wgm_get_be16(b + 42));
 	} else {
 		a->external.in6.sin6_family = AF_INET6;
 		memcpy(&a->external.in6.sin6_addr, b + 44, 16);
-		a->external.in6.sin6_port = htons(rd16(b + 42));
+		a->external.in6.sin6_port = htons(wgm_get_be16(b + 42));
 	}
 	if (r->lifetime == 0) {
 		/* a deletion: RFC 6887 15 answers it with lifetime 0 */
@@ -196,7 +172,7 @@ enum wgm_pm_verdict wgm_pcp_decode_map(const uint8_t *b, size_t n,
 		*why = "PCP mapping in another address family";
 		return WGM_PM_BAD;
 	}
-	if (!rd16(b + 42)) {
+	if (!wgm_get_be16(b + 42)) {
 		*why = "PCP mapping to external port 0";
 		return WGM_PM_BAD;
 	}
