@@ -74,4 +74,29 @@ void *wgm_genetlink_event_put(struct sk_buff *skb);
 int wgm_genetlink_event_send(struct net *net, struct sk_buff *skb);
 bool wgm_genetlink_has_listeners(struct net *net);
 
+/*
+ * Inside the netlink layer: netlink.c's helpers for netlink-get.c (the
+ * GET_DEVICE dump) and netlink-set.c (SET_DEVICE).
+ * wgm_nl_refuse(): the first attribute of @tb that @refused has a message
+ * for is refused with it (-EINVAL).  wgm_nl_check_sockaddr(): an endpoint
+ * is a sockaddr_in or sockaddr_in6; the _candidate_ and _stun_ checks add
+ * a port and an address that can be another host.  wgm_nl_lookup(): the
+ * device a request names, held (dev_put() it), or an ERR_PTR.
+ * wgm_nl_put_sa(): @sa as attribute @type; nothing for NULL.
+ */
+struct genl_family;
+struct net_device;
+
+extern struct genl_family wgm_genl_family;
+
+int wgm_nl_refuse(struct nlattr **tb, int maxtype, const char * const *refused,
+		  struct netlink_ext_ack *extack);
+int wgm_nl_check_sockaddr(const struct nlattr *attr, struct netlink_ext_ack *extack);
+int wgm_nl_check_candidate_sockaddr(const struct nlattr *attr, struct netlink_ext_ack *extack);
+int wgm_nl_check_stun_sockaddr(const struct nlattr *attr, struct netlink_ext_ack *extack);
+bool wgm_nl_is_wgmesh(const struct net_device *dev);
+struct net_device *wgm_nl_lookup(struct net *net, struct nlattr **attrs,
+				 struct netlink_ext_ack *extack);
+int wgm_nl_put_sa(struct sk_buff *skb, int type, const struct sockaddr *sa);
+
 #endif /* _WGM_NETLINK_H */
