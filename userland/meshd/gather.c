@@ -57,7 +57,7 @@ void report_candidates(struct meshd *d)
 {
 	struct mp_candidate c[MP_MAX_CANDIDATES];
 	char s[MP_CAND_STRLEN], line[MP_MAX_CANDIDATES * MP_CAND_STRLEN];
-	union wgm_sockaddr mapped[2];
+	union wgm_sockaddr mapped[3];
 	struct meshd_ifaddr *addrs = NULL;
 	struct mesh_conf_device cur;
 	struct wgm_err err;
@@ -83,10 +83,13 @@ void report_candidates(struct meshd *d)
 	if (!d->stun_configured)
 		stun_configure(d);
 	stun_note_mapped(d, &cur);
-	for (i = 0; i < cur.n_mapped; i++)
+	for (i = 0; i < cur.n_mapped && i < 2; i++)
 		mapped[i] = cur.mapped[i].endpoint;
+	meshd_portmap_set_port(&d->pm, cur.listen_port, now);
+	if (meshd_portmap_get(&d->pm, &mapped[i]))
+		i++;			/* the gateway's mapping: kind portmap */
 	n = meshd_gather(addrs, n_addrs, d->o.ifname, cur.listen_port,
-			 mapped, cur.n_mapped, c, MP_MAX_CANDIDATES);
+			 mapped, i, c, MP_MAX_CANDIDATES);
 	meshd_ifaddrs_free(addrs, handle);
 	if (!d->connected)
 		goto out;

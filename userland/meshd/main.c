@@ -113,7 +113,7 @@ static int handle_signal(struct meshd *d)
 
 static int run(struct meshd *d)
 {
-	struct pollfd pfd[3];
+	struct pollfd pfd[4];
 	struct mp_err err;
 	uint64_t now, wake;
 	int timeout, nfds;
@@ -142,10 +142,14 @@ static int run(struct meshd *d)
 			d->next_gather_ms = now + GATHER_INTERVAL_MS;
 			report_candidates(d);
 		}
+		if (meshd_portmap_tick(&d->pm, now))
+			d->next_gather_ms = 0;	/* report the new mapping now */
 		if (d->connected && mp_conn_flush(&d->conn, &err) < 0)
 			disconnect(d, err.msg);
 
 		wake = d->next_gather_ms;
+		if (meshd_portmap_wake(&d->pm) < wake)
+			wake = meshd_portmap_wake(&d->pm);
 		if (d->connected) {
 			if (d->next_ping_ms < wake)
 				wake = d->next_ping_ms;
@@ -168,7 +172,10 @@ static int run(struct meshd *d)
 				(mp_conn_want_write(&d->conn) ? POLLOUT : 0);
 			nfds = 3;
 		}
-		if (poll(pfd, (nfds_t)nfds, timeout) < 0) {
+		pfd[nfds].fd = meshd_portmap_fd(&d->pm);
+		pfd[nfds].events = POLLIN;
+		pfd[nfds].revents = 0;
+		if (poll(pfd, (nfds_t)nfds + 1, timeout) < 0) {
 			if (errno == EINTR)
 				continue;
 			logmsg("poll: %s", strerror(errno));
@@ -178,6 +185,9 @@ static int run(struct meshd *d)
 			return 0;
 		if (pfd[1].revents & POLLIN)
 			events_readable(d);
+		if ((pfd[nfds].revents & POLLIN) &&
+		    meshd_portmap_readable(&d->pm, now_ms()))
+			d->next_gather_ms = 0;
 		if (nfds == 3 && d->connected && pfd[2].revents) {
 			if (pfd[2].revents & (POLLIN | POLLHUP | POLLERR))
 				coord_readable(d);
@@ -194,7 +204,7 @@ static void usage(FILE *f)
 	fprintf(f,
 		"Usage: meshd --coord HOST[:PORT] --coord-key PUBKEY --interface DEV --state DIR\n"
 		"             [--authkey KEY] [--name NAME] [--listen-port PORT]\n"
-		"             [--stun HOST[:PORT]|none]\n"
+		"             [--stun HOST[:PORT]|none] [--no-portmap]\n"
 		"The wgmesh node agent; see meshd(8).  IPv6 addresses go in brackets,\n"
 		"[ADDRESS]:PORT; the ports default to " COORD_DEFAULT_PORT " (--coord) and "
 		STUN_DEFAULT_PORT " (--stun).\n");
@@ -247,6 +257,7 @@ static int parse_opts(int argc, char *argv[], struct opts *o)
 		{ "name", required_argument, NULL, 'n' },
 		{ "listen-port", required_argument, NULL, 'p' },
 		{ "stun", required_argument, NULL, 'S' },
+		{ "no-portmap", no_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -297,6 +308,9 @@ static int parse_opts(int argc, char *argv[], struct opts *o)
 			break;
 		case 'S':
 			stun = optarg;
+			break;
+		case 'P':
+			o->no_portmap = true;
 			break;
 		case 'h':
 			usage(stdout);
@@ -361,6 +375,7 @@ int main(int argc, char *argv[])
 		return 1;
 	}
 	meshd_peers_init(&d.peers);
+	meshd_portmap_init(&d.pm, !d.o.no_portmap);
 	if (load_key(&d) || device_setup(&d)) {
 		explicit_bzero(d.priv, sizeof(d.priv));
 		return 1;
@@ -369,6 +384,8 @@ int main(int argc, char *argv[])
 	logmsg("meshd: node %s, coordination service %s", d.o.name,
 	       d.o.coord_addr);
 	ret = run(&d);
+	if (!ret)
+		meshd_portmap_stop(&d.pm);	/* a clean exit deletes the mapping */
 	if (d.connected)
 		mp_conn_close(&d.conn);
 	wgm_nl_close(&d.nl);

@@ -12,6 +12,8 @@
  *              mapped addresses it reports
  *   gather.c   the module's events and the periodic gathering: candidates
  *              reported to meshcoord, punch requests for dead peers
+ *   portmap.c  the gateway's port mapping (PCP, NAT-PMP, UPnP IGD), its own
+ *              state (meshd-portmap.h); gather.c adds its candidate
  */
 #ifndef MESHD_MESHD_H
 #define MESHD_MESHD_H
@@ -24,6 +26,7 @@
 #include "config.h"
 #include "key.h"
 #include "logic.h"
+#include "meshd-portmap.h"
 #include "nl.h"
 #include "proto.h"
 
@@ -47,6 +50,7 @@ struct opts {
 	char stun_host[256];		/* "" = no STUN */
 	char stun_port[6];
 	bool stun_given;		/* --stun: not the service's list */
+	bool no_portmap;		/* --no-portmap */
 };
 
 struct meshd {
@@ -84,6 +88,8 @@ struct meshd {
 	size_t n_mapped;
 	struct wgm_nl ev;		/* subscribed to the events group */
 	bool ev_open;
+
+	struct meshd_portmap pm;	/* the gateway's port mapping */
 
 	struct mp_candidates sent;	/* what meshcoord has from us */
 	bool sent_valid;
