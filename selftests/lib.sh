@@ -616,6 +616,9 @@ cand_has() {
 #                         STUN on $INET_V4:3478, logging to $WGM_TMP/coord.log
 #   coord_stop            stop it and wait for it
 #   coord_listening       its TCP port is open
+#   mesh_addr4 NS         the overlay IPv4 (mesh_addr6: global IPv6) address
+#                         meshd gave NS's mesh0; empty when none
+#   mesh_npeers NS        how many peers NS's mesh0 has
 # ---------------------------------------------------------------------------
 MESHD=$TOP/userland/meshd/meshd
 MESHCOORD=$TOP/userland/coord/meshcoord
@@ -654,6 +657,19 @@ coord_stop() {
 
 coord_listening() {
 	ip netns exec inet ss -Hltn "sport = :7443" | grep -q LISTEN
+}
+
+mesh_addr4() {
+	ip -n "$1" -4 -o addr show dev mesh0 2>/dev/null | awk '{ print $4 }' | cut -d/ -f1
+}
+
+mesh_addr6() {
+	ip -n "$1" -6 -o addr show dev mesh0 scope global 2>/dev/null |
+		awk '{ print $4 }' | cut -d/ -f1
+}
+
+mesh_npeers() {
+	ip netns exec "$1" "$MESHADM" show mesh0 peers 2>/dev/null | grep -c .
 }
 
 # WGM_KO_ALT, MESHADM_ALT: use this module file / meshadm instead of the

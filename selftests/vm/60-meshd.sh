@@ -21,22 +21,9 @@ log_count() {
 	grep -Ec "$2" "$WGM_TMP/h$1.log"
 }
 
-# addr4 N: the overlay IPv4 address meshd gave hN's device.
-addr4() {
-	ip -n "h$1" -4 -o addr show dev mesh0 2>/dev/null | awk '{ print $4 }' | cut -d/ -f1
-}
-
-addr6() {
-	ip -n "h$1" -6 -o addr show dev mesh0 scope global 2>/dev/null |
-		awk '{ print $4 }' | cut -d/ -f1
-}
-
-npeers() {
-	ip netns exec "h$1" "$MESHADM" show mesh0 peers | grep -c .
-}
-
+# has_peers N COUNT: hN's device has COUNT peers.
 has_peers() {
-	[ "$(npeers "$1")" = "$2" ]
+	[ "$(mesh_npeers "h$1")" = "$2" ]
 }
 
 start_meshd() {
@@ -132,9 +119,9 @@ check "h2 has h1 as its only peer" wait_until 30 has_peers 2 1
 PUB1=$(ip netns exec h1 "$MESHADM" show mesh0 public-key)
 PUB2=$(ip netns exec h2 "$MESHADM" show mesh0 public-key)
 check "the peer is h2's key" test "$(ip netns exec h1 "$MESHADM" show mesh0 peers)" = "$PUB2"
-A1=$(addr4 1)
-A2=$(addr4 2)
-B2=$(addr6 2)
+A1=$(mesh_addr4 h1)
+A2=$(mesh_addr4 h2)
+B2=$(mesh_addr6 h2)
 check "the peer's allowed IPs are h2's overlay /32 and /128" \
 	bash -c "ip netns exec h1 '$MESHADM' show mesh0 allowed-ips | grep -q '$A2/32' &&
 		 ip netns exec h1 '$MESHADM' show mesh0 allowed-ips | grep -q '$B2/128'"

@@ -43,23 +43,15 @@ stop_all() {
 	coord_stop
 }
 
-addr4() {
-	ip -n "$1" -4 -o addr show dev mesh0 2>/dev/null | awk '{ print $4 }' | cut -d/ -f1
-}
-
 # has_peer NS PUBKEY
 has_peer() {
 	ip netns exec "$1" "$MESHADM" show mesh0 peers 2>/dev/null | grep -qxF "$2"
 }
 
-npeers() {
-	ip netns exec "$1" "$MESHADM" show mesh0 peers 2>/dev/null | grep -c .
-}
-
 # ping_ok FROM TO_NS
 ping_ok() {
 	local a
-	a=$(addr4 "$2")
+	a=$(mesh_addr4 "$2")
 	[ -n "$a" ] && ip netns exec "$1" ping -c 1 -W 1 "$a" >/dev/null
 }
 
@@ -99,7 +91,7 @@ check "an invalid auth key is refused with a clear error" \
 	wait_until 30 log_has bad 'coord: not registered: .*invalid auth key'
 check "the refused node is not in the service's node list" \
 	bash -c "! ip netns exec inet '$MESHCOORD' --state '$WGM_TMP/coord' nodes | grep -qw bad"
-check "the refused agent has no overlay address" test -z "$(addr4 h3)"
+check "the refused agent has no overlay address" test -z "$(mesh_addr4 h3)"
 check "the refused agent exits instead of retrying" \
 	wait_until 30 exited "${PID[bad]}"
 wait "${PID[bad]}" 2>/dev/null
