@@ -62,7 +62,12 @@ void wgm_probe_punch_done(struct wgm_probe_peer *probe, u64 now)
 	if (!probe->punch_started)
 		return;
 	ms = (u32)min_t(u64, div_u64(now - probe->punch_started, NSEC_PER_MSEC), U32_MAX);
-	if (probe->active >= 0)
+	/*
+	 * A punch looks for a direct path: ending on the relay (the pair's
+	 * last resort, Documentation/relay.rst) is a failed punch.
+	 */
+	if (probe->active >= 0 &&
+	    probe->cands[probe->active].kind != WGM_CANDIDATE_KIND_RELAY)
 		to = &probe->cands[probe->active].ep.addr;
 	probe->punch_result = to ? WGM_EVENT_REASON_PUNCH_OK : WGM_EVENT_REASON_PUNCH_FAILED;
 	probe->punch_at = now;
