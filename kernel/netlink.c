@@ -78,6 +78,20 @@ static const char * const wgm_nl_punch_peer_refused[WGM_PEER_A_MAX + 1] = {
 };
 
 /*
+ * NL_SET_ERR_MSG_ATTR() for a message from a table: the macro wants a
+ * literal, and the tables' strings are static too.
+ */
+static void wgm_nl_set_err(struct netlink_ext_ack *extack,
+			   const struct nlattr *attr, const char *msg)
+{
+	do_trace_netlink_extack(msg);
+	if (extack) {
+		extack->_msg = msg;
+		extack->bad_attr = attr;
+	}
+}
+
+/*
  * The first attribute in @tb (parsed up to @maxtype) that @refused has a
  * message for is refused with it.
  */
@@ -89,12 +103,7 @@ int wgm_nl_refuse(struct nlattr **tb, int maxtype, const char * const *refused,
 	for (type = 1; type <= maxtype; type++) {
 		if (!tb[type] || !refused[type])
 			continue;
-		/* NL_SET_ERR_MSG_ATTR() wants a literal; these are static too */
-		do_trace_netlink_extack(refused[type]);
-		if (extack) {
-			extack->_msg = refused[type];
-			extack->bad_attr = tb[type];
-		}
+		wgm_nl_set_err(extack, tb[type], refused[type]);
 		return -EINVAL;
 	}
 	return 0;
@@ -136,6 +145,7 @@ enum wgm_nl_dest_fault {
 	WGM_NL_DEST_LINKLOCAL,
 	WGM_NL_DEST_MULTICAST,
 	WGM_NL_DEST_BROADCAST,
+	WGM_NL_DEST_NR,			/* the number of the above */
 };
 
 static enum wgm_nl_dest_fault wgm_nl_dest_fault4(__be32 addr)
@@ -175,67 +185,50 @@ static enum wgm_nl_dest_fault wgm_nl_dest_fault(const struct nlattr *attr)
 	return WGM_NL_DEST_OK;
 }
 
-int wgm_nl_check_candidate_sockaddr(const struct nlattr *attr, struct netlink_ext_ack *extack)
+/* What each fault is called, for candidates and for STUN servers. */
+static const char * const wgm_nl_candidate_dest_msg[WGM_NL_DEST_NR] = {
+	[WGM_NL_DEST_INCOMPLETE] = "candidate endpoint needs an address and a port",
+	[WGM_NL_DEST_LOOPBACK] =
+		"candidate endpoint is a loopback address (never a path from another host)",
+	[WGM_NL_DEST_LINKLOCAL] =
+		"candidate endpoint is an IPv4 link-local address (169.254.0.0/16)",
+	[WGM_NL_DEST_MULTICAST] = "candidate endpoint is a multicast address",
+	[WGM_NL_DEST_BROADCAST] = "candidate endpoint is the broadcast address",
+};
+
+static const char * const wgm_nl_stun_dest_msg[WGM_NL_DEST_NR] = {
+	[WGM_NL_DEST_INCOMPLETE] = "STUN server needs an address and a port",
+	[WGM_NL_DEST_LOOPBACK] =
+		"STUN server is a loopback address (never a path from another host)",
+	[WGM_NL_DEST_LINKLOCAL] =
+		"STUN server is an IPv4 link-local address (169.254.0.0/16)",
+	[WGM_NL_DEST_MULTICAST] = "STUN server is a multicast address",
+	[WGM_NL_DEST_BROADCAST] = "STUN server is the broadcast address",
+};
+
+static int wgm_nl_check_dest(const struct nlattr *attr, const char * const *msg,
+			     struct netlink_ext_ack *extack)
 {
+	enum wgm_nl_dest_fault fault;
 	int ret = wgm_nl_check_sockaddr(attr, extack);
 
 	if (ret)
 		return ret;
-	switch (wgm_nl_dest_fault(attr)) {
-	case WGM_NL_DEST_OK:
+	fault = wgm_nl_dest_fault(attr);
+	if (fault == WGM_NL_DEST_OK)
 		return 0;
-	case WGM_NL_DEST_INCOMPLETE:
-		NL_SET_ERR_MSG_ATTR(extack, attr,
-				    "candidate endpoint needs an address and a port");
-		break;
-	case WGM_NL_DEST_LOOPBACK:
-		NL_SET_ERR_MSG_ATTR(extack, attr,
-				    "candidate endpoint is a loopback address (never a path from another host)");
-		break;
-	case WGM_NL_DEST_LINKLOCAL:
-		NL_SET_ERR_MSG_ATTR(extack, attr,
-				    "candidate endpoint is an IPv4 link-local address (169.254.0.0/16)");
-		break;
-	case WGM_NL_DEST_MULTICAST:
-		NL_SET_ERR_MSG_ATTR(extack, attr,
-				    "candidate endpoint is a multicast address");
-		break;
-	case WGM_NL_DEST_BROADCAST:
-		NL_SET_ERR_MSG_ATTR(extack, attr,
-				    "candidate endpoint is the broadcast address");
-		break;
-	}
+	wgm_nl_set_err(extack, attr, msg[fault]);
 	return -EINVAL;
+}
+
+int wgm_nl_check_candidate_sockaddr(const struct nlattr *attr, struct netlink_ext_ack *extack)
+{
+	return wgm_nl_check_dest(attr, wgm_nl_candidate_dest_msg, extack);
 }
 
 int wgm_nl_check_stun_sockaddr(const struct nlattr *attr, struct netlink_ext_ack *extack)
 {
-	int ret = wgm_nl_check_sockaddr(attr, extack);
-
-	if (ret)
-		return ret;
-	switch (wgm_nl_dest_fault(attr)) {
-	case WGM_NL_DEST_OK:
-		return 0;
-	case WGM_NL_DEST_INCOMPLETE:
-		NL_SET_ERR_MSG_ATTR(extack, attr, "STUN server needs an address and a port");
-		break;
-	case WGM_NL_DEST_LOOPBACK:
-		NL_SET_ERR_MSG_ATTR(extack, attr,
-				    "STUN server is a loopback address (never a path from another host)");
-		break;
-	case WGM_NL_DEST_LINKLOCAL:
-		NL_SET_ERR_MSG_ATTR(extack, attr,
-				    "STUN server is an IPv4 link-local address (169.254.0.0/16)");
-		break;
-	case WGM_NL_DEST_MULTICAST:
-		NL_SET_ERR_MSG_ATTR(extack, attr, "STUN server is a multicast address");
-		break;
-	case WGM_NL_DEST_BROADCAST:
-		NL_SET_ERR_MSG_ATTR(extack, attr, "STUN server is the broadcast address");
-		break;
-	}
-	return -EINVAL;
+	return wgm_nl_check_dest(attr, wgm_nl_stun_dest_msg, extack);
 }
 
 /* ---- endpoints out --------------------------------------------------- */
