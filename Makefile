@@ -43,7 +43,12 @@ NLSPEC := Documentation/netlink/wgmesh.yaml
 # Tests to run: a shell glob over selftests/vm file names, e.g. T='2*'
 T ?= *
 
-export TOP KDIR
+export TOP
+# An empty KDIR (no headers yet when this was parsed: `make check` installs
+# them) is not passed down, so the sub-makes choose again.
+ifneq ($(KDIR),)
+export KDIR
+endif
 
 .PHONY: all module userland harness selftests unit check check-debug demo install \
 	modules_install clean style sparse deps help kdir-check dkms-install fuzz cross \

@@ -96,7 +96,7 @@ struct sconn {
 	int64_t push_due;	/* monotonic ms: first push of a new node, 0: done */
 	bool pending;		/* counted in server.pend[] (before READY) */
 	uint8_t version;	/* HELLO version (READY only) */
-	bool relay_done;	/* allocations made at the first push */
+	bool relay_done;	/* pushed: the others know it; allocations made */
 	struct mp_candidate src;	/* source address, port 0 (per-source limit) */
 	char peer[MP_CAND_STRLEN];
 };
@@ -367,9 +367,14 @@ static struct snode *find_node(struct server *s, const uint8_t *pub)
 
 /* ---- the relay: allocations and withdrawals (Documentation/relay.rst) ---- */
 
+/*
+ * Version 3 and pushed: a RELAY names its peer by key, and a node that has
+ * not heard of that peer yet (its PEER comes with the first push) drops
+ * it.  An allocation waits for both pushes; the later one makes it.
+ */
 static bool relay_capable(const struct snode *n)
 {
-	return node_ready(n) && n->conn->version >= 3;
+	return node_ready(n) && n->conn->version >= 3 && n->conn->relay_done;
 }
 
 /*
