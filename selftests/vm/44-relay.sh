@@ -8,8 +8,11 @@
 # with the data in the kernel.  A stranger on the internet sending random
 # datagrams and forged binds to every relay port gets no answer and has
 # nothing forwarded (nft counters on the relay host).  A plain WireGuard
-# pair next to it is unaffected.
-# timeout: 900
+# pair next to it is unaffected.  The relay restarts and the pair recovers;
+# the NATs turn friendly under a running ping and the pair moves to a
+# direct path; the direct path is black-holed and the pair falls back to
+# the relay.
+# timeout: 1200
 . "$(dirname "$0")/../lib.sh"
 
 STRANGER=203.0.113.99
@@ -166,6 +169,66 @@ check "the relay forwarded the pair's traffic meanwhile ($before -> $after)" tes
 check "a plain WireGuard peer and a wgmesh peer are set up" tun_pair wireguard wgmesh 4 a
 check "the plain WireGuard peer pings the wgmesh peer" pings a "$INNER4.2"
 check "and back" pings b "$INNER4.1"
+
+# --- the relay restarts --------------------------------------------------------
+# meshcoord (and with it the relay) goes away and comes back with fresh
+# allocations: the agents reconnect, install the new relay candidates and
+# the pair talks again.
+coord_stop
+coord_start
+check "meshcoord listens again" wait_until 10 coord_listening
+check "h3 gets a new relay allocation for h4" \
+	wait_until 90 bash -c "[ \$(grep -c 'coord: relay for h4: $INET_V4:3' '$WGM_TMP/h3.log') -ge 2 ]"
+check "the pair talks over the new relay" wait_until 60 ip netns exec h3 ping -c 1 -W 1 "$A4"
+check "and the path is the relay" wait_until 30 path_is 3 relay
+
+# --- the NATs turn friendly: relay -> direct ------------------------------------
+# Both routers switch to plain masquerade (the source port is kept, one
+# mapping per socket) while a ping runs over the relay.  Forgetting the
+# flows to the STUN server makes the kernels' next STUN round see the new
+# mappings; meshd reports them, the peers probe them, and the path moves to
+# the direct candidate while the relay stays installed beside it.
+ip netns exec h3 ping -i 0.2 -W 1 "$A4" >"$WGM_TMP/upgrade.ping" 2>&1 &
+PING_PID=$!
+on_exit "kill $PING_PID 2>/dev/null"
+for n in 3 4; do
+	ip netns exec "r$n" nft flush chain inet nat postrouting
+	ip netns exec "r$n" nft add rule inet nat postrouting oifname wan masquerade
+	ip netns exec "r$n" conntrack -D -p udp --orig-port-dst 3478 >/dev/null 2>&1
+done
+check "relayed pair upgrades to direct once the NATs allow it" wait_until 180 path_is 3 direct
+check "both sides see the direct path" wait_until 60 path_is 4 direct
+check "a direct candidate is alive and the relay one is still there" \
+	bash -c "ip netns exec h3 '$MESHADM' show mesh0 --json | python3 -c '
+import json, sys
+c = json.load(sys.stdin)[\"peers\"][0][\"candidates\"]
+sys.exit(not (any(x[\"kind\"] != \"relay\" and x[\"state\"] == \"alive\" for x in c) and
+              any(x[\"kind\"] == \"relay\" for x in c)))'"
+check "the overlay works on the direct path" ip netns exec h3 ping -c 3 -i 0.3 -W 1 "$A4"
+kill -INT "$PING_PID" 2>/dev/null
+wait "$PING_PID" 2>/dev/null
+echo "# ping during the upgrade: $(grep -E 'transmitted' "$WGM_TMP/upgrade.ping")"
+
+# --- the direct path is black-holed: direct -> relay ---------------------------
+# r3 drops everything between h3 and h4's public address; the relay's
+# address is untouched, so the pair falls back to the relay.
+ip netns exec r3 nft -f - <<NFT
+table inet blackhole {
+	chain forward {
+		type filter hook forward priority filter - 1; policy accept;
+		ip daddr 203.0.113.4 drop
+		ip saddr 203.0.113.4 drop
+	}
+}
+NFT
+ip netns exec h3 ping -i 0.2 -W 1 "$A4" >"$WGM_TMP/fallback.ping" 2>&1 &
+PING_PID=$!
+on_exit "kill $PING_PID 2>/dev/null"
+check "a black-holed direct pair falls back to the relay" wait_until 60 path_is 3 relay
+check "the overlay works over the relay again" wait_until 30 ip netns exec h3 ping -c 3 -i 0.3 -W 1 "$A4"
+kill -INT "$PING_PID" 2>/dev/null
+wait "$PING_PID" 2>/dev/null
+echo "# ping during the fallback: $(grep -E 'transmitted' "$WGM_TMP/fallback.ping")"
 
 # --- withdrawal ---------------------------------------------------------------
 kill "$MESHD_PID4"
