@@ -8,7 +8,8 @@
 # with the data in the kernel.  A stranger on the internet sending random
 # datagrams and forged binds to every relay port gets no answer and has
 # nothing forwarded (nft counters on the relay host).  A plain WireGuard
-# pair next to it is unaffected.  The relay restarts and the pair recovers;
+# pair next to it is unaffected.  The relay restarts (with a rate cap,
+# which a flood through it does not exceed) and the pair recovers;
 # the NATs turn friendly under a running ping and the pair moves to a
 # direct path; the direct path is black-holed and the pair falls back to
 # the relay.
@@ -44,6 +45,12 @@ addr4() {
 }
 
 # path_json N: the "path" of hN's first peer in meshadm show --json.
+# rbytes NAME: bytes of named counter NAME in the relay's namespace.
+rbytes() {
+	ip netns exec inet nft list counter inet relaycnt "$1" |
+		awk '{ for (i = 1; i < NF; i++) if ($i == "bytes") { print $(i + 1); exit } }'
+}
+
 path_json() {
 	ip netns exec "h$1" "$MESHADM" show mesh0 --json 2>/dev/null |
 		python3 -c 'import json, sys; print(json.load(sys.stdin)["peers"][0].get("path"))' 2>/dev/null
@@ -174,13 +181,41 @@ check "and back" pings b "$INNER4.1"
 # meshcoord (and with it the relay) goes away and comes back with fresh
 # allocations: the agents reconnect, install the new relay candidates and
 # the pair talks again.
+# It comes back with a per-node rate cap of RATE bytes per second.
+RATE=20000
 coord_stop
-coord_start
+ip netns exec inet "$MESHCOORD" --listen "$COORD" --stun "$INET_V4:3478" \
+	--relay-rate "$RATE" --state "$WGM_TMP/coord" >>"$WGM_TMP/coord.log" 2>&1 &
+COORD_PID=$!
 check "meshcoord listens again" wait_until 10 coord_listening
 check "h3 gets a new relay allocation for h4" \
 	wait_until 90 bash -c "[ \$(grep -c 'coord: relay for h4: $INET_V4:3' '$WGM_TMP/h3.log') -ge 2 ]"
 check "the pair talks over the new relay" wait_until 60 ip netns exec h3 ping -c 1 -W 1 "$A4"
 check "and the path is the relay" wait_until 30 path_is 3 relay
+
+# --- the per-node rate cap -------------------------------------------------------
+# h3 floods h4 through the relay at about 100 times the cap; what the relay
+# sends towards h4's site in that time stays within the token bucket:
+# RATE bytes per second plus one second's burst (the relay counts UDP
+# payload; the counter sees 28 more bytes of IP and UDP header a datagram).
+ip netns exec inet nft add counter inet relaycnt to_h4
+ip netns exec inet nft insert rule inet relaycnt out \
+	ip daddr 203.0.113.4 udp sport 3500-3999 counter name to_h4
+t0=$(date +%s%N)
+ip netns exec h3 ping -q -i 0.002 -s 1200 -c 1500 -W 1 "$A4" >/dev/null 2>&1
+t1=$(date +%s%N)
+check "a flood through the relay is held to the per-node rate cap" \
+	python3 - "$t0" "$t1" "$RATE" "$(rcnt to_h4)" "$(rbytes to_h4)" <<'PY'
+import sys
+t0, t1, rate, pkts, nbytes = (int(x) for x in sys.argv[1:])
+secs = (t1 - t0) / 1e9
+cap = rate * (secs + 1) + 28 * pkts
+offered = 1500 * (1200 + 8 + 32 + 28)
+print("# %d bytes in %d datagrams towards h4 in %.1f s: cap %d, offered about %d" %
+      (nbytes, pkts, secs, cap, offered))
+sys.exit(not (pkts > 0 and nbytes <= cap and nbytes < offered / 4))
+PY
+check "the capped pair still talks" wait_until 30 ip netns exec h3 ping -c 1 -W 1 "$A4"
 
 # --- the NATs turn friendly: relay -> direct ------------------------------------
 # Both routers switch to plain masquerade (the source port is kept, one

@@ -183,9 +183,10 @@ int relay_next_of_node(const struct relay_table *t, const uint8_t node[RELAY_NOD
 	return -1;
 }
 
+/* A side can be sent to: carried over TCP, or bound within the last minute. */
 static bool fresh(const struct relay_side *sd, uint64_t now_ms)
 {
-	return sd->bound && now_ms - sd->bound_ms < RELAY_BIND_FRESH_MS;
+	return sd->tcp || (sd->bound && now_ms - sd->bound_ms < RELAY_BIND_FRESH_MS);
 }
 
 int relay_next_idle(const struct relay_table *t, uint64_t now_ms, unsigned int *pos)
@@ -195,8 +196,8 @@ int relay_next_idle(const struct relay_table *t, uint64_t now_ms, unsigned int *
 		uint64_t last = al->created_ms;
 		unsigned int s;
 
-		if (!al->used)
-			continue;
+		if (!al->used || al->side[0].tcp || al->side[1].tcp)
+			continue;	/* a side over TCP is in use while its node is */
 		for (s = 0; s < 2; s++)
 			if (al->side[s].bound && al->side[s].bound_ms > last)
 				last = al->side[s].bound_ms;
@@ -243,8 +244,36 @@ static bool bind_ok(struct relay_side *sd, const union wgm_sockaddr *src,
 	sd->last_ctr = ctr;
 	sd->addr = *src;
 	sd->bound = true;
+	sd->tcp = false;		/* the node's kernel reaches us over UDP again */
 	sd->bound_ms = now_ms;
 	return true;
+}
+
+/*
+ * Side @side of allocation @i sends @len bytes to the other side: to its
+ * bound address, or over TCP to its node, when it is fresh and the
+ * sender's bucket has room.
+ */
+static enum relay_verdict forward(struct relay_table *t, unsigned int i, unsigned int side,
+				  size_t len, uint64_t now_ms, uint16_t *out_port,
+				  union wgm_sockaddr *out_addr)
+{
+	struct relay_side *in = &t->allocs[i].side[side];
+	struct relay_side *out = &t->allocs[i].side[!side];
+
+	if (!fresh(out, now_ms) || !take_tokens(t, in, len, now_ms)) {
+		t->drops++;
+		return RELAY_DROP;
+	}
+	in->fwd_pkts++;
+	in->fwd_bytes += len;
+	*out_port = relay_port_of(t, i, !side);
+	if (out->tcp) {
+		memset(out_addr, 0, sizeof(*out_addr));
+		return RELAY_FORWARD_TCP;
+	}
+	*out_addr = out->addr;
+	return RELAY_FORWARD;
 }
 
 enum relay_verdict relay_input(struct relay_table *t, uint16_t port,
@@ -252,7 +281,7 @@ enum relay_verdict relay_input(struct relay_table *t, uint16_t port,
 			       size_t len, uint64_t now_ms, uint16_t *out_port,
 			       union wgm_sockaddr *out_addr)
 {
-	struct relay_side *in, *out;
+	struct relay_side *in;
 	struct relay_alloc *al;
 	unsigned int side;
 	int i;
@@ -262,22 +291,67 @@ enum relay_verdict relay_input(struct relay_table *t, uint16_t port,
 		goto drop;
 	al = &t->allocs[i];
 	in = &al->side[side];
-	out = &al->side[!side];
 	if (len == RELAY_BIND_LEN && pkt[0] == RELAY_BIND_TYPE && !memcmp(pkt + 1, "wgm", 3)) {
 		if (bind_ok(in, src, pkt, now_ms))
 			return RELAY_BOUND;
 		t->bad_binds++;
 		goto drop;
 	}
-	if (!len || !fresh(in, now_ms) || !wgm_endpoint_equal(src, &in->addr) || !fresh(out, now_ms) ||
-	    !take_tokens(t, in, len, now_ms))
+	/* a side carried over TCP takes nothing over UDP but binds */
+	if (!len || in->tcp || !fresh(in, now_ms) || !wgm_endpoint_equal(src, &in->addr))
 		goto drop;
-	in->fwd_pkts++;
-	in->fwd_bytes += len;
-	*out_port = relay_port_of(t, (unsigned int)i, !side);
-	*out_addr = out->addr;
-	return RELAY_FORWARD;
+	return forward(t, (unsigned int)i, side, len, now_ms, out_port, out_addr);
 drop:
 	t->drops++;
 	return RELAY_DROP;
+}
+
+int relay_find_side(const struct relay_table *t, const uint8_t node[RELAY_NODE_LEN],
+		    uint32_t id, unsigned int *side)
+{
+	unsigned int i, s;
+
+	for (i = 0; id && i < t->n; i++) {
+		const struct relay_alloc *al = &t->allocs[i];
+
+		for (s = 0; al->used && s < 2; s++) {
+			if (al->side[s].id == id &&
+			    !memcmp(al->side[s].node, node, RELAY_NODE_LEN)) {
+				*side = s;
+				return (int)i;
+			}
+		}
+	}
+	return -1;
+}
+
+int relay_tcp_set(struct relay_table *t, const uint8_t node[RELAY_NODE_LEN],
+		  uint32_t id, bool on, uint64_t now_ms)
+{
+	struct relay_side *sd;
+	unsigned int side;
+	int i = relay_find_side(t, node, id, &side);
+
+	if (i < 0)
+		return -1;
+	sd = &t->allocs[i].side[side];
+	sd->tcp = on;
+	if (!on)
+		sd->bound = false;	/* until the kernel's next bind */
+	sd->bound_ms = now_ms;
+	return 0;
+}
+
+enum relay_verdict relay_tcp_input(struct relay_table *t, const uint8_t node[RELAY_NODE_LEN],
+				   uint32_t id, size_t len, uint64_t now_ms,
+				   uint16_t *out_port, union wgm_sockaddr *out_addr)
+{
+	unsigned int side;
+	int i = relay_find_side(t, node, id, &side);
+
+	if (i < 0 || !len || !t->allocs[i].side[side].tcp) {
+		t->drops++;
+		return RELAY_DROP;
+	}
+	return forward(t, (unsigned int)i, side, len, now_ms, out_port, out_addr);
 }

@@ -9,6 +9,12 @@
  * 1), so a datagram's local port names its allocation and side without a
  * lookup.  Side 0 belongs to node a, side 1 to node b: what arrives on
  * side 0 from a's bound address goes out of side 1 to b's bound address.
+ *
+ * TCP.  A side may instead be carried over its node's control connection
+ * (relay.rst, "TCP fallback"): relay_tcp_set() marks it, relay_tcp_input()
+ * takes what the node sends over the connection, and a datagram for such
+ * a side is RELAY_FORWARD_TCP: the caller sends it to that side's node
+ * over its connection.  A valid UDP bind ends TCP carriage of its side.
  */
 #ifndef WGM_COORD_RELAY_H
 #define WGM_COORD_RELAY_H
@@ -38,6 +44,7 @@ struct relay_side {
 	uint32_t id;
 	uint64_t last_ctr;		/* newest accepted bind counter */
 	bool bound;
+	bool tcp;			/* carried over the node's connection */
 	union wgm_sockaddr addr;		/* bound address */
 	uint64_t bound_ms;		/* when the last bind was accepted */
 	uint64_t tokens;		/* rate bucket, bytes */
@@ -111,6 +118,7 @@ enum relay_verdict {
 	RELAY_DROP,		/* say nothing, change nothing (or a bad bind) */
 	RELAY_BOUND,		/* a valid bind: the source is bound now */
 	RELAY_FORWARD,		/* send it unchanged from out_port to out_addr */
+	RELAY_FORWARD_TCP,	/* send it to the node of out_port's side, over TCP */
 };
 
 /*
@@ -121,6 +129,30 @@ enum relay_verdict relay_input(struct relay_table *t, uint16_t port,
 			       const union wgm_sockaddr *src, const uint8_t *pkt,
 			       size_t len, uint64_t now_ms, uint16_t *out_port,
 			       union wgm_sockaddr *out_addr);
+
+/*
+ * The side with allocation id @id that belongs to @node: its allocation
+ * index, and its side in *side; -1 when there is none.
+ */
+int relay_find_side(const struct relay_table *t, const uint8_t node[RELAY_NODE_LEN],
+		    uint32_t id, unsigned int *side);
+
+/*
+ * @node says its side @id is carried over its connection (@on) or bound
+ * over UDP again (!@on).  0, or -1 when @node has no side with that id.
+ */
+int relay_tcp_set(struct relay_table *t, const uint8_t node[RELAY_NODE_LEN],
+		  uint32_t id, bool on, uint64_t now_ms);
+
+/*
+ * A datagram of @len bytes from @node over its connection, for its side
+ * @id (carried over TCP).  RELAY_FORWARD or RELAY_FORWARD_TCP as for
+ * relay_input (*out_port names the other side), or RELAY_DROP: no such
+ * side, not carried over TCP, the other side not bound, or over the rate.
+ */
+enum relay_verdict relay_tcp_input(struct relay_table *t, const uint8_t node[RELAY_NODE_LEN],
+				   uint32_t id, size_t len, uint64_t now_ms,
+				   uint16_t *out_port, union wgm_sockaddr *out_addr);
 
 /* Builds a bind (what the kernel sends; for tests and tools). */
 void relay_bind_build(uint8_t out[RELAY_BIND_LEN], uint32_t id, uint64_t counter,

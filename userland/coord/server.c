@@ -492,6 +492,99 @@ static void relay_expire(struct server *s, int64_t now)
 	}
 }
 
+/* Sends a relayed datagram from relay port out_port to dst. */
+static void relay_send_udp(struct server *s, uint16_t out_port, const union wgm_sockaddr *dst,
+			   const uint8_t *pkt, size_t len)
+{
+	int fd = s->rfd[out_port - s->relay.port_lo];
+
+	if (dst->sa.sa_family == AF_INET && s->relay_v6) {
+		struct sockaddr_in6 m6 = { .sin6_family = AF_INET6,
+					   .sin6_port = dst->in.sin_port };
+
+		m6.sin6_addr.s6_addr[10] = m6.sin6_addr.s6_addr[11] = 0xff;
+		memcpy(&m6.sin6_addr.s6_addr[12], &dst->in.sin_addr, 4);
+		sendto(fd, pkt, len, MSG_DONTWAIT, (struct sockaddr *)&m6, sizeof(m6));
+	} else {
+		sendto(fd, pkt, len, MSG_DONTWAIT, &dst->sa,
+		       dst->sa.sa_family == AF_INET ? sizeof(dst->in) : sizeof(dst->in6));
+	}
+}
+
+/*
+ * Relay over TCP (relay.rst, "TCP fallback"): the side of out_port is
+ * carried over its node's control connection; the datagram goes there as
+ * RELAY_DATA with that side's id.  Dropped, like a datagram on a full
+ * link, when the node is not connected or its queue already holds
+ * RELAY_TCP_QUEUE bytes: the connection's room is kept for control
+ * messages, and a slow node never grows the service's memory.
+ */
+#define RELAY_TCP_QUEUE		(256 * 1024)
+
+static void relay_send_tcp(struct server *s, uint16_t out_port, const uint8_t *pkt, size_t len)
+{
+	const struct relay_side *sd;
+	struct snode *n;
+	struct mp_msg m;
+	struct mp_err e;
+	unsigned int side;
+	int i = relay_port_alloc(&s->relay, out_port, &side);
+
+	if (i < 0 || !len || len > MP_RELAY_DATA_MAX)
+		goto drop;
+	sd = &s->relay.allocs[i].side[side];
+	n = find_node(s, sd->node);
+	if (!n || !node_ready(n) || n->conn->version < 4 || n->conn->dead ||
+	    n->conn->mc.wlen > RELAY_TCP_QUEUE)
+		goto drop;
+	m.type = MP_RELAY_DATA;
+	m.u.relay_data.id = sd->id;
+	m.u.relay_data.len = (uint16_t)len;
+	memcpy(m.u.relay_data.data, pkt, len);
+	if (!mp_conn_send(&n->conn->mc, &m, &e))
+		return;
+drop:
+	s->relay.drops++;
+}
+
+/* RELAY_TCP: the node's side of an allocation moves to its connection or back. */
+static void on_relay_tcp(struct server *s, struct sconn *c, const struct mp_relay_tcp *rt)
+{
+	struct snode *n = c->node;
+
+	if (c->version < 4) {
+		kill_conn(c, "RELAY_TCP from an agent older than version 4");
+		return;
+	}
+	/* an allocation that ended meanwhile: the agent hears RELAY_REMOVED */
+	if (!s->relay_on ||
+	    relay_tcp_set(&s->relay, n->n.pubkey, rt->id, rt->on, (uint64_t)mono_ms()))
+		return;
+	logmsg("relay: %s carries its side %u over %s", n->n.name, rt->id,
+	       rt->on ? "its control connection (TCP)" : "UDP again");
+}
+
+/* RELAY_DATA from a node: one datagram of its TCP-carried side. */
+static void on_relay_data(struct server *s, struct sconn *c, const struct mp_relay_data *rd)
+{
+	union wgm_sockaddr dst;
+	enum relay_verdict v;
+	uint16_t out;
+
+	if (c->version < 4) {
+		kill_conn(c, "RELAY_DATA from an agent older than version 4");
+		return;
+	}
+	if (!s->relay_on)
+		return;
+	v = relay_tcp_input(&s->relay, c->node->n.pubkey, rd->id, rd->len,
+			    (uint64_t)mono_ms(), &out, &dst);
+	if (v == RELAY_FORWARD)
+		relay_send_udp(s, out, &dst, rd->data, rd->len);
+	else if (v == RELAY_FORWARD_TCP)
+		relay_send_tcp(s, out, rd->data, rd->len);
+}
+
 static int add_node(struct server *s, const struct coord_node *cn,
 		    struct snode **out)
 {
@@ -892,6 +985,12 @@ static void on_message(struct server *s, struct sconn *c,
 	case MP_NAT:
 		on_nat(s, c, m->u.nat);
 		break;
+	case MP_RELAY_TCP:
+		on_relay_tcp(s, c, &m->u.relay_tcp);
+		break;
+	case MP_RELAY_DATA:
+		on_relay_data(s, c, &m->u.relay_data);
+		break;
 	default:
 		kill_conn(c, "unexpected message");
 		return;
@@ -1159,21 +1258,16 @@ static void on_relay(struct server *s, unsigned int idx)
 			memcpy(&src.in, &from, sizeof(src.in));
 		else if (from.ss_family == AF_INET6)
 			memcpy(&src.in6, &from, sizeof(src.in6));
-		if (relay_input(&s->relay, vport, &src, pkt, (size_t)n, (uint64_t)mono_ms(),
-				&out, &dst) != RELAY_FORWARD)
-			continue;
-		if (dst.sa.sa_family == AF_INET && s->relay_v6) {
-			struct sockaddr_in6 m6 = { .sin6_family = AF_INET6,
-						   .sin6_port = dst.in.sin_port };
-
-			m6.sin6_addr.s6_addr[10] = m6.sin6_addr.s6_addr[11] = 0xff;
-			memcpy(&m6.sin6_addr.s6_addr[12], &dst.in.sin_addr, 4);
-			sendto(s->rfd[out - s->relay.port_lo], pkt, (size_t)n, MSG_DONTWAIT,
-			       (struct sockaddr *)&m6, sizeof(m6));
-		} else {
-			sendto(s->rfd[out - s->relay.port_lo], pkt, (size_t)n, MSG_DONTWAIT,
-			       &dst.sa, dst.sa.sa_family == AF_INET ? sizeof(dst.in) :
-			       sizeof(dst.in6));
+		switch (relay_input(&s->relay, vport, &src, pkt, (size_t)n, (uint64_t)mono_ms(),
+				    &out, &dst)) {
+		case RELAY_FORWARD:
+			relay_send_udp(s, out, &dst, pkt, (size_t)n);
+			break;
+		case RELAY_FORWARD_TCP:
+			relay_send_tcp(s, out, pkt, (size_t)n);
+			break;
+		default:
+			break;
 		}
 	}
 }

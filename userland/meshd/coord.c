@@ -20,6 +20,7 @@ void disconnect(struct meshd *d, const char *why)
 {
 	if (!d->connected)
 		return;
+	tcprelay_close_all(d);	/* the allocations end with the session */
 	mp_conn_close(&d->conn);
 	d->connected = false;
 	d->sent_valid = false;
@@ -238,6 +239,9 @@ static void handle_msg(struct meshd *d, const struct mp_msg *m, bool *dirty)
 			logmsg("%s", line);
 		break;
 	}
+	case MP_RELAY_DATA:
+		tcprelay_from_coord(d, &m->u.relay_data);
+		break;
 	case MP_PING:
 		memset(&pong, 0, sizeof(pong));
 		pong.type = MP_PONG;

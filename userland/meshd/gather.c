@@ -86,6 +86,7 @@ void report_candidates(struct meshd *d)
 	for (i = 0; i < cur.n_mapped && i < 2; i++)
 		mapped[i] = cur.mapped[i].endpoint;
 	meshd_portmap_set_port(&d->pm, cur.listen_port, now);
+	d->listen_port = cur.listen_port;
 	if (meshd_portmap_get(&d->pm, &mapped[i]))
 		i++;			/* the gateway's mapping: kind portmap */
 	n = meshd_gather(addrs, n_addrs, d->o.ifname, cur.listen_port,

@@ -481,7 +481,7 @@ static bool kcands_same(const struct mesh_conf_peer *kp, const struct meshd_peer
 			relays++;
 			relay_ok = p->relay.on && kp->cands[i].relay_id == p->relay.id &&
 				   !meshd_cand_from_sockaddr(&r, &kp->cands[i].endpoint) &&
-				   meshd_cands_same(&r, 1, &p->relay.ep, 1);
+				   meshd_cands_same(&r, 1, meshd_relay_kernel_ep(&p->relay), 1);
 			continue;
 		}
 		if (!meshd_cand_from_sockaddr(&k[n], &kp->cands[i].endpoint))
@@ -512,7 +512,7 @@ static int put_cands(struct mesh_conf_peer *rp, const struct meshd_peer *p,
 		if (!c)
 			return wgm_err_set(err, "out of memory");
 		memset(c, 0, sizeof(*c));
-		meshd_cand_to_sockaddr(&p->relay.ep, &c->endpoint);
+		meshd_cand_to_sockaddr(meshd_relay_kernel_ep(&p->relay), &c->endpoint);
 		c->kind = WGM_CANDIDATE_KIND_RELAY;
 		c->relay_id = p->relay.id;
 		c->has_relay_key = true;
@@ -616,6 +616,16 @@ int meshd_recandidate(const struct meshd_peer *p, struct mesh_conf_device *req,
 	memcpy(rp->public_key, p->pubkey, WGM_KEY_LEN);
 	rp->flags = WGM_PEER_F_UPDATE_ONLY;
 	return put_cands(rp, p, err);
+}
+
+bool meshd_want_relay_tcp(enum meshd_relay_tcp_mode mode, uint8_t service_version,
+			  unsigned int stun_servers, uint64_t stun_age_ms, size_t n_mapped)
+{
+	if (service_version < 4 || mode == MESHD_RELAY_TCP_NEVER)
+		return false;
+	if (mode == MESHD_RELAY_TCP_ALWAYS)
+		return true;
+	return stun_servers && !n_mapped && stun_age_ms >= MESHD_UDP_BLOCKED_MS;
 }
 
 bool meshd_want_punch_request(const struct meshd_peer *p,

@@ -81,7 +81,36 @@ struct meshd_relay {
 	struct mp_candidate ep;		/* resolved: never AF_UNSPEC */
 	uint32_t id;
 	uint8_t key[MP_RELAY_KEY_LEN];
+	/*
+	 * Carried over the control connection (tcprelay.c): the kernel's
+	 * candidate is then meshd's local carrier socket, @local, not @ep.
+	 */
+	bool tcp;
+	struct mp_candidate local;
 };
+
+/* The endpoint of a peer's relay candidate in the kernel. */
+static inline const struct mp_candidate *meshd_relay_kernel_ep(const struct meshd_relay *r)
+{
+	return r->tcp ? &r->local : &r->ep;
+}
+
+/*
+ * When the relay goes over TCP (relay.rst, "TCP fallback"): --relay-tcp
+ * always, never, or auto: when the service speaks version 4 and the
+ * kernel has asked STUN servers for MESHD_UDP_BLOCKED_MS without one
+ * answer (no UDP gets out), until an answer comes.
+ */
+enum meshd_relay_tcp_mode {
+	MESHD_RELAY_TCP_AUTO,
+	MESHD_RELAY_TCP_ALWAYS,
+	MESHD_RELAY_TCP_NEVER,
+};
+
+#define MESHD_UDP_BLOCKED_MS 10000u
+
+bool meshd_want_relay_tcp(enum meshd_relay_tcp_mode mode, uint8_t service_version,
+			  unsigned int stun_servers, uint64_t stun_age_ms, size_t n_mapped);
 
 struct meshd_peer {
 	uint8_t pubkey[MP_KEY_LEN];

@@ -113,9 +113,10 @@ static int handle_signal(struct meshd *d)
 
 static int run(struct meshd *d)
 {
-	struct pollfd pfd[4];
+	struct pollfd pfd[4 + MESHD_CARRIERS_MAX];
 	struct mp_err err;
 	uint64_t now, wake;
+	unsigned int ncar, i;
 	int timeout, nfds;
 
 	for (;;) {
@@ -144,12 +145,17 @@ static int run(struct meshd *d)
 		}
 		if (meshd_portmap_tick(&d->pm, now))
 			d->next_gather_ms = 0;	/* report the new mapping now */
+		tcprelay_tick(d);
 		if (d->connected && mp_conn_flush(&d->conn, &err) < 0)
 			disconnect(d, err.msg);
 
 		wake = d->next_gather_ms;
 		if (meshd_portmap_wake(&d->pm) < wake)
 			wake = meshd_portmap_wake(&d->pm);
+		/* when unanswered STUN would put the relays on TCP */
+		if (d->connected && !d->relay_tcp && d->stun_n && !d->n_mapped &&
+		    d->stun_since_ms + MESHD_UDP_BLOCKED_MS < wake)
+			wake = d->stun_since_ms + MESHD_UDP_BLOCKED_MS;
 		if (d->connected) {
 			if (d->next_ping_ms < wake)
 				wake = d->next_ping_ms;
@@ -175,7 +181,8 @@ static int run(struct meshd *d)
 		pfd[nfds].fd = meshd_portmap_fd(&d->pm);
 		pfd[nfds].events = POLLIN;
 		pfd[nfds].revents = 0;
-		if (poll(pfd, (nfds_t)nfds + 1, timeout) < 0) {
+		ncar = tcprelay_pollfds(d, &pfd[nfds + 1]);
+		if (poll(pfd, (nfds_t)nfds + 1 + ncar, timeout) < 0) {
 			if (errno == EINTR)
 				continue;
 			logmsg("poll: %s", strerror(errno));
@@ -194,6 +201,10 @@ static int run(struct meshd *d)
 			if (d->connected && mp_conn_flush(&d->conn, &err) < 0)
 				disconnect(d, err.msg);
 		}
+		/* a carrier closed meanwhile is not found by its fd */
+		for (i = 0; i < ncar; i++)
+			if (pfd[nfds + 1 + i].revents & POLLIN)
+				tcprelay_readable(d, pfd[nfds + 1 + i].fd);
 	}
 }
 
@@ -205,6 +216,7 @@ static void usage(FILE *f)
 		"Usage: meshd --coord HOST[:PORT] --coord-key PUBKEY --interface DEV --state DIR\n"
 		"             [--authkey KEY] [--name NAME] [--listen-port PORT]\n"
 		"             [--stun HOST[:PORT]|none] [--no-portmap]\n"
+		"             [--relay-tcp auto|always|never]\n"
 		"The wgmesh node agent; see meshd(8).  IPv6 addresses go in brackets,\n"
 		"[ADDRESS]:PORT; the ports default to " COORD_DEFAULT_PORT " (--coord) and "
 		STUN_DEFAULT_PORT " (--stun).\n");
@@ -258,6 +270,7 @@ static int parse_opts(int argc, char *argv[], struct opts *o)
 		{ "listen-port", required_argument, NULL, 'p' },
 		{ "stun", required_argument, NULL, 'S' },
 		{ "no-portmap", no_argument, NULL, 'P' },
+		{ "relay-tcp", required_argument, NULL, 'T' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -311,6 +324,19 @@ static int parse_opts(int argc, char *argv[], struct opts *o)
 			break;
 		case 'P':
 			o->no_portmap = true;
+			break;
+		case 'T':
+			if (!strcmp(optarg, "auto")) {
+				o->relay_tcp = MESHD_RELAY_TCP_AUTO;
+			} else if (!strcmp(optarg, "always")) {
+				o->relay_tcp = MESHD_RELAY_TCP_ALWAYS;
+			} else if (!strcmp(optarg, "never")) {
+				o->relay_tcp = MESHD_RELAY_TCP_NEVER;
+			} else {
+				fprintf(stderr, "meshd: --relay-tcp: '%s' is not auto, always or never\n",
+					optarg);
+				return -1;
+			}
 			break;
 		case 'h':
 			usage(stdout);
@@ -386,6 +412,7 @@ int main(int argc, char *argv[])
 	ret = run(&d);
 	if (!ret)
 		meshd_portmap_stop(&d.pm);	/* a clean exit deletes the mapping */
+	tcprelay_close_all(&d);
 	if (d.connected)
 		mp_conn_close(&d.conn);
 	wgm_nl_close(&d.nl);

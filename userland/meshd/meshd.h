@@ -14,6 +14,9 @@
  *              reported to meshcoord, punch requests for dead peers
  *   portmap.c  the gateway's port mapping (PCP, NAT-PMP, UPnP IGD), its own
  *              state (meshd-portmap.h); gather.c adds its candidate
+ *   relay.c    meshcoord's relay allocations as relay candidates (relay.h)
+ *   tcprelay.c the relay carried over the control connection when no UDP
+ *              gets out: carrier sockets between the kernel and meshcoord
  */
 #ifndef MESHD_MESHD_H
 #define MESHD_MESHD_H
@@ -21,6 +24,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <poll.h>
 
 #include "addr.h"
 #include "config.h"
@@ -51,6 +55,19 @@ struct opts {
 	char stun_port[6];
 	bool stun_given;		/* --stun: not the service's list */
 	bool no_portmap;		/* --no-portmap */
+	enum meshd_relay_tcp_mode relay_tcp;	/* --relay-tcp */
+};
+
+/*
+ * A relay allocation carried over TCP (tcprelay.c): the local UDP socket
+ * the kernel's relay candidate for the peer points at.
+ */
+#define MESHD_CARRIERS_MAX 64
+struct meshd_carrier {
+	int fd;
+	uint32_t id;			/* our side's allocation id */
+	uint8_t peer[MP_KEY_LEN];
+	union wgm_sockaddr addr;	/* where it is bound */
 };
 
 struct meshd {
@@ -91,6 +108,15 @@ struct meshd {
 
 	struct meshd_portmap pm;	/* the gateway's port mapping */
 
+	unsigned int stun_n;		/* servers the kernel asks */
+	uint64_t stun_since_ms;		/* since when */
+	uint16_t listen_port;		/* the tunnel socket's, as last read */
+	bool relay_tcp;			/* relays carried over the connection */
+	struct meshd_carrier car[MESHD_CARRIERS_MAX];
+	unsigned int ncar;
+	uint64_t carrier_drops;
+	bool carrier_loopback_logged, carrier_full_logged;
+
 	struct mp_candidates sent;	/* what meshcoord has from us */
 	bool sent_valid;
 	uint64_t next_gather_ms;
@@ -124,6 +150,14 @@ void coord_readable(struct meshd *d);
 void stun_configure(struct meshd *d);
 int stun_note_nat(struct meshd *d, const struct mesh_conf_device *cur);
 void stun_note_mapped(struct meshd *d, const struct mesh_conf_device *cur);
+
+/* tcprelay.c */
+void tcprelay_tick(struct meshd *d);
+void tcprelay_close_all(struct meshd *d);
+/* Fills pfd with the carriers' sockets (at most MESHD_CARRIERS_MAX); the count. */
+unsigned int tcprelay_pollfds(const struct meshd *d, struct pollfd *pfd);
+void tcprelay_readable(struct meshd *d, int fd);
+void tcprelay_from_coord(struct meshd *d, const struct mp_relay_data *rd);
 
 /* gather.c */
 void events_open(struct meshd *d);

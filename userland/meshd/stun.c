@@ -94,6 +94,8 @@ void stun_configure(struct meshd *d)
 		goto out;
 	}
 	d->stun_configured = true;
+	d->stun_n = dev.n_stun;
+	d->stun_since_ms = now_ms();
 	if (dev.n_stun)
 		logmsg("stun: the kernel asks %s", line);
 out:

@@ -260,6 +260,7 @@ static int connect_once(struct mp_conn *c, const struct mp_client_cfg *cfg,
 		/* a version-1 service never sends version-2 fields */
 		if (version < 2)
 			memset(&welcome->stun, 0, sizeof(welcome->stun));
+		welcome->hello_version = version;
 	}
 	return 0;
 fail_hs:

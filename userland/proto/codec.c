@@ -331,6 +331,20 @@ int mp_msg_encode(const struct mp_msg *m, uint8_t *buf, size_t cap)
 		if (!m->u.relay_removed.id)
 			w.bad = true;
 		break;
+	case MP_RELAY_TCP:
+		put32(&w, m->u.relay_tcp.id);
+		put8(&w, m->u.relay_tcp.on);
+		if (!m->u.relay_tcp.id || m->u.relay_tcp.on > 1)
+			w.bad = true;
+		break;
+	case MP_RELAY_DATA:
+		put32(&w, m->u.relay_data.id);
+		if (!m->u.relay_data.id || !m->u.relay_data.len ||
+		    m->u.relay_data.len > MP_RELAY_DATA_MAX)
+			w.bad = true;
+		else
+			put(&w, m->u.relay_data.data, m->u.relay_data.len);
+		break;
 	case MP_PING:
 	case MP_PONG:
 		put64(&w, m->u.token);
@@ -429,6 +443,23 @@ int mp_msg_decode(struct mp_msg *m, const uint8_t *buf, size_t len)
 		if (!m->u.relay_removed.id)
 			r.bad = true;
 		break;
+	case MP_RELAY_TCP:
+		m->u.relay_tcp.id = get32(&r);
+		m->u.relay_tcp.on = get8(&r);
+		if (!m->u.relay_tcp.id || m->u.relay_tcp.on > 1)
+			r.bad = true;
+		break;
+	case MP_RELAY_DATA:
+		m->u.relay_data.id = get32(&r);
+		/* the datagram is the rest of the body */
+		if (r.bad || !m->u.relay_data.id || r.off >= r.len ||
+		    r.len - r.off > MP_RELAY_DATA_MAX) {
+			r.bad = true;
+			break;
+		}
+		m->u.relay_data.len = (uint16_t)(r.len - r.off);
+		get(&r, m->u.relay_data.data, m->u.relay_data.len);
+		break;
 	case MP_PING:
 	case MP_PONG:
 		m->u.token = get64(&r);
@@ -455,6 +486,7 @@ const char *mp_type_name(uint8_t type)
 		[MP_SYNC_END] = "SYNC_END", [MP_PUNCH_REQUEST] = "PUNCH_REQUEST",
 		[MP_NAT] = "NAT", [MP_NO_PUNCH] = "NO_PUNCH",
 		[MP_RELAY] = "RELAY", [MP_RELAY_REMOVED] = "RELAY_REMOVED",
+		[MP_RELAY_TCP] = "RELAY_TCP", [MP_RELAY_DATA] = "RELAY_DATA",
 	};
 
 	if (type < sizeof(names) / sizeof(names[0]) && names[type])

@@ -35,12 +35,16 @@
  * list, NAT (agent) and NO_PUNCH (service).  The service accepts HELLO
  * versions 1..MP_HELLO_VERSION and sends version-2 messages only to agents
  * that said 2.  Version 3 adds RELAY and RELAY_REMOVED (service), sent
- * only to agents that said 3.  mp_client_connect() tries the highest
+ * only to agents that said 3.  Version 4 adds RELAY_TCP (agent) and
+ * RELAY_DATA (both ways): the relay carried over this connection when the
+ * agent's network lets no UDP out (relay.rst, "TCP fallback"); a service
+ * accepts them only from agents that said 4, and an agent sends them only
+ * when the service answered 4.  mp_client_connect() tries the highest
  * version, then each lower one in turn when the service closes the
  * connection after HELLO (a version-1 service does so) or answers ERROR
  * PROTO (a version-2 service does).  The handshake is the same in all.
  */
-#define MP_HELLO_VERSION	3
+#define MP_HELLO_VERSION	4
 #define MP_KEY_LEN		32
 #define MP_TAG_LEN		16
 /* Largest frame body accepted (ciphertext incl. tag, or a handshake message). */
@@ -84,6 +88,8 @@ enum mp_type {
 	MP_NO_PUNCH = 13,	/* service -> agent (v2): no punch with a peer, why */
 	MP_RELAY = 14,		/* service -> agent (v3): a relay allocation for a peer */
 	MP_RELAY_REMOVED = 15,	/* service -> agent (v3): that allocation ended */
+	MP_RELAY_TCP = 16,	/* agent -> service (v4): my relay side over TCP, or not */
+	MP_RELAY_DATA = 17,	/* either way (v4): one relayed datagram */
 };
 
 /*
@@ -152,6 +158,11 @@ struct mp_welcome {
 	 */
 	uint8_t version;
 	struct mp_stun_list stun;
+	/*
+	 * Not on the wire: the HELLO version the service accepted, set by
+	 * mp_client_connect() (what the agent may send it).
+	 */
+	uint8_t hello_version;
 };
 
 struct mp_error {
@@ -206,6 +217,29 @@ struct mp_relay_removed {
 	uint32_t id;
 };
 
+/*
+ * MP_RELAY_TCP: the agent's side of allocation @id (its own side's id, as
+ * RELAY gave it) is carried over this connection from now on (@on 1), or
+ * no longer (@on 0: the agent's kernel binds it over UDP again).
+ */
+struct mp_relay_tcp {
+	uint32_t id;
+	uint8_t on;
+};
+
+/*
+ * MP_RELAY_DATA: one datagram of a relayed pair, unchanged (WireGuard
+ * ciphertext or a probe).  Agent -> service: it came from the agent's
+ * kernel for the side with @id; service -> agent: it is for the agent's
+ * side with @id, from the other side.  1..MP_RELAY_DATA_MAX bytes.
+ */
+#define MP_RELAY_DATA_MAX	2048
+struct mp_relay_data {
+	uint32_t id;
+	uint16_t len;
+	uint8_t data[MP_RELAY_DATA_MAX];
+};
+
 struct mp_msg {
 	uint8_t type;			/* enum mp_type */
 	union {
@@ -221,6 +255,8 @@ struct mp_msg {
 		struct mp_no_punch no_punch;
 		struct mp_relay relay;			/* RELAY (holds a key) */
 		struct mp_relay_removed relay_removed;
+		struct mp_relay_tcp relay_tcp;
+		struct mp_relay_data relay_data;
 		uint64_t token;		/* PING, PONG */
 	} u;
 };

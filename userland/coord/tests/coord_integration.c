@@ -1323,13 +1323,14 @@ TEST_F(coord, a_newer_agent_steps_down_to_a_known_version)
 {
 	struct mp_err e;
 
-	ASSERT_EQ(0, agent_connect_v(&self->a, &self->s, self->key_a, 5, &e)) TH_LOG("%s", e.msg);
+	ASSERT_EQ(0, agent_connect_v(&self->a, &self->s, self->key_a, 6, &e))
+		TH_LOG("%s", e.msg);
 	EXPECT_EQ(2, self->a.w.version);
 	ASSERT_TRUE(WAIT_UNTIL(self->ag, 2, WAIT_MS, self->a.synced));
 	ASSERT_TRUE(agent_sync(self->ag, 2, &self->a, 3));
+	EXPECT_EQ(1, log_count(&self->s, "unsupported protocol version 6"));
 	EXPECT_EQ(1, log_count(&self->s, "unsupported protocol version 5"));
-	EXPECT_EQ(1, log_count(&self->s, "unsupported protocol version 4"));
-	EXPECT_EQ(0, log_count(&self->s, "unsupported protocol version 3"));
+	EXPECT_EQ(0, log_count(&self->s, "unsupported protocol version 4"));
 }
 
 static int send_nat(struct agent *a, uint8_t nat)

@@ -52,7 +52,7 @@ TEST(codec_roundtrip_every_type)
 	struct mp_msg m;
 	int t;
 
-	for (t = MP_HELLO; t <= MP_RELAY_REMOVED; t++) {
+	for (t = MP_HELLO; t <= MP_RELAY_DATA; t++) {
 		memset(&m, 0, sizeof(m));
 		m.type = (uint8_t)t;
 		switch (t) {
@@ -118,6 +118,15 @@ TEST(codec_roundtrip_every_type)
 		case MP_RELAY_REMOVED:
 			memset(m.u.relay_removed.pubkey, 8, 32);
 			m.u.relay_removed.id = 7;
+			break;
+		case MP_RELAY_TCP:
+			m.u.relay_tcp.id = 0x01020304;
+			m.u.relay_tcp.on = 1;
+			break;
+		case MP_RELAY_DATA:
+			m.u.relay_data.id = 9;
+			m.u.relay_data.len = MP_RELAY_DATA_MAX;
+			memset(m.u.relay_data.data, 0xa5, MP_RELAY_DATA_MAX);
 			break;
 		}
 		EXPECT_TRUE(roundtrip(&m)) TH_LOG("type %d", t);
@@ -376,6 +385,54 @@ TEST(codec_relay_messages)
 	EXPECT_EQ(-1, mp_msg_decode(&d, buf, (size_t)n));
 }
 
+/* RELAY_TCP and RELAY_DATA (version 4): bytes as documented, bounds enforced. */
+TEST(codec_relay_tcp_messages)
+{
+	uint8_t buf[MP_MAX_PLAINTEXT], big[MP_RELAY_DATA_MAX + 6];
+	struct mp_msg m;
+
+	memset(&m, 0, sizeof(m));
+	m.type = MP_RELAY_TCP;
+	m.u.relay_tcp.id = 0x01020304;
+	m.u.relay_tcp.on = 1;
+	ASSERT_EQ(6, mp_msg_encode(&m, buf, sizeof(buf)));
+	EXPECT_EQ(MP_RELAY_TCP, buf[0]);
+	EXPECT_EQ(0x01, buf[1]);	/* u32 big-endian, as every integer */
+	EXPECT_EQ(0x04, buf[4]);
+	EXPECT_EQ(1, buf[5]);
+	buf[5] = 2;			/* on is 0 or 1 */
+	EXPECT_EQ(-1, mp_msg_decode(&m, buf, 6));
+	buf[5] = 0;
+	ASSERT_EQ(0, mp_msg_decode(&m, buf, 6));
+	EXPECT_EQ(0, m.u.relay_tcp.on);
+	memset(buf + 1, 0, 4);		/* id 0 */
+	EXPECT_EQ(-1, mp_msg_decode(&m, buf, 6));
+	EXPECT_STREQ("RELAY_TCP", mp_type_name(MP_RELAY_TCP));
+	EXPECT_STREQ("RELAY_DATA", mp_type_name(MP_RELAY_DATA));
+
+	/* RELAY_DATA: id, then the datagram to the end of the body */
+	memset(big, 0x77, sizeof(big));
+	big[0] = MP_RELAY_DATA;
+	big[1] = big[2] = big[3] = 0;
+	big[4] = 5;
+	ASSERT_EQ(0, mp_msg_decode(&m, big, 5 + 100));
+	EXPECT_EQ(5u, m.u.relay_data.id);
+	EXPECT_EQ(100, m.u.relay_data.len);
+	EXPECT_EQ(0x77, m.u.relay_data.data[99]);
+	ASSERT_EQ(0, mp_msg_decode(&m, big, 5 + MP_RELAY_DATA_MAX));
+	EXPECT_EQ(-1, mp_msg_decode(&m, big, 5 + MP_RELAY_DATA_MAX + 1));	/* too long */
+	EXPECT_EQ(-1, mp_msg_decode(&m, big, 5));				/* empty */
+	EXPECT_EQ(-1, mp_msg_decode(&m, big, 3));				/* short id */
+	big[4] = 0;
+	EXPECT_EQ(-1, mp_msg_decode(&m, big, 5 + 10));			/* id 0 */
+	memset(&m, 0, sizeof(m));
+	m.type = MP_RELAY_DATA;
+	m.u.relay_data.id = 1;
+	EXPECT_EQ(-1, mp_msg_encode(&m, buf, sizeof(buf)));		/* nothing to carry */
+	m.u.relay_data.len = MP_RELAY_DATA_MAX + 1;
+	EXPECT_EQ(-1, mp_msg_encode(&m, buf, sizeof(buf)));
+}
+
 TEST(codec_rejects_malformed)
 {
 	uint8_t buf[512], bad[512];
@@ -448,7 +505,7 @@ TEST(codec_random_input_is_rejected_or_canonical)
 
 		randombytes_buf(buf, len);
 		if (len && (i & 1))
-			buf[0] = (uint8_t)(1 + randombytes_uniform(MP_RELAY_REMOVED));
+			buf[0] = (uint8_t)(1 + randombytes_uniform(MP_RELAY_DATA));
 		if (len > 1 && (i & 2))
 			buf[1] = (uint8_t)randombytes_uniform(4);	/* short counts */
 		if (mp_msg_decode(&m, buf, len) == 0) {

@@ -297,4 +297,63 @@ TEST(node_release_and_idle_expiry)
 	relay_free(&t);
 }
 
+TEST(sides_carried_over_tcp)
+{
+	struct relay_table t;
+	struct relay_grant g[2];
+	union wgm_sockaddr b = sa4("198.51.100.2", 40002), other = sa4("198.51.100.9", 9), oa;
+	uint8_t bind[RELAY_BIND_LEN], data[100] = { 4 };
+	unsigned int side, pos;
+	uint16_t op;
+
+	ASSERT_EQ(0, setup(&t, g));
+	EXPECT_EQ(0, relay_find_side(&t, NODE_A, g[0].id, &side));
+	EXPECT_EQ(0, side);
+	EXPECT_EQ(-1, relay_find_side(&t, NODE_B, g[0].id, &side));	/* not b's id */
+	EXPECT_EQ(-1, relay_find_side(&t, NODE_A, 0, &side));
+	/* only a side's own node can move it to TCP */
+	EXPECT_EQ(-1, relay_tcp_set(&t, NODE_B, g[0].id, true, 1));
+	EXPECT_EQ(-1, relay_tcp_set(&t, NODE_C, g[0].id, true, 1));
+	/* not carried over TCP yet: what a sends over its connection is dropped */
+	EXPECT_EQ(RELAY_DROP, relay_tcp_input(&t, NODE_A, g[0].id, sizeof(data), 1, &op, &oa));
+	EXPECT_EQ(0, relay_tcp_set(&t, NODE_A, g[0].id, true, 1));
+	/* b not bound: nothing goes */
+	EXPECT_EQ(RELAY_DROP, relay_tcp_input(&t, NODE_A, g[0].id, sizeof(data), 2, &op, &oa));
+	relay_bind_build(bind, g[1].id, 5, g[1].key);
+	EXPECT_EQ(RELAY_BOUND, in(&t, 3501, b, bind, sizeof(bind), 3, &op, &oa));
+	/* a (TCP) -> b (UDP): to b's bound address from b's port */
+	EXPECT_EQ(RELAY_FORWARD, relay_tcp_input(&t, NODE_A, g[0].id, sizeof(data), 4, &op, &oa));
+	EXPECT_EQ(3501, op);
+	EXPECT_EQ(oa.in.sin_port, b.in.sin_port);
+	/* b (UDP) -> a (TCP): over a's connection */
+	EXPECT_EQ(RELAY_FORWARD_TCP, in(&t, 3501, b, data, sizeof(data), 5, &op, &oa));
+	EXPECT_EQ(3500, op);
+	/* nobody can use a's UDP port while it is carried over TCP */
+	EXPECT_EQ(RELAY_DROP, in(&t, 3500, other, data, sizeof(data), 6, &op, &oa));
+	/* b's id over a's connection, or a's id over b's: nothing */
+	EXPECT_EQ(RELAY_DROP, relay_tcp_input(&t, NODE_A, g[1].id, sizeof(data), 7, &op, &oa));
+	EXPECT_EQ(RELAY_DROP, relay_tcp_input(&t, NODE_B, g[0].id, sizeof(data), 7, &op, &oa));
+	/* a TCP side stays fresh and its allocation is never idle */
+	pos = 0;
+	EXPECT_EQ(-1, relay_next_idle(&t, 4 * RELAY_IDLE_MS, &pos));
+	relay_bind_build(bind, g[1].id, 6, g[1].key);
+	EXPECT_EQ(RELAY_BOUND, in(&t, 3501, b, bind, sizeof(bind), 2 * RELAY_BIND_FRESH_MS, &op, &oa));
+	EXPECT_EQ(RELAY_FORWARD_TCP,
+		  in(&t, 3501, b, data, sizeof(data), 2 * RELAY_BIND_FRESH_MS, &op, &oa));
+	/* the rate cap holds over TCP too: 10000 bytes a second */
+	for (pos = 0; pos < 200; pos++)
+		relay_tcp_input(&t, NODE_A, g[0].id, sizeof(data), 3 * RELAY_BIND_FRESH_MS, &op, &oa);
+	EXPECT_EQ(RELAY_DROP, relay_tcp_input(&t, NODE_A, g[0].id, sizeof(data),
+					      3 * RELAY_BIND_FRESH_MS, &op, &oa));
+	/* back to UDP: unbound until the kernel's next bind, which ends TCP too */
+	EXPECT_EQ(0, relay_tcp_set(&t, NODE_A, g[0].id, false, 10));
+	EXPECT_EQ(RELAY_DROP, in(&t, 3501, b, data, sizeof(data), 11, &op, &oa));
+	EXPECT_EQ(0, relay_tcp_set(&t, NODE_A, g[0].id, true, 12));
+	relay_bind_build(bind, g[0].id, 7, g[0].key);
+	EXPECT_EQ(RELAY_BOUND, in(&t, 3500, other, bind, sizeof(bind), 13, &op, &oa));
+	EXPECT_FALSE(t.allocs[0].side[0].tcp);
+	EXPECT_EQ(RELAY_DROP, relay_tcp_input(&t, NODE_A, g[0].id, sizeof(data), 14, &op, &oa));
+	relay_free(&t);
+}
+
 TEST_HARNESS_MAIN

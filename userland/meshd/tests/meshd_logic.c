@@ -873,4 +873,58 @@ TEST(relay_candidates)
 	meshd_peers_free(&t);
 }
 
+TEST(relay_over_tcp)
+{
+	union wgm_sockaddr coord = sa4("198.51.100.1", 7443), want;
+	struct mesh_conf_device cur, req;
+	struct meshd_peers t;
+	struct wgm_err err;
+	struct mp_peer mp;
+	struct mp_msg m;
+	uint8_t self[MP_KEY_LEN];
+	char line[256];
+
+	/* when: never before version 4; always; auto after 10 s of unanswered STUN */
+	EXPECT_FALSE(meshd_want_relay_tcp(MESHD_RELAY_TCP_ALWAYS, 3, 2, 60000, 0));
+	EXPECT_TRUE(meshd_want_relay_tcp(MESHD_RELAY_TCP_ALWAYS, 4, 0, 0, 1));
+	EXPECT_FALSE(meshd_want_relay_tcp(MESHD_RELAY_TCP_NEVER, 4, 2, 60000, 0));
+	EXPECT_FALSE(meshd_want_relay_tcp(MESHD_RELAY_TCP_AUTO, 4, 2, MESHD_UDP_BLOCKED_MS - 1, 0));
+	EXPECT_TRUE(meshd_want_relay_tcp(MESHD_RELAY_TCP_AUTO, 4, 2, MESHD_UDP_BLOCKED_MS, 0));
+	/* an answer says UDP gets out; no server, nothing to judge by */
+	EXPECT_FALSE(meshd_want_relay_tcp(MESHD_RELAY_TCP_AUTO, 4, 2, 60000, 1));
+	EXPECT_FALSE(meshd_want_relay_tcp(MESHD_RELAY_TCP_AUTO, 4, 0, 60000, 0));
+
+	/* carried over TCP: the kernel's relay candidate is the local carrier */
+	memset(self, 0xee, sizeof(self));
+	meshd_peers_init(&t);
+	mesh_conf_device_init(&cur);
+	mkpeer(&mp, 1, 2);
+	meshd_peers_update(&t, &mp);
+	m = relay_msg(1, NULL, 3500, 77, 0x41);
+	ASSERT_TRUE(meshd_relay_apply(&t, &m, &coord, line, sizeof(line)));
+	t.v[0].relay.tcp = true;
+	ASSERT_EQ(0, mp_candidate_parse(&t.v[0].relay.local, "10.0.0.2:40000"));
+	mesh_conf_device_init(&req);
+	ASSERT_EQ(0, meshd_diff(&t, &cur, self, &req, &err));
+	ASSERT_EQ(1, req.n_peers);
+	ASSERT_EQ(3, req.peers[0].n_cands);
+	EXPECT_EQ(WGM_CANDIDATE_KIND_RELAY, req.peers[0].cands[2].kind);
+	EXPECT_EQ(77u, req.peers[0].cands[2].relay_id);
+	want = sa4("10.0.0.2", 40000);
+	EXPECT_TRUE(wgm_endpoint_equal(&want, &req.peers[0].cands[2].endpoint));
+	apply(&cur, &req);
+	mesh_conf_device_free(&req);
+	ASSERT_EQ(0, meshd_diff(&t, &cur, self, &req, &err));
+	EXPECT_EQ(0, req.n_peers);
+	/* back to UDP: the relay's own address again */
+	t.v[0].relay.tcp = false;
+	ASSERT_EQ(0, meshd_diff(&t, &cur, self, &req, &err));
+	ASSERT_EQ(1, req.n_peers);
+	want = sa4("198.51.100.1", 3500);
+	EXPECT_TRUE(wgm_endpoint_equal(&want, &req.peers[0].cands[2].endpoint));
+	mesh_conf_device_free(&req);
+	mesh_conf_device_free(&cur);
+	meshd_peers_free(&t);
+}
+
 TEST_HARNESS_MAIN
