@@ -50,6 +50,8 @@ skip() {
 }
 
 # check DESC CMD...: CMD's exit status decides; its output is shown on failure.
+# CMD runs in a subshell: what it sets (variables, namespaces registered for
+# cleanup by ns_new) is lost, so set up topologies outside check.
 check() {
 	local desc=$1 out
 	shift
@@ -101,6 +103,15 @@ ns_new() {
 	ip netns add "$1" || return 1
 	ip -n "$1" link set lo up
 	_ns_list+=("$1")
+}
+
+# _ns_mine NAME: this test made namespace NAME (ns_new) and it still exists.
+_ns_mine() {
+	local ns
+	for ns in "${_ns_list[@]}"; do
+		[ "$ns" = "$1" ] && ip netns exec "$1" true 2>/dev/null && return 0
+	done
+	return 1
 }
 
 # on_exit CMD: run CMD (a string) at exit, in reverse order of registration.
@@ -447,7 +458,12 @@ PORT_B=51821
 tun_pair() {
 	local ka=$1 kb=$2 outer=$3 init=$4 psk=${5:-} ea=() eb=() pa=() pb=()
 	wgm_tmp
-	if ! ip netns exec a true 2>/dev/null || ! ip netns exec b true 2>/dev/null; then
+	# a pair this test made is reused; anything else named a or b (left by
+	# an earlier test) is replaced, so no test inherits another's devices
+	if ! _ns_mine a || ! _ns_mine b; then
+		if ip netns exec a true 2>/dev/null && ! _ns_mine a; then
+			echo "# tun_pair: namespace a was left by an earlier test: replaced" >&2
+		fi
 		net_pair a b || return 1
 	fi
 	tun_dev a "$DEV_A" "$ka" "$PORT_A" 1 || return 1

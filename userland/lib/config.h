@@ -50,6 +50,13 @@ struct mesh_conf_cand {
 	uint32_t relay_id;
 	bool has_relay_key;		/* SET sends relay_id and relay_key */
 	uint8_t relay_key[WGM_RELAY_KEY_LEN];
+	/*
+	 * Not from the kernel: the address is one of this host's own, as
+	 * meshadm show finds (mesh_conf_mark_local_cands).  A relay candidate
+	 * on a local address is meshd's TCP carrier (relay.rst, "TCP
+	 * fallback"): shown as relayed over TCP.
+	 */
+	bool local;
 };
 
 /* "direct", "relay", ... (enum wgm_candidate_kind); "invalid" otherwise. */

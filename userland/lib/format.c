@@ -267,6 +267,8 @@ static void json_peer(struct wgm_buf *b, const struct mesh_conf_peer *peer,
 							       sizeof(tmp)));
 			wgm_buf_puts(b, ",\"kind\":");
 			wgm_json_string(b, mesh_conf_cand_kind_name(c->kind));
+			if (c->kind == WGM_CANDIDATE_KIND_RELAY)
+				wgm_buf_printf(b, ",\"transport\":\"%s\"", c->local ? "tcp" : "udp");
 			wgm_buf_puts(b, ",\"state\":");
 			wgm_json_string(b, wgm_candidate_state_name(c->state));
 			wgm_buf_printf(b, ",\"rtt_us\":%u,\"last_seen\":%" PRId64
@@ -482,12 +484,17 @@ static void show_peer(struct wgm_buf *b, const struct mesh_conf_peer *peer,
 			label(b, color, "path");
 			wgm_buf_printf(b, "none (%s)\n", why.s);
 		} else if (act) {
-			/* "direct 203.0.113.2:53422" or "relay 203.0.113.254:3479 (udp)" */
+			/*
+			 * "direct 203.0.113.2:53422", "relay 203.0.113.254:3479
+			 * (udp)", or "relay 10.0.0.2:40000 (tcp)": meshd's local
+			 * carrier of a relay over TCP
+			 */
 			label(b, color, "path");
 			wgm_buf_printf(b, "%s %s%s\n",
 				       act->kind == WGM_CANDIDATE_KIND_RELAY ? "relay" : "direct",
 				       wgm_format_endpoint(&act->endpoint, tmp, sizeof(tmp)),
-				       act->kind == WGM_CANDIDATE_KIND_RELAY ? " (udp)" : "");
+				       act->kind != WGM_CANDIDATE_KIND_RELAY ? "" :
+				       act->local ? " (tcp)" : " (udp)");
 		}
 		wgm_buf_free(&why);
 	}

@@ -145,7 +145,7 @@ void tcprelay_tick(struct meshd *d)
 	uint64_t now = now_ms();
 	struct meshd_carrier *c;
 	struct meshd_peer *p;
-	char label[128];
+	char label[128], where[WGM_ADDRSTRLEN];
 	bool want, dirty = false;
 	unsigned int i;
 
@@ -199,7 +199,7 @@ void tcprelay_tick(struct meshd *d)
 		if (send_relay_tcp(d, c->id, true))
 			return;
 		logmsg("relay: %s over TCP (carrier %s)", peer_label(p, label, sizeof(label)),
-		       wgm_format_endpoint(&c->addr, label, sizeof(label)));
+		       wgm_format_endpoint(&c->addr, where, sizeof(where)));
 	}
 	if (dirty && d->synced)
 		sync_kernel(d, NULL);
