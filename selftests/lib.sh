@@ -635,6 +635,13 @@ cand_has() {
 #   mesh_addr4 NS         the overlay IPv4 (mesh_addr6: global IPv6) address
 #                         meshd gave NS's mesh0; empty when none
 #   mesh_npeers NS        how many peers NS's mesh0 has
+#   meshd_start N [ARG...] hN's agent (mesh0, state $WGM_TMP/hN, name hN,
+#                         log $WGM_TMP/hN.log) with ARGs added, in the
+#                         background; its pid in MESHD_PID[N]
+#   mesh_dump_logs N...   the tails of coord.log and hN.log, and hN's
+#                         meshadm show (for a failed test)
+#   nft_counter NS FAMILY TABLE NAME [bytes]   packets (or bytes) of a
+#                         named nft counter
 # ---------------------------------------------------------------------------
 MESHD=$TOP/userland/meshd/meshd
 MESHCOORD=$TOP/userland/coord/meshcoord
@@ -686,6 +693,36 @@ mesh_addr6() {
 
 mesh_npeers() {
 	ip netns exec "$1" "$MESHADM" show mesh0 peers 2>/dev/null | grep -c .
+}
+
+MESHD_PID=()
+
+meshd_start() {
+	local n=$1
+	shift
+	ip netns exec "h$n" "$MESHD" --coord "$COORD" --coord-key "$CKEY" \
+		--authkey "$AKEY" --interface mesh0 --state "$WGM_TMP/h$n" \
+		--name "h$n" "$@" >>"$WGM_TMP/h$n.log" 2>&1 &
+	MESHD_PID[n]=$!
+	on_exit "kill $! 2>/dev/null"
+}
+
+mesh_dump_logs() {
+	local n
+	echo "# ---- coord.log"
+	tail -n 40 "$WGM_TMP/coord.log" 2>/dev/null | sed 's/^/#   /'
+	for n in "$@"; do
+		echo "# ---- h$n.log"
+		tail -n 40 "$WGM_TMP/h$n.log" 2>/dev/null | sed 's/^/#   /'
+		echo "# ---- h$n: meshadm show"
+		ip netns exec "h$n" "$MESHADM" show mesh0 2>&1 | head -n 20 | sed 's/^/#   /'
+	done
+}
+
+nft_counter() {
+	local what=${5:-packets}
+	ip netns exec "$1" nft list counter "$2" "$3" "$4" |
+		awk -v w="$what" '{ for (i = 1; i < NF; i++) if ($i == w) { print $(i + 1); exit } }'
 }
 
 # WGM_KO_ALT, MESHADM_ALT: use this module file / meshadm instead of the

@@ -19,13 +19,6 @@ mkdir -p "$WGM_TMP/coord"
 CKEY=$(coord pubkey)
 AKEY=$(coord authkey create --reusable | tail -n 1)
 
-start_meshd() {
-	ip netns exec "h$1" "$MESHD" --coord "$COORD" --coord-key "$CKEY" \
-		--authkey "$AKEY" --interface mesh0 --state "$WGM_TMP/h$1" \
-		--name "h$1" >>"$WGM_TMP/h$1.log" 2>&1 &
-	on_exit "kill $! 2>/dev/null"
-}
-
 addr4() {
 	ip -n "h$1" -4 -o addr show dev mesh0 2>/dev/null | awk '{ print $4 }' | cut -d/ -f1
 }
@@ -35,20 +28,11 @@ pub_of_peer() {
 	ip netns exec "h$1" "$MESHADM" show mesh0 peers | head -n 1
 }
 
-dump_logs() {
-	local f
-	for f in coord h3 h4; do
-		echo "# ---- $f.log"
-		tail -n 30 "$WGM_TMP/$f.log" 2>/dev/null | sed 's/^/#   /'
-	done
-	ip netns exec h3 "$MESHADM" show mesh0 2>&1 | head -n 20 | sed 's/^/#   /'
-}
-
 coord_start
 on_exit 'kill $COORD_PID'
 check "meshcoord starts" wait_until 10 coord_listening
-start_meshd 3
-start_meshd 4
+meshd_start 3
+meshd_start 4
 check "h3 knows h4" wait_until 60 bash -c "[ -n \"\$(ip netns exec h3 '$MESHADM' show mesh0 peers)\" ]"
 P4=$(pub_of_peer 3)
 check "h4's public (NAT-mapped) candidate reaches h3" \
@@ -81,5 +65,5 @@ check "show says the path is the relay" \
 check "punching again is accepted and the relay keeps carrying" \
 	bash -c "ip netns exec h3 '$MESHADM' punch mesh0 '$P4' && ip netns exec h3 ping -c 1 -W 2 '$(addr4 4)'"
 check "no kernel warnings" kmsg_clean
-[ "$_tap_fail" -ne 0 ] && dump_logs
+[ "$_tap_fail" -ne 0 ] && mesh_dump_logs 3 4
 done_testing

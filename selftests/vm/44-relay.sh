@@ -32,23 +32,8 @@ mkdir -p "$WGM_TMP/coord"
 CKEY=$(coord pubkey)
 AKEY=$(coord authkey create --reusable | tail -n 1)
 
-start_meshd() {
-	ip netns exec "h$1" "$MESHD" --coord "$COORD" --coord-key "$CKEY" \
-		--authkey "$AKEY" --interface mesh0 --state "$WGM_TMP/h$1" \
-		--name "h$1" >>"$WGM_TMP/h$1.log" 2>&1 &
-	eval "MESHD_PID$1=$!"
-	on_exit "kill $! 2>/dev/null"
-}
-
 addr4() {
 	ip -n "h$1" -4 -o addr show dev mesh0 2>/dev/null | awk '{ print $4 }' | cut -d/ -f1
-}
-
-# path_json N: the "path" of hN's first peer in meshadm show --json.
-# rbytes NAME: bytes of named counter NAME in the relay's namespace.
-rbytes() {
-	ip netns exec inet nft list counter inet relaycnt "$1" |
-		awk '{ for (i = 1; i < NF; i++) if ($i == "bytes") { print $(i + 1); exit } }'
 }
 
 path_json() {
@@ -60,22 +45,8 @@ path_is() {
 	[ "$(path_json "$1")" = "$2" ]
 }
 
-# rcnt NAME: packets of named counter NAME in the relay's namespace.
-rcnt() {
-	ip netns exec inet nft list counter inet relaycnt "$1" |
-		awk '{ for (i = 1; i < NF; i++) if ($i == "packets") { print $(i + 1); exit } }'
-}
-
 dump_logs() {
-	local f
-	for f in coord h3 h4; do
-		echo "# ---- $f.log"
-		tail -n 40 "$WGM_TMP/$f.log" 2>/dev/null | sed 's/^/#   /'
-	done
-	for f in 3 4; do
-		echo "# ---- h$f: meshadm show"
-		ip netns exec "h$f" "$MESHADM" show mesh0 2>&1 | head -n 20 | sed 's/^/#   /'
-	done
+	mesh_dump_logs 3 4
 	ip netns exec inet nft list table inet relaycnt 2>&1 | sed 's/^/#   /'
 }
 
@@ -87,8 +58,8 @@ check "the relay listens on 3500-3999 by default" \
 check "meshcoord.addr lists the relay ports" \
 	grep -q "^relay $INET_V4:3500,3501,.*,3999\$" "$WGM_TMP/coord/meshcoord.addr"
 
-start_meshd 3
-start_meshd 4
+meshd_start 3
+meshd_start 4
 
 check "meshcoord allocates a relay for the pair" \
 	wait_until 60 grep -Eq "relay h[34] <-> h[34]: ports 3[0-9]+ and 3[0-9]+" "$WGM_TMP/coord.log"
@@ -141,7 +112,7 @@ table inet relaycnt {
 	}
 }
 NFT
-before=$(rcnt relay_out)
+before=$(nft_counter inet inet relaycnt relay_out)
 check "the stranger's datagrams and forged binds on every relay port get no answer" \
 	ip netns exec x python3 - "$INET_V4" <<'PY'
 import os, socket, struct, sys, select
@@ -164,12 +135,12 @@ while select.select([s], [], [], 3)[0]:
 print("# sent %d datagrams, got %d back" % (sent, got))
 sys.exit(got != 0)
 PY
-check "nothing was sent to the stranger" test "$(rcnt to_stranger)" = 0
-check "none of the stranger's datagrams were forwarded" test "$(rcnt odd_out)" = 0
-check "no bind was ever forwarded" test "$(rcnt bind_out)" = 0
+check "nothing was sent to the stranger" test "$(nft_counter inet inet relaycnt to_stranger)" = 0
+check "none of the stranger's datagrams were forwarded" test "$(nft_counter inet inet relaycnt odd_out)" = 0
+check "no bind was ever forwarded" test "$(nft_counter inet inet relaycnt bind_out)" = 0
 check "the pair still talks over the relay" \
 	wait_until 30 ip netns exec h3 ping -c 3 -i 0.3 -W 1 "$A4"
-after=$(rcnt relay_out)
+after=$(nft_counter inet inet relaycnt relay_out)
 check "the relay forwarded the pair's traffic meanwhile ($before -> $after)" test "$after" -gt "$before"
 
 # --- a plain WireGuard pair is unaffected -------------------------------------
@@ -208,7 +179,7 @@ t0=$(date +%s%N)
 ip netns exec h3 ping -q -i 0.002 -s 1200 -c 1500 -W 1 "$A4" >/dev/null 2>&1
 t1=$(date +%s%N)
 check "a flood through the relay is held to the per-node rate cap" \
-	python3 - "$t0" "$t1" "$RATE" "$(rcnt to_h4)" "$(rbytes to_h4)" <<'PY'
+	python3 - "$t0" "$t1" "$RATE" "$(nft_counter inet inet relaycnt to_h4)" "$(nft_counter inet inet relaycnt to_h4 bytes)" <<'PY'
 import sys
 t0, t1, rate, pkts, nbytes = (int(x) for x in sys.argv[1:])
 secs = (t1 - t0) / 1e9
@@ -269,7 +240,7 @@ wait "$PING_PID" 2>/dev/null
 echo "# ping during the fallback: $(grep -E 'transmitted' "$WGM_TMP/fallback.ping")"
 
 # --- withdrawal ---------------------------------------------------------------
-kill "$MESHD_PID4"
+kill "${MESHD_PID[4]}"
 check "h4 leaving withdraws the allocation from h3" \
 	wait_until 60 grep -q "coord: relay for h4 withdrawn" "$WGM_TMP/h3.log"
 check "h3's kernel drops the relay candidate" \

@@ -24,13 +24,6 @@ mkdir -p "$WGM_TMP/coord"
 CKEY=$(coord pubkey)
 AKEY=$(coord authkey create --reusable | tail -n 1)
 
-start_meshd() {
-	ip netns exec "h$1" "$MESHD" --coord "$COORD" --coord-key "$CKEY" \
-		--authkey "$AKEY" --interface mesh0 --state "$WGM_TMP/h$1" \
-		--name "h$1" >>"$WGM_TMP/h$1.log" 2>&1 &
-	on_exit "kill $! 2>/dev/null"
-}
-
 # relay_field N KEY: KEY of hN's first peer's relay candidate (--json).
 relay_field() {
 	ip netns exec "h$1" "$MESHADM" show mesh0 --json 2>/dev/null | python3 -c '
@@ -55,24 +48,6 @@ transfer() {
 	wait "$srv" && cmp "$WGM_TMP/sent" "$WGM_TMP/got"
 }
 
-# rcnt NAME: packets of named counter NAME in the relay's namespace.
-rcnt() {
-	ip netns exec inet nft list counter inet relaycnt "$1" |
-		awk '{ for (i = 1; i < NF; i++) if ($i == "packets") { print $(i + 1); exit } }'
-}
-
-dump_logs() {
-	local f
-	for f in coord h3 h4; do
-		echo "# ---- $f.log"
-		tail -n 40 "$WGM_TMP/$f.log" 2>/dev/null | sed 's/^/#   /'
-	done
-	for f in 3 4; do
-		echo "# ---- h$f: meshadm show"
-		ip netns exec "h$f" "$MESHADM" show mesh0 2>&1 | head -n 20 | sed 's/^/#   /'
-	done
-}
-
 coord_start
 on_exit 'kill $COORD_PID'
 check "meshcoord starts" wait_until 10 coord_listening
@@ -84,8 +59,8 @@ s.settimeout(2)
 # a STUN binding request to meshcoord
 s.sendto(bytes.fromhex(\"000100002112a442\") + bytes(12), (\"$INET_V4\", 3478))
 s.recv(100)'"
-start_meshd 3
-start_meshd 4
+meshd_start 3
+meshd_start 4
 
 check "h3's kernel gets no STUN answer, and meshd says UDP looks blocked" \
 	wait_until 60 grep -q "relay: no STUN answer for 10 s: UDP looks blocked; relays go over the control connection (TCP)" "$WGM_TMP/h3.log"
@@ -140,7 +115,7 @@ try:
 except socket.timeout:
     pass
 PY
-check "nothing of theirs left the relay" test "$(rcnt odd_out)" = 0
+check "nothing of theirs left the relay" test "$(nft_counter inet inet relaycnt odd_out)" = 0
 check "the pair still talks" wait_until 30 ip netns exec h3 ping -c 2 -i 0.3 -W 1 "$A4"
 
 # --- UDP gets out again ---------------------------------------------------------------
@@ -155,5 +130,5 @@ check "the pair talks over UDP" wait_until 60 ip netns exec h3 ping -c 1 -W 1 "$
 check "and the path is not TCP any more" \
 	wait_until 30 bash -c "ip netns exec h3 '$MESHADM' show mesh0 | grep -q 'path: .* (udp)\\|path: direct'"
 check "no kernel warnings" kmsg_clean
-[ "$_tap_fail" -ne 0 ] && dump_logs
+[ "$_tap_fail" -ne 0 ] && mesh_dump_logs 3 4
 done_testing
