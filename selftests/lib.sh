@@ -625,8 +625,9 @@ cand_has() {
 # (topo_internet) at $COORD, its state in $WGM_TMP/coord.
 #
 #   meshd_setup SITE...   kmsg_mark, wgm_tmp, topo_internet, topo_site for
-#                         each SITE, the service's state: CKEY (its public
-#                         key), AKEY (a reusable auth key)
+#                         each SITE (N, or N:MODE such as 3:symmetric), the
+#                         service's state: CKEY (its public key), AKEY (a
+#                         reusable auth key)
 #   coord ARGS...         meshcoord ARGS on that state (pubkey, authkey, nodes)
 #   coord_start           the service in the background (COORD_PID); with
 #                         STUN on $INET_V4:3478, logging to $WGM_TMP/coord.log
@@ -656,7 +657,10 @@ meshd_setup() {
 	wgm_tmp
 	topo_internet
 	for n in "$@"; do
-		topo_site "$n"
+		case $n in
+		*:*) topo_site "${n%%:*}" "${n#*:}" ;;
+		*) topo_site "$n" ;;
+		esac
 	done
 	mkdir -p "$WGM_TMP/coord"
 	CKEY=$(coord pubkey)

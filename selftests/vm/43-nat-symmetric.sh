@@ -10,14 +10,7 @@
 # timeout: 600
 . "$(dirname "$0")/../lib.sh"
 
-kmsg_mark
-wgm_tmp
-topo_internet
-topo_site 3 symmetric
-topo_site 4 symmetric
-mkdir -p "$WGM_TMP/coord"
-CKEY=$(coord pubkey)
-AKEY=$(coord authkey create --reusable | tail -n 1)
+meshd_setup 3:symmetric 4:symmetric
 
 addr4() {
 	ip -n "h$1" -4 -o addr show dev mesh0 2>/dev/null | awk '{ print $4 }' | cut -d/ -f1

@@ -12,17 +12,10 @@
 # timeout: 900
 . "$(dirname "$0")/../lib.sh"
 
-kmsg_mark
-wgm_tmp
-topo_internet
-topo_site 3 symmetric
-topo_site 4 symmetric
+meshd_setup 3:symmetric 4:symmetric
 topo_lan_host 3 5
 # site 3: no UDP leaves the LAN (TCP only, as a hotel or corporate network)
 ip netns exec r3 nft insert rule inet filter forward iifname lan meta l4proto udp counter drop
-mkdir -p "$WGM_TMP/coord"
-CKEY=$(coord pubkey)
-AKEY=$(coord authkey create --reusable | tail -n 1)
 
 # relay_field N KEY: KEY of hN's first peer's relay candidate (--json).
 relay_field() {
