@@ -1849,11 +1849,16 @@ static void teardown(struct server *s)
 static int serve_loop(struct server *s)
 {
 	struct pollfd *pfd;
+	unsigned int *ridx, nr;
 	size_t npfd, i;
 
 	pfd = calloc(NFIXED + s->nrelay + s->max_conns, sizeof(*pfd));
-	if (!pfd)
+	ridx = calloc(s->nrelay ? s->nrelay : 1, sizeof(*ridx));
+	if (!pfd || !ridx) {
+		free(pfd);
+		free(ridx);
 		return -1;
+	}
 	for (;;) {
 		int64_t now = mono_ms(), next = s->next_db_poll;
 		int timeout;
@@ -1866,8 +1871,18 @@ static int serve_loop(struct server *s)
 		pfd[2] = (struct pollfd){ .fd = s->ufd, .events = POLLIN };
 		pfd[3] = (struct pollfd){ .fd = s->ufd2, .events = POLLIN };
 		npfd = NFIXED;
-		for (i = 0; i < s->nrelay; i++)
+		/*
+		 * Only the ports of live allocations: what arrives on the others
+		 * would be dropped anyway, and waits in its socket's bounded
+		 * buffer instead (read and dropped if the port is allocated
+		 * again), so an idle relay of 500 ports costs poll nothing.
+		 */
+		for (i = 0, nr = 0; i < s->nrelay; i++) {
+			if (!s->relay.allocs[i / 2].used)
+				continue;
+			ridx[nr++] = (unsigned int)i;
 			pfd[npfd++] = (struct pollfd){ .fd = s->rfd[i], .events = POLLIN };
+		}
 		if (s->relay_on && s->relay_next_idle < next)
 			next = s->relay_next_idle;
 		for (i = 0; i < s->nconns; i++) {
@@ -1889,6 +1904,7 @@ static int serve_loop(struct server *s)
 		if (poll(pfd, npfd, timeout) < 0 && errno != EINTR) {
 			logmsg("poll: %s", strerror(errno));
 			free(pfd);
+			free(ridx);
 			return -1;
 		}
 		if (pfd[0].revents & POLLIN) {
@@ -1900,19 +1916,20 @@ static int serve_loop(struct server *s)
 				       si.ssi_signo == SIGHUP ?
 				       " (meshcoord does not reload; start it again to apply changes)" : "");
 				free(pfd);
+				free(ridx);
 				return 0;
 			}
 		}
 		/* conns[] is only appended to until flush_and_reap. */
-		for (i = NFIXED + s->nrelay; i < npfd; i++) {
-			struct sconn *c = s->conns[i - NFIXED - s->nrelay];
+		for (i = NFIXED + nr; i < npfd; i++) {
+			struct sconn *c = s->conns[i - NFIXED - nr];
 
 			if (pfd[i].revents & (POLLIN | POLLHUP | POLLERR))
 				on_readable(s, c);
 		}
-		for (i = 0; i < s->nrelay; i++)
+		for (i = 0; i < nr; i++)
 			if (pfd[NFIXED + i].revents & POLLIN)
-				on_relay(s, (unsigned int)i);
+				on_relay(s, ridx[i]);
 		if (pfd[1].revents & POLLIN)
 			on_accept(s);
 		if (pfd[2].revents & POLLIN)

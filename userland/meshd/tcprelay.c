@@ -16,8 +16,11 @@
  * userspace.
  *
  * What a carrier takes: datagrams from the tunnel socket only (the host
- * address it is bound to and the device's listen port; the kernel drops
- * packets from outside that claim a local source address).  Binds are
+ * address it is bound to and the device's listen port; IPv4 drops packets
+ * from outside that claim a local source address, IPv6 does not, so an
+ * IPv6 carrier can be fed by a LAN host forging our address: what it
+ * sends reaches the peer as garbage that fails WireGuard or probe
+ * authentication, and counts against our relay rate).  Binds are
  * dropped (the side is bound by RELAY_TCP over the authenticated
  * connection).  What it sends: what meshcoord sent for its allocation id,
  * to the tunnel socket only.  A full connection queue drops datagrams,

@@ -201,8 +201,19 @@ TEST(show_why_no_path)
 	wgm_buf_init(&b);
 	wgm_json_device(&b, &dev, &clk);
 	EXPECT_NE(NULL, strstr(b.s, "{\"endpoint\":\"198.51.100.9:3479\",\"kind\":\"relay\","
-			       "\"state\":\"alive\""));
+			       "\"transport\":\"udp\",\"state\":\"alive\""));
 	EXPECT_NE(NULL, strstr(b.s, "],\"path\":\"relay\""));
+	EXPECT_EQ(NULL, strstr(b.s, "\"kind\":\"direct\",\"transport\""));	/* relays only */
+	wgm_buf_free(&b);
+	/* a relay on one of our own addresses: meshd's carrier of a relay over TCP */
+	c->local = true;
+	wgm_buf_init(&b);
+	wgm_show_device(&b, &dev, &clk, false);
+	EXPECT_NE(NULL, strstr(b.s, "  path: relay 198.51.100.9:3479 (tcp)\n"));
+	wgm_buf_free(&b);
+	wgm_buf_init(&b);
+	wgm_json_device(&b, &dev, &clk);
+	EXPECT_NE(NULL, strstr(b.s, "\"kind\":\"relay\",\"transport\":\"tcp\""));
 	wgm_buf_free(&b);
 	mesh_conf_device_free(&dev);
 }
