@@ -239,6 +239,9 @@ kill -INT "$PING_PID" 2>/dev/null
 wait "$PING_PID" 2>/dev/null
 echo "# ping during the fallback: $(grep -E 'transmitted' "$WGM_TMP/fallback.ping")"
 
+check "meshcoord logs what the relay forwarded and what it dropped (the flood's excess)" \
+	wait_until 70 grep -Eq "relay: [0-9]+ allocation\(s\); in the last minute [1-9][0-9]* datagrams \([0-9]+ bytes\) forwarded, [1-9][0-9]* dropped" "$WGM_TMP/coord.log"
+
 # --- withdrawal ---------------------------------------------------------------
 kill "${MESHD_PID[4]}"
 check "h4 leaving withdraws the allocation from h3" \

@@ -267,6 +267,8 @@ static enum relay_verdict forward(struct relay_table *t, unsigned int i, unsigne
 	}
 	in->fwd_pkts++;
 	in->fwd_bytes += len;
+	t->fwd_pkts++;
+	t->fwd_bytes += len;
 	*out_port = relay_port_of(t, i, !side);
 	if (out->tcp) {
 		memset(out_addr, 0, sizeof(*out_addr));

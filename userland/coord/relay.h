@@ -64,6 +64,7 @@ struct relay_table {
 	uint16_t port_lo;
 	unsigned int max_per_node;
 	uint64_t rate;			/* bytes per second per side; 0 = none */
+	uint64_t fwd_pkts, fwd_bytes;	/* forwarded, all allocations ever */
 	uint64_t drops;			/* datagrams dropped, any reason */
 	uint64_t bad_binds;		/* binds that failed a check */
 };

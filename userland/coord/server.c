@@ -149,6 +149,9 @@ struct server {
 	int64_t relay_next_idle;	/* monotonic ms of the next expiry scan */
 	int64_t relay_log_next;		/* "no allocation" logs once a second */
 	uint64_t relay_failed_quiet;
+	/* what the last "relay: ... in the last minute" line counted to */
+	int64_t relay_stats_next;
+	uint64_t relay_stats_fwd, relay_stats_bytes, relay_stats_drops, relay_stats_bad;
 };
 
 static void pend_remove(struct server *s, struct sconn *c);
@@ -476,6 +479,33 @@ static void relay_node(struct server *s, struct snode *n)
 }
 
 /* Allocations neither side bound for RELAY_IDLE_MS end (once a second). */
+/*
+ * Once a minute, when anything moved: what the relay forwarded and
+ * dropped (strangers, unbound or stale sides, the rate cap, bad binds).
+ */
+static void relay_stats(struct server *s, int64_t now)
+{
+	const struct relay_table *t = &s->relay;
+	unsigned int i, n = 0;
+
+	if (now < s->relay_stats_next)
+		return;
+	s->relay_stats_next = now + 60000;
+	if (t->fwd_pkts == s->relay_stats_fwd && t->drops == s->relay_stats_drops)
+		return;
+	for (i = 0; i < t->n; i++)
+		n += t->allocs[i].used;
+	logmsg("relay: %u allocation(s); in the last minute %llu datagrams (%llu bytes) forwarded, %llu dropped (%llu bad binds)",
+	       n, (unsigned long long)(t->fwd_pkts - s->relay_stats_fwd),
+	       (unsigned long long)(t->fwd_bytes - s->relay_stats_bytes),
+	       (unsigned long long)(t->drops - s->relay_stats_drops),
+	       (unsigned long long)(t->bad_binds - s->relay_stats_bad));
+	s->relay_stats_fwd = t->fwd_pkts;
+	s->relay_stats_bytes = t->fwd_bytes;
+	s->relay_stats_drops = t->drops;
+	s->relay_stats_bad = t->bad_binds;
+}
+
 static void relay_expire(struct server *s, int64_t now)
 {
 	unsigned int pos = 0;
@@ -484,6 +514,7 @@ static void relay_expire(struct server *s, int64_t now)
 	if (!s->relay_on || now < s->relay_next_idle)
 		return;
 	s->relay_next_idle = now + 1000;
+	relay_stats(s, now);
 	while ((i = relay_next_idle(&s->relay, (uint64_t)now, &pos)) >= 0) {
 		logmsg("relay ports %u and %u: not bound for %llu s: freed",
 		       s->rport[2 * (unsigned int)i], s->rport[2 * (unsigned int)i + 1],
