@@ -478,7 +478,6 @@ static void relay_node(struct server *s, struct snode *n)
 	}
 }
 
-/* Allocations neither side bound for RELAY_IDLE_MS end (once a second). */
 /*
  * Once a minute, when anything moved: what the relay forwarded and
  * dropped (strangers, unbound or stale sides, the rate cap, bad binds).
@@ -506,6 +505,7 @@ static void relay_stats(struct server *s, int64_t now)
 	s->relay_stats_bad = t->bad_binds;
 }
 
+/* Allocations neither side bound for RELAY_IDLE_MS end (once a second). */
 static void relay_expire(struct server *s, int64_t now)
 {
 	unsigned int pos = 0;

@@ -284,6 +284,10 @@ void coord_readable(struct meshd *d)
 		}
 		d->last_rx_ms = now_ms();
 		handle_msg(d, &m, &dirty);
+		/* the peers or their relay allocations may have changed */
+		if (m.type == MP_PEER || m.type == MP_PEER_REMOVED || m.type == MP_SYNC_END ||
+		    m.type == MP_RELAY || m.type == MP_RELAY_REMOVED)
+			d->tcprelay_check = true;
 		if (m.type == MP_RELAY)
 			explicit_bzero(&m, sizeof(m));	/* its bind key */
 	}

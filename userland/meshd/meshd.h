@@ -112,6 +112,7 @@ struct meshd {
 	uint64_t stun_since_ms;		/* since when */
 	uint16_t listen_port;		/* the tunnel socket's, as last read */
 	bool relay_tcp;			/* relays carried over the connection */
+	bool tcprelay_check;		/* relay allocations changed: recheck */
 	struct meshd_carrier car[MESHD_CARRIERS_MAX];
 	unsigned int ncar;
 	uint64_t carrier_drops;
@@ -152,6 +153,7 @@ int stun_note_nat(struct meshd *d, const struct mesh_conf_device *cur);
 void stun_note_mapped(struct meshd *d, const struct mesh_conf_device *cur);
 
 /* tcprelay.c */
+/* Moves relays to TCP or back, opens and closes carriers (cheap when nothing changed). */
 void tcprelay_tick(struct meshd *d);
 void tcprelay_close_all(struct meshd *d);
 /* Fills pfd with the carriers' sockets (at most MESHD_CARRIERS_MAX); the count. */

@@ -156,6 +156,14 @@ void tcprelay_tick(struct meshd *d)
 		return;
 	want = meshd_want_relay_tcp(d->o.relay_tcp, d->welcome.hello_version, d->stun_n,
 				    d->stun_n ? now - d->stun_since_ms : 0, d->n_mapped);
+	/*
+	 * The loop runs this at every wake, a relayed datagram's included:
+	 * the carriers are walked only when the mode or the peers' relay
+	 * allocations changed (coord_readable sets tcprelay_check).
+	 */
+	if (want == d->relay_tcp && !d->tcprelay_check)
+		return;
+	d->tcprelay_check = false;
 	if (want != d->relay_tcp)
 		logmsg(want ? "relay: %s; relays go over the control connection (TCP)" :
 			      "relay: %s; relays go over UDP again",
