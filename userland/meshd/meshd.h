@@ -116,7 +116,7 @@ struct meshd {
 	struct meshd_carrier car[MESHD_CARRIERS_MAX];
 	unsigned int ncar;
 	uint64_t carrier_drops;
-	bool carrier_loopback_logged, carrier_full_logged;
+	bool carrier_addr_logged, carrier_full_logged;
 
 	struct mp_candidates sent;	/* what meshcoord has from us */
 	bool sent_valid;

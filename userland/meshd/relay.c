@@ -89,14 +89,15 @@ bool meshd_relay_apply(struct meshd_peers *t, const struct mp_msg *m,
 	return true;
 }
 
-int meshd_relay_coord_addr(int fd, union wgm_sockaddr *out)
+/* fd's peer address (@peer) or its own, an IPv4-mapped IPv6 one made IPv4. */
+static int sock_addr(int fd, bool peer, union wgm_sockaddr *out)
 {
 	struct sockaddr_storage ss;
 	socklen_t sl = sizeof(ss);
 	const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)&ss;
 
 	memset(out, 0, sizeof(*out));
-	if (getpeername(fd, (struct sockaddr *)&ss, &sl))
+	if ((peer ? getpeername : getsockname)(fd, (struct sockaddr *)&ss, &sl))
 		return -1;
 	if (ss.ss_family == AF_INET6 && IN6_IS_ADDR_V4MAPPED(&s6->sin6_addr)) {
 		out->in.sin_family = AF_INET;
@@ -111,4 +112,14 @@ int meshd_relay_coord_addr(int fd, union wgm_sockaddr *out)
 	else
 		return -1;
 	return 0;
+}
+
+int meshd_relay_coord_addr(int fd, union wgm_sockaddr *out)
+{
+	return sock_addr(fd, true, out);
+}
+
+int meshd_relay_local_addr(int fd, union wgm_sockaddr *out)
+{
+	return sock_addr(fd, false, out);
 }

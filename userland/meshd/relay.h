@@ -29,5 +29,7 @@ bool meshd_relay_apply(struct meshd_peers *t, const struct mp_msg *m,
  * IPv4-mapped IPv6 address made IPv4).  0 or -1.
  */
 int meshd_relay_coord_addr(int fd, union wgm_sockaddr *out);
+/* The address this connection leaves from, made IPv4 the same way. */
+int meshd_relay_local_addr(int fd, union wgm_sockaddr *out);
 
 #endif /* MESHD_RELAY_H */

@@ -35,6 +35,8 @@
 #include <unistd.h>
 
 #include "meshd.h"
+#include "portmap.h"
+#include "relay.h"
 
 /* The kernel's relay bind (relay.rst, "Bind message"): 32 bytes, type 0xE3. */
 #define CARRIER_BIND_LEN	32
@@ -42,16 +44,6 @@
 
 /* Relayed datagrams wait in the connection's queue up to this much. */
 #define CARRIER_QUEUE_MAX	(256 * 1024)
-
-static bool addr_is_loopback(const union wgm_sockaddr *a)
-{
-	if (a->sa.sa_family == AF_INET)
-		return (ntohl(a->in.sin_addr.s_addr) >> 24) == 127;
-	return a->sa.sa_family == AF_INET6 &&
-	       (IN6_IS_ADDR_LOOPBACK(&a->in6.sin6_addr) ||
-		(IN6_IS_ADDR_V4MAPPED(&a->in6.sin6_addr) &&
-		 a->in6.sin6_addr.s6_addr[12] == 127));
-}
 
 static int send_relay_tcp(struct meshd *d, uint32_t id, bool on)
 {
@@ -69,31 +61,19 @@ static int send_relay_tcp(struct meshd *d, uint32_t id, bool on)
 /* A carrier socket on the control connection's local address; -1 on failure. */
 static int carrier_open(struct meshd *d, struct meshd_carrier *c)
 {
-	struct sockaddr_storage ss;
-	socklen_t sl = sizeof(ss);
 	union wgm_sockaddr a;
 	char t[WGM_ADDRSTRLEN];
+	socklen_t sl;
 	int fd;
 
-	if (getsockname(d->conn.fd, (struct sockaddr *)&ss, &sl) || sl > sizeof(a))
+	if (meshd_relay_local_addr(d->conn.fd, &a))
 		return -1;
-	memset(&a, 0, sizeof(a));
-	memcpy(&a, &ss, sl);
-	if (a.sa.sa_family == AF_INET6 && IN6_IS_ADDR_V4MAPPED(&a.in6.sin6_addr)) {
-		struct in_addr v4;
-
-		memcpy(&v4, &a.in6.sin6_addr.s6_addr[12], 4);
-		memset(&a, 0, sizeof(a));
-		a.in.sin_family = AF_INET;
-		a.in.sin_addr = v4;
-	}
-	if (a.sa.sa_family != AF_INET && a.sa.sa_family != AF_INET6)
-		return -1;
-	if (addr_is_loopback(&a)) {
-		if (!d->carrier_loopback_logged)
-			logmsg("relay: cannot carry the relay over TCP: the control connection leaves from %s, a loopback address, which the kernel does not take as a candidate",
+	/* the kernel takes only such addresses as candidates */
+	if (!wgm_pm_external_ok(&a)) {
+		if (!d->carrier_addr_logged)
+			logmsg("relay: cannot carry the relay over TCP: the control connection leaves from %s, which the kernel does not take as a candidate (loopback, link-local, ...)",
 			       wgm_format_endpoint(&a, t, sizeof(t)));
-		d->carrier_loopback_logged = true;
+		d->carrier_addr_logged = true;
 		return -1;
 	}
 	if (a.sa.sa_family == AF_INET)
