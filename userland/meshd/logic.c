@@ -628,6 +628,18 @@ bool meshd_want_relay_tcp(enum meshd_relay_tcp_mode mode, uint8_t service_versio
 	return stun_servers && !n_mapped && stun_age_ms >= MESHD_UDP_BLOCKED_MS;
 }
 
+uint64_t meshd_relay_tcp_due(enum meshd_relay_tcp_mode mode, uint8_t service_version,
+			     unsigned int stun_servers, uint64_t stun_since_ms,
+			     size_t n_mapped, uint64_t now_ms)
+{
+	uint64_t due = stun_since_ms + MESHD_UDP_BLOCKED_MS;
+
+	if (mode != MESHD_RELAY_TCP_AUTO || service_version < 4 || !stun_servers ||
+	    n_mapped || due <= now_ms)
+		return UINT64_MAX;
+	return due;
+}
+
 bool meshd_want_punch_request(const struct meshd_peer *p,
 			      const struct mesh_conf_peer *kp, uint64_t now_ms)
 {

@@ -112,6 +112,15 @@ enum meshd_relay_tcp_mode {
 bool meshd_want_relay_tcp(enum meshd_relay_tcp_mode mode, uint8_t service_version,
 			  unsigned int stun_servers, uint64_t stun_age_ms, size_t n_mapped);
 
+/*
+ * When meshd_want_relay_tcp() turns true by time alone (auto mode, the
+ * STUN servers still silent): the moment, while it is ahead of @now_ms;
+ * UINT64_MAX otherwise (nothing to wake up for).
+ */
+uint64_t meshd_relay_tcp_due(enum meshd_relay_tcp_mode mode, uint8_t service_version,
+			     unsigned int stun_servers, uint64_t stun_since_ms,
+			     size_t n_mapped, uint64_t now_ms);
+
 struct meshd_peer {
 	uint8_t pubkey[MP_KEY_LEN];
 	char name[MP_NAME_MAX + 1];

@@ -153,9 +153,14 @@ static int run(struct meshd *d)
 		if (meshd_portmap_wake(&d->pm) < wake)
 			wake = meshd_portmap_wake(&d->pm);
 		/* when unanswered STUN would put the relays on TCP */
-		if (d->connected && !d->relay_tcp && d->stun_n && !d->n_mapped &&
-		    d->stun_since_ms + MESHD_UDP_BLOCKED_MS < wake)
-			wake = d->stun_since_ms + MESHD_UDP_BLOCKED_MS;
+		if (d->connected) {
+			uint64_t due = meshd_relay_tcp_due(d->o.relay_tcp, d->welcome.hello_version,
+							   d->stun_n, d->stun_since_ms,
+							   d->n_mapped, now);
+
+			if (due < wake)
+				wake = due;
+		}
 		if (d->connected) {
 			if (d->next_ping_ms < wake)
 				wake = d->next_ping_ms;

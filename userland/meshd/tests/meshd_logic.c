@@ -893,6 +893,14 @@ TEST(relay_over_tcp)
 	/* an answer says UDP gets out; no server, nothing to judge by */
 	EXPECT_FALSE(meshd_want_relay_tcp(MESHD_RELAY_TCP_AUTO, 4, 2, 60000, 1));
 	EXPECT_FALSE(meshd_want_relay_tcp(MESHD_RELAY_TCP_AUTO, 4, 0, 60000, 0));
+	/* the wake-up for that moment: only ahead of now, only in auto mode */
+	EXPECT_EQ(1000 + MESHD_UDP_BLOCKED_MS,
+		  meshd_relay_tcp_due(MESHD_RELAY_TCP_AUTO, 4, 2, 1000, 0, 5000));
+	EXPECT_EQ(UINT64_MAX, meshd_relay_tcp_due(MESHD_RELAY_TCP_AUTO, 4, 2, 1000, 0,
+						  1000 + MESHD_UDP_BLOCKED_MS));
+	EXPECT_EQ(UINT64_MAX, meshd_relay_tcp_due(MESHD_RELAY_TCP_NEVER, 4, 2, 1000, 0, 5000));
+	EXPECT_EQ(UINT64_MAX, meshd_relay_tcp_due(MESHD_RELAY_TCP_AUTO, 3, 2, 1000, 0, 5000));
+	EXPECT_EQ(UINT64_MAX, meshd_relay_tcp_due(MESHD_RELAY_TCP_AUTO, 4, 2, 1000, 1, 5000));
 
 	/* carried over TCP: the kernel's relay candidate is the local carrier */
 	memset(self, 0xee, sizeof(self));
