@@ -337,6 +337,23 @@ void fuzz_seeds(fuzz_emit_fn emit)
 		snprintf(name, sizeof(name), "msg-%s", mp_type_name(t));
 		emit(name, buf, 1 + (size_t)n);
 	}
+	/* version 5: PUNCH with a birthday role and the peer's mapped candidate */
+	{
+		struct mp_msg m;
+
+		memset(&m, 0, sizeof(m));
+		m.type = MP_PUNCH;
+		memset(m.u.punch.pubkey, 0x22, MP_KEY_LEN);
+		sample_cands(&m.u.punch.cand);
+		m.u.punch.version = 5;
+		m.u.punch.birthday = MP_BIRTHDAY_OPEN;
+		m.u.punch.mapped = 0;
+		n = mp_msg_encode(&m, body, sizeof(body));
+		FUZZ_CHECK(n > 0);
+		buf[0] = 0;
+		memcpy(buf + 1, body, (size_t)n);
+		emit("msg-PUNCH-v5", buf, 1 + (size_t)n);
+	}
 	/* mode 1: the frames of a session (WELCOME, PEER, SYNC_END, PING, PUNCH) */
 	{
 		static const uint8_t order[] = { MP_WELCOME, MP_PEER, MP_SYNC_END, MP_PING,

@@ -20,7 +20,7 @@ static void usage(FILE *f)
 		"                 [--max-nodes N] [--max-pending N] [--max-pending-per-address N]\n"
 		"                 [--max-connections N]\n"
 		"                 [--relay-ports LO-HI|any:N] [--relay-rate BYTES] [--relay-max-per-node N]\n"
-		"                 [--no-relay]\n"
+		"                 [--no-relay] [--no-birthday]\n"
 		"       meshcoord [--state DIR] nodes\n"
 		"       meshcoord [--state DIR] remove NODE   (name, public key or address)\n"
 		"       meshcoord [--state DIR] pubkey\n"
@@ -98,6 +98,7 @@ int main(int argc, char **argv)
 		{ "relay-rate", required_argument, NULL, 'B' },
 		{ "relay-max-per-node", required_argument, NULL, 'M' },
 		{ "no-relay", no_argument, NULL, 'n' },
+		{ "no-birthday", no_argument, NULL, 'b' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -194,6 +195,10 @@ int main(int argc, char **argv)
 			cfg.relay = false;
 			svc_opts = true;
 			break;
+		case 'b':
+			cfg.no_birthday = true;
+			svc_opts = true;
+			break;
 		case 'e':
 			key_opts = true;
 			expires = coord_parse_duration(optarg);
@@ -247,7 +252,7 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (svc_opts) {
-		fprintf(stderr, "meshcoord: --listen/--stun/--stun2/--max-*/--relay-*/--no-relay apply to the service only\n");
+		fprintf(stderr, "meshcoord: --listen/--stun/--stun2/--max-*/--relay-*/--no-relay/--no-birthday apply to the service only\n");
 		return 2;
 	}
 	if (!state_ok(cfg.state_dir, !strcmp(argv[0], "pubkey") ||

@@ -111,7 +111,7 @@ struct snode {
 	bool seen_dirty, cand_dirty;	/* a write met a lock: retried */
 	int64_t waiters[PUNCH_WAITERS];	/* node ids, 0: free */
 	bool nat_dirty;			/* n.nat met a lock: retried */
-	/* peers whose "not punching" was logged since n.nat last changed */
+	/* peers whose strategy line was logged since n.nat last changed */
 	int64_t declined[PUNCH_WAITERS];
 };
 
@@ -257,14 +257,38 @@ static void push_peer(struct server *s, const struct snode *n)
  * message, and an agent hands new candidates to its kernel, which probes
  * them at once; pairs with a live path are left alone.
  */
-int coord_pair_strategy(uint8_t nat_a, uint8_t nat_b)
+struct coord_strategy coord_pair_strategy(uint8_t nat_a, uint8_t nat_b, bool birthday)
 {
-	if (nat_a == MP_NAT_HARD && nat_b == MP_NAT_HARD)
-		return MP_NOPUNCH_BOTH_HARD;
-	return 0;
+	struct coord_strategy st = { 0, MP_BIRTHDAY_NONE, MP_BIRTHDAY_NONE };
+
+	if (nat_a == MP_NAT_HARD && nat_b == MP_NAT_HARD) {
+		st.no_punch = MP_NOPUNCH_BOTH_HARD;
+	} else if (birthday && nat_a == MP_NAT_HARD && nat_b == MP_NAT_EASY) {
+		st.birthday_a = MP_BIRTHDAY_OPEN;
+		st.birthday_b = MP_BIRTHDAY_SPRAY;
+	} else if (birthday && nat_a == MP_NAT_EASY && nat_b == MP_NAT_HARD) {
+		st.birthday_a = MP_BIRTHDAY_SPRAY;
+		st.birthday_b = MP_BIRTHDAY_OPEN;
+	}
+	return st;
 }
 
-/* Log "not punching" for a pair once per NAT report of a (ring of ids). */
+uint8_t coord_mapped_cand(const struct mp_candidates *c, const struct mp_candidate *src)
+{
+	unsigned int i;
+
+	if (src->family != AF_INET)
+		return MP_MAPPED_NONE;
+	for (i = 0; i < c->n && i < MP_MAX_CANDIDATES; i++)
+		if (c->c[i].family == AF_INET && !memcmp(c->c[i].addr, src->addr, 4))
+			return (uint8_t)i;
+	return MP_MAPPED_NONE;
+}
+
+/*
+ * Log a pair's strategy ("not punching", a birthday search) once per NAT
+ * report of a (ring of ids).
+ */
 static bool declined_new(struct snode *a, const struct snode *b)
 {
 	unsigned int i;
@@ -298,25 +322,66 @@ static void no_punch_pair(struct snode *a, struct snode *b, uint8_t reason)
 	}
 }
 
+/*
+ * A birthday search needs both sides' mapped candidates (the open side
+ * aims at the easy side's mapping, the spray side at the hard side's
+ * address): without one the pair gets a plain punch.  Logged once per pair
+ * as "not punching" is.
+ */
+static void birthday_check(struct snode *a, struct snode *b, struct coord_strategy *st,
+			   uint8_t mapped_a, uint8_t mapped_b)
+{
+	const struct snode *open, *spray;
+	bool fresh;
+
+	if (st->birthday_a == MP_BIRTHDAY_NONE)
+		return;
+	fresh = declined_new(a, b) | declined_new(b, a);
+	if (mapped_a == MP_MAPPED_NONE || mapped_b == MP_MAPPED_NONE) {
+		if (fresh)
+			logmsg("punch %s <-> %s: no birthday search: %s has no IPv4 candidate at the address it connects from; plain punch",
+			       a->n.name, b->n.name,
+			       mapped_a == MP_MAPPED_NONE ? a->n.name : b->n.name);
+		st->birthday_a = st->birthday_b = MP_BIRTHDAY_NONE;
+		return;
+	}
+	open = st->birthday_a == MP_BIRTHDAY_OPEN ? a : b;
+	spray = open == a ? b : a;
+	if (fresh)
+		logmsg("punch %s <-> %s: birthday search (%s opens, %s sprays)", a->n.name,
+		       b->n.name, open->n.name, spray->n.name);
+}
+
 static bool punch_pair(struct server *s, struct snode *a, struct snode *b)
 {
 	struct mp_msg m = { .type = MP_PUNCH };
-	int why;
+	struct coord_strategy st;
+	uint8_t mapped_a, mapped_b;
 
 	if (!a || !b || a == b || !node_ready(a) || !node_ready(b) || !a->n.cand.n ||
 	    !b->n.cand.n)
 		return false;
-	why = coord_pair_strategy(a->n.nat, b->n.nat);
-	if (why) {
-		no_punch_pair(a, b, (uint8_t)why);
+	st = coord_pair_strategy(a->n.nat, b->n.nat, !s->cfg->no_birthday &&
+				 a->conn->version >= 5 && b->conn->version >= 5);
+	if (st.no_punch) {
+		no_punch_pair(a, b, st.no_punch);
 		relay_pair(s, a, b);	/* the pair's only path */
 		return true;	/* answered: nothing to keep for later */
 	}
+	mapped_a = coord_mapped_cand(&a->n.cand, &a->conn->src);
+	mapped_b = coord_mapped_cand(&b->n.cand, &b->conn->src);
+	birthday_check(a, b, &st, mapped_a, mapped_b);
 	memcpy(m.u.punch.pubkey, b->n.pubkey, MP_KEY_LEN);
 	m.u.punch.cand = b->n.cand;
+	m.u.punch.version = a->conn->version >= 5 ? 5 : 1;
+	m.u.punch.birthday = st.birthday_a;
+	m.u.punch.mapped = mapped_b;
 	send_or_kill(a->conn, &m);
 	memcpy(m.u.punch.pubkey, a->n.pubkey, MP_KEY_LEN);
 	m.u.punch.cand = a->n.cand;
+	m.u.punch.version = b->conn->version >= 5 ? 5 : 1;
+	m.u.punch.birthday = st.birthday_b;
+	m.u.punch.mapped = mapped_a;
 	send_or_kill(b->conn, &m);
 	return true;
 }

@@ -56,6 +56,7 @@ struct coord_cfg {
 	unsigned int relay_any;
 	uint64_t relay_rate;		/* bytes/s per side; 0: no cap */
 	unsigned int relay_max_per_node;
+	bool no_birthday;		/* --no-birthday: plain punches only */
 };
 
 /*
@@ -93,12 +94,30 @@ bool coord_cand_usable(const struct mp_candidate *c);
 
 /*
  * What to do when a pair needs a punch, from the NAT mapping types its
- * nodes reported (MP_NAT_*): 0 punch (today's behaviour: any pair with an
- * easy or unknown side), or the enum mp_nopunch reason not to (both hard:
- * two endpoint-dependent mappings never meet; the pair stays on the relay
- * where there is one).  Pure.
+ * nodes reported (MP_NAT_*): no_punch is the enum mp_nopunch reason not to
+ * punch (both hard: two endpoint-dependent mappings never meet; the pair
+ * stays on the relay where there is one), 0 to punch.  A punched pair of
+ * one easy and one hard side searches as well when @birthday (both agents
+ * speak version 5 and --no-birthday is not given): the hard side opens
+ * sockets towards the easy side's mapping (MP_BIRTHDAY_OPEN), the easy
+ * side sprays the hard side's ports (MP_BIRTHDAY_SPRAY); every other pair
+ * gets a plain punch (MP_BIRTHDAY_NONE on both sides).  Pure.
  */
-int coord_pair_strategy(uint8_t nat_a, uint8_t nat_b);
+struct coord_strategy {
+	uint8_t no_punch;		/* enum mp_nopunch, 0: punch */
+	uint8_t birthday_a, birthday_b;	/* MP_BIRTHDAY_* of each side */
+};
+
+struct coord_strategy coord_pair_strategy(uint8_t nat_a, uint8_t nat_b, bool birthday);
+
+/*
+ * The index in c of a node's NAT-mapped candidate: the first IPv4 one at
+ * the address its connection to the service comes from (@src, IPv4; a NAT
+ * maps the tunnel's UDP socket to the same public address as the control
+ * connection, and STUN reports that mapping as a candidate), or
+ * MP_MAPPED_NONE.  Pure.
+ */
+uint8_t coord_mapped_cand(const struct mp_candidates *c, const struct mp_candidate *src);
 
 /* Runs until SIGTERM/SIGINT/SIGHUP (0) or a fatal error (-1). */
 int coord_serve(const struct coord_cfg *cfg, struct wgm_err *err);

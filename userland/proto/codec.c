@@ -308,6 +308,13 @@ int mp_msg_encode(const struct mp_msg *m, uint8_t *buf, size_t cap)
 	case MP_PUNCH:
 		put(&w, m->u.punch.pubkey, MP_KEY_LEN);
 		put_cands(&w, &m->u.punch.cand);
+		if (m->u.punch.version >= 5) {
+			put8(&w, m->u.punch.birthday);
+			put8(&w, m->u.punch.mapped);
+			if (m->u.punch.mapped != MP_MAPPED_NONE &&
+			    m->u.punch.mapped >= m->u.punch.cand.n)
+				w.bad = true;
+		}
 		break;
 	case MP_NAT:
 		put8(&w, m->u.nat);
@@ -416,6 +423,17 @@ int mp_msg_decode(struct mp_msg *m, const uint8_t *buf, size_t len)
 	case MP_PUNCH:
 		get(&r, m->u.punch.pubkey, MP_KEY_LEN);
 		get_cands(&r, &m->u.punch.cand);
+		/* version 5 appends the birthday role and mapped; before, it ends here */
+		m->u.punch.version = 1;
+		m->u.punch.mapped = MP_MAPPED_NONE;
+		if (!r.bad && r.off < r.len) {
+			m->u.punch.version = 5;
+			m->u.punch.birthday = get8(&r);
+			m->u.punch.mapped = get8(&r);
+			if (m->u.punch.mapped != MP_MAPPED_NONE &&
+			    m->u.punch.mapped >= m->u.punch.cand.n)
+				r.bad = true;
+		}
 		break;
 	case MP_NAT:
 		m->u.nat = get8(&r);
@@ -505,6 +523,20 @@ const char *mp_nat_name(uint8_t nat, char buf[24])
 		return "hard";
 	}
 	snprintf(buf, 24, "unknown (%u)", nat);
+	return buf;
+}
+
+const char *mp_birthday_name(uint8_t role, char buf[24])
+{
+	switch (role) {
+	case MP_BIRTHDAY_NONE:
+		return "none";
+	case MP_BIRTHDAY_OPEN:
+		return "open";
+	case MP_BIRTHDAY_SPRAY:
+		return "spray";
+	}
+	snprintf(buf, 24, "role %u", role);
 	return buf;
 }
 

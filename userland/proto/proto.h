@@ -39,12 +39,15 @@
  * RELAY_DATA (both ways): the relay carried over this connection when the
  * agent's network lets no UDP out (relay.rst, "TCP fallback"); a service
  * accepts them only from agents that said 4, and an agent sends them only
- * when the service answered 4.  mp_client_connect() tries the highest
- * version, then each lower one in turn when the service closes the
- * connection after HELLO (a version-1 service does so) or answers ERROR
- * PROTO (a version-2 service does).  The handshake is the same in all.
+ * when the service answered 4.  Version 5 adds PUNCH's birthday role and
+ * the index of the peer's NAT-mapped candidate, two bytes after the
+ * candidate list (struct mp_punch), written only to agents that said 5.
+ * mp_client_connect() tries the highest version, then each lower one in
+ * turn when the service closes the connection after HELLO (a version-1
+ * service does so) or answers ERROR PROTO (a version-2 service does).  The
+ * handshake is the same in all.
  */
-#define MP_HELLO_VERSION	4
+#define MP_HELLO_VERSION	5
 #define MP_KEY_LEN		32
 #define MP_TAG_LEN		16
 /* Largest frame body accepted (ciphertext incl. tag, or a handshake message). */
@@ -100,6 +103,19 @@ enum mp_type {
 #define MP_NAT_UNKNOWN		0
 #define MP_NAT_EASY		1
 #define MP_NAT_HARD		2
+
+/*
+ * The birthday search a PUNCH asks for (version 5; probing.rst, "Birthday
+ * search"): the side this agent takes when one NAT of the pair maps per
+ * destination (hard) and the other does not (easy).  The numbers are the
+ * kernel's enum wgm_birthday_role.  Other values decode (a newer
+ * service's) and count as none.
+ */
+#define MP_BIRTHDAY_NONE	0	/* a plain punch */
+#define MP_BIRTHDAY_OPEN	1	/* our NAT is hard: open sockets towards the peer's mapping */
+#define MP_BIRTHDAY_SPRAY	2	/* our NAT is easy: probe ports of the peer's address */
+/* PUNCH's mapped when no candidate is known to be the peer's NAT mapping */
+#define MP_MAPPED_NONE		0xff
 
 /* Why the service does not punch a pair (MP_NO_PUNCH); others decode. */
 enum mp_nopunch {
@@ -188,6 +204,19 @@ struct mp_peer {
 struct mp_punch {
 	uint8_t pubkey[MP_KEY_LEN];	/* the other side */
 	struct mp_candidates cand;	/* its candidates */
+	/*
+	 * 1 (or 0): the body ends after the candidate list (a service before
+	 * version 5, or an agent that said less); 5: birthday and mapped
+	 * follow.  The encoder writes them when 5 or more.
+	 */
+	uint8_t version;
+	uint8_t birthday;		/* MP_BIRTHDAY_*, this agent's side */
+	/*
+	 * The index in cand of the peer's NAT-mapped candidate (the one at
+	 * the address the peer connects to the service from: its STUN
+	 * mapping), below cand.n, or MP_MAPPED_NONE (also when absent).
+	 */
+	uint8_t mapped;
 };
 
 struct mp_no_punch {
@@ -420,6 +449,8 @@ int mp_send_ping(struct mp_conn *c, uint64_t token, struct mp_err *err);
 int mp_send_nat(struct mp_conn *c, uint8_t nat, struct mp_err *err);
 /* "unknown", "easy", "hard", or "unknown (N)" for other values; buf of 24. */
 const char *mp_nat_name(uint8_t nat, char buf[24]);
+/* "none", "open", "spray", or "role N" for other values; buf of 24. */
+const char *mp_birthday_name(uint8_t role, char buf[24]);
 /* What a NO_PUNCH reason means ("both NATs endpoint-dependent"). */
 const char *mp_nopunch_text(uint8_t reason, char buf[48]);
 /* Ask for a new simultaneous PUNCH with peer (rate-limited by the service). */

@@ -239,6 +239,87 @@ TEST(codec_nat_and_no_punch)
 	EXPECT_STREQ("NO_PUNCH", mp_type_name(MP_NO_PUNCH));
 }
 
+/*
+ * PUNCH, version 5: the birthday role and the mapped candidate's index, two
+ * bytes after the list; absent (version 1) they decode as none.
+ */
+TEST(codec_punch_birthday)
+{
+	uint8_t v1[128], v5[128];
+	struct mp_msg m = { .type = MP_PUNCH }, d;
+	char t[24];
+	int n1, n5;
+
+	memset(m.u.punch.pubkey, 0xab, 32);
+	m.u.punch.cand.n = 2;
+	cand4(&m.u.punch.cand.c[0], "192.168.1.7", 51820);
+	cand4(&m.u.punch.cand.c[1], "203.0.113.3", 40000);
+	m.u.punch.birthday = MP_BIRTHDAY_OPEN;	/* not written before version 5 */
+	m.u.punch.mapped = 1;
+	n1 = mp_msg_encode(&m, v1, sizeof(v1));
+	ASSERT_EQ(1 + 32 + 1 + 2 * 7, n1);
+	ASSERT_EQ(0, mp_msg_decode(&d, v1, (size_t)n1));
+	EXPECT_EQ(1, d.u.punch.version);
+	EXPECT_EQ(MP_BIRTHDAY_NONE, d.u.punch.birthday);
+	EXPECT_EQ(MP_MAPPED_NONE, d.u.punch.mapped);
+	m.u.punch.version = 1;		/* the same bytes */
+	EXPECT_EQ(n1, mp_msg_encode(&m, v5, sizeof(v5)));
+
+	m.u.punch.version = 5;
+	n5 = mp_msg_encode(&m, v5, sizeof(v5));
+	ASSERT_EQ(n1 + 2, n5);
+	EXPECT_EQ(0, memcmp(v1, v5, (size_t)n1));
+	EXPECT_EQ(1, v5[n1]);		/* open */
+	EXPECT_EQ(1, v5[n1 + 1]);	/* the second candidate */
+	ASSERT_EQ(0, mp_msg_decode(&d, v5, (size_t)n5));
+	EXPECT_EQ(5, d.u.punch.version);
+	EXPECT_EQ(MP_BIRTHDAY_OPEN, d.u.punch.birthday);
+	EXPECT_EQ(1, d.u.punch.mapped);
+	EXPECT_EQ(2, d.u.punch.cand.n);
+	EXPECT_TRUE(roundtrip(&m));
+
+	/* spray with no mapped candidate known */
+	m.u.punch.birthday = MP_BIRTHDAY_SPRAY;
+	m.u.punch.mapped = MP_MAPPED_NONE;
+	ASSERT_EQ(n5, mp_msg_encode(&m, v5, sizeof(v5)));
+	EXPECT_EQ(2, v5[n1]);
+	EXPECT_EQ(0xff, v5[n1 + 1]);
+	ASSERT_EQ(0, mp_msg_decode(&d, v5, (size_t)n5));
+	EXPECT_EQ(MP_BIRTHDAY_SPRAY, d.u.punch.birthday);
+	EXPECT_EQ(MP_MAPPED_NONE, d.u.punch.mapped);
+
+	/* a role this version does not know decodes (a newer service's) */
+	v5[n1] = 9;
+	ASSERT_EQ(0, mp_msg_decode(&d, v5, (size_t)n5));
+	EXPECT_EQ(9, d.u.punch.birthday);
+	EXPECT_STREQ("role 9", mp_birthday_name(9, t));
+	EXPECT_STREQ("open", mp_birthday_name(MP_BIRTHDAY_OPEN, t));
+	EXPECT_STREQ("spray", mp_birthday_name(MP_BIRTHDAY_SPRAY, t));
+	EXPECT_STREQ("none", mp_birthday_name(MP_BIRTHDAY_NONE, t));
+
+	/* bounds: mapped past the list, one byte only, trailing bytes */
+	v5[n1 + 1] = 2;
+	EXPECT_EQ(-1, mp_msg_decode(&d, v5, (size_t)n5));
+	v5[n1 + 1] = 0xfe;
+	EXPECT_EQ(-1, mp_msg_decode(&d, v5, (size_t)n5));
+	v5[n1 + 1] = 0;
+	ASSERT_EQ(0, mp_msg_decode(&d, v5, (size_t)n5));
+	EXPECT_EQ(0, d.u.punch.mapped);
+	EXPECT_EQ(-1, mp_msg_decode(&d, v5, (size_t)n1 + 1));
+	v5[n5] = 0;
+	EXPECT_EQ(-1, mp_msg_decode(&d, v5, (size_t)n5 + 1));
+	/* an empty list has no candidate to name */
+	m.u.punch.cand.n = 0;
+	m.u.punch.mapped = MP_MAPPED_NONE;
+	ASSERT_EQ(1 + 32 + 1 + 2, mp_msg_encode(&m, v5, sizeof(v5)));
+	ASSERT_EQ(0, mp_msg_decode(&d, v5, 1 + 32 + 1 + 2));
+	v5[1 + 32 + 1 + 1] = 0;
+	EXPECT_EQ(-1, mp_msg_decode(&d, v5, 1 + 32 + 1 + 2));
+	/* the encoder refuses an index past the list */
+	m.u.punch.mapped = 0;
+	EXPECT_EQ(-1, mp_msg_encode(&m, v5, sizeof(v5)));
+}
+
 TEST(codec_decoded_fields)
 {
 	uint8_t buf[512];

@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* meshcoord's pure decisions: the punch strategy per pair, --stun2's default. */
+/* meshcoord's pure decisions: the punch strategy per pair, the mapped candidate, --stun2's default. */
 #include "kselftest_harness.h"
 #include "coord_test.h"
+
+#include <arpa/inet.h>
+#include <string.h>
 
 #include "proto.h"
 #include "server.h"
@@ -9,18 +12,79 @@
 TEST(pair_strategy)
 {
 	static const uint8_t all[] = { MP_NAT_UNKNOWN, MP_NAT_EASY, MP_NAT_HARD };
-	unsigned int i, j;
+	struct coord_strategy st;
+	unsigned int i, j, b;
 
-	EXPECT_EQ(MP_NOPUNCH_BOTH_HARD, coord_pair_strategy(MP_NAT_HARD, MP_NAT_HARD));
+	for (b = 0; b < 2; b++) {
+		st = coord_pair_strategy(MP_NAT_HARD, MP_NAT_HARD, b);
+		EXPECT_EQ(MP_NOPUNCH_BOTH_HARD, st.no_punch);
+		EXPECT_EQ(MP_BIRTHDAY_NONE, st.birthday_a);
+		EXPECT_EQ(MP_BIRTHDAY_NONE, st.birthday_b);
+	}
 	/* every other pair is punched, as before NAT types existed */
+	for (b = 0; b < 2; b++)
+		for (i = 0; i < 3; i++)
+			for (j = 0; j < 3; j++)
+				if (all[i] != MP_NAT_HARD || all[j] != MP_NAT_HARD)
+					EXPECT_EQ(0, coord_pair_strategy(all[i], all[j], b).no_punch)
+						TH_LOG("%u %u %u", all[i], all[j], b);
+	/* easy <-> hard: the hard side opens, the easy side sprays */
+	st = coord_pair_strategy(MP_NAT_HARD, MP_NAT_EASY, true);
+	EXPECT_EQ(MP_BIRTHDAY_OPEN, st.birthday_a);
+	EXPECT_EQ(MP_BIRTHDAY_SPRAY, st.birthday_b);
+	st = coord_pair_strategy(MP_NAT_EASY, MP_NAT_HARD, true);
+	EXPECT_EQ(MP_BIRTHDAY_SPRAY, st.birthday_a);
+	EXPECT_EQ(MP_BIRTHDAY_OPEN, st.birthday_b);
+	/* ... unless turned off (--no-birthday, an agent before version 5) */
+	st = coord_pair_strategy(MP_NAT_EASY, MP_NAT_HARD, false);
+	EXPECT_EQ(MP_BIRTHDAY_NONE, st.birthday_a);
+	EXPECT_EQ(MP_BIRTHDAY_NONE, st.birthday_b);
+	/* an unknown side, easy <-> easy: a plain punch */
 	for (i = 0; i < 3; i++)
-		for (j = 0; j < 3; j++)
-			if (all[i] != MP_NAT_HARD || all[j] != MP_NAT_HARD)
-				EXPECT_EQ(0, coord_pair_strategy(all[i], all[j]))
-					TH_LOG("%u %u", all[i], all[j]);
+		for (j = 0; j < 3; j++) {
+			if ((all[i] == MP_NAT_EASY && all[j] == MP_NAT_HARD) ||
+			    (all[i] == MP_NAT_HARD && all[j] == MP_NAT_EASY))
+				continue;
+			st = coord_pair_strategy(all[i], all[j], true);
+			EXPECT_EQ(MP_BIRTHDAY_NONE, st.birthday_a) TH_LOG("%u %u", all[i], all[j]);
+			EXPECT_EQ(MP_BIRTHDAY_NONE, st.birthday_b) TH_LOG("%u %u", all[i], all[j]);
+		}
 	/* symmetric */
-	EXPECT_EQ(coord_pair_strategy(MP_NAT_EASY, MP_NAT_HARD),
-		  coord_pair_strategy(MP_NAT_HARD, MP_NAT_EASY));
+	EXPECT_EQ(coord_pair_strategy(MP_NAT_EASY, MP_NAT_HARD, true).birthday_a,
+		  coord_pair_strategy(MP_NAT_HARD, MP_NAT_EASY, true).birthday_b);
+}
+
+static void cand4(struct mp_candidate *c, const char *ip, uint16_t port)
+{
+	memset(c, 0, sizeof(*c));
+	c->family = AF_INET;
+	inet_pton(AF_INET, ip, c->addr);
+	c->port = port;
+}
+
+/* The NAT-mapped candidate: the first IPv4 one at the connection's address. */
+TEST(mapped_candidate)
+{
+	struct mp_candidates c = { 0 };
+	struct mp_candidate src;
+
+	cand4(&src, "203.0.113.3", 0);
+	EXPECT_EQ(MP_MAPPED_NONE, coord_mapped_cand(&c, &src));
+	c.n = 4;
+	cand4(&c.c[0], "192.168.1.7", 51820);
+	c.c[1].family = AF_INET6;
+	inet_pton(AF_INET6, "2001:db8::cb00:7103", c.c[1].addr);
+	memcpy(c.c[1].addr, src.addr, 4);	/* IPv6 never matches */
+	c.c[1].port = 51820;
+	cand4(&c.c[2], "203.0.113.3", 40000);
+	cand4(&c.c[3], "203.0.113.3", 51820);	/* a port mapping after it */
+	EXPECT_EQ(2, coord_mapped_cand(&c, &src));
+	cand4(&src, "198.51.100.9", 0);		/* another NAT address */
+	EXPECT_EQ(MP_MAPPED_NONE, coord_mapped_cand(&c, &src));
+	/* connected over IPv6: nothing to compare */
+	memset(&src, 0, sizeof(src));
+	src.family = AF_INET6;
+	EXPECT_EQ(MP_MAPPED_NONE, coord_mapped_cand(&c, &src));
 }
 
 TEST(stun2_default)
