@@ -12,8 +12,9 @@
  *
  * Input: a list of (u16 length, message bytes).  Checked: no
  * out-of-bounds access, leak or UB; the table never holds two peers with
- * one key nor our own key; and meshd_diff() converges: once its request is
- * applied, a second diff asks for nothing.
+ * one key nor our own key; meshd_diff() converges: once its request is
+ * applied, a second diff asks for nothing; and a birthday search a PUNCH
+ * starts aims at its mapped IPv4 candidate, then waits out the gap.
  */
 #include <arpa/inet.h>
 #include <string.h>
@@ -171,6 +172,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct mp_msg m;
 	bool dirty = false, synced = false;
 	uint64_t now = 1000000;
+	struct mp_candidate tgt;
 	size_t len;
 	int ch;
 
@@ -227,6 +229,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			FUZZ_CHECK(!meshd_recandidate(p, &req, &err));
 			kernel_apply(&k, &req);
 			mesh_conf_device_free(&req);
+			/* a birthday search aims only at the PUNCH's own mapped IPv4 candidate */
+			if (meshd_birthday_decide(&m.u.punch, true, &p->birthday, now, &tgt) ==
+			    MESHD_BIRTHDAY_GO) {
+				FUZZ_CHECK(m.u.punch.mapped < m.u.punch.cand.n);
+				FUZZ_CHECK(tgt.family == AF_INET &&
+					   mp_candidate_equal(&tgt, &m.u.punch.cand.c[m.u.punch.mapped]));
+				meshd_birthday_note(&p->birthday, now);
+				FUZZ_CHECK(meshd_birthday_decide(&m.u.punch, true, &p->birthday, now,
+								 &tgt) == MESHD_BIRTHDAY_GAP);
+			}
 			break;
 		case MP_WELCOME:
 			/* a new session */

@@ -210,6 +210,7 @@ static void handle_msg(struct meshd *d, const struct mp_msg *m, bool *dirty)
 			*dirty = false;
 		p->no_punch = 0;
 		punch(d, p);
+		birthday_start(d, p, &m->u.punch);
 		break;
 	case MP_NO_PUNCH:
 		/* the service chose not to punch this pair: say why, once */

@@ -661,6 +661,65 @@ bool meshd_want_punch_request(const struct meshd_peer *p,
 	       now_ms - p->last_punch_ms >= MESHD_PUNCH_REQUEST_MS;
 }
 
+/* ---- birthday searches ---- */
+
+enum meshd_birthday_verdict meshd_birthday_decide(const struct mp_punch *pu, bool enabled,
+						  const struct meshd_birthday *h,
+						  uint64_t now_ms, struct mp_candidate *target)
+{
+	const struct mp_candidate *c;
+	uint64_t oldest = h->at[MESHD_BIRTHDAY_PER_HOUR - 1];
+
+	if (pu->birthday == MP_BIRTHDAY_NONE)
+		return MESHD_BIRTHDAY_NONE;
+	if (!enabled)
+		return MESHD_BIRTHDAY_OFF;
+	if (pu->birthday != MP_BIRTHDAY_OPEN && pu->birthday != MP_BIRTHDAY_SPRAY)
+		return MESHD_BIRTHDAY_ROLE;
+	if (pu->mapped == MP_MAPPED_NONE || pu->mapped >= pu->cand.n ||
+	    pu->mapped >= MP_MAX_CANDIDATES)
+		return MESHD_BIRTHDAY_NO_TARGET;
+	c = &pu->cand.c[pu->mapped];
+	if (c->family != AF_INET || !peer_cand_usable(c))
+		return MESHD_BIRTHDAY_NO_TARGET;
+	if (h->at[0] && now_ms - h->at[0] < MESHD_BIRTHDAY_GAP_MS)
+		return MESHD_BIRTHDAY_GAP;
+	if (oldest && now_ms - oldest < MESHD_BIRTHDAY_HOUR_MS)
+		return MESHD_BIRTHDAY_HOURLY;
+	*target = *c;
+	return MESHD_BIRTHDAY_GO;
+}
+
+_Static_assert(MESHD_BIRTHDAY_GAP_MS == 60000u && MESHD_BIRTHDAY_PER_HOUR == 6,
+	       "meshd_birthday_text() says 60 s and 6");
+
+const char *meshd_birthday_text(enum meshd_birthday_verdict v)
+{
+	switch (v) {
+	case MESHD_BIRTHDAY_GO:
+		return "searching";
+	case MESHD_BIRTHDAY_NONE:
+		return "no role given (a plain punch)";
+	case MESHD_BIRTHDAY_OFF:
+		return "turned off (--no-birthday)";
+	case MESHD_BIRTHDAY_ROLE:
+		return "a role this agent does not know";
+	case MESHD_BIRTHDAY_NO_TARGET:
+		return "the peer has no IPv4 STUN candidate";
+	case MESHD_BIRTHDAY_GAP:
+		return "one started less than 60 s ago";
+	case MESHD_BIRTHDAY_HOURLY:
+		return "6 in the last hour already";
+	}
+	return "?";
+}
+
+void meshd_birthday_note(struct meshd_birthday *h, uint64_t now_ms)
+{
+	memmove(&h->at[1], &h->at[0], (MESHD_BIRTHDAY_PER_HOUR - 1) * sizeof(h->at[0]));
+	h->at[0] = now_ms ? now_ms : 1;
+}
+
 /* ---- STUN servers and the NAT type ---- */
 
 static void add_server(union wgm_sockaddr *out, size_t *n, size_t max,

@@ -121,6 +121,46 @@ uint64_t meshd_relay_tcp_due(enum meshd_relay_tcp_mode mode, uint8_t service_ver
 			     unsigned int stun_servers, uint64_t stun_since_ms,
 			     size_t n_mapped, uint64_t now_ms);
 
+/* ---- birthday searches (issue 15, probing.rst "Birthday search") ---- */
+
+/* At most one search per peer this often, and this many per peer an hour. */
+#define MESHD_BIRTHDAY_GAP_MS	60000u
+#define MESHD_BIRTHDAY_PER_HOUR	6
+#define MESHD_BIRTHDAY_HOUR_MS	3600000u
+
+/* When a peer's last searches started (ms of now_ms(), 0: none), newest first. */
+struct meshd_birthday {
+	uint64_t at[MESHD_BIRTHDAY_PER_HOUR];
+};
+
+/* meshd_birthday_decide()'s answer. */
+enum meshd_birthday_verdict {
+	MESHD_BIRTHDAY_GO,		/* search: *target set */
+	MESHD_BIRTHDAY_NONE,		/* the PUNCH gives no role: a plain punch */
+	MESHD_BIRTHDAY_OFF,		/* --no-birthday */
+	MESHD_BIRTHDAY_ROLE,		/* a role this agent does not know */
+	MESHD_BIRTHDAY_NO_TARGET,	/* the peer has no IPv4 mapped candidate */
+	MESHD_BIRTHDAY_GAP,		/* one started less than the gap ago */
+	MESHD_BIRTHDAY_HOURLY,		/* the hour's searches are used up */
+};
+
+/*
+ * Whether a PUNCH (pu) starts a birthday search with its peer: it gives a
+ * role (open or spray), searches are on (@enabled), the peer's mapped
+ * candidate (pu->mapped, in pu->cand as sent) is a usable IPv4 address
+ * with a port, and the peer's history h allows one at @now_ms (none in the
+ * last MESHD_BIRTHDAY_GAP_MS, fewer than MESHD_BIRTHDAY_PER_HOUR in the
+ * last hour).  On MESHD_BIRTHDAY_GO *target is that candidate: open aims
+ * at it, spray at its address.  The checks go in the enum's order.
+ */
+enum meshd_birthday_verdict meshd_birthday_decide(const struct mp_punch *pu, bool enabled,
+						  const struct meshd_birthday *h,
+						  uint64_t now_ms, struct mp_candidate *target);
+/* Why not, for the log ("the peer has no IPv4 STUN candidate", ...). */
+const char *meshd_birthday_text(enum meshd_birthday_verdict v);
+/* A search started at @now_ms (the kernel took it). */
+void meshd_birthday_note(struct meshd_birthday *h, uint64_t now_ms);
+
 struct meshd_peer {
 	uint8_t pubkey[MP_KEY_LEN];
 	char name[MP_NAME_MAX + 1];
@@ -132,6 +172,7 @@ struct meshd_peer {
 	uint64_t last_punch_ms;		/* last PUNCH or PUNCH_REQUEST */
 	uint8_t no_punch;		/* last NO_PUNCH reason logged, 0: none */
 	struct meshd_relay relay;
+	struct meshd_birthday birthday;	/* the searches started with it */
 };
 
 struct meshd_peers {

@@ -221,7 +221,7 @@ static void usage(FILE *f)
 		"Usage: meshd --coord HOST[:PORT] --coord-key PUBKEY --interface DEV --state DIR\n"
 		"             [--authkey KEY] [--name NAME] [--listen-port PORT]\n"
 		"             [--stun HOST[:PORT]|none] [--no-portmap]\n"
-		"             [--relay-tcp auto|always|never]\n"
+		"             [--relay-tcp auto|always|never] [--no-birthday]\n"
 		"The wgmesh node agent; see meshd(8).  IPv6 addresses go in brackets,\n"
 		"[ADDRESS]:PORT; the ports default to " COORD_DEFAULT_PORT " (--coord) and "
 		STUN_DEFAULT_PORT " (--stun).\n");
@@ -276,6 +276,7 @@ static int parse_opts(int argc, char *argv[], struct opts *o)
 		{ "stun", required_argument, NULL, 'S' },
 		{ "no-portmap", no_argument, NULL, 'P' },
 		{ "relay-tcp", required_argument, NULL, 'T' },
+		{ "no-birthday", no_argument, NULL, 'B' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -329,6 +330,9 @@ static int parse_opts(int argc, char *argv[], struct opts *o)
 			break;
 		case 'P':
 			o->no_portmap = true;
+			break;
+		case 'B':
+			o->no_birthday = true;
 			break;
 		case 'T':
 			if (!strcmp(optarg, "auto")) {

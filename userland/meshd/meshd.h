@@ -17,6 +17,8 @@
  *   relay.c    meshcoord's relay allocations as relay candidates (relay.h)
  *   tcprelay.c the relay carried over the control connection when no UDP
  *              gets out: carrier sockets between the kernel and meshcoord
+ *   birthday.c birthday searches with a peer behind the other kind of NAT,
+ *              as PUNCH asks (probing.rst, "Birthday search")
  */
 #ifndef MESHD_MESHD_H
 #define MESHD_MESHD_H
@@ -56,6 +58,7 @@ struct opts {
 	bool stun_given;		/* --stun: not the service's list */
 	bool no_portmap;		/* --no-portmap */
 	enum meshd_relay_tcp_mode relay_tcp;	/* --relay-tcp */
+	bool no_birthday;		/* --no-birthday */
 };
 
 /*
@@ -90,6 +93,7 @@ struct meshd {
 	struct meshd_peers peers;
 	bool synced;			/* one SYNC_END seen since start */
 	bool punch_unsupported;		/* the module answered EOPNOTSUPP */
+	bool birthday_unsupported;	/* the module refused a birthday search */
 
 	/*
 	 * The kernel learns the tunnel socket's NAT mappings from the STUN
@@ -160,6 +164,10 @@ void tcprelay_close_all(struct meshd *d);
 unsigned int tcprelay_pollfds(const struct meshd *d, struct pollfd *pfd);
 void tcprelay_readable(struct meshd *d, int fd);
 void tcprelay_from_coord(struct meshd *d, const struct mp_relay_data *rd);
+
+/* birthday.c */
+/* After punch(): the birthday search pu gives this agent a role in, if any. */
+void birthday_start(struct meshd *d, struct meshd_peer *p, const struct mp_punch *pu);
 
 /* gather.c */
 void events_open(struct meshd *d);

@@ -935,4 +935,98 @@ TEST(relay_over_tcp)
 	meshd_peers_free(&t);
 }
 
+/*
+ * issue 15: the birthday search a PUNCH asks for, as a decision table:
+ * role, switch, target (the peer's mapped candidate, IPv4 and usable),
+ * then the bounds (one a minute, six an hour per peer).
+ */
+TEST(birthday_decisions)
+{
+	static const struct {
+		uint8_t role;
+		bool enabled;
+		uint8_t mapped;
+		enum meshd_birthday_verdict want;
+	} table[] = {
+		{ MP_BIRTHDAY_NONE, true, 1, MESHD_BIRTHDAY_NONE },
+		{ MP_BIRTHDAY_NONE, false, 1, MESHD_BIRTHDAY_NONE },
+		{ MP_BIRTHDAY_OPEN, false, 1, MESHD_BIRTHDAY_OFF },
+		{ MP_BIRTHDAY_SPRAY, false, 1, MESHD_BIRTHDAY_OFF },
+		{ 3, true, 1, MESHD_BIRTHDAY_ROLE },		/* a newer service's role */
+		{ MP_BIRTHDAY_OPEN, true, MP_MAPPED_NONE, MESHD_BIRTHDAY_NO_TARGET },
+		{ MP_BIRTHDAY_OPEN, true, 4, MESHD_BIRTHDAY_NO_TARGET },	/* past the list */
+		{ MP_BIRTHDAY_OPEN, true, 2, MESHD_BIRTHDAY_NO_TARGET },	/* IPv6 */
+		{ MP_BIRTHDAY_SPRAY, true, 3, MESHD_BIRTHDAY_NO_TARGET },	/* loopback */
+		{ MP_BIRTHDAY_OPEN, true, 1, MESHD_BIRTHDAY_GO },
+		{ MP_BIRTHDAY_SPRAY, true, 1, MESHD_BIRTHDAY_GO },
+		{ MP_BIRTHDAY_SPRAY, true, 0, MESHD_BIRTHDAY_GO },	/* private: the kernel judges */
+	};
+	struct meshd_birthday h = { { 0 } };
+	struct mp_punch pu;
+	struct mp_candidate t;
+	char s[MP_CAND_STRLEN];
+	uint64_t now = 10000000;
+	unsigned int i;
+
+	memset(&pu, 0, sizeof(pu));
+	pu.version = 5;
+	pu.cand.n = 4;
+	pu.cand.c[0] = cand4("192.168.1.7", 51820);
+	pu.cand.c[1] = cand4("203.0.113.3", 40000);
+	pu.cand.c[2].family = AF_INET6;
+	pu.cand.c[2].addr[0] = 0x20;
+	pu.cand.c[2].addr[15] = 1;
+	pu.cand.c[2].port = 40000;
+	pu.cand.c[3] = cand4("127.0.0.1", 51820);
+	for (i = 0; i < sizeof(table) / sizeof(table[0]); i++) {
+		pu.birthday = table[i].role;
+		pu.mapped = table[i].mapped;
+		memset(&t, 0, sizeof(t));
+		EXPECT_EQ(table[i].want, meshd_birthday_decide(&pu, table[i].enabled, &h, now, &t))
+			TH_LOG("row %u", i);
+		if (table[i].want == MESHD_BIRTHDAY_GO)
+			EXPECT_TRUE(mp_candidate_equal(&t, &pu.cand.c[table[i].mapped]));
+	}
+	pu.birthday = MP_BIRTHDAY_OPEN;
+	pu.mapped = 1;
+	ASSERT_EQ(MESHD_BIRTHDAY_GO, meshd_birthday_decide(&pu, true, &h, now, &t));
+	EXPECT_STREQ("203.0.113.3:40000", mp_candidate_format(&t, s));
+
+	/* one a minute: refused within the gap, allowed at its end */
+	meshd_birthday_note(&h, now);
+	EXPECT_EQ(MESHD_BIRTHDAY_GAP, meshd_birthday_decide(&pu, true, &h, now, &t));
+	EXPECT_EQ(MESHD_BIRTHDAY_GAP,
+		  meshd_birthday_decide(&pu, true, &h, now + MESHD_BIRTHDAY_GAP_MS - 1, &t));
+	EXPECT_EQ(MESHD_BIRTHDAY_GO,
+		  meshd_birthday_decide(&pu, true, &h, now + MESHD_BIRTHDAY_GAP_MS, &t));
+	/* six an hour: the seventh waits until the first is an hour old */
+	for (i = 1; i < MESHD_BIRTHDAY_PER_HOUR; i++)
+		meshd_birthday_note(&h, now + i * MESHD_BIRTHDAY_GAP_MS);
+	EXPECT_EQ(MESHD_BIRTHDAY_HOURLY,
+		  meshd_birthday_decide(&pu, true, &h, now + 6 * MESHD_BIRTHDAY_GAP_MS, &t));
+	EXPECT_EQ(MESHD_BIRTHDAY_HOURLY,
+		  meshd_birthday_decide(&pu, true, &h, now + MESHD_BIRTHDAY_HOUR_MS - 1, &t));
+	EXPECT_EQ(MESHD_BIRTHDAY_GO,
+		  meshd_birthday_decide(&pu, true, &h, now + MESHD_BIRTHDAY_HOUR_MS, &t));
+	/* the gap is checked first; the switch and the target before both */
+	EXPECT_EQ(MESHD_BIRTHDAY_GAP, meshd_birthday_decide(&pu, true, &h,
+		  now + 5 * MESHD_BIRTHDAY_GAP_MS + 1, &t));
+	EXPECT_EQ(MESHD_BIRTHDAY_OFF, meshd_birthday_decide(&pu, false, &h,
+		  now + 5 * MESHD_BIRTHDAY_GAP_MS + 1, &t));
+	pu.mapped = MP_MAPPED_NONE;
+	EXPECT_EQ(MESHD_BIRTHDAY_NO_TARGET, meshd_birthday_decide(&pu, true, &h,
+		  now + 5 * MESHD_BIRTHDAY_GAP_MS + 1, &t));
+	/* a note at 0 ms still counts */
+	memset(&h, 0, sizeof(h));
+	meshd_birthday_note(&h, 0);
+	pu.mapped = 1;
+	EXPECT_EQ(MESHD_BIRTHDAY_GAP, meshd_birthday_decide(&pu, true, &h, 1, &t));
+	/* texts for the log */
+	EXPECT_STREQ("the peer has no IPv4 STUN candidate",
+		     meshd_birthday_text(MESHD_BIRTHDAY_NO_TARGET));
+	EXPECT_STREQ("turned off (--no-birthday)", meshd_birthday_text(MESHD_BIRTHDAY_OFF));
+	EXPECT_STREQ("one started less than 60 s ago", meshd_birthday_text(MESHD_BIRTHDAY_GAP));
+	EXPECT_STREQ("6 in the last hour already", meshd_birthday_text(MESHD_BIRTHDAY_HOURLY));
+}
+
 TEST_HARNESS_MAIN
