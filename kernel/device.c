@@ -39,6 +39,7 @@
 
 #include "compat.h"
 #include "device.h"
+#include "birthday.h"
 #include "peer.h"
 #include "peerlookup.h"
 #include "socket.h"
@@ -103,6 +104,8 @@ static int wgm_stop(struct net_device *dev)
 	mutex_lock(&wg->device_update_lock);
 	/* no probe, punch or handshake rotation from here to the next open */
 	wgm_probe_device_stop(wg);
+	/* the birthday search and the peers' own sockets (birthday.c) */
+	wgm_birthday_device_stop(wg);
 	/* nothing arrives or leaves after this */
 	wgm_socket_reinit(wg, NULL, NULL);
 	list_for_each_entry(peer, &wg->peer_list, peer_list) {
@@ -366,6 +369,7 @@ static void wgm_uninit(struct net_device *dev)
 	/* its work sends from the sockets: stop it before they close */
 	wgm_stun_device_down(wg);
 	mutex_lock(&wg->device_update_lock);
+	wgm_birthday_device_stop(wg);
 	wgm_socket_reinit(wg, NULL, NULL);
 	mutex_unlock(&wg->device_update_lock);
 	/* handshakes that were queued still name peers: finish them first */
@@ -407,6 +411,7 @@ static void wgm_destruct(struct net_device *dev)
 	wgm_compat_tstats_free(dev);
 	memzero_explicit(&wg->static_identity, sizeof(wg->static_identity));
 	memzero_explicit(&wg->cookie_issuer, sizeof(wg->cookie_issuer));
+	mutex_destroy(&wg->bday_lock);
 	mutex_destroy(&wg->device_update_lock);
 }
 
@@ -451,6 +456,7 @@ static void wgm_setup(struct net_device *dev)
 	INIT_LIST_HEAD(&wg->device_list);
 	INIT_LIST_HEAD(&wg->peer_list);
 	mutex_init(&wg->device_update_lock);
+	mutex_init(&wg->bday_lock);
 	init_rwsem(&wg->static_identity.lock);
 	skb_queue_head_init(&wg->incoming_handshakes);
 	INIT_WORK(&wg->handshake_work, wgm_packet_handshake_receive_worker);

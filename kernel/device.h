@@ -30,6 +30,7 @@
 struct wgm_pubkey_hashtable;
 struct wgm_index_hashtable;
 struct wgm_stun;
+struct wgm_bday;
 
 struct wgm_static_identity {
 	u8 static_public[WGM_KEY_BYTES];
@@ -84,6 +85,10 @@ struct wgm_device {
 	unsigned long last_under_load;		/* jiffies; receive.c */
 
 	struct wgm_stun *stun;			/* stunclient.c; own locking */
+
+	/* birthday.c: the running birthday search, if any (see birthday.h) */
+	struct wgm_bday __rcu *bday;
+	struct mutex bday_lock;			/* bday, peers' own_sock; birthday.h */
 
 	/* drop counters by reason, shown by `ip -s link` as rx/tx errors */
 	atomic64_t rx_drop_invalid;		/* malformed, unknown type, bad length */

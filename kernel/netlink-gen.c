@@ -19,6 +19,16 @@ const struct nla_policy wgm_allowedip_nl_policy[WGM_ALLOWEDIP_A_FLAGS + 1] = {
 	[WGM_ALLOWEDIP_A_FLAGS] = NLA_POLICY_MASK(NLA_U32, 0x1),
 };
 
+const struct nla_policy wgm_birthday_nl_policy[WGM_BIRTHDAY_A_PORT + 1] = {
+	[WGM_BIRTHDAY_A_ROLE] = NLA_POLICY_MAX(NLA_U8, 2),
+	[WGM_BIRTHDAY_A_TARGET] = { .type = NLA_BINARY, },
+	[WGM_BIRTHDAY_A_COUNT] = NLA_POLICY_RANGE(NLA_U16, 1, WGM_BIRTHDAY_MAX_PROBES),
+	[WGM_BIRTHDAY_A_STATE] = NLA_POLICY_MAX(NLA_U8, 4),
+	[WGM_BIRTHDAY_A_SOCKETS] = { .type = NLA_U16, },
+	[WGM_BIRTHDAY_A_SENT] = { .type = NLA_U32, },
+	[WGM_BIRTHDAY_A_PORT] = { .type = NLA_U16, },
+};
+
 const struct nla_policy wgm_candidate_nl_policy[WGM_CANDIDATE_A_RELAY_KEY + 1] = {
 	[WGM_CANDIDATE_A_ENDPOINT] = { .type = NLA_BINARY, },
 	[WGM_CANDIDATE_A_STATE] = NLA_POLICY_MAX(NLA_U8, 3),
@@ -55,7 +65,7 @@ const struct nla_policy wgm_path_nl_policy[WGM_PATH_A_PAD + 1] = {
 	[WGM_PATH_A_NO_PATH_SINCE] = { .type = NLA_U64, },
 };
 
-const struct nla_policy wgm_peer_nl_policy[WGM_PEER_A_PATH_STATUS + 1] = {
+const struct nla_policy wgm_peer_nl_policy[WGM_PEER_A_BIRTHDAY + 1] = {
 	[WGM_PEER_A_PUBLIC_KEY] = NLA_POLICY_EXACT_LEN(WGM_KEY_LEN),
 	[WGM_PEER_A_PRESHARED_KEY] = NLA_POLICY_EXACT_LEN(WGM_KEY_LEN),
 	[WGM_PEER_A_FLAGS] = NLA_POLICY_MASK(NLA_U32, 0xf),
@@ -69,6 +79,7 @@ const struct nla_policy wgm_peer_nl_policy[WGM_PEER_A_PATH_STATUS + 1] = {
 	[WGM_PEER_A_CANDIDATES] = NLA_POLICY_NESTED_ARRAY(wgm_candidate_nl_policy),
 	[WGM_PEER_A_NAT_KEEPALIVE_INTERVAL] = { .type = NLA_U16, },
 	[WGM_PEER_A_PATH_STATUS] = NLA_POLICY_NESTED(wgm_path_nl_policy),
+	[WGM_PEER_A_BIRTHDAY] = NLA_POLICY_NESTED(wgm_birthday_nl_policy),
 };
 
 const struct nla_policy wgm_stun_nl_policy[WGM_STUN_A_PAD + 1] = {

@@ -14,11 +14,12 @@
 
 /* Common nested types */
 extern const struct nla_policy wgm_allowedip_nl_policy[WGM_ALLOWEDIP_A_FLAGS + 1];
+extern const struct nla_policy wgm_birthday_nl_policy[WGM_BIRTHDAY_A_PORT + 1];
 extern const struct nla_policy wgm_candidate_nl_policy[WGM_CANDIDATE_A_RELAY_KEY + 1];
 extern const struct nla_policy wgm_event_nl_policy[WGM_EVENT_A_VALUE + 1];
 extern const struct nla_policy wgm_mapped_nl_policy[WGM_MAPPED_A_SERVER + 1];
 extern const struct nla_policy wgm_path_nl_policy[WGM_PATH_A_PAD + 1];
-extern const struct nla_policy wgm_peer_nl_policy[WGM_PEER_A_PATH_STATUS + 1];
+extern const struct nla_policy wgm_peer_nl_policy[WGM_PEER_A_BIRTHDAY + 1];
 extern const struct nla_policy wgm_stun_nl_policy[WGM_STUN_A_PAD + 1];
 
 /* Global operation policy for wgmesh */

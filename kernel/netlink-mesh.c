@@ -24,6 +24,7 @@
 #include <net/netlink.h>
 #include <net/genetlink.h>
 
+#include "birthday.h"
 #include "device.h"
 #include "peer.h"
 #include "socket.h"
@@ -212,14 +213,41 @@ static int wgm_nl_mesh_fill_end(struct wgm_nl_mesh_fill *fill, unsigned char *ma
 	return 0;
 }
 
+/* The peer's birthday search and own socket (birthday.c), when there is news. */
+static int wgm_nl_mesh_put_birthday(struct sk_buff *skb, const struct wgm_bday_status *st)
+{
+	struct nlattr *nest;
+
+	if (!st->state && !st->port)
+		return 0;
+	nest = nla_nest_start(skb, WGM_PEER_A_BIRTHDAY);
+	if (!nest ||
+	    nla_put_u8(skb, WGM_BIRTHDAY_A_STATE, st->state) ||
+	    nla_put_u16(skb, WGM_BIRTHDAY_A_SOCKETS, st->sockets) ||
+	    nla_put_u32(skb, WGM_BIRTHDAY_A_SENT, st->sent) ||
+	    nla_put_u16(skb, WGM_BIRTHDAY_A_PORT, st->port))
+		return -EMSGSIZE;
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
+/* Must hold device_update_lock. */
 int wgm_nl_mesh_fill_peer(struct sk_buff *skb, struct wgm_peer *peer)
 {
 	struct wgm_nl_mesh_fill fill = { .skb = skb };
 	unsigned char *mark = skb_tail_pointer(skb);
+	struct wgm_bday_status st;
 	int ret;
 
 	ret = wgm_probe_report_peer(peer, &wgm_nl_mesh_report_ops, &fill);
-	return wgm_nl_mesh_fill_end(&fill, mark, ret);
+	ret = wgm_nl_mesh_fill_end(&fill, mark, ret);
+	if (ret)
+		return ret;
+	wgm_birthday_status(peer, &st);
+	ret = wgm_nl_mesh_put_birthday(skb, &st);
+	if (ret)
+		nlmsg_trim(skb, mark);
+	return ret;
 }
 
 /* The STUN servers, the mapped addresses and the drop counter. */

@@ -63,6 +63,7 @@ static const char * const wgm_nl_peer_refused[WGM_PEER_A_MAX + 1] = {
 	[WGM_PEER_A_RX_BYTES] = WGM_NL_READ_ONLY("rx byte count"),
 	[WGM_PEER_A_TX_BYTES] = WGM_NL_READ_ONLY("tx byte count"),
 	[WGM_PEER_A_PATH_STATUS] = WGM_NL_READ_ONLY("path status"),
+	[WGM_PEER_A_BIRTHDAY] = "a birthday search is started with PUNCH, not set",
 };
 
 static const char * const wgm_nl_candidate_refused[WGM_CANDIDATE_A_MAX + 1] = {

@@ -38,6 +38,7 @@
 #include <crypto/algapi.h>
 #include <crypto/curve25519.h>
 
+#include "birthday.h"
 #include "compat.h"
 #include "uapi/linux/wgmesh.h"
 #include "netlink.h"
@@ -65,7 +66,8 @@ static_assert(ARRAY_SIZE(wgm_stun_nl_policy) == WGM_STUN_A_MAX + 1);
 
 /* ---- what a request may say ------------------------------------------- */
 
-#define WGM_NL_NOT_A_PEER "PUNCH and PING take a device and one peer's public key only"
+#define WGM_NL_NOT_A_PEER \
+	"PUNCH and PING take a device and one peer's public key (PUNCH: and a birthday search) only"
 
 /* PUNCH and PING: a device and one peer, only named. */
 static const char * const wgm_nl_punch_refused[WGM_DEVICE_A_MAX + 1] = {
@@ -74,7 +76,13 @@ static const char * const wgm_nl_punch_refused[WGM_DEVICE_A_MAX + 1] = {
 };
 
 static const char * const wgm_nl_punch_peer_refused[WGM_PEER_A_MAX + 1] = {
-	[WGM_PEER_A_PRESHARED_KEY ... WGM_PEER_A_MAX] = WGM_NL_NOT_A_PEER,
+	[WGM_PEER_A_PRESHARED_KEY ... WGM_PEER_A_PATH_STATUS] = WGM_NL_NOT_A_PEER,
+};
+
+#define WGM_NL_BDAY_READ_ONLY "birthday search state is read-only"
+
+static const char * const wgm_nl_bday_refused[WGM_BIRTHDAY_A_MAX + 1] = {
+	[WGM_BIRTHDAY_A_STATE ... WGM_BIRTHDAY_A_PORT] = WGM_NL_BDAY_READ_ONLY,
 };
 
 /*
@@ -308,7 +316,7 @@ struct net_device *wgm_nl_lookup(struct net *net, struct nlattr **attrs,
  * The one WGM_PEER_A_PUBLIC_KEY of a PUNCH or PING request, or NULL with
  * the reason in @extack.
  */
-static const u8 *wgm_nl_punch_key(struct nlattr **attrs,
+static const u8 *wgm_nl_punch_key(struct nlattr **attrs, struct nlattr **bday,
 				  struct netlink_ext_ack *extack)
 {
 	struct nlattr *tb[WGM_PEER_A_MAX + 1], *peers = attrs[WGM_DEVICE_A_PEERS];
@@ -341,22 +349,85 @@ static const u8 *wgm_nl_punch_key(struct nlattr **attrs,
 		NL_SET_ERR_ATTR_MISS(extack, first, WGM_PEER_A_PUBLIC_KEY);
 		return NULL;
 	}
+	*bday = tb[WGM_PEER_A_BIRTHDAY];
 	return nla_data(tb[WGM_PEER_A_PUBLIC_KEY]);
+}
+
+/* A PUNCH's birthday search request, checked (WGM_PEER_A_BIRTHDAY). */
+struct wgm_nl_bday_req {
+	u8 role;
+	u16 count;
+	struct sockaddr_in target;
+};
+
+static int wgm_nl_parse_birthday(const struct nlattr *attr, struct wgm_nl_bday_req *req,
+				 struct netlink_ext_ack *extack)
+{
+	struct nlattr *tb[WGM_BIRTHDAY_A_MAX + 1], *t;
+	struct wgm_endpoint ep;
+	int ret;
+
+	ret = nla_parse_nested(tb, WGM_BIRTHDAY_A_MAX, attr, wgm_birthday_nl_policy, extack);
+	if (ret)
+		return ret;
+	ret = wgm_nl_refuse(tb, WGM_BIRTHDAY_A_MAX, wgm_nl_bday_refused, extack);
+	if (ret)
+		return ret;
+	if (!tb[WGM_BIRTHDAY_A_ROLE] || !nla_get_u8(tb[WGM_BIRTHDAY_A_ROLE])) {
+		NL_SET_ERR_MSG_ATTR(extack, attr, "birthday search needs a role (open or spray)");
+		NL_SET_ERR_ATTR_MISS(extack, attr, WGM_BIRTHDAY_A_ROLE);
+		return -EINVAL;
+	}
+	req->role = nla_get_u8(tb[WGM_BIRTHDAY_A_ROLE]);
+	t = tb[WGM_BIRTHDAY_A_TARGET];
+	if (!t) {
+		NL_SET_ERR_MSG_ATTR(extack, attr, "birthday search needs a target address");
+		NL_SET_ERR_ATTR_MISS(extack, attr, WGM_BIRTHDAY_A_TARGET);
+		return -EINVAL;
+	}
+	ret = wgm_nl_check_candidate_sockaddr(t, extack);
+	if (ret)
+		return ret;
+	ret = wgm_nl_get_endpoint(&ep, t);
+	if (ret || ep.addr.sa_family != AF_INET) {
+		NL_SET_ERR_MSG_ATTR(extack, t,
+				    "birthday search target must be IPv4 (IPv6 has no NAT to search)");
+		return -EAFNOSUPPORT;
+	}
+	req->target = ep.addr4;
+	req->count = tb[WGM_BIRTHDAY_A_COUNT] ? nla_get_u16(tb[WGM_BIRTHDAY_A_COUNT]) : 0;
+	if (req->role == WGM_BIRTHDAY_OPEN && req->count > WGM_BIRTHDAY_MAX_SOCKETS) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[WGM_BIRTHDAY_A_COUNT],
+				    "birthday search opens at most 256 sockets");
+		return -ERANGE;
+	}
+	return 0;
 }
 
 /* WGM_CMD_PUNCH and WGM_CMD_PING: probe and punch towards one peer now. */
 int wgm_nl_punch_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct netlink_ext_ack *extack = info->extack;
+	struct nlattr *bday_attr = NULL;
+	struct wgm_nl_bday_req bday;
 	struct net_device *dev;
 	struct wgm_device *wg;
 	struct wgm_peer *peer;
 	const u8 *key;
 	int ret;
 
-	key = wgm_nl_punch_key(info->attrs, extack);
+	key = wgm_nl_punch_key(info->attrs, &bday_attr, extack);
 	if (!key)
 		return -EINVAL;
+	if (bday_attr && info->genlhdr->cmd != WGM_CMD_PUNCH) {
+		NL_SET_ERR_MSG_ATTR(extack, bday_attr, "birthday search: PUNCH only, not PING");
+		return -EINVAL;
+	}
+	if (bday_attr) {
+		ret = wgm_nl_parse_birthday(bday_attr, &bday, extack);
+		if (ret)
+			return ret;
+	}
 	dev = wgm_nl_lookup(genl_info_net(info), info->attrs, extack);
 	if (IS_ERR(dev))
 		return PTR_ERR(dev);
@@ -378,6 +449,18 @@ int wgm_nl_punch_doit(struct sk_buff *skb, struct genl_info *info)
 		NL_SET_ERR_MSG(extack, "the peer has no candidate endpoints");
 	else if (ret)
 		NL_SET_ERR_MSG(extack, "could not start probing the peer");
+	if (!ret && bday_attr) {
+		ret = wgm_birthday_start(peer, bday.role, &bday.target, bday.count);
+		if (ret == -EBUSY)
+			NL_SET_ERR_MSG(extack,
+				       "a birthday search already runs on this device: retry after it");
+		else if (ret == -ENETDOWN)
+			NL_SET_ERR_MSG(extack, "the device is down");
+		else if (ret == -ENOKEY)
+			NL_SET_ERR_MSG(extack, "the peer cannot be probed yet (no probe key)");
+		else if (ret)
+			NL_SET_ERR_MSG(extack, "could not start the birthday search");
+	}
 	wgm_peer_put(peer);
 out_unlock:
 	mutex_unlock(&wg->device_update_lock);

@@ -24,6 +24,7 @@
 #include <linux/err.h>
 
 #include "peer.h"
+#include "birthday.h"
 #include "device.h"
 #include "peerlookup.h"
 #include "timers.h"
@@ -186,6 +187,8 @@ static void wgm_peer_finish(struct wgm_peer *peer)
 	wgm_timers_stop(peer);
 	/* probe timers and candidate state (candidate.c) */
 	wgm_probe_peer_remove(peer);
+	/* its birthday search and its own socket (birthday.c) */
+	wgm_birthday_peer_remove(peer);
 	flush_work(&peer->transmit_handshake_work);
 
 	/* Sessions and handshake leave the index table and are wiped. */

@@ -93,6 +93,14 @@ struct wgm_peer {
 	 */
 	struct wgm_probe_peer __rcu *probe;
 
+	/* birthday.c: the socket a birthday search found (IPv4; NULL = the
+	 * device's), and how the last search went; under wg->bday_lock,
+	 * own_sock read under RCU by the send path
+	 */
+	struct sock __rcu *own_sock;
+	u8 bday_state;				/* enum wgm_birthday_state */
+	u32 bday_sent;
+
 	/* crypt.c: packets being encrypted / decrypted, in order */
 	struct wgm_ordered_queue tx_queue;
 	struct wgm_ordered_queue rx_queue;

@@ -55,6 +55,7 @@
 #include "probemsg.h"
 #include "probe.h"
 #include "candidate.h"
+#include "birthday.h"
 #include "uapi/linux/wgmesh.h"
 
 /*
@@ -204,7 +205,7 @@ static void wgm_probe_send_request(struct wgm_probe_peer *probe, unsigned int i)
 	ep = c->ep;
 	spin_unlock_bh(&probe->lock);
 
-	wgm_socket_send_buffer_to_endpoint(probe->peer->device, &ep, msg, sizeof(msg));
+	wgm_socket_send_buffer_for_peer(probe->peer, &ep, msg, sizeof(msg));
 }
 
 /*
@@ -231,7 +232,7 @@ static void wgm_probe_send_bind(struct wgm_probe_peer *probe, unsigned int i)
 	ep = c->ep;
 	spin_unlock_bh(&probe->lock);
 
-	wgm_socket_send_buffer_to_endpoint(probe->peer->device, &ep, msg, sizeof(msg));
+	wgm_socket_send_buffer_for_peer(probe->peer, &ep, msg, sizeof(msg));
 }
 
 /*
@@ -426,11 +427,19 @@ static void wgm_probe_challenge_learned(struct wgm_probe_peer *probe, u64 now)
  * a request captured before and replayed from anywhere, changes no path
  * state and gets no reply.  From a request with the newest counter seen
  * so far we learn the peer's own challenge, to echo in our requests.
+ *
+ * Returns WGM_PROBE_RX_FRESH when @reply is to be sent; WGM_PROBE_RX_NEW
+ * for a request that is the peer's and new to the replay window but does
+ * not echo our challenge (a birthday search's socket may take that as
+ * proof that its mapping got through, see birthday.h: it moves no path
+ * and draws no reply); WGM_PROBE_RX_NONE otherwise.
  */
-static bool wgm_probe_handle_request(struct wgm_probe_peer *probe,
-				     const struct wgm_probemsg *msg,
-				     const struct wgm_endpoint *src, u64 now,
-				     u8 reply[WGM_PROBEMSG_LEN])
+enum { WGM_PROBE_RX_NONE, WGM_PROBE_RX_NEW, WGM_PROBE_RX_FRESH };
+
+static int wgm_probe_handle_request(struct wgm_probe_peer *probe,
+				    const struct wgm_probemsg *msg,
+				    const struct wgm_endpoint *src, u64 now,
+				    u8 reply[WGM_PROBEMSG_LEN])
 {
 	struct wgm_device *wg = probe->peer->device;
 	u64 counter;
@@ -444,28 +453,34 @@ static bool wgm_probe_handle_request(struct wgm_probe_peer *probe,
 		if (news)
 			wgm_probe_challenge_learned(probe, now);
 	}
+	/*
+	 * Each request has its own counter, so a request whose echo is
+	 * stale may use up its counter: no genuine copy of it can follow.
+	 */
+	if (!wgm_probemsg_window_check(&probe->window, msg->counter)) {
+		atomic64_inc(&wg->rx_drop_replay);
+		return WGM_PROBE_RX_NONE;
+	}
 	if (msg->echo != probe->local_chal) {
 		/* zero: the peer has not heard our challenge yet (not an error) */
 		if (msg->echo)
 			atomic64_inc(&wg->rx_drop_replay);
-		return false;
-	}
-	if (!wgm_probemsg_window_check(&probe->window, msg->counter)) {
-		atomic64_inc(&wg->rx_drop_replay);
-		return false;
+		return WGM_PROBE_RX_NEW;
 	}
 	/* the peer's own budget first: no source can spend another peer's */
 	if (!wgm_probemsg_limit_take(&probe->limiter, wgm_probe_src_hash(src), now)) {
 		atomic64_inc(&wg->rx_drop_ratelimit);
-		return false;
+		return WGM_PROBE_RX_NONE;
 	}
 	probe->speaks_probes = true;
 	probe->last_probe_rx = now;
 	if (probe->cands)
 		wgm_probe_mark_alive(probe, wgm_probe_find_or_learn(probe, src), now, 0);
 	counter = wgm_probemsg_next_counter(&probe->last_counter, ktime_get_real_ns());
-	return !wgm_probemsg_build_reply(reply, &probe->keys, counter, msg->counter,
-					 &src->addr, msg->challenge);
+	if (wgm_probemsg_build_reply(reply, &probe->keys, counter, msg->counter,
+				     &src->addr, msg->challenge))
+		return WGM_PROBE_RX_NONE;
+	return WGM_PROBE_RX_FRESH;
 }
 
 /*
@@ -473,7 +488,7 @@ static bool wgm_probe_handle_request(struct wgm_probe_peer *probe,
  * holds the echoed counter answered (the reply may come from another
  * address when the peer's NAT maps per destination).
  */
-static void wgm_probe_handle_reply(struct wgm_probe_peer *probe,
+static bool wgm_probe_handle_reply(struct wgm_probe_peer *probe,
 				   const struct wgm_probemsg *msg, u64 now)
 {
 	unsigned int i;
@@ -489,13 +504,14 @@ static void wgm_probe_handle_reply(struct wgm_probe_peer *probe,
 		probe->speaks_probes = true;
 		probe->last_probe_rx = now;
 		wgm_probe_mark_alive(probe, i, now, rtt ? rtt : 1);
-		return;
+		return true;
 	}
 replay:
 	atomic64_inc(&probe->peer->device->rx_drop_replay);
+	return false;
 }
 
-void wgm_probe_receive(struct wgm_device *wg, struct sk_buff *skb)
+void wgm_probe_receive(struct wgm_device *wg, struct sock *sk, struct sk_buff *skb)
 {
 	u8 buf[WGM_PROBEMSG_LEN], reply[WGM_PROBEMSG_LEN], type, id[WGM_PROBEMSG_ID_LEN];
 	struct wgm_probe_peer *probe;
@@ -503,6 +519,7 @@ void wgm_probe_receive(struct wgm_device *wg, struct sk_buff *skb)
 	struct wgm_endpoint src;
 	struct wgm_probemsg msg;
 	bool send_reply = false;
+	int proof;
 	u64 now;
 
 	if (skb->len != WGM_PROBEMSG_LEN || skb_copy_bits(skb, 0, buf, sizeof(buf)) ||
@@ -531,16 +548,26 @@ void wgm_probe_receive(struct wgm_device *wg, struct sk_buff *skb)
 		goto drop_peer;
 	}
 	now = ktime_get_boottime_ns();
-	if (msg.type == WGM_PROBEMSG_TYPE_REQUEST)
-		send_reply = wgm_probe_handle_request(probe, &msg, &src, now, reply);
-	else
-		wgm_probe_handle_reply(probe, &msg, now);
+	if (msg.type == WGM_PROBEMSG_TYPE_REQUEST) {
+		proof = wgm_probe_handle_request(probe, &msg, &src, now, reply);
+		send_reply = proof == WGM_PROBE_RX_FRESH;
+	} else {
+		proof = wgm_probe_handle_reply(probe, &msg, now) ? WGM_PROBE_RX_FRESH :
+								   WGM_PROBE_RX_NONE;
+	}
 	spin_unlock_bh(&probe->lock);
 	rcu_read_unlock_bh();
 
-	/* same size as the request, to its source, from the address it reached */
+	/*
+	 * Same size as the request, to its source, from the address and the
+	 * socket it reached: a NAT in front of a birthday search's socket
+	 * lets in only what answers that socket's own mapping.
+	 */
 	if (send_reply)
-		wgm_socket_send_buffer_as_reply_to_skb(wg, skb, reply, sizeof(reply));
+		wgm_socket_send_buffer_as_reply_to_skb(wg, sk, skb, reply, sizeof(reply));
+	/* the peer's new message on a search's socket: its mapping works */
+	if (proof != WGM_PROBE_RX_NONE)
+		wgm_birthday_rx(wg, sk, peer);
 	wgm_peer_put(peer);
 	consume_skb(skb);
 	return;
@@ -645,3 +672,70 @@ out:
 }
 
 /* A random challenge; never 0, which means "none" on the wire. */
+
+/*
+ * birthday.c: one request for @peer into @msg, counted like any other but
+ * tracked by no candidate (its reply, if one comes, counts as a replay
+ * drop; the search succeeds on the peer's own requests).  -ENOKEY when
+ * the peer cannot be probed.  Takes probe->lock; any context.
+ */
+int wgm_probe_build_request(struct wgm_peer *peer, u8 msg[WGM_PROBEMSG_LEN])
+{
+	struct wgm_probe_peer *probe;
+	int ret = -ENOKEY;
+	u64 counter;
+
+	rcu_read_lock_bh();
+	probe = rcu_dereference_bh(peer->probe);
+	if (!probe)
+		goto out;
+	spin_lock_bh(&probe->lock);
+	if (wgm_probe_enabled(probe)) {
+		counter = wgm_probemsg_next_counter(&probe->last_counter, ktime_get_real_ns());
+		wgm_probemsg_build_request(msg, &probe->keys, counter, probe->local_chal,
+					   probe->remote_chal);
+		ret = 0;
+	}
+	spin_unlock_bh(&probe->lock);
+out:
+	rcu_read_unlock_bh();
+	return ret;
+}
+
+/* birthday.c: does a candidate other than a relay carry @peer's data? */
+bool wgm_probe_direct_path(struct wgm_peer *peer)
+{
+	struct wgm_probe_peer *probe;
+	bool direct = false;
+
+	rcu_read_lock_bh();
+	probe = rcu_dereference_bh(peer->probe);
+	if (probe) {
+		spin_lock_bh(&probe->lock);
+		direct = probe->cands && probe->active >= 0 &&
+			 probe->cands[probe->active].kind != WGM_CANDIDATE_KIND_RELAY;
+		spin_unlock_bh(&probe->lock);
+	}
+	rcu_read_unlock_bh();
+	return direct;
+}
+
+/*
+ * birthday.c: the peer's packets leave from another socket now: probe
+ * every candidate at once and punch, so the paths through the new
+ * socket's mapping come alive without waiting for their next probe.
+ */
+void wgm_probe_new_socket(struct wgm_peer *peer)
+{
+	struct wgm_probe_peer *probe;
+
+	rcu_read_lock_bh();
+	probe = rcu_dereference_bh(peer->probe);
+	if (probe) {
+		spin_lock_bh(&probe->lock);
+		if (wgm_probe_enabled(probe))
+			wgm_probe_kick(probe, ktime_get_boottime_ns());
+		spin_unlock_bh(&probe->lock);
+	}
+	rcu_read_unlock_bh();
+}

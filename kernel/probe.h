@@ -19,10 +19,10 @@ struct wgm_peer;
 /*
  * receive.c: called in softirq for a UDP payload of WGM_PROBE_MSG_LEN bytes
  * whose first byte is WGM_MSG_PROBE_REQUEST or WGM_MSG_PROBE_REPLY
- * (@skb->data at the payload, network header = outer IP header).
- * Consumes @skb.
+ * (@skb->data at the payload, network header = outer IP header) that
+ * reached socket @sk; a reply leaves from @sk.  Consumes @skb.
  */
-void wgm_probe_receive(struct wgm_device *wg, struct sk_buff *skb);
+void wgm_probe_receive(struct wgm_device *wg, struct sock *sk, struct sk_buff *skb);
 
 /* Module init, before any device exists: the sender id table. */
 void wgm_probe_ids_init(void);
@@ -138,5 +138,10 @@ int wgm_probe_report_peer(struct wgm_peer *peer, const struct wgm_probe_report_o
 int wgm_probe_report_event(struct wgm_probe_peer *probe, const struct wgm_probe_report_ops *ops,
 			   void *ctx);
 int wgm_probe_punch(struct wgm_peer *peer);
+
+/* For birthday.c (see probe.c). */
+int wgm_probe_build_request(struct wgm_peer *peer, u8 msg[WGM_PROBE_MSG_LEN]);
+bool wgm_probe_direct_path(struct wgm_peer *peer);
+void wgm_probe_new_socket(struct wgm_peer *peer);
 
 #endif /* _WGM_PROBE_H */

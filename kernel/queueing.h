@@ -50,7 +50,7 @@ void wgm_packet_handshake_send_worker(struct work_struct *work);
 void wgm_packet_purge_staged(struct wgm_peer *peer);
 
 /* receive.c; @skb->data is the UDP payload, network header still set */
-void wgm_packet_receive(struct wgm_device *wg, struct sk_buff *skb);
+void wgm_packet_receive(struct wgm_device *wg, struct sock *sk, struct sk_buff *skb);
 void wgm_packet_handshake_receive_worker(struct work_struct *work);	/* wg->handshake_work */
 /* the decryption engine's process function (workers, process context) */
 void wgm_packet_decrypt_one(struct sk_buff *skb);

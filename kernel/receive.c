@@ -533,11 +533,11 @@ static void wgm_receive_data(struct wgm_device *wg, struct sk_buff *skb)
 }
 
 /*
- * Demultiplexes one UDP payload.  WireGuard messages must have their
- * exact length (data: at least header + tag) and zero reserved bytes.
- * Consumes @skb.
+ * Demultiplexes one UDP payload that reached socket @sk (the device's, or
+ * one of birthday.c's).  WireGuard messages must have their exact length
+ * (data: at least header + tag) and zero reserved bytes.  Consumes @skb.
  */
-void wgm_packet_receive(struct wgm_device *wg, struct sk_buff *skb)
+void wgm_packet_receive(struct wgm_device *wg, struct sock *sk, struct sk_buff *skb)
 {
 	unsigned int len = skb->len;
 	__le32 type_word;
@@ -575,7 +575,7 @@ void wgm_packet_receive(struct wgm_device *wg, struct sk_buff *skb)
 	    len == WGM_PROBE_MSG_LEN) {
 		if (unlikely(!pskb_may_pull(skb, len)))
 			goto invalid;
-		wgm_probe_receive(wg, skb);
+		wgm_probe_receive(wg, sk, skb);
 		return;
 	}
 

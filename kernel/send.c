@@ -149,7 +149,7 @@ void wgm_packet_send_handshake_cookie(struct wgm_device *wg, struct sk_buff *in_
 
 	net_dbg_ratelimited("%s: sending cookie reply\n", wg->dev->name);
 	wgm_cookie_reply_build(&packet, in_skb, sender_index, &wg->cookie_issuer);
-	wgm_socket_send_buffer_as_reply_to_skb(wg, in_skb, &packet, sizeof(packet));
+	wgm_socket_send_buffer_as_reply_to_skb(wg, NULL, in_skb, &packet, sizeof(packet));
 }
 
 /* A session we may send on: valid, young enough, counter not exhausted. */

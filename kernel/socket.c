@@ -149,13 +149,32 @@ static struct dst_entry *wgm_route6(struct sock *sk, struct wgm_endpoint *ep, u3
 }
 
 /*
- * Sends @skb (data at the WireGuard message) to @ep from the socket of
- * @ep's family.  On return @ep holds the source that was used.  With
+ * Sends @skb (data at the WireGuard message) to @ep from the socket
+ * wgm_xmit_sock() picks.  On return @ep holds the source that was used.  With
  * @cache, the caller holds the peer's endpoint_lock for reading.
  * Consumes @skb.
  */
-static int wgm_xmit(struct wgm_device *wg, struct sk_buff *skb, struct wgm_endpoint *ep,
-		    u8 ds, struct dst_cache *cache)
+/*
+ * Which socket sends: @via when the caller names one (a reply leaves from
+ * the socket its request reached; a birthday search's own sockets); else
+ * the peer's own socket (Documentation/probing.rst, "Birthday search")
+ * when @owner has one and @ep is IPv4; else the device's socket of @ep's
+ * family.  Under rcu_read_lock_bh().
+ */
+static struct sock *wgm_xmit_sock(struct wgm_device *wg, struct sock *via,
+				  struct wgm_peer *owner, bool v6)
+{
+	struct sock *sk = via;
+
+	if (!sk && owner && !v6)
+		sk = rcu_dereference_bh(owner->own_sock);
+	if (!sk)
+		sk = v6 ? rcu_dereference_bh(wg->sock6) : rcu_dereference_bh(wg->sock4);
+	return sk;
+}
+
+static int wgm_xmit(struct wgm_device *wg, struct sock *via, struct wgm_peer *owner,
+		    struct sk_buff *skb, struct wgm_endpoint *ep, u8 ds, struct dst_cache *cache)
 {
 	/* netlink changes the mark at any time, without our locks */
 	u32 mark = READ_ONCE(wg->fwmark);
@@ -179,7 +198,7 @@ static int wgm_xmit(struct wgm_device *wg, struct sk_buff *skb, struct wgm_endpo
 	skb->ignore_df = 1;
 
 	rcu_read_lock_bh();
-	sk = v6 ? rcu_dereference_bh(wg->sock6) : rcu_dereference_bh(wg->sock4);
+	sk = wgm_xmit_sock(wg, via, owner, v6);
 	if (unlikely(!sk)) {
 		ret = -ENONET;
 		goto drop;
@@ -250,7 +269,7 @@ int wgm_socket_send_skb_to_peer(struct wgm_peer *peer, struct sk_buff *skb, u8 d
 	orig = peer->endpoint;
 	used = orig;
 	if (used.addr.sa_family == AF_INET || used.addr.sa_family == AF_INET6) {
-		ret = wgm_xmit(wg, skb, &used, ds, &peer->endpoint_cache);
+		ret = wgm_xmit(wg, NULL, peer, skb, &used, ds, &peer->endpoint_cache);
 	} else {
 		kfree_skb(skb);
 		ret = -EDESTADDRREQ;
@@ -297,8 +316,8 @@ int wgm_socket_send_buffer_to_peer(struct wgm_peer *peer, void *buf, size_t len,
 	return wgm_socket_send_skb_to_peer(peer, skb, ds);
 }
 
-int wgm_socket_send_buffer_as_reply_to_skb(struct wgm_device *wg, struct sk_buff *in_skb,
-					   void *buf, size_t len)
+int wgm_socket_send_buffer_as_reply_to_skb(struct wgm_device *wg, struct sock *via,
+					   struct sk_buff *in_skb, void *buf, size_t len)
 {
 	struct wgm_endpoint ep;
 	struct sk_buff *skb;
@@ -311,11 +330,11 @@ int wgm_socket_send_buffer_as_reply_to_skb(struct wgm_device *wg, struct sk_buff
 	if (unlikely(!skb))
 		return -ENOMEM;
 	/* no dst_cache: replies go to whoever asked, not to a peer */
-	return wgm_xmit(wg, skb, &ep, 0, NULL);
+	return wgm_xmit(wg, via, NULL, skb, &ep, 0, NULL);
 }
 
-int wgm_socket_send_buffer_to_endpoint(struct wgm_device *wg, const struct wgm_endpoint *ep,
-				       const void *buf, size_t len)
+static int wgm_send_buffer(struct wgm_device *wg, struct sock *via, struct wgm_peer *owner,
+			   const struct wgm_endpoint *ep, const void *buf, size_t len)
 {
 	struct wgm_endpoint used = *ep;
 	struct sk_buff *skb;
@@ -325,7 +344,25 @@ int wgm_socket_send_buffer_to_endpoint(struct wgm_device *wg, const struct wgm_e
 	skb = wgm_skb_from_buffer(buf, len);
 	if (unlikely(!skb))
 		return -ENOMEM;
-	return wgm_xmit(wg, skb, &used, 0, NULL);
+	return wgm_xmit(wg, via, owner, skb, &used, 0, NULL);
+}
+
+int wgm_socket_send_buffer_to_endpoint(struct wgm_device *wg, const struct wgm_endpoint *ep,
+				       const void *buf, size_t len)
+{
+	return wgm_send_buffer(wg, NULL, NULL, ep, buf, len);
+}
+
+int wgm_socket_send_buffer_for_peer(struct wgm_peer *peer, const struct wgm_endpoint *ep,
+				    const void *buf, size_t len)
+{
+	return wgm_send_buffer(peer->device, NULL, peer, ep, buf, len);
+}
+
+int wgm_socket_send_buffer_via(struct wgm_device *wg, struct sock *sk,
+			       const struct wgm_endpoint *ep, const void *buf, size_t len)
+{
+	return wgm_send_buffer(wg, sk, NULL, ep, buf, len);
 }
 
 /*
@@ -425,7 +462,7 @@ static int wgm_sock_encap_rcv(struct sock *sk, struct sk_buff *skb)
 	}
 	skb_mark_not_on_list(skb);
 	__skb_pull(skb, sizeof(struct udphdr));
-	wgm_packet_receive(wg, skb);
+	wgm_packet_receive(wg, sk, skb);
 	return 0;	/* consumed */
 }
 
@@ -484,6 +521,28 @@ static int wgm_sock_open(struct net *net, struct udp_port_cfg *cfg,
 		return ret;
 	setup_udp_tunnel_sock(net, *sockp, &tunnel);
 	return 0;
+}
+
+int wgm_socket_open_extra(struct wgm_device *wg, struct sock **skp)
+{
+	struct udp_port_cfg cfg = {
+		.family = AF_INET,
+		.local_ip.s_addr = htonl(INADDR_ANY),
+		.use_udp_checksums = true,
+	};
+	struct socket *sock;
+	int ret;
+
+	ret = wgm_sock_open(wg->creating_net, &cfg, wg, &sock);
+	if (ret)
+		return ret;
+	*skp = sock->sk;
+	return 0;
+}
+
+void wgm_socket_close_extra(struct sock *sk)
+{
+	wgm_sock_close(sk);
 }
 
 int wgm_socket_init(struct wgm_device *wg, u16 port)

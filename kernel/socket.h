@@ -21,9 +21,12 @@ void wgm_socket_reinit(struct wgm_device *wg, struct sock *new4, struct sock *ne
 int wgm_socket_send_skb_to_peer(struct wgm_peer *peer, struct sk_buff *skb, u8 ds);
 /* Copies @len bytes from @buf into a new skb and sends it to the peer. */
 int wgm_socket_send_buffer_to_peer(struct wgm_peer *peer, void *buf, size_t len, u8 ds);
-/* Replies to the outer source of @in_skb (cookie replies, probe replies). */
-int wgm_socket_send_buffer_as_reply_to_skb(struct wgm_device *wg, struct sk_buff *in_skb,
-					   void *buf, size_t len);
+/*
+ * Replies to the outer source of @in_skb (cookie replies, probe replies)
+ * from @via, the socket it arrived on (NULL: the device's socket).
+ */
+int wgm_socket_send_buffer_as_reply_to_skb(struct wgm_device *wg, struct sock *via,
+					   struct sk_buff *in_skb, void *buf, size_t len);
 /*
  * Copies @len bytes from @buf into a new skb and sends it to @ep, which
  * need not be the peer's endpoint (probes to candidates); no dst_cache,
@@ -31,6 +34,22 @@ int wgm_socket_send_buffer_as_reply_to_skb(struct wgm_device *wg, struct sk_buff
  */
 int wgm_socket_send_buffer_to_endpoint(struct wgm_device *wg, const struct wgm_endpoint *ep,
 				       const void *buf, size_t len);
+
+/* The same, from the peer's own socket when it has one (probes, binds). */
+int wgm_socket_send_buffer_for_peer(struct wgm_peer *peer, const struct wgm_endpoint *ep,
+				    const void *buf, size_t len);
+/* The same, from @sk (a birthday search's socket; the caller keeps it open). */
+int wgm_socket_send_buffer_via(struct wgm_device *wg, struct sock *sk,
+			       const struct wgm_endpoint *ep, const void *buf, size_t len);
+
+/*
+ * An extra IPv4 socket on a random port in the device's namespace, with
+ * the device's receive hook (birthday.c).  Process context.  Close it with
+ * wgm_socket_close_extra() after nothing can send from it any more
+ * (synchronize_net()), and keep @wg alive until a grace period after.
+ */
+int wgm_socket_open_extra(struct wgm_device *wg, struct sock **skp);
+void wgm_socket_close_extra(struct sock *sk);
 
 /* Fills @ep with @skb's outer source (peer address) and destination (our source). */
 int wgm_socket_endpoint_from_skb(struct wgm_endpoint *ep, const struct sk_buff *skb);

@@ -40,7 +40,7 @@ static const struct adm_cmd commands[] = {
 	  "Add, remove or list peers" },
 	{ "dev", cmd_dev, "add DEV | del DEV",
 	  "Create or delete a wgmesh network device" },
-	{ "punch", cmd_punch, "DEV PUBKEY",
+	{ "punch", cmd_punch, "DEV PUBKEY [birthday open|spray IPV4:PORT [COUNT]]",
 	  "Probe all candidate endpoints of a peer now (hole punching)" },
 	{ "ping", cmd_ping, "DEV PUBKEY [--count N]",
 	  "Punch, then show which candidates answer and the active path" },

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * punch DEV PUBKEY                 probe all candidates of a peer now
+ * punch DEV PUBKEY birthday open|spray IPV4:PORT [COUNT]
+ *                                  ... and start a birthday search with it
  * ping DEV PUBKEY [--count N]      punch, then report which candidates
  *                                  answered and which path is active
  */
@@ -35,20 +37,61 @@ static int check_name(const char *ifname)
 	return ADM_OK;
 }
 
+/*
+ * "birthday open|spray IPV4:PORT [COUNT]" (argv[0] is "birthday"): the
+ * search to start with the punch.
+ */
+static int parse_birthday(int argc, char *argv[], struct wgm_birthday_req *req)
+{
+	union wgm_sockaddr sa;
+	struct wgm_err err;
+	uint64_t count = 0;
+
+	if (argc < 3 || argc > 4 || strcmp(argv[0], "birthday"))
+		return adm_error(ADM_USAGE, "expected: birthday open|spray IPV4:PORT [COUNT]");
+	memset(req, 0, sizeof(*req));
+	if (!strcmp(argv[1], "open"))
+		req->role = WGM_BIRTHDAY_OPEN;
+	else if (!strcmp(argv[1], "spray"))
+		req->role = WGM_BIRTHDAY_SPRAY;
+	else
+		return adm_error(ADM_USAGE, "birthday role '%s': expected open or spray",
+				 argv[1]);
+	if (wgm_parse_endpoint(argv[2], &sa, &err))
+		return adm_error(ADM_USAGE, "birthday target: %s", err.msg);
+	if (sa.sa.sa_family != AF_INET)
+		return adm_error(ADM_USAGE,
+				 "birthday target '%s' must be IPv4 (IPv6 has no NAT to search)",
+				 argv[2]);
+	req->target = sa.in;
+	if (argc == 4 &&
+	    (wgm_parse_uint(argv[3], req->role == WGM_BIRTHDAY_OPEN ? WGM_BIRTHDAY_MAX_SOCKETS :
+			    WGM_BIRTHDAY_MAX_PROBES, false, &count) || !count))
+		return adm_error(ADM_USAGE, "birthday count '%s': 1..%u %s", argv[3],
+				 req->role == WGM_BIRTHDAY_OPEN ? WGM_BIRTHDAY_MAX_SOCKETS :
+				 WGM_BIRTHDAY_MAX_PROBES,
+				 req->role == WGM_BIRTHDAY_OPEN ? "sockets" : "probes");
+	req->count = (uint16_t)count;
+	return ADM_OK;
+}
+
 int cmd_punch(int argc, char *argv[])
 {
+	struct wgm_birthday_req bday;
 	uint8_t key[WGM_KEY_LEN];
 	struct wgm_err err;
 	struct wgm_nl nl;
 	int ret, errnum;
 
-	if (argc != 3)
+	if (argc < 3)
 		return adm_usage(argv[0]);
 	if (check_name(argv[1]) || parse_key(argv[2], key))
 		return ADM_USAGE;
+	if (argc > 3 && parse_birthday(argc - 3, argv + 3, &bday))
+		return ADM_USAGE;
 	if (wgm_nl_open(&nl, &err))
 		return adm_error(ADM_FAIL, "%s", err.msg);
-	ret = wgm_nl_punch(&nl, argv[1], key, &errnum, &err);
+	ret = wgm_nl_punch(&nl, argv[1], key, argc > 3 ? &bday : NULL, &errnum, &err);
 	wgm_nl_close(&nl);
 	if (ret)
 		return adm_error(ADM_FAIL, "%s", err.msg);
@@ -122,7 +165,7 @@ static int ping_round(struct wgm_nl *nl, const char *ifname,
 	size_t i;
 
 	start = boottime_ns();
-	if (wgm_nl_punch(nl, ifname, key, &errnum, &err))
+	if (wgm_nl_punch(nl, ifname, key, NULL, &errnum, &err))
 		return adm_error(ADM_FAIL, "%s", err.msg);
 	mesh_conf_device_init(&dev);
 	for (waited = 0;; waited += PING_POLL_MS) {

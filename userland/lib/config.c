@@ -22,6 +22,21 @@ const char *mesh_conf_cand_kind_name(uint8_t kind)
 	return "invalid";
 }
 
+static const char *const bday_states[] = {
+	[WGM_BIRTHDAY_STATE_NONE] = "none",
+	[WGM_BIRTHDAY_STATE_RUNNING] = "running",
+	[WGM_BIRTHDAY_STATE_DIRECT] = "direct",
+	[WGM_BIRTHDAY_STATE_FAILED] = "failed",
+	[WGM_BIRTHDAY_STATE_STOPPED] = "stopped",
+};
+
+const char *mesh_conf_bday_state_name(uint8_t state)
+{
+	if (state < sizeof(bday_states) / sizeof(bday_states[0]))
+		return bday_states[state];
+	return "unknown";
+}
+
 int mesh_conf_cand_kind_parse(const char *name, size_t len)
 {
 	size_t i;

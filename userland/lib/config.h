@@ -71,7 +71,19 @@ enum mesh_conf_peer_has {
 	MESH_CONF_PEER_HAS_CANDIDATES = 1U << 3,	/* list given (maybe empty) */
 	MESH_CONF_PEER_HAS_STATS = 1U << 4,		/* handshake/rx/tx reported */
 	MESH_CONF_PEER_HAS_PATH_STATUS = 1U << 5,	/* path_status reported */
+	MESH_CONF_PEER_HAS_BIRTHDAY = 1U << 6,		/* birthday reported */
 };
+
+/* The last birthday search and the peer's own socket (WGM_BIRTHDAY_A_*); GET only. */
+struct mesh_conf_bday {
+	uint8_t state;			/* enum wgm_birthday_state */
+	uint16_t sockets;		/* open while the search runs */
+	uint32_t sent;			/* probes the last search sent */
+	uint16_t port;			/* the peer's own socket, 0 = none */
+};
+
+/* "running", "direct", ... (enum wgm_birthday_state); "unknown" otherwise. */
+const char *mesh_conf_bday_state_name(uint8_t state);
 
 /* Why a peer has (no) path (WGM_PATH_A_*); GET only. */
 struct mesh_conf_path {
@@ -98,6 +110,7 @@ struct mesh_conf_peer {
 	struct mesh_conf_cand *cands;
 	size_t n_cands, cap_cands;
 	struct mesh_conf_path path;	/* if MESH_CONF_PEER_HAS_PATH_STATUS */
+	struct mesh_conf_bday bday;	/* if MESH_CONF_PEER_HAS_BIRTHDAY */
 	unsigned int line;		/* config-file line of its [Peer] */
 };
 

@@ -305,6 +305,10 @@ static void json_peer(struct wgm_buf *b, const struct mesh_conf_peer *peer,
 		wgm_buf_free(&why);
 		wgm_buf_puts(b, "}");
 	}
+	if (peer->has & MESH_CONF_PEER_HAS_BIRTHDAY)
+		wgm_buf_printf(b, ",\"birthday\":{\"state\":\"%s\",\"sockets\":%u,\"sent\":%u,"
+			       "\"port\":%u}", mesh_conf_bday_state_name(peer->bday.state),
+			       peer->bday.sockets, peer->bday.sent, peer->bday.port);
 	wgm_buf_puts(b, "}");
 }
 
@@ -399,6 +403,27 @@ static void show_key(char out[WGM_KEY_B64_LEN + 1], const uint8_t *key)
 		snprintf(out, WGM_KEY_B64_LEN + 1, "(none)");
 	else
 		wgm_key_to_base64(out, key);
+}
+
+/*
+ * "birthday: running, 256 sockets, 256 probes sent" or "birthday: direct,
+ * 1024 probes sent, own port 40123": the last birthday search and the
+ * socket it gave the peer.
+ */
+static void show_birthday(struct wgm_buf *b, const struct mesh_conf_peer *peer, bool color)
+{
+	const struct mesh_conf_bday *st = &peer->bday;
+
+	if (!(peer->has & MESH_CONF_PEER_HAS_BIRTHDAY))
+		return;
+	label(b, color, "birthday");
+	wgm_buf_puts(b, mesh_conf_bday_state_name(st->state));
+	if (st->sockets)
+		wgm_buf_printf(b, ", %u sockets", st->sockets);
+	wgm_buf_printf(b, ", %u probes sent", st->sent);
+	if (st->port)
+		wgm_buf_printf(b, ", own port %u", st->port);
+	wgm_buf_puts(b, "\n");
 }
 
 static void show_peer(struct wgm_buf *b, const struct mesh_conf_peer *peer,
@@ -498,6 +523,7 @@ static void show_peer(struct wgm_buf *b, const struct mesh_conf_peer *peer,
 		}
 		wgm_buf_free(&why);
 	}
+	show_birthday(b, peer, color);
 }
 
 /*

@@ -430,6 +430,40 @@ static int parse_candidate(const struct nlattr *nest, struct mesh_conf_peer *pee
 	return 0;
 }
 
+static int parse_birthday(const struct nlattr *nest, struct mesh_conf_peer *peer,
+			  struct wgm_err *err)
+{
+	struct mesh_conf_bday *st = &peer->bday;
+	const struct nlattr *a;
+
+	memset(st, 0, sizeof(*st));
+	mnl_attr_for_each_nested(a, nest) {
+		switch (mnl_attr_get_type(a)) {
+		case WGM_BIRTHDAY_A_STATE:
+			if (!attr_len_is(a, 1))
+				return bad(err, "birthday state");
+			st->state = mnl_attr_get_u8(a);
+			break;
+		case WGM_BIRTHDAY_A_SOCKETS:
+		case WGM_BIRTHDAY_A_PORT:
+			if (!attr_len_is(a, 2))
+				return bad(err, "birthday u16");
+			if (mnl_attr_get_type(a) == WGM_BIRTHDAY_A_PORT)
+				st->port = mnl_attr_get_u16(a);
+			else
+				st->sockets = mnl_attr_get_u16(a);
+			break;
+		case WGM_BIRTHDAY_A_SENT:
+			if (!attr_len_is(a, 4))
+				return bad(err, "birthday probe count");
+			st->sent = mnl_attr_get_u32(a);
+			break;
+		}
+	}
+	peer->has |= MESH_CONF_PEER_HAS_BIRTHDAY;
+	return 0;
+}
+
 static int parse_path_status(const struct nlattr *nest, struct mesh_conf_peer *peer,
 			     struct wgm_err *err)
 {
@@ -550,6 +584,10 @@ static int parse_peer(const struct nlattr *nest, struct mesh_conf_device *dev,
 				if (parse_candidate(b, peer, err))
 					return -1;
 			}
+			break;
+		case WGM_PEER_A_BIRTHDAY:
+			if (parse_birthday(a, peer, err))
+				return -1;
 			break;
 		case WGM_PEER_A_PATH_STATUS:
 			if (parse_path_status(a, peer, err))

@@ -11,9 +11,10 @@
 #include "nlmsg.h"
 
 size_t wgm_punch_build(void *buf, size_t buflen, uint16_t family, uint32_t seq,
-		       const char *ifname, const uint8_t key[WGM_KEY_LEN])
+		       const char *ifname, const uint8_t key[WGM_KEY_LEN],
+		       const struct wgm_birthday_req *bday)
 {
-	struct nlattr *peers, *peer;
+	struct nlattr *peers, *peer, *nest;
 	struct nlmsghdr *nlh;
 
 	if (buflen < MNL_NLMSG_HDRLEN + GENL_HDRLEN)
@@ -30,13 +31,25 @@ size_t wgm_punch_build(void *buf, size_t buflen, uint16_t family, uint32_t seq,
 	    !mnl_attr_put_check(nlh, buflen, WGM_PEER_A_PUBLIC_KEY, WGM_KEY_LEN,
 				key))
 		return 0;
+	if (bday) {
+		nest = mnl_attr_nest_start_check(nlh, buflen, WGM_PEER_A_BIRTHDAY);
+		if (!nest ||
+		    !mnl_attr_put_u8_check(nlh, buflen, WGM_BIRTHDAY_A_ROLE, bday->role) ||
+		    !mnl_attr_put_check(nlh, buflen, WGM_BIRTHDAY_A_TARGET,
+					sizeof(bday->target), &bday->target) ||
+		    (bday->count &&
+		     !mnl_attr_put_u16_check(nlh, buflen, WGM_BIRTHDAY_A_COUNT, bday->count)))
+			return 0;
+		mnl_attr_nest_end(nlh, nest);
+	}
 	mnl_attr_nest_end(nlh, peer);
 	mnl_attr_nest_end(nlh, peers);
 	return nlh->nlmsg_len;
 }
 
 int wgm_nl_punch(struct wgm_nl *nl, const char *ifname,
-		 const uint8_t key[WGM_KEY_LEN], int *errnum,
+		 const uint8_t key[WGM_KEY_LEN],
+		 const struct wgm_birthday_req *bday, int *errnum,
 		 struct wgm_err *err)
 {
 	struct wgm_nl_reply r;
@@ -48,7 +61,7 @@ int wgm_nl_punch(struct wgm_nl *nl, const char *ifname,
 	if (strlen(ifname) >= IFNAMSIZ)
 		return wgm_err_set(err, "interface name too long: %s", ifname);
 	len = wgm_punch_build(req, sizeof(req), nl->family, ++nl->seq, ifname,
-			      key);
+			      key, bday);
 	if (!len)
 		return wgm_err_set(err, "punch request does not fit");
 	if (!wgm_nl_transact(nl, req, len, NULL, NULL, &r, err))
@@ -61,6 +74,9 @@ int wgm_nl_punch(struct wgm_nl *nl, const char *ifname,
 		return wgm_err_set(err, "%s: no such peer", ifname);
 	if (*errnum == ENOKEY && !extack[0])
 		return wgm_err_set(err, "%s: the device has no private key",
+				   ifname);
+	if (*errnum == EBUSY && !extack[0])
+		return wgm_err_set(err, "%s: a birthday search already runs on this device",
 				   ifname);
 	if (*errnum == EDESTADDRREQ && !extack[0])
 		return wgm_err_set(err, "%s: the peer has no candidate endpoints",

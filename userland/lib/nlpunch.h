@@ -16,9 +16,27 @@
 #include "key.h"
 #include "nl.h"
 
-/* Build the request; returns its length, 0 when buflen is too small. */
+#include <netinet/in.h>
+
+/*
+ * A birthday search to start with the punch (WGM_PEER_A_BIRTHDAY,
+ * Documentation/probing.rst "Birthday search").  role WGM_BIRTHDAY_OPEN or
+ * WGM_BIRTHDAY_SPRAY; count 0 lets the module choose (256 sockets, 1024
+ * probes).
+ */
+struct wgm_birthday_req {
+	uint8_t role;
+	uint16_t count;
+	struct sockaddr_in target;
+};
+
+/*
+ * Build the request; returns its length, 0 when buflen is too small.
+ * bday: NULL for a plain punch.
+ */
 size_t wgm_punch_build(void *buf, size_t buflen, uint16_t family, uint32_t seq,
-		       const char *ifname, const uint8_t key[WGM_KEY_LEN]);
+		       const char *ifname, const uint8_t key[WGM_KEY_LEN],
+		       const struct wgm_birthday_req *bday);
 
 /*
  * Send it and wait for the acknowledgement.  0 on success; -1 with *errnum
@@ -26,7 +44,8 @@ size_t wgm_punch_build(void *buf, size_t buflen, uint16_t family, uint32_t seq,
  * *errnum == EOPNOTSUPP means the module lacks the command.
  */
 int wgm_nl_punch(struct wgm_nl *nl, const char *ifname,
-		 const uint8_t key[WGM_KEY_LEN], int *errnum,
+		 const uint8_t key[WGM_KEY_LEN],
+		 const struct wgm_birthday_req *bday, int *errnum,
 		 struct wgm_err *err);
 
 #endif /* WGM_NLPUNCH_H */

@@ -187,7 +187,7 @@ void punch(struct meshd *d, struct meshd_peer *p)
 		return;
 	}
 	if (!d->punch_unsupported) {
-		if (!wgm_nl_punch(&d->nl, d->o.ifname, p->pubkey, &errnum,
+		if (!wgm_nl_punch(&d->nl, d->o.ifname, p->pubkey, NULL, &errnum,
 				  &err)) {
 			logmsg("punch %s: %u candidate(s)", label, p->cand.n);
 			return;

@@ -10,10 +10,12 @@
 #define WGM_GENL_NAME		"wgmesh"
 #define WGM_GENL_VERSION	1
 
-#define WGM_KEY_LEN		32
-#define WGM_STUN_MAX_SERVERS	4
-#define WGM_MAX_CANDIDATES	16
-#define WGM_RELAY_KEY_LEN	32
+#define WGM_KEY_LEN			32
+#define WGM_STUN_MAX_SERVERS		4
+#define WGM_MAX_CANDIDATES		16
+#define WGM_RELAY_KEY_LEN		32
+#define WGM_BIRTHDAY_MAX_SOCKETS	256
+#define WGM_BIRTHDAY_MAX_PROBES	1024
 
 enum wgm_device_flags {
 	WGM_DEVICE_F_REPLACE_PEERS = 1,
@@ -75,6 +77,36 @@ enum wgm_candidate_kind {
 	/* private: */
 	__WGM_CANDIDATE_KIND_MAX,
 	WGM_CANDIDATE_KIND_MAX = (__WGM_CANDIDATE_KIND_MAX - 1)
+};
+
+/**
+ * enum wgm_birthday_role - A birthday search's side
+ *   (Documentation/probing.rst, "Birthday search"). open: our NAT maps per
+ *   destination; open count extra sockets on random ports and send one probe
+ *   from each to target (the peer's mapped address). spray: our NAT maps one
+ *   port for all destinations; send count probes, at most 100 a second, to
+ *   random ports of target's address (the peer's public address).
+ */
+enum wgm_birthday_role {
+	WGM_BIRTHDAY_NONE,
+	WGM_BIRTHDAY_OPEN,
+	WGM_BIRTHDAY_SPRAY,
+
+	/* private: */
+	__WGM_BIRTHDAY_MAX,
+	WGM_BIRTHDAY_MAX = (__WGM_BIRTHDAY_MAX - 1)
+};
+
+/**
+ * enum wgm_birthday_state - How the last birthday search with the peer
+ *   went.
+ */
+enum wgm_birthday_state {
+	WGM_BIRTHDAY_STATE_NONE,
+	WGM_BIRTHDAY_STATE_RUNNING,
+	WGM_BIRTHDAY_STATE_DIRECT,
+	WGM_BIRTHDAY_STATE_FAILED,
+	WGM_BIRTHDAY_STATE_STOPPED,
 };
 
 enum wgm_event_type {
@@ -140,6 +172,7 @@ enum {
 	WGM_PEER_A_CANDIDATES,
 	WGM_PEER_A_NAT_KEEPALIVE_INTERVAL,
 	WGM_PEER_A_PATH_STATUS,
+	WGM_PEER_A_BIRTHDAY,
 
 	__WGM_PEER_A_MAX,
 	WGM_PEER_A_MAX = (__WGM_PEER_A_MAX - 1)
@@ -156,6 +189,20 @@ enum {
 
 	__WGM_PATH_A_MAX,
 	WGM_PATH_A_MAX = (__WGM_PATH_A_MAX - 1)
+};
+
+enum {
+	WGM_BIRTHDAY_A_UNSPEC,
+	WGM_BIRTHDAY_A_ROLE,
+	WGM_BIRTHDAY_A_TARGET,
+	WGM_BIRTHDAY_A_COUNT,
+	WGM_BIRTHDAY_A_STATE,
+	WGM_BIRTHDAY_A_SOCKETS,
+	WGM_BIRTHDAY_A_SENT,
+	WGM_BIRTHDAY_A_PORT,
+
+	__WGM_BIRTHDAY_A_MAX,
+	WGM_BIRTHDAY_A_MAX = (__WGM_BIRTHDAY_A_MAX - 1)
 };
 
 enum {

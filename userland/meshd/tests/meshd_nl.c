@@ -19,7 +19,7 @@ TEST(punch_request_layout)
 	size_t len;
 
 	memset(key, 0x42, sizeof(key));
-	len = wgm_punch_build(buf, sizeof(buf), 0x1234, 77, "mesh0", key);
+	len = wgm_punch_build(buf, sizeof(buf), 0x1234, 77, "mesh0", key, NULL);
 	ASSERT_GT(len, 0);
 	EXPECT_EQ(len, nlh->nlmsg_len);
 	EXPECT_EQ(0x1234, nlh->nlmsg_type);
@@ -58,7 +58,7 @@ TEST(punch_request_layout)
 	EXPECT_EQ(1, seen_peers);
 	EXPECT_EQ(1, seen_key);
 	/* too small a buffer is refused, not overrun */
-	EXPECT_EQ(0, wgm_punch_build(buf, 40, 0x1234, 1, "mesh0", key));
+	EXPECT_EQ(0, wgm_punch_build(buf, 40, 0x1234, 1, "mesh0", key, NULL));
 }
 
 /* A CTRL_CMD_NEWFAMILY reply with the given multicast groups. */
