@@ -59,7 +59,13 @@ void birthday_start(struct meshd *d, struct meshd_peer *p, const struct mp_punch
 	req.target.sin_port = htons(t.port);
 	memcpy(&req.target.sin_addr, t.addr, 4);
 	if (wgm_nl_punch(&d->nl, d->o.ifname, p->pubkey, &req, &errnum, &err)) {
-		if (errnum == EOPNOTSUPP || errnum == EINVAL) {
+		/*
+		 * A module older than the search parses the request strictly
+		 * and names the attribute it does not know; any other EINVAL
+		 * is about this request only.
+		 */
+		if (errnum == EOPNOTSUPP ||
+		    (errnum == EINVAL && strstr(err.msg, "nknown attribute"))) {
 			d->birthday_unsupported = true;
 			logmsg("birthday: the module takes no birthday searches (%s); plain punches only",
 			       err.msg);
