@@ -8,7 +8,8 @@
 # (PCP dropped on the router, so meshd falls back) and UPnP IGD enabled.
 # For each, meshd on h1 obtains a mapping of the tunnel's port, reports it
 # to meshcoord as a candidate, h2 reaches h1 directly through it (the
-# overlay pings), and a clean exit of meshd deletes the mapping.
+# overlay pings), and a clean exit of meshd deletes the mapping.  With PCP
+# the gateway also restarts: meshd sees its new epoch and maps again.
 #
 # miniupnpd refuses to map on a reserved external address, the RFC 5737
 # TEST-NETs included, so r1's first WAN address (what miniupnpd takes as
@@ -73,6 +74,8 @@ enable_natpmp=$pmp
 enable_upnp=$upnp
 secure_mode=yes
 system_uptime=no
+min_lifetime=20
+max_lifetime=24
 uuid=6a1f3c1e-6f00-4c6e-9d7e-47a0b1c2d3e4
 upnp_table_name=miniupnpd
 upnp_nat_table_name=miniupnpd
@@ -136,6 +139,10 @@ dnat_rules() {
 	ip netns exec r1 nft list chain inet miniupnpd prerouting_mu | grep -c dnat
 }
 
+dnat_present() {
+	[ "$(dnat_rules)" -ge 1 ]
+}
+
 dump_logs() {
 	local f
 	for f in coord h1 h2 mu; do
@@ -174,6 +181,19 @@ round() {
 	a1=$(overlay4 1)
 	check "$name: h2 pings h1 over the mesh" \
 		wait_until 30 ip netns exec h2 ping -c 1 -W 1 "$a1"
+	if [ "$name" = pcp ]; then
+		# The gateway restarts and forgets its mappings: its epoch starts
+		# again, and meshd's next renewal (PCP lifetimes are capped at
+		# 24 s above, so one comes within 12 s) sees it and maps anew.
+		mu_stop
+		check "$name: the gateway lost the mapping" test "$(dnat_rules)" = 0
+		mu_start "$mode"
+		check "$name: after the gateway restarts, meshd sees the new epoch" \
+			wait_until 60 grep -q "^portmap: gateway .* restarted (epoch " "$WGM_TMP/h1.log"
+		check "$name: and the port is mapped again" wait_until 30 dnat_present
+		check "$name: h2 pings h1 over the mesh again" \
+			wait_until 60 ip netns exec h2 ping -c 1 -W 1 "$a1"
+	fi
 	stop_meshd 1
 	stop_meshd 2
 	check "$name: a clean exit deletes the mapping" \
