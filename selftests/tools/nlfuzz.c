@@ -95,7 +95,7 @@ enum kind {
 	K_ARRAY,	/* nested array of nests of .child */
 };
 
-enum level { L_DEVICE, L_PEER, L_AIP, L_CAND, L_STUN, L_EVENT, L_PATH, L_MAPPED, L_N };
+enum level { L_DEVICE, L_PEER, L_AIP, L_CAND, L_STUN, L_EVENT, L_PATH, L_MAPPED, L_BDAY, L_N };
 
 struct attr_spec {
 	enum kind kind;
@@ -132,6 +132,18 @@ static const struct attr_spec peer_attrs[WGM_PEER_A_MAX + 1] = {
 	[WGM_PEER_A_CANDIDATES] = { K_ARRAY, L_CAND },
 	[WGM_PEER_A_NAT_KEEPALIVE_INTERVAL] = { K_U16 },
 	[WGM_PEER_A_PATH_STATUS] = { K_NEST, L_PATH },
+	[WGM_PEER_A_BIRTHDAY] = { K_NEST, L_BDAY },
+};
+
+/* PUNCH's birthday search: well-shaped ones start real searches (bounded) */
+static const struct attr_spec bday_attrs[WGM_BIRTHDAY_A_MAX + 1] = {
+	[WGM_BIRTHDAY_A_ROLE] = { K_U8 },
+	[WGM_BIRTHDAY_A_TARGET] = { K_SOCKADDR },
+	[WGM_BIRTHDAY_A_COUNT] = { K_U16 },
+	[WGM_BIRTHDAY_A_STATE] = { K_U8 },
+	[WGM_BIRTHDAY_A_SOCKETS] = { K_U16 },
+	[WGM_BIRTHDAY_A_SENT] = { K_U32 },
+	[WGM_BIRTHDAY_A_PORT] = { K_U16 },
 };
 
 static const struct attr_spec aip_attrs[WGM_ALLOWEDIP_A_MAX + 1] = {
@@ -151,6 +163,9 @@ static const struct attr_spec cand_attrs[WGM_CANDIDATE_A_MAX + 1] = {
 	[WGM_CANDIDATE_A_PROBES_LOST] = { K_U32 },
 	[WGM_CANDIDATE_A_FLAGS] = { K_U32 },
 	[WGM_CANDIDATE_A_PAD] = { K_U64 },
+	[WGM_CANDIDATE_A_KIND] = { K_U8 },
+	[WGM_CANDIDATE_A_RELAY_ID] = { K_U32 },
+	[WGM_CANDIDATE_A_RELAY_KEY] = { K_KEY },
 };
 
 static const struct attr_spec stun_attrs[WGM_STUN_A_MAX + 1] = {
@@ -197,6 +212,7 @@ static const struct {
 	[L_EVENT] = { event_attrs, WGM_EVENT_A_MAX },
 	[L_PATH] = { path_attrs, WGM_PATH_A_MAX },
 	[L_MAPPED] = { mapped_attrs, WGM_MAPPED_A_MAX },
+	[L_BDAY] = { bday_attrs, WGM_BIRTHDAY_A_MAX },
 };
 
 /* ---- state ------------------------------------------------------------ */
