@@ -65,7 +65,7 @@ const struct nla_policy wgm_path_nl_policy[WGM_PATH_A_PAD + 1] = {
 	[WGM_PATH_A_NO_PATH_SINCE] = { .type = NLA_U64, },
 };
 
-const struct nla_policy wgm_peer_nl_policy[WGM_PEER_A_BIRTHDAY + 1] = {
+const struct nla_policy wgm_peer_nl_policy[WGM_PEER_A_NAT + 1] = {
 	[WGM_PEER_A_PUBLIC_KEY] = NLA_POLICY_EXACT_LEN(WGM_KEY_LEN),
 	[WGM_PEER_A_PRESHARED_KEY] = NLA_POLICY_EXACT_LEN(WGM_KEY_LEN),
 	[WGM_PEER_A_FLAGS] = NLA_POLICY_MASK(NLA_U32, 0xf),
@@ -80,6 +80,7 @@ const struct nla_policy wgm_peer_nl_policy[WGM_PEER_A_BIRTHDAY + 1] = {
 	[WGM_PEER_A_NAT_KEEPALIVE_INTERVAL] = { .type = NLA_U16, },
 	[WGM_PEER_A_PATH_STATUS] = NLA_POLICY_NESTED(wgm_path_nl_policy),
 	[WGM_PEER_A_BIRTHDAY] = NLA_POLICY_NESTED(wgm_birthday_nl_policy),
+	[WGM_PEER_A_NAT] = NLA_POLICY_MAX(NLA_U8, 2),
 };
 
 const struct nla_policy wgm_stun_nl_policy[WGM_STUN_A_PAD + 1] = {

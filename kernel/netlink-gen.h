@@ -19,7 +19,7 @@ extern const struct nla_policy wgm_candidate_nl_policy[WGM_CANDIDATE_A_RELAY_KEY
 extern const struct nla_policy wgm_event_nl_policy[WGM_EVENT_A_VALUE + 1];
 extern const struct nla_policy wgm_mapped_nl_policy[WGM_MAPPED_A_SERVER + 1];
 extern const struct nla_policy wgm_path_nl_policy[WGM_PATH_A_PAD + 1];
-extern const struct nla_policy wgm_peer_nl_policy[WGM_PEER_A_BIRTHDAY + 1];
+extern const struct nla_policy wgm_peer_nl_policy[WGM_PEER_A_NAT + 1];
 extern const struct nla_policy wgm_stun_nl_policy[WGM_STUN_A_PAD + 1];
 
 /* Global operation policy for wgmesh */

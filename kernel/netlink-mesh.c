@@ -245,6 +245,8 @@ int wgm_nl_mesh_fill_peer(struct sk_buff *skb, struct wgm_peer *peer)
 		return ret;
 	wgm_birthday_status(peer, &st);
 	ret = wgm_nl_mesh_put_birthday(skb, &st);
+	if (!ret && peer->nat_label && nla_put_u8(skb, WGM_PEER_A_NAT, peer->nat_label))
+		ret = -EMSGSIZE;
 	if (ret)
 		nlmsg_trim(skb, mark);
 	return ret;

@@ -573,6 +573,8 @@ static int wgm_nl_apply_peer(struct wgm_device *wg, const struct nlattr *attr,
 		if (ret)
 			goto out;
 	}
+	if (tb[WGM_PEER_A_NAT])
+		peer->nat_label = nla_get_u8(tb[WGM_PEER_A_NAT]);
 	if (tb[WGM_PEER_A_NAT_KEEPALIVE_INTERVAL]) {
 		struct nlattr *nat = tb[WGM_PEER_A_NAT_KEEPALIVE_INTERVAL];
 

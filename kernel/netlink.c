@@ -77,6 +77,7 @@ static const char * const wgm_nl_punch_refused[WGM_DEVICE_A_MAX + 1] = {
 
 static const char * const wgm_nl_punch_peer_refused[WGM_PEER_A_MAX + 1] = {
 	[WGM_PEER_A_PRESHARED_KEY ... WGM_PEER_A_PATH_STATUS] = WGM_NL_NOT_A_PEER,
+	[WGM_PEER_A_NAT] = WGM_NL_NOT_A_PEER,
 };
 
 #define WGM_NL_BDAY_READ_ONLY "birthday search state is read-only"

@@ -100,6 +100,10 @@ struct wgm_peer {
 	struct sock __rcu *own_sock;
 	u8 bday_state;				/* enum wgm_birthday_state */
 	u32 bday_sent;
+	/* WGM_PEER_A_NAT: the agent's label, kept and reported only;
+	 * under device_update_lock
+	 */
+	u8 nat_label;				/* enum wgm_nat_type */
 
 	/* crypt.c: packets being encrypted / decrypted, in order */
 	struct wgm_ordered_queue tx_queue;

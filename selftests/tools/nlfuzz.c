@@ -133,6 +133,7 @@ static const struct attr_spec peer_attrs[WGM_PEER_A_MAX + 1] = {
 	[WGM_PEER_A_NAT_KEEPALIVE_INTERVAL] = { K_U16 },
 	[WGM_PEER_A_PATH_STATUS] = { K_NEST, L_PATH },
 	[WGM_PEER_A_BIRTHDAY] = { K_NEST, L_BDAY },
+	[WGM_PEER_A_NAT] = { K_U8 },
 };
 
 /* PUNCH's birthday search: well-shaped ones start real searches (bounded) */

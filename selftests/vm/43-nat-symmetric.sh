@@ -55,6 +55,11 @@ check "the relay carries the pair: ping h3 -> h4" \
 	wait_until 120 ip netns exec h3 ping -c 1 -W 1 "$(addr4 4)"
 check "show says the path is the relay" \
 	wait_until 30 bash -c "ip netns exec h3 $MESHADM show mesh0 | grep -q 'path: relay $INET_V4:3[0-9]* (udp)'"
+check "show says why no direct path is tried (both NATs hard)" \
+	wait_until 60 bash -c "ip netns exec h3 $MESHADM show mesh0 | grep -q 'direct: not attempted (both NATs map per destination: the pair stays on the relay)'"
+check "show --json gives the peer's NAT" \
+	bash -c "ip netns exec h3 $MESHADM show mesh0 --json |
+		python3 -c 'import json, sys; sys.exit(json.load(sys.stdin)[\"peers\"][0].get(\"nat\") != \"hard\")'"
 check "punching again is accepted and the relay keeps carrying" \
 	bash -c "ip netns exec h3 '$MESHADM' punch mesh0 '$P4' && ip netns exec h3 ping -c 1 -W 2 '$(addr4 4)'"
 check "no kernel warnings" kmsg_clean

@@ -152,6 +152,12 @@ check "show says the path is direct" \
 	bash -c "ip netns exec h1 $MESHADM show wgm1 | grep -q 'path: direct 203.0.113.2:'"
 check "TCP over the tunnel is intact" tcp_xfer h1 h2 "$INNER4.2"
 
+check "the agent's label for the peer's NAT is kept and shown" \
+	bash -c "ip netns exec h2 $MESHADM set wgm2 peer $P1 nat easy &&
+		ip netns exec h2 $MESHADM show wgm2 | grep -q 'peer nat: easy (endpoint-independent mapping)'"
+check "a label that is not a NAT type is refused" \
+	bash -c "ip netns exec h2 $MESHADM set wgm2 peer $P1 nat wide 2>&1 | grep -q 'not easy, hard or unknown'"
+
 # --- removing the peer closes its own socket ----------------------------------
 check "the peer is removed" devcmd h2 wgm2 set peer "$P1" remove
 check "its own socket is closed" test "$(nudp h2)" = "$base"

@@ -72,6 +72,7 @@ enum mesh_conf_peer_has {
 	MESH_CONF_PEER_HAS_STATS = 1U << 4,		/* handshake/rx/tx reported */
 	MESH_CONF_PEER_HAS_PATH_STATUS = 1U << 5,	/* path_status reported */
 	MESH_CONF_PEER_HAS_BIRTHDAY = 1U << 6,		/* birthday reported */
+	MESH_CONF_PEER_HAS_NAT = 1U << 7,		/* nat label given / reported */
 };
 
 /* The last birthday search and the peer's own socket (WGM_BIRTHDAY_A_*); GET only. */
@@ -111,6 +112,7 @@ struct mesh_conf_peer {
 	size_t n_cands, cap_cands;
 	struct mesh_conf_path path;	/* if MESH_CONF_PEER_HAS_PATH_STATUS */
 	struct mesh_conf_bday bday;	/* if MESH_CONF_PEER_HAS_BIRTHDAY */
+	uint8_t nat;			/* enum wgm_nat_type, if MESH_CONF_PEER_HAS_NAT */
 	unsigned int line;		/* config-file line of its [Peer] */
 };
 

@@ -305,6 +305,8 @@ static void json_peer(struct wgm_buf *b, const struct mesh_conf_peer *peer,
 		wgm_buf_free(&why);
 		wgm_buf_puts(b, "}");
 	}
+	if ((peer->has & MESH_CONF_PEER_HAS_NAT) && peer->nat)
+		wgm_buf_printf(b, ",\"nat\":\"%s\"", wgm_nat_name(peer->nat));
 	if (peer->has & MESH_CONF_PEER_HAS_BIRTHDAY)
 		wgm_buf_printf(b, ",\"birthday\":{\"state\":\"%s\",\"sockets\":%u,\"sent\":%u,"
 			       "\"port\":%u}", mesh_conf_bday_state_name(peer->bday.state),
@@ -426,8 +428,36 @@ static void show_birthday(struct wgm_buf *b, const struct mesh_conf_peer *peer, 
 	wgm_buf_puts(b, "\n");
 }
 
+/*
+ * The peer's NAT as its agent reported it ("peer nat: hard (...)") and,
+ * when it and ours (@own, from our STUN servers) both map per destination
+ * while the relay carries the pair, why no direct path is tried.
+ */
+bool wgm_relay_only(const struct mesh_conf_peer *peer, unsigned int own)
+{
+	const struct mesh_conf_cand *act = active_cand(peer);
+
+	return act && act->kind == WGM_CANDIDATE_KIND_RELAY &&
+	       (peer->has & MESH_CONF_PEER_HAS_NAT) && peer->nat == WGM_NAT_HARD &&
+	       own == WGM_NAT_HARD;
+}
+
+static void show_peer_nat(struct wgm_buf *b, const struct mesh_conf_peer *peer,
+			  enum wgm_nat_type own, bool color)
+{
+	if (!(peer->has & MESH_CONF_PEER_HAS_NAT) || !peer->nat)
+		return;
+	label(b, color, "peer nat");
+	wgm_buf_printf(b, "%s (%s)\n", wgm_nat_name(peer->nat), wgm_nat_describe(peer->nat));
+	if (wgm_relay_only(peer, own)) {
+		label(b, color, "direct");
+		wgm_buf_puts(b, "not attempted (both NATs map per destination: "
+			     "the pair stays on the relay)\n");
+	}
+}
+
 static void show_peer(struct wgm_buf *b, const struct mesh_conf_peer *peer,
-		      const struct wgm_clock *clk, bool color)
+		      enum wgm_nat_type own, const struct wgm_clock *clk, bool color)
 {
 	char k[WGM_KEY_B64_LEN + 1], tmp[WGM_ADDRSTRLEN], d[128], r[32], t[32];
 	size_t i;
@@ -523,6 +553,7 @@ static void show_peer(struct wgm_buf *b, const struct mesh_conf_peer *peer,
 		}
 		wgm_buf_free(&why);
 	}
+	show_peer_nat(b, peer, own, color);
 	show_birthday(b, peer, color);
 }
 
@@ -593,7 +624,7 @@ void wgm_show_device(struct wgm_buf *b, const struct mesh_conf_device *dev,
 	}
 	show_stun(b, dev, color);
 	for (i = 0; i < dev->n_peers; i++)
-		show_peer(b, &dev->peers[i], clk, color);
+		show_peer(b, &dev->peers[i], wgm_nat_classify(dev->stun, dev->n_stun), clk, color);
 }
 
 const char *const wgm_show_fields[] = {

@@ -33,6 +33,13 @@ void wgm_json_string(struct wgm_buf *b, const char *s);
 void wgm_json_device(struct wgm_buf *b, const struct mesh_conf_device *dev,
 		     const struct wgm_clock *clk);
 
+/*
+ * The relay carries the peer and no direct path is tried: the peer's NAT
+ * (its agent's label) and ours (@own, enum wgm_nat_type) both map per
+ * destination.
+ */
+bool wgm_relay_only(const struct mesh_conf_peer *peer, unsigned int own);
+
 /* `wg show`-style block; ANSI colours when color is set. */
 void wgm_show_device(struct wgm_buf *b, const struct mesh_conf_device *dev,
 		     const struct wgm_clock *clk, bool color);

@@ -22,12 +22,12 @@
 
 #include "config.h"
 
-/* Values as carried by the coordination protocol (MP_NAT). */
-enum wgm_nat_type {
-	WGM_NAT_UNKNOWN = 0,
-	WGM_NAT_EASY = 1,
-	WGM_NAT_HARD = 2,
-};
+/*
+ * enum wgm_nat_type (WGM_NAT_UNKNOWN 0, WGM_NAT_EASY 1, WGM_NAT_HARD 2) is
+ * the uapi's (the peer label WGM_PEER_A_NAT), with the values the
+ * coordination protocol carries too (MP_NAT).
+ */
+#include <linux/wgmesh.h>
 
 /* "unknown", "easy", "hard"; "unknown" for any other value. */
 const char *wgm_nat_name(unsigned int t);

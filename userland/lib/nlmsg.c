@@ -64,6 +64,9 @@ static bool put_peer_head(struct nlmsghdr *nlh, size_t buflen,
 				    WGM_PEER_A_PERSISTENT_KEEPALIVE_INTERVAL,
 				    peer->keepalive))
 		return false;
+	if ((peer->has & MESH_CONF_PEER_HAS_NAT) &&
+	    !mnl_attr_put_u8_check(nlh, buflen, WGM_PEER_A_NAT, peer->nat))
+		return false;
 	if ((peer->has & MESH_CONF_PEER_HAS_CANDIDATES) && peer->n_cands) {
 		cands = mnl_attr_nest_start_check(nlh, buflen,
 						  WGM_PEER_A_CANDIDATES);
@@ -588,6 +591,12 @@ static int parse_peer(const struct nlattr *nest, struct mesh_conf_device *dev,
 		case WGM_PEER_A_BIRTHDAY:
 			if (parse_birthday(a, peer, err))
 				return -1;
+			break;
+		case WGM_PEER_A_NAT:
+			if (!attr_len_is(a, 1))
+				return bad(err, "peer nat");
+			peer->nat = mnl_attr_get_u8(a);
+			peer->has |= MESH_CONF_PEER_HAS_NAT;
 			break;
 		case WGM_PEER_A_PATH_STATUS:
 			if (parse_path_status(a, peer, err))

@@ -172,7 +172,7 @@ static int peer_option(struct mesh_conf_peer *peer, int argc, char *const argv[]
 	}
 	if (strcmp(w, "preshared-key") && strcmp(w, "endpoint") &&
 	    strcmp(w, "candidates") && strcmp(w, "persistent-keepalive") &&
-	    strcmp(w, "allowed-ips"))
+	    strcmp(w, "allowed-ips") && strcmp(w, "nat"))
 		return 0;
 	if (*i + 1 >= argc)
 		return wgm_err_set(err, "'%s' needs a value", w);
@@ -197,6 +197,16 @@ static int peer_option(struct mesh_conf_peer *peer, int argc, char *const argv[]
 					   v);
 		peer->keepalive = (uint16_t)n;
 		peer->has |= MESH_CONF_PEER_HAS_KEEPALIVE;
+	} else if (!strcmp(w, "nat")) {
+		if (!strcmp(v, "unknown"))
+			peer->nat = WGM_NAT_UNKNOWN;
+		else if (!strcmp(v, "easy"))
+			peer->nat = WGM_NAT_EASY;
+		else if (!strcmp(v, "hard"))
+			peer->nat = WGM_NAT_HARD;
+		else
+			return wgm_err_set(err, "nat: '%s' is not easy, hard or unknown", v);
+		peer->has |= MESH_CONF_PEER_HAS_NAT;
 	} else {
 		if (parse_allowed_ips(peer, v, err))
 			return -1;
@@ -316,7 +326,7 @@ int wgm_set_parse_peer(const char *pubkey, int argc, char *const argv[],
 		if (r < 0)
 			return -1;
 		if (!r)
-			return wgm_err_set(err, "unknown peer option '%s' (valid: preshared-key, endpoint, candidates, persistent-keepalive, allowed-ips)",
+			return wgm_err_set(err, "unknown peer option '%s' (valid: preshared-key, endpoint, candidates, persistent-keepalive, allowed-ips, nat)",
 					   argv[i]);
 	}
 	return 0;

@@ -152,6 +152,7 @@ static void handle_msg(struct meshd *d, const struct mp_msg *m, bool *dirty)
 	struct mp_msg pong;
 	struct mp_err err;
 	size_t n, i;
+	uint8_t nat;
 	int ch;
 
 	switch (m->type) {
@@ -206,6 +207,11 @@ static void handle_msg(struct meshd *d, const struct mp_msg *m, bool *dirty)
 			break;
 		}
 		meshd_peers_set_cands(&d->peers, p, &m->u.punch.cand);
+		nat = meshd_peer_nat(p->nat, m->type, m->u.punch.birthday, 0);
+		if (nat != p->nat) {
+			p->nat = nat;
+			*dirty = true;
+		}
 		if (*dirty && d->synced && !sync_kernel(d, NULL))
 			*dirty = false;
 		p->no_punch = 0;
@@ -221,6 +227,11 @@ static void handle_msg(struct meshd *d, const struct mp_msg *m, bool *dirty)
 			break;
 		}
 		p->last_punch_ms = now_ms();
+		nat = meshd_peer_nat(p->nat, m->type, 0, m->u.no_punch.reason);
+		if (nat != p->nat) {
+			p->nat = nat;
+			*dirty = true;
+		}
 		if (p->no_punch == m->u.no_punch.reason)
 			break;
 		p->no_punch = m->u.no_punch.reason;

@@ -544,7 +544,7 @@ static int diff_peer(const struct meshd_peers *t, const struct meshd_peer *p,
 		     struct mesh_conf_device *req, struct wgm_err *err)
 {
 	struct mesh_conf_aip w[2];
-	bool aips, cands, ka, ep;
+	bool aips, cands, ka, ep, nat;
 	struct mesh_conf_peer *rp;
 	size_t nw = want_aips(t, p, self, w);
 
@@ -553,7 +553,8 @@ static int diff_peer(const struct meshd_peers *t, const struct meshd_peer *p,
 	ka = !kp || kp->keepalive != MESHD_KEEPALIVE;
 	ep = p->cand.n && (!kp || !(kp->has & MESH_CONF_PEER_HAS_ENDPOINT) ||
 			   kp->endpoint.sa.sa_family == AF_UNSPEC);
-	if (!aips && !cands && !ka && !ep)
+	nat = p->nat && (!kp || !(kp->has & MESH_CONF_PEER_HAS_NAT) || kp->nat != p->nat);
+	if (!aips && !cands && !ka && !ep && !nat)
 		return 0;
 	rp = mesh_conf_device_add_peer(req);
 	if (!rp)
@@ -573,7 +574,22 @@ static int diff_peer(const struct meshd_peers *t, const struct meshd_peer *p,
 		rp->has |= MESH_CONF_PEER_HAS_ENDPOINT;
 		meshd_cand_to_sockaddr(&p->cand.c[0], &rp->endpoint);
 	}
+	if (nat) {
+		rp->has |= MESH_CONF_PEER_HAS_NAT;
+		rp->nat = p->nat;
+	}
 	return 0;
+}
+
+uint8_t meshd_peer_nat(uint8_t known, uint8_t type, uint8_t birthday, uint8_t nopunch)
+{
+	if (type == MP_PUNCH && birthday == MP_BIRTHDAY_OPEN)
+		return MP_NAT_EASY;	/* we open: the peer sprays, it is easy */
+	if (type == MP_PUNCH && birthday == MP_BIRTHDAY_SPRAY)
+		return MP_NAT_HARD;
+	if (type == MP_NO_PUNCH && nopunch == MP_NOPUNCH_BOTH_HARD)
+		return MP_NAT_HARD;
+	return known;
 }
 
 int meshd_diff(const struct meshd_peers *t, const struct mesh_conf_device *cur,

@@ -109,6 +109,12 @@ enum meshd_relay_tcp_mode {
 
 #define MESHD_UDP_BLOCKED_MS 10000u
 
+/*
+ * The peer's NAT after a PUNCH (its birthday role for us) or a NO_PUNCH
+ * (its reason) from the service; @known when the message says nothing.
+ */
+uint8_t meshd_peer_nat(uint8_t known, uint8_t type, uint8_t birthday, uint8_t nopunch);
+
 bool meshd_want_relay_tcp(enum meshd_relay_tcp_mode mode, uint8_t service_version,
 			  unsigned int stun_servers, uint64_t stun_age_ms, size_t n_mapped);
 
@@ -171,6 +177,12 @@ struct meshd_peer {
 	struct mp_candidates cand;
 	uint64_t last_punch_ms;		/* last PUNCH or PUNCH_REQUEST */
 	uint8_t no_punch;		/* last NO_PUNCH reason logged, 0: none */
+	/*
+	 * The peer's NAT (MP_NAT_*) as the service's signals imply it (a
+	 * birthday role, "both hard"), 0: not known; the kernel keeps it as
+	 * the peer's label (WGM_PEER_A_NAT) for meshadm show.
+	 */
+	uint8_t nat;
 	struct meshd_relay relay;
 	struct meshd_birthday birthday;	/* the searches started with it */
 };

@@ -303,6 +303,54 @@ TEST(fields)
 	mesh_conf_device_free(&dev);
 }
 
+TEST(peer_nat_and_birthday)
+{
+	struct mesh_conf_device dev;
+	struct mesh_conf_cand *c;
+	struct mesh_conf_peer *p;
+	struct wgm_err err;
+	struct wgm_buf b;
+
+	mesh_conf_device_init(&dev);
+	snprintf(dev.name, sizeof(dev.name), "wgm0");
+	p = mesh_conf_device_add_peer(&dev);
+	wgm_key_from_base64(p->public_key, K2);
+	p->has = MESH_CONF_PEER_HAS_CANDIDATES | MESH_CONF_PEER_HAS_NAT |
+		 MESH_CONF_PEER_HAS_BIRTHDAY;
+	p->nat = WGM_NAT_HARD;
+	c = mesh_conf_peer_add_cand(p);
+	wgm_parse_endpoint("203.0.113.254:3501", &c->endpoint, &err);
+	c->kind = WGM_CANDIDATE_KIND_RELAY;
+	c->state = WGM_CANDIDATE_ALIVE;
+	c->flags = WGM_CANDIDATE_F_ACTIVE;
+	p->bday.state = WGM_BIRTHDAY_STATE_FAILED;
+	p->bday.sent = 1024;
+
+	/* ours unknown: the peer's label only */
+	EXPECT_FALSE(wgm_relay_only(p, WGM_NAT_UNKNOWN));
+	EXPECT_FALSE(wgm_relay_only(p, WGM_NAT_EASY));
+	EXPECT_TRUE(wgm_relay_only(p, WGM_NAT_HARD));
+	wgm_buf_init(&b);
+	wgm_show_device(&b, &dev, &clk, false);
+	EXPECT_NE(NULL, strstr(b.s, "  peer nat: hard (endpoint-dependent mapping)\n"));
+	EXPECT_EQ(NULL, strstr(b.s, "  direct: not attempted"));
+	EXPECT_NE(NULL, strstr(b.s, "  birthday: failed, 1024 probes sent\n"));
+	wgm_buf_free(&b);
+	wgm_buf_init(&b);
+	wgm_json_device(&b, &dev, &clk);
+	EXPECT_NE(NULL, strstr(b.s, "\"nat\":\"hard\",\"birthday\":{\"state\":\"failed\","
+			       "\"sockets\":0,\"sent\":1024,\"port\":0}"));
+	wgm_buf_free(&b);
+
+	/* a direct path: nothing to explain */
+	c->kind = WGM_CANDIDATE_KIND_STUN;
+	EXPECT_FALSE(wgm_relay_only(p, WGM_NAT_HARD));
+	p->has &= ~MESH_CONF_PEER_HAS_NAT;
+	c->kind = WGM_CANDIDATE_KIND_RELAY;
+	EXPECT_FALSE(wgm_relay_only(p, WGM_NAT_HARD));
+	mesh_conf_device_free(&dev);
+}
+
 TEST(candidate_last_seen)
 {
 	struct mesh_conf_cand c = { .last_seen_ns = 0 };

@@ -98,6 +98,21 @@ enum wgm_birthday_role {
 };
 
 /**
+ * enum wgm_nat_type - How a NAT maps: easy (one public port for all
+ *   destinations, endpoint-independent), hard (a new port per destination,
+ *   endpoint-dependent), or unknown.
+ */
+enum wgm_nat_type {
+	WGM_NAT_UNKNOWN,
+	WGM_NAT_EASY,
+	WGM_NAT_HARD,
+
+	/* private: */
+	__WGM_NAT_MAX,
+	WGM_NAT_MAX = (__WGM_NAT_MAX - 1)
+};
+
+/**
  * enum wgm_birthday_state - How the last birthday search with the peer
  *   went.
  */
@@ -173,6 +188,7 @@ enum {
 	WGM_PEER_A_NAT_KEEPALIVE_INTERVAL,
 	WGM_PEER_A_PATH_STATUS,
 	WGM_PEER_A_BIRTHDAY,
+	WGM_PEER_A_NAT,
 
 	__WGM_PEER_A_MAX,
 	WGM_PEER_A_MAX = (__WGM_PEER_A_MAX - 1)

@@ -940,6 +940,17 @@ TEST(relay_over_tcp)
  * role, switch, target (the peer's mapped candidate, IPv4 and usable),
  * then the bounds (one a minute, six an hour per peer).
  */
+TEST(peer_nat_label)
+{
+	EXPECT_EQ(MP_NAT_EASY, meshd_peer_nat(0, MP_PUNCH, MP_BIRTHDAY_OPEN, 0));
+	EXPECT_EQ(MP_NAT_HARD, meshd_peer_nat(0, MP_PUNCH, MP_BIRTHDAY_SPRAY, 0));
+	EXPECT_EQ(MP_NAT_HARD, meshd_peer_nat(MP_NAT_EASY, MP_NO_PUNCH, 0, MP_NOPUNCH_BOTH_HARD));
+	/* a plain punch or another reason says nothing new */
+	EXPECT_EQ(MP_NAT_EASY, meshd_peer_nat(MP_NAT_EASY, MP_PUNCH, MP_BIRTHDAY_NONE, 0));
+	EXPECT_EQ(0, meshd_peer_nat(0, MP_NO_PUNCH, 0, 77));
+	EXPECT_EQ(MP_NAT_HARD, meshd_peer_nat(MP_NAT_HARD, MP_PING, 0, 0));
+}
+
 TEST(birthday_decisions)
 {
 	static const struct {
