@@ -110,7 +110,7 @@ int coord_db_authkey_create(struct coord_db *db, bool reusable,
  * the static key the relay connects with, registered by the
  * administrator.  COORD_EMBEDDED_RELAY names meshcoord's own relay.
  */
-#define COORD_EMBEDDED_RELAY	"coord"
+#define COORD_EMBEDDED_RELAY	MP_EMBEDDED_RELAY
 struct coord_relay {
 	char name[MP_NAME_MAX + 1];
 	uint8_t pubkey[MP_KEY_LEN];

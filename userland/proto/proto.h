@@ -328,6 +328,8 @@ struct mp_relay_free {
  * empty list is no relay at all.
  */
 #define MP_MAX_RELAYS		8
+/* The name RELAY_LIST gives the service's embedded relay. */
+#define MP_EMBEDDED_RELAY	"coord"
 struct mp_relay_info {
 	char name[MP_NAME_MAX + 1];
 	struct mp_candidate ep;
