@@ -78,6 +78,7 @@ userland:
 	@if [ -f userland/Makefile ]; then $(MAKE) -C userland; fi
 	@if [ -f userland/coord/Makefile ]; then $(MAKE) -C userland/coord; fi
 	@if [ -f userland/meshd/Makefile ]; then $(MAKE) -C userland/meshd; fi
+	@if [ -f userland/relay/Makefile ]; then $(MAKE) -C userland/relay; fi
 
 # kselftest_harness.h and kselftest.h: the rule is shared with the
 # Makefiles below (mk/harness.mk).
@@ -142,6 +143,7 @@ selftests: harness
 	@if [ -f userland/Makefile ]; then $(MAKE) -C userland tests; fi
 	@if [ -f userland/coord/Makefile ]; then $(MAKE) -C userland/coord tests; fi
 	@if [ -f userland/meshd/Makefile ]; then $(MAKE) -C userland/meshd tests; fi
+	@if [ -f userland/relay/Makefile ]; then $(MAKE) -C userland/relay tests; fi
 	@for f in $(wildcard selftests/*/Makefile); do \
 		$(MAKE) -f $$f TOP=$(TOP) || exit 1; \
 	done
@@ -182,6 +184,8 @@ install: all modules_install
 		$(MAKE) -C userland/coord install DESTDIR=$(DESTDIR) PREFIX=$(PREFIX); fi
 	@if [ -f userland/meshd/Makefile ]; then \
 		$(MAKE) -C userland/meshd install DESTDIR=$(DESTDIR) PREFIX=$(PREFIX); fi
+	@if [ -f userland/relay/Makefile ]; then \
+		$(MAKE) -C userland/relay install DESTDIR=$(DESTDIR) PREFIX=$(PREFIX); fi
 	install -d $(DESTDIR)$(PREFIX)/share/doc/wgmesh
 	install -m 0644 README.md LICENSE $(DESTDIR)$(PREFIX)/share/doc/wgmesh/
 	install -d $(DESTDIR)$(PREFIX)/share/doc/wgmesh/netlink

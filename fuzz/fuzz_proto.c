@@ -312,6 +312,41 @@ static int sample(uint8_t type, uint8_t *buf, size_t cap)
 		memset(m.u.relay_removed.pubkey, 0x22, MP_KEY_LEN);
 		m.u.relay_removed.id = 0x01020304;
 		break;
+	case MP_RELAY_HELLO:
+		m.u.relay_hello.version = MP_RELAYS_VERSION;
+		strcpy(m.u.relay_hello.name, "relay-eu");
+		m.u.relay_hello.ep.family = AF_INET;
+		memcpy(m.u.relay_hello.ep.addr, "\xc6\x33\x64\x09", 4);
+		m.u.relay_hello.ep.port = 3478;
+		m.u.relay_hello.port_lo = 3500;
+		m.u.relay_hello.port_hi = 3999;
+		break;
+	case MP_RELAY_ALLOC:
+		m.u.relay_alloc.index = 17;
+		memset(m.u.relay_alloc.side[0].node, 0x22, MP_KEY_LEN);
+		memset(m.u.relay_alloc.side[1].node, 0x44, MP_KEY_LEN);
+		m.u.relay_alloc.side[0].id = 0x01020304;
+		m.u.relay_alloc.side[1].id = 0x05060708;
+		memset(m.u.relay_alloc.side[0].key, 0x33, MP_RELAY_KEY_LEN);
+		memset(m.u.relay_alloc.side[1].key, 0x55, MP_RELAY_KEY_LEN);
+		break;
+	case MP_RELAY_FREE:
+		m.u.relay_free.index = 17;
+		m.u.relay_free.id = 0x01020304;
+		break;
+	case MP_RELAY_LIST:
+		m.u.relay_list.n = 2;
+		strcpy(m.u.relay_list.r[0].name, "coord");
+		m.u.relay_list.r[0].ep.port = 3478;	/* family 0: the service's host */
+		strcpy(m.u.relay_list.r[1].name, "relay-eu");
+		m.u.relay_list.r[1].ep.family = AF_INET;
+		memcpy(m.u.relay_list.r[1].ep.addr, "\xc6\x33\x64\x09", 4);
+		m.u.relay_list.r[1].ep.port = 3478;
+		break;
+	case MP_HOME_RELAY:
+		strcpy(m.u.home_relay.name, "relay-eu");
+		m.u.home_relay.rtt_us = 23456;
+		break;
 	}
 	return mp_msg_encode(&m, buf, cap);
 }
@@ -353,6 +388,15 @@ void fuzz_seeds(fuzz_emit_fn emit)
 		buf[0] = 0;
 		memcpy(buf + 1, body, (size_t)n);
 		emit("msg-PUNCH-v5", buf, 1 + (size_t)n);
+	}
+	/* version 6: several relays */
+	for (t = MP_RELAY_HELLO; t <= MP_HOME_RELAY; t++) {
+		n = sample(t, body, sizeof(body));
+		FUZZ_CHECK(n > 0);
+		buf[0] = 0;
+		memcpy(buf + 1, body, (size_t)n);
+		snprintf(name, sizeof(name), "msg-%s", mp_type_name(t));
+		emit(name, buf, 1 + (size_t)n);
 	}
 	/* mode 1: the frames of a session (WELCOME, PEER, SYNC_END, PING, PUNCH) */
 	{

@@ -170,6 +170,80 @@ int coord_cmd_authkey_create(const char *dir, bool reusable,
 	return 0;
 }
 
+/* relay add NAME PUBKEY: the key a meshrelay connects with (meshrelay pubkey). */
+int coord_cmd_relay_add(const char *dir, const char *name, const char *pubkey)
+{
+	uint8_t key[MP_KEY_LEN];
+	struct coord_db db;
+	struct wgm_err e;
+	int r;
+
+	if (!wgm_key_from_arg(key, pubkey)) {
+		fprintf(stderr, "meshcoord: relay add: '%s' is not a base64 public key (on the relay host: meshrelay --state DIR pubkey)\n",
+			pubkey);
+		return 2;
+	}
+	if (open_db(&db, dir, false))
+		return 1;
+	r = coord_db_relay_add(&db, name, key, (int64_t)time(NULL), &e);
+	coord_db_close(&db);
+	if (r) {
+		fprintf(stderr, "meshcoord: relay add: %s\n", e.msg);
+		return 1;
+	}
+	printf("relay %s added: the meshrelay holding this key may connect now (%s)\n",
+	       name, pubkey);
+	return 0;
+}
+
+int coord_cmd_relay_list(const char *dir)
+{
+	char key[WGM_KEY_B64_LEN + 1], added[32];
+	struct coord_relay *rs;
+	struct coord_db db;
+	struct wgm_err e = { "libsodium initialisation failed" };
+	size_t n, i;
+
+	memset(&db, 0, sizeof(db));
+	if (mp_init() || coord_db_open_ro(&db, dir, &e) || coord_db_relays(&db, &rs, &n, &e)) {
+		fprintf(stderr, "meshcoord: %s\n", e.msg);
+		if (db.sql)
+			coord_db_close(&db);
+		return 1;
+	}
+	coord_db_close(&db);
+	printf("%-20s %-44s %s\n", "NAME", "PUBLIC-KEY", "ADDED");
+	for (i = 0; i < n; i++) {
+		wgm_key_to_base64(key, rs[i].pubkey);
+		fmt_time(added, sizeof(added), rs[i].added);
+		printf("%-20s %-44s %s\n", rs[i].name, key, added);
+	}
+	free(rs);
+	return 0;
+}
+
+int coord_cmd_relay_remove(const char *dir, const char *name)
+{
+	struct coord_db db;
+	struct wgm_err e;
+	int r;
+
+	if (open_db(&db, dir, false))
+		return 1;
+	r = coord_db_relay_remove(&db, name, &e);
+	coord_db_close(&db);
+	if (r < 0) {
+		fprintf(stderr, "meshcoord: relay remove: %s\n", e.msg);
+		return 1;
+	}
+	if (!r) {
+		fprintf(stderr, "meshcoord: no relay '%s' (meshcoord relay list)\n", name);
+		return 1;
+	}
+	printf("relay %s removed (a running meshcoord disconnects it)\n", name);
+	return 0;
+}
+
 int64_t coord_parse_duration(const char *s)
 {
 	char *end;

@@ -41,7 +41,12 @@ static const char schema[] =
 	"CREATE TABLE IF NOT EXISTS removed ("
 	"  pubkey BLOB PRIMARY KEY,"
 	"  authkey_mark INTEGER NOT NULL,"
-	"  removed_at INTEGER NOT NULL);";
+	"  removed_at INTEGER NOT NULL);"
+	/* meshrelay keys the administrator registered (relay add) */
+	"CREATE TABLE IF NOT EXISTS relays ("
+	"  name TEXT PRIMARY KEY,"
+	"  pubkey BLOB NOT NULL UNIQUE,"
+	"  added INTEGER NOT NULL);";
 
 static void note_busy(struct coord_db *db, int rc)
 {
@@ -843,6 +848,91 @@ int coord_db_authkey_create(struct coord_db *db, bool reusable,
 	sqlite3_bind_int64(st, 3, expires);
 	sqlite3_bind_int64(st, 4, now);
 	r = sqlite3_step(st) == SQLITE_DONE ? 0 : sqlerr(db, err, "insert authkey");
+	sqlite3_finalize(st);
+	return r;
+}
+
+/* ---- relays (meshrelay) ---- */
+
+int coord_db_relay_add(struct coord_db *db, const char *name,
+		       const uint8_t pubkey[MP_KEY_LEN], int64_t now,
+		       struct wgm_err *err)
+{
+	sqlite3_stmt *st;
+	int r;
+
+	if (!mp_name_valid(name) || !strcmp(name, COORD_EMBEDDED_RELAY))
+		return wgm_err_set(err, "relay name '%s': use 1 to %d of A-Z a-z 0-9 . _ - (not starting with - or .), not '%s'",
+				   name, MP_NAME_MAX, COORD_EMBEDDED_RELAY);
+	st = prep(db, "INSERT INTO relays (name, pubkey, added) VALUES (?, ?, ?)", err);
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 2, pubkey, MP_KEY_LEN, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, now);
+	r = sqlite3_step(st);
+	if ((r & 0xff) == SQLITE_CONSTRAINT)
+		r = wgm_err_set(err, "a relay named '%s' or with this key is registered already (meshcoord relay list)",
+				name);
+	else
+		r = r == SQLITE_DONE ? 0 : sqlerr(db, err, "relay add");
+	sqlite3_finalize(st);
+	return r;
+}
+
+int coord_db_relays(struct coord_db *db, struct coord_relay **out, size_t *n,
+		    struct wgm_err *err)
+{
+	sqlite3_stmt *st;
+	struct coord_relay *v = NULL, *nv;
+	size_t cnt = 0;
+	int r;
+
+	*out = NULL;
+	*n = 0;
+	if (sqlite3_prepare_v2(db->sql, "SELECT name, pubkey, added FROM relays ORDER BY name",
+			       -1, &st, NULL) != SQLITE_OK)
+		return 0;	/* a read-only open of a database from before relays */
+	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+		const unsigned char *name = sqlite3_column_text(st, 0);
+
+		if (sqlite3_column_bytes(st, 1) != MP_KEY_LEN || !name)
+			continue;
+		nv = realloc(v, (cnt + 1) * sizeof(*v));
+		if (!nv) {
+			free(v);
+			sqlite3_finalize(st);
+			return wgm_err_set(err, "out of memory");
+		}
+		v = nv;
+		memset(&v[cnt], 0, sizeof(v[cnt]));
+		snprintf(v[cnt].name, sizeof(v[cnt].name), "%s", (const char *)name);
+		memcpy(v[cnt].pubkey, sqlite3_column_blob(st, 1), MP_KEY_LEN);
+		v[cnt].added = sqlite3_column_int64(st, 2);
+		cnt++;
+	}
+	if (r != SQLITE_DONE) {
+		free(v);
+		r = sqlerr(db, err, "relays");
+		sqlite3_finalize(st);
+		return r;
+	}
+	sqlite3_finalize(st);
+	*out = v;
+	*n = cnt;
+	return 0;
+}
+
+int coord_db_relay_remove(struct coord_db *db, const char *name, struct wgm_err *err)
+{
+	sqlite3_stmt *st = prep(db, "DELETE FROM relays WHERE name = ?", err);
+	int r;
+
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	r = sqlite3_step(st) == SQLITE_DONE ? sqlite3_changes(db->sql) > 0 :
+	    sqlerr(db, err, "relay remove");
 	sqlite3_finalize(st);
 	return r;
 }

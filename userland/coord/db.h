@@ -105,6 +105,27 @@ int coord_db_authkey_create(struct coord_db *db, bool reusable,
 			    char out[COORD_AUTHKEY_LEN + 1],
 			    struct wgm_err *err);
 
+/*
+ * Relays (meshrelay, relay.rst "Several relays: meshrelay"): a name and
+ * the static key the relay connects with, registered by the
+ * administrator.  COORD_EMBEDDED_RELAY names meshcoord's own relay.
+ */
+#define COORD_EMBEDDED_RELAY	MP_EMBEDDED_RELAY
+struct coord_relay {
+	char name[MP_NAME_MAX + 1];
+	uint8_t pubkey[MP_KEY_LEN];
+	int64_t added;			/* unix seconds */
+};
+/* 0, or -1 with err set (invalid or taken name, key registered already). */
+int coord_db_relay_add(struct coord_db *db, const char *name,
+		       const uint8_t pubkey[MP_KEY_LEN], int64_t now,
+		       struct wgm_err *err);
+/* All relays by name; *out is malloc'ed (free it), NULL when none. */
+int coord_db_relays(struct coord_db *db, struct coord_relay **out, size_t *n,
+		    struct wgm_err *err);
+/* 1 removed, 0 no such relay, -1 error. */
+int coord_db_relay_remove(struct coord_db *db, const char *name, struct wgm_err *err);
+
 /* Fill addr4/addr6 of n from n->index and the ULA prefix. */
 void coord_node_addrs(const struct coord_db *db, struct coord_node *n);
 

@@ -25,6 +25,7 @@ static void usage(FILE *f)
 		"       meshcoord [--state DIR] remove NODE   (name, public key or address)\n"
 		"       meshcoord [--state DIR] pubkey\n"
 		"       meshcoord [--state DIR] authkey create [--reusable] [--expires DURATION]\n"
+		"       meshcoord [--state DIR] relay add NAME PUBKEY | relay list | relay remove NAME\n"
 		"defaults: --listen %s --stun %s --stun2 (--stun's port + 1) --state %s\n"
 		"          --max-nodes %d --max-pending %d --max-pending-per-address %d\n"
 		"          --max-connections: max-nodes + max-pending\n"
@@ -266,6 +267,12 @@ int main(int argc, char **argv)
 		return coord_cmd_pubkey(cfg.state_dir);
 	if (!strcmp(argv[0], "authkey") && argc == 2 && !strcmp(argv[1], "create"))
 		return coord_cmd_authkey_create(cfg.state_dir, reusable, expires);
+	if (!strcmp(argv[0], "relay") && argc == 4 && !strcmp(argv[1], "add"))
+		return coord_cmd_relay_add(cfg.state_dir, argv[2], argv[3]);
+	if (!strcmp(argv[0], "relay") && argc == 2 && !strcmp(argv[1], "list"))
+		return coord_cmd_relay_list(cfg.state_dir);
+	if (!strcmp(argv[0], "relay") && argc == 3 && !strcmp(argv[1], "remove"))
+		return coord_cmd_relay_remove(cfg.state_dir, argv[2]);
 	usage(stderr);
 	return 2;
 }

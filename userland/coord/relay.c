@@ -167,6 +167,31 @@ int relay_alloc(struct relay_table *t, const uint8_t a[RELAY_NODE_LEN],
 	return (int)i;
 }
 
+int relay_install(struct relay_table *t, unsigned int i,
+		  const uint8_t node[2][RELAY_NODE_LEN], const uint32_t id[2],
+		  const uint8_t key[2][RELAY_KEY_LEN], uint64_t now_ms)
+{
+	struct relay_alloc *al;
+	unsigned int s;
+
+	if (i >= t->n || !id[0] || !id[1] || !memcmp(node[0], node[1], RELAY_NODE_LEN))
+		return -1;
+	al = &t->allocs[i];
+	explicit_bzero(al, sizeof(*al));
+	al->used = true;
+	al->created_ms = now_ms;
+	for (s = 0; s < 2; s++) {
+		struct relay_side *sd = &al->side[s];
+
+		memcpy(sd->node, node[s], RELAY_NODE_LEN);
+		memcpy(sd->key, key[s], RELAY_KEY_LEN);
+		sd->id = id[s];
+		sd->tokens = t->rate;
+		sd->refill_ms = now_ms;
+	}
+	return 0;
+}
+
 void relay_release(struct relay_table *t, unsigned int i)
 {
 	if (i < t->n)

@@ -92,6 +92,16 @@ void relay_free(struct relay_table *t);
 int relay_alloc(struct relay_table *t, const uint8_t a[RELAY_NODE_LEN],
 		const uint8_t b[RELAY_NODE_LEN], const uint8_t *rnd,
 		uint64_t now_ms, struct relay_grant grant[2]);
+/*
+ * meshrelay (relay.rst, "Several relays: meshrelay"): allocation @i as
+ * the coordination service made it with relay_alloc() on a table of the
+ * same ports, node[s], id[s] and key[s] for side s, replacing whatever @i
+ * held (counters and bindings start afresh).  The service enforces the
+ * limits.  0, or -1: @i out of range, the nodes equal or an id 0.
+ */
+int relay_install(struct relay_table *t, unsigned int i,
+		  const uint8_t node[2][RELAY_NODE_LEN], const uint32_t id[2],
+		  const uint8_t key[2][RELAY_KEY_LEN], uint64_t now_ms);
 /* Index of the allocation between a and b (either order), or -1. */
 int relay_find(const struct relay_table *t, const uint8_t a[RELAY_NODE_LEN],
 	       const uint8_t b[RELAY_NODE_LEN]);

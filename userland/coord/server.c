@@ -81,6 +81,7 @@ static int64_t bucket_next(const struct bucket *b)
 }
 
 struct snode;
+struct srelay;
 
 struct sconn {
 	struct mp_conn mc;
@@ -97,6 +98,7 @@ struct sconn {
 	bool pending;		/* counted in server.pend[] (before READY) */
 	uint8_t version;	/* HELLO version (READY only) */
 	bool relay_done;	/* pushed: the others know it; allocations made */
+	struct srelay *relay;	/* a meshrelay's connection (READY), else NULL */
 	struct mp_candidate src;	/* source address, port 0 (per-source limit) */
 	char peer[MP_CAND_STRLEN];
 };
@@ -113,6 +115,24 @@ struct snode {
 	bool nat_dirty;			/* n.nat met a lock: retried */
 	/* peers whose strategy line was logged since n.nat last changed */
 	int64_t declined[PUNCH_WAITERS];
+	/* this session's home relay (HOME_RELAY, version 6), "" when none */
+	char home[MP_NAME_MAX + 1];
+	uint32_t home_rtt_us;
+	bool relay_tcp;		/* its relays ride its connection: embedded only */
+};
+
+/*
+ * A meshrelay online (relay.rst, "Several relays: meshrelay"): its
+ * registered name and key, the address it announced, and the
+ * allocations this service made on it, in a relay table of its ports
+ * (the keys and ids it was sent; it keeps the bindings itself).
+ */
+struct srelay {
+	char name[MP_NAME_MAX + 1];
+	uint8_t pubkey[MP_KEY_LEN];
+	struct sconn *conn;
+	struct mp_candidate ep;		/* its public address, STUN port */
+	struct relay_table t;
 };
 
 struct server {
@@ -152,6 +172,9 @@ struct server {
 	/* what the last "relay: ... in the last minute" line counted to */
 	int64_t relay_stats_next;
 	uint64_t relay_stats_fwd, relay_stats_bytes, relay_stats_drops, relay_stats_bad;
+	/* the meshrelays online, in the order they came */
+	struct srelay *relays[COORD_MAX_RELAYS];
+	unsigned int nrelays;
 };
 
 static void pend_remove(struct server *s, struct sconn *c);
@@ -445,45 +468,158 @@ static bool relay_capable(const struct snode *n)
 	return node_ready(n) && n->conn->version >= 3 && n->conn->relay_done;
 }
 
+int coord_relay_place(const char *home_a, uint32_t rtt_a, bool tcp_a,
+		      const char *home_b, uint32_t rtt_b, bool tcp_b,
+		      const char *const *names, const bool *usable, size_t n)
+{
+	const char *first = home_a, *second = home_b;
+	size_t i, k;
+
+	if (tcp_a || tcp_b)
+		return -1;
+	/* the node farther from its home relay gets it; ties by name */
+	if (rtt_b > rtt_a || (rtt_b == rtt_a && strcmp(home_b, home_a) < 0)) {
+		first = home_b;
+		second = home_a;
+	}
+	for (k = 0; k < 2; k++) {
+		const char *h = k ? second : first;
+
+		for (i = 0; h[0] && i < n; i++)
+			if (usable[i] && !strcmp(names[i], h))
+				return (int)i;
+	}
+	return -1;
+}
+
+static struct relay_table *rtab(struct server *s, struct srelay *r)
+{
+	return r ? &r->t : &s->relay;
+}
+
+/* The pair's allocation: its index, and its relay in *rp (NULL: embedded); -1 when none. */
+static int pair_alloc(struct server *s, const uint8_t *a, const uint8_t *b, struct srelay **rp)
+{
+	unsigned int k;
+	int i;
+
+	*rp = NULL;
+	if (s->relay_on && (i = relay_find(&s->relay, a, b)) >= 0)
+		return i;
+	for (k = 0; k < s->nrelays; k++) {
+		if ((i = relay_find(&s->relays[k]->t, a, b)) >= 0) {
+			*rp = s->relays[k];
+			return i;
+		}
+	}
+	return -1;
+}
+
+static bool relay_online(const struct srelay *r)
+{
+	return r->conn && !r->conn->dead && !r->conn->closing;
+}
+
+/* A free allocation in t and room for both nodes. */
+static bool relay_room(const struct relay_table *t, const uint8_t *a, const uint8_t *b)
+{
+	unsigned int i;
+
+	if (relay_count_node(t, a) >= t->max_per_node || relay_count_node(t, b) >= t->max_per_node)
+		return false;
+	for (i = 0; i < t->n; i++)
+		if (!t->allocs[i].used)
+			return true;
+	return false;
+}
+
 /*
- * A relay allocation for the pair a, b (both online, version 3, none yet):
- * RELAY to each with its own side.  False when the relay could not make
+ * Where the pair a, b belongs now (coord_relay_place): *out is the
+ * meshrelay, or NULL for the embedded relay.  @cur is the relay that
+ * holds its allocation now (it has room for it by definition), or NULL.
+ * False when there is no relay for it at all (--no-relay, no meshrelay).
+ */
+static bool relay_place(struct server *s, const struct snode *a, const struct snode *b,
+			const struct srelay *cur, struct srelay **out)
+{
+	const char *names[COORD_MAX_RELAYS];
+	bool usable[COORD_MAX_RELAYS];
+	unsigned int k;
+	int i;
+
+	for (k = 0; k < s->nrelays; k++) {
+		struct srelay *r = s->relays[k];
+
+		names[k] = r->name;
+		usable[k] = relay_online(r) &&
+			    (r == cur || relay_room(&r->t, a->n.pubkey, b->n.pubkey));
+	}
+	i = coord_relay_place(a->home, a->home_rtt_us, a->relay_tcp, b->home, b->home_rtt_us,
+			      b->relay_tcp, names, usable, s->nrelays);
+	*out = i < 0 ? NULL : s->relays[i];
+	return i >= 0 || s->relay_on;
+}
+
+/*
+ * A relay allocation for the pair a, b (both online, version 3, none yet),
+ * on the relay relay_place() picks: RELAY to each with its own side, and
+ * to a meshrelay RELAY_ALLOC first.  False when the relay could not make
  * one (no free ports, a node at its limit).
  */
 static bool relay_pair(struct server *s, struct snode *a, struct snode *b)
 {
 	uint8_t rnd[RELAY_ALLOC_RANDOM];
 	struct relay_grant g[2];
+	struct relay_table *t;
+	struct srelay *r;
 	struct mp_msg m;
 	struct snode *who[2] = { a, b };
 	int64_t now = mono_ms();
+	uint16_t port[2];
 	unsigned int k;
 	int i;
 
-	if (!s->relay_on || !a || !b || a == b || !relay_capable(a) || !relay_capable(b) ||
-	    relay_find(&s->relay, a->n.pubkey, b->n.pubkey) >= 0)
+	if (!a || !b || a == b || !relay_capable(a) || !relay_capable(b) ||
+	    pair_alloc(s, a->n.pubkey, b->n.pubkey, &r) >= 0 || !relay_place(s, a, b, NULL, &r))
 		return true;
+	t = rtab(s, r);
 	randombytes_buf(rnd, sizeof(rnd));
-	i = relay_alloc(&s->relay, a->n.pubkey, b->n.pubkey, rnd, (uint64_t)now, g);
+	i = relay_alloc(t, a->n.pubkey, b->n.pubkey, rnd, (uint64_t)now, g);
 	sodium_memzero(rnd, sizeof(rnd));
 	if (i < 0) {
 		if (now < s->relay_log_next) {
 			s->relay_failed_quiet++;
 			return false;
 		}
-		logmsg("relay %s <-> %s: no allocation (relay ports or per-node limit of %u used up; %llu more since the last such line)",
-		       a->n.name, b->n.name, s->cfg->relay_max_per_node,
-		       (unsigned long long)s->relay_failed_quiet);
+		logmsg("relay %s <-> %s: no allocation%s%s (relay ports or per-node limit of %u used up; %llu more since the last such line)",
+		       a->n.name, b->n.name, r ? " on " : "", r ? r->name : "",
+		       s->cfg->relay_max_per_node, (unsigned long long)s->relay_failed_quiet);
 		s->relay_failed_quiet = 0;
 		s->relay_log_next = now + 1000;
 		return false;
+	}
+	if (r) {
+		/* the relay hears of it before the nodes bind */
+		memset(&m, 0, sizeof(m));
+		m.type = MP_RELAY_ALLOC;
+		m.u.relay_alloc.index = (uint16_t)i;
+		for (k = 0; k < 2; k++) {
+			const struct relay_side *sd = &t->allocs[i].side[k];
+
+			memcpy(m.u.relay_alloc.side[k].node, sd->node, MP_KEY_LEN);
+			m.u.relay_alloc.side[k].id = sd->id;
+			memcpy(m.u.relay_alloc.side[k].key, sd->key, MP_RELAY_KEY_LEN);
+		}
+		send_or_kill(r->conn, &m);
+		sodium_memzero(&m, sizeof(m));
 	}
 	for (k = 0; k < 2; k++) {
 		memset(&m, 0, sizeof(m));
 		m.type = MP_RELAY;
 		memcpy(m.u.relay.pubkey, g[k].peer, MP_KEY_LEN);
-		m.u.relay.ep = s->relay_ep;
-		m.u.relay.ep.port = s->rport[g[k].port - s->relay.port_lo];
+		m.u.relay.ep = r ? r->ep : s->relay_ep;
+		port[k] = r ? g[k].port : s->rport[g[k].port - s->relay.port_lo];
+		m.u.relay.ep.port = port[k];
 		m.u.relay.id = g[k].id;
 		memcpy(m.u.relay.key, g[k].key, MP_RELAY_KEY_LEN);
 		m.u.relay.lifetime = (uint32_t)(RELAY_IDLE_MS / 1000);
@@ -491,17 +627,24 @@ static bool relay_pair(struct server *s, struct snode *a, struct snode *b)
 		sodium_memzero(&m, sizeof(m));
 	}
 	sodium_memzero(g, sizeof(g));
-	logmsg("relay %s <-> %s: ports %u and %u", a->n.name, b->n.name,
-	       s->rport[2 * (unsigned int)i], s->rport[2 * (unsigned int)i + 1]);
+	if (r)
+		logmsg("relay %s <-> %s: on %s, ports %u and %u", a->n.name, b->n.name, r->name,
+		       port[0], port[1]);
+	else
+		logmsg("relay %s <-> %s: ports %u and %u", a->n.name, b->n.name, port[0], port[1]);
 	return true;
 }
 
 static struct snode *find_node(struct server *s, const uint8_t *pub);
 
-/* Allocation i ends: RELAY_REMOVED to its nodes (but skip), keys wiped. */
-static void relay_end(struct server *s, unsigned int i, const struct snode *skip)
+/*
+ * Allocation i of relay r (NULL: embedded) ends: RELAY_REMOVED to its
+ * nodes (but skip), RELAY_FREE to a meshrelay online, keys wiped.
+ */
+static void relay_end(struct server *s, struct srelay *r, unsigned int i, const struct snode *skip)
 {
-	const struct relay_alloc *al = &s->relay.allocs[i];
+	struct relay_table *t = rtab(s, r);
+	const struct relay_alloc *al = &t->allocs[i];
 	struct mp_msg m;
 	unsigned int k;
 
@@ -516,19 +659,38 @@ static void relay_end(struct server *s, unsigned int i, const struct snode *skip
 		m.u.relay_removed.id = al->side[k].id;
 		send_or_kill(n->conn, &m);
 	}
-	relay_release(&s->relay, i);
+	if (r && relay_online(r)) {
+		memset(&m, 0, sizeof(m));
+		m.type = MP_RELAY_FREE;
+		m.u.relay_free.index = (uint16_t)i;
+		m.u.relay_free.id = al->side[0].id;
+		send_or_kill(r->conn, &m);
+	}
+	relay_release(t, i);
 }
 
 /* n goes (offline, removed, a new session): its allocations end. */
 static void relay_end_node(struct server *s, const struct snode *n)
 {
-	unsigned int pos = 0;
+	unsigned int pos, k;
 	int i;
 
-	if (!s->relay_on)
-		return;
-	while ((i = relay_next_of_node(&s->relay, n->n.pubkey, &pos)) >= 0)
-		relay_end(s, (unsigned int)i, n);
+	if (s->relay_on)
+		for (pos = 0; (i = relay_next_of_node(&s->relay, n->n.pubkey, &pos)) >= 0;)
+			relay_end(s, NULL, (unsigned int)i, n);
+	for (k = 0; k < s->nrelays; k++)
+		for (pos = 0; (i = relay_next_of_node(&s->relays[k]->t, n->n.pubkey, &pos)) >= 0;)
+			relay_end(s, s->relays[k], (unsigned int)i, n);
+}
+
+/* Allocations a node has, on every relay. */
+static unsigned int relay_count_all(struct server *s, const struct snode *n)
+{
+	unsigned int k, c = s->relay_on ? relay_count_node(&s->relay, n->n.pubkey) : 0;
+
+	for (k = 0; k < s->nrelays; k++)
+		c += relay_count_node(&s->relays[k]->t, n->n.pubkey);
+	return c;
 }
 
 /* n's first push: an allocation with every online peer, while there are ports. */
@@ -536,11 +698,118 @@ static void relay_node(struct server *s, struct snode *n)
 {
 	size_t i;
 
-	for (i = 0; s->relay_on && i < s->nnodes; i++) {
-		if (relay_count_node(&s->relay, n->n.pubkey) >= s->cfg->relay_max_per_node)
+	for (i = 0; (s->relay_on || s->nrelays) && i < s->nnodes; i++) {
+		if (relay_count_all(s, n) >= s->cfg->relay_max_per_node)
 			return;
 		relay_pair(s, n, s->nodes[i]);
 	}
+}
+
+/*
+ * The allocations of n (every one when n is NULL) that are not where
+ * relay_place() puts them now move there: RELAY_REMOVED, then a new
+ * RELAY with new keys (a home relay changed, a meshrelay came or went).
+ */
+static void relay_replace(struct server *s, const struct snode *n)
+{
+	struct srelay *r, *want;
+	unsigned int k, i;
+
+	for (k = 0; k <= s->nrelays; k++) {
+		struct relay_table *t;
+
+		r = k < s->nrelays ? s->relays[k] : NULL;
+		if (!r && !s->relay_on)
+			continue;
+		t = rtab(s, r);
+		for (i = 0; i < t->n; i++) {
+			struct relay_alloc *al = &t->allocs[i];
+			struct snode *a, *b;
+
+			if (!al->used || (n && memcmp(al->side[0].node, n->n.pubkey, MP_KEY_LEN) &&
+					  memcmp(al->side[1].node, n->n.pubkey, MP_KEY_LEN)))
+				continue;
+			a = find_node(s, al->side[0].node);
+			b = find_node(s, al->side[1].node);
+			if (!a || !b || !relay_place(s, a, b, r, &want) || want == r)
+				continue;
+			logmsg("relay %s <-> %s: moving from %s to %s", a->n.name, b->n.name,
+			       r ? r->name : COORD_EMBEDDED_RELAY, want ? want->name : COORD_EMBEDDED_RELAY);
+			relay_end(s, r, i, NULL);
+			relay_pair(s, a, b);
+		}
+	}
+}
+
+/* The relays an agent measures (RELAY_LIST): the embedded one, then the meshrelays online. */
+static void relay_list_msg(const struct server *s, struct mp_msg *m)
+{
+	struct mp_relay_list *l = &m->u.relay_list;
+	unsigned int k;
+
+	memset(m, 0, sizeof(*m));
+	m->type = MP_RELAY_LIST;
+	if (s->relay_on && s->stun.n) {
+		snprintf(l->r[0].name, sizeof(l->r[0].name), "%s", COORD_EMBEDDED_RELAY);
+		l->r[0].ep = s->stun.s[0];	/* it answers STUN where the STUN server does */
+		l->n = 1;
+	}
+	for (k = 0; k < s->nrelays && l->n < MP_MAX_RELAYS; k++) {
+		if (!relay_online(s->relays[k]))
+			continue;
+		snprintf(l->r[l->n].name, sizeof(l->r[l->n].name), "%s", s->relays[k]->name);
+		l->r[l->n].ep = s->relays[k]->ep;
+		l->n++;
+	}
+}
+
+/* The relay list changed: every version-6 agent online hears it. */
+static void push_relay_list(struct server *s)
+{
+	struct mp_msg m;
+	size_t i;
+
+	relay_list_msg(s, &m);
+	for (i = 0; i < s->nnodes; i++)
+		if (node_ready(s->nodes[i]) && s->nodes[i]->conn->version >= MP_RELAYS_VERSION)
+			send_or_kill(s->nodes[i]->conn, &m);
+}
+
+/*
+ * A meshrelay went (disconnected, replaced, removed): its allocations end
+ * and their pairs get new ones elsewhere (their homes' other relay, or the
+ * embedded relay); the agents hear the shorter list.  It keeps forwarding
+ * what it has until the bindings go stale.
+ */
+static void relay_down(struct server *s, struct srelay *r, const char *why)
+{
+	unsigned int k, i, moved = 0;
+
+	if (r->conn) {
+		r->conn->relay = NULL;
+		r->conn = NULL;
+	}
+	for (i = 0; i < r->t.n; i++) {
+		struct relay_alloc *al = &r->t.allocs[i];
+		struct snode *a, *b;
+
+		if (!al->used)
+			continue;
+		a = find_node(s, al->side[0].node);
+		b = find_node(s, al->side[1].node);
+		relay_end(s, r, i, NULL);
+		relay_pair(s, a, b);
+		moved++;
+	}
+	logmsg("relay %s: offline (%s); %u allocation(s) moved", r->name, why, moved);
+	for (k = 0; k < s->nrelays; k++)
+		if (s->relays[k] == r)
+			break;
+	memmove(&s->relays[k], &s->relays[k + 1], (s->nrelays - k - 1) * sizeof(s->relays[0]));
+	s->nrelays--;
+	relay_free(&r->t);
+	free(r);
+	push_relay_list(s);
 }
 
 /*
@@ -584,7 +853,7 @@ static void relay_expire(struct server *s, int64_t now)
 		logmsg("relay ports %u and %u: not bound for %llu s: freed",
 		       s->rport[2 * (unsigned int)i], s->rport[2 * (unsigned int)i + 1],
 		       (unsigned long long)(RELAY_IDLE_MS / 1000));
-		relay_end(s, (unsigned int)i, NULL);
+		relay_end(s, NULL, (unsigned int)i, NULL);
 	}
 }
 
@@ -654,8 +923,28 @@ static void on_relay_tcp(struct server *s, struct sconn *c, const struct mp_rela
 	}
 	/* an allocation that ended meanwhile: the agent hears RELAY_REMOVED */
 	if (!s->relay_on ||
-	    relay_tcp_set(&s->relay, n->n.pubkey, rt->id, rt->on, (uint64_t)mono_ms()))
+	    relay_tcp_set(&s->relay, n->n.pubkey, rt->id, rt->on, (uint64_t)mono_ms())) {
+		unsigned int k, side;
+		int i;
+
+		/* a meshrelay's side cannot ride TCP: the pair moves to the embedded relay */
+		for (k = 0; rt->on && s->relay_on && k < s->nrelays; k++) {
+			struct srelay *r = s->relays[k];
+			struct snode *o;
+
+			i = relay_find_side(&r->t, n->n.pubkey, rt->id, &side);
+			if (i < 0)
+				continue;
+			o = find_node(s, r->t.allocs[i].side[!side].node);
+			n->relay_tcp = true;
+			logmsg("relay: %s carries its relays over its control connection (TCP): its pair with %s moves from %s to the embedded relay",
+			       n->n.name, o ? o->n.name : "?", r->name);
+			relay_end(s, r, (unsigned int)i, NULL);
+			relay_pair(s, n, o);
+			return;
+		}
 		return;
+	}
 	logmsg("relay: %s carries its side %u over %s", n->n.name, rt->id,
 	       rt->on ? "its control connection (TCP)" : "UDP again");
 }
@@ -814,6 +1103,156 @@ static void write_seen(struct server *s, struct snode *n)
 	db_seen(s, n);
 }
 
+/* HOME_RELAY: the node's home relay; its pairs move when it changes. */
+static void on_home_relay(struct server *s, struct sconn *c, const struct mp_home_relay *h)
+{
+	struct snode *n = c->node;
+
+	if (c->version < MP_RELAYS_VERSION) {
+		kill_conn(c, "HOME_RELAY from an agent older than version 6");
+		return;
+	}
+	n->home_rtt_us = h->rtt_us;
+	if (!strcmp(n->home, h->name))
+		return;
+	snprintf(n->home, sizeof(n->home), "%s", h->name);
+	if (h->name[0])
+		logmsg("%s: home relay %s (RTT %u.%u ms)", n->n.name, h->name, h->rtt_us / 1000,
+		       h->rtt_us % 1000 / 100);
+	else
+		logmsg("%s: no home relay", n->n.name);
+	relay_replace(s, n);
+}
+
+static struct srelay *find_relay_key(struct server *s, const uint8_t *pub)
+{
+	unsigned int k;
+
+	for (k = 0; k < s->nrelays; k++)
+		if (sodium_memcmp(s->relays[k]->pubkey, pub, MP_KEY_LEN) == 0)
+			return s->relays[k];
+	return NULL;
+}
+
+/*
+ * RELAY_HELLO: a meshrelay whose key the administrator registered (relay
+ * add) comes online under its registered name.  A new connection of the
+ * same relay replaces the old one, and its allocations start afresh.
+ */
+static void on_relay_hello(struct server *s, struct sconn *c, const struct mp_relay_hello *h)
+{
+	char key[WGM_KEY_B64_LEN + 1], ep[MP_CAND_STRLEN];
+	struct coord_relay *reg;
+	struct srelay *r;
+	struct wgm_err e;
+	struct mp_msg w;
+	size_t nreg, i;
+
+	wgm_key_to_base64(key, c->node_pub);
+	if (h->version < MP_RELAYS_VERSION) {
+		logmsg("%s: relay closed: protocol version %u knows no relay", c->peer, h->version);
+		send_error(c, MP_ERR_PROTO, "a relay speaks protocol version 6 or later");
+		return;
+	}
+	s->db.busy = false;
+	if (coord_db_relays(&s->db, &reg, &nreg, &e)) {
+		logmsg("%s: relay deferred: %s", c->peer, e.msg);
+		send_error(c, MP_ERR_NONE, "service busy (state database), retry later");
+		return;
+	}
+	for (i = 0; i < nreg; i++)
+		if (sodium_memcmp(reg[i].pubkey, c->node_pub, MP_KEY_LEN) == 0)
+			break;
+	if (i == nreg) {
+		free(reg);
+		logmsg("%s: relay %s refused: key %s is not registered (meshcoord relay add NAME KEY)",
+		       c->peer, h->name, key);
+		send_error(c, MP_ERR_AUTH, "this key is not a registered relay: on the service host, run meshcoord relay add NAME PUBKEY (meshrelay pubkey prints it)");
+		return;
+	}
+	if (!coord_cand_usable(&h->ep)) {
+		free(reg);
+		logmsg("%s: relay refused: its address %s is not one other hosts can reach",
+		       c->peer, mp_candidate_format(&h->ep, ep));
+		send_error(c, MP_ERR_PROTO, "the relay's --public address is not reachable from other hosts");
+		return;
+	}
+	r = find_relay_key(s, c->node_pub);
+	if (r) {
+		if (r->conn)
+			send_error(r->conn, MP_ERR_REPLACED, "replaced by a new connection");
+		relay_down(s, r, "replaced by a new connection");
+	}
+	if (s->nrelays >= COORD_MAX_RELAYS) {
+		free(reg);
+		logmsg("%s: relay refused: %d relays are online already", c->peer, COORD_MAX_RELAYS);
+		send_error(c, MP_ERR_FULL, "too many relays online");
+		return;
+	}
+	r = calloc(1, sizeof(*r));
+	if (!r || relay_init(&r->t, h->port_lo, h->port_hi, s->cfg->relay_max_per_node, 0)) {
+		free(r);
+		free(reg);
+		kill_conn(c, "out of memory");
+		return;
+	}
+	snprintf(r->name, sizeof(r->name), "%s", reg[i].name);
+	if (strcmp(h->name, r->name))
+		logmsg("%s: relay says it is %s; registered as %s", c->peer, h->name, r->name);
+	free(reg);
+	memcpy(r->pubkey, c->node_pub, MP_KEY_LEN);
+	r->ep = h->ep;
+	r->conn = c;
+	c->relay = r;
+	c->version = h->version;
+	c->state = CS_READY;
+	pend_remove(s, c);
+	s->relays[s->nrelays++] = r;
+	logmsg("relay %s (%s): online at %s, ports %u..%u", r->name, c->peer,
+	       mp_candidate_format(&r->ep, ep), h->port_lo, h->port_lo + 2 * r->t.n - 1);
+	memset(&w, 0, sizeof(w));
+	w.type = MP_WELCOME;
+	snprintf(w.u.welcome.name, sizeof(w.u.welcome.name), "%s", r->name);
+	w.u.welcome.version = 2;
+	send_or_kill(c, &w);
+	push_relay_list(s);
+	relay_replace(s, NULL);	/* pairs whose home it is move to it */
+}
+
+/* Messages from a meshrelay: keepalives, and allocations that idled out. */
+static void on_relay_message(struct server *s, struct sconn *c, const struct mp_msg *m)
+{
+	struct srelay *r = c->relay;
+	const struct relay_alloc *al;
+	struct mp_msg p;
+
+	switch (m->type) {
+	case MP_PING:
+		memset(&p, 0, sizeof(p));
+		p.type = MP_PONG;
+		p.u.token = m->u.token;
+		send_or_kill(c, &p);
+		break;
+	case MP_PONG:
+		break;
+	case MP_RELAY_FREE:
+		/* an index reused meanwhile holds another id: left alone */
+		if (m->u.relay_free.index >= r->t.n)
+			break;
+		al = &r->t.allocs[m->u.relay_free.index];
+		if (!al->used || al->side[0].id != m->u.relay_free.id)
+			break;
+		logmsg("relay %s ports %u and %u: not bound for %llu s: freed", r->name,
+		       relay_port_of(&r->t, m->u.relay_free.index, 0),
+		       relay_port_of(&r->t, m->u.relay_free.index, 1),
+		       (unsigned long long)(RELAY_IDLE_MS / 1000));
+		relay_end(s, r, m->u.relay_free.index, NULL);
+		break;
+	default:
+		kill_conn(c, "unexpected message from a relay");
+	}
+}
+
 /* First sealed frame: HELLO.  Registers or recognises the node. */
 static void on_hello(struct server *s, struct sconn *c, const struct mp_msg *m)
 {
@@ -824,6 +1263,10 @@ static void on_hello(struct server *s, struct sconn *c, const struct mp_msg *m)
 	size_t i;
 	int r;
 
+	if (m->type == MP_RELAY_HELLO) {
+		on_relay_hello(s, c, &m->u.relay_hello);
+		return;
+	}
 	if (m->type != MP_HELLO) {
 		kill_conn(c, "first message is not HELLO");
 		return;
@@ -874,8 +1317,11 @@ static void on_hello(struct server *s, struct sconn *c, const struct mp_msg *m)
 		memset(n->declined, 0, sizeof(n->declined));
 		db_nat(s, n);
 	}
-	/* a new session gets new allocations, new keys */
+	/* a new session gets new allocations, new keys, and measures anew */
 	relay_end_node(s, n);
+	n->home[0] = '\0';
+	n->home_rtt_us = 0;
+	n->relay_tcp = false;
 	c->node = n;
 	c->state = CS_READY;
 	pend_remove(s, c);
@@ -905,6 +1351,10 @@ static void on_hello(struct server *s, struct sconn *c, const struct mp_msg *m)
 	}
 	w.type = MP_SYNC_END;
 	send_or_kill(c, &w);
+	if (c->version >= MP_RELAYS_VERSION) {
+		relay_list_msg(s, &w);
+		send_or_kill(c, &w);
+	}
 	/*
 	 * The others hear of n once: with the candidates it sends right
 	 * after WELCOME, or after COORD_JOIN_PUSH_MS without them.
@@ -1050,6 +1500,10 @@ static void on_message(struct server *s, struct sconn *c,
 	struct snode *n = c->node;
 	struct mp_msg r;
 
+	if (c->relay) {
+		on_relay_message(s, c, m);
+		return;
+	}
 	if (!n)
 		return;		/* replaced or removed: only flushing */
 	switch (m->type) {
@@ -1086,6 +1540,9 @@ static void on_message(struct server *s, struct sconn *c,
 		break;
 	case MP_RELAY_DATA:
 		on_relay_data(s, c, &m->u.relay_data);
+		break;
+	case MP_HOME_RELAY:
+		on_home_relay(s, c, &m->u.home_relay);
 		break;
 	default:
 		kill_conn(c, "unexpected message");
@@ -1368,6 +1825,34 @@ static void on_relay(struct server *s, unsigned int idx)
 	}
 }
 
+/* A meshrelay online whose key is no longer registered is sent away. */
+static void poll_db_relays(struct server *s)
+{
+	struct coord_relay *reg;
+	struct wgm_err e;
+	unsigned int k;
+	size_t n, j;
+
+	if (!s->nrelays)
+		return;
+	if (coord_db_relays(&s->db, &reg, &n, &e)) {
+		logmsg("reload: %s", e.msg);
+		return;
+	}
+	for (k = 0; k < s->nrelays; k++) {
+		struct srelay *r = s->relays[k];
+
+		for (j = 0; j < n; j++)
+			if (!sodium_memcmp(reg[j].pubkey, r->pubkey, MP_KEY_LEN))
+				break;
+		if (j < n || !relay_online(r))
+			continue;
+		logmsg("relay %s: removed by the administrator", r->name);
+		send_error(r->conn, MP_ERR_REMOVED, "relay removed by the administrator");
+	}
+	free(reg);
+}
+
 /* Notice admin changes (removals) made by other processes. */
 static void poll_db(struct server *s)
 {
@@ -1408,6 +1893,7 @@ static void poll_db(struct server *s)
 				send_or_kill(s->nodes[j]->conn, &m);
 	}
 	free(dbn);
+	poll_db_relays(s);
 }
 
 /* Flush every queue; reap dead connections, telling peers who went offline. */
@@ -1438,6 +1924,10 @@ static void flush_and_reap(struct server *s)
 			}
 			if (c->pending)
 				pend_remove(s, c);
+			if (c->relay) {
+				relay_down(s, c->relay, "disconnected");
+				again = true;
+			}
 			if (n && n->conn == c) {
 				n->conn = NULL;
 				write_seen(s, n);
@@ -1932,6 +2422,11 @@ static void teardown(struct server *s)
 	free(s->rfd);
 	free(s->rport);
 	relay_free(&s->relay);	/* wipes the keys */
+	for (i = 0; i < s->nrelays; i++) {
+		relay_free(&s->relays[i]->t);
+		free(s->relays[i]);
+	}
+	s->nrelays = 0;
 	coord_db_close(&s->db);
 	if (s->lockfd >= 0)
 		close(s->lockfd);	/* releases the state directory */

@@ -10,6 +10,8 @@
 #include "err.h"
 #include "proto.h"
 
+/* meshrelays online at once (the embedded relay takes RELAY_LIST's other slot). */
+#define COORD_MAX_RELAYS	(MP_MAX_RELAYS - 1)
 /* Defaults of the limits (options --max-nodes, --max-pending, ...). */
 #define COORD_DEF_MAX_NODES	10000
 #define COORD_DEF_MAX_PENDING	256	/* connections not yet past HELLO */
@@ -119,6 +121,21 @@ struct coord_strategy coord_pair_strategy(uint8_t nat_a, uint8_t nat_b, bool bir
  */
 uint8_t coord_mapped_cand(const struct mp_candidates *c, const struct mp_candidate *src);
 
+/*
+ * Which relay carries the pair a, b (relay.rst, "Several relays:
+ * meshrelay"), from each node's home relay (its name, "" for none), its
+ * RTT to it, and whether its relays ride its control connection (tcp),
+ * given the n meshrelays names[i], usable[i] when online with room for
+ * the pair.  The home of the node farther from its home (larger RTT; a
+ * tie: the name first in order) if usable, else the other node's home if
+ * usable, else the embedded relay (-1); always the embedded relay when a
+ * node is on TCP (a meshrelay takes no RELAY_DATA).  Returns the index in
+ * names, or -1.  Pure.
+ */
+int coord_relay_place(const char *home_a, uint32_t rtt_a, bool tcp_a,
+		      const char *home_b, uint32_t rtt_b, bool tcp_b,
+		      const char *const *names, const bool *usable, size_t n);
+
 /* Runs until SIGTERM/SIGINT/SIGHUP (0) or a fatal error (-1). */
 int coord_serve(const struct coord_cfg *cfg, struct wgm_err *err);
 
@@ -126,6 +143,10 @@ int coord_serve(const struct coord_cfg *cfg, struct wgm_err *err);
 int coord_cmd_nodes(const char *dir);
 int coord_cmd_remove(const char *dir, const char *sel);
 int coord_cmd_pubkey(const char *dir);
+/* The meshrelay registry: relay add NAME PUBKEY, relay list, relay remove NAME. */
+int coord_cmd_relay_add(const char *dir, const char *name, const char *pubkey);
+int coord_cmd_relay_list(const char *dir);
+int coord_cmd_relay_remove(const char *dir, const char *name);
 int coord_cmd_authkey_create(const char *dir, bool reusable,
 			     int64_t expires_in);
 /* "24h", "30m", "7d", "90s", "3600": seconds, or -1. */

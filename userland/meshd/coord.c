@@ -118,6 +118,7 @@ void try_connect(struct meshd *d)
 	d->next_ping_ms = d->last_rx_ms + PING_INTERVAL_MS;
 	d->sent_valid = false;
 	d->nat_sent = false;		/* a new session hears the NAT type anew */
+	d->home_sent = false;		/* and the home relay */
 	d->next_gather_ms = 0;		/* report candidates right away */
 	mark_registered(d);
 	meshd_peers_unsee(&d->peers);
@@ -253,6 +254,9 @@ static void handle_msg(struct meshd *d, const struct mp_msg *m, bool *dirty)
 	}
 	case MP_RELAY_DATA:
 		tcprelay_from_coord(d, &m->u.relay_data);
+		break;
+	case MP_RELAY_LIST:
+		home_list(d, &m->u.relay_list);
 		break;
 	case MP_PING:
 		memset(&pong, 0, sizeof(pong));

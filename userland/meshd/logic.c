@@ -802,3 +802,118 @@ unsigned int meshd_nat_explain(const struct mesh_conf_stun *s, size_t n,
 	}
 	return t;
 }
+
+/* ---- the home relay ---- */
+
+bool meshd_homes_set(struct meshd_homes *h, const struct mp_relay_list *l)
+{
+	struct meshd_homes old = *h;
+	bool changed = l->n != old.n;
+	unsigned int i, j;
+
+	memset(h, 0, sizeof(*h));
+	h->home = -1;
+	for (i = 0; i < l->n && i < MP_MAX_RELAYS; i++) {
+		struct meshd_home_relay *r = &h->r[h->n++];
+
+		snprintf(r->name, sizeof(r->name), "%s", l->r[i].name);
+		r->ep = l->r[i].ep;
+		for (j = 0; j < old.n; j++)
+			if (!strcmp(old.r[j].name, r->name) && mp_candidate_equal(&old.r[j].ep, &r->ep))
+				break;
+		if (j == old.n) {
+			changed = true;
+			continue;
+		}
+		*r = old.r[j];
+		r->pending = false;	/* an answer to it is taken as lost */
+		if ((int)j == old.home)
+			h->home = (int)i;
+		changed |= i != j;
+	}
+	h->rounds = changed ? 0 : old.rounds;
+	h->next_round_ms = changed ? 0 : old.next_round_ms;
+	return changed;
+}
+
+uint32_t meshd_home_rtt(const struct meshd_home_relay *r)
+{
+	uint32_t best = 0;
+	unsigned int i;
+
+	if (r->lost >= MESHD_HOME_LOST)
+		return 0;
+	for (i = 0; i < MESHD_HOME_SAMPLES; i++)
+		if (r->rtt_us[i] && (!best || r->rtt_us[i] < best))
+			best = r->rtt_us[i];
+	return best;
+}
+
+/* The RTT the choice compares: the embedded relay's counts more. */
+static uint64_t home_cost(const struct meshd_home_relay *r)
+{
+	uint64_t rtt = meshd_home_rtt(r);
+
+	if (!rtt)
+		return UINT64_MAX;
+	return rtt + (strcmp(r->name, MP_EMBEDDED_RELAY) ? 0 : MESHD_HOME_EMBEDDED_US);
+}
+
+int meshd_home_choose(const struct meshd_homes *h)
+{
+	uint64_t best_cost = UINT64_MAX, cur, margin;
+	unsigned int i;
+	int best = -1;
+
+	for (i = 0; i < h->n; i++) {
+		uint64_t c = home_cost(&h->r[i]);
+
+		if (c < best_cost) {
+			best_cost = c;
+			best = (int)i;
+		}
+	}
+	if (h->home < 0 || h->home >= (int)h->n || best < 0)
+		return best;
+	cur = home_cost(&h->r[h->home]);
+	if (cur == UINT64_MAX)
+		return best;
+	margin = cur / 5 > MESHD_HOME_MARGIN_US ? cur / 5 : MESHD_HOME_MARGIN_US;
+	return best_cost + margin < cur ? best : h->home;
+}
+
+void meshd_home_answer(struct meshd_homes *h, unsigned int i, uint64_t now_us)
+{
+	struct meshd_home_relay *r = &h->r[i];
+	uint64_t rtt;
+
+	if (i >= h->n || !r->pending)
+		return;
+	r->pending = false;
+	rtt = now_us > r->sent_us ? now_us - r->sent_us : 1;
+	memmove(&r->rtt_us[1], &r->rtt_us[0], (MESHD_HOME_SAMPLES - 1) * sizeof(r->rtt_us[0]));
+	r->rtt_us[0] = rtt > UINT32_MAX ? UINT32_MAX : (uint32_t)rtt;
+	r->lost = 0;
+}
+
+bool meshd_home_expire(struct meshd_homes *h, uint64_t now_us)
+{
+	bool none = true;
+	unsigned int i;
+
+	for (i = 0; i < h->n; i++) {
+		struct meshd_home_relay *r = &h->r[i];
+
+		if (r->pending && now_us - r->sent_us >= MESHD_HOME_TIMEOUT_MS * 1000ULL) {
+			r->pending = false;
+			r->lost++;
+		}
+		none &= !r->pending;
+	}
+	return none;
+}
+
+uint64_t meshd_home_next_round(const struct meshd_homes *h, uint64_t now_ms)
+{
+	return now_ms + (h->rounds < MESHD_HOME_QUICK ? MESHD_HOME_QUICK_MS : MESHD_HOME_ROUND_MS);
+}

@@ -312,4 +312,66 @@ size_t meshd_stun_servers(const struct mp_stun_list *l,
 unsigned int meshd_nat_explain(const struct mesh_conf_stun *s, size_t n,
 			       char *buf, size_t len);
 
+/* ---- the home relay (relay.rst, "Several relays: meshrelay") ---- */
+
+/*
+ * The agent times a STUN Binding request to each relay of the service's
+ * RELAY_LIST (version 6) from a socket of its own: MESHD_HOME_QUICK
+ * rounds MESHD_HOME_QUICK_MS apart after a new list, then one round every
+ * MESHD_HOME_ROUND_MS; an answer later than MESHD_HOME_TIMEOUT_MS is
+ * lost.  A relay's RTT is the least of its last MESHD_HOME_SAMPLES
+ * answers; MESHD_HOME_LOST losses in a row make it unreachable.  At most
+ * MP_MAX_RELAYS requests a round, one round at a time.
+ */
+#define MESHD_HOME_SAMPLES	3
+#define MESHD_HOME_QUICK	3
+#define MESHD_HOME_QUICK_MS	2000u
+#define MESHD_HOME_ROUND_MS	60000u
+#define MESHD_HOME_TIMEOUT_MS	2000u
+#define MESHD_HOME_LOST		3
+/*
+ * The choice: the least RTT, where the embedded relay (MP_EMBEDDED_RELAY)
+ * counts MESHD_HOME_EMBEDDED_US more (the service's host carries the
+ * control plane; relays of their own are there to carry the data), and a
+ * home is left only for one better by a fifth of its RTT and at least
+ * MESHD_HOME_MARGIN_US (no flapping between equals).
+ */
+#define MESHD_HOME_EMBEDDED_US	5000u
+#define MESHD_HOME_MARGIN_US	1000u
+
+struct meshd_home_relay {
+	char name[MP_NAME_MAX + 1];
+	struct mp_candidate ep;		/* where it answers STUN (resolved) */
+	uint32_t rtt_us[MESHD_HOME_SAMPLES];	/* newest first, 0: none */
+	unsigned int lost;		/* requests unanswered in a row */
+	bool pending;			/* a request is out */
+	uint8_t txid[12];
+	uint64_t sent_us;
+};
+
+struct meshd_homes {
+	struct meshd_home_relay r[MP_MAX_RELAYS];
+	unsigned int n;
+	int home;			/* index in r, -1: none chosen */
+	unsigned int rounds;		/* since the list changed */
+	uint64_t next_round_ms;
+};
+
+/*
+ * A new RELAY_LIST, its AF_UNSPEC endpoints already resolved: relays
+ * that stay (same name and endpoint) keep their samples and the home; the
+ * rest start afresh.  True when the list changed (measure again now).
+ */
+bool meshd_homes_set(struct meshd_homes *h, const struct mp_relay_list *l);
+/* A relay's RTT in microseconds; 0 when unmeasured or unreachable. */
+uint32_t meshd_home_rtt(const struct meshd_home_relay *r);
+/* The relay to call home now, with hysteresis over h->home; -1: none answers. */
+int meshd_home_choose(const struct meshd_homes *h);
+/* An answer to relay i's pending request (the txid matched) at @now_us. */
+void meshd_home_answer(struct meshd_homes *h, unsigned int i, uint64_t now_us);
+/* Pending requests older than the timeout are lost; true when none is out now. */
+bool meshd_home_expire(struct meshd_homes *h, uint64_t now_us);
+/* When the next round starts, after one started at @now_ms. */
+uint64_t meshd_home_next_round(const struct meshd_homes *h, uint64_t now_ms);
+
 #endif /* MESHD_LOGIC_H */

@@ -113,7 +113,7 @@ static int handle_signal(struct meshd *d)
 
 static int run(struct meshd *d)
 {
-	struct pollfd pfd[4 + MESHD_CARRIERS_MAX];
+	struct pollfd pfd[6 + MESHD_CARRIERS_MAX];
 	struct mp_err err;
 	uint64_t now, wake;
 	unsigned int ncar, i;
@@ -146,10 +146,13 @@ static int run(struct meshd *d)
 		if (meshd_portmap_tick(&d->pm, now))
 			d->next_gather_ms = 0;	/* report the new mapping now */
 		tcprelay_tick(d);
+		home_tick(d);
 		if (d->connected && mp_conn_flush(&d->conn, &err) < 0)
 			disconnect(d, err.msg);
 
 		wake = d->next_gather_ms;
+		if (home_wake(d) < wake)
+			wake = home_wake(d);
 		if (meshd_portmap_wake(&d->pm) < wake)
 			wake = meshd_portmap_wake(&d->pm);
 		/* when unanswered STUN would put the relays on TCP */
@@ -187,7 +190,9 @@ static int run(struct meshd *d)
 		pfd[nfds].events = POLLIN;
 		pfd[nfds].revents = 0;
 		ncar = tcprelay_pollfds(d, &pfd[nfds + 1]);
-		if (poll(pfd, (nfds_t)nfds + 1 + ncar, timeout) < 0) {
+		pfd[nfds + 1 + ncar] = (struct pollfd){ .fd = d->home_fd4, .events = POLLIN };
+		pfd[nfds + 2 + ncar] = (struct pollfd){ .fd = d->home_fd6, .events = POLLIN };
+		if (poll(pfd, (nfds_t)nfds + 3 + ncar, timeout) < 0) {
 			if (errno == EINTR)
 				continue;
 			logmsg("poll: %s", strerror(errno));
@@ -210,6 +215,9 @@ static int run(struct meshd *d)
 		for (i = 0; i < ncar; i++)
 			if (pfd[nfds + 1 + i].revents & POLLIN)
 				tcprelay_readable(d, pfd[nfds + 1 + i].fd);
+		for (i = 1; i <= 2; i++)
+			if (pfd[nfds + ncar + i].revents & POLLIN)
+				home_readable(d, pfd[nfds + ncar + i].fd);
 	}
 }
 
@@ -393,6 +401,8 @@ int main(int argc, char *argv[])
 	int ret;
 
 	memset(&d, 0, sizeof(d));
+	d.home_fd4 = d.home_fd6 = -1;
+	d.homes.home = -1;
 	umask(077);
 	setvbuf(stderr, NULL, _IOLBF, 0);
 	if (parse_opts(argc, argv, &d.o))
@@ -422,6 +432,7 @@ int main(int argc, char *argv[])
 	if (!ret)
 		meshd_portmap_stop(&d.pm);	/* a clean exit deletes the mapping */
 	tcprelay_close_all(&d);
+	home_close(&d);
 	if (d.connected)
 		mp_conn_close(&d.conn);
 	wgm_nl_close(&d.nl);

@@ -17,6 +17,8 @@
  *   relay.c    meshcoord's relay allocations as relay candidates (relay.h)
  *   tcprelay.c the relay carried over the control connection when no UDP
  *              gets out: carrier sockets between the kernel and meshcoord
+ *   home.c     the home relay: the service's relays timed with STUN, the
+ *              nearest reported (HOME_RELAY)
  *   birthday.c birthday searches with a peer behind the other kind of NAT,
  *              as PUNCH asks (probing.rst, "Birthday search")
  */
@@ -122,6 +124,12 @@ struct meshd {
 	uint64_t carrier_drops;
 	bool carrier_addr_logged, carrier_full_logged;
 
+	struct meshd_homes homes;	/* the relays and their RTTs (home.c) */
+	int home_fd4, home_fd6;		/* measuring sockets, -1 until needed */
+	bool home_round_out;		/* a round's requests are out */
+	bool home_sent;			/* this session's service has our home */
+	bool home_sock_logged;
+
 	struct mp_candidates sent;	/* what meshcoord has from us */
 	bool sent_valid;
 	uint64_t next_gather_ms;
@@ -155,6 +163,13 @@ void coord_readable(struct meshd *d);
 void stun_configure(struct meshd *d);
 int stun_note_nat(struct meshd *d, const struct mesh_conf_device *cur);
 void stun_note_mapped(struct meshd *d, const struct mesh_conf_device *cur);
+
+/* home.c */
+void home_list(struct meshd *d, const struct mp_relay_list *l);
+void home_tick(struct meshd *d);
+uint64_t home_wake(const struct meshd *d);
+void home_readable(struct meshd *d, int fd);
+void home_close(struct meshd *d);
 
 /* tcprelay.c */
 /* Moves relays to TCP or back, opens and closes carriers (cheap when nothing changed). */

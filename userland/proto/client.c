@@ -214,10 +214,19 @@ static int connect_once(struct mp_conn *c, const struct mp_client_cfg *cfg,
 	}
 	c->established = true;
 	memset(&m, 0, sizeof(m));
-	m.type = MP_HELLO;
-	m.u.hello.version = version;
-	snprintf(m.u.hello.name, sizeof(m.u.hello.name), "%s", cfg->name);
-	if (cfg->authkey &&
+	if (cfg->relay) {
+		/* a meshrelay: no auth key, its key is registered */
+		m.type = MP_RELAY_HELLO;
+		m.u.relay_hello = *cfg->relay;
+		m.u.relay_hello.version = version;
+		snprintf(m.u.relay_hello.name, sizeof(m.u.relay_hello.name), "%s",
+			 cfg->name);
+	} else {
+		m.type = MP_HELLO;
+		m.u.hello.version = version;
+		snprintf(m.u.hello.name, sizeof(m.u.hello.name), "%s", cfg->name);
+	}
+	if (!cfg->relay && cfg->authkey &&
 	    snprintf(m.u.hello.authkey, sizeof(m.u.hello.authkey), "%s",
 		     cfg->authkey) > MP_AUTHKEY_MAX) {
 		mp_fail(err, MP_ERR_AUTH, "auth key too long");
@@ -229,6 +238,12 @@ static int connect_once(struct mp_conn *c, const struct mp_client_cfg *cfg,
 		goto fail;
 	for (;;) {
 		r = mp_conn_recv(c, &m, err);
+		if (r < 0 && cfg->relay && err && err->code == MP_ERR_NONE && !c->rlen) {
+			mp_fail(err, MP_ERR_PROTO,
+				"the service closed the connection after RELAY_HELLO: it is older than protocol version %d and knows no meshrelay; upgrade meshcoord",
+				MP_RELAYS_VERSION);
+			goto fail;
+		}
 		if (r < 0 && version > 1 && err && err->code == MP_ERR_NONE &&
 		    !c->rlen) {
 			mp_conn_close(c);
@@ -241,7 +256,8 @@ static int connect_once(struct mp_conn *c, const struct mp_client_cfg *cfg,
 		if (wait_fd(c->fd, POLLIN, deadline, err))
 			goto fail;
 	}
-	if (m.type == MP_ERROR && m.u.error.code == MP_ERR_PROTO && version > 1) {
+	if (m.type == MP_ERROR && m.u.error.code == MP_ERR_PROTO && version > 1 &&
+	    !cfg->relay) {
 		mp_conn_close(c);
 		return -2;
 	}
@@ -321,3 +337,13 @@ int mp_send_punch_request(struct mp_conn *c, const uint8_t peer[MP_KEY_LEN],
 	return mp_conn_send(c, &m, err);
 }
 
+
+int mp_send_home_relay(struct mp_conn *c, const char *name, uint32_t rtt_us,
+		       struct mp_err *err)
+{
+	struct mp_msg m = { .type = MP_HOME_RELAY };
+
+	snprintf(m.u.home_relay.name, sizeof(m.u.home_relay.name), "%s", name);
+	m.u.home_relay.rtt_us = rtt_us;
+	return mp_conn_send(c, &m, err);
+}

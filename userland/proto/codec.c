@@ -263,9 +263,16 @@ static void get_stun(struct rd *r, struct mp_stun_list *l)
 	get_eps(r, l->s, &l->n, MP_MAX_STUN, true);
 }
 
+/* RELAY_HELLO's fields: a valid name, a port range of at least two. */
+static bool relay_hello_ok(const struct mp_relay_hello *h)
+{
+	return mp_name_valid(h->name) && h->port_lo && h->port_hi > h->port_lo;
+}
+
 int mp_msg_encode(const struct mp_msg *m, uint8_t *buf, size_t cap)
 {
 	struct wr w = { .p = buf, .cap = cap };
+	unsigned int i;
 
 	put8(&w, m->type);
 	switch (m->type) {
@@ -352,6 +359,54 @@ int mp_msg_encode(const struct mp_msg *m, uint8_t *buf, size_t cap)
 		else
 			put(&w, m->u.relay_data.data, m->u.relay_data.len);
 		break;
+	case MP_RELAY_HELLO:
+		put8(&w, m->u.relay_hello.version);
+		put_str(&w, m->u.relay_hello.name, MP_NAME_MAX);
+		put_eps(&w, &m->u.relay_hello.ep, 1, 1, false);
+		put16(&w, m->u.relay_hello.port_lo);
+		put16(&w, m->u.relay_hello.port_hi);
+		if (!relay_hello_ok(&m->u.relay_hello))
+			w.bad = true;
+		break;
+	case MP_RELAY_ALLOC:
+		put16(&w, m->u.relay_alloc.index);
+		for (i = 0; i < 2; i++) {
+			const struct mp_relay_alloc_side *sd = &m->u.relay_alloc.side[i];
+
+			put(&w, sd->node, MP_KEY_LEN);
+			put32(&w, sd->id);
+			put(&w, sd->key, MP_RELAY_KEY_LEN);
+			if (!sd->id)
+				w.bad = true;
+		}
+		break;
+	case MP_RELAY_FREE:
+		put16(&w, m->u.relay_free.index);
+		put32(&w, m->u.relay_free.id);
+		if (!m->u.relay_free.id)
+			w.bad = true;
+		break;
+	case MP_RELAY_LIST:
+		if (m->u.relay_list.n > MP_MAX_RELAYS) {
+			w.bad = true;
+			break;
+		}
+		put8(&w, m->u.relay_list.n);
+		for (i = 0; i < m->u.relay_list.n; i++) {
+			const struct mp_relay_info *ri = &m->u.relay_list.r[i];
+
+			put_str(&w, ri->name, MP_NAME_MAX);
+			put_eps(&w, &ri->ep, 1, 1, true);
+			if (!mp_name_valid(ri->name))
+				w.bad = true;
+		}
+		break;
+	case MP_HOME_RELAY:
+		put_str(&w, m->u.home_relay.name, MP_NAME_MAX);
+		put32(&w, m->u.home_relay.rtt_us);
+		if (m->u.home_relay.name[0] && !mp_name_valid(m->u.home_relay.name))
+			w.bad = true;
+		break;
 	case MP_PING:
 	case MP_PONG:
 		put64(&w, m->u.token);
@@ -362,7 +417,7 @@ int mp_msg_encode(const struct mp_msg *m, uint8_t *buf, size_t cap)
 		return -1;
 	}
 	if (w.bad) {
-		/* a partly written RELAY holds key bytes */
+		/* a partly written RELAY (RELAY_ALLOC) holds key bytes */
 		sodium_memzero(buf, w.len < cap ? w.len : cap);
 		return -1;
 	}
@@ -372,6 +427,7 @@ int mp_msg_encode(const struct mp_msg *m, uint8_t *buf, size_t cap)
 int mp_msg_decode(struct mp_msg *m, const uint8_t *buf, size_t len)
 {
 	struct rd r = { .p = buf, .len = len };
+	unsigned int i;
 
 	memset(m, 0, sizeof(*m));
 	m->type = get8(&r);
@@ -478,6 +534,58 @@ int mp_msg_decode(struct mp_msg *m, const uint8_t *buf, size_t len)
 		m->u.relay_data.len = (uint16_t)(r.len - r.off);
 		get(&r, m->u.relay_data.data, m->u.relay_data.len);
 		break;
+	case MP_RELAY_HELLO: {
+		uint8_t n;
+
+		m->u.relay_hello.version = get8(&r);
+		get_str(&r, m->u.relay_hello.name, MP_NAME_MAX);
+		get_eps(&r, &m->u.relay_hello.ep, &n, 1, false);
+		m->u.relay_hello.port_lo = get16(&r);
+		m->u.relay_hello.port_hi = get16(&r);
+		if (n != 1 || !relay_hello_ok(&m->u.relay_hello))
+			r.bad = true;
+		break;
+	}
+	case MP_RELAY_ALLOC:
+		m->u.relay_alloc.index = get16(&r);
+		for (i = 0; i < 2; i++) {
+			struct mp_relay_alloc_side *sd = &m->u.relay_alloc.side[i];
+
+			get(&r, sd->node, MP_KEY_LEN);
+			sd->id = get32(&r);
+			get(&r, sd->key, MP_RELAY_KEY_LEN);
+			if (!sd->id)
+				r.bad = true;
+		}
+		break;
+	case MP_RELAY_FREE:
+		m->u.relay_free.index = get16(&r);
+		m->u.relay_free.id = get32(&r);
+		if (!m->u.relay_free.id)
+			r.bad = true;
+		break;
+	case MP_RELAY_LIST:
+		m->u.relay_list.n = get8(&r);
+		if (m->u.relay_list.n > MP_MAX_RELAYS) {
+			r.bad = true;
+			break;
+		}
+		for (i = 0; i < m->u.relay_list.n && !r.bad; i++) {
+			struct mp_relay_info *ri = &m->u.relay_list.r[i];
+			uint8_t n;
+
+			get_str(&r, ri->name, MP_NAME_MAX);
+			get_eps(&r, &ri->ep, &n, 1, true);
+			if (n != 1 || !mp_name_valid(ri->name))
+				r.bad = true;
+		}
+		break;
+	case MP_HOME_RELAY:
+		get_str(&r, m->u.home_relay.name, MP_NAME_MAX);
+		m->u.home_relay.rtt_us = get32(&r);
+		if (m->u.home_relay.name[0] && !mp_name_valid(m->u.home_relay.name))
+			r.bad = true;
+		break;
 	case MP_PING:
 	case MP_PONG:
 		m->u.token = get64(&r);
@@ -488,7 +596,7 @@ int mp_msg_decode(struct mp_msg *m, const uint8_t *buf, size_t len)
 		return -1;
 	}
 	if (r.bad || r.off != r.len) {
-		sodium_memzero(m, sizeof(*m));	/* a refused RELAY's key */
+		sodium_memzero(m, sizeof(*m));	/* a refused RELAY's (RELAY_ALLOC's) keys */
 		return -1;
 	}
 	return 0;
@@ -505,6 +613,9 @@ const char *mp_type_name(uint8_t type)
 		[MP_NAT] = "NAT", [MP_NO_PUNCH] = "NO_PUNCH",
 		[MP_RELAY] = "RELAY", [MP_RELAY_REMOVED] = "RELAY_REMOVED",
 		[MP_RELAY_TCP] = "RELAY_TCP", [MP_RELAY_DATA] = "RELAY_DATA",
+		[MP_RELAY_HELLO] = "RELAY_HELLO", [MP_RELAY_ALLOC] = "RELAY_ALLOC",
+		[MP_RELAY_FREE] = "RELAY_FREE", [MP_RELAY_LIST] = "RELAY_LIST",
+		[MP_HOME_RELAY] = "HOME_RELAY",
 	};
 
 	if (type < sizeof(names) / sizeof(names[0]) && names[type])

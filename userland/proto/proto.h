@@ -45,9 +45,15 @@
  * mp_client_connect() tries the highest version, then each lower one in
  * turn when the service closes the connection after HELLO (a version-1
  * service does so) or answers ERROR PROTO (a version-2 service does).  The
- * handshake is the same in all.
+ * handshake is the same in all.  Version 6 adds several relays
+ * (relay.rst, "Several relays: meshrelay"): RELAY_LIST (service) and
+ * HOME_RELAY (agent), exchanged only with agents that said 6, and the
+ * relay's own session: RELAY_HELLO instead of HELLO, then RELAY_ALLOC and
+ * RELAY_FREE.
  */
-#define MP_HELLO_VERSION	5
+#define MP_HELLO_VERSION	6
+/* The first version that knows several relays. */
+#define MP_RELAYS_VERSION	6
 #define MP_KEY_LEN		32
 #define MP_TAG_LEN		16
 /* Largest frame body accepted (ciphertext incl. tag, or a handshake message). */
@@ -93,6 +99,11 @@ enum mp_type {
 	MP_RELAY_REMOVED = 15,	/* service -> agent (v3): that allocation ended */
 	MP_RELAY_TCP = 16,	/* agent -> service (v4): my relay side over TCP, or not */
 	MP_RELAY_DATA = 17,	/* either way (v4): one relayed datagram */
+	MP_RELAY_HELLO = 18,	/* meshrelay -> service (v6), first message */
+	MP_RELAY_ALLOC = 19,	/* service -> meshrelay (v6): forward for this pair */
+	MP_RELAY_FREE = 20,	/* either way (v6): that allocation ends / ended */
+	MP_RELAY_LIST = 21,	/* service -> agent (v6): the relays to measure */
+	MP_HOME_RELAY = 22,	/* agent -> service (v6): my home relay */
 };
 
 /*
@@ -269,6 +280,71 @@ struct mp_relay_data {
 	uint8_t data[MP_RELAY_DATA_MAX];
 };
 
+/*
+ * MP_RELAY_HELLO: a meshrelay's first message, in place of HELLO, on a
+ * connection whose handshake key the administrator registered as a relay
+ * (meshcoord relay add).  @ep: the relay's public address and the port it
+ * answers STUN on (agents measure their RTT to it); its relay ports are
+ * port_lo..port_hi on that address (port_lo < port_hi, an even count is
+ * used: allocation i owns port_lo + 2i and port_lo + 2i + 1).  The service
+ * answers WELCOME (name only) or ERROR.
+ */
+struct mp_relay_hello {
+	uint8_t version;
+	char name[MP_NAME_MAX + 1];
+	struct mp_candidate ep;
+	uint16_t port_lo, port_hi;
+};
+
+/*
+ * MP_RELAY_ALLOC: forward for nodes side[0].node and side[1].node on
+ * allocation @index (ports port_lo + 2 index + side), each side with its
+ * id (never 0) and bind key, replacing whatever the index held.
+ */
+struct mp_relay_alloc_side {
+	uint8_t node[MP_KEY_LEN];
+	uint32_t id;
+	uint8_t key[MP_RELAY_KEY_LEN];
+};
+struct mp_relay_alloc {
+	uint16_t index;
+	struct mp_relay_alloc_side side[2];
+};
+
+/*
+ * MP_RELAY_FREE: allocation @index, whose side 0 has @id, ends (service ->
+ * relay) or ended: neither side bound it for its lifetime (relay ->
+ * service).  An index holding another id is left alone.
+ */
+struct mp_relay_free {
+	uint16_t index;
+	uint32_t id;
+};
+
+/*
+ * MP_RELAY_LIST: the relays an agent may pick its home from, by name,
+ * each with the address it answers STUN on (family AF_UNSPEC: that port
+ * on the service's host, the embedded relay).  At most MP_MAX_RELAYS; an
+ * empty list is no relay at all.
+ */
+#define MP_MAX_RELAYS		8
+/* The name RELAY_LIST gives the service's embedded relay. */
+#define MP_EMBEDDED_RELAY	"coord"
+struct mp_relay_info {
+	char name[MP_NAME_MAX + 1];
+	struct mp_candidate ep;
+};
+struct mp_relay_list {
+	uint8_t n;
+	struct mp_relay_info r[MP_MAX_RELAYS];
+};
+
+/* MP_HOME_RELAY: the agent's home relay (name "" = none) and its RTT. */
+struct mp_home_relay {
+	char name[MP_NAME_MAX + 1];
+	uint32_t rtt_us;
+};
+
 struct mp_msg {
 	uint8_t type;			/* enum mp_type */
 	union {
@@ -286,6 +362,11 @@ struct mp_msg {
 		struct mp_relay_removed relay_removed;
 		struct mp_relay_tcp relay_tcp;
 		struct mp_relay_data relay_data;
+		struct mp_relay_hello relay_hello;
+		struct mp_relay_alloc relay_alloc;	/* holds keys */
+		struct mp_relay_free relay_free;
+		struct mp_relay_list relay_list;
+		struct mp_home_relay home_relay;
 		uint64_t token;		/* PING, PONG */
 	} u;
 };
@@ -424,6 +505,11 @@ struct mp_client_cfg {
 	 * service that refuses it is asked again with 1 (tests set others).
 	 */
 	uint8_t version;
+	/*
+	 * A meshrelay: RELAY_HELLO with these fields (name and version set
+	 * from here) in place of HELLO, and no lower version is tried.
+	 */
+	const struct mp_relay_hello *relay;
 };
 
 /*
@@ -456,5 +542,8 @@ const char *mp_nopunch_text(uint8_t reason, char buf[48]);
 /* Ask for a new simultaneous PUNCH with peer (rate-limited by the service). */
 int mp_send_punch_request(struct mp_conn *c, const uint8_t peer[MP_KEY_LEN],
 			  struct mp_err *err);
+/* Report the home relay (only to a version-6 service). */
+int mp_send_home_relay(struct mp_conn *c, const char *name, uint32_t rtt_us,
+		       struct mp_err *err);
 
 #endif /* MESHPROTO_H */

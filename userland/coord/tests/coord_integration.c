@@ -1323,15 +1323,15 @@ TEST_F(coord, a_newer_agent_steps_down_to_a_known_version)
 {
 	struct mp_err e;
 
-	ASSERT_EQ(0, agent_connect_v(&self->a, &self->s, self->key_a, 7, &e))
+	ASSERT_EQ(0, agent_connect_v(&self->a, &self->s, self->key_a, 8, &e))
 		TH_LOG("%s", e.msg);
 	EXPECT_EQ(2, self->a.w.version);
-	EXPECT_EQ(5, self->a.w.hello_version);
+	EXPECT_EQ(MP_HELLO_VERSION, self->a.w.hello_version);
 	ASSERT_TRUE(WAIT_UNTIL(self->ag, 2, WAIT_MS, self->a.synced));
 	ASSERT_TRUE(agent_sync(self->ag, 2, &self->a, 3));
+	EXPECT_EQ(1, log_count(&self->s, "unsupported protocol version 8"));
 	EXPECT_EQ(1, log_count(&self->s, "unsupported protocol version 7"));
-	EXPECT_EQ(1, log_count(&self->s, "unsupported protocol version 6"));
-	EXPECT_EQ(0, log_count(&self->s, "unsupported protocol version 5"));
+	EXPECT_EQ(0, log_count(&self->s, "unsupported protocol version 6"));
 }
 
 static int send_nat(struct agent *a, uint8_t nat)

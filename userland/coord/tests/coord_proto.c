@@ -52,7 +52,7 @@ TEST(codec_roundtrip_every_type)
 	struct mp_msg m;
 	int t;
 
-	for (t = MP_HELLO; t <= MP_RELAY_DATA; t++) {
+	for (t = MP_HELLO; t <= MP_HOME_RELAY; t++) {
 		memset(&m, 0, sizeof(m));
 		m.type = (uint8_t)t;
 		switch (t) {
@@ -127,6 +127,38 @@ TEST(codec_roundtrip_every_type)
 			m.u.relay_data.id = 9;
 			m.u.relay_data.len = MP_RELAY_DATA_MAX;
 			memset(m.u.relay_data.data, 0xa5, MP_RELAY_DATA_MAX);
+			break;
+		case MP_RELAY_HELLO:
+			m.u.relay_hello.version = MP_RELAYS_VERSION;
+			strcpy(m.u.relay_hello.name, "eu-1");
+			cand4(&m.u.relay_hello.ep, "198.51.100.7", 3478);
+			m.u.relay_hello.port_lo = 3500;
+			m.u.relay_hello.port_hi = 3999;
+			break;
+		case MP_RELAY_ALLOC:
+			m.u.relay_alloc.index = 249;
+			memset(m.u.relay_alloc.side[0].node, 1, 32);
+			memset(m.u.relay_alloc.side[1].node, 2, 32);
+			m.u.relay_alloc.side[0].id = 5;
+			m.u.relay_alloc.side[1].id = 6;
+			memset(m.u.relay_alloc.side[1].key, 0x33, MP_RELAY_KEY_LEN);
+			break;
+		case MP_RELAY_FREE:
+			m.u.relay_free.index = 3;
+			m.u.relay_free.id = 77;
+			break;
+		case MP_RELAY_LIST:
+			m.u.relay_list.n = MP_MAX_RELAYS;
+			for (int i = 0; i < MP_MAX_RELAYS; i++) {
+				snprintf(m.u.relay_list.r[i].name, sizeof(m.u.relay_list.r[i].name), "r%d", i);
+				cand4(&m.u.relay_list.r[i].ep, "192.0.2.8", (uint16_t)(3478 + i));
+			}
+			m.u.relay_list.r[0].ep.family = AF_UNSPEC;
+			memset(m.u.relay_list.r[0].ep.addr, 0, 16);
+			break;
+		case MP_HOME_RELAY:
+			strcpy(m.u.home_relay.name, "eu-1");
+			m.u.home_relay.rtt_us = 12345;
 			break;
 		}
 		EXPECT_TRUE(roundtrip(&m)) TH_LOG("type %d", t);
@@ -512,6 +544,164 @@ TEST(codec_relay_tcp_messages)
 	EXPECT_EQ(-1, mp_msg_encode(&m, buf, sizeof(buf)));		/* nothing to carry */
 	m.u.relay_data.len = MP_RELAY_DATA_MAX + 1;
 	EXPECT_EQ(-1, mp_msg_encode(&m, buf, sizeof(buf)));
+}
+
+/* Every truncation of buf[0..n) and one trailing byte: refused, m wiped. */
+static bool refuses_cuts(const uint8_t *buf, int n)
+{
+	static const uint8_t zero[sizeof(struct mp_msg)];
+	uint8_t bad[MP_MAX_PLAINTEXT];
+	struct mp_msg d;
+	int i;
+
+	for (i = 0; i < n; i++) {
+		memset(&d, 0x77, sizeof(d));
+		if (mp_msg_decode(&d, buf, (size_t)i) != -1 || memcmp(&d, zero, sizeof(d)))
+			return false;
+	}
+	memcpy(bad, buf, (size_t)n);
+	bad[n] = 0;
+	return mp_msg_decode(&d, bad, (size_t)n + 1) == -1;
+}
+
+/* Version 6: RELAY_HELLO, RELAY_ALLOC, RELAY_FREE, RELAY_LIST, HOME_RELAY. */
+TEST(codec_several_relays_messages)
+{
+	uint8_t buf[MP_MAX_PLAINTEXT], bad[MP_MAX_PLAINTEXT];
+	struct mp_msg m, d;
+	char s[MP_CAND_STRLEN];
+	int n, i;
+
+	/* RELAY_HELLO: version, name, one endpoint (no family 0), lo, hi */
+	memset(&m, 0, sizeof(m));
+	m.type = MP_RELAY_HELLO;
+	m.u.relay_hello.version = 6;
+	strcpy(m.u.relay_hello.name, "eu");
+	cand4(&m.u.relay_hello.ep, "198.51.100.7", 3478);
+	m.u.relay_hello.port_lo = 3500;
+	m.u.relay_hello.port_hi = 3999;
+	n = mp_msg_encode(&m, buf, sizeof(buf));
+	ASSERT_EQ(1 + 1 + 1 + 2 + 1 + 1 + 4 + 2 + 2 + 2, n);
+	EXPECT_EQ(0, memcmp(buf, "\x12\x06\x02" "eu" "\x01\x04\xc6\x33\x64\x07\x0d\x96"
+			    "\x0d\xac\x0f\x9f", (size_t)n));
+	ASSERT_EQ(0, mp_msg_decode(&d, buf, (size_t)n));
+	EXPECT_STREQ("eu", d.u.relay_hello.name);
+	EXPECT_STREQ("198.51.100.7:3478", mp_candidate_format(&d.u.relay_hello.ep, s));
+	EXPECT_EQ(3500, d.u.relay_hello.port_lo);
+	EXPECT_EQ(3999, d.u.relay_hello.port_hi);
+	EXPECT_TRUE(refuses_cuts(buf, n));
+	memcpy(bad, buf, (size_t)n);
+	bad[6] = 0;			/* family 0: a relay has an address */
+	EXPECT_EQ(-1, mp_msg_decode(&d, bad, (size_t)n - 4));
+	memcpy(bad, buf, (size_t)n);
+	bad[15] = 0x0d;			/* hi 3500 + ... < lo */
+	bad[16] = 0xab;
+	EXPECT_EQ(-1, mp_msg_decode(&d, bad, (size_t)n));
+	memcpy(bad, buf, (size_t)n);
+	bad[3] = '-';			/* invalid name */
+	EXPECT_EQ(-1, mp_msg_decode(&d, bad, (size_t)n));
+	d = m;
+	d.u.relay_hello.port_lo = 0;
+	EXPECT_EQ(-1, mp_msg_encode(&d, bad, sizeof(bad)));
+	d = m;
+	d.u.relay_hello.port_hi = 3500;
+	EXPECT_EQ(-1, mp_msg_encode(&d, bad, sizeof(bad)));
+
+	/* RELAY_ALLOC: index, then node, id, key of each side */
+	memset(&m, 0, sizeof(m));
+	m.type = MP_RELAY_ALLOC;
+	m.u.relay_alloc.index = 0x0102;
+	for (i = 0; i < 2; i++) {
+		memset(m.u.relay_alloc.side[i].node, 0xa0 + i, 32);
+		m.u.relay_alloc.side[i].id = 0x10203040u + (uint32_t)i;
+		memset(m.u.relay_alloc.side[i].key, 0x50 + i, MP_RELAY_KEY_LEN);
+	}
+	n = mp_msg_encode(&m, buf, sizeof(buf));
+	ASSERT_EQ(1 + 2 + 2 * (32 + 4 + 32), n);
+	EXPECT_EQ(MP_RELAY_ALLOC, buf[0]);
+	EXPECT_EQ(0, memcmp(buf + 1, "\x01\x02", 2));
+	EXPECT_EQ(0xa0, buf[3]);
+	EXPECT_EQ(0, memcmp(buf + 35, "\x10\x20\x30\x40", 4));
+	EXPECT_EQ(0x50, buf[39]);
+	EXPECT_EQ(0xa1, buf[71]);
+	EXPECT_EQ(0, memcmp(buf + 103, "\x10\x20\x30\x41", 4));
+	EXPECT_EQ(0x51, buf[107]);
+	ASSERT_EQ(0, mp_msg_decode(&d, buf, (size_t)n));
+	EXPECT_EQ(0, memcmp(&d.u.relay_alloc, &m.u.relay_alloc, sizeof(m.u.relay_alloc)));
+	EXPECT_TRUE(refuses_cuts(buf, n));
+	memcpy(bad, buf, (size_t)n);
+	memset(bad + 103, 0, 4);	/* id 0 */
+	EXPECT_EQ(-1, mp_msg_decode(&d, bad, (size_t)n));
+	d = m;
+	d.u.relay_alloc.side[0].id = 0;
+	EXPECT_EQ(-1, mp_msg_encode(&d, bad, sizeof(bad)));
+	/* a buffer too small for the keys: refused, no key byte written */
+	memset(bad, 0x11, sizeof(bad));
+	EXPECT_EQ(-1, mp_msg_encode(&m, bad, 80));
+	for (i = 0; i < 80; i++)
+		EXPECT_TRUE(bad[i] != 0x50) TH_LOG("byte %d", i);
+
+	/* RELAY_FREE: index, id */
+	memset(&m, 0, sizeof(m));
+	m.type = MP_RELAY_FREE;
+	m.u.relay_free.index = 7;
+	m.u.relay_free.id = 0xcafe;
+	n = mp_msg_encode(&m, buf, sizeof(buf));
+	ASSERT_EQ(7, n);
+	EXPECT_EQ(0, memcmp(buf, "\x14\x00\x07\x00\x00\xca\xfe", 7));
+	EXPECT_TRUE(refuses_cuts(buf, n));
+	buf[6] = 0;
+	buf[5] = 0;
+	EXPECT_EQ(-1, mp_msg_decode(&d, buf, 7));
+
+	/* RELAY_LIST: count, then name and one endpoint (family 0 allowed) */
+	memset(&m, 0, sizeof(m));
+	m.type = MP_RELAY_LIST;
+	m.u.relay_list.n = 2;
+	strcpy(m.u.relay_list.r[0].name, "coord");
+	m.u.relay_list.r[0].ep.family = AF_UNSPEC;
+	m.u.relay_list.r[0].ep.port = 3478;
+	strcpy(m.u.relay_list.r[1].name, "eu");
+	cand6(&m.u.relay_list.r[1].ep, "2001:db8::7", 3478);
+	n = mp_msg_encode(&m, buf, sizeof(buf));
+	ASSERT_EQ(1 + 1 + (1 + 5 + 1 + 1 + 2) + (1 + 2 + 1 + 1 + 16 + 2), n);
+	EXPECT_EQ(0, memcmp(buf, "\x15\x02\x05" "coord" "\x01\x00\x0d\x96\x02" "eu" "\x01\x06", 16));
+	ASSERT_EQ(0, mp_msg_decode(&d, buf, (size_t)n));
+	EXPECT_EQ(2, d.u.relay_list.n);
+	EXPECT_EQ(AF_UNSPEC, d.u.relay_list.r[0].ep.family);
+	EXPECT_STREQ("[2001:db8::7]:3478", mp_candidate_format(&d.u.relay_list.r[1].ep, s));
+	EXPECT_TRUE(refuses_cuts(buf, n));
+	memcpy(bad, buf, (size_t)n);
+	bad[1] = MP_MAX_RELAYS + 1;	/* too many */
+	EXPECT_EQ(-1, mp_msg_decode(&d, bad, (size_t)n));
+	memcpy(bad, buf, (size_t)n);
+	bad[2] = 0;			/* empty name */
+	EXPECT_EQ(-1, mp_msg_decode(&d, bad, (size_t)n));
+	buf[1] = 0;			/* the empty list */
+	ASSERT_EQ(0, mp_msg_decode(&d, buf, 2));
+	EXPECT_EQ(0, d.u.relay_list.n);
+	d = m;
+	d.u.relay_list.n = MP_MAX_RELAYS + 1;
+	EXPECT_EQ(-1, mp_msg_encode(&d, bad, sizeof(bad)));
+	d = m;
+	d.u.relay_list.r[1].name[0] = '\0';
+	EXPECT_EQ(-1, mp_msg_encode(&d, bad, sizeof(bad)));
+
+	/* HOME_RELAY: name (empty: none), RTT in microseconds */
+	memset(&m, 0, sizeof(m));
+	m.type = MP_HOME_RELAY;
+	strcpy(m.u.home_relay.name, "eu");
+	m.u.home_relay.rtt_us = 0x00012345;
+	n = mp_msg_encode(&m, buf, sizeof(buf));
+	ASSERT_EQ(8, n);
+	EXPECT_EQ(0, memcmp(buf, "\x16\x02" "eu" "\x00\x01\x23\x45", 8));
+	EXPECT_TRUE(refuses_cuts(buf, n));
+	ASSERT_EQ(0, mp_msg_decode(&d, (const uint8_t *)"\x16\x00\0\0\0\0", 6));
+	EXPECT_STREQ("", d.u.home_relay.name);
+	EXPECT_EQ(-1, mp_msg_decode(&d, (const uint8_t *)"\x16\x01.\0\0\0\0", 7));
+	EXPECT_STREQ("RELAY_HELLO", mp_type_name(MP_RELAY_HELLO));
+	EXPECT_STREQ("HOME_RELAY", mp_type_name(MP_HOME_RELAY));
+	EXPECT_STREQ("?", mp_type_name(MP_HOME_RELAY + 1));
 }
 
 TEST(codec_rejects_malformed)

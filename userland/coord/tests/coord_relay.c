@@ -356,4 +356,67 @@ TEST(sides_carried_over_tcp)
 	relay_free(&t);
 }
 
+/*
+ * meshrelay: the service allocates on its mirror table, the relay
+ * installs the same allocation at the same index and forwards with the
+ * grants the service handed out; a replacement forgets the old bindings.
+ */
+TEST(installed_allocation_forwards_like_a_local_one)
+{
+	struct relay_table svc, rel;
+	struct relay_grant g[2];
+	union wgm_sockaddr a = sa4("198.51.100.1", 40001), b = sa4("198.51.100.2", 40002), oa;
+	uint8_t rnd[RELAY_ALLOC_RANDOM], bind[RELAY_BIND_LEN], data[64] = { 4 };
+	uint8_t node[2][RELAY_NODE_LEN], key[2][RELAY_KEY_LEN];
+	uint32_t id[2];
+	uint16_t op;
+	unsigned int s;
+	int i;
+
+	ASSERT_EQ(0, relay_init(&svc, 3500, 3509, 2, 0));
+	ASSERT_EQ(0, relay_init(&rel, 3500, 3509, 1, 10000));
+	rnd_fill(rnd, 1);
+	ASSERT_EQ(0, relay_alloc(&svc, NODE_C, NODE_A, rnd, 0, g));
+	rnd_fill(rnd, 2);
+	i = relay_alloc(&svc, NODE_A, NODE_B, rnd, 0, g);
+	ASSERT_EQ(1, i);
+	for (s = 0; s < 2; s++) {
+		memcpy(node[s], svc.allocs[i].side[s].node, RELAY_NODE_LEN);
+		memcpy(key[s], svc.allocs[i].side[s].key, RELAY_KEY_LEN);
+		id[s] = svc.allocs[i].side[s].id;
+	}
+	ASSERT_EQ(0, relay_install(&rel, (unsigned int)i, node, id, key, 100));
+	EXPECT_EQ(1, relay_port_alloc(&rel, g[0].port, &s));
+	EXPECT_EQ(0, s);
+	relay_bind_build(bind, g[0].id, 1, g[0].key);
+	EXPECT_EQ(RELAY_BOUND, in(&rel, g[0].port, a, bind, sizeof(bind), 101, &op, &oa));
+	relay_bind_build(bind, g[1].id, 1, g[1].key);
+	EXPECT_EQ(RELAY_BOUND, in(&rel, g[1].port, b, bind, sizeof(bind), 102, &op, &oa));
+	EXPECT_EQ(RELAY_FORWARD, in(&rel, g[0].port, a, data, sizeof(data), 103, &op, &oa));
+	EXPECT_EQ(g[1].port, op);
+	EXPECT_EQ(oa.in.sin_port, b.in.sin_port);
+	/* a stranger's datagram and a bind under the wrong side's key: nothing */
+	EXPECT_EQ(RELAY_DROP, in(&rel, g[0].port, sa4("203.0.113.99", 1), data, sizeof(data),
+				 104, &op, &oa));
+	relay_bind_build(bind, g[0].id, 2, g[1].key);
+	EXPECT_EQ(RELAY_DROP, in(&rel, g[0].port, b, bind, sizeof(bind), 105, &op, &oa));
+	/* replaced: the old bindings are gone, counters start afresh */
+	id[0] = 77;
+	ASSERT_EQ(0, relay_install(&rel, (unsigned int)i, node, id, key, 200));
+	EXPECT_FALSE(rel.allocs[i].side[1].bound);
+	EXPECT_EQ(RELAY_DROP, in(&rel, g[1].port, b, data, sizeof(data), 201, &op, &oa));
+	relay_bind_build(bind, 77, 1, g[0].key);
+	EXPECT_EQ(RELAY_BOUND, in(&rel, g[0].port, a, bind, sizeof(bind), 202, &op, &oa));
+	/* refused: out of range, id 0, one node on both sides */
+	EXPECT_EQ(-1, relay_install(&rel, rel.n, node, id, key, 300));
+	id[1] = 0;
+	EXPECT_EQ(-1, relay_install(&rel, 0, node, id, key, 300));
+	id[1] = 5;
+	memcpy(node[1], node[0], RELAY_NODE_LEN);
+	EXPECT_EQ(-1, relay_install(&rel, 0, node, id, key, 300));
+	EXPECT_FALSE(rel.allocs[0].used);
+	relay_free(&svc);
+	relay_free(&rel);
+}
+
 TEST_HARNESS_MAIN

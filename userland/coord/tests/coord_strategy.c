@@ -132,4 +132,36 @@ TEST(relay_ports)
 	EXPECT_EQ(-1, coord_parse_relay_ports("", &lo, &hi, &any, &e));
 }
 
+/* Which relay carries a pair: the homes, their RTTs, what is usable, TCP. */
+TEST(relay_placement)
+{
+	static const char *const names[] = { "eu", "us", "asia" };
+	bool usable[] = { true, true, true };
+
+	/* nobody measured: the embedded relay */
+	EXPECT_EQ(-1, coord_relay_place("", 0, false, "", 0, false, names, usable, 3));
+	/* one home: it, whichever side reports it */
+	EXPECT_EQ(0, coord_relay_place("eu", 5000, false, "", 0, false, names, usable, 3));
+	EXPECT_EQ(1, coord_relay_place("", 0, false, "us", 5000, false, names, usable, 3));
+	/* two homes: the one of the node farther from its home, either order */
+	EXPECT_EQ(1, coord_relay_place("eu", 5000, false, "us", 9000, false, names, usable, 3));
+	EXPECT_EQ(1, coord_relay_place("us", 9000, false, "eu", 5000, false, names, usable, 3));
+	/* a tie: the name first in order, either way round */
+	EXPECT_EQ(0, coord_relay_place("us", 7000, false, "eu", 7000, false, names, usable, 3));
+	EXPECT_EQ(0, coord_relay_place("eu", 7000, false, "us", 7000, false, names, usable, 3));
+	/* the first choice unusable (offline, full): the other home */
+	usable[1] = false;
+	EXPECT_EQ(0, coord_relay_place("eu", 5000, false, "us", 9000, false, names, usable, 3));
+	/* neither usable, or a home that is the embedded relay or unknown: embedded */
+	usable[0] = false;
+	EXPECT_EQ(-1, coord_relay_place("eu", 5000, false, "us", 9000, false, names, usable, 3));
+	EXPECT_EQ(-1, coord_relay_place("coord", 5000, false, "mars", 9000, false, names, usable, 3));
+	EXPECT_EQ(2, coord_relay_place("coord", 5000, false, "asia", 1000, false, names, usable, 3));
+	/* a node whose relays ride TCP: embedded, always */
+	EXPECT_EQ(-1, coord_relay_place("asia", 5000, true, "asia", 9000, false, names, usable, 3));
+	EXPECT_EQ(-1, coord_relay_place("asia", 5000, false, "asia", 9000, true, names, usable, 3));
+	/* no meshrelay at all */
+	EXPECT_EQ(-1, coord_relay_place("eu", 5000, false, "us", 9000, false, names, usable, 0));
+}
+
 TEST_HARNESS_MAIN

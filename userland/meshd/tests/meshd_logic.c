@@ -1040,4 +1040,102 @@ TEST(birthday_decisions)
 	EXPECT_STREQ("6 in the last hour already", meshd_birthday_text(MESHD_BIRTHDAY_HOURLY));
 }
 
+static void home_entry(struct mp_relay_list *l, const char *name, const char *ip, uint16_t port)
+{
+	struct mp_relay_info *r = &l->r[l->n++];
+
+	snprintf(r->name, sizeof(r->name), "%s", name);
+	r->ep.family = AF_INET;
+	inet_pton(AF_INET, ip, r->ep.addr);
+	r->ep.port = port;
+}
+
+/* One answered request to relay i taking rtt_us. */
+static void home_sample(struct meshd_homes *h, unsigned int i, uint64_t t, uint32_t rtt_us)
+{
+	h->r[i].pending = true;
+	h->r[i].sent_us = t;
+	meshd_home_answer(h, i, t + rtt_us);
+}
+
+/* The home relay: samples, losses, the embedded relay's handicap, hysteresis, new lists. */
+TEST(home_relay_choice)
+{
+	struct mp_relay_list l;
+	struct meshd_homes h;
+	unsigned int k;
+
+	memset(&l, 0, sizeof(l));
+	memset(&h, 0, sizeof(h));
+	h.home = -1;
+	home_entry(&l, MP_EMBEDDED_RELAY, "203.0.113.254", 3478);
+	home_entry(&l, "eu", "203.0.113.10", 3478);
+	home_entry(&l, "us", "198.51.100.10", 3478);
+	EXPECT_TRUE(meshd_homes_set(&h, &l));
+	EXPECT_EQ(3, h.n);
+	EXPECT_FALSE(meshd_homes_set(&h, &l));		/* the same list */
+	/* nothing measured: no home */
+	EXPECT_EQ(-1, meshd_home_choose(&h));
+	EXPECT_EQ(0u, meshd_home_rtt(&h.r[0]));
+	/* the RTT is the least of the last three answers */
+	home_sample(&h, 1, 1000, 9000);
+	home_sample(&h, 1, 2000, 4000);
+	home_sample(&h, 1, 3000, 6000);
+	EXPECT_EQ(4000u, meshd_home_rtt(&h.r[1]));
+	home_sample(&h, 1, 4000, 7000);
+	home_sample(&h, 1, 5000, 8000);
+	EXPECT_EQ(6000u, meshd_home_rtt(&h.r[1]));	/* 4000 fell out */
+	/* the embedded relay counts 5 ms more: 2 ms there loses to 6 ms on eu */
+	home_sample(&h, 0, 6000, 2000);
+	EXPECT_EQ(1, meshd_home_choose(&h));
+	h.home = 1;
+	/* us a little better than eu: not enough to move */
+	home_sample(&h, 2, 7000, 5500);
+	EXPECT_EQ(1, meshd_home_choose(&h));
+	/* clearly better (by a fifth and 1 ms): move */
+	h.r[2].rtt_us[0] = 3000;
+	EXPECT_EQ(2, meshd_home_choose(&h));
+	/* three losses in a row: unreachable, the home goes elsewhere at once */
+	h.home = 2;
+	for (k = 0; k < MESHD_HOME_LOST; k++) {
+		h.r[2].pending = true;
+		h.r[2].sent_us = 100000;
+		EXPECT_FALSE(meshd_home_expire(&h, 100000 + MESHD_HOME_TIMEOUT_MS * 1000ULL - 1));
+		EXPECT_TRUE(meshd_home_expire(&h, 100000 + MESHD_HOME_TIMEOUT_MS * 1000ULL));
+	}
+	EXPECT_EQ(0u, meshd_home_rtt(&h.r[2]));
+	EXPECT_EQ(1, meshd_home_choose(&h));
+	/* an answer brings it back */
+	home_sample(&h, 2, 200000, 3000);
+	EXPECT_EQ(3000u, meshd_home_rtt(&h.r[2]));
+	/* a late answer (nothing pending) changes nothing */
+	meshd_home_answer(&h, 2, 999999);
+	EXPECT_EQ(3000u, meshd_home_rtt(&h.r[2]));
+	/* a new list: survivors keep their samples and the home, rounds restart */
+	h.home = 1;
+	h.rounds = 7;
+	memset(&l, 0, sizeof(l));
+	home_entry(&l, "eu", "203.0.113.10", 3478);
+	home_entry(&l, MP_EMBEDDED_RELAY, "203.0.113.254", 3478);
+	EXPECT_TRUE(meshd_homes_set(&h, &l));
+	EXPECT_EQ(2, h.n);
+	EXPECT_EQ(0, h.home);
+	EXPECT_EQ(6000u, meshd_home_rtt(&h.r[0]));
+	EXPECT_EQ(2000u, meshd_home_rtt(&h.r[1]));
+	EXPECT_EQ(0u, h.rounds);
+	EXPECT_EQ(MESHD_HOME_QUICK_MS + 10, meshd_home_next_round(&h, 10));
+	h.rounds = MESHD_HOME_QUICK;
+	EXPECT_EQ(MESHD_HOME_ROUND_MS + 10, meshd_home_next_round(&h, 10));
+	/* the home's relay gone (same name, another address): no home */
+	memset(&l, 0, sizeof(l));
+	home_entry(&l, "eu", "203.0.113.11", 3478);
+	EXPECT_TRUE(meshd_homes_set(&h, &l));
+	EXPECT_EQ(-1, h.home);
+	EXPECT_EQ(0u, meshd_home_rtt(&h.r[0]));
+	/* the empty list */
+	memset(&l, 0, sizeof(l));
+	EXPECT_TRUE(meshd_homes_set(&h, &l));
+	EXPECT_EQ(-1, meshd_home_choose(&h));
+}
+
 TEST_HARNESS_MAIN
