@@ -12,7 +12,8 @@
 # which a flood through it does not exceed) and the pair recovers;
 # the NATs turn friendly under a running ping and the pair moves to a
 # direct path; the direct path is black-holed and the pair falls back to
-# the relay.
+# the relay.  meshadm ping says which way the answer came and why not
+# direct; meshadm monitor names both switches (relay -> direct and back).
 # timeout: 1200
 . "$(dirname "$0")/../lib.sh"
 
@@ -87,6 +88,11 @@ check "no direct candidate is alive (the NATs defeat punching)" \
 import json, sys
 c = json.load(sys.stdin)[\"peers\"][0][\"candidates\"]
 sys.exit(any(x[\"kind\"] != \"relay\" and x[\"state\"] == \"alive\" for x in c))'"
+P4=$(ip netns exec h4 "$MESHADM" show mesh0 public-key)
+check "meshadm ping: the pong came via the relay (udp), and why not direct" \
+	bash -c "ip netns exec h3 '$MESHADM' ping mesh0 '$P4' | tee '$WGM_TMP/ping.relay' |
+		grep -q '^pong via relay $INET_V4:3[0-9]* (udp) in [0-9.]* ms; direct: '"
+sed 's/^/#   /' "$WGM_TMP/ping.relay"
 
 # --- a stranger -------------------------------------------------------------
 # Counters on the relay host: anything sent to the stranger, datagrams of
@@ -197,6 +203,8 @@ check "the capped pair still talks" wait_until 30 ip netns exec h3 ping -c 1 -W 
 # flows to the STUN server makes the kernels' next STUN round see the new
 # mappings; meshd reports them, the peers probe them, and the path moves to
 # the direct candidate while the relay stays installed beside it.
+ip netns exec h3 "$MESHADM" monitor mesh0 >"$WGM_TMP/monitor" 2>&1 &
+on_exit "kill $! 2>/dev/null"
 ip netns exec h3 ping -i 0.2 -W 1 "$A4" >"$WGM_TMP/upgrade.ping" 2>&1 &
 PING_PID=$!
 on_exit "kill $PING_PID 2>/dev/null"
@@ -214,6 +222,10 @@ c = json.load(sys.stdin)[\"peers\"][0][\"candidates\"]
 sys.exit(not (any(x[\"kind\"] != \"relay\" and x[\"state\"] == \"alive\" for x in c) and
               any(x[\"kind\"] == \"relay\" for x in c)))'"
 check "the overlay works on the direct path" ip netns exec h3 ping -c 3 -i 0.3 -W 1 "$A4"
+check "meshadm monitor says the path went relay -> direct" \
+	wait_until 10 grep -q "peer $P4 path $INET_V4:3[0-9]* -> 203\.0\.113\.4:[0-9]* (relay -> direct, " "$WGM_TMP/monitor"
+check "meshadm ping: the pong came direct" \
+	bash -c "ip netns exec h3 '$MESHADM' ping mesh0 '$P4' | grep -q '^pong from 203\.0\.113\.4:[0-9]* (direct) in '"
 kill -INT "$PING_PID" 2>/dev/null
 wait "$PING_PID" 2>/dev/null
 echo "# ping during the upgrade: $(grep -E 'transmitted' "$WGM_TMP/upgrade.ping")"
@@ -235,6 +247,8 @@ PING_PID=$!
 on_exit "kill $PING_PID 2>/dev/null"
 check "a black-holed direct pair falls back to the relay" wait_until 60 path_is 3 relay
 check "the overlay works over the relay again" wait_until 30 ip netns exec h3 ping -c 3 -i 0.3 -W 1 "$A4"
+check "meshadm monitor says the path went direct -> relay" \
+	wait_until 10 grep -q "peer $P4 path 203\.0\.113\.4:[0-9]* -> $INET_V4:3[0-9]* (direct -> relay, " "$WGM_TMP/monitor"
 kill -INT "$PING_PID" 2>/dev/null
 wait "$PING_PID" 2>/dev/null
 echo "# ping during the fallback: $(grep -E 'transmitted' "$WGM_TMP/fallback.ping")"

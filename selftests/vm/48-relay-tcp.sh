@@ -78,6 +78,9 @@ check "meshadm show on h3: path relay ... (tcp)" \
 	wait_until 30 bash -c "ip netns exec h3 '$MESHADM' show mesh0 | grep -q 'path: relay 10.3.0.2:[0-9]* (tcp)'"
 check "meshadm show on h4: path relay ... (udp)" \
 	wait_until 30 bash -c "ip netns exec h4 '$MESHADM' show mesh0 | grep -q 'path: relay $INET_V4:3[0-9]* (udp)'"
+check "meshadm ping on h3: the pong came via the relay over tcp" \
+	bash -c "ip netns exec h3 '$MESHADM' ping mesh0 '$(ip netns exec h4 "$MESHADM" show mesh0 public-key)' |
+		grep -q '^pong via relay 10\.3\.0\.2:[0-9]* (tcp) in [0-9.]* ms; direct: '"
 check "no UDP left site 3 meanwhile (the firewall dropped every try)" \
 	bash -c "ip netns exec r3 nft list chain inet filter forward | grep -q 'counter packets [1-9]'"
 check "200 kB over TCP through the tunnel arrive intact" transfer

@@ -144,7 +144,7 @@ check "overlay IPv4 ping h2 -> h1" \
 check "h2's candidates reached h1's agent in a peer update" \
 	log_has 1 'coord: peer .* (online|changed), [1-9][0-9]* candidate'
 check "meshadm ping reports the direct path" \
-	bash -c "ip netns exec h1 '$MESHADM' ping mesh0 '$PUB2' | grep -q '^direct via 203\.0\.113\.2:'"
+	bash -c "ip netns exec h1 '$MESHADM' ping mesh0 '$PUB2' | grep -q '^pong from 203\.0\.113\.2:[0-9]* (direct) in '"
 
 # --- meshcoord goes away ---------------------------------------------------
 coord_stop

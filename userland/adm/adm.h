@@ -45,6 +45,12 @@ int adm_usage(const char *cmd);
 /* Fetch / apply over generic netlink, reporting errors; ADM_* status. */
 int adm_get_device(const char *ifname, struct mesh_conf_device *dev);
 int adm_set_device(const struct mesh_conf_device *dev);
+/*
+ * Marks the relay candidates on this host's own addresses (mesh_conf_cand
+ * .local): meshd's carriers of a relay over TCP, shown as such.  Best
+ * effort: without the interface list every relay reads as UDP.
+ */
+void adm_mark_local_relays(struct mesh_conf_device *dev);
 /* Validate and copy an interface name into dev->name. */
 int adm_set_name(struct mesh_conf_device *dev, const char *ifname);
 

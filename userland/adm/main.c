@@ -2,6 +2,8 @@
 /*
  * meshadm - configure wgmesh devices.
  */
+#include <ifaddrs.h>
+#include <netinet/in.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -123,6 +125,43 @@ int adm_set_device(const struct mesh_conf_device *dev)
 	if (ret)
 		return adm_error(ADM_FAIL, "%s", err.msg);
 	return ADM_OK;
+}
+
+/* Is @a (port aside) one of the addresses in @list? */
+static bool addr_is_local(const union wgm_sockaddr *a, const struct ifaddrs *list)
+{
+	const struct ifaddrs *i;
+
+	for (i = list; i; i = i->ifa_next) {
+		const struct sockaddr *sa = i->ifa_addr;
+
+		if (!sa || sa->sa_family != a->sa.sa_family)
+			continue;
+		if (sa->sa_family == AF_INET &&
+		    ((const struct sockaddr_in *)sa)->sin_addr.s_addr == a->in.sin_addr.s_addr)
+			return true;
+		if (sa->sa_family == AF_INET6 &&
+		    !memcmp(&((const struct sockaddr_in6 *)sa)->sin6_addr, &a->in6.sin6_addr, 16))
+			return true;
+	}
+	return false;
+}
+
+void adm_mark_local_relays(struct mesh_conf_device *dev)
+{
+	struct ifaddrs *list;
+	size_t p, c;
+
+	if (getifaddrs(&list))
+		return;
+	for (p = 0; p < dev->n_peers; p++) {
+		struct mesh_conf_peer *peer = &dev->peers[p];
+
+		for (c = 0; c < peer->n_cands; c++)
+			if (peer->cands[c].kind == WGM_CANDIDATE_KIND_RELAY)
+				peer->cands[c].local = addr_is_local(&peer->cands[c].endpoint, list);
+	}
+	freeifaddrs(list);
 }
 
 static void help(FILE *f)

@@ -9,25 +9,74 @@
 #include "format.h"
 #include "nl.h"
 #include "nlevents.h"
+#include "pathinfo.h"
 
 struct monitor {
 	const char *ifname;	/* NULL: every device */
 	struct wgm_buf line;
+	/* for path events: a socket for GET, and the device it last read */
+	struct wgm_nl get;
+	bool get_open;
+	struct mesh_conf_device last;
 };
 
-static void put_event(struct wgm_buf *b, const struct wgm_event *ev);
-
-static void put_peer(struct wgm_buf *b, const struct mesh_conf_peer *p,
-		     const struct wgm_event *ev)
+/*
+ * Whether a path event's endpoints are direct or relays: the event names
+ * only addresses, so the peer's candidates are read (GET) and the two
+ * looked up among them; an endpoint no longer there (candidates replaced
+ * meanwhile) is looked up in what the previous read saw.  Unknown when
+ * the device cannot be read.
+ */
+static void path_classes(struct monitor *m, const char *ifname,
+			 const uint8_t key[WGM_KEY_LEN], const struct wgm_event *ev,
+			 enum wgm_path_class *from, enum wgm_path_class *to)
 {
+	const struct mesh_conf_peer *p, *was = NULL;
+	struct mesh_conf_device cur;
+	struct wgm_err err;
+
+	*from = *to = WGM_PATH_UNKNOWN;
+	if (!m->get_open) {
+		if (wgm_nl_open(&m->get, &err))
+			return;
+		m->get_open = true;
+	}
+	mesh_conf_device_init(&cur);
+	if (wgm_nl_get_device(&m->get, ifname, &cur, &err)) {
+		mesh_conf_device_free(&cur);
+		return;
+	}
+	adm_mark_local_relays(&cur);
+	p = mesh_conf_device_find_peer(&cur, key);
+	if (!strcmp(m->last.name, ifname))
+		was = mesh_conf_device_find_peer(&m->last, key);
+	if (p) {
+		*from = wgm_peer_path_class(p, &ev->old_ep);
+		*to = wgm_peer_path_class(p, &ev->new_ep);
+	}
+	if (was && *from == WGM_PATH_UNKNOWN)
+		*from = wgm_peer_path_class(was, &ev->old_ep);
+	if (was && *to == WGM_PATH_UNKNOWN)
+		*to = wgm_peer_path_class(was, &ev->new_ep);
+	mesh_conf_device_free(&m->last);
+	m->last = cur;
+}
+
+static void put_peer(struct monitor *m, const char *ifname,
+		     const struct mesh_conf_peer *p, const struct wgm_event *ev)
+{
+	enum wgm_path_class from = WGM_PATH_UNKNOWN, to = WGM_PATH_UNKNOWN;
 	char key[WGM_KEY_B64_LEN + 1], ep[WGM_ADDRSTRLEN];
+	struct wgm_buf *b = &m->line;
 	const struct mesh_conf_cand *c;
 	size_t i;
 
 	wgm_key_to_base64(key, p->public_key);
 	wgm_buf_printf(b, " peer %s", key);
+	if (ev && ev->type == WGM_EVENT_PATH_CHANGED)
+		path_classes(m, ifname, p->public_key, ev, &from, &to);
 	if (ev)
-		put_event(b, ev);
+		wgm_event_format(b, ev, from, to);
 	if (p->flags & WGM_PEER_F_REMOVE_ME)
 		wgm_buf_puts(b, " removed");
 	if (p->has & MESH_CONF_PEER_HAS_ENDPOINT) {
@@ -49,89 +98,6 @@ static void put_peer(struct wgm_buf *b, const struct mesh_conf_peer *p,
 	}
 }
 
-static const char *event_type_name(uint8_t type)
-{
-	switch (type) {
-	case WGM_EVENT_HANDSHAKE_COMPLETE:
-		return "handshake";
-	case WGM_EVENT_PATH_CHANGED:
-		return "path";
-	case WGM_EVENT_CANDIDATE_STATE:
-		return "candidate";
-	case WGM_EVENT_PUNCH_DONE:
-		return "punch";
-	case WGM_EVENT_STUN_MAPPED:
-		return "mapped";
-	}
-	return NULL;
-}
-
-static const char *reason_name(uint32_t reason)
-{
-	switch (reason) {
-	case WGM_EVENT_REASON_RTT:
-		return "faster";
-	case WGM_EVENT_REASON_FAILOVER:
-		return "failover";
-	case WGM_EVENT_REASON_ROAMING:
-		return "roaming";
-	case WGM_EVENT_REASON_CONFIG:
-		return "config";
-	case WGM_EVENT_REASON_PUNCH_OK:
-		return "ok";
-	case WGM_EVENT_REASON_PUNCH_FAILED:
-		return "failed";
-	}
-	return NULL;
-}
-
-/* " path 1.2.3.4:5 -> 6.7.8.9:10 (failover, rtt 0.42 ms)" and the like. */
-static void put_event(struct wgm_buf *b, const struct wgm_event *ev)
-{
-	char old[WGM_ADDRSTRLEN], nw[WGM_ADDRSTRLEN];
-	const char *name = event_type_name(ev->type);
-	const char *why = reason_name(ev->reason);
-
-	wgm_format_endpoint(&ev->old_ep, old, sizeof(old));
-	wgm_format_endpoint(&ev->new_ep, nw, sizeof(nw));
-	if (name)
-		wgm_buf_printf(b, " %s", name);
-	else
-		wgm_buf_printf(b, " event %u", ev->type);
-	switch (ev->type) {
-	case WGM_EVENT_HANDSHAKE_COMPLETE:
-		wgm_buf_printf(b, " with %s", nw);
-		break;
-	case WGM_EVENT_PATH_CHANGED:
-		wgm_buf_printf(b, " %s -> %s (%s", old, nw, why ? why : "?");
-		if (ev->value)
-			wgm_buf_printf(b, ", rtt %u.%02u ms", ev->value / 1000,
-				       ev->value % 1000 / 10);
-		wgm_buf_puts(b, ")");
-		break;
-	case WGM_EVENT_CANDIDATE_STATE:
-		wgm_buf_printf(b, " %s is %s", nw,
-			       wgm_candidate_state_name((uint8_t)ev->reason));
-		break;
-	case WGM_EVENT_PUNCH_DONE:
-		wgm_buf_printf(b, " %s", why ? why : "?");
-		if (ev->new_ep.sa.sa_family != AF_UNSPEC)
-			wgm_buf_printf(b, " via %s", nw);
-		wgm_buf_printf(b, " after %u ms", ev->value);
-		break;
-	case WGM_EVENT_STUN_MAPPED:
-		/* the tunnel socket's NAT mapping, as a STUN server saw it */
-		wgm_buf_printf(b, " %s", nw);
-		if (ev->old_ep.sa.sa_family != AF_UNSPEC)
-			wgm_buf_printf(b, " (was %s)", old);
-		break;
-	default:
-		wgm_buf_printf(b, " %s -> %s reason %u value %u", old, nw,
-			       ev->reason, ev->value);
-	}
-	wgm_buf_puts(b, ";");
-}
-
 static int print_event(uint8_t cmd, const struct mesh_conf_device *dev,
 		       const struct wgm_event *ev, void *data)
 {
@@ -151,13 +117,13 @@ static int print_event(uint8_t cmd, const struct mesh_conf_device *dev,
 	if (cmd != WGM_CMD_EVENT)
 		wgm_buf_printf(&m->line, " command %u", cmd);
 	for (i = 0; i < dev->n_peers; i++) {
-		put_peer(&m->line, &dev->peers[i], ev->present ? ev : NULL);
+		put_peer(m, dev->name, &dev->peers[i], ev->present ? ev : NULL);
 	}
 	if (!dev->n_peers) {
 		wgm_buf_puts(&m->line, " device");
 		/* device events (a new STUN mapping) name no peer */
 		if (ev->present)
-			put_event(&m->line, ev);
+			wgm_event_format(&m->line, ev, WGM_PATH_UNKNOWN, WGM_PATH_UNKNOWN);
 	}
 	if (m->line.oom)
 		return -1;
@@ -168,13 +134,15 @@ static int print_event(uint8_t cmd, const struct mesh_conf_device *dev,
 
 int cmd_monitor(int argc, char *argv[])
 {
-	struct monitor m = { NULL, { NULL, 0, 0, false } };
+	struct monitor m;
 	struct wgm_err err;
 	struct wgm_nl nl;
 	int missing, ret = ADM_OK;
 
 	if (argc > 2)
 		return adm_usage(argv[0]);
+	memset(&m, 0, sizeof(m));
+	mesh_conf_device_init(&m.last);
 	if (argc == 2) {
 		if (!*argv[1] || strlen(argv[1]) >= IFNAMSIZ)
 			return adm_error(ADM_USAGE, "invalid interface name '%s'",
@@ -203,6 +171,9 @@ int cmd_monitor(int argc, char *argv[])
 		}
 	}
 	wgm_buf_free(&m.line);
+	mesh_conf_device_free(&m.last);
+	if (m.get_open)
+		wgm_nl_close(&m.get);
 	wgm_nl_close(&nl);
 	return ret;
 }

@@ -4,7 +4,8 @@
  * punch DEV PUBKEY birthday open|spray IPV4:PORT [COUNT]
  *                                  ... and start a birthday search with it
  * ping DEV PUBKEY [--count N]      punch, then report which candidates
- *                                  answered and which path is active
+ *                                  answered, the path that did (direct or
+ *                                  relayed) and why no direct one is used
  */
 #include <errno.h>
 #include <stdio.h>
@@ -14,7 +15,9 @@
 #include "addr.h"
 #include "adm.h"
 #include "nl.h"
+#include "natclass.h"
 #include "nlpunch.h"
+#include "pathinfo.h"
 
 /* ping polls the candidate states this often, for at most this long. */
 #define PING_POLL_MS 100
@@ -150,24 +153,33 @@ static int fetch(struct wgm_nl *nl, const char *ifname,
 	return ADM_OK;
 }
 
-/* One round: punch, poll, print.  ADM_OK when a direct path is active. */
+/*
+ * One round: read the peer's counters, punch, poll, then print what
+ * answered and the verdict (pathinfo.h).  ADM_OK when a direct path
+ * answered.
+ */
 static int ping_round(struct wgm_nl *nl, const char *ifname,
 		      const uint8_t key[WGM_KEY_LEN])
 {
-	char ep[WGM_ADDRSTRLEN];
-	const struct mesh_conf_peer *p = NULL;
-	const struct mesh_conf_cand *c, *active = NULL;
-	struct mesh_conf_device dev;
+	const struct mesh_conf_peer *p = NULL, *before = NULL;
+	struct mesh_conf_device dev, old;
+	enum wgm_ping_result res;
 	struct wgm_err err;
+	struct wgm_buf b;
 	unsigned int waited;
 	uint64_t start;
 	int ret, errnum;
-	size_t i;
 
-	start = boottime_ns();
-	if (wgm_nl_punch(nl, ifname, key, NULL, &errnum, &err))
-		return adm_error(ADM_FAIL, "%s", err.msg);
 	mesh_conf_device_init(&dev);
+	mesh_conf_device_init(&old);
+	ret = fetch(nl, ifname, key, &old, &before);
+	if (ret)
+		goto out;
+	start = boottime_ns();
+	if (wgm_nl_punch(nl, ifname, key, NULL, &errnum, &err)) {
+		ret = adm_error(ADM_FAIL, "%s", err.msg);
+		goto out;
+	}
 	for (waited = 0;; waited += PING_POLL_MS) {
 		ret = fetch(nl, ifname, key, &dev, &p);
 		if (ret)
@@ -176,28 +188,18 @@ static int ping_round(struct wgm_nl *nl, const char *ifname,
 			break;
 		sleep_ms(PING_POLL_MS);
 	}
-	if (!p->n_cands)
-		printf("%s has no candidate endpoints\n", ifname);
-	for (i = 0; i < p->n_cands; i++) {
-		c = &p->cands[i];
-		wgm_format_endpoint(&c->endpoint, ep, sizeof(ep));
-		if (c->flags & WGM_CANDIDATE_F_ACTIVE)
-			active = c;
-		if (answered(c, start))
-			printf("%-24s  alive rtt %u.%02u ms\n", ep,
-			       c->rtt_us / 1000, (c->rtt_us % 1000) / 10);
-		else
-			printf("%-24s  timeout\n", ep);
-	}
-	if (active && active->state == WGM_CANDIDATE_ALIVE) {
-		wgm_format_endpoint(&active->endpoint, ep, sizeof(ep));
-		printf("direct via %s\n", ep);
-		ret = ADM_OK;
-	} else {
-		printf("no direct path\n");
-		ret = ADM_FAIL;
-	}
+	adm_mark_local_relays(&dev);
+	wgm_buf_init(&b);
+	res = wgm_ping_report(&b, p, before, start, wgm_nat_classify(dev.stun, dev.n_stun));
+	if (b.oom)
+		ret = adm_error(ADM_FAIL, "out of memory");
+	else
+		fputs(b.s, stdout);
+	wgm_buf_free(&b);
+	if (!ret)
+		ret = res == WGM_PING_DIRECT ? ADM_OK : ADM_FAIL;
 out:
+	mesh_conf_device_free(&old);
 	mesh_conf_device_free(&dev);
 	return ret;
 }

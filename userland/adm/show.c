@@ -1,8 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* show [DEV | all | interfaces] [FIELD] [--json] */
 #include <errno.h>
-#include <ifaddrs.h>
-#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,48 +35,6 @@ static int flush_buf(struct wgm_buf *b)
 	return ADM_OK;
 }
 
-/* Is @a (port aside) one of the addresses in @list? */
-static bool addr_is_local(const union wgm_sockaddr *a, const struct ifaddrs *list)
-{
-	const struct ifaddrs *i;
-
-	for (i = list; i; i = i->ifa_next) {
-		const struct sockaddr *sa = i->ifa_addr;
-
-		if (!sa || sa->sa_family != a->sa.sa_family)
-			continue;
-		if (sa->sa_family == AF_INET &&
-		    ((const struct sockaddr_in *)sa)->sin_addr.s_addr == a->in.sin_addr.s_addr)
-			return true;
-		if (sa->sa_family == AF_INET6 &&
-		    !memcmp(&((const struct sockaddr_in6 *)sa)->sin6_addr, &a->in6.sin6_addr, 16))
-			return true;
-	}
-	return false;
-}
-
-/*
- * Marks the relay candidates on this host's own addresses: meshd's
- * carriers of a relay over TCP (shown as such).  Best effort: without
- * the interface list every relay reads as UDP.
- */
-static void mark_local_relays(struct mesh_conf_device *dev)
-{
-	struct ifaddrs *list;
-	size_t p, c;
-
-	if (getifaddrs(&list))
-		return;
-	for (p = 0; p < dev->n_peers; p++) {
-		struct mesh_conf_peer *peer = &dev->peers[p];
-
-		for (c = 0; c < peer->n_cands; c++)
-			if (peer->cands[c].kind == WGM_CANDIDATE_KIND_RELAY)
-				peer->cands[c].local = addr_is_local(&peer->cands[c].endpoint, list);
-	}
-	freeifaddrs(list);
-}
-
 static int show_one(const char *ifname, const struct show_opts *o, bool first)
 {
 	struct mesh_conf_device dev;
@@ -91,7 +47,7 @@ static int show_one(const char *ifname, const struct show_opts *o, bool first)
 	ret = adm_get_device(ifname, &dev);
 	if (ret)
 		return ret;
-	mark_local_relays(&dev);
+	adm_mark_local_relays(&dev);
 	wgm_clock_now(&clk);
 	wgm_buf_init(&b);
 	if (o->json) {

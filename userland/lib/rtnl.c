@@ -154,6 +154,35 @@ int wgm_rtnl_link_get(const char *name, struct wgm_link *link,
 	return ret;
 }
 
+int wgm_rtnl_link_lookup(const char *name, struct wgm_link *link,
+			 struct wgm_err *err)
+{
+	struct wgm_nl_reply r;
+	char req[512];
+	struct wgm_nl rt;
+	size_t len;
+	int ret = 0;
+
+	if (strlen(name) >= IFNAMSIZ)
+		return wgm_err_set(err, "interface name too long: %s", name);
+	if (rt_open(&rt, err))
+		return -1;
+	memset(link, 0, sizeof(*link));
+	len = wgm_rtnl_build_getlink(req, sizeof(req), ++rt.seq, name);
+	if (wgm_nl_transact(&rt, req, len, get_cb, link, &r, err)) {
+		if (r.errnum == ENODEV)
+			ret = 1;
+		else if (r.errnum)
+			ret = wgm_nl_errno_msg(err, WGM_NL_OP_LINK, r.errnum, r.extack, name);
+		else
+			ret = -1;
+	} else if (!link->name[0]) {
+		ret = 1;
+	}
+	wgm_nl_sock_close(&rt);
+	return ret;
+}
+
 int wgm_rtnl_link_add(const char *name, struct wgm_err *err)
 {
 	char req[512];

@@ -32,6 +32,15 @@ int wgm_rtnl_link_add(const char *name, struct wgm_err *err);
 int wgm_rtnl_link_del(const char *name, struct wgm_err *err);
 int wgm_rtnl_link_get(const char *name, struct wgm_link *link,
 		      struct wgm_err *err);
+/*
+ * Like wgm_rtnl_link_get(), but a missing link is no error: 0 found, 1
+ * no such link, -1 error.  Use it, not if_nametoindex(), to ask whether a
+ * name exists: SIOCGIFINDEX on a missing name makes the kernel try to load
+ * modules named after it ("netdev-NAME", then "NAME": one or two modprobe
+ * runs, seconds in a VM), RTM_GETLINK never does.
+ */
+int wgm_rtnl_link_lookup(const char *name, struct wgm_link *link,
+			 struct wgm_err *err);
 /* All wgmesh links, sorted by name; *links is malloc'ed. */
 int wgm_rtnl_list(struct wgm_link **links, size_t *n, struct wgm_err *err);
 

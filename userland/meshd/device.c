@@ -5,7 +5,6 @@
  * assigns; its peer list made to match meshd's table; punches passed on.
  */
 #include <errno.h>
-#include <net/if.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -22,17 +21,24 @@ int device_setup(struct meshd *d)
 	struct wgm_link link;
 	struct wgm_err err;
 	char b64[WGM_KEY_B64_LEN + 1];
+	int r;
 
-	if (!if_nametoindex(d->o.ifname)) {
+	/* not if_nametoindex(): see wgm_rtnl_link_lookup() (seconds at start) */
+	r = wgm_rtnl_link_lookup(d->o.ifname, &link, &err);
+	if (r < 0) {
+		logmsg("%s", err.msg);
+		return -1;
+	}
+	if (r > 0) {
 		if (wgm_rtnl_link_add(d->o.ifname, &err)) {
 			logmsg("creating %s: %s", d->o.ifname, err.msg);
 			return -1;
 		}
 		logmsg("created device %s", d->o.ifname);
-	}
-	if (wgm_rtnl_link_get(d->o.ifname, &link, &err)) {
-		logmsg("%s", err.msg);
-		return -1;
+		if (wgm_rtnl_link_get(d->o.ifname, &link, &err)) {
+			logmsg("%s", err.msg);
+			return -1;
+		}
 	}
 	if (strcmp(link.kind, WGM_LINK_KIND)) {
 		logmsg("%s exists and is not a wgmesh device (kind '%s')",
@@ -141,6 +147,17 @@ out:
 	else
 		mesh_conf_device_free(&req);
 	return ret;
+}
+
+bool device_gone(const struct meshd *d)
+{
+	struct wgm_link link;
+	struct wgm_err err;
+	int r = wgm_rtnl_link_lookup(d->o.ifname, &link, &err);
+
+	if (r < 0)
+		logmsg("%s", err.msg);
+	return r > 0;
 }
 
 /*

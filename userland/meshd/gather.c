@@ -5,7 +5,6 @@
  * kernel's mapped ones) reported to meshcoord when they change, the NAT
  * type, and punch requests for peers whose every path is dead.
  */
-#include <net/if.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -70,7 +69,7 @@ void report_candidates(struct meshd *d)
 	const struct mesh_conf_peer *kp;
 
 	mesh_conf_device_init(&cur);
-	if ((!d->nl.sock || !if_nametoindex(d->o.ifname)) && recreate(d))
+	if ((!d->nl.sock || device_gone(d)) && recreate(d))
 		goto out;
 	if (wgm_nl_get_device(&d->nl, d->o.ifname, &cur, &err)) {
 		logmsg("reading %s: %s", d->o.ifname, err.msg);

@@ -150,6 +150,8 @@ void mark_registered(struct meshd *d);
 /* device.c */
 int device_setup(struct meshd *d);
 int recreate(struct meshd *d);
+/* The device is not there any more (an error reading it is logged: false). */
+bool device_gone(const struct meshd *d);
 void apply_welcome(struct meshd *d, const struct mp_welcome *w);
 int sync_kernel(struct meshd *d, struct mesh_conf_device *req_out);
 void punch(struct meshd *d, struct meshd_peer *p);
