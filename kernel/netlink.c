@@ -67,7 +67,7 @@ static_assert(ARRAY_SIZE(wgm_stun_nl_policy) == WGM_STUN_A_MAX + 1);
 /* ---- what a request may say ------------------------------------------- */
 
 #define WGM_NL_NOT_A_PEER \
-	"PUNCH and PING take a device and one peer's public key (PUNCH: and a birthday search) only"
+	"PUNCH and PING take a device and one peer's public key only (PUNCH: also a birthday search)"
 
 /* PUNCH and PING: a device and one peer, only named. */
 static const char * const wgm_nl_punch_refused[WGM_DEVICE_A_MAX + 1] = {
