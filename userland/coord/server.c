@@ -38,6 +38,7 @@
 #include "proto.h"
 #include "relay.h"
 #include "stun.h"
+#include "udpbatch.h"
 
 enum conn_state { CS_HANDSHAKE, CS_HELLO, CS_READY };
 
@@ -166,6 +167,7 @@ struct server {
 	unsigned int nrelay;
 	struct mp_candidate relay_ep;	/* address for RELAY (port set per side) */
 	bool relay_v6;			/* the sockets are IPv6 (dual-stack) */
+	struct wgm_udpb *rbatch;	/* datagrams in and out, batched */
 	int64_t relay_next_idle;	/* monotonic ms of the next expiry scan */
 	int64_t relay_log_next;		/* "no allocation" logs once a second */
 	uint64_t relay_failed_quiet;
@@ -1791,37 +1793,36 @@ static void on_stun(int fd)
  */
 static void on_relay(struct server *s, unsigned int idx)
 {
-	static uint8_t pkt[65536];
-	struct sockaddr_storage from;
-	union wgm_sockaddr src, dst;
+	struct wgm_udpb *b = s->rbatch;
 	uint16_t vport = (uint16_t)(s->relay.port_lo + idx), out;
-	ssize_t n;
-	int i;
+	union wgm_sockaddr src, dst;
+	const uint8_t *pkt;
+	unsigned int round, i, n;
+	size_t len;
 
-	for (i = 0; i < 64; i++) {
-		socklen_t sl = sizeof(from);
-
-		n = recvfrom(s->rfd[idx], pkt, sizeof(pkt), MSG_DONTWAIT,
-			     (struct sockaddr *)&from, &sl);
-		if (n < 0)
-			return;
-		unmap_v4(&from);
-		memset(&src, 0, sizeof(src));
-		if (from.ss_family == AF_INET)
-			memcpy(&src.in, &from, sizeof(src.in));
-		else if (from.ss_family == AF_INET6)
-			memcpy(&src.in6, &from, sizeof(src.in6));
-		switch (relay_input(&s->relay, vport, &src, pkt, (size_t)n, (uint64_t)mono_ms(),
-				    &out, &dst)) {
-		case RELAY_FORWARD:
-			relay_send_udp(s, out, &dst, pkt, (size_t)n);
-			break;
-		case RELAY_FORWARD_TCP:
-			relay_send_tcp(s, out, pkt, (size_t)n);
-			break;
-		default:
-			break;
+	/* at most two batches per wakeup: the other ports get their turn */
+	for (round = 0; round < 2; round++) {
+		n = wgm_udpb_recv(b, s->rfd[idx]);
+		for (i = 0; i < n; i++) {
+			pkt = wgm_udpb_get(b, i, &len, &src);
+			if (!len)
+				continue;
+			switch (relay_input(&s->relay, vport, &src, pkt, len, (uint64_t)mono_ms(),
+					    &out, &dst)) {
+			case RELAY_FORWARD:
+				wgm_udpb_queue(b, i, s->rfd[out - s->relay.port_lo], &dst,
+					       s->relay_v6);
+				break;
+			case RELAY_FORWARD_TCP:
+				relay_send_tcp(s, out, pkt, len);
+				break;
+			default:
+				break;
+			}
 		}
+		wgm_udpb_flush(b);
+		if (n < WGM_UDPB_N)
+			return;
 	}
 }
 
@@ -2268,7 +2269,8 @@ static int relay_setup(struct server *s, struct wgm_err *err)
 		return wgm_err_set(err, "relay: bad port range or out of memory");
 	s->rfd = malloc(n * sizeof(*s->rfd));
 	s->rport = calloc(n, sizeof(*s->rport));
-	if (!s->rfd || !s->rport)
+	s->rbatch = calloc(1, sizeof(*s->rbatch));
+	if (!s->rfd || !s->rport || !s->rbatch || wgm_udpb_init(s->rbatch))
 		return wgm_err_set(err, "out of memory");
 	for (i = 0; i < n; i++)
 		s->rfd[i] = -1;
@@ -2420,6 +2422,9 @@ static void teardown(struct server *s)
 		if (s->rfd[i] >= 0)
 			close(s->rfd[i]);
 	free(s->rfd);
+	if (s->rbatch)
+		wgm_udpb_free(s->rbatch);
+	free(s->rbatch);
 	free(s->rport);
 	relay_free(&s->relay);	/* wipes the keys */
 	for (i = 0; i < s->nrelays; i++) {

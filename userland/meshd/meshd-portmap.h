@@ -26,7 +26,13 @@
 #define MESHD_PM_TRIES		4u
 /* The mapping is renewed at least this often (and at half its lifetime). */
 #define MESHD_PM_CHECK_MS	120000u
-/* Nothing worked (or no gateway): try again this much later. */
+/*
+ * Nothing worked (or no gateway): try again MESHD_PM_RETRY_MS later; a
+ * gateway that answered PCP or NAT-PMP before is asked again after
+ * MESHD_PM_RETRY_MIN_MS, doubling up to MESHD_PM_RETRY_MS, so that one
+ * that restarts is mapped again within seconds.
+ */
+#define MESHD_PM_RETRY_MIN_MS	10000u
 #define MESHD_PM_RETRY_MS	120000u
 
 enum meshd_pm_proto {
@@ -55,13 +61,14 @@ struct meshd_portmap {
 	unsigned int tries;
 	uint64_t deadline_ms;		/* next retransmission or give-up */
 	uint64_t next_ms;		/* IDLE: when to map or renew */
+	uint64_t retry_ms;		/* the next wait after a failure */
 	bool bad_logged;		/* one log line per request for garbage */
 	bool no_gw_logged;
 	struct wgm_pcp_req pcp;
 	union wgm_sockaddr ext_addr;	/* NAT-PMP: from the address answer */
 	union wgm_sockaddr mapped;	/* the candidate, valid with proto */
 	uint32_t lifetime;
-	bool have_epoch;
+	bool have_epoch;		/* of this gateway, kept over a loss */
 	uint32_t epoch;
 	uint64_t epoch_ms;
 	struct meshd_upnp *upnp;	/* NULL: no IGD found (yet) */

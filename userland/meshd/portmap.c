@@ -65,6 +65,7 @@ void meshd_portmap_init(struct meshd_portmap *pm, bool enabled)
 	pm->enabled = enabled;
 	pm->fd = -1;
 	pm->next_ms = UINT64_MAX;	/* until the listen port is known */
+	pm->retry_ms = MESHD_PM_RETRY_MIN_MS;
 }
 
 static void close_fd(struct meshd_portmap *pm)
@@ -215,6 +216,7 @@ static int open_gateway(struct meshd_portmap *pm)
 {
 	char text[16384], g[INET_ADDRSTRLEN];
 	struct sockaddr_in sa, local;
+	uint8_t gw[4];
 	socklen_t sl = sizeof(local);
 	ssize_t n;
 	int fd;
@@ -224,11 +226,16 @@ static int open_gateway(struct meshd_portmap *pm)
 		return -1;
 	n = read(fd, text, sizeof(text));
 	close(fd);
-	if (n <= 0 || wgm_pm_default_gateway(text, (size_t)n, pm->gw)) {
+	if (n <= 0 || wgm_pm_default_gateway(text, (size_t)n, gw)) {
 		if (!pm->no_gw_logged)
 			pmlog("no IPv4 default gateway: no port mapping");
 		pm->no_gw_logged = true;
 		return -1;
+	}
+	if (memcmp(gw, pm->gw, sizeof(gw))) {
+		/* another gateway: its epoch says nothing about the last one's */
+		memcpy(pm->gw, gw, sizeof(gw));
+		pm->have_epoch = false;
 	}
 	pm->no_gw_logged = false;
 	close_fd(pm);
@@ -314,16 +321,21 @@ static bool mapped(struct meshd_portmap *pm, enum meshd_pm_proto proto,
 	pm->proto = proto;
 	pm->mapped = *a;
 	pm->lifetime = lifetime;
+	pm->retry_ms = MESHD_PM_RETRY_MIN_MS;
 	schedule(pm, now);
 	return changed;
 }
 
-/* The epoch of an answer: logs a gateway restart (the answer maps again). */
+/*
+ * The epoch of an answer: logs a gateway restart (the answer maps again).
+ * The last epoch outlives a lost mapping, so a gateway that was down when
+ * a renewal was due is still seen to have restarted when it answers again.
+ */
 static void note_epoch(struct meshd_portmap *pm, uint32_t epoch, uint64_t now)
 {
 	char g[INET_ADDRSTRLEN];
 
-	if (pm->have_epoch && pm->proto != MESHD_PM_NONE &&
+	if (pm->have_epoch &&
 	    wgm_pm_epoch_lost(pm->epoch, pm->epoch_ms, epoch, now))
 		pmlog("gateway %s restarted (epoch %u after %u): mapping again",
 		      gw_text(pm, g), epoch, pm->epoch);
@@ -342,6 +354,25 @@ static bool lose(struct meshd_portmap *pm)
 	return had;
 }
 
+/*
+ * Nothing to map with now: wait and start again.  A gateway that answered
+ * PCP or NAT-PMP before (it has an epoch) is likely restarting: it is
+ * asked again soon, backing off; any other is asked every
+ * MESHD_PM_RETRY_MS (UPnP discovery blocks meshd for up to 3 s).
+ */
+static bool retry_later(struct meshd_portmap *pm, uint64_t now)
+{
+	pm->state = MESHD_PM_IDLE;
+	if (!pm->have_epoch) {
+		pm->next_ms = now + MESHD_PM_RETRY_MS;
+		return lose(pm);
+	}
+	pm->next_ms = now + pm->retry_ms;
+	pm->retry_ms = pm->retry_ms * 2 < MESHD_PM_RETRY_MS ?
+		       pm->retry_ms * 2 : MESHD_PM_RETRY_MS;
+	return lose(pm);
+}
+
 /* PCP and NAT-PMP gave nothing: UPnP, or wait and start again. */
 static bool try_upnp(struct meshd_portmap *pm, uint64_t now)
 {
@@ -350,8 +381,7 @@ static bool try_upnp(struct meshd_portmap *pm, uint64_t now)
 	pm->state = MESHD_PM_IDLE;
 	if (upnp_map(pm, &a))
 		return mapped(pm, MESHD_PM_UPNP, &a, WGM_PM_LIFETIME, now);
-	pm->next_ms = now + MESHD_PM_RETRY_MS;
-	return lose(pm);
+	return retry_later(pm, now);
 }
 
 static bool start(struct meshd_portmap *pm, uint64_t now)
@@ -361,11 +391,8 @@ static bool start(struct meshd_portmap *pm, uint64_t now)
 	if (pm->proto == MESHD_PM_UPNP) {	/* renew where it worked */
 		return try_upnp(pm, now);
 	}
-	if (open_gateway(pm)) {
-		pm->state = MESHD_PM_IDLE;
-		pm->next_ms = now + MESHD_PM_RETRY_MS;
-		return lose(pm);
-	}
+	if (open_gateway(pm))
+		return retry_later(pm, now);
 	if (pm->proto == MESHD_PM_NATPMP)
 		ask(pm, MESHD_PM_ASK_ADDR, now);
 	else

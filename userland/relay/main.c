@@ -29,6 +29,7 @@
 #include "key.h"
 #include "meshrelay.h"
 #include "stun.h"
+#include "udpbatch.h"
 
 #define DEFAULT_STATE		"/var/lib/meshrelay"
 #define KEY_FILE		"relay.key"
@@ -53,6 +54,8 @@ struct relayd {
 	uint8_t priv[MP_KEY_LEN], pub[MP_KEY_LEN];
 	struct relay_table t;
 	int *rfd;			/* one socket per port lo + i */
+	bool v6;			/* they are IPv6 sockets */
+	struct wgm_udpb batch;		/* datagrams in and out, batched */
 	unsigned int nports;
 	int stun_fd, sigfd;
 	struct mp_conn conn;
@@ -210,8 +213,11 @@ static int sockets_setup(struct relayd *d)
 	}
 	d->nports = 2 * d->t.n;
 	d->rfd = malloc(d->nports * sizeof(*d->rfd));
-	if (!d->rfd)
+	if (!d->rfd || wgm_udpb_init(&d->batch)) {
+		logmsg("out of memory");
 		return -1;
+	}
+	d->v6 = at.family == AF_INET6;
 	for (i = 0; i < d->nports; i++)
 		d->rfd[i] = -1;
 	for (i = 0; i < d->nports; i++) {
@@ -223,38 +229,30 @@ static int sockets_setup(struct relayd *d)
 	return d->stun_fd < 0 ? -1 : 0;
 }
 
-static void to_wgm(union wgm_sockaddr *out, const struct sockaddr_storage *ss)
-{
-	memset(out, 0, sizeof(*out));
-	if (ss->ss_family == AF_INET)
-		memcpy(&out->in, ss, sizeof(out->in));
-	else if (ss->ss_family == AF_INET6)
-		memcpy(&out->in6, ss, sizeof(out->in6));
-}
-
-/* Datagrams on relay port index idx: forwarded or dropped, never answered. */
+/*
+ * Datagrams on relay port index idx: forwarded or dropped, never answered.
+ * At most two batches per wakeup, so the other ports get their turn.
+ */
 static void on_relay(struct relayd *d, unsigned int idx)
 {
-	static uint8_t pkt[65536];
-	struct sockaddr_storage from;
+	struct wgm_udpb *b = &d->batch;
 	union wgm_sockaddr src, dst;
+	unsigned int round, i, n;
+	const uint8_t *pkt;
 	uint16_t out;
-	ssize_t n;
-	int i;
+	size_t len;
 
-	for (i = 0; i < 64; i++) {
-		socklen_t sl = sizeof(from);
-
-		n = recvfrom(d->rfd[idx], pkt, sizeof(pkt), MSG_DONTWAIT,
-			     (struct sockaddr *)&from, &sl);
-		if (n < 0)
+	for (round = 0; round < 2; round++) {
+		n = wgm_udpb_recv(b, d->rfd[idx]);
+		for (i = 0; i < n; i++) {
+			pkt = wgm_udpb_get(b, i, &len, &src);
+			if (len && relay_input(&d->t, (uint16_t)(d->o.lo + idx), &src, pkt, len,
+					       now_ms(), &out, &dst) == RELAY_FORWARD)
+				wgm_udpb_queue(b, i, d->rfd[out - d->o.lo], &dst, d->v6);
+		}
+		wgm_udpb_flush(b);
+		if (n < WGM_UDPB_N)
 			return;
-		to_wgm(&src, &from);
-		if (relay_input(&d->t, (uint16_t)(d->o.lo + idx), &src, pkt, (size_t)n, now_ms(),
-				&out, &dst) != RELAY_FORWARD)
-			continue;
-		sendto(d->rfd[out - d->o.lo], pkt, (size_t)n, MSG_DONTWAIT, &dst.sa,
-		       dst.sa.sa_family == AF_INET ? sizeof(dst.in) : sizeof(dst.in6));
 	}
 }
 
@@ -670,6 +668,7 @@ int main(int argc, char **argv)
 		if (d->rfd[i] >= 0)
 			close(d->rfd[i]);
 	free(d->rfd);
+	wgm_udpb_free(&d->batch);
 	relay_free(&d->t);	/* wipes the keys */
 	sodium_memzero(d->priv, sizeof(d->priv));
 	free(d);

@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Datagrams in batches, for the relays (meshcoord's embedded one and
+ * meshrelay): one recvmmsg(2) reads up to WGM_UDPB_N datagrams from a
+ * relay port, and the ones to forward are queued and leave by sendmmsg(2),
+ * one call per run of datagrams that go out of the same socket.  Two
+ * system calls per batch instead of two per datagram: the relay's cost per
+ * packet is then mostly the UDP stack's own.
+ *
+ * A datagram longer than WGM_UDPB_MAX is truncated by the kernel: it is
+ * reported with length 0 (dropped, never forwarded in part).  Sends are
+ * best effort, as sendto(MSG_DONTWAIT) was: what the socket cannot take
+ * now is dropped, and WireGuard's own retransmission covers it.
+ *
+ * IPv4 destinations on an AF_INET6 (dual-stack) socket must be written
+ * IPv4-mapped: wgm_udpb_queue() does it when @v6sock says so.
+ */
+#ifndef WGM_UDPBATCH_H
+#define WGM_UDPBATCH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "config.h"
+
+#define WGM_UDPB_N	32
+#define WGM_UDPB_MAX	65535
+
+struct wgm_udpb {
+	/* received: rx[i].msg_len bytes in buf + i * WGM_UDPB_MAX */
+	unsigned int nrx;
+	struct mmsghdr rx[WGM_UDPB_N];
+	struct iovec rxiov[WGM_UDPB_N];
+	struct sockaddr_storage from[WGM_UDPB_N];
+	uint8_t *buf;
+	/* queued to send from tx_fd, pointing into buf */
+	int tx_fd;
+	unsigned int ntx;
+	struct mmsghdr tx[WGM_UDPB_N];
+	struct iovec txiov[WGM_UDPB_N];
+	struct sockaddr_storage to[WGM_UDPB_N];
+	/* counters since init */
+	uint64_t sent, send_dropped;
+};
+
+/* 0, or -1 (errno ENOMEM). */
+int wgm_udpb_init(struct wgm_udpb *b);
+void wgm_udpb_free(struct wgm_udpb *b);
+/*
+ * Reads what fd (non-blocking) holds, up to WGM_UDPB_N datagrams: their
+ * number (0 when none or on an error).  Anything still queued to send
+ * must have been flushed: the buffers are reused.
+ */
+unsigned int wgm_udpb_recv(struct wgm_udpb *b, int fd);
+/*
+ * Datagram i of the last wgm_udpb_recv(): its bytes (*len 0: truncated,
+ * drop it) and its source, IPv4-mapped sources written as IPv4.
+ */
+const uint8_t *wgm_udpb_get(const struct wgm_udpb *b, unsigned int i, size_t *len,
+			    union wgm_sockaddr *src);
+/*
+ * Queues datagram i of the last wgm_udpb_recv() to leave from fd to dst;
+ * a queue for another socket is flushed first.
+ */
+void wgm_udpb_queue(struct wgm_udpb *b, unsigned int i, int fd,
+		    const union wgm_sockaddr *dst, bool v6sock);
+/* Sends what is queued. */
+void wgm_udpb_flush(struct wgm_udpb *b);
+
+#endif

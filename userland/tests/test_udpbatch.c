@@ -1,0 +1,165 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* Batched relaying (udpbatch.h) over loopback sockets. */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include "kselftest_harness.h"
+#include "testutil.h"
+
+#include "addr.h"
+#include "udpbatch.h"
+
+/* A non-blocking UDP socket on 127.0.0.1 (or ::, dual-stack), any port. */
+static int sock(int family, union wgm_sockaddr *at)
+{
+	socklen_t sl = sizeof(*at);
+	int fd, off = 0;
+
+	fd = socket(family, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		abort();
+	memset(at, 0, sizeof(*at));
+	if (family == AF_INET) {
+		at->in.sin_family = AF_INET;
+		at->in.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	} else {
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof(off));
+		at->in6.sin6_family = AF_INET6;
+	}
+	if (bind(fd, &at->sa, family == AF_INET ? sizeof(at->in) : sizeof(at->in6)) ||
+	    getsockname(fd, &at->sa, &sl))
+		abort();
+	if (family == AF_INET6) {	/* reach it at 127.0.0.1, IPv4 */
+		in_port_t port = at->in6.sin6_port;
+
+		memset(at, 0, sizeof(*at));
+		at->in.sin_family = AF_INET;
+		at->in.sin_port = port;
+		at->in.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	}
+	return fd;
+}
+
+static void send_n(int fd, const union wgm_sockaddr *to, unsigned int n)
+{
+	uint8_t b[200];
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		memset(b, (int)i, sizeof(b));
+		if (sendto(fd, b, 100 + i, 0, &to->sa, sizeof(to->in)) != (ssize_t)(100 + i))
+			abort();
+	}
+}
+
+TEST(batches_of_32_in_order_and_forwarded)
+{
+	union wgm_sockaddr a, r1, r2, c, src;
+	int fa = sock(AF_INET, &a), f1 = sock(AF_INET, &r1);
+	int f2 = sock(AF_INET, &r2), fc = sock(AF_INET, &c);
+	unsigned int i, n, total = 0;
+	struct wgm_udpb b;
+	uint8_t got[200];
+	const uint8_t *p;
+	size_t len;
+
+	ASSERT_EQ(0, wgm_udpb_init(&b));
+	send_n(fa, &r1, 40);
+	n = wgm_udpb_recv(&b, f1);
+	ASSERT_EQ(WGM_UDPB_N, n);
+	for (i = 0; i < n; i++) {
+		p = wgm_udpb_get(&b, i, &len, &src);
+		ASSERT_EQ(100 + i, len);
+		ASSERT_EQ(i & 0xff, p[len - 1]);
+		ASSERT_TRUE(wgm_endpoint_equal(&src, &a));
+		/* out of the other relay socket to c */
+		wgm_udpb_queue(&b, i, f2, &c, false);
+	}
+	wgm_udpb_flush(&b);
+	n = wgm_udpb_recv(&b, f1);
+	ASSERT_EQ(8, n);
+	for (i = 0; i < n; i++)
+		wgm_udpb_queue(&b, i, f2, &c, false);
+	wgm_udpb_flush(&b);
+	ASSERT_EQ(0, wgm_udpb_recv(&b, f1));
+	EXPECT_EQ(40, b.sent);
+	EXPECT_EQ(0, b.send_dropped);
+	/* c got all 40, in order, from r2 */
+	for (i = 0;; i++) {
+		struct sockaddr_in from;
+		socklen_t sl = sizeof(from);
+		ssize_t r = recvfrom(fc, got, sizeof(got), 0, (struct sockaddr *)&from, &sl);
+
+		if (r < 0)
+			break;
+		EXPECT_EQ(100 + i, r);
+		EXPECT_EQ(i & 0xff, got[r - 1]);
+		EXPECT_EQ(r2.in.sin_port, from.sin_port);
+		total++;
+	}
+	EXPECT_EQ(40, total);
+	wgm_udpb_free(&b);
+	close(fa);
+	close(f1);
+	close(f2);
+	close(fc);
+}
+
+TEST(dual_stack_socket_maps_and_unmaps_ipv4)
+{
+	union wgm_sockaddr a, r, c, src;
+	int fa = sock(AF_INET, &a), fr = sock(AF_INET6, &r), fc = sock(AF_INET, &c);
+	struct wgm_udpb b;
+	uint8_t got[200];
+	size_t len;
+
+	ASSERT_EQ(0, wgm_udpb_init(&b));
+	send_n(fa, &r, 1);
+	ASSERT_EQ(1, wgm_udpb_recv(&b, fr));
+	wgm_udpb_get(&b, 0, &len, &src);
+	/* the source comes as IPv4, not ::ffff:127.0.0.1 */
+	EXPECT_EQ(AF_INET, src.sa.sa_family);
+	EXPECT_TRUE(wgm_endpoint_equal(&src, &a));
+	/* and an IPv4 destination leaves the IPv6 socket IPv4-mapped */
+	wgm_udpb_queue(&b, 0, fr, &c, true);
+	wgm_udpb_flush(&b);
+	EXPECT_EQ(1, b.sent);
+	EXPECT_EQ(100, recv(fc, got, sizeof(got), 0));
+	wgm_udpb_free(&b);
+	close(fa);
+	close(fr);
+	close(fc);
+}
+
+TEST(a_failed_send_drops_that_datagram_only)
+{
+	union wgm_sockaddr a, r, c, v6dst;
+	int fa = sock(AF_INET, &a), fr = sock(AF_INET, &r), fc = sock(AF_INET, &c);
+	struct wgm_udpb b;
+	uint8_t got[200];
+
+	ASSERT_EQ(0, wgm_udpb_init(&b));
+	send_n(fa, &r, 3);
+	ASSERT_EQ(3, wgm_udpb_recv(&b, fr));
+	/* an IPv6 destination on an IPv4 socket fails: the others still go */
+	memset(&v6dst, 0, sizeof(v6dst));
+	v6dst.in6.sin6_family = AF_INET6;
+	v6dst.in6.sin6_port = htons(9);
+	v6dst.in6.sin6_addr = in6addr_loopback;
+	wgm_udpb_queue(&b, 0, fr, &c, false);
+	wgm_udpb_queue(&b, 1, fr, &v6dst, false);
+	wgm_udpb_queue(&b, 2, fr, &c, false);
+	wgm_udpb_flush(&b);
+	EXPECT_EQ(2, b.sent);
+	EXPECT_EQ(1, b.send_dropped);
+	EXPECT_EQ(100, recv(fc, got, sizeof(got), MSG_DONTWAIT));
+	EXPECT_EQ(102, recv(fc, got, sizeof(got), MSG_DONTWAIT));
+	EXPECT_EQ(-1, recv(fc, got, sizeof(got), MSG_DONTWAIT));
+	wgm_udpb_free(&b);
+	close(fa);
+	close(fr);
+	close(fc);
+}
+
+TEST_HARNESS_MAIN
