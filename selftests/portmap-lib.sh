@@ -125,6 +125,15 @@ h2_path_via_mapping() {
 	ip netns exec h2 "$MESHADM" show mesh0 | grep -Eq "path: direct $PUB1:$1\$"
 }
 
+# h2_cand_kind ENDPOINT KIND: h2's candidate ENDPOINT of h1 has kind KIND
+h2_cand_kind() {
+	ip netns exec h2 "$MESHADM" show mesh0 --json | python3 -c '
+import json, sys
+ep, kind = sys.argv[1], sys.argv[2]
+c = [x for p in json.load(sys.stdin)["peers"] for x in p["candidates"] if x["endpoint"] == ep]
+sys.exit(not (c and all(x["kind"] == kind for x in c)))' "$1" "$2"
+}
+
 dnat_rules() {
 	ip netns exec r1 nft list chain inet miniupnpd prerouting_mu | grep -c dnat
 }

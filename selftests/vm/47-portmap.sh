@@ -50,6 +50,8 @@ round() {
 		wait_until 30 grep -Eq "^coord: reported .* $PUB1:$port( |\$)" "$WGM_TMP/h1.log"
 	check "$name: h2 gets a direct path through the mapping" \
 		wait_until 120 h2_path_via_mapping "$port"
+	check "$name: h2 knows that candidate as kind portmap (show --json)" \
+		wait_until 30 h2_cand_kind "$PUB1:$port" portmap
 	a1=$(overlay4 1)
 	check "$name: h2 pings h1 over the mesh" \
 		wait_until 30 ip netns exec h2 ping -c 1 -W 1 "$a1"

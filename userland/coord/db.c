@@ -370,9 +370,54 @@ void coord_node_addrs(const struct coord_db *db, struct coord_node *n)
 	memcpy(n->addr6 + 12, n->addr4, 4);
 }
 
+/*
+ * A candidate in the candidates column: its endpoint, after "KIND:" when
+ * the agent said its kind (protocol version 7): "portmap:198.51.100.1:4000".
+ */
+static const char *const db_kinds[] = {
+	[WGM_CANDIDATE_KIND_LOCAL] = "local",
+	[WGM_CANDIDATE_KIND_STUN] = "stun",
+	[WGM_CANDIDATE_KIND_PORTMAP] = "portmap",
+	[WGM_CANDIDATE_KIND_STATIC] = "static",
+};
+
+#define DB_CAND_STRLEN	(MP_CAND_STRLEN + 8)
+
+static int parse_cand(struct mp_candidate *c, const char *text)
+{
+	const char *colon = strchr(text, ':');
+	uint8_t kind = WGM_CANDIDATE_KIND_DIRECT;
+	size_t k;
+
+	if (*text >= 'a' && *text <= 'z' && colon) {
+		for (k = 0; k < sizeof(db_kinds) / sizeof(db_kinds[0]); k++)
+			if (db_kinds[k] && strlen(db_kinds[k]) == (size_t)(colon - text) &&
+			    !strncmp(text, db_kinds[k], (size_t)(colon - text)))
+				break;
+		if (k == sizeof(db_kinds) / sizeof(db_kinds[0]))
+			return -1;
+		kind = (uint8_t)k;
+		text = colon + 1;
+	}
+	if (mp_candidate_parse(c, text))
+		return -1;
+	c->kind = kind;
+	return 0;
+}
+
+static void format_cand(const struct mp_candidate *c, char *buf)
+{
+	char ep[MP_CAND_STRLEN];
+	const char *kind = c->kind < sizeof(db_kinds) / sizeof(db_kinds[0]) ?
+			   db_kinds[c->kind] : NULL;
+
+	mp_candidate_format(c, ep);
+	snprintf(buf, DB_CAND_STRLEN, "%s%s%s", kind ? kind : "", kind ? ":" : "", ep);
+}
+
 static void parse_cands(struct mp_candidates *c, const char *text)
 {
-	char buf[MP_CAND_STRLEN];
+	char buf[DB_CAND_STRLEN];
 	const char *p = text;
 
 	memset(c, 0, sizeof(*c));
@@ -383,7 +428,7 @@ static void parse_cands(struct mp_candidates *c, const char *text)
 		if (l < sizeof(buf)) {
 			memcpy(buf, p, l);
 			buf[l] = '\0';
-			if (mp_candidate_parse(&c->c[c->n], buf) == 0)
+			if (parse_cand(&c->c[c->n], buf) == 0)
 				c->n++;
 		}
 		p = sp ? sp + 1 : NULL;
@@ -696,17 +741,18 @@ int coord_db_set_candidates(struct coord_db *db, int64_t id,
 			    const struct mp_candidates *cand,
 			    struct wgm_err *err)
 {
-	char text[MP_MAX_CANDIDATES * MP_CAND_STRLEN + 1] = "";
-	char one[MP_CAND_STRLEN];
+	char text[MP_MAX_CANDIDATES * DB_CAND_STRLEN + 1] = "";
+	char one[DB_CAND_STRLEN];
 	sqlite3_stmt *st;
 	size_t len = 0;
 	unsigned int i;
 	int r;
 
-	for (i = 0; i < cand->n && i < MP_MAX_CANDIDATES; i++)
+	for (i = 0; i < cand->n && i < MP_MAX_CANDIDATES; i++) {
+		format_cand(&cand->c[i], one);
 		len += (size_t)snprintf(text + len, sizeof(text) - len, "%s%s",
-					i ? " " : "",
-					mp_candidate_format(&cand->c[i], one));
+					i ? " " : "", one);
+	}
 	st = prep(db, "UPDATE nodes SET candidates = ? WHERE id = ?", err);
 	if (!st)
 		return -1;

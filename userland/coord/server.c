@@ -240,7 +240,8 @@ static void send_error(struct sconn *c, int code, const char *text)
 	c->deadline = mono_ms() + COORD_HS_TIMEOUT_MS;
 }
 
-static void peer_msg(struct mp_msg *m, const struct snode *n)
+/* PEER about n for a connection of HELLO version @version. */
+static void peer_msg(struct mp_msg *m, const struct snode *n, uint8_t version)
 {
 	memset(m, 0, sizeof(*m));
 	m->type = MP_PEER;
@@ -251,6 +252,7 @@ static void peer_msg(struct mp_msg *m, const struct snode *n)
 	m->u.peer.online = n->conn != NULL;
 	m->u.peer.last_seen = (uint64_t)n->n.last_seen;
 	m->u.peer.cand = n->n.cand;
+	m->u.peer.cand.kinds = version >= MP_KINDS_VERSION;
 }
 
 static bool node_ready(const struct snode *n)
@@ -264,10 +266,12 @@ static void push_peer(struct server *s, const struct snode *n)
 	struct mp_msg m;
 	size_t i;
 
-	peer_msg(&m, n);
-	for (i = 0; i < s->nnodes; i++)
-		if (s->nodes[i] != n && node_ready(s->nodes[i]))
-			send_or_kill(s->nodes[i]->conn, &m);
+	for (i = 0; i < s->nnodes; i++) {
+		if (s->nodes[i] == n || !node_ready(s->nodes[i]))
+			continue;
+		peer_msg(&m, n, s->nodes[i]->conn->version);
+		send_or_kill(s->nodes[i]->conn, &m);
+	}
 }
 
 /*
@@ -398,12 +402,14 @@ static bool punch_pair(struct server *s, struct snode *a, struct snode *b)
 	birthday_check(a, b, &st, mapped_a, mapped_b);
 	memcpy(m.u.punch.pubkey, b->n.pubkey, MP_KEY_LEN);
 	m.u.punch.cand = b->n.cand;
+	m.u.punch.cand.kinds = a->conn->version >= MP_KINDS_VERSION;
 	m.u.punch.version = a->conn->version >= 5 ? 5 : 1;
 	m.u.punch.birthday = st.birthday_a;
 	m.u.punch.mapped = mapped_b;
 	send_or_kill(a->conn, &m);
 	memcpy(m.u.punch.pubkey, a->n.pubkey, MP_KEY_LEN);
 	m.u.punch.cand = a->n.cand;
+	m.u.punch.cand.kinds = b->conn->version >= MP_KINDS_VERSION;
 	m.u.punch.version = b->conn->version >= 5 ? 5 : 1;
 	m.u.punch.birthday = st.birthday_b;
 	m.u.punch.mapped = mapped_a;
@@ -1348,7 +1354,7 @@ static void on_hello(struct server *s, struct sconn *c, const struct mp_msg *m)
 	for (i = 0; i < s->nnodes; i++) {
 		if (s->nodes[i] == n)
 			continue;
-		peer_msg(&w, s->nodes[i]);
+		peer_msg(&w, s->nodes[i], c->version);
 		send_or_kill(c, &w);
 	}
 	w.type = MP_SYNC_END;
@@ -1444,7 +1450,7 @@ static bool cands_equal(const struct mp_candidates *a,
 	if (a->n != b->n)
 		return false;
 	for (i = 0; i < a->n; i++)
-		if (!mp_candidate_equal(&a->c[i], &b->c[i]))
+		if (!mp_candidate_equal(&a->c[i], &b->c[i]) || a->c[i].kind != b->c[i].kind)
 			return false;
 	return true;
 }

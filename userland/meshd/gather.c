@@ -57,6 +57,7 @@ void report_candidates(struct meshd *d)
 	struct mp_candidate c[MP_MAX_CANDIDATES];
 	char s[MP_CAND_STRLEN], line[MP_MAX_CANDIDATES * MP_CAND_STRLEN];
 	union wgm_sockaddr mapped[3];
+	uint8_t mapped_kind[3];
 	struct meshd_ifaddr *addrs = NULL;
 	struct mesh_conf_device cur;
 	struct wgm_err err;
@@ -82,14 +83,16 @@ void report_candidates(struct meshd *d)
 	if (!d->stun_configured)
 		stun_configure(d);
 	stun_note_mapped(d, &cur);
-	for (i = 0; i < cur.n_mapped && i < 2; i++)
+	for (i = 0; i < cur.n_mapped && i < 2; i++) {
 		mapped[i] = cur.mapped[i].endpoint;
+		mapped_kind[i] = WGM_CANDIDATE_KIND_STUN;
+	}
 	meshd_portmap_set_port(&d->pm, cur.listen_port, now);
 	d->listen_port = cur.listen_port;
 	if (meshd_portmap_get(&d->pm, &mapped[i]))
-		i++;			/* the gateway's mapping: kind portmap */
+		mapped_kind[i++] = WGM_CANDIDATE_KIND_PORTMAP;
 	n = meshd_gather(addrs, n_addrs, d->o.ifname, cur.listen_port,
-			 mapped, i, c, MP_MAX_CANDIDATES);
+			 mapped, mapped_kind, i, c, MP_MAX_CANDIDATES);
 	meshd_ifaddrs_free(addrs, handle);
 	if (!d->connected)
 		goto out;
@@ -99,7 +102,8 @@ void report_candidates(struct meshd *d)
 			off += (size_t)snprintf(line + off, sizeof(line) - off,
 						"%s%s", i ? " " : "",
 						mp_candidate_format(&c[i], s));
-		if (mp_send_candidates(&d->conn, c, n, &merr)) {
+		if (mp_send_candidates(&d->conn, c, n,
+				       d->welcome.hello_version >= MP_KINDS_VERSION, &merr)) {
 			disconnect(d, merr.msg);
 			goto out;
 		}

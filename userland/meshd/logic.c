@@ -121,32 +121,56 @@ static bool cand_in(const struct mp_candidate *c,
 	return false;
 }
 
+/* c is in set with the same kind. */
+static bool cand_kind_in(const struct mp_candidate *c,
+			 const struct mp_candidate *set, unsigned int n)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		if (cand_eq(c, &set[i]) && c->kind == set[i].kind)
+			return true;
+	return false;
+}
+
 bool meshd_cands_same(const struct mp_candidate *a, unsigned int na,
 		      const struct mp_candidate *b, unsigned int nb)
 {
 	unsigned int i;
 
 	for (i = 0; i < na; i++)
-		if (!cand_in(&a[i], b, nb))
+		if (!cand_kind_in(&a[i], b, nb))
 			return false;
 	for (i = 0; i < nb; i++)
-		if (!cand_in(&b[i], a, na))
+		if (!cand_kind_in(&b[i], a, na))
 			return false;
 	return true;
 }
 
-/* Append c to out unless it is there already or out is full. */
+/*
+ * Append c to out unless its address is there already or out is full;
+ * a gateway's mapping makes the address already there a portmap one.
+ */
 static void add_unique(struct mp_candidate *out, unsigned int *n,
 		       unsigned int max, const struct mp_candidate *c)
 {
-	if (*n < max && c->port && !cand_in(c, out, *n))
+	unsigned int i;
+
+	for (i = 0; i < *n; i++) {
+		if (!cand_eq(c, &out[i]))
+			continue;
+		if (c->kind == WGM_CANDIDATE_KIND_PORTMAP)
+			out[i].kind = WGM_CANDIDATE_KIND_PORTMAP;
+		return;
+	}
+	if (*n < max && c->port)
 		out[(*n)++] = *c;
 }
 
 unsigned int meshd_gather(const struct meshd_ifaddr *addrs, size_t n,
 			  const char *meshif, uint16_t port,
-			  const union wgm_sockaddr *mapped, size_t n_mapped,
-			  struct mp_candidate *out, unsigned int max)
+			  const union wgm_sockaddr *mapped, const uint8_t *mapped_kinds,
+			  size_t n_mapped, struct mp_candidate *out, unsigned int max)
 {
 	struct mp_candidate c;
 	unsigned int count = 0;
@@ -165,6 +189,7 @@ unsigned int meshd_gather(const struct meshd_ifaddr *addrs, size_t n,
 		    !v4_usable((const struct in_addr *)c.addr) :
 		    !v6_usable((const struct in6_addr *)c.addr))
 			continue;
+		c.kind = mapped_kinds[i];
 		add_unique(out, &count, max, &c);
 	}
 	for (i = 0; i < n && port; i++) {
@@ -173,6 +198,7 @@ unsigned int meshd_gather(const struct meshd_ifaddr *addrs, size_t n,
 		if (meshd_cand_from_sockaddr(&c, &addrs[i].addr))
 			continue;
 		c.port = port;
+		c.kind = WGM_CANDIDATE_KIND_LOCAL;
 		add_unique(out, &count, max, &c);
 	}
 	return count;
@@ -485,7 +511,7 @@ static bool kcands_same(const struct mesh_conf_peer *kp, const struct meshd_peer
 			continue;
 		}
 		if (!meshd_cand_from_sockaddr(&k[n], &kp->cands[i].endpoint))
-			n++;
+			k[n++].kind = kp->cands[i].kind;
 	}
 	if (relays != (p->relay.on ? 1u : 0u) || (p->relay.on && !relay_ok))
 		return false;
@@ -506,6 +532,7 @@ static int put_cands(struct mesh_conf_peer *rp, const struct meshd_peer *p,
 			return wgm_err_set(err, "out of memory");
 		memset(c, 0, sizeof(*c));
 		meshd_cand_to_sockaddr(&p->cand.c[i], &c->endpoint);
+		c->kind = p->cand.c[i].kind;
 	}
 	if (p->relay.on) {
 		c = mesh_conf_peer_add_cand(rp);

@@ -44,17 +44,20 @@ struct meshd_ifaddr {
 bool meshd_addr_usable(const struct meshd_ifaddr *a, const char *meshif);
 
 /*
- * The candidate set to report: usable local addresses with the device's
- * listen port, then the module's STUN-mapped addresses (kept with their own
- * port), duplicates dropped, at most max (<= MP_MAX_CANDIDATES).  Returns
- * the number written to out.
+ * The candidate set to report: the mapped (public) addresses, kept with
+ * their own port, then usable local addresses with the device's listen
+ * port (kind local), duplicates dropped, at most max (<=
+ * MP_MAX_CANDIDATES).  mapped_kinds[i] is mapped[i]'s kind (stun or
+ * portmap); when the gateway's mapping and a STUN mapping are the same
+ * address, it is reported as portmap (it lasts).  Returns the number
+ * written to out.
  */
 unsigned int meshd_gather(const struct meshd_ifaddr *addrs, size_t n,
 			  const char *meshif, uint16_t port,
-			  const union wgm_sockaddr *mapped, size_t n_mapped,
-			  struct mp_candidate *out, unsigned int max);
+			  const union wgm_sockaddr *mapped, const uint8_t *mapped_kinds,
+			  size_t n_mapped, struct mp_candidate *out, unsigned int max);
 
-/* Same candidates, in any order. */
+/* Same candidates (addresses and kinds), in any order. */
 bool meshd_cands_same(const struct mp_candidate *a, unsigned int na,
 		      const struct mp_candidate *b, unsigned int nb);
 

@@ -302,7 +302,7 @@ int mp_client_connect(struct mp_conn *c, const struct mp_client_cfg *cfg,
 }
 
 int mp_send_candidates(struct mp_conn *c, const struct mp_candidate *cand,
-		       unsigned int n, struct mp_err *err)
+		       unsigned int n, bool kinds, struct mp_err *err)
 {
 	struct mp_msg m = { .type = MP_CANDIDATES };
 
@@ -310,6 +310,7 @@ int mp_send_candidates(struct mp_conn *c, const struct mp_candidate *cand,
 		return mp_fail(err, MP_ERR_NONE, "too many candidates (%u > %d)",
 			    n, MP_MAX_CANDIDATES);
 	m.u.cand.n = (uint8_t)n;
+	m.u.cand.kinds = kinds;
 	memcpy(m.u.cand.c, cand, n * sizeof(*cand));
 	return mp_conn_send(c, &m, err);
 }

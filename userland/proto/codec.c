@@ -144,6 +144,17 @@ static void put_cands(struct wr *w, const struct mp_candidates *c)
 	put_eps(w, c->c, c->n, MP_MAX_CANDIDATES, false);
 }
 
+/* Version 7: a kind byte per candidate, at the end of the message. */
+static void put_kinds(struct wr *w, const struct mp_candidates *c)
+{
+	unsigned int i;
+
+	if (!c->kinds)
+		return;
+	for (i = 0; i < c->n; i++)
+		put8(w, c->c[i].kind);
+}
+
 /* WELCOME's STUN list: entries of family 0 mean the service's own host. */
 static void put_stun(struct wr *w, const struct mp_stun_list *l)
 {
@@ -256,6 +267,32 @@ static void get_eps(struct rd *r, struct mp_candidate *xs, uint8_t *n, unsigned 
 static void get_cands(struct rd *r, struct mp_candidates *c)
 {
 	get_eps(r, c->c, &c->n, MP_MAX_CANDIDATES, false);
+	c->kinds = false;
+}
+
+/* put_kinds()'s bytes, when the message goes on (version 7). */
+static void get_kinds(struct rd *r, struct mp_candidates *c)
+{
+	unsigned int i;
+	uint8_t k;
+
+	if (r->bad || r->off >= r->len)
+		return;
+	c->kinds = true;
+	for (i = 0; i < c->n; i++) {
+		k = get8(r);
+		switch (k) {
+		case WGM_CANDIDATE_KIND_LOCAL:
+		case WGM_CANDIDATE_KIND_STUN:
+		case WGM_CANDIDATE_KIND_PORTMAP:
+		case WGM_CANDIDATE_KIND_STATIC:
+			c->c[i].kind = k;
+			break;
+		default:	/* not said, relay, or one we do not know */
+			c->c[i].kind = WGM_CANDIDATE_KIND_DIRECT;
+			break;
+		}
+	}
 }
 
 static void get_stun(struct rd *r, struct mp_stun_list *l)
@@ -296,6 +333,7 @@ int mp_msg_encode(const struct mp_msg *m, uint8_t *buf, size_t cap)
 		break;
 	case MP_CANDIDATES:
 		put_cands(&w, &m->u.cand);
+		put_kinds(&w, &m->u.cand);
 		break;
 	case MP_PEER:
 		put(&w, m->u.peer.pubkey, MP_KEY_LEN);
@@ -305,6 +343,7 @@ int mp_msg_encode(const struct mp_msg *m, uint8_t *buf, size_t cap)
 		put8(&w, m->u.peer.online ? 1 : 0);
 		put64(&w, m->u.peer.last_seen);
 		put_cands(&w, &m->u.peer.cand);
+		put_kinds(&w, &m->u.peer.cand);
 		break;
 	case MP_PEER_REMOVED:
 		put(&w, m->u.removed, MP_KEY_LEN);
@@ -321,6 +360,9 @@ int mp_msg_encode(const struct mp_msg *m, uint8_t *buf, size_t cap)
 			if (m->u.punch.mapped != MP_MAPPED_NONE &&
 			    m->u.punch.mapped >= m->u.punch.cand.n)
 				w.bad = true;
+			put_kinds(&w, &m->u.punch.cand);
+		} else if (m->u.punch.cand.kinds) {
+			w.bad = true;	/* kinds follow version 5's bytes */
 		}
 		break;
 	case MP_NAT:
@@ -458,6 +500,7 @@ int mp_msg_decode(struct mp_msg *m, const uint8_t *buf, size_t len)
 		break;
 	case MP_CANDIDATES:
 		get_cands(&r, &m->u.cand);
+		get_kinds(&r, &m->u.cand);
 		break;
 	case MP_PEER:
 		get(&r, m->u.peer.pubkey, MP_KEY_LEN);
@@ -467,6 +510,7 @@ int mp_msg_decode(struct mp_msg *m, const uint8_t *buf, size_t len)
 		m->u.peer.online = get8(&r);
 		m->u.peer.last_seen = get64(&r);
 		get_cands(&r, &m->u.peer.cand);
+		get_kinds(&r, &m->u.peer.cand);
 		if (m->u.peer.online > 1)
 			r.bad = true;
 		break;
@@ -489,6 +533,7 @@ int mp_msg_decode(struct mp_msg *m, const uint8_t *buf, size_t len)
 			if (m->u.punch.mapped != MP_MAPPED_NONE &&
 			    m->u.punch.mapped >= m->u.punch.cand.n)
 				r.bad = true;
+			get_kinds(&r, &m->u.punch.cand);
 		}
 		break;
 	case MP_NAT:

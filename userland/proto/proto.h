@@ -49,9 +49,13 @@
  * (relay.rst, "Several relays: meshrelay"): RELAY_LIST (service) and
  * HOME_RELAY (agent), exchanged only with agents that said 6, and the
  * relay's own session: RELAY_HELLO instead of HELLO, then RELAY_ALLOC and
- * RELAY_FREE.
+ * RELAY_FREE.  Version 7 adds each candidate's kind (struct mp_candidate):
+ * one byte per candidate after the rest of CANDIDATES, PEER and PUNCH,
+ * written only to a service or agent that said 7.
  */
-#define MP_HELLO_VERSION	6
+#define MP_HELLO_VERSION	7
+/* The first version that carries candidate kinds. */
+#define MP_KINDS_VERSION	7
 /* The first version that knows several relays. */
 #define MP_RELAYS_VERSION	6
 #define MP_KEY_LEN		32
@@ -154,6 +158,13 @@ struct mp_candidate {
 	uint8_t family;		/* AF_INET or AF_INET6 */
 	uint16_t port;		/* host order */
 	uint8_t addr[16];	/* IPv4 in the first 4 bytes */
+	/*
+	 * Where the agent found it (version 7), a WGM_CANDIDATE_KIND_* on the
+	 * wire: local, stun, portmap or static; 0 (direct) when not said.  A
+	 * kind the reader does not know, or relay (relays come only in
+	 * RELAY), reads as 0.
+	 */
+	uint8_t kind;
 };
 
 struct mp_hello {
@@ -200,6 +211,11 @@ struct mp_error {
 struct mp_candidates {
 	uint8_t n;
 	struct mp_candidate c[MP_MAX_CANDIDATES];
+	/*
+	 * The kinds are on the wire (version 7): the encoder writes them
+	 * when set, the decoder sets it when they came.
+	 */
+	bool kinds;
 };
 
 struct mp_peer {
@@ -527,9 +543,12 @@ struct mp_client_cfg {
 int mp_client_connect(struct mp_conn *c, const struct mp_client_cfg *cfg,
 		      struct mp_welcome *welcome, struct mp_err *err);
 
-/* Convenience senders. */
+/*
+ * Convenience senders.  CANDIDATES carries the kinds when @kinds (only to
+ * a service that answered version MP_KINDS_VERSION or later).
+ */
 int mp_send_candidates(struct mp_conn *c, const struct mp_candidate *cand,
-		       unsigned int n, struct mp_err *err);
+		       unsigned int n, bool kinds, struct mp_err *err);
 int mp_send_ping(struct mp_conn *c, uint64_t token, struct mp_err *err);
 /* Report the NAT's mapping type (MP_NAT_*; only to a version-2 service). */
 int mp_send_nat(struct mp_conn *c, uint8_t nat, struct mp_err *err);

@@ -434,14 +434,14 @@ static bool join_both(struct __test_metadata *_metadata,
 	}
 	if (!WAIT_UNTIL(self->ag, 2, WAIT_MS, self->a.synced))
 		return false;
-	if (mp_send_candidates(&self->a.c, &self->ca, 1, &e) ||
+	if (mp_send_candidates(&self->a.c, &self->ca, 1, false, &e) ||
 	    !agent_sync(self->ag, 2, &self->a, 1))
 		return false;
 	if (agent_connect(&self->b, &self->s, self->key_b, &e)) {
 		TH_LOG("bravo: %s", e.msg);
 		return false;
 	}
-	if (mp_send_candidates(&self->b.c, &self->cb, 1, &e))
+	if (mp_send_candidates(&self->b.c, &self->cb, 1, false, &e))
 		return false;
 	return WAIT_UNTIL(self->ag, 2, WAIT_MS,
 			  self->b.synced &&
@@ -496,7 +496,7 @@ TEST_F_TIMEOUT(coord, join_peers_punch_restart_remove, 90)
 		int pa = self->a.punches, pb = self->b.punches;
 
 		mp_candidate_parse(&nc, "[2001:db8::2]:2003");
-		ASSERT_EQ(0, mp_send_candidates(&self->b.c, &nc, 1, &e));
+		ASSERT_EQ(0, mp_send_candidates(&self->b.c, &nc, 1, false, &e));
 		ASSERT_TRUE(WAIT_UNTIL(self->ag, 2, WAIT_MS,
 				       has_peer_with(&self->a, &self->b, true, &nc)));
 		ASSERT_TRUE(agent_sync(self->ag, 2, &self->b, 102));
@@ -539,7 +539,7 @@ TEST_F_TIMEOUT(coord, join_peers_punch_restart_remove, 90)
 			ASSERT_EQ(0, mp_candidate_parse(&cc[k], bad[k]));
 		cc[nb] = self->ca;
 		cc[nb + 1] = self->ca;
-		ASSERT_EQ(0, mp_send_candidates(&self->a.c, cc, nb + 2, &e));
+		ASSERT_EQ(0, mp_send_candidates(&self->a.c, cc, nb + 2, false, &e));
 		ASSERT_TRUE(agent_sync(self->ag, 2, &self->a, 4));
 		ASSERT_TRUE(agent_sync(self->ag, 2, &self->b, 5));
 		EXPECT_TRUE(has_peer_with(&self->b, &self->a, true, &self->ca));
@@ -712,7 +712,7 @@ TEST_F_TIMEOUT(coord, hostile_input_closes_only_that_connection, 60)
 		for (i = 1; i <= 20; i++) {
 			snprintf(txt, sizeof(txt), "203.0.113.%d:%d", i, 4000 + i);
 			mp_candidate_parse(&nc, txt);
-			ASSERT_EQ(0, mp_send_candidates(&self->b.c, &nc, 1, &e));
+			ASSERT_EQ(0, mp_send_candidates(&self->b.c, &nc, 1, false, &e));
 		}
 		ASSERT_LE(0, mp_conn_flush(&self->b.c, &e));
 		EXPECT_TRUE(WAIT_UNTIL(self->ag, 2, 4 * WAIT_MS,
@@ -875,7 +875,7 @@ TEST_F_TIMEOUT(coord, punch_waits_for_a_peer_without_candidates, 60)
 	EXPECT_EQ(0, self->a.punches);
 	EXPECT_EQ(0, c.punches);
 	mp_candidate_parse(&cc, "203.0.113.7:7007");
-	ASSERT_EQ(0, mp_send_candidates(&c.c, &cc, 1, &e));
+	ASSERT_EQ(0, mp_send_candidates(&c.c, &cc, 1, false, &e));
 	ASSERT_TRUE(WAIT_UNTIL(all, 3, WAIT_MS,
 			       punched_towards(&self->a, &c, &cc) &&
 			       punched_towards(&c, &self->a, &self->ca)));
@@ -1314,24 +1314,79 @@ TEST_F(coord, stun_on_two_ports_both_in_welcome)
 	ASSERT_TRUE(agent_sync(self->ag, 2, &self->b, 7));
 }
 
+/* a sees b's first candidate with kind k, kinds on the wire when @kinds */
+static bool kind_seen(struct agent *a, const struct agent *b, bool kinds, uint8_t k)
+{
+	struct peer_view *v = view_of(a, b->pub);
+
+	return v->present && v->p.cand.n == 1 && v->p.cand.kinds == kinds &&
+	       v->p.cand.c[0].kind == k;
+}
+
+/*
+ * issue 15: candidate kinds (version 7) pass through the service to the
+ * agents that said 7, and are kept across a restart; an older agent gets
+ * the older PEER form.
+ */
+TEST_F_TIMEOUT(coord, candidate_kinds_reach_agents_that_know_them, 60)
+{
+	struct mp_candidate c = self->ca;
+	struct mp_err e;
+
+	ASSERT_EQ(0, agent_connect(&self->a, &self->s, self->key_a, &e)) TH_LOG("%s", e.msg);
+	ASSERT_TRUE(WAIT_UNTIL(self->ag, 2, WAIT_MS, self->a.synced));
+	c.kind = WGM_CANDIDATE_KIND_PORTMAP;
+	ASSERT_EQ(0, mp_send_candidates(&self->a.c, &c, 1, true, &e));
+	ASSERT_TRUE(agent_sync(self->ag, 2, &self->a, 1));
+	ASSERT_EQ(0, agent_connect_v(&self->b, &self->s, self->key_b, MP_KINDS_VERSION - 1, &e))
+		TH_LOG("%s", e.msg);
+	EXPECT_TRUE(WAIT_UNTIL(self->ag, 2, WAIT_MS,
+			       kind_seen(&self->b, &self->a, false, WGM_CANDIDATE_KIND_DIRECT)));
+	agent_close(&self->b);
+	ASSERT_EQ(0, agent_connect(&self->b, &self->s, NULL, &e)) TH_LOG("%s", e.msg);
+	EXPECT_TRUE(WAIT_UNTIL(self->ag, 2, WAIT_MS,
+			       kind_seen(&self->b, &self->a, true, WGM_CANDIDATE_KIND_PORTMAP)));
+	/* a kind this reader does not know, or relay, reads as not said */
+	c.kind = WGM_CANDIDATE_KIND_RELAY;
+	ASSERT_EQ(0, mp_send_candidates(&self->a.c, &c, 1, true, &e));
+	EXPECT_TRUE(WAIT_UNTIL(self->ag, 2, WAIT_MS,
+			       kind_seen(&self->b, &self->a, true, WGM_CANDIDATE_KIND_DIRECT)));
+	c.kind = WGM_CANDIDATE_KIND_STUN;
+	ASSERT_EQ(0, mp_send_candidates(&self->a.c, &c, 1, true, &e));
+	EXPECT_TRUE(WAIT_UNTIL(self->ag, 2, WAIT_MS,
+			       kind_seen(&self->b, &self->a, true, WGM_CANDIDATE_KIND_STUN)));
+	/* the database keeps them */
+	ASSERT_TRUE(agent_sync(self->ag, 2, &self->a, 2));
+	ASSERT_EQ(0, svc_stop(&self->s));
+	ASSERT_TRUE(WAIT_UNTIL(self->ag, 2, WAIT_MS, !self->a.up && !self->b.up));
+	ASSERT_EQ(0, svc_start(&self->s));
+	ASSERT_EQ(0, agent_connect(&self->b, &self->s, NULL, &e)) TH_LOG("%s", e.msg);
+	EXPECT_TRUE(WAIT_UNTIL(self->ag, 2, WAIT_MS,
+			       kind_seen(&self->b, &self->a, true, WGM_CANDIDATE_KIND_STUN)));
+}
+
 /*
  * issue 15: a service that does not know the version said first: again
- * with one version less each time, down to one it knows (here 5, whose
- * WELCOME has the version-2 form).
+ * with one version less each time, down to one it knows (the newest,
+ * whose WELCOME has the version-2 form).
  */
 TEST_F(coord, a_newer_agent_steps_down_to_a_known_version)
 {
+	char said[64];
 	struct mp_err e;
 
-	ASSERT_EQ(0, agent_connect_v(&self->a, &self->s, self->key_a, 8, &e))
+	ASSERT_EQ(0, agent_connect_v(&self->a, &self->s, self->key_a, MP_HELLO_VERSION + 2, &e))
 		TH_LOG("%s", e.msg);
 	EXPECT_EQ(2, self->a.w.version);
 	EXPECT_EQ(MP_HELLO_VERSION, self->a.w.hello_version);
 	ASSERT_TRUE(WAIT_UNTIL(self->ag, 2, WAIT_MS, self->a.synced));
 	ASSERT_TRUE(agent_sync(self->ag, 2, &self->a, 3));
-	EXPECT_EQ(1, log_count(&self->s, "unsupported protocol version 8"));
-	EXPECT_EQ(1, log_count(&self->s, "unsupported protocol version 7"));
-	EXPECT_EQ(0, log_count(&self->s, "unsupported protocol version 6"));
+	snprintf(said, sizeof(said), "unsupported protocol version %d", MP_HELLO_VERSION + 2);
+	EXPECT_EQ(1, log_count(&self->s, said));
+	snprintf(said, sizeof(said), "unsupported protocol version %d", MP_HELLO_VERSION + 1);
+	EXPECT_EQ(1, log_count(&self->s, said));
+	snprintf(said, sizeof(said), "unsupported protocol version %d", MP_HELLO_VERSION);
+	EXPECT_EQ(0, log_count(&self->s, said));
 }
 
 static int send_nat(struct agent *a, uint8_t nat)

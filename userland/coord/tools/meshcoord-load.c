@@ -228,7 +228,7 @@ static void *reg_worker(void *arg)
 			break;
 		}
 		fake_candidate(&cand, i, 40000);
-		mp_send_candidates(&ag->c, &cand, 1, &err);
+		mp_send_candidates(&ag->c, &cand, 1, false, &err);
 		mp_conn_flush(&ag->c, &err);
 		ag->next_ping = now_ms() + PING_EVERY_MS;
 		atomic_store_explicit(&ag->ready, true, memory_order_release);
@@ -437,7 +437,7 @@ int main(int argc, char **argv)
 		l.want_port = 41000 + r;
 		fake_candidate(&cand, 0, l.want_port);
 		t0 = now_ms();
-		if (mp_send_candidates(&l.a[0].c, &cand, 1, &err)) {
+		if (mp_send_candidates(&l.a[0].c, &cand, 1, false, &err)) {
 			fprintf(stderr, "meshcoord-load: send: %s\n", err.msg);
 			goto out;
 		}

@@ -137,7 +137,9 @@ TEST(gather_uses_listen_port_dedups_and_caps)
 {
 	const unsigned int up = IFF_UP;
 	struct meshd_ifaddr addrs[40];
-	union wgm_sockaddr mapped[2];
+	union wgm_sockaddr mapped[3];
+	const uint8_t kinds[3] = { WGM_CANDIDATE_KIND_STUN, WGM_CANDIDATE_KIND_STUN,
+				   WGM_CANDIDATE_KIND_PORTMAP };
 	struct mp_candidate out[MP_MAX_CANDIDATES], want;
 	char ip[32];
 	unsigned int n, i;
@@ -148,25 +150,39 @@ TEST(gather_uses_listen_port_dedups_and_caps)
 	addrs[3] = ifa("eth0", up, sa6("2001:db8::1", 0));
 	addrs[4] = ifa("mesh0", up, sa4("100.64.0.1", 0));
 	addrs[5] = ifa("br0", up, sa4("192.0.2.1", 0));	/* duplicate */
-	n = meshd_gather(addrs, 6, "mesh0", 51820, NULL, 0, out,
+	n = meshd_gather(addrs, 6, "mesh0", 51820, NULL, NULL, 0, out,
 			 MP_MAX_CANDIDATES);
 	ASSERT_EQ(2, n);
 	want = cand4("192.0.2.1", 51820);
+	want.kind = WGM_CANDIDATE_KIND_LOCAL;
 	EXPECT_TRUE(meshd_cands_same(&want, 1, &out[0], 1));
 	EXPECT_EQ(AF_INET6, out[1].family);
 	EXPECT_EQ(51820, out[1].port);
+	EXPECT_EQ(WGM_CANDIDATE_KIND_LOCAL, out[1].kind);
 
 	/* mapped addresses first, with their own port; duplicates dropped */
 	mapped[0] = sa4("203.0.113.7", 40000);
 	mapped[1] = sa4("203.0.113.7", 40000);
-	n = meshd_gather(addrs, 6, "mesh0", 51820, mapped, 2, out,
+	n = meshd_gather(addrs, 6, "mesh0", 51820, mapped, kinds, 2, out,
 			 MP_MAX_CANDIDATES);
 	ASSERT_EQ(3, n);
 	want = cand4("203.0.113.7", 40000);
+	want.kind = WGM_CANDIDATE_KIND_STUN;
 	EXPECT_TRUE(meshd_cands_same(&want, 1, &out[0], 1));
 
+	/* the gateway's mapping: its own kind, even where STUN saw it too */
+	mapped[1] = sa4("203.0.113.7", 41000);
+	mapped[2] = sa4("203.0.113.7", 40000);
+	n = meshd_gather(addrs, 6, "mesh0", 51820, mapped, kinds, 3, out,
+			 MP_MAX_CANDIDATES);
+	ASSERT_EQ(4, n);
+	EXPECT_EQ(WGM_CANDIDATE_KIND_PORTMAP, out[0].kind);
+	EXPECT_EQ(WGM_CANDIDATE_KIND_STUN, out[1].kind);
+	EXPECT_EQ(41000, out[1].port);
+	EXPECT_FALSE(meshd_cands_same(&want, 1, &out[0], 1));
+
 	/* no port yet: local addresses are useless */
-	EXPECT_EQ(0, meshd_gather(addrs, 6, "mesh0", 0, NULL, 0, out,
+	EXPECT_EQ(0, meshd_gather(addrs, 6, "mesh0", 0, NULL, NULL, 0, out,
 				  MP_MAX_CANDIDATES));
 
 	/* never more than the limit */
@@ -175,8 +191,8 @@ TEST(gather_uses_listen_port_dedups_and_caps)
 		addrs[i] = ifa("eth0", up, sa4(ip, 0));
 	}
 	EXPECT_EQ(MP_MAX_CANDIDATES,
-		  meshd_gather(addrs, 40, "mesh0", 1, NULL, 0, out, 100));
-	EXPECT_EQ(5, meshd_gather(addrs, 40, "mesh0", 1, NULL, 0, out, 5));
+		  meshd_gather(addrs, 40, "mesh0", 1, NULL, NULL, 0, out, 100));
+	EXPECT_EQ(5, meshd_gather(addrs, 40, "mesh0", 1, NULL, NULL, 0, out, 5));
 }
 
 TEST(candidate_sets)
@@ -195,6 +211,10 @@ TEST(candidate_sets)
 	b[0].port = 2;
 	EXPECT_FALSE(meshd_cands_same(a, 3, b, 3));
 	EXPECT_TRUE(meshd_cands_same(a, 0, b, 0));
+	/* the same address of another kind is another candidate */
+	b[0] = a[2];
+	b[0].kind = WGM_CANDIDATE_KIND_PORTMAP;
+	EXPECT_FALSE(meshd_cands_same(a, 3, b, 3));
 }
 
 TEST(peer_table_updates_and_prune)
@@ -356,6 +376,21 @@ TEST(diff_installs_updates_removes)
 	EXPECT_FALSE(req.peers[0].has & MESH_CONF_PEER_HAS_KEEPALIVE);
 	apply(&cur, &req);
 	mesh_conf_device_free(&req);
+
+	/* the service says what kind a candidate is: the kernel is told */
+	mkpeer(&p, 1, 3);
+	p.cand.c[2].kind = WGM_CANDIDATE_KIND_PORTMAP;
+	p.cand.kinds = true;
+	meshd_peers_update(&t, &p);
+	ASSERT_EQ(0, meshd_diff(&t, &cur, self, &req, &err));
+	ASSERT_EQ(1, req.n_peers);
+	ASSERT_EQ(3, req.peers[0].n_cands);
+	EXPECT_EQ(WGM_CANDIDATE_KIND_DIRECT, req.peers[0].cands[0].kind);
+	EXPECT_EQ(WGM_CANDIDATE_KIND_PORTMAP, req.peers[0].cands[2].kind);
+	apply(&cur, &req);
+	mesh_conf_device_free(&req);
+	ASSERT_EQ(0, meshd_diff(&t, &cur, self, &req, &err));
+	EXPECT_EQ(0, req.n_peers);
 
 	/* peer 2 leaves the table; a stranger appears in the kernel */
 	memset(key, 2, sizeof(key));
