@@ -28,6 +28,13 @@ nudp() {
 	ip netns exec "$1" tail -n +2 /proc/net/udp | wc -l
 }
 
+# nudp_is NS N: NS has N UDP sockets.  The kernel closes a search's sockets
+# after a grace period (no packet may still use them), a moment after the
+# search reports its end: the closing checks wait for it.
+nudp_is() {
+	[ "$(nudp "$1")" = "$2" ]
+}
+
 # bday NS DEV FIELD: the peer's birthday field from show --json ("" if none).
 bday() {
 	dev_json "$1" "$2" | python3 -c '
@@ -112,7 +119,7 @@ check "a stranger's packets to the search's sockets get no answer" test "$answer
 check "and are counted as drops" test "$(errs)" -gt "$e0"
 check "the search ends as failed (no partner sprayed)" \
 	wait_until 45 bash -c "ip netns exec h2 $MESHADM show wgm2 | grep -q 'birthday: failed'"
-check "its sockets are closed after the failure" test "$(nudp h2)" = "$base"
+check "its sockets are closed after the failure" wait_until 10 nudp_is h2 "$base"
 
 # --- easy <-> hard: a direct path forms ---------------------------------------
 found=0
@@ -143,7 +150,7 @@ check "the easy side sees the hard side's mapped port alive and active" \
 check "the easy side's search ends as direct" wait_until 15 bday_is h1 wgm1 state direct
 check "the easy side sent at most 1024 probes" test "$(bday h1 wgm1 sent)" -le 1024
 check "the hard side sent one probe per socket" test "$(bday h2 wgm2 sent)" = 256
-check "only the winning socket stays open" test "$(nudp h2)" = "$((base + 1))"
+check "only the winning socket stays open" wait_until 10 nudp_is h2 "$((base + 1))"
 check "the tunnel works over the direct path" pings h1 "$INNER4.2" 20
 check "the data leaves from the winning socket (site 2's NAT state)" \
 	bash -c "ip netns exec r2 conntrack -L -p udp --orig-port-src $own 2>/dev/null |
@@ -160,7 +167,7 @@ check "a label that is not a NAT type is refused" \
 
 # --- removing the peer closes its own socket ----------------------------------
 check "the peer is removed" devcmd h2 wgm2 set peer "$P1" remove
-check "its own socket is closed" test "$(nudp h2)" = "$base"
+check "its own socket is closed" wait_until 10 nudp_is h2 "$base"
 tun_peer h2 wgm2 h1 wgm1
 devcmd h2 wgm2 set peer "$P1" candidates "203.0.113.1:51840"
 
@@ -169,7 +176,7 @@ check "a search starts again" \
 	ip netns exec h2 "$MESHADM" punch wgm2 "$P1" birthday open 203.0.113.1:51840 64
 check "with its sockets" test "$(nudp h2)" = "$((base + 64))"
 ip -n h2 link del wgm2
-check "deleting the device closes all of them" test "$(nudp h2)" = "$((base - 1))"
+check "deleting the device closes all of them" wait_until 10 nudp_is h2 "$((base - 1))"
 
 check "no kernel warnings" kmsg_clean
 done_testing
