@@ -97,7 +97,7 @@ mu_listening() {
 	fi
 }
 
-declare -A MESHD_PID=()
+MESHD_PID=()
 start_meshd() {
 	ip netns exec "h$1" "$MESHD" --coord "$COORD" --coord-key "$CKEY" \
 		--authkey "$AKEY" --interface mesh0 --state "$WGM_TMP/h$1" \
