@@ -97,15 +97,6 @@ mu_listening() {
 	fi
 }
 
-MESHD_PID=()
-start_meshd() {
-	ip netns exec "h$1" "$MESHD" --coord "$COORD" --coord-key "$CKEY" \
-		--authkey "$AKEY" --interface mesh0 --state "$WGM_TMP/h$1" \
-		--name "h$1" >>"$WGM_TMP/h$1.log" 2>&1 &
-	MESHD_PID[$1]=$!
-	on_exit "kill ${MESHD_PID[$1]}"
-}
-
 stop_meshd() {
 	kill "${MESHD_PID[$1]}" 2>/dev/null
 	wait "${MESHD_PID[$1]}" 2>/dev/null

@@ -39,8 +39,8 @@ round() {
 	: >"$WGM_TMP/h2.log"
 	mu_start "$mode"
 	check "$name: miniupnpd listens" wait_until 20 mu_listening "$mode"
-	start_meshd 1
-	start_meshd 2
+	meshd_start 1
+	meshd_start 2
 	check "$name: meshd maps the tunnel's port by $proto" \
 		wait_until 60 grep -q "^portmap: $proto on 10.1.0.1: $PUB1:[0-9]* maps to the tunnel's port" "$WGM_TMP/h1.log"
 	port=$(mapped_port)
@@ -101,10 +101,7 @@ round upnp upnp "UPnP IGD"
 mu_start natpmp
 check "no-portmap: miniupnpd listens" wait_until 20 mu_listening natpmp
 : >"$WGM_TMP/h1.log"
-ip netns exec h1 "$MESHD" --coord "$COORD" --coord-key "$CKEY" --authkey "$AKEY" \
-	--interface mesh0 --state "$WGM_TMP/h1" --name h1 --no-portmap >>"$WGM_TMP/h1.log" 2>&1 &
-MESHD_PID[1]=$!
-on_exit "kill ${MESHD_PID[1]}"
+meshd_start 1 --no-portmap
 check "no-portmap: meshd reports its candidates" \
 	wait_until 60 grep -q "^coord: reported" "$WGM_TMP/h1.log"
 check_fails "no-portmap: no mapping is asked for" grep -q "^portmap:" "$WGM_TMP/h1.log"

@@ -14,6 +14,7 @@
 
 #include <sodium.h>
 
+#include "addr.h"
 #include "key.h"
 
 #define V4_BASE		0x64400000u	/* 100.64.0.0 */
@@ -372,47 +373,33 @@ void coord_node_addrs(const struct coord_db *db, struct coord_node *n)
 
 /*
  * A candidate in the candidates column: its endpoint, after "KIND:" when
- * the agent said its kind (protocol version 7): "portmap:198.51.100.1:4000".
+ * the agent said its kind (protocol version 7): "portmap:198.51.100.1:4000",
+ * the text of meshadm's candidate syntax (wgm_parse_candidate()).
  */
-static const char *const db_kinds[] = {
-	[WGM_CANDIDATE_KIND_LOCAL] = "local",
-	[WGM_CANDIDATE_KIND_STUN] = "stun",
-	[WGM_CANDIDATE_KIND_PORTMAP] = "portmap",
-	[WGM_CANDIDATE_KIND_STATIC] = "static",
-};
-
-#define DB_CAND_STRLEN	(MP_CAND_STRLEN + 8)
+#define DB_CAND_STRLEN	(WGM_ADDRSTRLEN + 16)
 
 static int parse_cand(struct mp_candidate *c, const char *text)
 {
-	const char *colon = strchr(text, ':');
-	uint8_t kind = WGM_CANDIDATE_KIND_DIRECT;
-	size_t k;
+	struct mesh_conf_cand mc;
+	struct wgm_err err;
 
-	if (*text >= 'a' && *text <= 'z' && colon) {
-		for (k = 0; k < sizeof(db_kinds) / sizeof(db_kinds[0]); k++)
-			if (db_kinds[k] && strlen(db_kinds[k]) == (size_t)(colon - text) &&
-			    !strncmp(text, db_kinds[k], (size_t)(colon - text)))
-				break;
-		if (k == sizeof(db_kinds) / sizeof(db_kinds[0]))
-			return -1;
-		kind = (uint8_t)k;
-		text = colon + 1;
-	}
-	if (mp_candidate_parse(c, text))
+	if (wgm_parse_candidate(text, &mc, &err) ||
+	    mp_candidate_from_sockaddr(c, &mc.endpoint.sa))
 		return -1;
-	c->kind = kind;
+	/* relays are never a node's candidates */
+	c->kind = mc.kind == WGM_CANDIDATE_KIND_RELAY ? WGM_CANDIDATE_KIND_DIRECT : mc.kind;
 	return 0;
 }
 
 static void format_cand(const struct mp_candidate *c, char *buf)
 {
-	char ep[MP_CAND_STRLEN];
-	const char *kind = c->kind < sizeof(db_kinds) / sizeof(db_kinds[0]) ?
-			   db_kinds[c->kind] : NULL;
+	struct mesh_conf_cand mc;
+	struct sockaddr_storage ss;
 
-	mp_candidate_format(c, ep);
-	snprintf(buf, DB_CAND_STRLEN, "%s%s%s", kind ? kind : "", kind ? ":" : "", ep);
+	memset(&mc, 0, sizeof(mc));
+	memcpy(&mc.endpoint, &ss, mp_candidate_to_sockaddr(c, &ss));
+	mc.kind = c->kind;
+	wgm_format_candidate(&mc, buf, DB_CAND_STRLEN);
 }
 
 static void parse_cands(struct mp_candidates *c, const char *text)
