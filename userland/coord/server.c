@@ -1804,17 +1804,18 @@ static void on_relay(struct server *s, unsigned int idx)
 	union wgm_sockaddr src, dst;
 	const uint8_t *pkt;
 	unsigned int round, i, n;
+	uint64_t now;
 	size_t len;
 
 	/* at most two batches per wakeup: the other ports get their turn */
 	for (round = 0; round < 2; round++) {
 		n = wgm_udpb_recv(b, s->rfd[idx]);
+		now = (uint64_t)mono_ms();	/* one clock read per batch */
 		for (i = 0; i < n; i++) {
 			pkt = wgm_udpb_get(b, i, &len, &src);
 			if (!len)
 				continue;
-			switch (relay_input(&s->relay, vport, &src, pkt, len, (uint64_t)mono_ms(),
-					    &out, &dst)) {
+			switch (relay_input(&s->relay, vport, &src, pkt, len, now, &out, &dst)) {
 			case RELAY_FORWARD:
 				wgm_udpb_queue(b, i, s->rfd[out - s->relay.port_lo], &dst,
 					       s->relay_v6);

@@ -239,15 +239,17 @@ static void on_relay(struct relayd *d, unsigned int idx)
 	union wgm_sockaddr src, dst;
 	unsigned int round, i, n;
 	const uint8_t *pkt;
+	uint64_t now;
 	uint16_t out;
 	size_t len;
 
 	for (round = 0; round < 2; round++) {
 		n = wgm_udpb_recv(b, d->rfd[idx]);
+		now = now_ms();		/* one clock read per batch */
 		for (i = 0; i < n; i++) {
 			pkt = wgm_udpb_get(b, i, &len, &src);
 			if (len && relay_input(&d->t, (uint16_t)(d->o.lo + idx), &src, pkt, len,
-					       now_ms(), &out, &dst) == RELAY_FORWARD)
+					       now, &out, &dst) == RELAY_FORWARD)
 				wgm_udpb_queue(b, i, d->rfd[out - d->o.lo], &dst, d->v6);
 		}
 		wgm_udpb_flush(b);
