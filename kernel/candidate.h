@@ -46,7 +46,7 @@
 /* ... for this long after candidates change or a punch, else only in use */
 #define WGM_PROBE_HS_ROTATE_FOR_NS	(120000 * WGM_PROBE_MS)
 /* data sent without anything authenticated back this long: check paths */
-#define WGM_PROBE_TRAFFIC_NS		(1000 * WGM_PROBE_MS)
+#define WGM_PROBE_TRAFFIC_NS		(500 * WGM_PROBE_MS)
 /* data sent within this: the peer is in use */
 #define WGM_PROBE_IN_USE_NS		(300000 * WGM_PROBE_MS)
 /* the side that waits before a handshake kick: this + 2 RTT, capped */

@@ -78,11 +78,13 @@ check_fails() {
 # wait_until TIMEOUT_SEC CMD...: poll CMD until it succeeds, first every
 # 0.1 s, then backing off to once a second: under TCG every poll (a fork and
 # an exec or two) costs CPU time that the processes being waited for need.
-# Returns 0 when it did, 1 when TIMEOUT_SEC passed first.
+# Returns 0 when it did, 1 when TIMEOUT_SEC passed first.  WGM_WAIT_SCALE
+# (an integer, default 1; make check-debug sets 3) stretches every wait on
+# kernels that run several times slower; what is awaited does not change.
 wait_until() {
 	local limit=$1 end now nap=0.1
 	shift
-	end=$((${EPOCHREALTIME/./} + limit * 1000000))
+	end=$((${EPOCHREALTIME/./} + limit * ${WGM_WAIT_SCALE:-1} * 1000000))
 	while :; do
 		"$@" >/dev/null 2>&1 && return 0
 		now=${EPOCHREALTIME/./}
@@ -521,7 +523,7 @@ tcp_xfer() {
 	wgm_tmp
 	head -c "$bytes" /dev/urandom >"$WGM_TMP/xfer.in"
 	rm -f "$WGM_TMP/xfer.out"
-	ip netns exec "$dst" timeout 60 socat -u TCP6-LISTEN:5201,ipv6only=0,reuseaddr \
+	ip netns exec "$dst" timeout $((60 * ${WGM_WAIT_SCALE:-1})) socat -u TCP6-LISTEN:5201,ipv6only=0,reuseaddr \
 		"OPEN:$WGM_TMP/xfer.out,creat,trunc" &
 	lpid=$!
 	if ! wait_until 10 bash -c "ip netns exec $dst ss -Hltn | grep -q ':5201 '"; then
@@ -530,7 +532,7 @@ tcp_xfer() {
 		return 1
 	fi
 	if [[ $addr == *:* ]]; then addr="[$addr]"; fi
-	ip netns exec "$src" timeout 60 socat -u "OPEN:$WGM_TMP/xfer.in" "TCP:$addr:5201,connect-timeout=10"
+	ip netns exec "$src" timeout $((60 * ${WGM_WAIT_SCALE:-1})) socat -u "OPEN:$WGM_TMP/xfer.in" "TCP:$addr:5201,connect-timeout=10"
 	rc=$?
 	[ "$rc" -ne 0 ] && kill "$lpid" 2>/dev/null
 	wait "$lpid"

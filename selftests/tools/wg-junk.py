@@ -177,14 +177,20 @@ def flood(host, port, pub_b64, count, secs):
 
     th = threading.Thread(target=rx)
     th.start()
-    sent = 0
+    # Built before the first send: the flood must outpace the DUT's
+    # handshake worker even where Python is slow (a debug kernel, TCG).
+    pkts = []
     for i in range(count):
         idx = (base + i) & 0xffffffff
         body = struct.pack("<II", 1, idx) + os.urandom(108)
         m1 = mac(k1, body)
         macs[idx] = m1
+        pkts.append(body + m1 + bytes(16))
+    sent = 0
+    dst = (host, port)
+    for pkt in pkts:
         try:
-            s.sendto(body + m1 + bytes(16), (host, port))
+            s.sendto(pkt, dst)
             sent += 1
         except OSError:
             time.sleep(0.001)
