@@ -2,15 +2,24 @@
 /* Datagrams in batches: recvmmsg in, sendmmsg out (udpbatch.h). */
 #include <errno.h>
 #include <netinet/in.h>
+#include <netinet/udp.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "udpbatch.h"
 
+#ifndef UDP_SEGMENT
+#define UDP_SEGMENT	103	/* linux/udp.h, since Linux 4.18 */
+#endif
+#ifndef SOL_UDP
+#define SOL_UDP		17
+#endif
+
 int wgm_udpb_init(struct wgm_udpb *b)
 {
 	memset(b, 0, sizeof(*b));
 	b->tx_fd = -1;
+	b->gso_max = WGM_UDPB_MAX;
 	b->buf = malloc((size_t)WGM_UDPB_N * WGM_UDPB_MAX);
 	return b->buf ? 0 : -1;
 }
@@ -62,20 +71,30 @@ const uint8_t *wgm_udpb_get(const struct wgm_udpb *b, unsigned int i, size_t *le
 	return b->buf + (size_t)i * WGM_UDPB_MAX;
 }
 
+/* Can a datagram of @len bytes to @to (@tl bytes) ride along in message m? */
+static bool joins(const struct wgm_udpb *b, unsigned int m, size_t len,
+		  const struct sockaddr_storage *to, socklen_t tl)
+{
+	if (b->gso_off || b->closed[m] || len > b->seglen[m] || b->seglen[m] > b->gso_max)
+		return false;
+	if (b->nseg[m] >= WGM_UDPB_GSO_SEGS || b->msgbytes[m] + len > WGM_UDPB_GSO_BYTES)
+		return false;
+	return b->tx[m].msg_hdr.msg_namelen == tl && !memcmp(b->tx[m].msg_hdr.msg_name, to, tl);
+}
+
 void wgm_udpb_queue(struct wgm_udpb *b, unsigned int i, int fd,
 		    const union wgm_sockaddr *dst, bool v6sock)
 {
-	struct sockaddr_storage *to;
+	struct sockaddr_storage to;
+	size_t len = b->rx[i].msg_len;
+	unsigned int k, m;
 	socklen_t tl;
-	unsigned int k;
 
 	if (b->ntx && (b->tx_fd != fd || b->ntx == WGM_UDPB_N))
 		wgm_udpb_flush(b);
-	k = b->ntx;
-	to = &b->to[k];
-	memset(to, 0, sizeof(*to));
+	memset(&to, 0, sizeof(to));
 	if (dst->sa.sa_family == AF_INET && v6sock) {
-		struct sockaddr_in6 *m6 = (struct sockaddr_in6 *)to;
+		struct sockaddr_in6 *m6 = (struct sockaddr_in6 *)&to;
 
 		m6->sin6_family = AF_INET6;
 		m6->sin6_port = dst->in.sin_port;
@@ -83,44 +102,109 @@ void wgm_udpb_queue(struct wgm_udpb *b, unsigned int i, int fd,
 		memcpy(&m6->sin6_addr.s6_addr[12], &dst->in.sin_addr, 4);
 		tl = sizeof(*m6);
 	} else if (dst->sa.sa_family == AF_INET) {
-		memcpy(to, &dst->in, sizeof(dst->in));
+		memcpy(&to, &dst->in, sizeof(dst->in));
 		tl = sizeof(dst->in);
 	} else {
-		memcpy(to, &dst->in6, sizeof(dst->in6));
+		memcpy(&to, &dst->in6, sizeof(dst->in6));
 		tl = sizeof(dst->in6);
 	}
+	k = b->ntx++;
+	b->tx_fd = fd;
 	b->txiov[k].iov_base = b->rxiov[i].iov_base;
-	b->txiov[k].iov_len = b->rx[i].msg_len;
-	b->tx[k].msg_hdr = (struct msghdr){
-		.msg_name = to,
+	b->txiov[k].iov_len = len;
+	if (b->nmsg && joins(b, b->nmsg - 1, len, &to, tl)) {
+		m = b->nmsg - 1;
+		b->tx[m].msg_hdr.msg_iovlen++;
+		b->nseg[m]++;
+		b->msgbytes[m] += len;
+		b->closed[m] = len < b->seglen[m];
+		return;
+	}
+	m = b->nmsg++;
+	b->to[m] = to;
+	b->tx[m].msg_hdr = (struct msghdr){
+		.msg_name = &b->to[m],
 		.msg_namelen = tl,
 		.msg_iov = &b->txiov[k],
 		.msg_iovlen = 1,
 	};
-	b->tx_fd = fd;
-	b->ntx++;
+	b->nseg[m] = 1;
+	b->seglen[m] = b->msgbytes[m] = len;
+	b->closed[m] = false;
+}
+
+/* Message m as separate datagrams, no offload: how many left. */
+static unsigned int send_each(struct wgm_udpb *b, unsigned int m)
+{
+	struct msghdr one = b->tx[m].msg_hdr;
+	unsigned int j, ok = 0;
+
+	one.msg_iovlen = 1;
+	one.msg_control = NULL;
+	one.msg_controllen = 0;
+	for (j = 0; j < b->nseg[m]; j++) {
+		one.msg_iov = &b->tx[m].msg_hdr.msg_iov[j];
+		if (sendmsg(b->tx_fd, &one, MSG_DONTWAIT) >= 0)
+			ok++;
+	}
+	return ok;
 }
 
 void wgm_udpb_flush(struct wgm_udpb *b)
 {
-	unsigned int done = 0;
+	struct cmsghdr *cm;
+	unsigned int m, done = 0, ok;
+	uint16_t gso;
 	int n;
 
-	while (done < b->ntx) {
-		n = sendmmsg(b->tx_fd, b->tx + done, b->ntx - done, MSG_DONTWAIT);
+	for (m = 0; m < b->nmsg; m++) {
+		b->tx[m].msg_hdr.msg_control = NULL;
+		b->tx[m].msg_hdr.msg_controllen = 0;
+		if (b->nseg[m] < 2)
+			continue;
+		b->tx[m].msg_hdr.msg_control = b->ctl[m].buf;
+		b->tx[m].msg_hdr.msg_controllen = sizeof(b->ctl[m].buf);
+		cm = CMSG_FIRSTHDR(&b->tx[m].msg_hdr);
+		cm->cmsg_level = SOL_UDP;
+		cm->cmsg_type = UDP_SEGMENT;
+		cm->cmsg_len = CMSG_LEN(sizeof(gso));
+		gso = (uint16_t)b->seglen[m];
+		memcpy(CMSG_DATA(cm), &gso, sizeof(gso));
+	}
+	while (done < b->nmsg) {
+		n = sendmmsg(b->tx_fd, b->tx + done, b->nmsg - done, MSG_DONTWAIT);
 		if (n > 0) {
+			for (m = done; m < done + (unsigned int)n; m++) {
+				b->sent += b->nseg[m];
+				b->gso_msgs += b->nseg[m] > 1;
+			}
 			done += (unsigned int)n;
-			b->sent += (unsigned int)n;
 			continue;
 		}
 		if (n < 0 && errno == EINTR)
 			continue;
+		m = done++;
+		if (b->nseg[m] > 1 && n < 0 &&
+		    (errno == ENOPROTOOPT || errno == EOPNOTSUPP || errno == EIO ||
+		     errno == EINVAL || errno == EMSGSIZE)) {
+			int err = errno;
+
+			ok = send_each(b, m);
+			/* each went out alone: the offload was refused, not they */
+			if (ok == b->nseg[m] && (err == EINVAL || err == EMSGSIZE))
+				b->gso_max = b->seglen[m] - 1;
+			else if (ok == b->nseg[m])
+				b->gso_off = true;
+			b->sent += ok;
+			b->send_dropped += b->nseg[m] - ok;
+			continue;
+		}
 		/*
-		 * The first datagram left in the queue failed (a full socket
+		 * The first message left in the queue failed (a full socket
 		 * buffer, an ICMP error reported late): drop it, send the rest.
 		 */
-		done++;
-		b->send_dropped++;
+		b->send_dropped += b->nseg[m];
 	}
 	b->ntx = 0;
+	b->nmsg = 0;
 }

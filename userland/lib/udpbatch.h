@@ -14,6 +14,17 @@
  *
  * IPv4 destinations on an AF_INET6 (dual-stack) socket must be written
  * IPv4-mapped: wgm_udpb_queue() does it when @v6sock says so.
+ *
+ * Segmentation offload: consecutive datagrams queued to the same address
+ * with the same length (the last one may be shorter), as a WireGuard data
+ * stream is, leave in one message with UDP_SEGMENT (udp(7)).  The stack,
+ * every router on the way and the receiver's NIC or UDP layer see one
+ * packet until it is cut into the original datagrams, so the relay's
+ * cost per datagram falls again.  The receiver gets the same datagrams in
+ * the same order.  A kernel without it (ENOPROTOOPT, EOPNOTSUPP), a route
+ * that cannot take it (EIO) or a segment the path MTU refuses (EINVAL,
+ * EMSGSIZE) makes that message go out one datagram at a time, and turns
+ * the offload off (or lowers the largest segment offered) from then on.
  */
 #ifndef WGM_UDPBATCH_H
 #define WGM_UDPBATCH_H
@@ -27,6 +38,9 @@
 
 #define WGM_UDPB_N	32
 #define WGM_UDPB_MAX	65535
+/* one offloaded message: at most this many segments, this many bytes */
+#define WGM_UDPB_GSO_SEGS	64
+#define WGM_UDPB_GSO_BYTES	65000
 
 struct wgm_udpb {
 	/* received: rx[i].msg_len bytes in buf + i * WGM_UDPB_MAX */
@@ -35,14 +49,29 @@ struct wgm_udpb {
 	struct iovec rxiov[WGM_UDPB_N];
 	struct sockaddr_storage from[WGM_UDPB_N];
 	uint8_t *buf;
-	/* queued to send from tx_fd, pointing into buf */
+	/*
+	 * Queued to send from tx_fd: ntx datagrams (txiov, pointing into buf)
+	 * in nmsg messages; message m carries nseg[m] of them, consecutive
+	 * in txiov, each seglen[m] bytes long but the last, which may be
+	 * shorter (then the message is closed to more).
+	 */
 	int tx_fd;
-	unsigned int ntx;
+	unsigned int ntx, nmsg;
 	struct mmsghdr tx[WGM_UDPB_N];
 	struct iovec txiov[WGM_UDPB_N];
 	struct sockaddr_storage to[WGM_UDPB_N];
-	/* counters since init */
-	uint64_t sent, send_dropped;
+	unsigned int nseg[WGM_UDPB_N];
+	size_t seglen[WGM_UDPB_N], msgbytes[WGM_UDPB_N];
+	bool closed[WGM_UDPB_N];
+	union {
+		char buf[CMSG_SPACE(sizeof(uint16_t))];
+		struct cmsghdr align;
+	} ctl[WGM_UDPB_N];
+	/* offload state: off for good, and the largest segment to offer */
+	bool gso_off;
+	size_t gso_max;
+	/* counters since init: datagrams sent and dropped, offloaded messages */
+	uint64_t sent, send_dropped, gso_msgs;
 };
 
 /* 0, or -1 (errno ENOMEM). */

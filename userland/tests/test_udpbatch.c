@@ -162,4 +162,146 @@ TEST(a_failed_send_drops_that_datagram_only)
 	close(fc);
 }
 
+/* n datagrams of len bytes each (the last one last bytes), byte j of k = k+j */
+static void send_stream(int fd, const union wgm_sockaddr *to, unsigned int n, size_t len,
+			size_t last)
+{
+	uint8_t b[1500];
+	unsigned int k;
+	size_t j, l;
+
+	for (k = 0; k < n; k++) {
+		l = k == n - 1 ? last : len;
+		for (j = 0; j < l; j++)
+			b[j] = (uint8_t)(k + j);
+		if (sendto(fd, b, l, 0, &to->sa, sizeof(to->in)) != (ssize_t)l)
+			abort();
+	}
+}
+
+/* Relays what fr holds to c out of fo; returns what c got, checked. */
+static unsigned int relay_and_count(struct wgm_udpb *b, int fr, int fo, int fc,
+				    const union wgm_sockaddr *c, size_t len, size_t last,
+				    unsigned int n)
+{
+	unsigned int i, k, got = 0;
+	uint8_t buf[1500];
+	ssize_t r;
+	size_t j;
+
+	while ((k = wgm_udpb_recv(b, fr)) > 0) {
+		for (i = 0; i < k; i++)
+			wgm_udpb_queue(b, i, fo, c, false);
+		wgm_udpb_flush(b);
+	}
+	while ((r = recv(fc, buf, sizeof(buf), MSG_DONTWAIT)) >= 0) {
+		if ((size_t)r != (got == n - 1 ? last : len))
+			return 1000 + got;
+		for (j = 0; j < (size_t)r; j++)
+			if (buf[j] != (uint8_t)(got + j))
+				return 2000 + got;
+		got++;
+	}
+	return got;
+}
+
+TEST(a_stream_leaves_offloaded_and_arrives_as_sent)
+{
+	union wgm_sockaddr a, r, o, c;
+	int fa = sock(AF_INET, &a), fr = sock(AF_INET, &r);
+	int fo = sock(AF_INET, &o), fc = sock(AF_INET, &c);
+	int big = 1 << 20;
+	struct wgm_udpb b;
+
+	setsockopt(fr, SOL_SOCKET, SO_RCVBUF, &big, sizeof(big));
+	setsockopt(fc, SOL_SOCKET, SO_RCVBUF, &big, sizeof(big));
+	ASSERT_EQ(0, wgm_udpb_init(&b));
+	/* 40 full-size WireGuard data packets and a shorter last one */
+	send_stream(fa, &r, 41, 1452, 200);
+	EXPECT_EQ(41, relay_and_count(&b, fr, fo, fc, &c, 1452, 200, 41));
+	EXPECT_EQ(41, b.sent);
+	EXPECT_EQ(0, b.send_dropped);
+	/* two batches (32 + 9), each one offloaded message */
+	EXPECT_EQ(2, b.gso_msgs);
+	EXPECT_FALSE(b.gso_off);
+	wgm_udpb_free(&b);
+	close(fa);
+	close(fr);
+	close(fo);
+	close(fc);
+}
+
+TEST(mixed_sizes_and_addresses_keep_their_order)
+{
+	union wgm_sockaddr a, r, o, c, d;
+	int fa = sock(AF_INET, &a), fr = sock(AF_INET, &r);
+	int fo = sock(AF_INET, &o), fc = sock(AF_INET, &c), fd = sock(AF_INET, &d);
+	static const size_t lens[] = { 300, 300, 100, 300, 300, 400, 400, 400 };
+	unsigned int i, n = sizeof(lens) / sizeof(lens[0]);
+	struct wgm_udpb b;
+	uint8_t buf[1500];
+	size_t len;
+
+	ASSERT_EQ(0, wgm_udpb_init(&b));
+	for (i = 0; i < n; i++) {
+		memset(buf, (int)i, lens[i]);
+		ASSERT_EQ((ssize_t)lens[i], sendto(fa, buf, lens[i], 0, &r.sa, sizeof(r.in)));
+	}
+	ASSERT_EQ(n, wgm_udpb_recv(&b, fr));
+	/* the fourth goes elsewhere: it splits the run to c */
+	for (i = 0; i < n; i++)
+		wgm_udpb_queue(&b, i, fo, i == 3 ? &d : &c, false);
+	/* messages: {300,300,100} {300 to d} {300} {400,400,400} */
+	EXPECT_EQ(4, b.nmsg);
+	wgm_udpb_flush(&b);
+	EXPECT_EQ(n, b.sent);
+	EXPECT_EQ(2, b.gso_msgs);
+	for (i = 0; i < n; i++) {
+		if (i == 3)
+			continue;
+		len = (size_t)recv(fc, buf, sizeof(buf), MSG_DONTWAIT);
+		EXPECT_EQ(lens[i], len);
+		EXPECT_EQ(i, buf[0]);
+	}
+	EXPECT_EQ(-1, recv(fc, buf, sizeof(buf), MSG_DONTWAIT));
+	EXPECT_EQ(300, recv(fd, buf, sizeof(buf), MSG_DONTWAIT));
+	EXPECT_EQ(3, buf[0]);
+	wgm_udpb_free(&b);
+	close(fa);
+	close(fr);
+	close(fo);
+	close(fc);
+	close(fd);
+}
+
+TEST(a_refused_offload_sends_one_by_one_and_stops_offering)
+{
+	union wgm_sockaddr a, r, o, c;
+	int fa = sock(AF_INET, &a), fr = sock(AF_INET, &r);
+	int fo = sock(AF_INET, &o), fc = sock(AF_INET, &c);
+	int one = 1;
+	struct wgm_udpb b;
+
+	/* a socket without UDP checksums cannot segment: EINVAL */
+	ASSERT_EQ(0, setsockopt(fo, SOL_SOCKET, SO_NO_CHECK, &one, sizeof(one)));
+	ASSERT_EQ(0, wgm_udpb_init(&b));
+	send_stream(fa, &r, 10, 1000, 1000);
+	EXPECT_EQ(10, relay_and_count(&b, fr, fo, fc, &c, 1000, 1000, 10));
+	EXPECT_EQ(10, b.sent);
+	EXPECT_EQ(0, b.send_dropped);
+	EXPECT_EQ(0, b.gso_msgs);
+	EXPECT_EQ(999, b.gso_max);
+	/* the next stream of that size is not offered for offload at all */
+	send_stream(fa, &r, 10, 1000, 1000);
+	ASSERT_EQ(10, wgm_udpb_recv(&b, fr));
+	wgm_udpb_queue(&b, 0, fo, &c, false);
+	wgm_udpb_queue(&b, 1, fo, &c, false);
+	EXPECT_EQ(2, b.nmsg);
+	wgm_udpb_free(&b);
+	close(fa);
+	close(fr);
+	close(fo);
+	close(fc);
+}
+
 TEST_HARNESS_MAIN
