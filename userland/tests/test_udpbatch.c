@@ -205,103 +205,104 @@ static unsigned int relay_and_count(struct wgm_udpb *b, int fr, int fo, int fc,
 	return got;
 }
 
-TEST(a_stream_leaves_offloaded_and_arrives_as_sent)
+/* A sender a, the relay's two ports r (in) and o (out), a receiver c. */
+FIXTURE(relay)
 {
 	union wgm_sockaddr a, r, o, c;
-	int fa = sock(AF_INET, &a), fr = sock(AF_INET, &r);
-	int fo = sock(AF_INET, &o), fc = sock(AF_INET, &c);
-	int big = 1 << 20;
+	int fa, fr, fo, fc;
 	struct wgm_udpb b;
+};
 
-	setsockopt(fr, SOL_SOCKET, SO_RCVBUF, &big, sizeof(big));
-	setsockopt(fc, SOL_SOCKET, SO_RCVBUF, &big, sizeof(big));
-	ASSERT_EQ(0, wgm_udpb_init(&b));
-	/* 40 full-size WireGuard data packets and a shorter last one */
-	send_stream(fa, &r, 41, 1452, 200);
-	EXPECT_EQ(41, relay_and_count(&b, fr, fo, fc, &c, 1452, 200, 41));
-	EXPECT_EQ(41, b.sent);
-	EXPECT_EQ(0, b.send_dropped);
-	/* two batches (32 + 9), each one offloaded message */
-	EXPECT_EQ(2, b.gso_msgs);
-	EXPECT_FALSE(b.gso_off);
-	wgm_udpb_free(&b);
-	close(fa);
-	close(fr);
-	close(fo);
-	close(fc);
+FIXTURE_SETUP(relay)
+{
+	int big = 1 << 20;
+
+	self->fa = sock(AF_INET, &self->a);
+	self->fr = sock(AF_INET, &self->r);
+	self->fo = sock(AF_INET, &self->o);
+	self->fc = sock(AF_INET, &self->c);
+	setsockopt(self->fr, SOL_SOCKET, SO_RCVBUF, &big, sizeof(big));
+	setsockopt(self->fc, SOL_SOCKET, SO_RCVBUF, &big, sizeof(big));
+	ASSERT_EQ(0, wgm_udpb_init(&self->b));
 }
 
-TEST(mixed_sizes_and_addresses_keep_their_order)
+FIXTURE_TEARDOWN(relay)
 {
-	union wgm_sockaddr a, r, o, c, d;
-	int fa = sock(AF_INET, &a), fr = sock(AF_INET, &r);
-	int fo = sock(AF_INET, &o), fc = sock(AF_INET, &c), fd = sock(AF_INET, &d);
+	wgm_udpb_free(&self->b);
+	close(self->fa);
+	close(self->fr);
+	close(self->fo);
+	close(self->fc);
+}
+
+TEST_F(relay, a_stream_leaves_offloaded_and_arrives_as_sent)
+{
+	/* 40 full-size WireGuard data packets and a shorter last one */
+	send_stream(self->fa, &self->r, 41, 1452, 200);
+	EXPECT_EQ(41, relay_and_count(&self->b, self->fr, self->fo, self->fc, &self->c,
+				      1452, 200, 41));
+	EXPECT_EQ(41, self->b.sent);
+	EXPECT_EQ(0, self->b.send_dropped);
+	/* two batches (32 + 9), each one offloaded message */
+	EXPECT_EQ(2, self->b.gso_msgs);
+	EXPECT_FALSE(self->b.gso_off);
+}
+
+TEST_F(relay, mixed_sizes_and_addresses_keep_their_order)
+{
 	static const size_t lens[] = { 300, 300, 100, 300, 300, 400, 400, 400 };
 	unsigned int i, n = sizeof(lens) / sizeof(lens[0]);
-	struct wgm_udpb b;
+	union wgm_sockaddr d;
+	int fd = sock(AF_INET, &d);
 	uint8_t buf[1500];
 	size_t len;
 
-	ASSERT_EQ(0, wgm_udpb_init(&b));
 	for (i = 0; i < n; i++) {
 		memset(buf, (int)i, lens[i]);
-		ASSERT_EQ((ssize_t)lens[i], sendto(fa, buf, lens[i], 0, &r.sa, sizeof(r.in)));
+		ASSERT_EQ((ssize_t)lens[i],
+			  sendto(self->fa, buf, lens[i], 0, &self->r.sa, sizeof(self->r.in)));
 	}
-	ASSERT_EQ(n, wgm_udpb_recv(&b, fr));
-	/* the fourth goes elsewhere: it splits the run to c */
+	ASSERT_EQ(n, wgm_udpb_recv(&self->b, self->fr));
+	/* the fourth goes to d: it splits the run to c */
 	for (i = 0; i < n; i++)
-		wgm_udpb_queue(&b, i, fo, i == 3 ? &d : &c, false);
+		wgm_udpb_queue(&self->b, i, self->fo, i == 3 ? &d : &self->c, false);
 	/* messages: {300,300,100} {300 to d} {300} {400,400,400} */
-	EXPECT_EQ(4, b.nmsg);
-	wgm_udpb_flush(&b);
-	EXPECT_EQ(n, b.sent);
-	EXPECT_EQ(2, b.gso_msgs);
+	EXPECT_EQ(4, self->b.nmsg);
+	wgm_udpb_flush(&self->b);
+	EXPECT_EQ(n, self->b.sent);
+	EXPECT_EQ(2, self->b.gso_msgs);
 	for (i = 0; i < n; i++) {
 		if (i == 3)
 			continue;
-		len = (size_t)recv(fc, buf, sizeof(buf), MSG_DONTWAIT);
+		len = (size_t)recv(self->fc, buf, sizeof(buf), MSG_DONTWAIT);
 		EXPECT_EQ(lens[i], len);
 		EXPECT_EQ(i, buf[0]);
 	}
-	EXPECT_EQ(-1, recv(fc, buf, sizeof(buf), MSG_DONTWAIT));
+	EXPECT_EQ(-1, recv(self->fc, buf, sizeof(buf), MSG_DONTWAIT));
 	EXPECT_EQ(300, recv(fd, buf, sizeof(buf), MSG_DONTWAIT));
 	EXPECT_EQ(3, buf[0]);
-	wgm_udpb_free(&b);
-	close(fa);
-	close(fr);
-	close(fo);
-	close(fc);
 	close(fd);
 }
 
-TEST(a_refused_offload_sends_one_by_one_and_stops_offering)
+TEST_F(relay, a_refused_offload_sends_one_by_one_and_stops_offering)
 {
-	union wgm_sockaddr a, r, o, c;
-	int fa = sock(AF_INET, &a), fr = sock(AF_INET, &r);
-	int fo = sock(AF_INET, &o), fc = sock(AF_INET, &c);
 	int one = 1;
-	struct wgm_udpb b;
 
 	/* a socket without UDP checksums cannot segment: EINVAL */
-	ASSERT_EQ(0, setsockopt(fo, SOL_SOCKET, SO_NO_CHECK, &one, sizeof(one)));
-	ASSERT_EQ(0, wgm_udpb_init(&b));
-	send_stream(fa, &r, 10, 1000, 1000);
-	EXPECT_EQ(10, relay_and_count(&b, fr, fo, fc, &c, 1000, 1000, 10));
-	EXPECT_EQ(10, b.sent);
-	EXPECT_EQ(0, b.send_dropped);
-	EXPECT_EQ(0, b.gso_msgs);
-	EXPECT_EQ(999, b.gso_max);
+	ASSERT_EQ(0, setsockopt(self->fo, SOL_SOCKET, SO_NO_CHECK, &one, sizeof(one)));
+	send_stream(self->fa, &self->r, 10, 1000, 1000);
+	EXPECT_EQ(10, relay_and_count(&self->b, self->fr, self->fo, self->fc, &self->c,
+				      1000, 1000, 10));
+	EXPECT_EQ(10, self->b.sent);
+	EXPECT_EQ(0, self->b.send_dropped);
+	EXPECT_EQ(0, self->b.gso_msgs);
+	EXPECT_EQ(999, self->b.gso_max);
 	/* the next stream of that size is not offered for offload at all */
-	send_stream(fa, &r, 10, 1000, 1000);
-	ASSERT_EQ(10, wgm_udpb_recv(&b, fr));
-	wgm_udpb_queue(&b, 0, fo, &c, false);
-	wgm_udpb_queue(&b, 1, fo, &c, false);
-	EXPECT_EQ(2, b.nmsg);
-	wgm_udpb_free(&b);
-	close(fa);
-	close(fr);
-	close(fo);
-	close(fc);
+	send_stream(self->fa, &self->r, 10, 1000, 1000);
+	ASSERT_EQ(10, wgm_udpb_recv(&self->b, self->fr));
+	wgm_udpb_queue(&self->b, 0, self->fo, &self->c, false);
+	wgm_udpb_queue(&self->b, 1, self->fo, &self->c, false);
+	EXPECT_EQ(2, self->b.nmsg);
 }
 
 TEST_HARNESS_MAIN
