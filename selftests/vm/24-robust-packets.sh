@@ -35,13 +35,13 @@ check "kernel log clean after the junk" kmsg_clean
 # Flood with a wrong responder key: mac1 never verifies, no answer.
 kmsg_mark
 wrong=$(wg genkey | wg pubkey)
-out=$(ip netns exec b timeout 120 python3 "$JUNK" flood 192.0.2.1 "$PORT_A" "$wrong" 5000 2 2>&1)
+out=$(ip netns exec b timeout $((120 * ${WGM_WAIT_SCALE:-1})) python3 "$JUNK" flood 192.0.2.1 "$PORT_A" "$wrong" 5000 2 2>&1)
 echo "# wrong-mac1 flood: $out"
 check "initiation flood with a bad mac1 gets no answer" grep -q ' cookies 0 .* other 0$' <<<"$out"
 check "... none seen by nft either" test "$(cnt_get a all)" = 0
 
 # Flood with a valid mac1: under load the DUT answers with cookies.
-out=$(ip netns exec b timeout 150 python3 "$JUNK" flood 192.0.2.1 "$PORT_A" "$(pub_of a "$DEV_A")" 20000 5 2>&1)
+out=$(ip netns exec b timeout $((150 * ${WGM_WAIT_SCALE:-1})) python3 "$JUNK" flood 192.0.2.1 "$PORT_A" "$(pub_of a "$DEV_A")" 20000 5 2>&1)
 echo "# valid-mac1 flood: $out"
 check "initiation flood with a valid mac1 is answered with cookie replies" \
 	grep -qE ' cookies [1-9][0-9]* ' <<<"$out"
