@@ -71,15 +71,22 @@ const uint8_t *wgm_udpb_get(const struct wgm_udpb *b, unsigned int i, size_t *le
 	return b->buf + (size_t)i * WGM_UDPB_MAX;
 }
 
-/* Can a datagram of @len bytes to @to (@tl bytes) ride along in message m? */
+/*
+ * Can a datagram of @len bytes to @to (@tl bytes) ride along in message m?
+ * Its segment size is its first datagram's length; a shorter last one
+ * closes it.
+ */
 static bool joins(const struct wgm_udpb *b, unsigned int m, size_t len,
 		  const struct sockaddr_storage *to, socklen_t tl)
 {
-	if (b->gso_off || b->closed[m] || len > b->seglen[m] || b->seglen[m] > b->gso_max)
+	const struct msghdr *h = &b->tx[m].msg_hdr;
+	size_t seg = h->msg_iov[0].iov_len, nseg = h->msg_iovlen;
+
+	if (b->gso_off || seg > b->gso_max || len > seg || h->msg_iov[nseg - 1].iov_len < seg)
 		return false;
-	if (b->nseg[m] >= WGM_UDPB_GSO_SEGS || b->msgbytes[m] + len > WGM_UDPB_GSO_BYTES)
+	if (nseg >= WGM_UDPB_GSO_SEGS || (nseg + 1) * seg > WGM_UDPB_GSO_BYTES)
 		return false;
-	return b->tx[m].msg_hdr.msg_namelen == tl && !memcmp(b->tx[m].msg_hdr.msg_name, to, tl);
+	return h->msg_namelen == tl && !memcmp(h->msg_name, to, tl);
 }
 
 void wgm_udpb_queue(struct wgm_udpb *b, unsigned int i, int fd,
@@ -113,11 +120,7 @@ void wgm_udpb_queue(struct wgm_udpb *b, unsigned int i, int fd,
 	b->txiov[k].iov_base = b->rxiov[i].iov_base;
 	b->txiov[k].iov_len = len;
 	if (b->nmsg && joins(b, b->nmsg - 1, len, &to, tl)) {
-		m = b->nmsg - 1;
-		b->tx[m].msg_hdr.msg_iovlen++;
-		b->nseg[m]++;
-		b->msgbytes[m] += len;
-		b->closed[m] = len < b->seglen[m];
+		b->tx[b->nmsg - 1].msg_hdr.msg_iovlen++;
 		return;
 	}
 	m = b->nmsg++;
@@ -128,9 +131,6 @@ void wgm_udpb_queue(struct wgm_udpb *b, unsigned int i, int fd,
 		.msg_iov = &b->txiov[k],
 		.msg_iovlen = 1,
 	};
-	b->nseg[m] = 1;
-	b->seglen[m] = b->msgbytes[m] = len;
-	b->closed[m] = false;
 }
 
 /* Message m as separate datagrams, no offload: how many left. */
@@ -142,7 +142,7 @@ static unsigned int send_each(struct wgm_udpb *b, unsigned int m)
 	one.msg_iovlen = 1;
 	one.msg_control = NULL;
 	one.msg_controllen = 0;
-	for (j = 0; j < b->nseg[m]; j++) {
+	for (j = 0; j < b->tx[m].msg_hdr.msg_iovlen; j++) {
 		one.msg_iov = &b->tx[m].msg_hdr.msg_iov[j];
 		if (sendmsg(b->tx_fd, &one, MSG_DONTWAIT) >= 0)
 			ok++;
@@ -153,57 +153,58 @@ static unsigned int send_each(struct wgm_udpb *b, unsigned int m)
 void wgm_udpb_flush(struct wgm_udpb *b)
 {
 	struct cmsghdr *cm;
+	struct msghdr *h;
 	unsigned int m, done = 0, ok;
 	uint16_t gso;
-	int n;
+	int n, err;
 
 	for (m = 0; m < b->nmsg; m++) {
-		b->tx[m].msg_hdr.msg_control = NULL;
-		b->tx[m].msg_hdr.msg_controllen = 0;
-		if (b->nseg[m] < 2)
+		h = &b->tx[m].msg_hdr;
+		h->msg_control = NULL;
+		h->msg_controllen = 0;
+		if (h->msg_iovlen < 2)
 			continue;
-		b->tx[m].msg_hdr.msg_control = b->ctl[m].buf;
-		b->tx[m].msg_hdr.msg_controllen = sizeof(b->ctl[m].buf);
-		cm = CMSG_FIRSTHDR(&b->tx[m].msg_hdr);
+		h->msg_control = b->ctl[m].buf;
+		h->msg_controllen = sizeof(b->ctl[m].buf);
+		cm = CMSG_FIRSTHDR(h);
 		cm->cmsg_level = SOL_UDP;
 		cm->cmsg_type = UDP_SEGMENT;
 		cm->cmsg_len = CMSG_LEN(sizeof(gso));
-		gso = (uint16_t)b->seglen[m];
+		gso = (uint16_t)h->msg_iov[0].iov_len;
 		memcpy(CMSG_DATA(cm), &gso, sizeof(gso));
 	}
 	while (done < b->nmsg) {
 		n = sendmmsg(b->tx_fd, b->tx + done, b->nmsg - done, MSG_DONTWAIT);
 		if (n > 0) {
 			for (m = done; m < done + (unsigned int)n; m++) {
-				b->sent += b->nseg[m];
-				b->gso_msgs += b->nseg[m] > 1;
+				b->sent += b->tx[m].msg_hdr.msg_iovlen;
+				b->gso_msgs += b->tx[m].msg_hdr.msg_iovlen > 1;
 			}
 			done += (unsigned int)n;
 			continue;
 		}
-		if (n < 0 && errno == EINTR)
+		err = n < 0 ? errno : 0;
+		if (err == EINTR)
 			continue;
-		m = done++;
-		if (b->nseg[m] > 1 && n < 0 &&
-		    (errno == ENOPROTOOPT || errno == EOPNOTSUPP || errno == EIO ||
-		     errno == EINVAL || errno == EMSGSIZE)) {
-			int err = errno;
-
-			ok = send_each(b, m);
+		h = &b->tx[done++].msg_hdr;
+		if (h->msg_iovlen > 1 &&
+		    (err == ENOPROTOOPT || err == EOPNOTSUPP || err == EIO ||
+		     err == EINVAL || err == EMSGSIZE)) {
+			ok = send_each(b, done - 1);
 			/* each went out alone: the offload was refused, not they */
-			if (ok == b->nseg[m] && (err == EINVAL || err == EMSGSIZE))
-				b->gso_max = b->seglen[m] - 1;
-			else if (ok == b->nseg[m])
+			if (ok == h->msg_iovlen && (err == EINVAL || err == EMSGSIZE))
+				b->gso_max = h->msg_iov[0].iov_len - 1;
+			else if (ok == h->msg_iovlen)
 				b->gso_off = true;
 			b->sent += ok;
-			b->send_dropped += b->nseg[m] - ok;
+			b->send_dropped += h->msg_iovlen - ok;
 			continue;
 		}
 		/*
 		 * The first message left in the queue failed (a full socket
 		 * buffer, an ICMP error reported late): drop it, send the rest.
 		 */
-		b->send_dropped += b->nseg[m];
+		b->send_dropped += h->msg_iovlen;
 	}
 	b->ntx = 0;
 	b->nmsg = 0;

@@ -51,18 +51,15 @@ struct wgm_udpb {
 	uint8_t *buf;
 	/*
 	 * Queued to send from tx_fd: ntx datagrams (txiov, pointing into buf)
-	 * in nmsg messages; message m carries nseg[m] of them, consecutive
-	 * in txiov, each seglen[m] bytes long but the last, which may be
-	 * shorter (then the message is closed to more).
+	 * in nmsg messages; message m carries tx[m].msg_hdr.msg_iovlen of
+	 * them, consecutive in txiov, each as long as the first but the last,
+	 * which may be shorter (then the message takes no more).
 	 */
 	int tx_fd;
 	unsigned int ntx, nmsg;
 	struct mmsghdr tx[WGM_UDPB_N];
 	struct iovec txiov[WGM_UDPB_N];
 	struct sockaddr_storage to[WGM_UDPB_N];
-	unsigned int nseg[WGM_UDPB_N];
-	size_t seglen[WGM_UDPB_N], msgbytes[WGM_UDPB_N];
-	bool closed[WGM_UDPB_N];
 	union {
 		char buf[CMSG_SPACE(sizeof(uint16_t))];
 		struct cmsghdr align;
