@@ -1609,6 +1609,15 @@ static void unmap_v4(struct sockaddr_storage *ss)
 /* Bounded work per readable connection per iteration (fairness). */
 #define FRAMES_PER_ROUND 32
 
+/*
+ * Whole frames already read from c's socket: on_readable reads them even
+ * though poll reports nothing, and the loop does not sleep meanwhile.
+ */
+static bool buffered_input(const struct sconn *c)
+{
+	return !c->dead && !c->closing && mp_conn_ready(&c->mc);
+}
+
 static void on_readable(struct server *s, struct sconn *c)
 {
 	struct mp_err e = { 0, "" };
@@ -2491,6 +2500,8 @@ static int serve_loop(struct server *s)
 		for (i = 0; i < s->nconns; i++) {
 			struct sconn *c = s->conns[i];
 
+			if (buffered_input(c))
+				next = now;	/* frames left by FRAMES_PER_ROUND */
 			pfd[npfd].fd = c->mc.fd;
 			pfd[npfd].events = (short)((c->closing ? 0 : POLLIN) |
 				(mp_conn_want_write(&c->mc) ? POLLOUT : 0));
@@ -2527,7 +2538,8 @@ static int serve_loop(struct server *s)
 		for (i = NFIXED + nr; i < npfd; i++) {
 			struct sconn *c = s->conns[i - NFIXED - nr];
 
-			if (pfd[i].revents & (POLLIN | POLLHUP | POLLERR))
+			if ((pfd[i].revents & (POLLIN | POLLHUP | POLLERR)) ||
+			    buffered_input(c))
 				on_readable(s, c);
 		}
 		for (i = 0; i < nr; i++)

@@ -28,6 +28,7 @@ void wgm_udpb_free(struct wgm_udpb *b)
 {
 	free(b->buf);
 	b->buf = NULL;
+	b->ntx = b->nmsg = b->nrx = 0;	/* what was queued is dropped */
 }
 
 unsigned int wgm_udpb_recv(struct wgm_udpb *b, int fd)
@@ -89,16 +90,21 @@ static bool joins(const struct wgm_udpb *b, unsigned int m, size_t len,
 	return h->msg_namelen == tl && !memcmp(h->msg_name, to, tl);
 }
 
-void wgm_udpb_queue(struct wgm_udpb *b, unsigned int i, int fd,
-		    const union wgm_sockaddr *dst, bool v6sock)
+/* A queue for another socket, or a full one, leaves first. */
+static void make_room(struct wgm_udpb *b, int fd)
+{
+	if (b->ntx && (b->tx_fd != fd || b->ntx == WGM_UDPB_N))
+		wgm_udpb_flush(b);
+}
+
+/* Queues @len bytes at @base to leave from fd to dst (room made). */
+static void add(struct wgm_udpb *b, uint8_t *base, size_t len, int fd,
+		const union wgm_sockaddr *dst, bool v6sock)
 {
 	struct sockaddr_storage to;
-	size_t len = b->rx[i].msg_len;
 	unsigned int k, m;
 	socklen_t tl;
 
-	if (b->ntx && (b->tx_fd != fd || b->ntx == WGM_UDPB_N))
-		wgm_udpb_flush(b);
 	memset(&to, 0, sizeof(to));
 	if (dst->sa.sa_family == AF_INET && v6sock) {
 		struct sockaddr_in6 *m6 = (struct sockaddr_in6 *)&to;
@@ -117,7 +123,7 @@ void wgm_udpb_queue(struct wgm_udpb *b, unsigned int i, int fd,
 	}
 	k = b->ntx++;
 	b->tx_fd = fd;
-	b->txiov[k].iov_base = b->rxiov[i].iov_base;
+	b->txiov[k].iov_base = base;
 	b->txiov[k].iov_len = len;
 	if (b->nmsg && joins(b, b->nmsg - 1, len, &to, tl)) {
 		b->tx[b->nmsg - 1].msg_hdr.msg_iovlen++;
@@ -131,6 +137,27 @@ void wgm_udpb_queue(struct wgm_udpb *b, unsigned int i, int fd,
 		.msg_iov = &b->txiov[k],
 		.msg_iovlen = 1,
 	};
+}
+
+void wgm_udpb_queue(struct wgm_udpb *b, unsigned int i, int fd,
+		    const union wgm_sockaddr *dst, bool v6sock)
+{
+	make_room(b, fd);
+	add(b, b->rxiov[i].iov_base, b->rx[i].msg_len, fd, dst, v6sock);
+}
+
+int wgm_udpb_queue_copy(struct wgm_udpb *b, const uint8_t *data, size_t len, int fd,
+			const union wgm_sockaddr *dst, bool v6sock)
+{
+	uint8_t *slot;
+
+	if (!len || len > WGM_UDPB_MAX)
+		return -1;
+	make_room(b, fd);
+	slot = b->buf + (size_t)b->ntx * WGM_UDPB_MAX;
+	memcpy(slot, data, len);
+	add(b, slot, len, fd, dst, v6sock);
+	return 0;
 }
 
 /* Message m as separate datagrams, no offload: how many left. */

@@ -73,6 +73,7 @@ struct wgm_udpb {
 
 /* 0, or -1 (errno ENOMEM). */
 int wgm_udpb_init(struct wgm_udpb *b);
+/* Frees the buffers; what is queued is dropped, unsent. */
 void wgm_udpb_free(struct wgm_udpb *b);
 /*
  * Reads what fd (non-blocking) holds, up to WGM_UDPB_N datagrams: their
@@ -92,6 +93,14 @@ const uint8_t *wgm_udpb_get(const struct wgm_udpb *b, unsigned int i, size_t *le
  */
 void wgm_udpb_queue(struct wgm_udpb *b, unsigned int i, int fd,
 		    const union wgm_sockaddr *dst, bool v6sock);
+/*
+ * Queues a copy of @len bytes (1..WGM_UDPB_MAX) to leave from fd to dst;
+ * -1 for a bad length.  The copy goes where received datagrams are kept:
+ * between two flushes, use this or wgm_udpb_queue(), not both, and
+ * flush before the next wgm_udpb_recv().
+ */
+int wgm_udpb_queue_copy(struct wgm_udpb *b, const uint8_t *data, size_t len, int fd,
+			const union wgm_sockaddr *dst, bool v6sock);
 /* Sends what is queued. */
 void wgm_udpb_flush(struct wgm_udpb *b);
 

@@ -293,6 +293,7 @@ void coord_readable(struct meshd *d)
 		if (r == 0)
 			break;
 		if (r < 0) {
+			tcprelay_flush(d);
 			if (dirty && d->synced)
 				sync_kernel(d, NULL);
 			disconnect(d, err.msg);
@@ -307,6 +308,7 @@ void coord_readable(struct meshd *d)
 		if (m.type == MP_RELAY)
 			explicit_bzero(&m, sizeof(m));	/* its bind key */
 	}
+	tcprelay_flush(d);	/* the datagrams for the kernel, in batches */
 	if (dirty && d->synced)
 		sync_kernel(d, NULL);
 }

@@ -174,6 +174,9 @@ static int run(struct meshd *d)
 		}
 		now = now_ms();
 		timeout = wake > now ? (int)(wake - now) : 0;
+		/* frames coord_readable's budget left in the read buffer */
+		if (d->connected && mp_conn_ready(&d->conn))
+			timeout = 0;
 
 		pfd[0].fd = d->sigfd;
 		pfd[0].events = POLLIN;
@@ -205,7 +208,7 @@ static int run(struct meshd *d)
 		if ((pfd[nfds].revents & POLLIN) &&
 		    meshd_portmap_readable(&d->pm, now_ms()))
 			d->next_gather_ms = 0;
-		if (nfds == 3 && d->connected && pfd[2].revents) {
+		if (nfds == 3 && d->connected && (pfd[2].revents || mp_conn_ready(&d->conn))) {
 			if (pfd[2].revents & (POLLIN | POLLHUP | POLLERR))
 				coord_readable(d);
 			if (d->connected && mp_conn_flush(&d->conn, &err) < 0)

@@ -36,6 +36,7 @@
 #include "logic.h"
 #include "meshd-portmap.h"
 #include "nl.h"
+#include "udpbatch.h"
 #include "proto.h"
 
 #define PING_INTERVAL_MS (MP_KEEPALIVE_SEC * 1000u)
@@ -121,6 +122,7 @@ struct meshd {
 	bool tcprelay_check;		/* relay allocations changed: recheck */
 	struct meshd_carrier car[MESHD_CARRIERS_MAX];
 	unsigned int ncar;
+	struct wgm_udpb carry;		/* the carriers' batches, once one is open */
 	uint64_t carrier_drops;
 	bool carrier_addr_logged, carrier_full_logged;
 
@@ -180,7 +182,9 @@ void tcprelay_close_all(struct meshd *d);
 /* Fills pfd with the carriers' sockets (at most MESHD_CARRIERS_MAX); the count. */
 unsigned int tcprelay_pollfds(const struct meshd *d, struct pollfd *pfd);
 void tcprelay_readable(struct meshd *d, int fd);
+/* Queues a datagram from meshcoord for the kernel; tcprelay_flush() sends. */
 void tcprelay_from_coord(struct meshd *d, const struct mp_relay_data *rd);
+void tcprelay_flush(struct meshd *d);
 
 /* birthday.c */
 /* After punch(): the birthday search pu gives this agent a role in, if any. */

@@ -25,6 +25,12 @@
  * connection).  What it sends: what meshcoord sent for its allocation id,
  * to the tunnel socket only.  A full connection queue drops datagrams,
  * as a full link would.
+ *
+ * Cost per datagram: the carriers read in batches (recvmmsg) and write
+ * what meshcoord sent in batches (sendmmsg, with UDP segmentation offload
+ * for a run of same-sized datagrams; udpbatch.h), and the connection
+ * reads many frames per read(2) (mp_conn_read_frame).  The remaining
+ * cost is the control channel's own encryption of each datagram.
  */
 #include <errno.h>
 #include <netinet/in.h>
@@ -118,6 +124,7 @@ void tcprelay_close_all(struct meshd *d)
 
 	while (d->ncar)
 		carrier_drop(d, d->ncar - 1);
+	wgm_udpb_free(&d->carry);	/* and what was queued for them */
 	for (i = 0; i < d->peers.n; i++)
 		d->peers.v[i].relay.tcp = false;
 	d->relay_tcp = false;
@@ -178,6 +185,10 @@ void tcprelay_tick(struct meshd *d)
 			d->carrier_full_logged = true;
 			break;
 		}
+		if (!d->carry.buf && wgm_udpb_init(&d->carry)) {
+			logmsg("relay: cannot carry the relay over TCP: out of memory");
+			break;
+		}
 		c = &d->car[d->ncar];
 		if (carrier_open(d, c))
 			break;
@@ -226,32 +237,34 @@ void tcprelay_readable(struct meshd *d, int fd)
 	struct mp_msg m = { .type = MP_RELAY_DATA };
 	struct meshd_carrier *c = NULL;
 	union wgm_sockaddr src;
+	const uint8_t *pkt;
 	struct mp_err err;
-	unsigned int i, budget;
-	socklen_t sl;
-	ssize_t n;
+	unsigned int i, k, n, round;
+	size_t len;
 
 	for (i = 0; i < d->ncar && !c; i++)
 		if (d->car[i].fd == fd)
 			c = &d->car[i];
-	for (budget = 64; c && budget; budget--) {
-		sl = sizeof(src);
-		memset(&src, 0, sizeof(src));
-		n = recvfrom(fd, m.u.relay_data.data, sizeof(m.u.relay_data.data),
-			     MSG_DONTWAIT | MSG_TRUNC, &src.sa, &sl);
-		if (n < 0)
-			return;
-		if (!from_tunnel(d, c, &src) || n == 0 || (size_t)n > MP_RELAY_DATA_MAX ||
-		    (n == CARRIER_BIND_LEN && m.u.relay_data.data[0] == CARRIER_BIND_TYPE))
-			continue;	/* not the kernel's, too big, or a bind */
-		if (!d->connected || d->conn.wlen > CARRIER_QUEUE_MAX) {
-			d->carrier_drops++;
-			continue;
+	/* two batches at most: the other sockets get their turn */
+	for (round = 0; c && d->carry.buf && round < 2; round++) {
+		n = wgm_udpb_recv(&d->carry, fd);
+		for (k = 0; k < n; k++) {
+			pkt = wgm_udpb_get(&d->carry, k, &len, &src);
+			if (!from_tunnel(d, c, &src) || len == 0 || len > MP_RELAY_DATA_MAX ||
+			    (len == CARRIER_BIND_LEN && pkt[0] == CARRIER_BIND_TYPE))
+				continue;	/* not the kernel's, too big, or a bind */
+			if (!d->connected || d->conn.wlen > CARRIER_QUEUE_MAX) {
+				d->carrier_drops++;
+				continue;
+			}
+			m.u.relay_data.id = c->id;
+			m.u.relay_data.len = (uint16_t)len;
+			memcpy(m.u.relay_data.data, pkt, len);
+			if (mp_conn_send(&d->conn, &m, &err))
+				d->carrier_drops++;
 		}
-		m.u.relay_data.id = c->id;
-		m.u.relay_data.len = (uint16_t)n;
-		if (mp_conn_send(&d->conn, &m, &err))
-			d->carrier_drops++;
+		if (n < WGM_UDPB_N)
+			break;
 	}
 }
 
@@ -260,7 +273,7 @@ void tcprelay_from_coord(struct meshd *d, const struct mp_relay_data *rd)
 	struct meshd_carrier *c = carrier_of(d, rd->id);
 	union wgm_sockaddr to;
 
-	if (!c || !d->listen_port) {
+	if (!c || !d->listen_port || !d->carry.buf) {
 		d->carrier_drops++;
 		return;
 	}
@@ -269,7 +282,12 @@ void tcprelay_from_coord(struct meshd *d, const struct mp_relay_data *rd)
 		to.in.sin_port = htons(d->listen_port);
 	else
 		to.in6.sin6_port = htons(d->listen_port);
-	if (sendto(c->fd, rd->data, rd->len, MSG_DONTWAIT, &to.sa,
-		   to.sa.sa_family == AF_INET ? sizeof(to.in) : sizeof(to.in6)) < 0)
+	if (wgm_udpb_queue_copy(&d->carry, rd->data, rd->len, c->fd, &to, false))
 		d->carrier_drops++;
+}
+
+void tcprelay_flush(struct meshd *d)
+{
+	if (d->carry.buf && d->carry.ntx)
+		wgm_udpb_flush(&d->carry);
 }

@@ -48,43 +48,71 @@ void mp_conn_close(struct mp_conn *c)
 	c->established = false;
 	mp_chan_wipe(&c->chan);
 	sodium_memzero(c->rbuf, sizeof(c->rbuf));
-	c->rlen = 0;
+	c->rpos = c->rlen = c->rtaken = 0;
+}
+
+/*
+ * The read buffer holds rlen bytes from rbuf + rpos: the rest of what the
+ * last read() brought, which may be several frames and the head of the
+ * next one.  Each read() asks for all the room there is, so a busy
+ * connection (relayed datagrams, a peer list) costs about one system
+ * call per buffer of frames instead of two per frame.  The frame handed
+ * out last (rtaken bytes) stays in place until the next call.
+ */
+static size_t frame_len_at(const uint8_t *p)
+{
+	return (size_t)p[0] << 24 | (size_t)p[1] << 16 | (size_t)p[2] << 8 | p[3];
+}
+
+static void consume_taken(struct mp_conn *c)
+{
+	if (c->rtaken) {
+		c->rpos += c->rtaken;
+		c->rlen -= c->rtaken;
+		c->rtaken = 0;
+	}
+	if (!c->rlen)
+		c->rpos = 0;
+}
+
+bool mp_conn_ready(const struct mp_conn *c)
+{
+	size_t left = c->rlen - c->rtaken, flen;
+
+	if (left < 4)
+		return false;
+	flen = frame_len_at(c->rbuf + c->rpos + c->rtaken);
+	/* a bad length is "ready" too: the next read reports it */
+	return flen == 0 || flen > MP_MAX_FRAME || left >= 4 + flen;
 }
 
 int mp_conn_read_frame(struct mp_conn *c, const uint8_t **body, size_t *len,
 		       struct mp_err *err)
 {
-	size_t need;
+	size_t flen;
 	ssize_t n;
 
-	/* The previous frame was consumed by the caller. */
-	if (c->rlen >= 4) {
-		size_t flen = (size_t)c->rbuf[0] << 24 | (size_t)c->rbuf[1] << 16 |
-			      (size_t)c->rbuf[2] << 8 | c->rbuf[3];
-
-		if (c->rlen == 4 + flen)
-			c->rlen = 0;
-	}
+	consume_taken(c);
 	for (;;) {
-		if (c->rlen < 4) {
-			need = 4 - c->rlen;
-		} else {
-			size_t flen = (size_t)c->rbuf[0] << 24 |
-				      (size_t)c->rbuf[1] << 16 |
-				      (size_t)c->rbuf[2] << 8 | c->rbuf[3];
-
+		if (c->rlen >= 4) {
+			flen = frame_len_at(c->rbuf + c->rpos);
 			if (flen == 0 || flen > MP_MAX_FRAME)
 				return mp_fail(err, MP_ERR_PROTO,
 					    "frame length %zu out of range",
 					    flen);
-			if (c->rlen == 4 + flen) {
-				*body = c->rbuf + 4;
+			if (c->rlen >= 4 + flen) {
+				*body = c->rbuf + c->rpos + 4;
 				*len = flen;
+				c->rtaken = 4 + flen;
 				return 1;
 			}
-			need = 4 + flen - c->rlen;
 		}
-		n = read(c->fd, c->rbuf + c->rlen, need);
+		/* a partial frame moves to the front: it always fits */
+		if (c->rpos) {
+			memmove(c->rbuf, c->rbuf + c->rpos, c->rlen);
+			c->rpos = 0;
+		}
+		n = read(c->fd, c->rbuf + c->rlen, sizeof(c->rbuf) - c->rlen);
 		if (n > 0) {
 			c->rlen += (size_t)n;
 			continue;

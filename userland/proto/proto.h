@@ -13,8 +13,9 @@
  *              length prefix is the associated data.
  *   messages   one message per frame: a type byte and a fixed binary body
  *              (struct mp_msg; mp_msg_encode/mp_msg_decode).
- *   conn       non-blocking socket with a read buffer for one frame and a
- *              bounded write queue (struct mp_conn).
+ *   conn       non-blocking socket with a read buffer (what one read()
+ *              brought: frames, then part of one) and a bounded write
+ *              queue (struct mp_conn).
  *   client     mp_client_connect(): connect, handshake, HELLO -> WELCOME.
  *
  * No global state; every function is reentrant.  Secrets are wiped.
@@ -473,7 +474,8 @@ struct mp_conn {
 	bool established;		/* chan is valid */
 	struct mp_chan chan;
 	uint8_t rbuf[4 + MP_MAX_FRAME];
-	size_t rlen;			/* bytes of the current frame read */
+	size_t rpos, rlen;		/* rlen bytes read, from rbuf + rpos */
+	size_t rtaken;			/* the frame last handed out */
 	uint8_t *wbuf;
 	size_t wlen, wcap, wmax;	/* wmax: queue limit (slow peer) */
 };
@@ -482,12 +484,19 @@ struct mp_conn {
 int mp_conn_init(struct mp_conn *c, int fd, size_t wmax);
 void mp_conn_close(struct mp_conn *c);
 /*
- * Read from the socket until one whole frame is buffered: 1 (body/len point
- * into rbuf, valid until the next call), 0 (would block), -1 (EOF, error,
- * oversized frame; err says which).
+ * The next buffered frame, reading from the socket only when no whole frame
+ * is buffered: 1 (body/len point into rbuf, valid until the next call), 0
+ * (would block), -1 (EOF, error, oversized frame; err says which).
  */
 int mp_conn_read_frame(struct mp_conn *c, const uint8_t **body, size_t *len,
 		       struct mp_err *err);
+/*
+ * A whole frame (or a bad length) is already buffered: the socket may have
+ * nothing left to make poll(2) report it.  A loop that stops reading
+ * before mp_conn_read_frame()/mp_conn_recv() returned 0 must not block in
+ * poll while this is true.
+ */
+bool mp_conn_ready(const struct mp_conn *c);
 /* Queue a raw frame (length prefix added); -1 when the queue is full. */
 int mp_conn_queue_raw(struct mp_conn *c, const uint8_t *body, size_t len,
 		      struct mp_err *err);

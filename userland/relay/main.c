@@ -455,6 +455,9 @@ static int run(struct relayd *d)
 		}
 		now = now_ms();
 		timeout = wake > now ? (int)(wake - now) : 0;
+		/* frames coord_readable's budget left in the read buffer */
+		if (d->connected && mp_conn_ready(&d->conn))
+			timeout = 0;
 		pfd[0] = (struct pollfd){ .fd = d->sigfd, .events = POLLIN };
 		pfd[1] = (struct pollfd){ .fd = d->stun_fd, .events = POLLIN };
 		pfd[2] = (struct pollfd){ .fd = d->connected ? d->conn.fd : -1, .events =
@@ -485,7 +488,8 @@ static int run(struct relayd *d)
 				on_relay(d, idx[i]);
 		if (pfd[1].revents & POLLIN)
 			on_stun(d);
-		if (d->connected && (pfd[2].revents & (POLLIN | POLLHUP | POLLERR)))
+		if (d->connected && ((pfd[2].revents & (POLLIN | POLLHUP | POLLERR)) ||
+				     mp_conn_ready(&d->conn)))
 			coord_readable(d);
 	}
 out:

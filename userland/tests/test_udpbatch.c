@@ -179,21 +179,14 @@ static void send_stream(int fd, const union wgm_sockaddr *to, unsigned int n, si
 	}
 }
 
-/* Relays what fr holds to c out of fo; returns what c got, checked. */
-static unsigned int relay_and_count(struct wgm_udpb *b, int fr, int fo, int fc,
-				    const union wgm_sockaddr *c, size_t len, size_t last,
-				    unsigned int n)
+/* What fc holds: a send_stream(n, len, last)?  How many, or 1000+/2000+ where not. */
+static unsigned int recv_stream(int fc, size_t len, size_t last, unsigned int n)
 {
-	unsigned int i, k, got = 0;
+	unsigned int got = 0;
 	uint8_t buf[1500];
 	ssize_t r;
 	size_t j;
 
-	while ((k = wgm_udpb_recv(b, fr)) > 0) {
-		for (i = 0; i < k; i++)
-			wgm_udpb_queue(b, i, fo, c, false);
-		wgm_udpb_flush(b);
-	}
 	while ((r = recv(fc, buf, sizeof(buf), MSG_DONTWAIT)) >= 0) {
 		if ((size_t)r != (got == n - 1 ? last : len))
 			return 1000 + got;
@@ -203,6 +196,21 @@ static unsigned int relay_and_count(struct wgm_udpb *b, int fr, int fo, int fc,
 		got++;
 	}
 	return got;
+}
+
+/* Relays what fr holds to c out of fo; returns what c got, checked. */
+static unsigned int relay_and_count(struct wgm_udpb *b, int fr, int fo, int fc,
+				    const union wgm_sockaddr *c, size_t len, size_t last,
+				    unsigned int n)
+{
+	unsigned int i, k;
+
+	while ((k = wgm_udpb_recv(b, fr)) > 0) {
+		for (i = 0; i < k; i++)
+			wgm_udpb_queue(b, i, fo, c, false);
+		wgm_udpb_flush(b);
+	}
+	return recv_stream(fc, len, last, n);
 }
 
 /* A sender a, the relay's two ports r (in) and o (out), a receiver c. */
@@ -303,6 +311,33 @@ TEST_F(relay, a_refused_offload_sends_one_by_one_and_stops_offering)
 	wgm_udpb_queue(&self->b, 0, self->fo, &self->c, false);
 	wgm_udpb_queue(&self->b, 1, self->fo, &self->c, false);
 	EXPECT_EQ(2, self->b.nmsg);
+}
+
+/* meshd's TCP carrier: datagrams from frames, copied, 40 of them (> one batch). */
+TEST_F(relay, copied_datagrams_leave_in_order_and_offloaded)
+{
+	uint8_t pkt[1452];
+	unsigned int i;
+
+	EXPECT_EQ(-1, wgm_udpb_queue_copy(&self->b, pkt, 0, self->fo, &self->c, false));
+	EXPECT_EQ(-1, wgm_udpb_queue_copy(&self->b, pkt, WGM_UDPB_MAX + 1, self->fo,
+					  &self->c, false));
+	EXPECT_EQ(0, self->b.ntx);
+	for (i = 0; i < 40; i++) {
+		size_t len = i == 39 ? 200 : sizeof(pkt);
+		size_t j;
+
+		for (j = 0; j < len; j++)
+			pkt[j] = (uint8_t)(i + j);
+		ASSERT_EQ(0, wgm_udpb_queue_copy(&self->b, pkt, len, self->fo, &self->c, false));
+		memset(pkt, 0xee, sizeof(pkt));	/* the queue kept its own copy */
+	}
+	wgm_udpb_flush(&self->b);
+	EXPECT_EQ(40, self->b.sent);
+	EXPECT_EQ(0, self->b.send_dropped);
+	/* a full queue of 32 left first, then the other 8 */
+	EXPECT_EQ(2, self->b.gso_msgs);
+	EXPECT_EQ(40, recv_stream(self->fc, 1452, 200, 40));
 }
 
 TEST_HARNESS_MAIN

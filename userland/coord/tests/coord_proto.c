@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <sys/socket.h>
 
 #include "proto.h"
@@ -1022,6 +1023,80 @@ TEST(conn_messages_and_byte_by_byte_frames)
 	mp_conn_close(&b);
 	EXPECT_EQ(-1, mp_conn_recv(&a, &r, &e));
 	mp_conn_close(&a);
+}
+
+/*
+ * Frames of every size, sent in one burst: the reader takes them in
+ * order from whole-buffer reads, stops after a budget with frames still
+ * buffered (mp_conn_ready says so; poll would not: the socket is empty),
+ * and a frame split across the end of the buffer comes out whole.  On
+ * EOF the buffered frames come first.
+ */
+TEST(conn_buffered_frames_survive_budget_and_eof)
+{
+	struct mp_conn a, b;
+	struct mp_msg m, r;
+	struct mp_err e;
+	struct pollfd pfd;
+	int i, got = 0, rr;
+
+	conn_pair(&a, &b, 1 << 20);
+	for (i = 0; i < 200; i++) {
+		memset(&m, 0, sizeof(m));
+		m.type = MP_RELAY_DATA;
+		m.u.relay_data.id = (uint32_t)i + 1;
+		m.u.relay_data.len = (uint16_t)(1 + (i * 613) % MP_RELAY_DATA_MAX);
+		memset(m.u.relay_data.data, i & 0xff, m.u.relay_data.len);
+		ASSERT_EQ(0, mp_conn_send(&a, &m, &e));
+	}
+	ASSERT_EQ(0, mp_conn_flush(&a, &e));
+	mp_conn_close(&a);	/* EOF follows the frames */
+	while (got < 200) {
+		/* a budget of 3, as the service's loop has one */
+		for (i = 0; i < 3 && got < 200; i++) {
+			rr = mp_conn_recv(&b, &r, &e);
+			ASSERT_EQ(1, rr);
+			ASSERT_EQ(MP_RELAY_DATA, r.type);
+			ASSERT_EQ((uint32_t)got + 1, r.u.relay_data.id);
+			ASSERT_EQ(1 + (got * 613) % MP_RELAY_DATA_MAX, r.u.relay_data.len);
+			EXPECT_EQ(got & 0xff, r.u.relay_data.data[r.u.relay_data.len - 1]);
+			got++;
+			/* the first read took the second frame too */
+			if (got == 1)
+				EXPECT_TRUE(mp_conn_ready(&b));
+		}
+		if (mp_conn_ready(&b))
+			continue;
+		/* nothing whole is buffered: the socket has the rest, or EOF */
+		pfd = (struct pollfd){ .fd = b.fd, .events = POLLIN };
+		EXPECT_EQ(1, poll(&pfd, 1, 0));
+	}
+	EXPECT_FALSE(mp_conn_ready(&b));
+	EXPECT_EQ(-1, mp_conn_recv(&b, &r, &e));
+	EXPECT_EQ(0, b.rlen);	/* "closed", not "closed mid-frame" */
+	EXPECT_EQ(200, got);
+	mp_conn_close(&b);
+}
+
+/* A frame cut by EOF: the frames before it arrive, then "mid-frame". */
+TEST(conn_frame_cut_by_eof)
+{
+	struct mp_conn a, b;
+	struct mp_msg r;
+	struct mp_err e;
+
+	conn_pair(&a, &b, 1 << 16);
+	ASSERT_EQ(0, mp_send_ping(&a, 7, &e));
+	ASSERT_EQ(0, mp_send_ping(&a, 8, &e));
+	ASSERT_LT(0, (int)write(a.fd, a.wbuf, a.wlen - 5));
+	a.wlen = 0;
+	mp_conn_close(&a);
+	ASSERT_EQ(1, mp_conn_recv(&b, &r, &e));
+	EXPECT_EQ(7u, r.u.token);
+	EXPECT_FALSE(mp_conn_ready(&b));
+	EXPECT_EQ(-1, mp_conn_recv(&b, &r, &e));
+	EXPECT_NE(NULL, strstr(e.msg, "mid-frame"));
+	mp_conn_close(&b);
 }
 
 TEST(conn_oversized_and_garbage_frames)

@@ -138,6 +138,8 @@ static int pump(struct load *l, int timeout_ms)
 			ag->next_ping = now + PING_EVERY_MS;
 		}
 		pfd[i].fd = ag->c.fd;
+		if (!ag->silent && mp_conn_ready(&ag->c))
+			timeout_ms = 0;	/* frames the last round left buffered */
 		pfd[i].events = (ag->silent ? 0 : want) |
 				(mp_conn_want_write(&ag->c) ? POLLOUT : 0);
 		np++;
@@ -149,7 +151,8 @@ static int pump(struct load *l, int timeout_ms)
 	for (i = 0; i < l->n; i++) {
 		struct agent *ag = &l->a[i];
 
-		if (pfd[i].fd < 0 || !pfd[i].revents)
+		if (pfd[i].fd < 0 ||
+		    (!pfd[i].revents && (ag->silent || !mp_conn_ready(&ag->c))))
 			continue;
 		if (mp_conn_want_write(&ag->c) && mp_conn_flush(&ag->c, &err) < 0)
 			goto dead;
