@@ -148,6 +148,17 @@ struct server {
 	size_t npend;
 	struct snode **nodes;
 	size_t nnodes;
+	/*
+	 * nodes[] by public key (find_node): open addressing with linear
+	 * probing, a power of two at least twice nnodes, slots from a keyed
+	 * SipHash of the key.  A relayed datagram over TCP looks its node up,
+	 * so this is on a data path; a service of 10,000 nodes scanned them
+	 * all for every one.  Rebuilt whole when it grows and when a node
+	 * goes (rare: the administrator removed it).
+	 */
+	struct snode **ix;
+	size_t ixcap;
+	uint8_t ix_key[crypto_shorthash_KEYBYTES];
 	int64_t data_version;
 	int64_t next_db_poll;
 	int64_t accept_paused_until;	/* after EMFILE and the like */
@@ -454,13 +465,25 @@ static void punch_waiters(struct server *s, struct snode *n)
 	}
 }
 
+static size_t ix_slot(const struct server *s, const uint8_t *pub)
+{
+	uint8_t h[crypto_shorthash_BYTES];
+	uint64_t v;
+
+	crypto_shorthash(h, pub, MP_KEY_LEN, s->ix_key);
+	memcpy(&v, h, sizeof(v));
+	return (size_t)v & (s->ixcap - 1);
+}
+
 static struct snode *find_node(struct server *s, const uint8_t *pub)
 {
 	size_t i;
 
-	for (i = 0; i < s->nnodes; i++)
-		if (sodium_memcmp(s->nodes[i]->n.pubkey, pub, MP_KEY_LEN) == 0)
-			return s->nodes[i];
+	if (!s->ixcap)
+		return NULL;
+	for (i = ix_slot(s, pub); s->ix[i]; i = (i + 1) & (s->ixcap - 1))
+		if (sodium_memcmp(s->ix[i]->n.pubkey, pub, MP_KEY_LEN) == 0)
+			return s->ix[i];
 	return NULL;
 }
 
@@ -978,6 +1001,30 @@ static void on_relay_data(struct server *s, struct sconn *c, const struct mp_rel
 		relay_send_tcp(s, out, rd->data, rd->len);
 }
 
+static void ix_put(struct server *s, struct snode *n)
+{
+	size_t i;
+
+	for (i = ix_slot(s, n->n.pubkey); s->ix[i]; i = (i + 1) & (s->ixcap - 1))
+		;
+	s->ix[i] = n;
+}
+
+/* Index nodes[] afresh, in a table of cap slots (NULL: the current one). */
+static void ix_fill(struct server *s, struct snode **ix, size_t cap)
+{
+	size_t i;
+
+	if (ix) {
+		free(s->ix);
+		s->ix = ix;
+		s->ixcap = cap;
+	}
+	memset(s->ix, 0, s->ixcap * sizeof(*s->ix));
+	for (i = 0; i < s->nnodes; i++)
+		ix_put(s, s->nodes[i]);
+}
+
 static int add_node(struct server *s, const struct coord_node *cn,
 		    struct snode **out)
 {
@@ -987,11 +1034,20 @@ static int add_node(struct server *s, const struct coord_node *cn,
 	if (!v)
 		return -1;
 	s->nodes = v;
+	if (2 * (s->nnodes + 1) > s->ixcap) {
+		size_t cap = s->ixcap ? 2 * s->ixcap : 64;
+		struct snode **ix = calloc(cap, sizeof(*ix));
+
+		if (!ix)
+			return -1;
+		ix_fill(s, ix, cap);
+	}
 	n = calloc(1, sizeof(*n));
 	if (!n)
 		return -1;
 	n->n = *cn;
 	s->nodes[s->nnodes++] = n;
+	ix_put(s, n);
 	if (out)
 		*out = n;
 	return 0;
@@ -1003,6 +1059,7 @@ static void drop_node(struct server *s, size_t idx)
 	memmove(&s->nodes[idx], &s->nodes[idx + 1],
 		(s->nnodes - idx - 1) * sizeof(s->nodes[0]));
 	s->nnodes--;
+	ix_fill(s, NULL, 0);	/* no probe chain may lead to it */
 }
 
 /*
@@ -2321,6 +2378,7 @@ static int setup(struct server *s, struct wgm_err *err)
 	sigset_t mask;
 	size_t i, n;
 
+	randombytes_buf(s->ix_key, sizeof(s->ix_key));
 	s->max_conns = s->cfg->max_conns ? s->cfg->max_conns :
 		       s->cfg->max_nodes + s->cfg->max_pending;
 	s->conns = calloc(s->max_conns, sizeof(*s->conns));
@@ -2426,6 +2484,9 @@ static void teardown(struct server *s)
 	free(s->nodes);
 	s->nodes = NULL;
 	s->nnodes = 0;
+	free(s->ix);
+	s->ix = NULL;
+	s->ixcap = 0;
 	if (s->lfd >= 0)
 		close(s->lfd);
 	if (s->ufd >= 0)
