@@ -34,7 +34,7 @@ check "meshcoord starts" wait_until 10 coord_listening
 
 # round NAME MODE LOGNAME: one protocol, end to end
 round() {
-	local name=$1 mode=$2 proto=$3 port a1
+	local name=$1 mode=$2 proto=$3 port a1 held
 	: >"$WGM_TMP/h1.log"
 	: >"$WGM_TMP/h2.log"
 	mu_start "$mode"
@@ -68,10 +68,15 @@ round() {
 		check "$name: h2 pings h1 over the mesh again" \
 			wait_until 60 ip netns exec h2 ping -c 1 -W 1 "$a1"
 	fi
+	# the protocol that holds the mapping now: after the restart above,
+	# a PCP renewal that met the gateway still down falls back to
+	# NAT-PMP, which may answer first on a slow machine
+	held=$(sed -n "s/^portmap: \([A-Za-z -]*\) on 10.1.0.1: .* maps to the tunnel's port.*/\1/p" \
+		"$WGM_TMP/h1.log" | tail -n 1)
 	stop_meshd 1
 	stop_meshd 2
-	check "$name: a clean exit deletes the mapping" \
-		grep -q "^portmap: deleted the $proto mapping" "$WGM_TMP/h1.log"
+	check "$name: a clean exit deletes the mapping (${held:-none})" \
+		grep -q "^portmap: deleted the ${held:-$proto} mapping" "$WGM_TMP/h1.log"
 	check "$name: no DNAT rule is left on the router" \
 		wait_until 10 test "$(dnat_rules)" = 0
 	mu_stop
