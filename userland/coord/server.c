@@ -2355,6 +2355,7 @@ static int relay_setup(struct server *s, struct wgm_err *err)
 		if (s->rfd[i] < 0)
 			return wgm_err_set(err, "relay port: %s (--relay-ports, --no-relay)",
 					   err->msg);
+		wgm_udpb_sockbufs(s->rfd[i]);
 		sl = sizeof(ss);
 		if (getsockname(s->rfd[i], (struct sockaddr *)&ss, &sl))
 			return wgm_err_set(err, "getsockname: %s", strerror(errno));

@@ -24,6 +24,20 @@ int wgm_udpb_init(struct wgm_udpb *b)
 	return b->buf ? 0 : -1;
 }
 
+int wgm_udpb_sockbufs(int fd)
+{
+	int want = WGM_UDPB_SOCKBUF, got = 0;
+	socklen_t gl = sizeof(got);
+
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &want, sizeof(want)))
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &want, sizeof(want));
+	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &want, sizeof(want)))
+		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &want, sizeof(want));
+	if (getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &got, &gl))
+		return -1;
+	return got;
+}
+
 void wgm_udpb_free(struct wgm_udpb *b)
 {
 	free(b->buf);

@@ -73,6 +73,18 @@ struct wgm_udpb {
 
 /* 0, or -1 (errno ENOMEM). */
 int wgm_udpb_init(struct wgm_udpb *b);
+/*
+ * A relaying socket's receive and send buffers: WGM_UDPB_SOCKBUF bytes each,
+ * past net.core.rmem_max/wmem_max when the process has CAP_NET_ADMIN, else
+ * as much as those allow.  A tunnel hands over bursts (a segmentation-
+ * offloaded send is dozens of datagrams at once) while the relay's process
+ * may be off the CPU; the default (about 200 KiB) drops part of such a
+ * burst, and each drop costs the tunnelled TCP flows half their window.
+ * Best effort: the buffer the kernel grants is returned (bytes, as
+ * SO_RCVBUF reads), or -1 if none could be read.
+ */
+#define WGM_UDPB_SOCKBUF	(4 << 20)
+int wgm_udpb_sockbufs(int fd);
 /* Frees the buffers; what is queued is dropped, unsent. */
 void wgm_udpb_free(struct wgm_udpb *b);
 /*

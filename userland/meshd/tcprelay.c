@@ -94,6 +94,7 @@ static int carrier_open(struct meshd *d, struct meshd_carrier *c)
 		close(fd);
 		goto fail;
 	}
+	wgm_udpb_sockbufs(fd);	/* the kernel's bursts, while we are busy */
 	c->fd = fd;
 	c->addr = a;
 	return 0;

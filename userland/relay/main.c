@@ -224,6 +224,7 @@ static int sockets_setup(struct relayd *d)
 		d->rfd[i] = udp_bind(d, &at, (uint16_t)(d->o.lo + i));
 		if (d->rfd[i] < 0)
 			return -1;
+		wgm_udpb_sockbufs(d->rfd[i]);
 	}
 	d->stun_fd = udp_bind(d, &at, d->o.stun_port);
 	return d->stun_fd < 0 ? -1 : 0;

@@ -340,4 +340,26 @@ TEST_F(relay, copied_datagrams_leave_in_order_and_offloaded)
 	EXPECT_EQ(40, recv_stream(self->fc, 1452, 200, 40));
 }
 
+TEST(relay_sockets_get_buffers_for_bursts)
+{
+	union wgm_sockaddr a;
+	int fd = sock(AF_INET, &a), before = 0, got;
+	socklen_t sl = sizeof(before);
+
+	union wgm_sockaddr b;
+	int probe = sock(AF_INET, &b), small = 4096;
+	bool cap;
+
+	ASSERT_EQ(0, getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &before, &sl));
+	/* may this process go past rmem_max (CAP_NET_ADMIN)? */
+	cap = setsockopt(probe, SOL_SOCKET, SO_RCVBUFFORCE, &small, sizeof(small)) == 0;
+	got = wgm_udpb_sockbufs(fd);
+	/* never smaller; with the capability the full size (the kernel doubles it) */
+	EXPECT_LE(before, got);
+	if (cap)
+		EXPECT_LE(WGM_UDPB_SOCKBUF, got);
+	close(probe);
+	close(fd);
+}
+
 TEST_HARNESS_MAIN
