@@ -209,7 +209,9 @@ static int run(struct meshd *d)
 		    meshd_portmap_readable(&d->pm, now_ms()))
 			d->next_gather_ms = 0;
 		if (nfds == 3 && d->connected && (pfd[2].revents || mp_conn_ready(&d->conn))) {
-			if (pfd[2].revents & (POLLIN | POLLHUP | POLLERR))
+			/* buffered frames too: else the loop spins on timeout 0 */
+			if ((pfd[2].revents & (POLLIN | POLLHUP | POLLERR)) ||
+			    mp_conn_ready(&d->conn))
 				coord_readable(d);
 			if (d->connected && mp_conn_flush(&d->conn, &err) < 0)
 				disconnect(d, err.msg);
