@@ -8,7 +8,10 @@
  *      and decode again to the same encoding.
  *   1  bytes arriving on an established connection (a socketpair):
  *      mp_conn_recv() until it stops.  Frames sealed under the target's
- *      fixed channel key authenticate (the seeds are such frames).
+ *      fixed channel key authenticate (the seeds are such frames).  Mode
+ *      byte 6 (6 % 5 == 1): the same with clear relay frames agreed
+ *      (version 8); a clear frame must come out as a RELAY_DATA within
+ *      the datagram limit.
  *   2  a list of (u16 length, plaintext) that the target seals and sends;
  *      each message received must be what mp_msg_decode() makes of the
  *      plaintext, and a plaintext it refuses must end the connection.
@@ -101,7 +104,7 @@ static void send_all(int fd, const uint8_t *p, size_t n)
 	}
 }
 
-static void check_raw_stream(const uint8_t *p, size_t n)
+static void check_raw_stream(const uint8_t *p, size_t n, bool clear)
 {
 	struct mp_conn c;
 	struct mp_msg m;
@@ -109,11 +112,16 @@ static void check_raw_stream(const uint8_t *p, size_t n)
 	int wfd, r, guard = 0;
 
 	conn_pair(&c, &wfd);
+	c.clear_relay = clear;
 	send_all(wfd, p, n);
 	close(wfd);
 	do {
 		r = mp_conn_recv(&c, &m, &err);
 		FUZZ_CHECK(++guard < 100000);
+		if (r == 1 && c.rclear)
+			FUZZ_CHECK(m.type == MP_RELAY_DATA && m.u.relay_data.id &&
+				   m.u.relay_data.len >= 1 &&
+				   m.u.relay_data.len <= MP_RELAY_DATA_MAX);
 	} while (r == 1);
 	FUZZ_CHECK(r == -1 || r == 0);
 	mp_conn_close(&c);
@@ -206,7 +214,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		check_decode(in.p, in.n);
 		break;
 	case 1:
-		check_raw_stream(in.p, in.n);
+		check_raw_stream(in.p, in.n, data[0] / 5 % 2);
 		break;
 	case 2:
 		check_sealed_stream(&in);

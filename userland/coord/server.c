@@ -921,7 +921,6 @@ static void relay_send_tcp(struct server *s, uint16_t out_port, const uint8_t *p
 {
 	const struct relay_side *sd;
 	struct snode *n;
-	struct mp_msg m;
 	struct mp_err e;
 	unsigned int side;
 	int i = relay_port_alloc(&s->relay, out_port, &side);
@@ -933,11 +932,7 @@ static void relay_send_tcp(struct server *s, uint16_t out_port, const uint8_t *p
 	if (!n || !node_ready(n) || n->conn->version < 4 || n->conn->dead ||
 	    n->conn->mc.wlen > RELAY_TCP_QUEUE)
 		goto drop;
-	m.type = MP_RELAY_DATA;
-	m.u.relay_data.id = sd->id;
-	m.u.relay_data.len = (uint16_t)len;
-	memcpy(m.u.relay_data.data, pkt, len);
-	if (!mp_conn_send(&n->conn->mc, &m, &e))
+	if (!mp_conn_send_relay(&n->conn->mc, sd->id, pkt, len, &e))
 		return;
 drop:
 	s->relay.drops++;
@@ -1347,6 +1342,8 @@ static void on_hello(struct server *s, struct sconn *c, const struct mp_msg *m)
 		return;
 	}
 	c->version = m->u.hello.version;
+	/* relayed datagrams in clear frames, both ways (relay.rst) */
+	c->mc.clear_relay = c->version >= MP_CLEAR_RELAY_VERSION;
 	n = find_node(s, c->node_pub);
 	if (!n) {
 		/* tried even while other writes wait: one short wait at most */
@@ -1784,7 +1781,7 @@ static void on_accept(struct server *s)
 	struct mp_candidate pc;
 	const char *why;
 	struct sconn *c;
-	int fd, one = 1, i;
+	int fd, i;
 
 	for (i = 0; i < 64; i++) {
 		socklen_t sl = sizeof(ss);
@@ -1821,7 +1818,7 @@ static void on_accept(struct server *s)
 			close(fd);
 			continue;
 		}
-		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+		mp_sock_tune(fd);
 		mp_candidate_format(&pc, c->peer);
 		c->deadline = mono_ms() + COORD_HS_TIMEOUT_MS;
 		c->src = pc;

@@ -29,8 +29,9 @@
  * Cost per datagram: the carriers read in batches (recvmmsg) and write
  * what meshcoord sent in batches (sendmmsg, with UDP segmentation offload
  * for a run of same-sized datagrams; udpbatch.h), and the connection
- * reads many frames per read(2) (mp_conn_read_frame).  The remaining
- * cost is the control channel's own encryption of each datagram.
+ * reads many frames per read(2) (mp_conn_read_frame).  With a version-8
+ * service the datagrams travel in clear frames, outside the channel's
+ * encryption (mp_conn_send_relay(); relay.rst, "Clear frames").
  */
 #include <errno.h>
 #include <netinet/in.h>
@@ -235,7 +236,6 @@ static bool from_tunnel(const struct meshd *d, const struct meshd_carrier *c,
 
 void tcprelay_readable(struct meshd *d, int fd)
 {
-	struct mp_msg m = { .type = MP_RELAY_DATA };
 	struct meshd_carrier *c = NULL;
 	union wgm_sockaddr src;
 	const uint8_t *pkt;
@@ -258,10 +258,7 @@ void tcprelay_readable(struct meshd *d, int fd)
 				d->carrier_drops++;
 				continue;
 			}
-			m.u.relay_data.id = c->id;
-			m.u.relay_data.len = (uint16_t)len;
-			memcpy(m.u.relay_data.data, pkt, len);
-			if (mp_conn_send(&d->conn, &m, &err))
+			if (mp_conn_send_relay(&d->conn, c->id, pkt, len, &err))
 				d->carrier_drops++;
 		}
 		if (n < WGM_UDPB_N)

@@ -58,7 +58,7 @@ static int connect_to(const char *server, int64_t deadline,
 	struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *res, *ai;
 	char host[256];
 	const char *port;
-	int fd = -1, r, one = 1;
+	int fd = -1, r;
 
 	uint16_t portnum;
 
@@ -93,7 +93,7 @@ static int connect_to(const char *server, int64_t deadline,
 	}
 	freeaddrinfo(res);
 	if (fd >= 0)
-		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+		mp_sock_tune(fd);
 	return fd;
 }
 
@@ -278,6 +278,8 @@ static int connect_once(struct mp_conn *c, const struct mp_client_cfg *cfg,
 			memset(&welcome->stun, 0, sizeof(welcome->stun));
 		welcome->hello_version = version;
 	}
+	/* the service said 8 too: relayed datagrams go in clear frames */
+	c->clear_relay = !cfg->relay && version >= MP_CLEAR_RELAY_VERSION;
 	return 0;
 fail_hs:
 	sodium_memzero(&hs, sizeof(hs));

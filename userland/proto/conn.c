@@ -37,6 +37,14 @@ int mp_conn_init(struct mp_conn *c, int fd, size_t wmax)
 	return 0;
 }
 
+void mp_sock_tune(int fd)
+{
+	int one = 1, lowat = MP_NOTSENT_LOWAT;
+
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	setsockopt(fd, IPPROTO_TCP, TCP_NOTSENT_LOWAT, &lowat, sizeof(lowat));
+}
+
 void mp_conn_close(struct mp_conn *c)
 {
 	if (c->fd >= 0)
@@ -49,6 +57,7 @@ void mp_conn_close(struct mp_conn *c)
 	mp_chan_wipe(&c->chan);
 	sodium_memzero(c->rbuf, sizeof(c->rbuf));
 	c->rpos = c->rlen = c->rtaken = 0;
+	c->rclear = c->clear_relay = false;
 }
 
 /*
@@ -59,9 +68,15 @@ void mp_conn_close(struct mp_conn *c)
  * call per buffer of frames instead of two per frame.  The frame handed
  * out last (rtaken bytes) stays in place until the next call.
  */
+static uint32_t be32_at(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+/* A frame's length, without the clear-frame bit. */
 static size_t frame_len_at(const uint8_t *p)
 {
-	return (size_t)p[0] << 24 | (size_t)p[1] << 16 | (size_t)p[2] << 8 | p[3];
+	return be32_at(p) & ~MP_FRAME_CLEAR;
 }
 
 static void consume_taken(struct mp_conn *c)
@@ -100,6 +115,11 @@ int mp_conn_read_frame(struct mp_conn *c, const uint8_t **body, size_t *len,
 				return mp_fail(err, MP_ERR_PROTO,
 					    "frame length %zu out of range",
 					    flen);
+			c->rclear = be32_at(c->rbuf + c->rpos) & MP_FRAME_CLEAR;
+			if (c->rclear && !c->clear_relay)
+				return mp_fail(err, MP_ERR_PROTO,
+					    "clear frame, but clear relay frames were not agreed (version %d)",
+					    MP_CLEAR_RELAY_VERSION);
 			if (c->rlen >= 4 + flen) {
 				*body = c->rbuf + c->rpos + 4;
 				*len = flen;
@@ -189,6 +209,55 @@ int mp_conn_send(struct mp_conn *c, const struct mp_msg *m,
 	return 0;
 }
 
+int mp_conn_send_relay(struct mp_conn *c, uint32_t id, const uint8_t *data,
+		       size_t len, struct mp_err *err)
+{
+	struct mp_msg m;
+	uint8_t *p;
+
+	if (!c->established)
+		return mp_fail(err, MP_ERR_NONE, "not established");
+	if (!id || !len || len > MP_RELAY_DATA_MAX)
+		return mp_fail(err, MP_ERR_NONE,
+			    "relayed datagram of %zu bytes: out of range", len);
+	if (!c->clear_relay) {
+		m.type = MP_RELAY_DATA;
+		m.u.relay_data.id = id;
+		m.u.relay_data.len = (uint16_t)len;
+		memcpy(m.u.relay_data.data, data, len);
+		return mp_conn_send(c, &m, err);
+	}
+	/* length word with the clear bit, the side's id, the datagram */
+	if (wbuf_reserve(c, 8 + len, err))
+		return -1;
+	p = c->wbuf + c->wlen;
+	mp_put_len(p, (uint32_t)(4 + len) | MP_FRAME_CLEAR);
+	mp_put_len(p + 4, id);
+	memcpy(p + 8, data, len);
+	c->wlen += 8 + len;
+	return 0;
+}
+
+/* A clear frame's body as the MP_RELAY_DATA it stands for. */
+static int clear_frame_msg(const uint8_t *body, size_t len, struct mp_msg *m,
+			   struct mp_err *err)
+{
+	uint32_t id;
+
+	if (len < 5 || len > 4 + MP_RELAY_DATA_MAX)
+		return mp_fail(err, MP_ERR_PROTO,
+			    "clear frame of %zu bytes: not a relayed datagram",
+			    len);
+	id = be32_at(body);
+	if (!id)
+		return mp_fail(err, MP_ERR_PROTO, "clear frame for relay side 0");
+	m->type = MP_RELAY_DATA;
+	m->u.relay_data.id = id;
+	m->u.relay_data.len = (uint16_t)(len - 4);
+	memcpy(m->u.relay_data.data, body + 4, len - 4);
+	return 1;
+}
+
 int mp_conn_recv(struct mp_conn *c, struct mp_msg *m, struct mp_err *err)
 {
 	uint8_t pt[MP_MAX_PLAINTEXT];
@@ -202,6 +271,8 @@ int mp_conn_recv(struct mp_conn *c, struct mp_msg *m, struct mp_err *err)
 	r = mp_conn_read_frame(c, &body, &len, err);
 	if (r <= 0)
 		return r;
+	if (c->rclear)
+		return clear_frame_msg(body, len, m, err);
 	n = mp_chan_open(&c->chan, body, len, pt, sizeof(pt));
 	if (n < 0)
 		return mp_fail(err, MP_ERR_PROTO,

@@ -10,7 +10,9 @@
  *              both static X25519 keys and yield a struct mp_chan.
  *   channel    every later frame is ChaCha20-Poly1305 (IETF) under a
  *              per-direction key with an implicit 64-bit counter nonce; the
- *              length prefix is the associated data.
+ *              length prefix is the associated data.  The one exception
+ *              (version 8): a relayed datagram may travel as a clear
+ *              frame (MP_FRAME_CLEAR), outside the channel.
  *   messages   one message per frame: a type byte and a fixed binary body
  *              (struct mp_msg; mp_msg_encode/mp_msg_decode).
  *   conn       non-blocking socket with a read buffer (what one read()
@@ -52,9 +54,13 @@
  * relay's own session: RELAY_HELLO instead of HELLO, then RELAY_ALLOC and
  * RELAY_FREE.  Version 7 adds each candidate's kind (struct mp_candidate):
  * one byte per candidate after the rest of CANDIDATES, PEER and PUNCH,
- * written only to a service or agent that said 7.
+ * written only to a service or agent that said 7.  Version 8 carries
+ * RELAY_DATA as clear frames (MP_FRAME_CLEAR), both ways, between an
+ * agent and a service that both said 8 (relay.rst, "TCP fallback").
  */
-#define MP_HELLO_VERSION	7
+#define MP_HELLO_VERSION	8
+/* The first version that carries RELAY_DATA in clear frames. */
+#define MP_CLEAR_RELAY_VERSION	8
 /* The first version that carries candidate kinds. */
 #define MP_KINDS_VERSION	7
 /* The first version that knows several relays. */
@@ -63,6 +69,15 @@
 #define MP_TAG_LEN		16
 /* Largest frame body accepted (ciphertext incl. tag, or a handshake message). */
 #define MP_MAX_FRAME		4096
+/*
+ * A length word with this bit set is a clear frame: a relayed datagram
+ * (u32 allocation id, then 1..MP_RELAY_DATA_MAX bytes) that is not sealed
+ * by the channel and uses no nonce.  What it carries is WireGuard
+ * ciphertext or a probe, which the two kernels authenticate end to end;
+ * relay.rst, "TCP fallback", has the analysis.  Valid only on a
+ * connection with clear_relay set; anything else is always sealed.
+ */
+#define MP_FRAME_CLEAR		0x80000000u
 #define MP_MAX_PLAINTEXT	(MP_MAX_FRAME - MP_TAG_LEN)
 #define MP_MAX_CANDIDATES	WGM_MAX_CANDIDATES	/* as the kernel keeps per peer */
 #define MP_MAX_STUN		WGM_STUN_MAX_SERVERS	/* in WELCOME (kernel's limit) */
@@ -476,10 +491,29 @@ struct mp_conn {
 	uint8_t rbuf[4 + MP_MAX_FRAME];
 	size_t rpos, rlen;		/* rlen bytes read, from rbuf + rpos */
 	size_t rtaken;			/* the frame last handed out */
+	bool rclear;			/* ... and it was a clear frame */
 	uint8_t *wbuf;
 	size_t wlen, wcap, wmax;	/* wmax: queue limit (slow peer) */
+	/*
+	 * Both ends said version MP_CLEAR_RELAY_VERSION or later: RELAY_DATA
+	 * goes out as clear frames, and clear frames are taken.  Set by
+	 * mp_client_connect() and by the service after HELLO.
+	 */
+	bool clear_relay;
 };
 
+/*
+ * A connection's socket options, both ends: no Nagle delay, and at most
+ * MP_NOTSENT_LOWAT bytes not yet sent in the kernel's send buffer.  The
+ * rest waits in the connection's own queue (wbuf), where its length is
+ * known: relayed datagrams (RELAY_DATA) are dropped there once it is
+ * long, as a full link drops them, instead of queueing for seconds in a
+ * send buffer that grows to tcp_wmem's maximum.  A tunnelled flow sees
+ * the drop and slows down; the relay path's probes keep an answer time
+ * far below their 1 s timeout (relay.rst, "TCP fallback").
+ */
+#define MP_NOTSENT_LOWAT	(128 * 1024)
+void mp_sock_tune(int fd);
 /* fd is made non-blocking and owned (closed by mp_conn_close). */
 int mp_conn_init(struct mp_conn *c, int fd, size_t wmax);
 void mp_conn_close(struct mp_conn *c);
@@ -503,7 +537,17 @@ int mp_conn_queue_raw(struct mp_conn *c, const uint8_t *body, size_t len,
 /* Encode, seal and queue a message. */
 int mp_conn_send(struct mp_conn *c, const struct mp_msg *m,
 		 struct mp_err *err);
-/* 1 message received, 0 would block, -1 error (bad frame: close). */
+/*
+ * Queue one relayed datagram for allocation side @id: a clear frame when
+ * the connection has clear_relay, else a sealed RELAY_DATA.  -1 when the
+ * queue is full or @len is out of 1..MP_RELAY_DATA_MAX.
+ */
+int mp_conn_send_relay(struct mp_conn *c, uint32_t id, const uint8_t *data,
+		       size_t len, struct mp_err *err);
+/*
+ * 1 message received, 0 would block, -1 error (bad frame: close).  A
+ * clear frame comes out as MP_RELAY_DATA.
+ */
 int mp_conn_recv(struct mp_conn *c, struct mp_msg *m, struct mp_err *err);
 /*
  * Write queued bytes: 0 all written, 1 some left, -1 error.  An emptied

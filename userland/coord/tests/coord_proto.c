@@ -1130,6 +1130,120 @@ TEST(conn_oversized_and_garbage_frames)
 	mp_conn_close(&b);
 }
 
+/*
+ * Version 8: relayed datagrams in clear frames, between sealed messages,
+ * both ways; the channel's nonces are not used by them, so the sealed
+ * frames around them still open.  Without the version a clear frame
+ * goes sealed, as RELAY_DATA.
+ */
+TEST(conn_clear_relay_frames)
+{
+	uint8_t pkt[MP_RELAY_DATA_MAX];
+	struct mp_conn a, b;
+	struct mp_msg r;
+	struct mp_err e;
+	size_t sealed;
+	int i;
+
+	conn_pair(&a, &b, 1 << 20);
+	a.clear_relay = b.clear_relay = true;
+	for (i = 0; i < 50; i++) {
+		size_t len = 1 + ((size_t)i * 97) % MP_RELAY_DATA_MAX;
+
+		if (i == 49)
+			len = MP_RELAY_DATA_MAX;
+		memset(pkt, i, len);
+		ASSERT_EQ(0, mp_send_ping(&a, 1000 + i, &e));
+		ASSERT_EQ(0, mp_conn_send_relay(&a, 7 + i, pkt, len, &e));
+		/* 4-byte length with the clear bit, the id, the datagram */
+		ASSERT_EQ(0x80, a.wbuf[a.wlen - len - 8]);
+	}
+	ASSERT_EQ(0, mp_conn_flush(&a, &e));
+	for (i = 0; i < 50; i++) {
+		size_t len = i == 49 ? MP_RELAY_DATA_MAX : 1 + ((size_t)i * 97) % MP_RELAY_DATA_MAX;
+
+		ASSERT_EQ(1, mp_conn_recv(&b, &r, &e)) TH_LOG("%s", e.msg);
+		ASSERT_EQ(MP_PING, r.type);
+		EXPECT_EQ(1000u + i, r.u.token);
+		ASSERT_EQ(1, mp_conn_recv(&b, &r, &e)) TH_LOG("%s", e.msg);
+		ASSERT_EQ(MP_RELAY_DATA, r.type);
+		EXPECT_EQ(7u + i, r.u.relay_data.id);
+		ASSERT_EQ(len, r.u.relay_data.len);
+		EXPECT_EQ(i, r.u.relay_data.data[0]);
+		EXPECT_EQ(i, r.u.relay_data.data[len - 1]);
+	}
+	EXPECT_EQ(0, mp_conn_recv(&b, &r, &e));
+	/* out of range, refused before anything is queued */
+	EXPECT_EQ(-1, mp_conn_send_relay(&a, 7, pkt, 0, &e));
+	EXPECT_EQ(-1, mp_conn_send_relay(&a, 7, pkt, MP_RELAY_DATA_MAX + 1, &e));
+	EXPECT_EQ(-1, mp_conn_send_relay(&a, 0, pkt, 10, &e));
+	EXPECT_EQ(0u, a.wlen);
+	mp_conn_close(&a);
+	mp_conn_close(&b);
+
+	/* not agreed: the same call seals a RELAY_DATA */
+	conn_pair(&a, &b, 1 << 16);
+	memset(pkt, 0x5a, 100);
+	ASSERT_EQ(0, mp_conn_send_relay(&a, 9, pkt, 100, &e));
+	sealed = a.wlen;
+	EXPECT_EQ(4 + 1 + 4 + 100 + MP_TAG_LEN, sealed);
+	EXPECT_EQ(0, a.wbuf[0]);
+	ASSERT_EQ(0, mp_conn_flush(&a, &e));
+	ASSERT_EQ(1, mp_conn_recv(&b, &r, &e));
+	EXPECT_EQ(MP_RELAY_DATA, r.type);
+	EXPECT_EQ(9u, r.u.relay_data.id);
+	EXPECT_EQ(100, r.u.relay_data.len);
+	mp_conn_close(&a);
+	mp_conn_close(&b);
+}
+
+/*
+ * A clear frame where none was agreed, or that is not a relayed
+ * datagram (no room for the id and a byte, side 0, above the datagram
+ * limit), closes the connection as a protocol error.
+ */
+TEST(conn_bad_clear_frames)
+{
+	static const struct {
+		bool agreed;
+		uint32_t len;
+		uint32_t id;
+	} bad[] = {
+		{ false, 4 + 20, 5 },			/* not agreed */
+		{ true, 4, 5 },				/* id, no datagram */
+		{ true, 3, 5 },				/* not even an id */
+		{ true, 4 + 20, 0 },			/* side 0 */
+		{ true, 4 + MP_RELAY_DATA_MAX + 1, 5 },	/* too long */
+		{ true, MP_MAX_FRAME + 1, 5 },		/* longer than a frame */
+	};
+	uint8_t f[8 + MP_MAX_FRAME + 1] = { 0 };
+	struct mp_conn a, b;
+	struct mp_msg r;
+	struct mp_err e;
+	unsigned int i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		uint32_t w = bad[i].len | MP_FRAME_CLEAR;
+
+		conn_pair(&a, &b, 1 << 16);
+		b.clear_relay = bad[i].agreed;
+		f[0] = w >> 24;
+		f[1] = w >> 16;
+		f[2] = w >> 8;
+		f[3] = w;
+		f[4] = bad[i].id >> 24;
+		f[5] = bad[i].id >> 16;
+		f[6] = bad[i].id >> 8;
+		f[7] = bad[i].id;
+		ASSERT_EQ((int)(4 + bad[i].len),
+			  (int)write(a.fd, f, 4 + bad[i].len));
+		EXPECT_EQ(-1, mp_conn_recv(&b, &r, &e)) TH_LOG("case %u", i);
+		EXPECT_EQ(MP_ERR_PROTO, e.code);
+		mp_conn_close(&a);
+		mp_conn_close(&b);
+	}
+}
+
 TEST(conn_send_queue_is_bounded)
 {
 	struct mp_conn a, b;
