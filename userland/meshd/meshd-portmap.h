@@ -9,12 +9,18 @@
  * a candidate (kind portmap).  The codecs are userland/lib/portmap*.c.
  *
  * PCP and NAT-PMP run inside meshd's poll loop (one UDP socket connected
- * to the gateway); UPnP is blocking (at most about 3 s: discovery waits
- * 1 s) and runs only when the other two got no answer.
+ * to the gateway).  UPnP runs only when the other two got no answer, and
+ * on a thread of its own: libminiupnpc blocks (discovery waits 1 s, then
+ * HTTP to the IGD), and meshd's loop must keep moving meanwhile, above
+ * all the relay it carries over TCP (relay.rst).  The thread owns
+ * pm->upnp while it runs (upnp_busy); it reads only upnp_port and writes
+ * only upnp_ok and upnp_out, then a word on upnp_efd, which meshd polls
+ * in state UPNP_WAIT.  A clean exit waits for it.
  */
 #ifndef MESHD_MESHD_PORTMAP_H
 #define MESHD_MESHD_PORTMAP_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -47,6 +53,7 @@ enum meshd_pm_state {
 	MESHD_PM_ASK_PCP,	/* PCP MAP sent */
 	MESHD_PM_ASK_ADDR,	/* NAT-PMP external address request sent */
 	MESHD_PM_ASK_MAP,	/* NAT-PMP mapping request sent */
+	MESHD_PM_UPNP_WAIT,	/* the UPnP thread runs */
 };
 
 struct meshd_upnp;
@@ -72,6 +79,12 @@ struct meshd_portmap {
 	uint32_t epoch;
 	uint64_t epoch_ms;
 	struct meshd_upnp *upnp;	/* NULL: no IGD found (yet) */
+	bool upnp_busy;			/* upnp_thread runs and owns upnp */
+	pthread_t upnp_thread;
+	int upnp_efd;			/* it is done: an eventfd, -1: none */
+	uint16_t upnp_port;		/* the port it maps */
+	bool upnp_ok;			/* its result, with upnp_out */
+	union wgm_sockaddr upnp_out;
 };
 
 void meshd_portmap_init(struct meshd_portmap *pm, bool enabled);

@@ -10,10 +10,12 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/random.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -64,6 +66,7 @@ void meshd_portmap_init(struct meshd_portmap *pm, bool enabled)
 	memset(pm, 0, sizeof(*pm));
 	pm->enabled = enabled;
 	pm->fd = -1;
+	pm->upnp_efd = -1;
 	pm->next_ms = UINT64_MAX;	/* until the listen port is known */
 	pm->retry_ms = MESHD_PM_RETRY_MIN_MS;
 }
@@ -124,8 +127,11 @@ static bool upnp_find(struct meshd_portmap *pm)
 	return true;
 }
 
-/* Map (or renew) by UPnP; true on success, *out set. */
-static bool upnp_map(struct meshd_portmap *pm, union wgm_sockaddr *out)
+/*
+ * Map (or renew) internal @port by UPnP; true on success, *out set.
+ * Runs on the UPnP thread, which owns pm->upnp meanwhile.
+ */
+static bool upnp_map(struct meshd_portmap *pm, uint16_t port, union wgm_sockaddr *out)
 {
 	char ext[40] = "", in[6], lease[12], got[6] = "";
 	union wgm_sockaddr a;
@@ -145,10 +151,10 @@ static bool upnp_map(struct meshd_portmap *pm, union wgm_sockaddr *out)
 		upnp_free(pm);
 		return false;
 	}
-	snprintf(in, sizeof(in), "%u", pm->port);
+	snprintf(in, sizeof(in), "%u", port);
 	snprintf(lease, sizeof(lease), "%u", WGM_PM_LIFETIME);
 	if (!u->ext_port[0])
-		snprintf(u->ext_port, sizeof(u->ext_port), "%u", pm->port);
+		snprintf(u->ext_port, sizeof(u->ext_port), "%u", port);
 	r = UPNP_AddPortMapping(u->urls.controlURL, u->data.first.servicetype,
 				u->ext_port, in, u->lan, "wgmesh", "UDP", NULL, lease);
 	if (r != UPNPCOMMAND_SUCCESS) {
@@ -198,9 +204,10 @@ static void upnp_free(struct meshd_portmap *pm)
 	(void)pm;
 }
 
-static bool upnp_map(struct meshd_portmap *pm, union wgm_sockaddr *out)
+static bool upnp_map(struct meshd_portmap *pm, uint16_t port, union wgm_sockaddr *out)
 {
 	(void)pm;
+	(void)port;
 	(void)out;
 	return false;
 }
@@ -373,14 +380,86 @@ static bool retry_later(struct meshd_portmap *pm, uint64_t now)
 	return lose(pm);
 }
 
-/* PCP and NAT-PMP gave nothing: UPnP, or wait and start again. */
+/* The UPnP thread: one mapping or renewal, then a word on the eventfd. */
+static void *upnp_run(void *arg)
+{
+	struct meshd_portmap *pm = arg;
+	uint64_t one = 1;
+
+	pm->upnp_ok = upnp_map(pm, pm->upnp_port, &pm->upnp_out);
+	if (write(pm->upnp_efd, &one, sizeof(one)) != sizeof(one))
+		pmlog("UPnP: cannot signal the result: %s", strerror(errno));
+	return NULL;
+}
+
+/* Wait for the UPnP thread; true when it mapped pm->upnp_out. */
+static bool upnp_join(struct meshd_portmap *pm)
+{
+	uint64_t v;
+
+	if (!pm->upnp_busy)
+		return false;
+	pthread_join(pm->upnp_thread, NULL);
+	pm->upnp_busy = false;
+	if (read(pm->upnp_efd, &v, sizeof(v)) < 0)
+		v = 0;	/* nothing to drain */
+	return pm->upnp_ok;
+}
+
+/*
+ * PCP and NAT-PMP gave nothing: UPnP, or wait and start again.  UPnP
+ * blocks (discovery waits 1 s, then HTTP to the IGD), so it runs on a
+ * thread of its own while meshd's loop goes on (state UPNP_WAIT, the
+ * eventfd in place of the gateway socket).
+ */
 static bool try_upnp(struct meshd_portmap *pm, uint64_t now)
 {
-	union wgm_sockaddr a;
+#ifdef WGM_HAVE_MINIUPNPC
+	int err;
+
+	if (pm->upnp_busy) {
+		/* still at it: its result comes by the eventfd */
+		pm->state = MESHD_PM_UPNP_WAIT;
+		pm->deadline_ms = UINT64_MAX;
+		return false;
+	}
+	pm->state = MESHD_PM_IDLE;
+	if (pm->upnp_efd < 0)
+		pm->upnp_efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (pm->upnp_efd < 0) {
+		pmlog("UPnP: eventfd: %s", strerror(errno));
+		return retry_later(pm, now);
+	}
+	pm->upnp_port = pm->port;
+	pm->upnp_ok = false;
+	err = pthread_create(&pm->upnp_thread, NULL, upnp_run, pm);
+	if (err) {
+		pmlog("UPnP: cannot start its thread: %s", strerror(err));
+		return retry_later(pm, now);
+	}
+	pm->upnp_busy = true;
+	pm->state = MESHD_PM_UPNP_WAIT;
+	pm->deadline_ms = UINT64_MAX;	/* the eventfd says when */
+	return false;
+#else
+	pm->state = MESHD_PM_IDLE;
+	return retry_later(pm, now);
+#endif
+}
+
+/* The UPnP thread is done: its mapping, or wait and start again. */
+static bool upnp_done(struct meshd_portmap *pm, uint64_t now)
+{
+	bool ok = upnp_join(pm);
 
 	pm->state = MESHD_PM_IDLE;
-	if (upnp_map(pm, &a))
-		return mapped(pm, MESHD_PM_UPNP, &a, WGM_PM_LIFETIME, now);
+	/* the listen port changed meanwhile: map the new one */
+	if (pm->upnp_port != pm->port) {
+		pm->next_ms = now;
+		return false;
+	}
+	if (ok)
+		return mapped(pm, MESHD_PM_UPNP, &pm->upnp_out, WGM_PM_LIFETIME, now);
 	return retry_later(pm, now);
 }
 
@@ -407,7 +486,9 @@ void meshd_portmap_set_port(struct meshd_portmap *pm, uint16_t port,
 		return;
 	pm->port = port;
 	pm->proto = MESHD_PM_NONE;
-	pm->state = MESHD_PM_IDLE;
+	/* a UPnP round under way ends first (upnp_done maps the new port) */
+	if (pm->state != MESHD_PM_UPNP_WAIT)
+		pm->state = MESHD_PM_IDLE;
 	if (!pm->pcp.nonce[0] && !pm->pcp.nonce[1] &&
 	    getrandom(pm->pcp.nonce, sizeof(pm->pcp.nonce), 0) != sizeof(pm->pcp.nonce))
 		pm->pcp.nonce[0] = 1;
@@ -416,6 +497,8 @@ void meshd_portmap_set_port(struct meshd_portmap *pm, uint16_t port,
 
 int meshd_portmap_fd(const struct meshd_portmap *pm)
 {
+	if (pm->state == MESHD_PM_UPNP_WAIT)
+		return pm->upnp_efd;
 	return pm->state == MESHD_PM_IDLE ? -1 : pm->fd;
 }
 
@@ -506,6 +589,8 @@ bool meshd_portmap_readable(struct meshd_portmap *pm, uint64_t now)
 	ssize_t n;
 	int budget = 16;
 
+	if (pm->state == MESHD_PM_UPNP_WAIT)
+		return upnp_done(pm, now);
 	while (budget-- > 0 && pm->fd >= 0 && pm->state != MESHD_PM_IDLE) {
 		n = recv(pm->fd, b, sizeof(b), 0);
 		if (n < 0)
@@ -575,6 +660,9 @@ static void delete_udp(struct meshd_portmap *pm)
 
 void meshd_portmap_stop(struct meshd_portmap *pm)
 {
+	/* a UPnP round under way: wait for it, and delete what it mapped */
+	if (upnp_join(pm))
+		pm->proto = MESHD_PM_UPNP;
 	if (pm->proto == MESHD_PM_UPNP)
 		upnp_delete(pm);
 	else if (pm->proto != MESHD_PM_NONE)
@@ -582,4 +670,7 @@ void meshd_portmap_stop(struct meshd_portmap *pm)
 	pm->proto = MESHD_PM_NONE;
 	upnp_free(pm);
 	close_fd(pm);
+	if (pm->upnp_efd >= 0)
+		close(pm->upnp_efd);
+	pm->upnp_efd = -1;
 }
