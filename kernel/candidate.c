@@ -201,8 +201,9 @@ static void wgm_probe_want_handshake(struct wgm_probe_peer *probe, u64 now, u32 
 /*
  * Must hold probe->lock.  Runs the path selection and moves the peer's
  * endpoint when it picks another path.  Losing the active path without a
- * replacement starts a punch burst.  A suspect path (alive, last probe
- * unanswered) only qualifies when no clean alive path exists.
+ * replacement is a path-changed event with no new endpoint, and starts a
+ * punch burst.  A suspect path (alive, last probe unanswered) only
+ * qualifies when no clean alive path exists.
  */
 void wgm_probe_reselect(struct wgm_probe_peer *probe, u64 now)
 {
@@ -235,6 +236,13 @@ void wgm_probe_reselect(struct wgm_probe_peer *probe, u64 now)
 	probe->active = sel;
 	wgm_probe_notify(probe);
 	if (sel < 0) {
+		/*
+		 * Slot resets clear ->active first, so @was still holds the
+		 * path that died: say so now, not only when one comes back.
+		 */
+		wgm_genl_event(probe->peer, WGM_EVENT_PATH_CHANGED,
+			       &probe->cands[was].ep.addr, NULL,
+			       WGM_EVENT_REASON_FAILOVER, 0);
 		if (!probe->no_path_since)
 			probe->no_path_since = now;
 		wgm_probe_start_punch(probe, now);

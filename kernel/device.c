@@ -45,6 +45,7 @@
 #include "socket.h"
 #include "queueing.h"
 #include "timers.h"
+#include "netlink.h"
 #include "noise.h"
 #include "cookie.h"
 #include "stun.h"
@@ -461,6 +462,7 @@ static void wgm_setup(struct net_device *dev)
 	skb_queue_head_init(&wg->incoming_handshakes);
 	INIT_WORK(&wg->handshake_work, wgm_packet_handshake_receive_worker);
 	wgm_cookie_issuer_init(&wg->cookie_issuer, wg);
+	wgm_genetlink_event_limit_init(wg);
 	wgm_allowedips_init(&wg->peer_allowedips, WGM_MAX_ALLOWEDIPS_PER_DEVICE);
 }
 

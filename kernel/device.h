@@ -18,6 +18,7 @@
 #include <linux/netdevice.h>
 #include <linux/workqueue.h>
 #include <linux/mutex.h>
+#include <linux/ratelimit.h>
 #include <linux/rwsem.h>
 #include <linux/skbuff.h>
 #include <net/gro_cells.h>
@@ -85,6 +86,8 @@ struct wgm_device {
 	unsigned long last_under_load;		/* jiffies; receive.c */
 
 	struct wgm_stun *stun;			/* stunclient.c; own locking */
+	/* netlink.c: this device's share of typed events; own locking */
+	struct ratelimit_state event_rs;
 
 	/* birthday.c: the running birthday search, if any (see birthday.h) */
 	struct wgm_bday __rcu *bday;

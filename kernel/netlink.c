@@ -477,11 +477,21 @@ int wgm_nl_ping_doit(struct sk_buff *skb, struct genl_info *info)
 /* ---- events ---------------------------------------------------------- */
 
 /*
- * Typed events may come from the packet path: all devices together get at
- * most this many per second, the rest are dropped (listeners that need
- * the full state dump the device).
+ * Typed events may come from the packet path: each device sends at most
+ * WGM_NL_EVENTS_PER_SEC, the rest are dropped (listeners that need the
+ * full state dump the device).  The budget is the device's own, not one
+ * for the module: a device in somebody else's namespace (an unprivileged
+ * user's, say) that churns through its events cannot starve this one's
+ * listeners (meshd learns new STUN mappings from them).
  */
-static DEFINE_RATELIMIT_STATE(wgm_nl_event_rs, HZ, 200);
+#define WGM_NL_EVENTS_PER_SEC 200
+
+void wgm_genetlink_event_limit_init(struct wgm_device *wg)
+{
+	ratelimit_state_init(&wg->event_rs, HZ, WGM_NL_EVENTS_PER_SEC);
+	/* a dropped event is not worth a log line */
+	ratelimit_set_flags(&wg->event_rs, RATELIMIT_MSG_ON_RELEASE);
+}
 
 void *wgm_genetlink_event_put(struct sk_buff *skb)
 {
@@ -562,7 +572,7 @@ event:
  * @peer is NULL (enum wgm_event_type @type; @old_ep/@new_ep may be NULL)
  * in the device's network namespace.
  * Any context (softirq included); the caller keeps @peer alive.  Nothing
- * is built when nobody listens; beyond wgm_nl_event_rs events are dropped.
+ * is built when nobody listens; beyond @wg's event_rs events are dropped.
  */
 static void wgm_nl_event(struct wgm_device *wg, struct wgm_peer *peer, u8 type,
 			 const struct sockaddr *old_ep, const struct sockaddr *new_ep,
@@ -572,7 +582,7 @@ static void wgm_nl_event(struct wgm_device *wg, struct wgm_peer *peer, u8 type,
 	struct sk_buff *skb;
 	void *hdr;
 
-	if (!wgm_genetlink_has_listeners(net) || !__ratelimit(&wgm_nl_event_rs))
+	if (!wgm_genetlink_has_listeners(net) || !__ratelimit(&wg->event_rs))
 		return;
 	skb = genlmsg_new(wgm_nl_event_size(), GFP_ATOMIC);
 	if (!skb)
@@ -640,8 +650,6 @@ struct genl_family wgm_genl_family __ro_after_init = {
 
 int __init wgm_genetlink_init(void)
 {
-	/* a dropped event is not worth a log line */
-	ratelimit_set_flags(&wgm_nl_event_rs, RATELIMIT_MSG_ON_RELEASE);
 	return genl_register_family(&wgm_genl_family);
 }
 

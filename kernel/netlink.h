@@ -73,6 +73,8 @@ int wgm_nl_mesh_probe_event(struct wgm_peer *peer, struct wgm_probe_peer *probe)
 void *wgm_genetlink_event_put(struct sk_buff *skb);
 int wgm_genetlink_event_send(struct net *net, struct sk_buff *skb);
 bool wgm_genetlink_has_listeners(struct net *net);
+/* wgm_setup(): the device's own budget of typed events (netlink.c) */
+void wgm_genetlink_event_limit_init(struct wgm_device *wg);
 
 /*
  * Inside the netlink layer: netlink.c's helpers for netlink-get.c (the

@@ -99,6 +99,23 @@ wait_until() {
 	done
 }
 
+# ere_quote STRING: STRING with every character that means something in an
+# extended regular expression escaped (keys hold + and /, addresses dots).
+ere_quote() {
+	printf '%s' "$1" | sed 's/[][\\.*^$+?(){}|]/\\&/g'
+}
+
+# file_shows TIMEOUT_SEC FILE ERE: wait_until FILE has a line matching ERE
+# (grep -E).  When none comes, the FILE's last lines go to stdout, so that
+# check shows what was there instead.
+file_shows() {
+	wait_until "$1" grep -Eq -- "$3" "$2" && return 0
+	echo "no line matches: $3"
+	echo "the last lines of $2:"
+	tail -n 18 "$2"
+	return 1
+}
+
 # ns_new NAME: a fresh network namespace with lo up, removed at exit.
 ns_new() {
 	ip netns del "$1" 2>/dev/null

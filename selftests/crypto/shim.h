@@ -116,6 +116,7 @@ struct work_struct { int x; };
 struct sk_buff_head { int x; };
 struct dst_cache { int x; };
 struct gro_cells { int x; };
+struct ratelimit_state { int x; };
 struct timespec64 { s64 tv_sec; long tv_nsec; };
 struct net { int x; };
 struct net_device { char name[16]; struct net *net; };

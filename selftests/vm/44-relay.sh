@@ -227,7 +227,8 @@ sys.exit(not (any(x[\"kind\"] != \"relay\" and x[\"state\"] == \"alive\" for x i
               any(x[\"kind\"] == \"relay\" for x in c)))'"
 check "the overlay works on the direct path" ip netns exec h3 ping -c 3 -i 0.3 -W 1 "$A4"
 check "meshadm monitor says the path went relay -> direct" \
-	wait_until 10 grep -q "peer $P4 path $INET_V4:3[0-9]* -> 203\.0\.113\.4:[0-9]* (relay -> direct, " "$WGM_TMP/monitor"
+	file_shows 10 "$WGM_TMP/monitor" \
+	"peer $(ere_quote "$P4") path $(ere_quote "$INET_V4"):3[0-9]+ -> 203\.0\.113\.4:[0-9]+ \(relay -> direct, "
 # One round's pong can be lost like any packet: a few rounds may be needed.
 adm_ping_direct() {
 	ip netns exec h3 "$MESHADM" ping mesh0 "$P4" >"$WGM_TMP/adm.ping" 2>&1
@@ -239,6 +240,7 @@ wait "$PING_PID" 2>/dev/null
 echo "# ping during the upgrade: $(grep -E 'transmitted' "$WGM_TMP/upgrade.ping")"
 
 # --- the direct path is black-holed: direct -> relay ---------------------------
+mon_before=$(wc -l <"$WGM_TMP/monitor")
 # r3 drops everything between h3 and h4's public address; the relay's
 # address is untouched, so the pair falls back to the relay.
 ip netns exec r3 nft -f - <<NFT
@@ -255,8 +257,15 @@ PING_PID=$!
 on_exit "kill $PING_PID 2>/dev/null"
 check "a black-holed direct pair falls back to the relay" wait_until 60 path_is 3 relay
 check "the overlay works over the relay again" wait_until 30 ip netns exec h3 ping -c 3 -i 0.3 -W 1 "$A4"
+# Straight from the direct path (failover, or roaming when h4 moved
+# first); or, when the direct path died before the relay's next answer,
+# from no path (the kernel names no event for losing its path).
 check "meshadm monitor says the path went direct -> relay" \
-	wait_until 10 grep -q "peer $P4 path 203\.0\.113\.4:[0-9]* -> $INET_V4:3[0-9]* (direct -> relay, " "$WGM_TMP/monitor"
+	file_shows 10 "$WGM_TMP/monitor" \
+	"peer $(ere_quote "$P4") path (203\.0\.113\.4:[0-9]+ -> $(ere_quote "$INET_V4"):3[0-9]+ \(direct -> relay, (failover|roaming)|\(none\) -> $(ere_quote "$INET_V4"):3[0-9]+ \(relay, ok)"
+# what h3's kernel said meanwhile (paths and candidate states)
+tail -n +"$((mon_before + 1))" "$WGM_TMP/monitor" | grep -E " (path|candidate) " |
+	head -n 12 | sed 's/^/# monitor: /'
 kill -INT "$PING_PID" 2>/dev/null
 wait "$PING_PID" 2>/dev/null
 echo "# ping during the fallback: $(grep -E 'transmitted' "$WGM_TMP/fallback.ping")"

@@ -249,11 +249,17 @@ static const char *reason_name(uint32_t reason)
 /*
  * "relay -> direct, " when the data moved between a relay and a direct
  * path (or between the relay's two transports); "relay, " for a first
- * path; nothing when the sort did not change or is not known.
+ * path; "direct -> none, " when the path died with nothing to take over;
+ * nothing when the sort did not change or is not known.
  */
 static void put_switch(struct wgm_buf *b, const struct wgm_event *ev,
 		       enum wgm_path_class from, enum wgm_path_class to)
 {
+	if (ev->new_ep.sa.sa_family == AF_UNSPEC) {
+		if (from != WGM_PATH_UNKNOWN)
+			wgm_buf_printf(b, "%s -> none, ", wgm_path_class_name(from));
+		return;
+	}
 	if (to == WGM_PATH_UNKNOWN)
 		return;
 	if (ev->old_ep.sa.sa_family == AF_UNSPEC) {

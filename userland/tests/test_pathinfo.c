@@ -200,7 +200,8 @@ static const char *path_event(struct wgm_buf *b, const char *old, const char *nw
 
 	if (old)
 		wgm_parse_endpoint(old, &ev.old_ep, &err);
-	wgm_parse_endpoint(nw, &ev.new_ep, &err);
+	if (nw)
+		wgm_parse_endpoint(nw, &ev.new_ep, &err);
 	wgm_buf_init(b);
 	wgm_event_format(b, &ev, from, to);
 	return b->s;
@@ -234,6 +235,16 @@ TEST(monitor_relay_direct_switches)
 	EV(" path (none) -> 203.0.113.254:3501 (relay, ok, rtt 2.10 ms);",
 	   NULL, "203.0.113.254:3501", WGM_EVENT_REASON_PUNCH_OK, 2100,
 	   WGM_PATH_UNKNOWN, WGM_PATH_RELAY_UDP);
+	/* the path died and nothing took over (yet) */
+	EV(" path 203.0.113.2:40000 -> (none) (direct -> none, failover);",
+	   "203.0.113.2:40000", NULL, WGM_EVENT_REASON_FAILOVER, 0,
+	   WGM_PATH_DIRECT, WGM_PATH_UNKNOWN);
+	EV(" path 10.1.0.2:40001 -> (none) (relay over tcp -> none, failover);",
+	   "10.1.0.2:40001", NULL, WGM_EVENT_REASON_FAILOVER, 0,
+	   WGM_PATH_RELAY_TCP, WGM_PATH_UNKNOWN);
+	EV(" path 10.0.0.7:51820 -> (none) (failover);",
+	   "10.0.0.7:51820", NULL, WGM_EVENT_REASON_FAILOVER, 0,
+	   WGM_PATH_UNKNOWN, WGM_PATH_UNKNOWN);
 #undef EV
 }
 
