@@ -116,6 +116,15 @@ file_shows() {
 	return 1
 }
 
+# still_running PID FILE: process PID is alive; if not, FILE's last lines
+# (its output, which says why it stopped) go to stdout for check to show.
+still_running() {
+	kill -0 "$1" 2>/dev/null && return 0
+	echo "process $1 is gone; the last lines of $2:"
+	tail -n 18 "$2"
+	return 1
+}
+
 # ns_new NAME: a fresh network namespace with lo up, removed at exit.
 ns_new() {
 	ip netns del "$1" 2>/dev/null

@@ -208,7 +208,8 @@ check "the capped pair still talks" wait_until 30 ip netns exec h3 ping -c 1 -W 
 # mappings; meshd reports them, the peers probe them, and the path moves to
 # the direct candidate while the relay stays installed beside it.
 ip netns exec h3 "$MESHADM" monitor mesh0 >"$WGM_TMP/monitor" 2>&1 &
-on_exit "kill $! 2>/dev/null"
+MONITOR_PID=$!
+on_exit "kill $MONITOR_PID 2>/dev/null"
 ip netns exec h3 ping -i 0.2 -W 1 "$A4" >"$WGM_TMP/upgrade.ping" 2>&1 &
 PING_PID=$!
 on_exit "kill $PING_PID 2>/dev/null"
@@ -263,6 +264,8 @@ check "the overlay works over the relay again" wait_until 30 ip netns exec h3 pi
 check "meshadm monitor says the path went direct -> relay" \
 	file_shows 10 "$WGM_TMP/monitor" \
 	"peer $(ere_quote "$P4") path (203\.0\.113\.4:[0-9]+ -> $(ere_quote "$INET_V4"):3[0-9]+ \(direct -> relay, (failover|roaming)|\(none\) -> $(ere_quote "$INET_V4"):3[0-9]+ \(relay, ok)"
+check "meshadm monitor ran throughout (no event made it stop)" \
+	still_running "$MONITOR_PID" "$WGM_TMP/monitor"
 # what h3's kernel said meanwhile (paths and candidate states)
 tail -n +"$((mon_before + 1))" "$WGM_TMP/monitor" | grep -E " (path|candidate) " |
 	head -n 12 | sed 's/^/# monitor: /'

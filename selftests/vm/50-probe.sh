@@ -181,14 +181,16 @@ pinger=$!
 on_exit "kill $pinger 2>/dev/null"
 check "when the active path stops answering, the other one takes over" \
 	wait_until 60 cand_has a "$DEV_A" "$other_re \\(alive, rtt [0-9.]+ ms, active\\)"
-# failover; or roaming, when b's side moved first and a followed its packets
+# failover; or roaming, when b's side moved first and a followed its
+# packets; or a path lost (no other alive at that moment), then found
 check "a monitor hears of the failover to the other path" \
-	file_shows 10 "$mon" "-> $other_re \((failover|roaming)"
+	file_shows 10 "$mon" "-> $other_re \((failover|roaming|direct, ok)"
 grep " path " "$mon" | tail -n 3 | sed 's/^/# monitor: /'
 kill $pinger 2>/dev/null
 check "traffic still flows after the failover" pings a "$INNER4.2" 20
 check "the dead path is reported dead" \
 	wait_until 30 cand_has a "$DEV_A" "$dead_re \\(dead"
+check "meshadm monitor ran throughout (no event made it stop)" still_running "$monitor" "$mon"
 tun_unpair
 
 # --- hole punching through two stateful NATs ---------------------------------
