@@ -105,24 +105,26 @@ ere_quote() {
 	printf '%s' "$1" | sed 's/[][\\.*^$+?(){}|]/\\&/g'
 }
 
-# file_shows TIMEOUT_SEC FILE ERE: wait_until FILE has a line matching ERE
-# (grep -E).  When none comes, the FILE's last lines go to stdout, so that
-# check shows what was there instead.
-file_shows() {
-	wait_until "$1" grep -Eq -- "$3" "$2" && return 0
-	echo "no line matches: $3"
-	echo "the last lines of $2:"
-	tail -n 18 "$2"
+# _fail_showing FILE WHY: prints WHY and FILE's last lines (what check
+# shows of a failure: 20 lines), and fails.
+_fail_showing() {
+	echo "$2; the last lines of $1:"
+	tail -n 19 "$1"
 	return 1
 }
 
-# still_running PID FILE: process PID is alive; if not, FILE's last lines
-# (its output, which says why it stopped) go to stdout for check to show.
+# file_shows TIMEOUT_SEC FILE ERE: wait_until FILE has a line matching ERE
+# (grep -E); when none comes, check shows what was there instead.
+file_shows() {
+	wait_until "$1" grep -Eq -- "$3" "$2" && return 0
+	_fail_showing "$2" "no line matches: $3"
+}
+
+# still_running PID FILE: process PID is alive; if not, check shows FILE's
+# last lines (its output, which says why it stopped).
 still_running() {
 	kill -0 "$1" 2>/dev/null && return 0
-	echo "process $1 is gone; the last lines of $2:"
-	tail -n 18 "$2"
-	return 1
+	_fail_showing "$2" "process $1 is gone"
 }
 
 # ns_new NAME: a fresh network namespace with lo up, removed at exit.

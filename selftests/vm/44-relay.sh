@@ -260,7 +260,8 @@ check "a black-holed direct pair falls back to the relay" wait_until 60 path_is 
 check "the overlay works over the relay again" wait_until 30 ip netns exec h3 ping -c 3 -i 0.3 -W 1 "$A4"
 # Straight from the direct path (failover, or roaming when h4 moved
 # first); or, when the direct path died before the relay's next answer,
-# from no path (the kernel names no event for losing its path).
+# through no path: "-> (none) (direct -> none, failover)", then the relay
+# as a first path.
 check "meshadm monitor says the path went direct -> relay" \
 	file_shows 10 "$WGM_TMP/monitor" \
 	"peer $(ere_quote "$P4") path (203\.0\.113\.4:[0-9]+ -> $(ere_quote "$INET_V4"):3[0-9]+ \(direct -> relay, (failover|roaming)|\(none\) -> $(ere_quote "$INET_V4"):3[0-9]+ \(relay, ok)"
